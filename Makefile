@@ -1,0 +1,19 @@
+# Plugboard: two commands on a fresh Debian 12 machine.
+#   make run   - install what is missing, build, start the desktop app (or the headless engine)
+#   make test  - install what is missing, run every test
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test setup engine
+
+setup:
+	@scripts/ensure-system-packages.sh build
+
+run: setup
+	@scripts/run.sh
+
+engine: setup
+	$(CARGO) run -p plugboard-server --bin plugboard-engine -- $(ARGS)
+
+test: setup
+	@scripts/test.sh

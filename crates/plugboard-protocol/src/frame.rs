@@ -1,0 +1,395 @@
+//! Frames: the JSON text of one websocket message. A frame is an array of one-key message
+//! objects; several arrays back to back in one frame are accepted (reference §1).
+//!
+//! Decoding is two steps, so a session can handle the handshake before it knows the version:
+//! [`split_frame`] cuts a frame into [`RawMessage`]s (name + undecoded body), then
+//! [`RawMessage::decode_client`] decodes one for the negotiated [`SpecVersion`]. Nothing here
+//! panics on any input; every failure is a [`DecodeError`] with the best Id that can be read.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::messages::*;
+use crate::SpecVersion;
+
+/// One message of a frame, not yet decoded.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    pub name: String,
+    pub body: Box<RawValue>,
+}
+
+/// One element of a frame's array, kept as raw JSON until we know it is a one-key object.
+type FrameArray = Vec<Box<RawValue>>;
+
+/// Cuts a frame into its messages. One result per message, in order; a frame that is not
+/// JSON, not an array, or an empty array yields a single error. Malformed elements become
+/// errors in their place, so the well-formed messages around them are still answered.
+pub fn split_frame(text: &str) -> Vec<Result<RawMessage, DecodeError>> {
+    let mut out = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut arrays = 0usize;
+    loop {
+        // Deserialize as a raw value first: it keeps the bodies unparsed and catches
+        // "valid JSON but not an array" separately from "not JSON".
+        let next = match stream.next() {
+            None => break,
+            Some(next) => next,
+        };
+        arrays += 1;
+        let value = match next {
+            Ok(value) => value,
+            Err(e) => {
+                out.push(Err(DecodeError::new(0, DecodeErrorKind::InvalidJson(e.to_string()))));
+                break;
+            }
+        };
+        let elements: FrameArray = match value {
+            serde_json::Value::Array(items) => {
+                // Re-serialising each element keeps the API simple (RawValue bodies);
+                // the cost is one small copy per message.
+                items.into_iter().map(|item| to_raw(&item)).collect()
+            }
+            _ => {
+                out.push(Err(DecodeError::new(0, DecodeErrorKind::NotAnArray)));
+                continue;
+            }
+        };
+        if elements.is_empty() {
+            out.push(Err(DecodeError::new(0, DecodeErrorKind::EmptyArray)));
+            continue;
+        }
+        for element in elements {
+            out.push(split_element(&element));
+        }
+    }
+    if arrays == 0 {
+        out.push(Err(DecodeError::new(0, DecodeErrorKind::InvalidJson("the frame is empty".into()))));
+    }
+    out
+}
+
+fn to_raw(value: &serde_json::Value) -> Box<RawValue> {
+    // Serialising a Value cannot fail (string keys only), and its output is valid JSON.
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"))
+}
+
+fn split_element(element: &RawValue) -> Result<RawMessage, DecodeError> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(element.get())
+        .map_err(|_| DecodeError::new(0, DecodeErrorKind::NotASingleKeyObject))?;
+    let mut entries = map.into_iter();
+    match (entries.next(), entries.next()) {
+        (Some((name, body)), None) => Ok(RawMessage { name, body: to_raw(&body) }),
+        _ => Err(DecodeError::new(0, DecodeErrorKind::NotASingleKeyObject)),
+    }
+}
+
+/// Reads `Id` out of a body that failed to decode, so the error can answer it.
+fn salvage_id(body: &RawValue) -> u32 {
+    #[derive(Deserialize)]
+    struct AnyId {
+        #[serde(rename = "Id")]
+        id: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<AnyId>(body.get())
+        .ok()
+        .and_then(|any| any.id)
+        .and_then(|id| id.as_u64())
+        .and_then(|id| u32::try_from(id).ok())
+        .unwrap_or(0)
+}
+
+impl RawMessage {
+    /// The Id the message carries, if it can be read (0 otherwise).
+    pub fn id(&self) -> u32 {
+        salvage_id(&self.body)
+    }
+
+    fn body_as<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        serde_json::from_str(self.body.get()).map_err(|e| {
+            DecodeError::new(
+                self.id(),
+                DecodeErrorKind::InvalidFields { name: self.name.clone(), detail: clean_serde_error(&e) },
+            )
+        })
+    }
+
+    /// Decodes a RequestServerInfo without knowing the version yet (the handshake).
+    pub fn decode_handshake(&self) -> Result<RequestServerInfo, DecodeError> {
+        let message: RequestServerInfo = self.body_as()?;
+        if message.id == 0 {
+            return Err(DecodeError::new(0, DecodeErrorKind::ZeroId(self.name.clone())));
+        }
+        Ok(message)
+    }
+
+    /// Decodes a client message for a session that negotiated `version`.
+    pub fn decode_client(&self, version: SpecVersion) -> Result<ClientMessage, DecodeError> {
+        let name = self.name.as_str();
+        match message_in_version(name, Direction::ClientToServer, version) {
+            None => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(self.name.clone()))),
+            Some(false) => {
+                return Err(DecodeError::new(
+                    self.id(),
+                    DecodeErrorKind::NotInVersion { name: self.name.clone(), version },
+                ))
+            }
+            Some(true) => {}
+        }
+        let message = match name {
+            "RequestServerInfo" => ClientMessage::RequestServerInfo(self.body_as()?),
+            "Ping" => ClientMessage::Ping(self.body_as()?),
+            "StartScanning" => ClientMessage::StartScanning(self.body_as()?),
+            "StopScanning" => ClientMessage::StopScanning(self.body_as()?),
+            "RequestDeviceList" => ClientMessage::RequestDeviceList(self.body_as()?),
+            "StopDeviceCmd" => ClientMessage::StopDeviceCmd(self.body_as()?),
+            "StopAllDevices" => ClientMessage::StopAllDevices(self.body_as()?),
+            "RequestLog" => ClientMessage::RequestLog(self.body_as()?),
+            "Test" => ClientMessage::Test(self.body_as()?),
+            "SingleMotorVibrateCmd" => ClientMessage::SingleMotorVibrateCmd(self.body_as()?),
+            "FleshlightLaunchFW12Cmd" => ClientMessage::FleshlightLaunchFw12Cmd(self.body_as()?),
+            "VorzeA10CycloneCmd" => ClientMessage::VorzeA10CycloneCmd(self.body_as()?),
+            "LovenseCmd" => ClientMessage::LovenseCmd(self.body_as()?),
+            "KiirooCmd" => ClientMessage::KiirooCmd(self.body_as()?),
+            "VibrateCmd" => ClientMessage::VibrateCmd(self.body_as()?),
+            "RotateCmd" => ClientMessage::RotateCmd(self.body_as()?),
+            "LinearCmd" => ClientMessage::LinearCmd(self.body_as()?),
+            "BatteryLevelCmd" => ClientMessage::BatteryLevelCmd(self.body_as()?),
+            "RSSILevelCmd" => ClientMessage::RssiLevelCmd(self.body_as()?),
+            "RawWriteCmd" => ClientMessage::RawWriteCmd(self.body_as()?),
+            "RawReadCmd" => ClientMessage::RawReadCmd(self.body_as()?),
+            "RawSubscribeCmd" => ClientMessage::RawSubscribeCmd(self.body_as()?),
+            "RawUnsubscribeCmd" => ClientMessage::RawUnsubscribeCmd(self.body_as()?),
+            "ScalarCmd" => ClientMessage::ScalarCmd(self.body_as()?),
+            "SensorReadCmd" => ClientMessage::SensorReadCmd(self.body_as()?),
+            "SensorSubscribeCmd" => ClientMessage::SensorSubscribeCmd(self.body_as()?),
+            "SensorUnsubscribeCmd" => ClientMessage::SensorUnsubscribeCmd(self.body_as()?),
+            "StopCmd" => ClientMessage::StopCmd(self.body_as()?),
+            "OutputCmd" => ClientMessage::OutputCmd(self.body_as()?),
+            "InputCmd" => ClientMessage::InputCmd(self.body_as()?),
+            "Disconnect" => ClientMessage::Disconnect(self.body_as()?),
+            other => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(other.to_owned()))),
+        };
+        if let ClientMessage::RequestServerInfo(rsi) = &message {
+            check_handshake_shape(rsi, version).map_err(|detail| {
+                DecodeError::new(rsi.id, DecodeErrorKind::InvalidFields { name: self.name.clone(), detail })
+            })?;
+        }
+        validate_client(&message)?;
+        Ok(message)
+    }
+
+    /// Decodes a server message as a client speaking `version` would (used by clients and tests).
+    pub fn decode_server(&self, version: SpecVersion) -> Result<ServerMessage, DecodeError> {
+        let name = self.name.as_str();
+        match message_in_version(name, Direction::ServerToClient, version) {
+            None => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(self.name.clone()))),
+            Some(false) => {
+                return Err(DecodeError::new(
+                    self.id(),
+                    DecodeErrorKind::NotInVersion { name: self.name.clone(), version },
+                ))
+            }
+            Some(true) => {}
+        }
+        use SpecVersion::*;
+        Ok(match name {
+            "Ok" => ServerMessage::Ok(self.body_as()?),
+            "Error" => ServerMessage::Error(self.body_as()?),
+            "ServerInfo" => {
+                let info: ServerInfo = self.body_as()?;
+                let expected = ServerInfo::for_version(version, info.id, &info.server_name, info.max_ping_time);
+                let same_shape = info.message_version.is_some() == expected.message_version.is_some()
+                    && info.major_version.is_some() == expected.major_version.is_some()
+                    && info.minor_version.is_some() == expected.minor_version.is_some()
+                    && info.build_version.is_some() == expected.build_version.is_some()
+                    && info.protocol_version_major.is_some() == expected.protocol_version_major.is_some()
+                    && info.protocol_version_minor.is_some() == expected.protocol_version_minor.is_some();
+                if !same_shape {
+                    return Err(DecodeError::new(
+                        info.id,
+                        DecodeErrorKind::InvalidFields {
+                            name: self.name.clone(),
+                            detail: format!("the fields do not match the spec {version} shape"),
+                        },
+                    ));
+                }
+                ServerMessage::ServerInfo(info)
+            }
+            "ScanningFinished" => ServerMessage::ScanningFinished(self.body_as()?),
+            "DeviceList" => ServerMessage::DeviceList(match version {
+                V0 => DeviceList::V0(self.body_as()?),
+                V1 => {
+                    let list: DeviceListBody<Vec<DeviceV2>> = self.body_as()?;
+                    self.reject_step_counts(list.devices.iter())?;
+                    DeviceList::V1(list)
+                }
+                V2 => DeviceList::V2(self.body_as()?),
+                V3 => DeviceList::V3(self.body_as()?),
+                V4 => DeviceList::V4(self.body_as()?),
+            }),
+            "DeviceAdded" => ServerMessage::DeviceAdded(match version {
+                V0 => DeviceAdded::V0(self.device_added_as()?),
+                V1 => {
+                    let added: DeviceAddedBody<DeviceV2> = self.device_added_as()?;
+                    self.reject_step_counts(std::iter::once(&added.device))?;
+                    DeviceAdded::V1(added)
+                }
+                V2 => DeviceAdded::V2(self.device_added_as()?),
+                V3 => DeviceAdded::V3(self.device_added_as()?),
+                V4 => unreachable!("DeviceAdded is not in v4; checked above"),
+            }),
+            "DeviceRemoved" => ServerMessage::DeviceRemoved(self.body_as()?),
+            "Log" => ServerMessage::Log(self.body_as()?),
+            "Test" => ServerMessage::Test(self.body_as()?),
+            "BatteryLevelReading" => ServerMessage::BatteryLevelReading(self.body_as()?),
+            "RSSILevelReading" => ServerMessage::RssiLevelReading(self.body_as()?),
+            "RawReading" => ServerMessage::RawReading(self.body_as()?),
+            "SensorReading" => ServerMessage::SensorReading(self.body_as()?),
+            "InputReading" => ServerMessage::InputReading(self.body_as()?),
+            other => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(other.to_owned()))),
+        })
+    }
+
+    /// DeviceAdded is `Id` plus a device's fields; decode them apart so unknown fields are
+    /// still rejected (serde cannot deny unknown fields through `flatten`).
+    fn device_added_as<D: DeserializeOwned>(&self) -> Result<DeviceAddedBody<D>, DecodeError> {
+        let invalid = |detail: String| {
+            DecodeError::new(self.id(), DecodeErrorKind::InvalidFields { name: self.name.clone(), detail })
+        };
+        let mut map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(self.body.get()).map_err(|e| invalid(clean_serde_error(&e)))?;
+        let id = map
+            .remove("Id")
+            .and_then(|id| id.as_u64())
+            .and_then(|id| u32::try_from(id).ok())
+            .ok_or_else(|| invalid("missing or invalid field `Id`".into()))?;
+        let device = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| invalid(clean_serde_error(&e)))?;
+        Ok(DeviceAddedBody { id, device })
+    }
+
+    fn reject_step_counts<'a>(&self, mut devices: impl Iterator<Item = &'a DeviceV2>) -> Result<(), DecodeError> {
+        if devices.any(|d| d.device_messages.values().any(|a| a.step_count.is_some())) {
+            return Err(DecodeError::new(
+                self.id(),
+                DecodeErrorKind::InvalidFields { name: self.name.clone(), detail: "StepCount is not part of spec v1".into() },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Decodes a whole frame for a session that negotiated `version`.
+pub fn decode_client_frame(text: &str, version: SpecVersion) -> Vec<Result<ClientMessage, DecodeError>> {
+    split_frame(text).into_iter().map(|raw| raw.and_then(|raw| raw.decode_client(version))).collect()
+}
+
+/// Decodes a whole frame of server messages as a client speaking `version` would.
+pub fn decode_server_frame(text: &str, version: SpecVersion) -> Vec<Result<ServerMessage, DecodeError>> {
+    split_frame(text).into_iter().map(|raw| raw.and_then(|raw| raw.decode_server(version))).collect()
+}
+
+/// Encodes messages as one frame: `[{"Name":{...}}, ...]`.
+pub fn encode_frame<M: Serialize>(messages: &[M]) -> String {
+    // Serialising these types cannot fail: every map key is a string.
+    serde_json::to_string(messages).unwrap_or_else(|e| panic!("message serialisation is infallible: {e}"))
+}
+
+/// Encodes one message as a frame of its own (what the server sends: one message per frame).
+pub fn encode_message<M: Serialize>(message: &M) -> String {
+    encode_frame(std::slice::from_ref(message))
+}
+
+fn check_handshake_shape(rsi: &RequestServerInfo, version: SpecVersion) -> Result<(), String> {
+    let v4_fields = rsi.protocol_version_major.is_some() || rsi.protocol_version_minor.is_some();
+    match version {
+        SpecVersion::V0 if rsi.message_version.is_some() || v4_fields => {
+            Err("spec v0 has no version fields in RequestServerInfo".into())
+        }
+        SpecVersion::V1 | SpecVersion::V2 | SpecVersion::V3 if v4_fields || rsi.message_version.is_none() => {
+            Err(format!("spec {version} needs MessageVersion and no ProtocolVersion fields"))
+        }
+        SpecVersion::V4 if rsi.message_version.is_some() || !v4_fields => {
+            Err("spec v4 needs ProtocolVersionMajor and ProtocolVersionMinor".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// serde's messages end with " at line 1 column 42"; people do not need that part.
+fn clean_serde_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(pos) => text[..pos].to_owned(),
+        None => text,
+    }
+}
+
+/// Range and sanity checks the JSON types cannot express (reference §8, schema bounds).
+fn validate_client(message: &ClientMessage) -> Result<(), DecodeError> {
+    let id = message.id();
+    let name = message.name();
+    let out_of_range = |detail: String| DecodeError::new(id, DecodeErrorKind::OutOfRange { name: name.to_owned(), detail });
+    let unit = |what: &str, value: f64| -> Result<(), DecodeError> {
+        if (0.0..=1.0).contains(&value) {
+            Ok(())
+        } else {
+            Err(out_of_range(format!("{what} must be between 0.0 and 1.0, got {value}.")))
+        }
+    };
+    let non_empty = |what: &str, len: usize| -> Result<(), DecodeError> {
+        if len == 0 {
+            Err(out_of_range(format!("{what} must list at least one entry.")))
+        } else {
+            Ok(())
+        }
+    };
+    if id == 0 {
+        return Err(DecodeError::new(0, DecodeErrorKind::ZeroId(name.to_owned())));
+    }
+    match message {
+        ClientMessage::SingleMotorVibrateCmd(m) => unit("Speed", m.speed)?,
+        ClientMessage::FleshlightLaunchFw12Cmd(m) => {
+            if m.position > 99 || m.speed > 99 {
+                return Err(out_of_range(format!(
+                    "Position and Speed must be between 0 and 99, got {} and {}.",
+                    m.position, m.speed
+                )));
+            }
+        }
+        ClientMessage::VorzeA10CycloneCmd(m) => {
+            if m.speed > 100 {
+                return Err(out_of_range(format!("Speed must be between 0 and 99, got {}.", m.speed)));
+            }
+        }
+        ClientMessage::VibrateCmd(m) => {
+            non_empty("Speeds", m.speeds.len())?;
+            for s in &m.speeds {
+                unit("Speed", s.speed)?;
+            }
+        }
+        ClientMessage::RotateCmd(m) => {
+            non_empty("Rotations", m.rotations.len())?;
+            for r in &m.rotations {
+                unit("Speed", r.speed)?;
+            }
+        }
+        ClientMessage::LinearCmd(m) => {
+            non_empty("Vectors", m.vectors.len())?;
+            for v in &m.vectors {
+                unit("Position", v.position)?;
+            }
+        }
+        ClientMessage::ScalarCmd(m) => {
+            non_empty("Scalars", m.scalars.len())?;
+            for s in &m.scalars {
+                unit("Scalar", s.scalar)?;
+            }
+        }
+        ClientMessage::RawWriteCmd(m) => non_empty("Data", m.data.len())?,
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! plugboard-protocol's test suite, one binary.
+//!
+//! - `golden`: hand-written JSON vectors for every message of every version, both directions.
+//! - `device_lists`: the observed device-list shapes of reference §4.7.
+//! - `conversion`: legacy-to-canonical conversion rules and the float-to-step maths.
+//! - `errors`: every kind of bad input gets a typed error with the right code and Id.
+//! - `roundtrip`: property tests, encode then decode gives back what went in.
+
+mod common;
+mod conversion;
+mod device_lists;
+mod errors;
+mod golden;
+mod roundtrip;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Plugboard needs, and only those that are missing.
+# `apt-get update` runs only when something has to be installed; when everything is present
+# the script prints nothing. Usage: ensure-system-packages.sh [GROUP...]
+#   build  - compile and link the engine crates (default)
+#   app    - also the GTK/WebKit libraries the Tauri desktop app links against, and Xvfb
+set -euo pipefail
+
+build=(build-essential pkg-config mold libssl-dev)
+app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
+     libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev file
+     xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core)
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(build)
+
+wanted=()
+for group in "${groups[@]}"; do
+  case "$group" in
+    build) wanted+=("${build[@]}") ;;
+    app) wanted+=("${build[@]}" "${app[@]}") ;;
+    *) echo "ensure-system-packages: unknown group '$group' (known: build, app)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "ensure-system-packages: missing packages (${missing[*]}) and not root; install them and retry." >&2
+    exit 1
+  fi
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
