@@ -29,3 +29,64 @@ pub fn decode_one_server(text: &str, version: SpecVersion) -> ServerMessage {
 pub fn assert_encodes_to<M: serde::Serialize>(message: &M, expected: &str) {
     assert_eq!(json(&encode_message(message)), json(expected));
 }
+
+use plugboard_protocol::model::*;
+
+pub fn output(kind: OutputType, min: i32, max: i32) -> Output {
+    Output::new(kind, Range::new(min, max))
+}
+
+pub fn feature(index: u32, description: &str, outputs: Vec<Output>, inputs: Vec<Input>) -> Feature {
+    Feature { index, description: description.into(), outputs, inputs }
+}
+
+pub fn battery() -> Input {
+    Input { kind: InputType::Battery, ranges: vec![Range::new(0, 100)], commands: vec![InputCommand::Read] }
+}
+
+pub fn device(index: u32, name: &str, features: Vec<Feature>) -> DeviceInfo {
+    DeviceInfo { index, name: name.into(), display_name: None, message_gap_ms: 100, features }
+}
+
+/// The simulated devices of the reference harness (reference §0 "Evidence harness").
+pub fn two_motor_vibrator(index: u32) -> DeviceInfo {
+    device(
+        index,
+        "Simulated 2-Motor Vibrator",
+        vec![
+            feature(0, "Vibrator 1", vec![output(OutputType::Vibrate, 0, 20)], vec![]),
+            feature(1, "Vibrator 2", vec![output(OutputType::Vibrate, 0, 20)], vec![]),
+        ],
+    )
+}
+
+pub fn rotator(index: u32) -> DeviceInfo {
+    device(index, "Simulated Rotator", vec![feature(0, "Rotation Motor", vec![output(OutputType::Rotate, -100, 100)], vec![])])
+}
+
+pub fn stroker(index: u32) -> DeviceInfo {
+    let mut with_duration = output(OutputType::HwPositionWithDuration, 0, 1000);
+    with_duration.duration = Some(Range::new(0, 100_000));
+    device(
+        index,
+        "Simulated Stroker",
+        vec![feature(0, "Linear Axis", vec![output(OutputType::Position, 0, 1000), with_duration], vec![])],
+    )
+}
+
+pub fn oscillator(index: u32) -> DeviceInfo {
+    device(index, "Simulated Oscillator", vec![feature(0, "Oscillator", vec![output(OutputType::Oscillate, 0, 100)], vec![])])
+}
+
+pub fn lovense_max(index: u32) -> DeviceInfo {
+    device(
+        index,
+        "Simulated Lovense Max",
+        vec![
+            feature(0, "Vibrator", vec![output(OutputType::Vibrate, 0, 20)], vec![]),
+            feature(1, "Air Pump", vec![output(OutputType::Constrict, 0, 3)], vec![]),
+            feature(2, "Battery Level", vec![], vec![battery()]),
+            feature(3, "Unidirectional rotator", vec![output(OutputType::Rotate, 0, 20)], vec![]),
+        ],
+    )
+}
