@@ -1,7 +1,14 @@
-//! Device layer: device-config, protocol encoders, transports and the device manager.
+//! The device layer: which devices exist, what they are doing, and who asked for it.
 //!
-//! This crate is filled in by the device work (issue 4); for now it only re-exports the
-//! canonical model it will build on, so the dependency direction
-//! protocol <- devices <- server is in place from the start.
+//! - [`manager`]: the [`DeviceManager`] holds every connected device, applies output commands
+//!   from clients, records the owner of every output, and announces changes as events.
+//! - [`virtual_device`]: in-process devices so a user with no toy (or a test) can drive a game.
+//!
+//! Real transports (BLE, serial, device-websocket) and protocol encoders plug in behind the
+//! same manager (issue 4).
 
+pub mod manager;
+pub mod virtual_device;
+
+pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, OutputLevel};
 pub use plugboard_protocol::model;

@@ -1,8 +1,43 @@
-//! The Plugboard engine. The websocket server and sessions arrive with the engine work
-//! (issue 3); the crate exists now so the workspace has its final shape.
+//! The Plugboard engine: a Buttplug server that many clients of any spec version (v0 to v4)
+//! can use at once.
+//!
+//! Front ends (the desktop app, the `plugboard-engine` CLI) hold an [`Engine`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), plugboard_server::StartError> {
+//! use plugboard_server::{Engine, EngineConfig};
+//! let engine = Engine::start(EngineConfig::loopback(12345)).await?;
+//! println!("paste {} into your game", engine.url());
+//! let mut events = engine.events();       // clients and devices as they change
+//! let clients = engine.clients();         // name, spec version, address, Origin, counts...
+//! engine.stop_all().await;                // the user's STOP ALL
+//! engine.stop().await;                    // stops every output, then closes everything
+//! # Ok(()) }
+//! ```
+//!
+//! Inside, one task accepts connections on each listening address and one task per
+//! connection runs a session ([`session`]): handshake, frames decoded for the client's
+//! version, legacy commands converted to canonical ones, executed by the device manager,
+//! and answered in order. The device manager records which client set each output, so a
+//! client's stop or disconnect stops only its own outputs.
 
-/// The name the engine announces in ServerInfo unless told otherwise.
-pub const DEFAULT_SERVER_NAME: &str = "Plugboard";
+mod clients;
+mod config;
+mod engine;
+mod error;
+mod events;
+mod listener;
+mod session;
 
-/// The conventional Buttplug websocket port that games connect to.
-pub const DEFAULT_WEBSOCKET_PORT: u16 = 12345;
+pub use clients::ClientSnapshot;
+pub use config::{EngineConfig, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT};
+pub use engine::Engine;
+pub use error::StartError;
+pub use events::EngineEvent;
+pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
+
+/// Resolves once a stop flag is raised (or its sender is gone). The guard `wait_for` returns
+/// is dropped here, so callers stay `Send`.
+pub(crate) async fn raised(flag: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = flag.wait_for(|raised| *raised).await;
+}

@@ -1,11 +1,192 @@
-//! `plugboard-engine`: the headless Buttplug server.
+//! `plugboard-engine`: the headless Buttplug server. Flags follow intiface-engine's names
+//! where they overlap, so people who know it feel at home.
 
-fn main() {
-    eprintln!(
-        "plugboard-engine {}: the websocket server is not built yet; this build only contains \
-         the protocol layer. Nothing is listening on port {}.",
-        env!("CARGO_PKG_VERSION"),
-        plugboard_server::DEFAULT_WEBSOCKET_PORT
-    );
-    std::process::exit(2);
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use plugboard_devices::virtual_device::VirtualDeviceSpec;
+use plugboard_protocol::SpecVersion;
+use plugboard_server::{Engine, EngineConfig, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT};
+
+/// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
+/// clients at once. Games connect to ws://127.0.0.1:12345 unless told otherwise.
+#[derive(Debug, Parser)]
+#[command(name = "plugboard-engine", version)]
+struct Cli {
+    /// Port of the websocket server games connect to.
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
+    websocket_port: u16,
+
+    /// Listen on every network interface instead of this machine only. Anyone on your
+    /// network can then control your devices.
+    #[arg(long, conflicts_with = "websocket_listen_address")]
+    websocket_use_all_interfaces: bool,
+
+    /// Listen on exactly this address (IP or IP:PORT), e.g. 192.168.1.20:12345 or [::1].
+    #[arg(long, value_name = "ADDRESS")]
+    websocket_listen_address: Option<String>,
+
+    /// Name sent to clients in ServerInfo.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
+    server_name: String,
+
+    /// Milliseconds a client may go without sending Ping before its devices stop and it is
+    /// disconnected. 0 turns the check off.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    max_ping_time: u32,
+
+    /// Log level: error, warn, info, debug or trace (or a tracing filter such as
+    /// plugboard_server=debug). Without it, RUST_LOG is used, else info.
+    #[arg(long, value_name = "LEVEL")]
+    log: Option<String>,
+
+    /// Device database to use instead of the built-in one (used once device support lands).
+    #[arg(long, value_name = "FILE")]
+    device_config_file: Option<PathBuf>,
+
+    /// User device config: allow/deny lists, names, serial ports (used once device support lands).
+    #[arg(long, value_name = "FILE")]
+    user_device_config_file: Option<PathBuf>,
+
+    /// Look for Bluetooth LE devices (used once device support lands).
+    #[arg(long)]
+    use_bluetooth_le: bool,
+
+    /// Look for serial-port devices (used once device support lands).
+    #[arg(long)]
+    use_serial: bool,
+
+    /// Run the device-websocket server that simulated and DIY devices dial into (used once
+    /// device support lands).
+    #[arg(long)]
+    use_device_websocket_server: bool,
+
+    /// Port of the device-websocket server.
+    #[arg(long, value_name = "PORT", default_value_t = 54817)]
+    device_websocket_server_port: u16,
+
+    /// How many clients may be connected at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
+    max_clients: usize,
+
+    /// Add an in-process virtual device, so a game can be tried without a toy. KIND is one of
+    /// vibrator, dual-vibrator, rotator, stroker, lovense-max; NAME is optional. Repeatable.
+    #[arg(long = "virtual-device", value_name = "KIND[:NAME]")]
+    virtual_devices: Vec<VirtualDeviceSpec>,
+
+    /// Newest Buttplug spec version to accept (0 to 4), to check how a game behaves against an
+    /// older server. Newer clients are refused with a handshake error.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=4))]
+    max_spec_version: u32,
+}
+
+impl Cli {
+    fn config(&self) -> Result<EngineConfig, String> {
+        let mut config = if self.websocket_use_all_interfaces {
+            EngineConfig::all_interfaces(self.websocket_port)
+        } else {
+            EngineConfig::loopback(self.websocket_port)
+        };
+        if let Some(address) = &self.websocket_listen_address {
+            config.listen = vec![parse_listen_address(address, self.websocket_port)?];
+        }
+        config.server_name = self.server_name.clone();
+        config.max_ping_time_ms = self.max_ping_time;
+        config.max_clients = self.max_clients;
+        config.max_spec_version = SpecVersion::from_number(self.max_spec_version).unwrap_or(SpecVersion::NEWEST);
+        config.virtual_devices = self.virtual_devices.clone();
+        Ok(config)
+    }
+
+    fn warn_about_flags_not_in_use_yet(&self) {
+        let pending = [
+            (self.device_config_file.is_some(), "--device-config-file"),
+            (self.user_device_config_file.is_some(), "--user-device-config-file"),
+            (self.use_bluetooth_le, "--use-bluetooth-le"),
+            (self.use_serial, "--use-serial"),
+            (self.use_device_websocket_server, "--use-device-websocket-server"),
+        ];
+        for (given, flag) in pending {
+            if given {
+                tracing::warn!("{flag} is accepted but this build has no hardware support yet; it has no effect");
+            }
+        }
+    }
+}
+
+fn parse_listen_address(text: &str, default_port: u16) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, default_port))
+        .map_err(|_| format!("'{text}' is not an IP address or IP:PORT (examples: 127.0.0.1:12345, [::1]:12345)"))
+}
+
+fn init_logging(level: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(level) => EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info")),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log.as_deref());
+    let config = match cli.config() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("plugboard-engine: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    cli.warn_about_flags_not_in_use_yet();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("plugboard-engine: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let engine = match Engine::start(config).await {
+            Ok(engine) => engine,
+            Err(error) => {
+                eprintln!("plugboard-engine: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("Plugboard engine running. Connect games to {}", engine.url());
+        wait_for_stop_signal().await;
+        tracing::info!("stopping: every output is stopped first");
+        engine.stop().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

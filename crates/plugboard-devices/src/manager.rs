@@ -1,0 +1,248 @@
+//! The device manager: every connected device, its output levels, and who set them.
+//!
+//! Several clients may drive one device; the latest command wins per output. Every output
+//! records its *owner*, the client that last set it, so that a client's stop or disconnect
+//! stops only what that client started (the official JS clients send StopAllDevices on every
+//! clean disconnect, which must not stop another game's outputs). The front end's STOP ALL
+//! passes no owner and stops everything.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use plugboard_protocol::convert::DeviceLookup;
+use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputType, OutputType, Reading, StopScope};
+use plugboard_protocol::Error;
+use tokio::sync::broadcast;
+
+use crate::virtual_device::VirtualDeviceSpec;
+
+/// Identifies a connected client (or a front end) as the owner of outputs.
+pub type ClientId = u64;
+
+/// Something that changed about the devices.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceEvent {
+    Added(Arc<DeviceInfo>),
+    Removed { index: u32 },
+    OutputChanged { device_index: u32, feature_index: u32, kind: OutputType, value: i32, owner: Option<ClientId> },
+}
+
+/// The current level of one output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLevel {
+    pub feature_index: u32,
+    pub kind: OutputType,
+    pub value: i32,
+    /// The client that set it last; `None` if nobody has yet, or the front end stopped it.
+    pub owner: Option<ClientId>,
+}
+
+/// A device and the levels of all its outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSnapshot {
+    pub info: DeviceInfo,
+    pub outputs: Vec<OutputLevel>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct OutputState {
+    value: i32,
+    duration_ms: Option<u32>,
+    owner: Option<ClientId>,
+}
+
+struct Entry {
+    info: Arc<DeviceInfo>,
+    source: VirtualDeviceSpec,
+    outputs: BTreeMap<(u32, OutputType), OutputState>,
+}
+
+#[derive(Default)]
+struct Devices(BTreeMap<u32, Entry>);
+
+impl DeviceLookup for Devices {
+    fn device(&self, index: u32) -> Option<&DeviceInfo> {
+        self.0.get(&index).map(|entry| entry.info.as_ref())
+    }
+}
+
+/// Holds every device; cheap to share (`Arc<DeviceManager>`).
+pub struct DeviceManager {
+    devices: Mutex<Devices>,
+    events: broadcast::Sender<DeviceEvent>,
+}
+
+impl Default for DeviceManager {
+    fn default() -> Self {
+        DeviceManager { devices: Mutex::new(Devices::default()), events: broadcast::channel(1024).0 }
+    }
+}
+
+impl DeviceManager {
+    pub fn new() -> Arc<DeviceManager> {
+        Arc::new(DeviceManager::default())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Devices> {
+        // A panic while holding this lock cannot leave the map half-updated in a way that
+        // matters more than refusing every later command would, so recover the guard.
+        self.devices.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn emit(&self, event: DeviceEvent) {
+        // No subscribers is fine.
+        let _ = self.events.send(event);
+    }
+
+    /// Change notifications, for sessions and front ends.
+    pub fn subscribe(&self) -> broadcast::Receiver<DeviceEvent> {
+        self.events.subscribe()
+    }
+
+    /// Adds a virtual device at the lowest free index and announces it.
+    pub fn add_virtual(&self, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
+        let info = {
+            let mut devices = self.lock();
+            let index = (0u32..).find(|i| !devices.0.contains_key(i)).expect("fewer than 2^32 devices");
+            let info = Arc::new(spec.device_info(index));
+            let outputs = info
+                .features
+                .iter()
+                .flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default())))
+                .collect();
+            devices.0.insert(index, Entry { info: info.clone(), source: spec, outputs });
+            info
+        };
+        tracing::info!(index = info.index, name = %info.name, "device added");
+        self.emit(DeviceEvent::Added(info.clone()));
+        info
+    }
+
+    /// Removes a device (its outputs stop with it) and announces it.
+    pub fn remove(&self, index: u32) -> bool {
+        let removed = self.lock().0.remove(&index).is_some();
+        if removed {
+            tracing::info!(index, "device removed");
+            self.emit(DeviceEvent::Removed { index });
+        }
+        removed
+    }
+
+    /// Every device, in index order.
+    pub fn devices(&self) -> Vec<Arc<DeviceInfo>> {
+        self.lock().0.values().map(|entry| entry.info.clone()).collect()
+    }
+
+    /// Every device with its output levels.
+    pub fn snapshot(&self) -> Vec<DeviceSnapshot> {
+        self.lock()
+            .0
+            .values()
+            .map(|entry| DeviceSnapshot {
+                info: (*entry.info).clone(),
+                outputs: entry
+                    .outputs
+                    .iter()
+                    .map(|(&(feature_index, kind), state)| OutputLevel { feature_index, kind, value: state.value, owner: state.owner })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The current level of one output.
+    pub fn output_level(&self, device_index: u32, feature_index: u32, kind: OutputType) -> Option<i32> {
+        self.lock().0.get(&device_index)?.outputs.get(&(feature_index, kind)).map(|state| state.value)
+    }
+
+    /// Runs `f` with a view of the devices for converting client messages.
+    pub fn with_lookup<R>(&self, f: impl FnOnce(&dyn DeviceLookup) -> R) -> R {
+        f(&*self.lock())
+    }
+
+    /// Applies a batch of output commands from `client` to one device. The client becomes the
+    /// owner of every output it set, even when the value did not change.
+    pub fn command(&self, client: ClientId, device_index: u32, commands: &[FeatureCommand]) -> Result<(), Error> {
+        let mut changed = Vec::new();
+        {
+            let mut devices = self.lock();
+            let entry = devices.0.get_mut(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            for command in commands {
+                let key = (command.feature_index, command.command.kind);
+                let state = entry.outputs.get_mut(&key).ok_or_else(|| {
+                    Error::device(format!(
+                        "Feature {} of device {} has no {} output.",
+                        command.feature_index,
+                        device_index,
+                        command.command.kind.v4_name()
+                    ))
+                })?;
+                state.owner = Some(client);
+                if state.value != command.command.value || state.duration_ms != command.command.duration_ms {
+                    state.value = command.command.value;
+                    state.duration_ms = command.command.duration_ms;
+                    changed.push(DeviceEvent::OutputChanged {
+                        device_index,
+                        feature_index: command.feature_index,
+                        kind: command.command.kind,
+                        value: command.command.value,
+                        owner: Some(client),
+                    });
+                }
+            }
+        }
+        for event in changed {
+            self.emit(event);
+        }
+        Ok(())
+    }
+
+    /// Stops the outputs in `scope`. With `owner`, only the outputs that client set last;
+    /// with `None` (the user's STOP ALL), every output. Positions are left where they are.
+    pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
+        if !scope.outputs {
+            return Ok(());
+        }
+        let mut changed = Vec::new();
+        {
+            let mut devices = self.lock();
+            if let Some(index) = scope.device_index {
+                if !devices.0.contains_key(&index) {
+                    return Err(Error::device_not_available(index));
+                }
+            }
+            for (&device_index, entry) in devices.0.iter_mut() {
+                if scope.device_index.is_some_and(|wanted| wanted != device_index) {
+                    continue;
+                }
+                for (&(feature_index, kind), state) in entry.outputs.iter_mut() {
+                    let in_scope = scope.feature_index.is_none_or(|wanted| wanted == feature_index);
+                    let owned = owner.is_none() || state.owner == owner;
+                    if in_scope && owned && kind.stops_at_zero() && state.value != 0 {
+                        state.value = 0;
+                        state.duration_ms = None;
+                        changed.push(DeviceEvent::OutputChanged { device_index, feature_index, kind, value: 0, owner: state.owner });
+                    }
+                }
+            }
+        }
+        if !changed.is_empty() {
+            tracing::debug!(?owner, stopped = changed.len(), "outputs stopped");
+        }
+        for event in changed {
+            self.emit(event);
+        }
+        Ok(())
+    }
+
+    /// Reads an input.
+    pub async fn read(&self, device_index: u32, feature_index: u32, kind: InputType) -> Result<Reading, Error> {
+        let devices = self.lock();
+        let entry = devices.0.get(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+        entry
+            .info
+            .feature(feature_index)
+            .and_then(|feature| feature.input(kind))
+            .and_then(|_| entry.source.read(kind))
+            .ok_or_else(|| Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}.")))
+    }
+}

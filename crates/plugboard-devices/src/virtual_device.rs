@@ -1,0 +1,166 @@
+//! In-process virtual devices. They behave like hardware to clients: listed, commanded,
+//! stopped, read. They record the level of every output, which the manager reports.
+
+use std::fmt;
+use std::str::FromStr;
+
+use plugboard_protocol::model::{
+    DeviceInfo, Feature, Input, InputCommand, InputType, Output, OutputType, Range, Reading,
+};
+
+/// The kinds of virtual device the engine can create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VirtualKind {
+    /// One vibrator, 20 steps.
+    Vibrator,
+    /// Two vibrators, 20 steps each.
+    DualVibrator,
+    /// A rotator whose sign is its direction, 20 steps each way.
+    Rotator,
+    /// A linear stroker: position, and position with a move duration, 0..=100.
+    Stroker,
+    /// Like a Lovense Max: vibrator, air pump (constrict, 3 steps), battery.
+    LovenseMax,
+}
+
+impl VirtualKind {
+    pub const ALL: [VirtualKind; 5] =
+        [Self::Vibrator, Self::DualVibrator, Self::Rotator, Self::Stroker, Self::LovenseMax];
+
+    /// The name used on the command line (`--virtual-device KIND`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            VirtualKind::Vibrator => "vibrator",
+            VirtualKind::DualVibrator => "dual-vibrator",
+            VirtualKind::Rotator => "rotator",
+            VirtualKind::Stroker => "stroker",
+            VirtualKind::LovenseMax => "lovense-max",
+        }
+    }
+
+    /// The device name clients see unless another is given.
+    pub fn default_name(self) -> &'static str {
+        match self {
+            VirtualKind::Vibrator => "Virtual Vibrator",
+            VirtualKind::DualVibrator => "Virtual Dual Vibrator",
+            VirtualKind::Rotator => "Virtual Rotator",
+            VirtualKind::Stroker => "Virtual Stroker",
+            VirtualKind::LovenseMax => "Virtual Lovense Max",
+        }
+    }
+
+    fn features(self) -> Vec<Feature> {
+        let vibrator = |index, description: &str| Feature {
+            index,
+            description: description.into(),
+            outputs: vec![Output::new(OutputType::Vibrate, Range::new(0, 20))],
+            inputs: vec![],
+        };
+        match self {
+            VirtualKind::Vibrator => vec![vibrator(0, "Vibrator")],
+            VirtualKind::DualVibrator => vec![vibrator(0, "Vibrator 1"), vibrator(1, "Vibrator 2")],
+            VirtualKind::Rotator => vec![Feature {
+                index: 0,
+                description: "Rotator".into(),
+                outputs: vec![Output::new(OutputType::Rotate, Range::new(-20, 20))],
+                inputs: vec![],
+            }],
+            VirtualKind::Stroker => vec![Feature {
+                index: 0,
+                description: "Stroke".into(),
+                outputs: vec![
+                    Output::new(OutputType::Position, Range::new(0, 100)),
+                    Output {
+                        kind: OutputType::HwPositionWithDuration,
+                        range: Range::new(0, 100),
+                        duration: Some(Range::new(0, 60_000)),
+                    },
+                ],
+                inputs: vec![],
+            }],
+            VirtualKind::LovenseMax => vec![
+                vibrator(0, "Vibrator"),
+                Feature {
+                    index: 1,
+                    description: "Air Pump".into(),
+                    outputs: vec![Output::new(OutputType::Constrict, Range::new(0, 3))],
+                    inputs: vec![],
+                },
+                Feature {
+                    index: 2,
+                    description: "Battery Level".into(),
+                    outputs: vec![],
+                    inputs: vec![Input {
+                        kind: InputType::Battery,
+                        ranges: vec![Range::new(0, 100)],
+                        commands: vec![InputCommand::Read],
+                    }],
+                },
+            ],
+        }
+    }
+}
+
+impl fmt::Display for VirtualKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.cli_name())
+    }
+}
+
+impl FromStr for VirtualKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VirtualKind::ALL.into_iter().find(|kind| kind.cli_name() == s).ok_or_else(|| {
+            let known: Vec<_> = VirtualKind::ALL.iter().map(|k| k.cli_name()).collect();
+            format!("unknown virtual device kind '{s}'; known kinds: {}", known.join(", "))
+        })
+    }
+}
+
+/// A virtual device to create: its kind and, optionally, its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualDeviceSpec {
+    pub kind: VirtualKind,
+    pub name: Option<String>,
+}
+
+impl VirtualDeviceSpec {
+    pub fn new(kind: VirtualKind) -> VirtualDeviceSpec {
+        VirtualDeviceSpec { kind, name: None }
+    }
+
+    pub fn named(kind: VirtualKind, name: impl Into<String>) -> VirtualDeviceSpec {
+        VirtualDeviceSpec { kind, name: Some(name.into()) }
+    }
+
+    /// The canonical description of this device at `index`.
+    pub fn device_info(&self, index: u32) -> DeviceInfo {
+        DeviceInfo {
+            index,
+            name: self.name.clone().unwrap_or_else(|| self.kind.default_name().to_owned()),
+            display_name: None,
+            message_gap_ms: 0,
+            features: self.kind.features(),
+        }
+    }
+
+    /// What the device answers when an input is read.
+    pub fn read(&self, kind: InputType) -> Option<Reading> {
+        match (self.kind, kind) {
+            (VirtualKind::LovenseMax, InputType::Battery) => Some(Reading::Battery(80)),
+            _ => None,
+        }
+    }
+}
+
+/// `KIND[:NAME]`, as given to `--virtual-device`.
+impl FromStr for VirtualDeviceSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some((kind, name)) if !name.trim().is_empty() => Ok(VirtualDeviceSpec::named(kind.parse()?, name.trim())),
+            Some((_, _)) => Err(format!("'{s}' has an empty name after ':'; use KIND or KIND:NAME")),
+            None => Ok(VirtualDeviceSpec::new(s.parse()?)),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Why the engine could not start.
+
+use std::net::SocketAddr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "Port {port} is already in use on {address}, probably by another Buttplug server such as \
+         Intiface or a second Plugboard. Stop that program, or start Plugboard on another port \
+         (--websocket-port {suggestion})."
+    )]
+    PortInUse { address: std::net::IpAddr, port: u16, suggestion: u16 },
+    #[error("Cannot listen on {address}: {source}. Check the address, or listen on 127.0.0.1.")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error("No address to listen on was given.")]
+    NoAddress,
+}

@@ -1,0 +1,19 @@
+//! What front ends hear from the engine.
+
+use plugboard_devices::{ClientId, DeviceEvent};
+
+use crate::clients::ClientSnapshot;
+
+/// A change in the engine, pushed to every front end subscribed with `Engine::events`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// A websocket connected (no handshake yet).
+    ClientConnected(ClientSnapshot),
+    /// A client finished its handshake, or its last error changed.
+    ClientChanged(ClientSnapshot),
+    ClientDisconnected { id: ClientId },
+    /// A device appeared, disappeared, or one of its outputs changed.
+    Device(DeviceEvent),
+    /// The engine stopped; every output was stopped first.
+    Stopped,
+}
