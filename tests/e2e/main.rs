@@ -1,6 +1,11 @@
 //! End-to-end tests. One test binary for the whole suite keeps link time down.
 
+mod client_scripts;
+mod js;
+mod python;
 mod raw;
+mod rust_v3;
+mod rust_v4;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

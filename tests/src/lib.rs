@@ -1,1 +1,98 @@
 //! Shared helpers for Plugboard's end-to-end tests (filled as the engine and app land).
+
+use std::future::Future;
+use std::time::Duration;
+
+use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+use plugboard_protocol::model::OutputType;
+use plugboard_server::{ClientSnapshot, Engine, EngineConfig};
+
+/// How long the helpers wait for something asynchronous (a command reaching a device, a
+/// client appearing in the registry) before failing the test.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Polling interval of the `wait_*` helpers.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Starts an engine on a free loopback port with one virtual device per kind, indexes
+/// assigned in the order given (0, 1, 2, ...).
+pub async fn start_engine(kinds: &[VirtualKind]) -> Engine {
+    start_engine_with(kinds, |_| {}).await
+}
+
+/// Like [`start_engine`], with a chance to adjust the configuration first
+/// (e.g. `config.max_spec_version = SpecVersion::V2`).
+pub async fn start_engine_with(kinds: &[VirtualKind], tweak: impl FnOnce(&mut EngineConfig)) -> Engine {
+    let mut config = EngineConfig::loopback(0);
+    config.virtual_devices.extend(kinds.iter().map(|kind| VirtualDeviceSpec::new(*kind)));
+    tweak(&mut config);
+    Engine::start(config).await.expect("the engine starts")
+}
+
+/// The websocket URL of an engine, over IPv4 loopback, as games type it.
+pub fn ws_url(engine: &Engine) -> String {
+    format!("ws://127.0.0.1:{}", engine.port())
+}
+
+/// Polls `probe` until `done` accepts its value (returned) or [`WAIT`] has passed; panics
+/// with `what` and the last value seen otherwise.
+pub async fn wait_until<T: std::fmt::Debug>(
+    what: &str,
+    mut probe: impl FnMut() -> T,
+    mut done: impl FnMut(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let value = probe();
+        if done(&value) {
+            return value;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {WAIT:?} waiting for {what}; last seen: {value:?}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until the engine records `value` for output `kind` of feature `feature` of device
+/// `device` (commands are executed asynchronously).
+pub async fn wait_for_level(engine: &Engine, device: u32, feature: u32, kind: OutputType, value: i32) {
+    wait_until(
+        &format!("device {device} feature {feature} {kind:?} to be at level {value}"),
+        || engine.output_level(device, feature, kind),
+        |level| *level == Some(value),
+    )
+    .await;
+}
+
+/// Waits until the engine's client registry holds exactly `count` clients, and returns them.
+pub async fn wait_for_clients(engine: &Engine, count: usize) -> Vec<ClientSnapshot> {
+    wait_until(&format!("{count} connected client(s)"), || engine.clients(), |clients| clients.len() == count).await
+}
+
+/// Waits until the registry lists a client with this name that has finished its handshake.
+pub async fn wait_for_client_named(engine: &Engine, name: &str) -> ClientSnapshot {
+    let clients = wait_until(
+        &format!("a client named {name:?} with a spec version"),
+        || engine.clients(),
+        |clients| clients.iter().any(|c| c.name.as_deref() == Some(name) && c.spec_version.is_some()),
+    )
+    .await;
+    clients.into_iter().find(|c| c.name.as_deref() == Some(name)).expect("just seen")
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    port
+}
+
+/// Runs `future` with a [`WAIT`]-long deadline, panicking with `what` if it does not finish.
+pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(WAIT, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("timed out after {WAIT:?}: {what}"),
+    }
+}
