@@ -3,11 +3,21 @@
 //! - [`manager`]: the [`DeviceManager`] holds every connected device, applies output commands
 //!   from clients, records the owner of every output, and announces changes as events.
 //! - [`virtual_device`]: in-process devices so a user with no toy (or a test) can drive a game.
+//! - [`hardware`]: the seam every transport implements ([`hardware::Hardware`]): endpoints,
+//!   writes, notifications.
+//! - [`protocols`]: protocol families by device-config name: pure encoders, plus identify,
+//!   initialize and battery against a `Hardware`.
+//! - `testing` (this crate's tests, or the `testing` feature): a scriptable fake `Hardware`.
 //!
 //! Real transports (BLE, serial, device-websocket) and protocol encoders plug in behind the
 //! same manager (issue 4).
 
+pub mod config;
+pub mod hardware;
 pub mod manager;
+pub mod protocols;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod virtual_device;
 
 pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, OutputLevel};

@@ -1,0 +1,789 @@
+//! The device database: which protocols exist, how their hardware is recognised, and which
+//! device models each protocol knows (`device-config/plugboard-devices.json`).
+//!
+//! The built-in copy is embedded in the binary; `--device-config-file` replaces it whole.
+//! Loading validates everything and names the file and the JSON path of the first problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use plugboard_protocol::model::{Feature, Input, InputCommand, InputType, Output, OutputType, Range};
+use serde_json::Value;
+
+use super::json::{normalize_uuid, Node, PResult, PathError};
+use crate::hardware::Endpoint;
+
+/// The database shipped with Plugboard.
+pub const BUILTIN_DATABASE_JSON: &str = include_str!("../../../../device-config/plugboard-devices.json");
+/// The name the built-in database goes by in messages.
+pub const BUILTIN_DATABASE_NAME: &str = "<built-in device-config/plugboard-devices.json>";
+/// The format version this build reads (`version.major`).
+pub const DATABASE_FORMAT_MAJOR: u32 = 1;
+
+/// Whether `name` is an endpoint name a protocol may map a characteristic to
+/// (`generic0` .. `generic31` included). The one list of names is [`Endpoint`]'s.
+pub fn is_endpoint_name(name: &str) -> bool {
+    name.parse::<Endpoint>().is_ok()
+}
+
+fn endpoint_names() -> String {
+    Endpoint::NAMED.iter().filter_map(|e| e.static_name()).collect::<Vec<_>>().join(", ")
+}
+
+/// A database or user-config file could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigFileError {
+    #[error("{file}: cannot read: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}: not valid JSON: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: {path}: {message}")]
+    Invalid { file: String, path: String, message: String },
+}
+
+impl ConfigFileError {
+    pub(crate) fn invalid(file: &str, error: PathError) -> ConfigFileError {
+        ConfigFileError::Invalid { file: file.to_string(), path: error.path, message: error.message }
+    }
+}
+
+/// Serial line parity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Parity {
+    None,
+    Odd,
+    Even,
+}
+
+impl Parity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Parity::None => "none",
+            Parity::Odd => "odd",
+            Parity::Even => "even",
+        }
+    }
+
+    /// Plugboard spells it `none`/`odd`/`even`; Intiface files use `N`/`O`/`E`.
+    pub fn parse(text: &str) -> Option<Parity> {
+        match text.to_ascii_lowercase().as_str() {
+            "none" | "n" => Some(Parity::None),
+            "odd" | "o" => Some(Parity::Odd),
+            "even" | "e" => Some(Parity::Even),
+            _ => None,
+        }
+    }
+}
+
+/// How to open a serial port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SerialSettings {
+    pub baud_rate: u32,
+    pub data_bits: u8,
+    pub stop_bits: u8,
+    pub parity: Parity,
+}
+
+impl Default for SerialSettings {
+    /// 115200 8N1.
+    fn default() -> SerialSettings {
+        SerialSettings { baud_rate: 115_200, data_bits: 8, stop_bits: 1, parity: Parity::None }
+    }
+}
+
+/// A manufacturer-data rule: the company id, and optionally bytes that must match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ManufacturerData {
+    pub company: u16,
+    pub data: Option<Vec<u8>>,
+}
+
+/// How a BLE device of a protocol is recognised from its advertisement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BleIdentify {
+    /// Exact names, or prefixes ending in `*`.
+    pub names: Vec<String>,
+    pub manufacturer_data: Vec<ManufacturerData>,
+    /// Lowercase UUIDs.
+    pub advertised_services: Vec<String>,
+}
+
+/// How a protocol's hardware is recognised on each transport.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Identify {
+    pub ble: Option<BleIdentify>,
+    /// Port settings for this protocol. Ports themselves are bound in the user config.
+    pub serial: Option<SerialSettings>,
+    /// Identifiers that device-websocket clients announce (usually empty in the database;
+    /// the user config binds them).
+    pub websocket_names: Vec<String>,
+}
+
+/// A device model (or a protocol's defaults) as written in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelDef {
+    /// Identifiers the protocol's identify step produces for this model (empty for defaults).
+    pub identifiers: Vec<String>,
+    pub name: String,
+    /// A protocol-specific sub-variant, if the protocol needs one.
+    pub variant: Option<String>,
+    pub message_gap_ms: Option<u32>,
+    /// `None`: the protocol's default features.
+    pub features: Option<Vec<Feature>>,
+}
+
+/// One protocol's entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolDef {
+    pub name: String,
+    pub identify: Identify,
+    /// BLE service UUID -> endpoint name -> characteristic UUID (all UUIDs lowercase).
+    pub endpoints: BTreeMap<String, BTreeMap<String, String>>,
+    pub defaults: ModelDef,
+    pub models: Vec<ModelDef>,
+}
+
+/// A fully resolved device definition: what a connected device is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceDefinition {
+    pub protocol: String,
+    /// The model identifier that matched, or `None` when the protocol defaults were used.
+    pub identifier: Option<String>,
+    pub name: String,
+    pub variant: Option<String>,
+    /// `None`: the transport's default.
+    pub message_gap_ms: Option<u32>,
+    pub features: Vec<Feature>,
+}
+
+/// The device database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    /// Where it came from (a path, or [`BUILTIN_DATABASE_NAME`]).
+    pub source: String,
+    pub version_major: u32,
+    pub version_minor: u32,
+    protocols: BTreeMap<String, ProtocolDef>,
+}
+
+impl Database {
+    /// The database embedded in the binary.
+    pub fn builtin() -> Result<Database, ConfigFileError> {
+        Database::from_json_str(BUILTIN_DATABASE_JSON, BUILTIN_DATABASE_NAME)
+    }
+
+    /// Reads and validates a database file (`--device-config-file`).
+    pub fn from_file(path: &Path) -> Result<Database, ConfigFileError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigFileError::Read { file: file.clone(), message: error.to_string() })?;
+        Database::from_json_str(&text, &file)
+    }
+
+    /// Parses and validates database text; `source` names it in errors.
+    pub fn from_json_str(text: &str, source: &str) -> Result<Database, ConfigFileError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|error| ConfigFileError::Syntax { file: source.to_string(), message: error.to_string() })?;
+        let (major, minor, protocols) =
+            parse_database(&Node::root(&value)).map_err(|error| ConfigFileError::invalid(source, error))?;
+        Ok(Database { source: source.to_string(), version_major: major, version_minor: minor, protocols })
+    }
+
+    pub fn protocol(&self, name: &str) -> Option<&ProtocolDef> {
+        self.protocols.get(name)
+    }
+
+    /// All protocols, by name.
+    pub fn protocols(&self) -> impl Iterator<Item = &ProtocolDef> {
+        self.protocols.values()
+    }
+
+    /// The definition for a device of `protocol` that identified itself as `identifier`:
+    /// the model with that identifier, else the protocol defaults. `None` for an unknown
+    /// protocol.
+    pub fn definition(&self, protocol: &str, identifier: Option<&str>) -> Option<DeviceDefinition> {
+        let def = self.protocols.get(protocol)?;
+        let model = identifier.and_then(|id| def.models.iter().find(|model| model.identifiers.iter().any(|m| m == id)));
+        let defaults = &def.defaults;
+        Some(match model {
+            Some(model) => DeviceDefinition {
+                protocol: def.name.clone(),
+                identifier: identifier.map(str::to_string),
+                name: model.name.clone(),
+                variant: model.variant.clone().or_else(|| defaults.variant.clone()),
+                message_gap_ms: model.message_gap_ms.or(defaults.message_gap_ms),
+                features: model.features.clone().or_else(|| defaults.features.clone()).unwrap_or_default(),
+            },
+            None => DeviceDefinition {
+                protocol: def.name.clone(),
+                identifier: None,
+                name: defaults.name.clone(),
+                variant: defaults.variant.clone(),
+                message_gap_ms: defaults.message_gap_ms,
+                features: defaults.features.clone().unwrap_or_default(),
+            },
+        })
+    }
+}
+
+fn parse_database(root: &Node) -> PResult<(u32, u32, BTreeMap<String, ProtocolDef>)> {
+    root.only_keys(&["$schema", "version", "protocols"])?;
+    let version = root.require("version")?;
+    version.only_keys(&["major", "minor"])?;
+    let major_node = version.require("major")?;
+    let major = major_node.u32()?;
+    if major != DATABASE_FORMAT_MAJOR {
+        return Err(major_node.err(format!(
+            "format version {major} is not supported (this Plugboard reads version {DATABASE_FORMAT_MAJOR})"
+        )));
+    }
+    let minor = match version.get("minor")? {
+        Some(node) => node.u32()?,
+        None => 0,
+    };
+    let protocols_node = root.require("protocols")?;
+    let mut protocols = BTreeMap::new();
+    for (name, node) in protocols_node.entries()? {
+        if !valid_protocol_name(name) {
+            return Err(node.err("protocol names are lowercase letters, digits and '-' (e.g. \"wevibe-8bit\")"));
+        }
+        protocols.insert(name.to_string(), parse_protocol(name, &node)?);
+    }
+    if protocols.is_empty() {
+        return Err(protocols_node.err("no protocols"));
+    }
+    Ok((major, minor, protocols))
+}
+
+pub(crate) fn valid_protocol_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn parse_protocol(name: &str, node: &Node) -> PResult<ProtocolDef> {
+    node.only_keys(&["identify", "endpoints", "defaults", "models"])?;
+    let identify = match node.get("identify")? {
+        Some(identify) => parse_identify(&identify)?,
+        None => Identify::default(),
+    };
+    let mut endpoints = BTreeMap::new();
+    if let Some(services) = node.get("endpoints")? {
+        for (service, map) in services.entries()? {
+            let service_uuid =
+                normalize_uuid(service).ok_or_else(|| map.err(format!("service {service:?} is not a UUID")))?;
+            let mut characteristics = BTreeMap::new();
+            for (endpoint, characteristic) in map.entries()? {
+                if !is_endpoint_name(endpoint) {
+                    return Err(characteristic.err(format!(
+                        "unknown endpoint name {endpoint:?} (one of {}, generic0..generic31)",
+                        endpoint_names()
+                    )));
+                }
+                characteristics.insert(endpoint.to_string(), characteristic.uuid()?);
+            }
+            if characteristics.is_empty() {
+                return Err(map.err("a service needs at least one endpoint"));
+            }
+            if endpoints.insert(service_uuid, characteristics).is_some() {
+                return Err(map.err("this service is listed twice (UUIDs are compared ignoring case)"));
+            }
+        }
+    }
+    if identify.ble.is_some() && endpoints.is_empty() {
+        return Err(PathError {
+            path: node.path_of("endpoints"),
+            message: "a protocol recognised over BLE needs at least one service in \"endpoints\"".to_string(),
+        });
+    }
+    let defaults_node = node.require("defaults")?;
+    let defaults = parse_model(&defaults_node, true)?;
+    let mut models = Vec::new();
+    let mut seen = BTreeSet::new();
+    if let Some(list) = node.get("models")? {
+        for model_node in list.array()? {
+            let model = parse_model(&model_node, false)?;
+            for identifier in &model.identifiers {
+                if !seen.insert(identifier.clone()) {
+                    return Err(model_node.err(format!("identifier {identifier:?} is used by another model of {name}")));
+                }
+            }
+            models.push(model);
+        }
+    }
+    Ok(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models })
+}
+
+fn parse_identify(node: &Node) -> PResult<Identify> {
+    node.only_keys(&["ble", "serial", "websocket"])?;
+    let ble = node.get("ble")?.map(|ble| parse_ble(&ble)).transpose()?;
+    let serial = node.get("serial")?.map(|serial| parse_serial(&serial, true)).transpose()?;
+    let websocket_names = match node.get("websocket")? {
+        Some(websocket) => {
+            websocket.only_keys(&["names"])?;
+            websocket.require("names")?.strings()?
+        }
+        None => Vec::new(),
+    };
+    Ok(Identify { ble, serial, websocket_names })
+}
+
+fn parse_ble(node: &Node) -> PResult<BleIdentify> {
+    node.only_keys(&["names", "manufacturer_data", "advertised_services"])?;
+    let mut ble = BleIdentify::default();
+    if let Some(names) = node.get("names")? {
+        for name_node in names.array()? {
+            let name = name_node.non_empty_str()?;
+            if name.trim_end_matches('*').contains('*') || name == "*" {
+                return Err(name_node.err("'*' may only end a name, after at least one character (\"LVS-*\")"));
+            }
+            ble.names.push(name.to_string());
+        }
+    }
+    if let Some(list) = node.get("manufacturer_data")? {
+        for entry in list.array()? {
+            ble.manufacturer_data.push(parse_manufacturer_data(&entry)?);
+        }
+    }
+    if let Some(list) = node.get("advertised_services")? {
+        for entry in list.array()? {
+            ble.advertised_services.push(entry.uuid()?);
+        }
+    }
+    if ble.names.is_empty() && ble.manufacturer_data.is_empty() && ble.advertised_services.is_empty() {
+        return Err(node.err("needs names, manufacturer_data or advertised_services to recognise anything"));
+    }
+    Ok(ble)
+}
+
+pub(crate) fn parse_manufacturer_data(node: &Node) -> PResult<ManufacturerData> {
+    node.only_keys(&["company", "data"])?;
+    let company = node.require("company")?.int_in(0, u16::MAX as i64)? as u16;
+    let data = match node.get("data")? {
+        Some(data) => {
+            Some(data.array()?.iter().map(|byte| Ok(byte.int_in(0, 255)? as u8)).collect::<PResult<Vec<u8>>>()?)
+        }
+        None => None,
+    };
+    Ok(ManufacturerData { company, data })
+}
+
+/// Serial settings; with `require_baud` the baud rate must be given, otherwise 115200.
+pub(crate) fn parse_serial(node: &Node, require_baud: bool) -> PResult<SerialSettings> {
+    node.only_keys(&["baud_rate", "data_bits", "stop_bits", "parity"])?;
+    let mut settings = SerialSettings::default();
+    match node.get("baud_rate")? {
+        Some(baud) => settings.baud_rate = baud.int_in(1, u32::MAX as i64)? as u32,
+        None if require_baud => {
+            return Err(node.require("baud_rate").err().unwrap_or_else(|| node.err("missing baud_rate")))
+        }
+        None => {}
+    }
+    apply_serial_details(node, &mut settings)?;
+    Ok(settings)
+}
+
+/// `data_bits`, `stop_bits` and `parity`, where given.
+pub(crate) fn apply_serial_details(node: &Node, settings: &mut SerialSettings) -> PResult<()> {
+    if let Some(bits) = node.get("data_bits")? {
+        settings.data_bits = bits.int_in(5, 8)? as u8;
+    }
+    if let Some(bits) = node.get("stop_bits")? {
+        settings.stop_bits = bits.int_in(1, 2)? as u8;
+    }
+    if let Some(parity) = node.get("parity")? {
+        let text = parity.str()?;
+        settings.parity =
+            Parity::parse(text).ok_or_else(|| parity.err(format!("{text:?} is not a parity (none, odd or even)")))?;
+    }
+    Ok(())
+}
+
+fn parse_model(node: &Node, is_defaults: bool) -> PResult<ModelDef> {
+    if is_defaults {
+        node.only_keys(&["name", "variant", "message_gap_ms", "features"])?;
+    } else {
+        node.only_keys(&["identifiers", "name", "variant", "message_gap_ms", "features"])?;
+    }
+    let identifiers = if is_defaults {
+        Vec::new()
+    } else {
+        let list = node.require("identifiers")?;
+        let identifiers = list.strings()?;
+        if identifiers.is_empty() {
+            return Err(list.err("a model needs at least one identifier"));
+        }
+        identifiers
+    };
+    let name = node.require("name")?.non_empty_str()?.to_string();
+    let variant = node.get("variant")?.map(|v| v.non_empty_str().map(str::to_string)).transpose()?;
+    let message_gap_ms =
+        node.get("message_gap_ms")?.map(|gap| gap.int_in(0, 60_000).map(|ms| ms as u32)).transpose()?;
+    let features = match node.get("features")? {
+        Some(list) => {
+            let nodes = list.array()?;
+            if nodes.is_empty() {
+                return Err(
+                    list.err("a device needs at least one feature (leave \"features\" out to use the defaults)")
+                );
+            }
+            let mut features = Vec::new();
+            for (index, feature) in nodes.iter().enumerate() {
+                features.push(parse_feature(feature, index as u32)?);
+            }
+            Some(features)
+        }
+        None if is_defaults => {
+            return Err(node.require("features").err().unwrap_or_else(|| node.err("missing features")))
+        }
+        None => None,
+    };
+    Ok(ModelDef { identifiers, name, variant, message_gap_ms, features })
+}
+
+/// Output type names in Plugboard's files.
+pub fn output_type_from_name(name: &str) -> Option<OutputType> {
+    Some(match name {
+        "vibrate" => OutputType::Vibrate,
+        "rotate" => OutputType::Rotate,
+        "oscillate" => OutputType::Oscillate,
+        "constrict" => OutputType::Constrict,
+        "inflate" => OutputType::Inflate,
+        "temperature" => OutputType::Temperature,
+        "led" => OutputType::Led,
+        "spray" => OutputType::Spray,
+        "position" => OutputType::Position,
+        "position_with_duration" => OutputType::HwPositionWithDuration,
+        _ => return None,
+    })
+}
+
+/// The name [`output_type_from_name`] reads.
+pub fn output_type_name(kind: OutputType) -> &'static str {
+    match kind {
+        OutputType::Vibrate => "vibrate",
+        OutputType::Rotate => "rotate",
+        OutputType::Oscillate => "oscillate",
+        OutputType::Constrict => "constrict",
+        OutputType::Inflate => "inflate",
+        OutputType::Temperature => "temperature",
+        OutputType::Led => "led",
+        OutputType::Spray => "spray",
+        OutputType::Position => "position",
+        OutputType::HwPositionWithDuration => "position_with_duration",
+    }
+}
+
+pub(crate) const OUTPUT_TYPE_NAMES: &str =
+    "vibrate, rotate, oscillate, constrict, inflate, temperature, led, spray, position, position_with_duration";
+
+fn input_type_from_name(name: &str) -> Option<InputType> {
+    Some(match name {
+        "battery" => InputType::Battery,
+        "rssi" => InputType::Rssi,
+        "button" => InputType::Button,
+        "pressure" => InputType::Pressure,
+        "depth" => InputType::Depth,
+        "position" => InputType::Position,
+        _ => return None,
+    })
+}
+
+pub(crate) fn output_type_node(node: &Node) -> PResult<OutputType> {
+    let name = node.str()?;
+    output_type_from_name(name).ok_or_else(|| node.err(format!("unknown output type {name:?} ({OUTPUT_TYPE_NAMES})")))
+}
+
+fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
+    node.only_keys(&["description", "outputs", "inputs"])?;
+    let description = match node.get("description")? {
+        Some(description) => description.str()?.to_string(),
+        None => String::new(),
+    };
+    let mut outputs: Vec<Output> = Vec::new();
+    if let Some(list) = node.get("outputs")? {
+        for output_node in list.array()? {
+            output_node.only_keys(&["type", "range", "duration"])?;
+            let kind = output_type_node(&output_node.require("type")?)?;
+            let range_node = output_node.require("range")?;
+            let range = range_node.range()?;
+            check_output_range(&range_node, kind, range)?;
+            let duration = match (kind, output_node.get("duration")?) {
+                (OutputType::HwPositionWithDuration, Some(duration_node)) => {
+                    let duration = duration_node.range()?;
+                    if duration.min < 0 {
+                        return Err(duration_node.err("durations are milliseconds, 0 or more"));
+                    }
+                    Some(duration)
+                }
+                (OutputType::HwPositionWithDuration, None) => {
+                    return Err(PathError {
+                        path: output_node.path_of("duration"),
+                        message: "position_with_duration needs a duration range [min_ms, max_ms]".to_string(),
+                    })
+                }
+                (_, Some(duration_node)) => {
+                    return Err(duration_node.err("only position_with_duration outputs have a duration"))
+                }
+                (_, None) => None,
+            };
+            if outputs.iter().any(|output| output.kind == kind) {
+                return Err(output_node.err(format!("this feature already has a {} output", output_type_name(kind))));
+            }
+            outputs.push(Output { kind, range, duration });
+        }
+    }
+    let mut inputs: Vec<Input> = Vec::new();
+    if let Some(list) = node.get("inputs")? {
+        for input_node in list.array()? {
+            input_node.only_keys(&["type", "ranges", "commands"])?;
+            let type_node = input_node.require("type")?;
+            let name = type_node.str()?;
+            let kind = input_type_from_name(name).ok_or_else(|| {
+                type_node.err(format!("unknown input type {name:?} (battery, rssi, button, pressure, depth, position)"))
+            })?;
+            let ranges_node = input_node.require("ranges")?;
+            let ranges = ranges_node.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
+            if ranges.is_empty() {
+                return Err(ranges_node.err("an input needs at least one range"));
+            }
+            let commands_node = input_node.require("commands")?;
+            let mut commands = Vec::new();
+            for command_node in commands_node.array()? {
+                let command = match command_node.str()? {
+                    "read" => InputCommand::Read,
+                    "subscribe" => InputCommand::Subscribe,
+                    other => return Err(command_node.err(format!("unknown input command {other:?} (read, subscribe)"))),
+                };
+                if commands.contains(&command) {
+                    return Err(command_node.err("listed twice"));
+                }
+                commands.push(command);
+            }
+            if commands.is_empty() {
+                return Err(commands_node.err("an input needs at least one command (read, subscribe)"));
+            }
+            if inputs.iter().any(|input| input.kind == kind) {
+                return Err(input_node.err(format!("this feature already has a {name} input")));
+            }
+            inputs.push(Input { kind, ranges, commands });
+        }
+    }
+    if outputs.is_empty() && inputs.is_empty() {
+        return Err(node.err("a feature needs at least one output or input"));
+    }
+    Ok(Feature { index, description, outputs, inputs })
+}
+
+fn check_output_range(node: &Node, kind: OutputType, range: Range) -> PResult<()> {
+    if range.max <= 0 {
+        return Err(node.err(format!("{} needs a range with a positive top, e.g. [0, 20]", output_type_name(kind))));
+    }
+    if range.min < 0 && range.min != -range.max {
+        return Err(node.err("a signed range must be symmetric, e.g. [-20, 20]"));
+    }
+    if range.min > 0 {
+        return Err(node.err("a range starts at 0 (or is symmetric around 0, e.g. [-20, 20])"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOVENSE_MODELS: &[(&str, &str)] = &[
+        ("B", "Lovense Max"),
+        ("P", "Lovense Edge"),
+        ("A", "Lovense Nora"),
+        ("C", "Lovense Nora"),
+        ("CB", "Lovense Velvo"),
+        ("L", "Lovense Ambi"),
+        ("S", "Lovense Lush"),
+        ("AN", "Lovense Lush Anal"),
+        ("Z", "Lovense Hush"),
+        ("ZA", "Lovense Synth"),
+        ("W", "Lovense Domi"),
+        ("O", "Lovense Osci"),
+        ("V", "Lovense Mission"),
+        ("CA", "Lovense Mission 2"),
+        ("X", "Lovense Ferri"),
+        ("R", "Lovense Diamo"),
+        ("ToyS", "Lovense Dolp"),
+        ("QB", "Lovense Fizz"),
+        ("F", "Lovense Sex Machine"),
+        ("FS", "Lovense Mini Sex Machine"),
+        ("J", "Lovense Dolce"),
+        ("OC", "Lovense Osci 3"),
+        ("ED", "Lovense Gush"),
+        ("EZ", "Lovense Gush 2"),
+        ("EB", "Lovense Hyphy"),
+        ("T", "Lovense Calor"),
+        ("EI", "Lovense Flexer"),
+        ("EI-FW3", "Lovense Flexer"),
+        ("N", "Lovense Gemini"),
+        ("EA", "Lovense Gravity"),
+        ("Q", "Lovense Tenera"),
+        ("EL", "Lovense Ridge"),
+        ("U", "Lovense Lapis"),
+        ("SD", "Lovense Vulse"),
+        ("H", "Lovense Solace"),
+        ("BA", "Lovense Solace Pro"),
+        ("WD", "Lovense Spinel"),
+    ];
+
+    fn builtin() -> Database {
+        Database::builtin().unwrap_or_else(|error| panic!("built-in database: {error}"))
+    }
+
+    #[test]
+    fn builtin_database_parses_and_has_the_first_families() {
+        let db = builtin();
+        assert_eq!(db.version_major, 1);
+        for name in ["lovense", "wevibe", "wevibe-8bit", "wevibe-chorus", "satisfyer", "tcode-v03"] {
+            assert!(db.protocol(name).is_some(), "{name} missing");
+        }
+    }
+
+    #[test]
+    fn every_lovense_identifier_resolves_to_its_model() {
+        let db = builtin();
+        for (identifier, name) in LOVENSE_MODELS {
+            let def = db.definition("lovense", Some(identifier)).unwrap();
+            assert_eq!(def.name, *name, "identifier {identifier}");
+            assert_eq!(def.identifier.as_deref(), Some(*identifier));
+            let battery = def.features.iter().filter_map(|f| f.input(InputType::Battery)).count();
+            assert_eq!(battery, 1, "{name} has a battery input");
+        }
+        let lovense = db.protocol("lovense").unwrap();
+        let count: usize = lovense.models.iter().map(|model| model.identifiers.len()).sum();
+        assert_eq!(count, LOVENSE_MODELS.len(), "no extra identifiers");
+        // Unknown letters fall back to one vibrator + battery.
+        let unknown = db.definition("lovense", Some("QQ")).unwrap();
+        assert_eq!(unknown.identifier, None);
+        assert_eq!(unknown.name, "Lovense Device");
+        assert_eq!(unknown.features[0].outputs, vec![Output::new(OutputType::Vibrate, Range::new(0, 20))]);
+    }
+
+    #[test]
+    fn builtin_ranges_follow_the_protocol_table() {
+        let db = builtin();
+        let output = |protocol: &str, id: Option<&str>, feature: usize, kind: OutputType| {
+            db.definition(protocol, id).unwrap().features[feature].output(kind).unwrap().clone()
+        };
+        assert_eq!(output("lovense", Some("B"), 1, OutputType::Constrict).range, Range::new(0, 3));
+        assert_eq!(output("lovense", Some("A"), 1, OutputType::Rotate).range, Range::new(-20, 20));
+        assert_eq!(output("wevibe", Some("Sync"), 1, OutputType::Vibrate).range, Range::new(0, 15));
+        assert_eq!(output("wevibe-8bit", Some("Vector"), 0, OutputType::Vibrate).range, Range::new(0, 12));
+        assert_eq!(output("wevibe-chorus", Some("Chorus"), 0, OutputType::Vibrate).range, Range::new(0, 30));
+        let satisfyer = db.definition("satisfyer", Some("10005")).unwrap();
+        assert_eq!(satisfyer.features.len(), 2);
+        assert_eq!(satisfyer.features[1].outputs[0].range, Range::new(0, 100));
+        let tcode = db.definition("tcode-v03", None).unwrap();
+        assert_eq!(tcode.message_gap_ms, Some(20));
+        assert_eq!(output("tcode-v03", None, 0, OutputType::Position).range, Range::new(0, 999));
+        let with_duration = output("tcode-v03", None, 0, OutputType::HwPositionWithDuration);
+        assert_eq!(with_duration.range, Range::new(0, 999));
+        assert!(with_duration.duration.is_some());
+        assert_eq!(db.protocol("tcode-v03").unwrap().identify.serial, Some(SerialSettings::default()));
+        assert_eq!(
+            db.protocol("lovense").unwrap().endpoints.get("0000fff0-0000-1000-8000-00805f9b34fb").unwrap()["tx"],
+            "0000fff2-0000-1000-8000-00805f9b34fb"
+        );
+    }
+
+    #[test]
+    fn schema_and_example_are_json() {
+        let schema = include_str!("../../../../device-config/plugboard-devices.schema.json");
+        let value: Value = serde_json::from_str(schema).unwrap();
+        assert!(value.get("$defs").is_some());
+    }
+
+    fn minimal(protocol_body: &str) -> String {
+        format!(r#"{{"version": {{"major": 1, "minor": 0}}, "protocols": {{"toy": {protocol_body}}}}}"#)
+    }
+
+    fn error_of(text: &str) -> String {
+        Database::from_json_str(text, "test.json").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_path() {
+        let feature = r#"{"outputs": [{"type": "vibrate", "range": [0, 10]}]}"#;
+        assert_eq!(
+            error_of(&minimal(&format!(
+                r#"{{"defaults": {{"name": "T", "features": [{feature}]}}, "models": [{{"identifiers": ["a"], "name": 7}}]}}"#
+            ))),
+            "test.json: $.protocols.toy.models[0].name: expected a string, found a number"
+        );
+        assert_eq!(
+            error_of(&minimal(
+                r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "vibrate", "range": [5, 2]}]}]}}"#
+            )),
+            "test.json: $.protocols.toy.defaults.features[0].outputs[0].range: min 5 is greater than max 2"
+        );
+        assert!(error_of(&minimal(
+            r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "wiggle", "range": [0, 2]}]}]}}"#
+        ))
+        .starts_with(
+            "test.json: $.protocols.toy.defaults.features[0].outputs[0].type: unknown output type \"wiggle\""
+        ));
+        assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "featurs": []}}"#))
+            .starts_with("test.json: $.protocols.toy.defaults.featurs: unknown key"));
+        assert_eq!(
+            error_of(&minimal(r#"{"defaults": {"name": "T"}}"#)),
+            "test.json: $.protocols.toy.defaults.features: missing (required)"
+        );
+        assert!(error_of("{").starts_with("test.json: not valid JSON: "));
+        assert!(error_of(r#"{"version": {"major": 2}, "protocols": {}}"#)
+            .contains("$.version.major: format version 2 is not supported"));
+        assert!(error_of(&minimal(&format!(r#"{{"identify": {{"ble": {{"names": ["A*B"]}}}}, "endpoints": {{}}, "defaults": {{"name": "T", "features": [{feature}]}}}}"#)))
+            .contains("$.protocols.toy.identify.ble.names[0]"));
+        assert!(error_of(&minimal(&format!(
+            r#"{{"identify": {{"ble": {{"names": ["A"]}}}}, "defaults": {{"name": "T", "features": [{feature}]}}}}"#
+        )))
+        .contains("$.protocols.toy.endpoints: a protocol recognised over BLE"));
+        assert!(error_of(&minimal(&format!(r#"{{"identify": {{"ble": {{"names": ["A"]}}}}, "endpoints": {{"0000fff0-0000-1000-8000-00805f9b34fb": {{"tz": "0000fff1-0000-1000-8000-00805f9b34fb"}}}}, "defaults": {{"name": "T", "features": [{feature}]}}}}"#)))
+            .contains("unknown endpoint name \"tz\""));
+        assert!(error_of(&minimal(&format!(r#"{{"defaults": {{"name": "T", "features": [{feature}]}}, "models": [{{"identifiers": ["a"], "name": "A"}}, {{"identifiers": ["a"], "name": "B"}}]}}"#)))
+            .contains("$.protocols.toy.models[1]: identifier \"a\" is used by another model"));
+        assert!(error_of(&minimal(
+            r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "rotate", "range": [-5, 20]}]}]}}"#
+        ))
+        .contains("symmetric"));
+        assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "position_with_duration", "range": [0, 20]}]}]}}"#)).contains("duration"));
+        assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "vibrate", "range": [0, 20], "duration": [0, 5]}]}]}}"#)).contains("only position_with_duration"));
+        assert!(error_of(&minimal(r#"{"identify": {"serial": {"data_bits": 8}}, "defaults": {"name": "T", "features": [{"description": "x"}]}}"#)).contains("$.protocols.toy.identify.serial.baud_rate: missing"));
+    }
+
+    #[test]
+    fn models_inherit_defaults() {
+        let text = minimal(
+            r#"{"defaults": {"name": "T", "message_gap_ms": 30, "variant": "v1",
+                             "features": [{"outputs": [{"type": "vibrate", "range": [0, 10]}]}]},
+                "models": [{"identifiers": ["a", "b"], "name": "A"},
+                           {"identifiers": ["c"], "name": "C", "message_gap_ms": 5,
+                            "features": [{"outputs": [{"type": "rotate", "range": [-3, 3]}]},
+                                         {"inputs": [{"type": "battery", "ranges": [[0, 100]], "commands": ["read", "subscribe"]}]}]}]}"#,
+        );
+        let db = Database::from_json_str(&text, "t").unwrap();
+        let a = db.definition("toy", Some("b")).unwrap();
+        assert_eq!((a.name.as_str(), a.message_gap_ms, a.variant.as_deref()), ("A", Some(30), Some("v1")));
+        assert_eq!(a.features[0].outputs[0].range, Range::new(0, 10));
+        let c = db.definition("toy", Some("c")).unwrap();
+        assert_eq!(c.message_gap_ms, Some(5));
+        assert_eq!(c.features[1].index, 1);
+        assert_eq!(c.features[1].inputs[0].commands, vec![InputCommand::Read, InputCommand::Subscribe]);
+        assert!(db.definition("nope", None).is_none());
+    }
+
+    #[test]
+    fn endpoint_names() {
+        for good in ["tx", "rxblemodel", "generic0", "generic31", "whitelist"] {
+            assert!(is_endpoint_name(good), "{good}");
+        }
+        for bad in ["TX", "generic32", "generic", "generic01", "generic-1", ""] {
+            assert!(!is_endpoint_name(bad), "{bad}");
+        }
+    }
+}

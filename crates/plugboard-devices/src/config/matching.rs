@@ -1,0 +1,277 @@
+//! Which protocols might drive a device that a transport has found.
+//!
+//! Rules (devices.md §1.2): a BLE advertisement matches a protocol if a name is equal, or a
+//! `*`-terminated name (on either side) is a prefix of the other; or a manufacturer-data
+//! rule matches (same company; if either side has no bytes that is enough, equal lengths
+//! must be equal, otherwise the shorter must occur as a contiguous run in the longer); or
+//! the advertised service sets intersect. GATT services are not used for matching. A serial
+//! port matches by port name (user bindings only); a websocket device by its identifier.
+//! User specifiers come before database ones.
+
+use std::collections::BTreeSet;
+
+use super::database::{BleIdentify, Database, ManufacturerData, SerialSettings};
+use super::json::normalize_uuid;
+use super::user::UserConfig;
+
+/// What a BLE advertisement tells about a device.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BleAdvertisement {
+    pub name: String,
+    /// Company id and bytes, as advertised.
+    pub manufacturer_data: Vec<(u16, Vec<u8>)>,
+    /// Advertised service UUIDs (any case).
+    pub services: Vec<String>,
+}
+
+/// A device a transport has found, as far as matching is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovered {
+    Ble(BleAdvertisement),
+    Serial { port: String },
+    Websocket { identifier: String },
+}
+
+/// Where a candidate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchSource {
+    User,
+    Database,
+}
+
+/// A protocol that may drive the device; try candidates in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub protocol: String,
+    pub source: MatchSource,
+    /// For serial ports: how to open the port.
+    pub serial: Option<SerialSettings>,
+}
+
+/// Whether two BLE names match: equal, or one ends in `*` and the rest of it is a prefix of
+/// the other.
+pub fn ble_names_match(a: &str, b: &str) -> bool {
+    fn prefix_of(pattern: &str, name: &str) -> bool {
+        pattern.strip_suffix('*').is_some_and(|prefix| name.starts_with(prefix))
+    }
+    a == b || prefix_of(a, b) || prefix_of(b, a)
+}
+
+/// Whether two manufacturer-data byte strings match (`None`: no bytes given).
+pub fn manufacturer_bytes_match(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
+    match (a, b) {
+        (None, _) | (_, None) => true,
+        (Some(a), Some(b)) if a.len() == b.len() => a == b,
+        (Some(a), Some(b)) => {
+            let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+            short.is_empty() || long.windows(short.len()).any(|window| window == short)
+        }
+    }
+}
+
+/// Whether a manufacturer-data rule matches advertised data.
+pub fn manufacturer_data_matches(rule: &ManufacturerData, company: u16, data: &[u8]) -> bool {
+    rule.company == company && manufacturer_bytes_match(rule.data.as_deref(), Some(data))
+}
+
+/// Whether an advertisement matches a protocol's BLE rules.
+pub fn ble_matches(rule: &BleIdentify, advertisement: &BleAdvertisement) -> bool {
+    let name = advertisement.name.as_str();
+    if !name.is_empty() && rule.names.iter().any(|pattern| ble_names_match(pattern, name)) {
+        return true;
+    }
+    if rule.manufacturer_data.iter().any(|rule| {
+        advertisement.manufacturer_data.iter().any(|(company, data)| manufacturer_data_matches(rule, *company, data))
+    }) {
+        return true;
+    }
+    advertisement.services.iter().any(|service| {
+        let service = normalize_uuid(service).unwrap_or_else(|| service.to_ascii_lowercase());
+        rule.advertised_services.contains(&service)
+    })
+}
+
+/// The protocols that may drive `found`, user specifiers first, each protocol once.
+pub fn candidates(database: &Database, user: &UserConfig, found: &Discovered) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut push = |out: &mut Vec<Candidate>, protocol: &str, source: MatchSource, serial: Option<SerialSettings>| {
+        if database.protocol(protocol).is_some() && seen.insert(protocol.to_string()) {
+            out.push(Candidate { protocol: protocol.to_string(), source, serial });
+        }
+    };
+    match found {
+        Discovered::Ble(advertisement) => {
+            for protocol in database.protocols() {
+                if protocol.identify.ble.as_ref().is_some_and(|rule| ble_matches(rule, advertisement)) {
+                    push(&mut out, &protocol.name, MatchSource::Database, None);
+                }
+            }
+        }
+        Discovered::Serial { port } => {
+            for binding in user.serial_ports.iter().filter(|binding| binding.port == *port) {
+                let base = database.protocol(&binding.protocol).and_then(|p| p.identify.serial).unwrap_or_default();
+                push(&mut out, &binding.protocol, MatchSource::User, Some(binding.settings.apply_to(base)));
+            }
+        }
+        Discovered::Websocket { identifier } => {
+            for binding in user.websocket_devices.iter().filter(|binding| binding.identifier == *identifier) {
+                push(&mut out, &binding.protocol, MatchSource::User, None);
+            }
+            for protocol in database.protocols() {
+                if protocol.identify.websocket_names.iter().any(|name| name == identifier) {
+                    push(&mut out, &protocol.name, MatchSource::Database, None);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::database::Parity;
+    use crate::config::user::{SerialBinding, SerialOverrides, WebsocketBinding};
+
+    #[test]
+    fn name_rules() {
+        let table: &[(&str, &str, bool)] = &[
+            ("LVS-Z36", "LVS-Z36", true),
+            ("LVS-*", "LVS-Z36", true),
+            ("LVS-Z36", "LVS-*", true),
+            ("LVS-*", "LVS-", true),
+            ("LVS-*", "LVS", false),
+            ("LVS-*", "lvs-Z36", false),
+            ("LVS-Z36", "LVS-Z3", false),
+            ("SF *", "SF Curvy 2+", true),
+            ("SF *", "SFCurvy", false),
+            ("Cougar", "Cougar ", false),
+            ("A*", "B*", false),
+            ("AB*", "A*", true),
+        ];
+        for (a, b, expected) in table {
+            assert_eq!(ble_names_match(a, b), *expected, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn manufacturer_data_rules() {
+        let rule = |data: Option<&[u8]>| ManufacturerData { company: 93, data: data.map(<[u8]>::to_vec) };
+        type Row<'a> = (Option<&'a [u8]>, u16, &'a [u8], bool);
+        let table: &[Row] = &[
+            (None, 93, &[1, 2, 3], true),
+            (None, 94, &[1, 2, 3], false),
+            (Some(&[0, 0, 39]), 93, &[0, 0, 39, 21], true),
+            (Some(&[0, 0, 39]), 93, &[0, 0, 40, 21], false),
+            (Some(&[0, 39]), 93, &[0, 0, 39, 21], true),
+            (Some(&[39, 21]), 93, &[0, 0, 39, 21], true),
+            (Some(&[0, 21]), 93, &[0, 0, 39, 21], false),
+            (Some(&[0, 0, 39, 21]), 93, &[0, 0, 39, 21], true),
+            (Some(&[0, 0, 39, 22]), 93, &[0, 0, 39, 21], false),
+            (Some(&[0, 0, 39, 21, 7]), 93, &[39, 21], true),
+            (Some(&[255, 33]), 93, &[], true),
+            (Some(&[255, 33]), 94, &[255, 33], false),
+        ];
+        for (data, company, advertised, expected) in table {
+            assert_eq!(
+                manufacturer_data_matches(&rule(*data), *company, advertised),
+                *expected,
+                "{data:?} vs {company} {advertised:?}"
+            );
+        }
+    }
+
+    fn ad(name: &str, mfr: &[(u16, &[u8])], services: &[&str]) -> BleAdvertisement {
+        BleAdvertisement {
+            name: name.to_string(),
+            manufacturer_data: mfr.iter().map(|(c, d)| (*c, d.to_vec())).collect(),
+            services: services.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn ble_rules_table() {
+        let rule = BleIdentify {
+            names: vec!["LVS-*".into(), "Exact".into()],
+            manufacturer_data: vec![ManufacturerData { company: 620, data: Some(vec![255, 33]) }],
+            advertised_services: vec!["5a300001-0023-4bd4-bbd5-a6920e4c5653".into()],
+        };
+        let table: &[(BleAdvertisement, bool)] = &[
+            (ad("LVS-Z36", &[], &[]), true),
+            (ad("Exact", &[], &[]), true),
+            (ad("Exactly", &[], &[]), false),
+            (ad("", &[(620, &[1, 255, 33, 4])], &[]), true),
+            (ad("", &[(620, &[255, 34])], &[]), false),
+            (ad("Other", &[], &["5A300001-0023-4BD4-BBD5-A6920E4C5653"]), true),
+            (ad("Other", &[], &["0000fff0-0000-1000-8000-00805f9b34fb"]), false),
+            (ad("", &[], &[]), false),
+        ];
+        for (advertisement, expected) in table {
+            assert_eq!(ble_matches(&rule, advertisement), *expected, "{advertisement:?}");
+        }
+        // An empty name never matches a wildcard-less or wildcard rule by itself.
+        let star = BleIdentify { names: vec!["A*".into()], ..BleIdentify::default() };
+        assert!(!ble_matches(&star, &ad("", &[], &[])));
+    }
+
+    #[test]
+    fn candidates_from_the_builtin_database() {
+        let db = Database::builtin().unwrap();
+        let user = UserConfig::default();
+        let names =
+            |found: Discovered| candidates(&db, &user, &found).into_iter().map(|c| c.protocol).collect::<Vec<_>>();
+        assert_eq!(names(Discovered::Ble(ad("LVS-Z36", &[], &[]))), ["lovense"]);
+        assert_eq!(names(Discovered::Ble(ad("", &[(620, &[255, 33, 0])], &[]))), ["lovense"]);
+        assert_eq!(names(Discovered::Ble(ad("SF Curvy", &[], &[]))), ["satisfyer"]);
+        assert_eq!(names(Discovered::Ble(ad("", &[(93, &[0, 0, 40, 1])], &[]))), ["satisfyer"]);
+        assert_eq!(names(Discovered::Ble(ad("Cougar", &[], &[]))), ["wevibe"]);
+        assert_eq!(names(Discovered::Ble(ad("Chorus", &[], &[]))), ["wevibe-chorus"]);
+        assert!(names(Discovered::Ble(ad("Something", &[], &[]))).is_empty());
+        // Serial ports and websocket identifiers need a user binding.
+        assert!(names(Discovered::Serial { port: "/dev/ttyUSB0".into() }).is_empty());
+        assert!(names(Discovered::Websocket { identifier: "LVS-Z36".into() }).is_empty());
+    }
+
+    #[test]
+    fn user_bindings_match_serial_ports_and_websocket_identifiers() {
+        let db = Database::builtin().unwrap();
+        let mut user = UserConfig::default();
+        user.serial_ports.push(SerialBinding {
+            port: "/dev/pts/7".into(),
+            protocol: "tcode-v03".into(),
+            settings: SerialOverrides { baud_rate: Some(9600), parity: Some(Parity::Even), ..Default::default() },
+        });
+        user.serial_ports.push(SerialBinding {
+            port: "/dev/pts/7".into(),
+            protocol: "unknown-proto".into(),
+            settings: Default::default(),
+        });
+        user.websocket_devices.push(WebsocketBinding { identifier: "FakeHush".into(), protocol: "lovense".into() });
+        user.websocket_devices.push(WebsocketBinding { identifier: "FakeHush".into(), protocol: "lovense".into() });
+        let serial = candidates(&db, &user, &Discovered::Serial { port: "/dev/pts/7".into() });
+        assert_eq!(serial.len(), 1, "unknown protocols are skipped");
+        assert_eq!(serial[0].protocol, "tcode-v03");
+        assert_eq!(serial[0].source, MatchSource::User);
+        assert_eq!(
+            serial[0].serial,
+            Some(SerialSettings { baud_rate: 9600, data_bits: 8, stop_bits: 1, parity: Parity::Even })
+        );
+        assert!(candidates(&db, &user, &Discovered::Serial { port: "/dev/pts/8".into() }).is_empty());
+        let ws = candidates(&db, &user, &Discovered::Websocket { identifier: "FakeHush".into() });
+        assert_eq!(ws, vec![Candidate { protocol: "lovense".into(), source: MatchSource::User, serial: None }]);
+    }
+
+    #[test]
+    fn user_specifiers_come_first() {
+        let text = r#"{"version": {"major": 1}, "protocols": {
+            "a-proto": {"identify": {"websocket": {"names": ["Toy"]}}, "defaults": {"name": "A", "features": [{"outputs": [{"type": "vibrate", "range": [0, 1]}]}]}},
+            "b-proto": {"identify": {"websocket": {"names": ["Toy"]}}, "defaults": {"name": "B", "features": [{"outputs": [{"type": "vibrate", "range": [0, 1]}]}]}}}}"#;
+        let db = Database::from_json_str(text, "t").unwrap();
+        let mut user = UserConfig::default();
+        user.websocket_devices.push(WebsocketBinding { identifier: "Toy".into(), protocol: "b-proto".into() });
+        let found = candidates(&db, &user, &Discovered::Websocket { identifier: "Toy".into() });
+        let order: Vec<_> = found.iter().map(|c| (c.protocol.as_str(), c.source)).collect();
+        assert_eq!(order, [("b-proto", MatchSource::User), ("a-proto", MatchSource::Database)]);
+    }
+}

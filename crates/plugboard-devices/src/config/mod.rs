@@ -1,0 +1,65 @@
+//! Device configuration: the device database and the user's device settings.
+//!
+//! - [`database`]: Plugboard's device database (`device-config/plugboard-devices.json`,
+//!   embedded; `--device-config-file` replaces it): per protocol, how its hardware is
+//!   recognised, its GATT endpoints, and its device models.
+//! - [`matching`]: which protocols may drive a found device (BLE advertisement, serial port,
+//!   websocket identifier), user bindings first.
+//! - [`user`]: Plugboard's user config: per address allow/deny, display name, stable index,
+//!   output limits; serial port and websocket bindings.
+//! - [`intiface`]: reading Intiface's v4/v5 user config (read only).
+//! - [`store`]: default location, atomic writes, moving unreadable files aside.
+//!
+//! The format is described for contributors and users in `device-config/README.md`.
+
+pub mod database;
+pub mod intiface;
+mod json;
+pub mod matching;
+pub mod store;
+pub mod user;
+
+pub use database::{
+    ConfigFileError, Database, DeviceDefinition, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
+};
+pub use intiface::{detect_kind, UserConfigKind};
+pub use json::PathError;
+pub use matching::{candidates, BleAdvertisement, Candidate, Discovered, MatchSource};
+pub use store::{
+    default_user_config_path, load_user_config, save_user_config, LoadedUserConfig, StoreError, UserConfigSource,
+};
+pub use user::{AddressDecision, ConfigWarning, OutputSetting, UserConfig, UserDevice};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Damaged files of every kind are errors or warnings, never panics.
+    #[test]
+    fn damaged_files_never_panic() {
+        let inputs = [
+            database::BUILTIN_DATABASE_JSON,
+            include_str!("../../../../device-config/example-user-config.json"),
+            r#"{"version": {"major": 5, "minor": 1}, "user_configs": {"protocols": {"tcode-v03": {"communication":
+               [{"serial": {"port": "/dev/ttyUSB0", "baud_rate": 115200, "parity": "N"}}, {"websocket": {"name": "W"}}]}},
+               "devices": [{"identifier": {"address": "A", "protocol": "lovense", "identifier": "B"},
+               "config": {"features": [{"output": {"vibrate": {"value": [0, 15], "disabled": true}}}],
+               "user_config": {"allow": true, "deny": false, "index": 3, "display_name": "N"}}}]}}"#,
+        ];
+        let replacements = ["", "0", "-1", "\"", "[", "]", "{}", "null", "*", "1e400", "4294967296", "[[[", "\"\\u0000\""];
+        for input in inputs {
+            let step = (input.len() / 60).max(1);
+            for cut in (0..input.len()).step_by(step) {
+                for replacement in replacements {
+                    let text = format!("{}{}{}", &input[..cut], replacement, &input[(cut + 1).min(input.len())..]);
+                    let _ = Database::from_json_str(&text, "fuzz");
+                    let _ = UserConfig::from_json_str(&text, "fuzz");
+                    let _ = intiface::read_intiface_str(&text, "fuzz");
+                }
+            }
+        }
+        let deep = "[".repeat(100_000);
+        assert!(Database::from_json_str(&deep, "deep").is_err());
+        assert!(UserConfig::from_json_str(&deep, "deep").is_err());
+    }
+}

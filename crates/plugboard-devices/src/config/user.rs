@@ -1,0 +1,664 @@
+//! Plugboard's user device config: what the user decided about particular devices (by
+//! address), which serial ports and websocket identifiers belong to which protocol.
+//!
+//! ```json
+//! {"format": "plugboard-user-device-config", "version": 1,
+//!  "devices": {"E3:81:AA:10:22:9F": {"protocol": "lovense", "identifier": "B",
+//!      "display_name": "Bedroom Max", "index": 0, "allow": false, "deny": false,
+//!      "outputs": [{"feature": 0, "type": "vibrate", "limit": [0, 12]},
+//!                  {"feature": 1, "type": "constrict", "disabled": true}]}},
+//!  "serial_ports": [{"port": "/dev/ttyUSB0", "protocol": "tcode-v03", "baud_rate": 115200}],
+//!  "websocket_devices": [{"identifier": "FakeHush", "protocol": "lovense"}]}
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plugboard_protocol::model::{OutputType, Range};
+use serde_json::{json, Map, Value};
+
+use super::database::{
+    apply_serial_details, output_type_name, output_type_node, valid_protocol_name, ConfigFileError, Parity,
+    SerialSettings,
+};
+use super::json::{Node, PResult};
+
+/// The `format` value Plugboard writes.
+pub const USER_CONFIG_FORMAT: &str = "plugboard-user-device-config";
+/// The `version` Plugboard writes and reads.
+pub const USER_CONFIG_VERSION: u32 = 1;
+
+/// Something in a config file that was not used, or a file that had to be moved aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigWarning {
+    /// A value was ignored (an unknown key, an entry Plugboard does not support).
+    Ignored { file: String, path: String, message: String },
+    /// A file did not parse; it was moved to `moved_to`, byte for byte.
+    MovedAside { file: String, moved_to: String, error: String },
+}
+
+impl std::fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigWarning::Ignored { file, path, message } => write!(f, "{file}: {path}: ignored: {message}"),
+            ConfigWarning::MovedAside { file, moved_to, error } => {
+                write!(
+                    f,
+                    "{file} could not be read ({error}); it was moved to {moved_to} and a new file will be written"
+                )
+            }
+        }
+    }
+}
+
+/// The user's settings for one output of a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSetting {
+    /// Feature index in the device definition.
+    pub feature: u32,
+    pub kind: OutputType,
+    /// The part of the hardware's range to use, `[lo, hi]` with `0 <= lo <= hi` (for signed
+    /// outputs such as rotation, a range of speeds in either direction).
+    pub limit: Option<Range>,
+    /// Hide this output from clients.
+    pub disabled: bool,
+}
+
+impl OutputSetting {
+    /// The range of hardware steps that client commands map onto, given the output's range
+    /// in the device definition: the limit clamped to `[0, base.max]`, or `[0, base.max]`
+    /// without a limit.
+    pub fn hardware_range(&self, base: Range) -> Range {
+        let top = base.max.max(0);
+        match self.limit {
+            None => Range::new(0, top),
+            Some(limit) => {
+                let hi = limit.max.clamp(0, top);
+                let lo = limit.min.clamp(0, hi);
+                Range::new(lo, hi)
+            }
+        }
+    }
+}
+
+/// What the user decided about one device (keyed by address in [`UserConfig::devices`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserDevice {
+    /// The protocol and identifier it was last seen with (informational).
+    pub protocol: Option<String>,
+    pub identifier: Option<String>,
+    pub display_name: Option<String>,
+    /// Stable device index; assigned on first connection.
+    pub index: Option<u32>,
+    pub allow: bool,
+    pub deny: bool,
+    pub message_gap_ms: Option<u32>,
+    pub outputs: Vec<OutputSetting>,
+}
+
+impl UserDevice {
+    pub fn output(&self, feature: u32, kind: OutputType) -> Option<&OutputSetting> {
+        self.outputs.iter().find(|output| output.feature == feature && output.kind == kind)
+    }
+}
+
+/// Serial settings that override the protocol's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SerialOverrides {
+    pub baud_rate: Option<u32>,
+    pub data_bits: Option<u8>,
+    pub stop_bits: Option<u8>,
+    pub parity: Option<Parity>,
+}
+
+impl SerialOverrides {
+    pub fn apply_to(&self, base: SerialSettings) -> SerialSettings {
+        SerialSettings {
+            baud_rate: self.baud_rate.unwrap_or(base.baud_rate),
+            data_bits: self.data_bits.unwrap_or(base.data_bits),
+            stop_bits: self.stop_bits.unwrap_or(base.stop_bits),
+            parity: self.parity.unwrap_or(base.parity),
+        }
+    }
+}
+
+/// A serial port that belongs to a protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialBinding {
+    pub port: String,
+    pub protocol: String,
+    pub settings: SerialOverrides,
+}
+
+/// A device-websocket identifier that belongs to a protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebsocketBinding {
+    pub identifier: String,
+    pub protocol: String,
+}
+
+/// Whether a device at an address may be connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressDecision {
+    Allowed,
+    /// The user denied this address.
+    Denied,
+    /// Some addresses are allowed and this is not one of them.
+    NotOnAllowList,
+}
+
+/// The user device config.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserConfig {
+    /// By device address.
+    pub devices: BTreeMap<String, UserDevice>,
+    pub serial_ports: Vec<SerialBinding>,
+    pub websocket_devices: Vec<WebsocketBinding>,
+}
+
+impl UserConfig {
+    pub fn device(&self, address: &str) -> Option<&UserDevice> {
+        self.devices.get(address)
+    }
+
+    /// The entry for `address`, created empty if needed.
+    pub fn device_mut(&mut self, address: &str) -> &mut UserDevice {
+        self.devices.entry(address.to_string()).or_default()
+    }
+
+    /// Deny wins; if any address is allowed, only allowed addresses may connect.
+    pub fn address_decision(&self, address: &str) -> AddressDecision {
+        let device = self.devices.get(address);
+        if device.is_some_and(|device| device.deny) {
+            return AddressDecision::Denied;
+        }
+        let allow_list_in_use = self.devices.values().any(|device| device.allow);
+        if allow_list_in_use && !device.is_some_and(|device| device.allow) {
+            return AddressDecision::NotOnAllowList;
+        }
+        AddressDecision::Allowed
+    }
+
+    pub fn is_allowed(&self, address: &str) -> bool {
+        self.address_decision(address) == AddressDecision::Allowed
+    }
+
+    /// The stable index of the device at `address`: the one it already has, else the lowest
+    /// index no known device uses (recorded, with the protocol and identifier if unknown).
+    pub fn assign_index(&mut self, address: &str, protocol: &str, identifier: Option<&str>) -> u32 {
+        if let Some(index) = self.devices.get(address).and_then(|device| device.index) {
+            return index;
+        }
+        let used: BTreeSet<u32> = self.devices.values().filter_map(|device| device.index).collect();
+        let mut index = 0u32;
+        while used.contains(&index) {
+            index = index.saturating_add(1);
+        }
+        let device = self.device_mut(address);
+        device.index = Some(index);
+        if device.protocol.is_none() {
+            device.protocol = Some(protocol.to_string());
+        }
+        if device.identifier.is_none() {
+            device.identifier = identifier.map(str::to_string);
+        }
+        index
+    }
+
+    /// Lays `newer` over this config: its devices replace ones at the same address, its
+    /// bindings come first. An older device whose index a newer one uses loses its index (it
+    /// gets a new one when it next connects); their addresses are returned.
+    pub fn overlay(&mut self, newer: UserConfig) -> Vec<String> {
+        let taken: BTreeSet<u32> = newer.devices.values().filter_map(|device| device.index).collect();
+        let mut cleared = Vec::new();
+        for (address, device) in self.devices.iter_mut() {
+            if newer.devices.contains_key(address) {
+                continue;
+            }
+            if device.index.is_some_and(|index| taken.contains(&index)) {
+                device.index = None;
+                cleared.push(address.clone());
+            }
+        }
+        self.devices.extend(newer.devices);
+        let mut serial = newer.serial_ports;
+        for binding in self.serial_ports.drain(..) {
+            if !serial.iter().any(|b| b.port == binding.port && b.protocol == binding.protocol) {
+                serial.push(binding);
+            }
+        }
+        self.serial_ports = serial;
+        let mut websocket = newer.websocket_devices;
+        for binding in self.websocket_devices.drain(..) {
+            if !websocket.iter().any(|b| b.identifier == binding.identifier && b.protocol == binding.protocol) {
+                websocket.push(binding);
+            }
+        }
+        self.websocket_devices = websocket;
+        cleared
+    }
+
+    /// Parses Plugboard's own user config text; `file` names it in messages. Unknown keys
+    /// are reported as warnings; anything else wrong is an error.
+    pub fn from_json_str(text: &str, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|error| ConfigFileError::Syntax { file: file.to_string(), message: error.to_string() })?;
+        UserConfig::from_value(&value, file)
+    }
+
+    pub(crate) fn from_value(value: &Value, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
+        let mut warnings = Vec::new();
+        let config = parse_user_config(&Node::root(value), file, &mut warnings)
+            .map_err(|error| ConfigFileError::invalid(file, error))?;
+        Ok((config, warnings))
+    }
+
+    /// The config as Plugboard writes it (pretty JSON, ending in a newline).
+    pub fn to_json_string(&self) -> String {
+        let mut devices = Map::new();
+        for (address, device) in &self.devices {
+            let mut entry = Map::new();
+            if let Some(protocol) = &device.protocol {
+                entry.insert("protocol".into(), json!(protocol));
+            }
+            if let Some(identifier) = &device.identifier {
+                entry.insert("identifier".into(), json!(identifier));
+            }
+            if let Some(name) = &device.display_name {
+                entry.insert("display_name".into(), json!(name));
+            }
+            if let Some(index) = device.index {
+                entry.insert("index".into(), json!(index));
+            }
+            entry.insert("allow".into(), json!(device.allow));
+            entry.insert("deny".into(), json!(device.deny));
+            if let Some(gap) = device.message_gap_ms {
+                entry.insert("message_gap_ms".into(), json!(gap));
+            }
+            if !device.outputs.is_empty() {
+                let outputs: Vec<Value> = device
+                    .outputs
+                    .iter()
+                    .map(|output| {
+                        let mut item = Map::new();
+                        item.insert("feature".into(), json!(output.feature));
+                        item.insert("type".into(), json!(output_type_name(output.kind)));
+                        if let Some(limit) = output.limit {
+                            item.insert("limit".into(), json!([limit.min, limit.max]));
+                        }
+                        if output.disabled {
+                            item.insert("disabled".into(), json!(true));
+                        }
+                        Value::Object(item)
+                    })
+                    .collect();
+                entry.insert("outputs".into(), Value::Array(outputs));
+            }
+            devices.insert(address.clone(), Value::Object(entry));
+        }
+        let serial: Vec<Value> = self
+            .serial_ports
+            .iter()
+            .map(|binding| {
+                let mut item = Map::new();
+                item.insert("port".into(), json!(binding.port));
+                item.insert("protocol".into(), json!(binding.protocol));
+                let s = &binding.settings;
+                if let Some(baud) = s.baud_rate {
+                    item.insert("baud_rate".into(), json!(baud));
+                }
+                if let Some(bits) = s.data_bits {
+                    item.insert("data_bits".into(), json!(bits));
+                }
+                if let Some(bits) = s.stop_bits {
+                    item.insert("stop_bits".into(), json!(bits));
+                }
+                if let Some(parity) = s.parity {
+                    item.insert("parity".into(), json!(parity.name()));
+                }
+                Value::Object(item)
+            })
+            .collect();
+        let websocket: Vec<Value> = self
+            .websocket_devices
+            .iter()
+            .map(|binding| json!({"identifier": binding.identifier, "protocol": binding.protocol}))
+            .collect();
+        let root = json!({
+            "format": USER_CONFIG_FORMAT,
+            "version": USER_CONFIG_VERSION,
+            "devices": devices,
+            "serial_ports": serial,
+            "websocket_devices": websocket,
+        });
+        let mut text = serde_json::to_string_pretty(&root).unwrap_or_else(|_| "{}".to_string());
+        text.push('\n');
+        text
+    }
+}
+
+fn ignore_unknown(node: &Node, allowed: &[&str], file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<()> {
+    for path in node.unknown_keys(allowed)? {
+        warnings.push(ConfigWarning::Ignored { file: file.to_string(), path, message: "unknown key".to_string() });
+    }
+    Ok(())
+}
+
+fn protocol_name(node: &Node) -> PResult<String> {
+    let name = node.non_empty_str()?;
+    if !valid_protocol_name(name) {
+        return Err(node.err(format!("{name:?} is not a protocol name (e.g. \"tcode-v03\")")));
+    }
+    Ok(name.to_string())
+}
+
+fn parse_user_config(root: &Node, file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<UserConfig> {
+    ignore_unknown(
+        root,
+        &["$schema", "format", "version", "devices", "serial_ports", "websocket_devices"],
+        file,
+        warnings,
+    )?;
+    if let Some(format) = root.get("format")? {
+        if format.str()? != USER_CONFIG_FORMAT {
+            return Err(format.err(format!("expected {USER_CONFIG_FORMAT:?}")));
+        }
+    }
+    if let Some(version) = root.get("version")? {
+        let number = version.u32()?;
+        if number > USER_CONFIG_VERSION {
+            return Err(version.err(format!(
+                "version {number} was written by a newer Plugboard (this one reads version {USER_CONFIG_VERSION})"
+            )));
+        }
+    }
+    let mut config = UserConfig::default();
+    if let Some(devices) = root.get("devices")? {
+        let mut indices: BTreeMap<u32, String> = BTreeMap::new();
+        for (address, node) in devices.entries()? {
+            if address.trim().is_empty() {
+                return Err(node.err("a device address must not be empty"));
+            }
+            let mut device = parse_user_device(&node, file, warnings)?;
+            if let Some(index) = device.index {
+                if let Some(other) = indices.get(&index) {
+                    warnings.push(ConfigWarning::Ignored {
+                        file: file.to_string(),
+                        path: node.path_of("index"),
+                        message: format!("index {index} is already used by {other}; a new index will be assigned"),
+                    });
+                    device.index = None;
+                } else {
+                    indices.insert(index, address.to_string());
+                }
+            }
+            config.devices.insert(address.to_string(), device);
+        }
+    }
+    if let Some(list) = root.get("serial_ports")? {
+        for node in list.array()? {
+            ignore_unknown(
+                &node,
+                &["port", "protocol", "baud_rate", "data_bits", "stop_bits", "parity"],
+                file,
+                warnings,
+            )?;
+            let port = node.require("port")?.non_empty_str()?.to_string();
+            let protocol = protocol_name(&node.require("protocol")?)?;
+            config.serial_ports.push(SerialBinding { port, protocol, settings: parse_serial_overrides(&node)? });
+        }
+    }
+    if let Some(list) = root.get("websocket_devices")? {
+        for node in list.array()? {
+            ignore_unknown(&node, &["identifier", "protocol"], file, warnings)?;
+            let identifier = node.require("identifier")?.non_empty_str()?.to_string();
+            let protocol = protocol_name(&node.require("protocol")?)?;
+            config.websocket_devices.push(WebsocketBinding { identifier, protocol });
+        }
+    }
+    Ok(config)
+}
+
+/// Serial overrides from a node that may carry `baud_rate`, `data_bits`, `stop_bits`, `parity`
+/// (Plugboard and Intiface spellings of parity).
+pub(crate) fn parse_serial_overrides(node: &Node) -> PResult<SerialOverrides> {
+    let baud_rate = node.get("baud_rate")?.map(|baud| baud.int_in(1, u32::MAX as i64).map(|b| b as u32)).transpose()?;
+    // Validate the rest through the same rules as the database, then keep only what was given.
+    let mut details = SerialSettings::default();
+    apply_serial_details(node, &mut details)?;
+    Ok(SerialOverrides {
+        baud_rate,
+        data_bits: node.get("data_bits")?.map(|_| details.data_bits),
+        stop_bits: node.get("stop_bits")?.map(|_| details.stop_bits),
+        parity: node.get("parity")?.map(|_| details.parity),
+    })
+}
+
+fn parse_user_device(node: &Node, file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<UserDevice> {
+    ignore_unknown(
+        node,
+        &["protocol", "identifier", "display_name", "index", "allow", "deny", "message_gap_ms", "outputs"],
+        file,
+        warnings,
+    )?;
+    let mut device = UserDevice {
+        protocol: node.get("protocol")?.map(|p| protocol_name(&p)).transpose()?,
+        identifier: node.get("identifier")?.map(|i| i.str().map(str::to_string)).transpose()?,
+        display_name: node.get("display_name")?.map(|n| n.str().map(str::to_string)).transpose()?,
+        index: node.get("index")?.map(|i| i.u32()).transpose()?,
+        allow: node.get("allow")?.map(|b| b.bool()).transpose()?.unwrap_or(false),
+        deny: node.get("deny")?.map(|b| b.bool()).transpose()?.unwrap_or(false),
+        message_gap_ms: node.get("message_gap_ms")?.map(|g| g.int_in(0, 60_000).map(|g| g as u32)).transpose()?,
+        outputs: Vec::new(),
+    };
+    if device.display_name.as_deref().is_some_and(|name| name.trim().is_empty()) {
+        device.display_name = None;
+    }
+    if let Some(list) = node.get("outputs")? {
+        for output in list.array()? {
+            ignore_unknown(&output, &["feature", "type", "limit", "disabled"], file, warnings)?;
+            let feature = output.require("feature")?.u32()?;
+            let kind = output_type_node(&output.require("type")?)?;
+            let limit = match output.get("limit")? {
+                Some(limit_node) => {
+                    let limit = limit_node.range()?;
+                    if limit.min < 0 {
+                        return Err(limit_node.err("a limit is [lo, hi] with 0 <= lo <= hi"));
+                    }
+                    Some(limit)
+                }
+                None => None,
+            };
+            let disabled = output.get("disabled")?.map(|d| d.bool()).transpose()?.unwrap_or(false);
+            if device.output(feature, kind).is_some() {
+                return Err(output.err(format!("feature {feature} {} is listed twice", output_type_name(kind))));
+            }
+            device.outputs.push(OutputSetting { feature, kind, limit, disabled });
+        }
+    }
+    Ok(device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allow_deny(entries: &[(&str, bool, bool)]) -> UserConfig {
+        let mut config = UserConfig::default();
+        for (address, allow, deny) in entries {
+            let device = config.device_mut(address);
+            device.allow = *allow;
+            device.deny = *deny;
+        }
+        config
+    }
+
+    #[test]
+    fn allow_and_deny() {
+        let none = allow_deny(&[("a", false, false)]);
+        assert_eq!(none.address_decision("a"), AddressDecision::Allowed);
+        assert_eq!(none.address_decision("unknown"), AddressDecision::Allowed);
+
+        let denied = allow_deny(&[("a", false, true)]);
+        assert_eq!(denied.address_decision("a"), AddressDecision::Denied);
+        assert_eq!(denied.address_decision("b"), AddressDecision::Allowed);
+
+        let allow_list = allow_deny(&[("a", true, false), ("b", false, false)]);
+        assert_eq!(allow_list.address_decision("a"), AddressDecision::Allowed);
+        assert_eq!(allow_list.address_decision("b"), AddressDecision::NotOnAllowList);
+        assert_eq!(allow_list.address_decision("new"), AddressDecision::NotOnAllowList);
+
+        let both = allow_deny(&[("a", true, true), ("b", true, false)]);
+        assert_eq!(both.address_decision("a"), AddressDecision::Denied, "deny wins");
+        assert_eq!(both.address_decision("b"), AddressDecision::Allowed);
+        assert!(!both.is_allowed("c"));
+    }
+
+    #[test]
+    fn index_assignment_fills_holes_and_is_stable() {
+        let mut config = UserConfig::default();
+        config.device_mut("zero").index = Some(0);
+        config.device_mut("two").index = Some(2);
+        config.device_mut("five").index = Some(5);
+        config.device_mut("named").display_name = Some("no index yet".into());
+        assert_eq!(config.assign_index("new-1", "lovense", Some("Z")), 1);
+        assert_eq!(config.assign_index("named", "lovense", None), 3);
+        assert_eq!(config.assign_index("new-2", "wevibe", None), 4);
+        assert_eq!(config.assign_index("new-3", "wevibe", None), 6);
+        assert_eq!(config.assign_index("new-1", "other", None), 1, "stable");
+        assert_eq!(config.assign_index("two", "x", None), 2);
+        let new_1 = config.device("new-1").unwrap();
+        assert_eq!((new_1.protocol.as_deref(), new_1.identifier.as_deref()), (Some("lovense"), Some("Z")));
+        assert_eq!(config.device("named").unwrap().display_name.as_deref(), Some("no index yet"));
+        // A forgotten device frees its index.
+        config.devices.remove("two");
+        assert_eq!(config.assign_index("new-4", "x", None), 2);
+    }
+
+    #[test]
+    fn limits_parse_and_clamp() {
+        let text = r#"{"version": 1, "devices": {"AA": {"index": 3, "outputs": [
+            {"feature": 0, "type": "vibrate", "limit": [2, 15]},
+            {"feature": 1, "type": "rotate", "limit": [0, 10], "disabled": true},
+            {"feature": 2, "type": "position_with_duration", "limit": [100, 900]},
+            {"feature": 3, "type": "vibrate", "disabled": true}]}}}"#;
+        let (config, warnings) = UserConfig::from_json_str(text, "u.json").unwrap();
+        assert!(warnings.is_empty());
+        let device = config.device("AA").unwrap();
+        let vibrate = device.output(0, OutputType::Vibrate).unwrap();
+        assert_eq!(vibrate.limit, Some(Range::new(2, 15)));
+        assert_eq!(vibrate.hardware_range(Range::new(0, 20)), Range::new(2, 15));
+        assert_eq!(vibrate.hardware_range(Range::new(0, 10)), Range::new(2, 10), "clamped to the hardware");
+        let rotate = device.output(1, OutputType::Rotate).unwrap();
+        assert!(rotate.disabled);
+        assert_eq!(rotate.hardware_range(Range::new(-20, 20)), Range::new(0, 10));
+        assert_eq!(device.output(2, OutputType::HwPositionWithDuration).unwrap().limit, Some(Range::new(100, 900)));
+        let plain = device.output(3, OutputType::Vibrate).unwrap();
+        assert_eq!((plain.limit, plain.disabled), (None, true));
+        assert_eq!(plain.hardware_range(Range::new(0, 20)), Range::new(0, 20));
+
+        for (bad, fragment) in [
+            (
+                r#"{"devices": {"AA": {"outputs": [{"feature": 0, "type": "vibrate", "limit": [5, 2]}]}}}"#,
+                "limit: min 5 is greater than max 2",
+            ),
+            (r#"{"devices": {"AA": {"outputs": [{"feature": 0, "type": "vibrate", "limit": [-1, 2]}]}}}"#, "0 <= lo"),
+            (
+                r#"{"devices": {"AA": {"outputs": [{"feature": 0, "type": "vibrate", "limit": [1]}]}}}"#,
+                "expected [min, max]",
+            ),
+            (r#"{"devices": {"AA": {"outputs": [{"feature": 0, "type": "buzz"}]}}}"#, "unknown output type"),
+            (
+                r#"{"devices": {"AA": {"outputs": [{"feature": 0, "type": "vibrate"}, {"feature": 0, "type": "vibrate"}]}}}"#,
+                "listed twice",
+            ),
+            (r#"{"devices": {"AA": {"index": -1}}}"#, "$.devices.AA.index"),
+            (r#"{"devices": {"AA": {"allow": "yes"}}}"#, "$.devices.AA.allow: expected true or false"),
+            (r#"{"version": 2}"#, "newer Plugboard"),
+            (r#"[]"#, "expected an object"),
+        ] {
+            let error = UserConfig::from_json_str(bad, "u.json").unwrap_err().to_string();
+            assert!(error.starts_with("u.json: $"), "{error}");
+            assert!(error.contains(fragment), "{error} should contain {fragment}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_duplicate_indices_are_warnings() {
+        let text = r#"{"devices": {"A": {"index": 1, "colour": "red"}, "B": {"index": 1}}, "extra": true}"#;
+        let (config, warnings) = UserConfig::from_json_str(text, "u.json").unwrap();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert_eq!(config.device("A").unwrap().index, Some(1));
+        assert_eq!(config.device("B").unwrap().index, None);
+        assert!(warnings.iter().any(|w| w.to_string().contains("$.devices.B.index")));
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut config = UserConfig::default();
+        let device = config.device_mut("E3:81:AA:10:22:9F");
+        device.protocol = Some("lovense".into());
+        device.identifier = Some("B".into());
+        device.display_name = Some("Bedroom \"Max\"".into());
+        device.index = Some(4);
+        device.allow = true;
+        device.message_gap_ms = Some(50);
+        device.outputs.push(OutputSetting {
+            feature: 1,
+            kind: OutputType::Constrict,
+            limit: Some(Range::new(0, 2)),
+            disabled: true,
+        });
+        config.serial_ports.push(SerialBinding {
+            port: "COM3".into(),
+            protocol: "tcode-v03".into(),
+            settings: SerialOverrides {
+                baud_rate: Some(9600),
+                data_bits: Some(7),
+                stop_bits: Some(2),
+                parity: Some(Parity::Odd),
+            },
+        });
+        config.serial_ports.push(SerialBinding {
+            port: "/dev/ttyACM0".into(),
+            protocol: "tcode-v03".into(),
+            settings: SerialOverrides::default(),
+        });
+        config.websocket_devices.push(WebsocketBinding { identifier: "FakeHush".into(), protocol: "lovense".into() });
+        let text = config.to_json_string();
+        let (back, warnings) = UserConfig::from_json_str(&text, "u.json").unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(back, config);
+        assert!(text.contains("\"format\": \"plugboard-user-device-config\""));
+    }
+
+    #[test]
+    fn overlay_prefers_newer_entries() {
+        let mut imported = UserConfig::default();
+        imported.device_mut("a").index = Some(0);
+        imported.device_mut("b").index = Some(1);
+        imported.device_mut("c").display_name = Some("old".into());
+        imported.websocket_devices.push(WebsocketBinding { identifier: "T".into(), protocol: "lovense".into() });
+        let mut own = UserConfig::default();
+        own.device_mut("c").display_name = Some("new".into());
+        own.device_mut("x").index = Some(1);
+        own.websocket_devices.push(WebsocketBinding { identifier: "T".into(), protocol: "lovense".into() });
+        own.websocket_devices.push(WebsocketBinding { identifier: "U".into(), protocol: "lovense".into() });
+        let cleared = imported.overlay(own);
+        assert_eq!(cleared, ["b"]);
+        assert_eq!(imported.device("c").unwrap().display_name.as_deref(), Some("new"));
+        assert_eq!(imported.device("a").unwrap().index, Some(0));
+        assert_eq!(imported.device("b").unwrap().index, None);
+        assert_eq!(imported.device("x").unwrap().index, Some(1));
+        assert_eq!(imported.websocket_devices.len(), 2);
+    }
+
+    #[test]
+    fn example_user_config_parses() {
+        let text = include_str!("../../../../device-config/example-user-config.json");
+        let (config, warnings) = UserConfig::from_json_str(text, "example-user-config.json").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(!config.devices.is_empty());
+        assert!(!config.serial_ports.is_empty());
+        assert!(!config.websocket_devices.is_empty());
+    }
+}

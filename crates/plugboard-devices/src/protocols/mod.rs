@@ -1,0 +1,536 @@
+//! Protocol families: how output levels become bytes, and the talkative parts around that.
+//!
+//! A family (one per device-config protocol name, see [`NAMES`] and [`by_name`]) is a
+//! stateless [`Protocol`]. The connect pipeline uses it like this:
+//!
+//! ```text
+//! let protocol = protocols::by_name("lovense")?;
+//! let identifier = protocol.identify(&*hw, &advertisement).await?;   // may query the device
+//! let features = /* definition lookup by (protocol.name(), identifier) */;
+//! let handler = protocol.initialize(&*hw, identifier.as_deref(), &features).await?;
+//! // the device task from here on:
+//! let mut levels = OutputLevel::for_features(&features);
+//! ... levels[i].value = v; changed.insert(i);
+//! for write in handler.encode(&levels, changed) { hw.write(write).await; }
+//! for i in changed { levels[i].commit(); }
+//! ```
+//!
+//! # Who owns what
+//!
+//! * The **device task** owns the output state: one [`OutputLevel`] per output of the device
+//!   (including the small history encoders need, [`OutputLevel::last_nonzero`]) and the set of
+//!   outputs changed since the last flush ([`ChangeSet`]).
+//! * A [`DeviceHandler`] (made once per connected device by [`Protocol::initialize`]) holds only
+//!   immutable facts decided at connect time (which encoding a Lovense uses, which output is a
+//!   WeVibe's internal motor). Its [`DeviceHandler::encode`] is a pure function of its
+//!   arguments: no I/O, no interior mutability, no atomics. Encoders of whole-state packets
+//!   (WeVibe, Satisfyer, Lovense `Mply`) therefore read the other outputs from the state they
+//!   are given rather than remembering them.
+//!
+//! # Batching without command ids
+//!
+//! The reference engine tags every write with "command ids" so that its message-gap batching
+//! can let a newer packet replace an older pending one (and never merge a Lovense
+//! `RotateChange;`). With pure, whole-state encoders that is not needed: the device task should
+//! batch *state* (latest value per output wins; [`ChangeSet`] accumulates) and call `encode`
+//! once when the window closes. The result is the same latest-wins behaviour, direction toggles
+//! are computed against what was really written, and [`Write`] stays a plain packet.
+//!
+//! # Stops and keepalive
+//!
+//! A stop is no special encoding: the device task sets every output whose
+//! [`OutputType::stops_at_zero`] to 0, marks the ones that were not 0 already as changed, and
+//! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
+//! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
+//! repeats the last written packets whenever nothing was written for the period.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use plugboard_protocol::model::{Feature, OutputType};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
+
+pub mod lovense;
+pub mod satisfyer;
+pub mod tcode_v03;
+pub mod wevibe;
+
+/// The reference database names of the implemented protocol families.
+pub const NAMES: &[&str] = &["lovense", "wevibe", "wevibe-8bit", "wevibe-chorus", "satisfyer", "tcode-v03"];
+
+static LOVENSE: lovense::Lovense = lovense::Lovense;
+static WEVIBE: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Nibble);
+static WEVIBE_8BIT: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::EightBit);
+static WEVIBE_CHORUS: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Chorus);
+static SATISFYER: satisfyer::Satisfyer = satisfyer::Satisfyer;
+static TCODE_V03: tcode_v03::TCodeV03 = tcode_v03::TCodeV03;
+
+/// The protocol family registered under a device-config protocol name.
+pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
+    Some(match name {
+        "lovense" => &LOVENSE,
+        "wevibe" => &WEVIBE,
+        "wevibe-8bit" => &WEVIBE_8BIT,
+        "wevibe-chorus" => &WEVIBE_CHORUS,
+        "satisfyer" => &SATISFYER,
+        "tcode-v03" => &TCODE_V03,
+        _ => return None,
+    })
+}
+
+/// What a transport saw of a device before connecting. BLE fills everything it has; serial and
+/// websocket transports give just a name ([`Advertisement::named`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Advertisement {
+    /// The advertised local name (BLE) or the name the transport knows the device by.
+    pub name: String,
+    /// Manufacturer-specific data by company id.
+    pub manufacturer_data: BTreeMap<u16, Vec<u8>>,
+}
+
+impl Advertisement {
+    pub fn named(name: &str) -> Advertisement {
+        Advertisement { name: name.to_owned(), manufacturer_data: BTreeMap::new() }
+    }
+}
+
+/// The state of one output, owned by the device task and read by encoders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLevel {
+    pub feature_index: u32,
+    pub kind: OutputType,
+    /// The level to put out now, in the device's steps (after user limits). Signed for
+    /// bidirectional outputs (rotation direction is the sign).
+    pub value: i32,
+    /// Only for [`OutputType::HwPositionWithDuration`]: how long the move should take.
+    pub duration_ms: Option<u32>,
+    /// The last non-zero `value` that was encoded and written (0: none since connect). The
+    /// device task updates it with [`OutputLevel::commit`] after each flush; encoders use it
+    /// for "which way is the motor turning right now" (Lovense `RotateChange;`).
+    pub last_nonzero: i32,
+}
+
+impl OutputLevel {
+    /// An output at rest, with no history.
+    pub fn new(feature_index: u32, kind: OutputType) -> OutputLevel {
+        OutputLevel { feature_index, kind, value: 0, duration_ms: None, last_nonzero: 0 }
+    }
+
+    /// One level per output of the features, in the canonical order: features as given, then
+    /// each feature's outputs as listed. Encoders find outputs by (feature index, type), so the
+    /// order is a convention for the device task, not something encoders depend on.
+    pub fn for_features(features: &[Feature]) -> Vec<OutputLevel> {
+        features
+            .iter()
+            .flat_map(|feature| feature.outputs.iter().map(|output| OutputLevel::new(feature.index, output.kind)))
+            .collect()
+    }
+
+    /// Records that the current value has been written: call after the writes of a flush, for
+    /// every output that was in the flush's [`ChangeSet`].
+    pub fn commit(&mut self) {
+        if self.value != 0 {
+            self.last_nonzero = self.value;
+        }
+    }
+}
+
+/// The position of the level for (feature index, type) in `levels`. `Inflate` and `Constrict`
+/// are the same output (see [`OutputType`]).
+pub fn find_level(levels: &[OutputLevel], feature_index: u32, kind: OutputType) -> Option<usize> {
+    levels.iter().position(|level| level.feature_index == feature_index && same_kind(level.kind, kind))
+}
+
+fn same_kind(a: OutputType, b: OutputType) -> bool {
+    fn canonical(kind: OutputType) -> OutputType {
+        if kind == OutputType::Inflate {
+            OutputType::Constrict
+        } else {
+            kind
+        }
+    }
+    canonical(a) == canonical(b)
+}
+
+/// Which entries of an [`OutputLevel`] slice changed since the last flush, by position.
+///
+/// A 64-bit set: positions 0..=63 are tracked exactly; positions from 64 up are all treated as
+/// changed whenever any of them was inserted (a spurious rewrite is harmless, a missed one is
+/// not). No known device has more than a handful of outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChangeSet {
+    bits: u64,
+    high: bool,
+}
+
+impl ChangeSet {
+    pub const NONE: ChangeSet = ChangeSet { bits: 0, high: false };
+    /// Every output (used to seed a keepalive packet or to resend the whole state).
+    pub const ALL: ChangeSet = ChangeSet { bits: u64::MAX, high: true };
+
+    pub fn only(index: usize) -> ChangeSet {
+        let mut set = ChangeSet::NONE;
+        set.insert(index);
+        set
+    }
+
+    pub fn insert(&mut self, index: usize) {
+        if index < 64 {
+            self.bits |= 1 << index;
+        } else {
+            self.high = true;
+        }
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        if index < 64 {
+            self.bits & (1 << index) != 0
+        } else {
+            self.high
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0 && !self.high
+    }
+
+    /// The positions in `0..len` that are in the set.
+    pub fn iter(self, len: usize) -> impl Iterator<Item = usize> {
+        (0..len).filter(move |&i| self.contains(i))
+    }
+}
+
+impl FromIterator<usize> for ChangeSet {
+    fn from_iter<I: IntoIterator<Item = usize>>(iter: I) -> ChangeSet {
+        let mut set = ChangeSet::NONE;
+        for index in iter {
+            set.insert(index);
+        }
+        set
+    }
+}
+
+/// Whether the device task must rewrite packets while nothing new is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keepalive {
+    /// Nothing: the device holds its state.
+    None,
+    /// Rewrite the last written packets whenever nothing was written for this long (the device
+    /// stops by itself otherwise). Seed with a stop right after initialize.
+    RepeatLast(Duration),
+}
+
+/// Why identify, initialize, battery or handler construction failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error(transparent)]
+    Hardware(#[from] HardwareError),
+    #[error("timed out waiting for {0}")]
+    Timeout(&'static str),
+    #[error("unexpected reply from the device: {0}")]
+    BadReply(String),
+    #[error("not supported by this protocol: {0}")]
+    Unsupported(String),
+    /// The device definition does not fit the protocol (e.g. a WeVibe with three motors).
+    #[error("device definition does not fit the protocol: {0}")]
+    Definition(String),
+}
+
+/// A protocol family (one device-config protocol name). Stateless and shared by all devices.
+pub trait Protocol: Send + Sync {
+    /// The device-config protocol name.
+    fn name(&self) -> &'static str;
+
+    /// Works out which model this is. `Ok(None)` means "use the protocol defaults". May talk
+    /// to the device (Lovense asks `DeviceType;`); the default uses the advertised name, or the
+    /// hardware's name if nothing was advertised (a serial port path, a websocket name).
+    fn identify<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        advertisement: &'a Advertisement,
+    ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
+        Box::pin(async move { Ok(default_identifier(hw, advertisement)) })
+    }
+
+    /// Sends init packets and returns the per-device handler for the device whose definition
+    /// (looked up by identifier) has these features.
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>>;
+}
+
+/// Everything protocol-specific about one connected device.
+pub trait DeviceHandler: Send + Sync {
+    /// The writes that bring the device to `levels`, for the outputs in `changed` (whole-state
+    /// protocols send one packet with every output if anything changed). Pure: no I/O, and the
+    /// same arguments always give the same writes. An empty `changed` gives no writes.
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write>;
+
+    /// The keepalive policy for this device.
+    fn keepalive(&self) -> Keepalive {
+        Keepalive::None
+    }
+
+    /// Reads the battery level in percent. The default reads one byte from `rxblebattery`
+    /// (the standard BLE battery characteristic) and is unsupported without it.
+    fn battery<'a>(&'a self, hw: &'a dyn Hardware) -> BoxFuture<'a, Result<u8, ProtocolError>> {
+        Box::pin(read_ble_battery(hw))
+    }
+}
+
+/// The identifier the default [`Protocol::identify`] gives: the advertised name, else the
+/// hardware's name, else none.
+pub fn default_identifier(hw: &dyn Hardware, advertisement: &Advertisement) -> Option<String> {
+    [advertisement.name.as_str(), hw.name()].into_iter().find(|name| !name.is_empty()).map(str::to_owned)
+}
+
+/// Reads the standard BLE battery characteristic (`rxblebattery`, one byte, percent).
+pub async fn read_ble_battery(hw: &dyn Hardware) -> Result<u8, ProtocolError> {
+    if !hw.has_endpoint(Endpoint::RxBleBattery) {
+        return Err(ProtocolError::Unsupported("battery (no rxblebattery endpoint)".into()));
+    }
+    let bytes = hw.read(Endpoint::RxBleBattery).await?;
+    match bytes.first() {
+        Some(&percent) => Ok(percent.min(100)),
+        None => Err(ProtocolError::BadReply("empty battery read".into())),
+    }
+}
+
+/// Waits until `deadline` for the next bytes notified on `endpoint`, skipping notifications
+/// for other endpoints. `Ok(None)` on timeout; an error if the device disconnects.
+pub(crate) async fn next_data(
+    notifications: &mut broadcast::Receiver<Notification>,
+    endpoint: Endpoint,
+    deadline: Instant,
+) -> Result<Option<Vec<u8>>, ProtocolError> {
+    loop {
+        match tokio::time::timeout_at(deadline, notifications.recv()).await {
+            Err(_elapsed) => return Ok(None),
+            Ok(Ok(Notification::Data { endpoint: from, bytes })) if from == endpoint => return Ok(Some(bytes)),
+            Ok(Ok(Notification::Data { .. })) => continue,
+            Ok(Ok(Notification::Disconnected)) | Ok(Err(broadcast::error::RecvError::Closed)) => {
+                return Err(HardwareError::Disconnected.into())
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+        }
+    }
+}
+
+/// The non-position outputs of the features in canonical order: what whole-state packets carry.
+pub(crate) fn motor_slots(features: &[Feature]) -> Vec<(u32, OutputType)> {
+    features
+        .iter()
+        .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind)))
+        .filter(|(_, kind)| !is_position(*kind))
+        .collect()
+}
+
+pub(crate) fn is_position(kind: OutputType) -> bool {
+    matches!(kind, OutputType::Position | OutputType::HwPositionWithDuration)
+}
+
+/// The value of (feature, type) in `levels` and whether it changed; a missing level reads as an
+/// unchanged 0 (the device task always passes every output, so this is only defensive).
+pub(crate) fn lookup(
+    levels: &[OutputLevel],
+    changed: ChangeSet,
+    slot: (u32, OutputType),
+) -> (Option<&OutputLevel>, bool) {
+    match find_level(levels, slot.0, slot.1) {
+        Some(i) => (Some(&levels[i]), changed.contains(i)),
+        None => (None, false),
+    }
+}
+
+pub(crate) fn value_of(levels: &[OutputLevel], slot: (u32, OutputType)) -> i32 {
+    find_level(levels, slot.0, slot.1).map_or(0, |i| levels[i].value)
+}
+
+/// `value` clamped into `0..=max` as a byte.
+pub(crate) fn clamp_byte(value: i32, max: u8) -> u8 {
+    value.clamp(0, max as i32) as u8
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! A miniature device task for encoder tests: holds levels, tracks changes like the real
+    //! task (a value equal to the current one is not a change), commits after each flush.
+
+    use plugboard_protocol::model::{Feature, Output, OutputType, Range};
+
+    use super::*;
+
+    pub fn feature(index: u32, outputs: &[(OutputType, i32, i32)]) -> Feature {
+        Feature {
+            index,
+            description: String::new(),
+            outputs: outputs.iter().map(|&(kind, min, max)| Output::new(kind, Range::new(min, max))).collect(),
+            inputs: Vec::new(),
+        }
+    }
+
+    /// Features with one output each, indexed 0, 1, ...
+    pub fn features(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
+        outputs.iter().enumerate().map(|(i, &output)| feature(i as u32, &[output])).collect()
+    }
+
+    pub struct Sim {
+        pub handler: Box<dyn DeviceHandler>,
+        pub levels: Vec<OutputLevel>,
+    }
+
+    impl Sim {
+        pub fn new(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Sim {
+            Sim { handler, levels: OutputLevel::for_features(features) }
+        }
+
+        /// Applies several (feature, type, value) commands in one flush.
+        pub fn flush(&mut self, commands: &[(u32, OutputType, i32)]) -> Vec<Write> {
+            self.flush_with_duration(&commands.iter().map(|&(f, k, v)| (f, k, v, None)).collect::<Vec<_>>())
+        }
+
+        pub fn flush_with_duration(&mut self, commands: &[(u32, OutputType, i32, Option<u32>)]) -> Vec<Write> {
+            let mut changed = ChangeSet::NONE;
+            for &(feature_index, kind, value, duration_ms) in commands {
+                let i = find_level(&self.levels, feature_index, kind).expect("no such output");
+                if self.levels[i].value != value || self.levels[i].duration_ms != duration_ms {
+                    self.levels[i].value = value;
+                    self.levels[i].duration_ms = duration_ms;
+                    changed.insert(i);
+                }
+            }
+            self.commit(changed)
+        }
+
+        pub fn set(&mut self, feature_index: u32, kind: OutputType, value: i32) -> Vec<Write> {
+            self.flush(&[(feature_index, kind, value)])
+        }
+
+        /// Sets every stoppable output to 0 (changed only where it was not 0).
+        pub fn stop(&mut self) -> Vec<Write> {
+            let mut changed = ChangeSet::NONE;
+            for (i, level) in self.levels.iter_mut().enumerate() {
+                if level.kind.stops_at_zero() && level.value != 0 {
+                    level.value = 0;
+                    changed.insert(i);
+                }
+            }
+            self.commit(changed)
+        }
+
+        /// Encodes the whole current state (keepalive seed).
+        pub fn all(&mut self) -> Vec<Write> {
+            self.commit(ChangeSet::ALL)
+        }
+
+        fn commit(&mut self, changed: ChangeSet) -> Vec<Write> {
+            let writes = self.handler.encode(&self.levels, changed);
+            for i in changed.iter(self.levels.len()) {
+                self.levels[i].commit();
+            }
+            writes
+        }
+    }
+
+    /// The writes' data as text (for ASCII protocols), asserting they all go to `tx` w/o.
+    pub fn ascii(writes: &[Write]) -> Vec<String> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
+                assert!(!write.with_response, "{write:?}");
+                String::from_utf8(write.data.clone()).expect("ascii")
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::{Output, Range};
+
+    use super::test_support::feature;
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    #[test]
+    fn registry_knows_every_name() {
+        for &name in NAMES {
+            assert_eq!(by_name(name).map(|p| p.name()), Some(name));
+        }
+        assert!(by_name("Lovense").is_none());
+        assert!(by_name("kiiroo-v2").is_none());
+        assert!(by_name("").is_none());
+    }
+
+    #[test]
+    fn change_set() {
+        let mut set = ChangeSet::NONE;
+        assert!(set.is_empty());
+        set.insert(0);
+        set.insert(3);
+        assert!(set.contains(0) && set.contains(3) && !set.contains(1));
+        assert_eq!(set.iter(10).collect::<Vec<_>>(), vec![0, 3]);
+        assert!(!set.contains(64));
+        set.insert(70);
+        assert!(set.contains(64) && set.contains(100));
+        assert!(ChangeSet::ALL.contains(5) && ChangeSet::ALL.contains(500));
+        assert_eq!([1usize, 2].into_iter().collect::<ChangeSet>(), {
+            let mut s = ChangeSet::only(1);
+            s.insert(2);
+            s
+        });
+    }
+
+    #[test]
+    fn levels_for_features_and_commit() {
+        let features = vec![
+            feature(0, &[(OutputType::Vibrate, 0, 20)]),
+            feature(1, &[(OutputType::Rotate, -20, 20), (OutputType::Constrict, 0, 3)]),
+        ];
+        let mut levels = OutputLevel::for_features(&features);
+        assert_eq!(
+            levels.iter().map(|l| (l.feature_index, l.kind)).collect::<Vec<_>>(),
+            vec![(0, OutputType::Vibrate), (1, OutputType::Rotate), (1, OutputType::Constrict)]
+        );
+        assert_eq!(find_level(&levels, 1, OutputType::Inflate), Some(2));
+        assert_eq!(find_level(&levels, 2, OutputType::Vibrate), None);
+
+        levels[1].value = -5;
+        levels[1].commit();
+        levels[1].value = 0;
+        levels[1].commit();
+        assert_eq!(levels[1].last_nonzero, -5, "0 keeps the last direction");
+    }
+
+    #[test]
+    fn motor_slots_skip_positions() {
+        let mut f = feature(0, &[(OutputType::Oscillate, 0, 20)]);
+        f.outputs.push(Output {
+            kind: OutputType::HwPositionWithDuration,
+            range: Range::new(0, 100),
+            duration: Some(Range::new(0, 5000)),
+        });
+        let features = vec![f, feature(1, &[(OutputType::Vibrate, 0, 20)])];
+        assert_eq!(motor_slots(&features), vec![(0, OutputType::Oscillate), (1, OutputType::Vibrate)]);
+    }
+
+    #[tokio::test]
+    async fn default_identify_and_battery() {
+        let hw = FakeHardware::with_endpoints("/dev/ttyUSB0", "/dev/ttyUSB0", &[Endpoint::Tx, Endpoint::RxBleBattery]);
+        let tcode = by_name("tcode-v03").unwrap();
+        assert_eq!(tcode.identify(&hw, &Advertisement::default()).await.unwrap().as_deref(), Some("/dev/ttyUSB0"));
+        assert_eq!(tcode.identify(&hw, &Advertisement::named("Cougar")).await.unwrap().as_deref(), Some("Cougar"));
+
+        hw.set_read(Endpoint::RxBleBattery, &[77]);
+        assert_eq!(read_ble_battery(&hw).await, Ok(77));
+        let no_battery = FakeHardware::new("x", "y");
+        assert!(matches!(read_ble_battery(&no_battery).await, Err(ProtocolError::Unsupported(_))));
+    }
+}

@@ -1,0 +1,156 @@
+//! TCode v0.3 over a serial port (devices.md §4 row "tcode-v03"; OSR2/SR6-style strokers).
+//!
+//! ASCII lines ending in `\n`, written to `tx` (serial ignores the endpoint and write type).
+//! One line per changed output, `idx` being the output's feature index:
+//!
+//! * position: `L0ppp\nR0ppp\n` - the same 3-digit value on the L0 and R0 axes;
+//! * position with duration: `L<idx><ppp>I<ms>\n` (`L<idx><ppp>\n` if no duration is given);
+//! * vibrate: `V<idx><ss>\n` (2 digits).
+//!
+//! Positions are 000..999 and vibration 00..99; values outside are clamped. Nothing is written
+//! to identify or initialize the device (identifier = the port name, the default).
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{lookup, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The TCode v0.3 protocol family (`tcode-v03`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TCodeV03;
+
+impl Protocol for TCodeV03 {
+    fn name(&self) -> &'static str {
+        "tcode-v03"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move { Ok(Box::new(TCodeHandler::new(features)?) as Box<dyn DeviceHandler>) })
+    }
+}
+
+/// The encoder of one TCode device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TCodeHandler {
+    outputs: Vec<(u32, OutputType)>,
+}
+
+impl TCodeHandler {
+    /// A device whose outputs are positions, positions with duration and vibrators.
+    pub fn new(features: &[Feature]) -> Result<TCodeHandler, ProtocolError> {
+        let outputs: Vec<(u32, OutputType)> = features
+            .iter()
+            .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind)))
+            .collect();
+        if let Some((_, kind)) = outputs.iter().find(|(_, kind)| {
+            !matches!(kind, OutputType::Position | OutputType::HwPositionWithDuration | OutputType::Vibrate)
+        }) {
+            return Err(ProtocolError::Definition(format!("tcode-v03 has no command for {kind:?} outputs")));
+        }
+        if outputs.is_empty() {
+            return Err(ProtocolError::Definition("tcode-v03 device with no outputs".into()));
+        }
+        Ok(TCodeHandler { outputs })
+    }
+}
+
+impl DeviceHandler for TCodeHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        let mut writes = Vec::new();
+        for &slot in &self.outputs {
+            let (Some(level), true) = lookup(levels, changed, slot) else { continue };
+            let line = match level.kind {
+                OutputType::Position => {
+                    let p = level.value.clamp(0, 999);
+                    format!("L0{p:03}\nR0{p:03}\n")
+                }
+                OutputType::HwPositionWithDuration => {
+                    let p = level.value.clamp(0, 999);
+                    match level.duration_ms {
+                        Some(ms) => format!("L{}{p:03}I{ms}\n", level.feature_index),
+                        None => format!("L{}{p:03}\n", level.feature_index),
+                    }
+                }
+                OutputType::Vibrate => format!("V{}{:02}\n", level.feature_index, level.value.clamp(0, 99)),
+                _ => continue,
+            };
+            writes.push(Write::without_response(Endpoint::Tx, line.into_bytes()));
+        }
+        writes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{ascii, features, Sim};
+    use super::super::Keepalive;
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
+        let features = features(outputs);
+        Sim::new(Box::new(TCodeHandler::new(&features).unwrap()), &features)
+    }
+
+    #[test]
+    fn position_on_l0_and_r0() {
+        let mut osr = sim(&[(Position, 0, 999)]);
+        assert_eq!(ascii(&osr.set(0, Position, 500)), ["L0500\nR0500\n"]);
+        assert_eq!(ascii(&osr.set(0, Position, 5)), ["L0005\nR0005\n"]);
+        assert_eq!(ascii(&osr.set(0, Position, 999)), ["L0999\nR0999\n"]);
+        assert_eq!(ascii(&osr.set(0, Position, 0)), ["L0000\nR0000\n"]);
+        assert_eq!(ascii(&osr.stop()), [] as [&str; 0], "stop leaves positions alone");
+    }
+
+    #[test]
+    fn position_with_duration() {
+        let mut osr = sim(&[(HwPositionWithDuration, 0, 999), (HwPositionWithDuration, 0, 999)]);
+        assert_eq!(ascii(&osr.flush_with_duration(&[(0, HwPositionWithDuration, 250, Some(500))])), ["L0250I500\n"]);
+        assert_eq!(ascii(&osr.flush_with_duration(&[(1, HwPositionWithDuration, 7, Some(1200))])), ["L1007I1200\n"]);
+        // Same position, new duration: still a change.
+        assert_eq!(ascii(&osr.flush_with_duration(&[(0, HwPositionWithDuration, 250, Some(100))])), ["L0250I100\n"]);
+        assert_eq!(ascii(&osr.flush_with_duration(&[(0, HwPositionWithDuration, 999, None)])), ["L0999\n"]);
+        assert_eq!(ascii(&osr.flush_with_duration(&[(0, HwPositionWithDuration, 1500, Some(0))])), ["L0999I0\n"]);
+    }
+
+    #[test]
+    fn vibrate_two_digits() {
+        let mut sr6 = sim(&[(HwPositionWithDuration, 0, 999), (Vibrate, 0, 99)]);
+        assert_eq!(ascii(&sr6.set(1, Vibrate, 5)), ["V105\n"]);
+        assert_eq!(ascii(&sr6.set(1, Vibrate, 99)), ["V199\n"]);
+        assert_eq!(ascii(&sr6.stop()), ["V100\n"]);
+
+        let mut vib = sim(&[(Vibrate, 0, 99)]);
+        assert_eq!(ascii(&vib.set(0, Vibrate, 42)), ["V042\n"]);
+    }
+
+    #[test]
+    fn one_line_per_changed_output() {
+        let mut sr6 = sim(&[(HwPositionWithDuration, 0, 999), (Vibrate, 0, 99)]);
+        let writes = sr6.flush_with_duration(&[(0, HwPositionWithDuration, 100, Some(300)), (1, Vibrate, 10, None)]);
+        assert_eq!(ascii(&writes), ["L0100I300\n", "V110\n"]);
+        assert_eq!(ascii(&sr6.all()), ["L0100I300\n", "V110\n"]);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(TCodeHandler::new(&features(&[(Rotate, -20, 20)])).is_err());
+        assert!(TCodeHandler::new(&[]).is_err());
+    }
+
+    #[tokio::test]
+    async fn no_init_and_no_keepalive() {
+        let hw = FakeHardware::new("/dev/ttyUSB0", "/dev/ttyUSB0");
+        let features = features(&[(HwPositionWithDuration, 0, 999)]);
+        let handler = TCodeV03.initialize(&hw, Some("/dev/ttyUSB0"), &features).await.unwrap();
+        assert!(hw.events().is_empty());
+        assert_eq!(handler.keepalive(), Keepalive::None);
+    }
+}

@@ -1,0 +1,297 @@
+//! Test doubles for the hardware seam (compiled for this crate's tests and, for other crates,
+//! with the `testing` feature).
+//!
+//! [`FakeHardware`] records every write, subscribe and unsubscribe, answers reads from
+//! scripted values, and can answer writes with scripted notifications:
+//!
+//! ```text
+//! let toy = FakeHardware::new("LVS-Z36", "00:11:22:33:44:55");
+//! toy.reply(Endpoint::Tx, b"DeviceType;", Endpoint::Rx, b"Z:11:0082059AD3BD;");
+//! toy.set_read(Endpoint::RxBleModel, b"SF Pro 2");
+//! ```
+//!
+//! Like real hardware, notifications (scripted or injected with [`FakeHardware::notify`]) reach
+//! receivers only for subscribed endpoints, so a protocol that forgets to subscribe fails its
+//! test the way it would fail on a real toy.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::broadcast;
+
+use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
+
+/// Something the fake saw a protocol do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Write(Write),
+    Read(Endpoint),
+    Subscribe(Endpoint),
+    Unsubscribe(Endpoint),
+    Disconnect,
+}
+
+struct Reply {
+    endpoint: Endpoint,
+    data: Vec<u8>,
+    notify_endpoint: Endpoint,
+    notify_bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+struct State {
+    events: Vec<Event>,
+    subscribed: BTreeSet<Endpoint>,
+    reads: HashMap<Endpoint, Vec<u8>>,
+    replies: Vec<Reply>,
+    connected: bool,
+    fail_writes: Option<HardwareError>,
+}
+
+/// A scriptable, recording [`Hardware`].
+pub struct FakeHardware {
+    name: String,
+    address: String,
+    endpoints: Vec<Endpoint>,
+    state: Mutex<State>,
+    notifications: broadcast::Sender<Notification>,
+}
+
+impl FakeHardware {
+    /// A device with endpoints `tx` and `rx`.
+    pub fn new(name: &str, address: &str) -> FakeHardware {
+        FakeHardware::with_endpoints(name, address, &[Endpoint::Tx, Endpoint::Rx])
+    }
+
+    /// A device with exactly these endpoints; operations on others fail with
+    /// [`HardwareError::NoEndpoint`].
+    pub fn with_endpoints(name: &str, address: &str, endpoints: &[Endpoint]) -> FakeHardware {
+        FakeHardware {
+            name: name.to_owned(),
+            address: address.to_owned(),
+            endpoints: endpoints.to_vec(),
+            state: Mutex::new(State { connected: true, ..State::default() }),
+            notifications: broadcast::channel(256).0,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every time exactly `data` is written to `endpoint`, notify `notify_endpoint` with
+    /// `notify_bytes` (if subscribed). Several replies may match one write; all are sent, in
+    /// the order they were scripted.
+    pub fn reply(&self, endpoint: Endpoint, data: &[u8], notify_endpoint: Endpoint, notify_bytes: &[u8]) {
+        self.state().replies.push(Reply {
+            endpoint,
+            data: data.to_vec(),
+            notify_endpoint,
+            notify_bytes: notify_bytes.to_vec(),
+        });
+    }
+
+    /// Reads of `endpoint` return `bytes` (every time, until changed).
+    pub fn set_read(&self, endpoint: Endpoint, bytes: &[u8]) {
+        self.state().reads.insert(endpoint, bytes.to_vec());
+    }
+
+    /// Makes every later write fail with `error` (`None`: writes succeed again).
+    pub fn fail_writes(&self, error: Option<HardwareError>) {
+        self.state().fail_writes = error;
+    }
+
+    /// Sends a notification as if the device had; returns whether it was delivered (the
+    /// endpoint is subscribed and someone is listening).
+    pub fn notify(&self, endpoint: Endpoint, bytes: &[u8]) -> bool {
+        let subscribed = self.state().subscribed.contains(&endpoint);
+        subscribed && self.notifications.send(Notification::Data { endpoint, bytes: bytes.to_vec() }).is_ok()
+    }
+
+    /// Simulates the device going away (out of range, powered off).
+    pub fn drop_connection(&self) {
+        let was_connected = std::mem::replace(&mut self.state().connected, false);
+        if was_connected {
+            let _ = self.notifications.send(Notification::Disconnected);
+        }
+    }
+
+    /// Everything the protocol did, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.state().events.clone()
+    }
+
+    /// The writes only, in order.
+    pub fn writes(&self) -> Vec<Write> {
+        self.state()
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Write(write) => Some(write.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The writes so far, forgetting them (and all other recorded events).
+    pub fn take_writes(&self) -> Vec<Write> {
+        let writes = self.writes();
+        self.state().events.clear();
+        writes
+    }
+
+    /// The currently subscribed endpoints.
+    pub fn subscribed(&self) -> Vec<Endpoint> {
+        self.state().subscribed.iter().copied().collect()
+    }
+
+    fn check(&self, state: &State, endpoint: Endpoint) -> Result<(), HardwareError> {
+        if !state.connected {
+            Err(HardwareError::Disconnected)
+        } else if !self.endpoints.contains(&endpoint) {
+            Err(HardwareError::NoEndpoint(endpoint))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Hardware for FakeHardware {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    fn write(&self, write: Write) -> BoxFuture<'_, Result<(), HardwareError>> {
+        let result = (|| {
+            let mut state = self.state();
+            self.check(&state, write.endpoint)?;
+            if let Some(error) = state.fail_writes.clone() {
+                return Err(error);
+            }
+            let answers: Vec<(Endpoint, Vec<u8>)> = state
+                .replies
+                .iter()
+                .filter(|reply| reply.endpoint == write.endpoint && reply.data == write.data)
+                .filter(|reply| state.subscribed.contains(&reply.notify_endpoint))
+                .map(|reply| (reply.notify_endpoint, reply.notify_bytes.clone()))
+                .collect();
+            state.events.push(Event::Write(write));
+            drop(state);
+            for (endpoint, bytes) in answers {
+                let _ = self.notifications.send(Notification::Data { endpoint, bytes });
+            }
+            Ok(())
+        })();
+        Box::pin(async move { result })
+    }
+
+    fn read(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<Vec<u8>, HardwareError>> {
+        let result = (|| {
+            let mut state = self.state();
+            self.check(&state, endpoint)?;
+            state.events.push(Event::Read(endpoint));
+            state
+                .reads
+                .get(&endpoint)
+                .cloned()
+                .ok_or_else(|| HardwareError::Io(format!("fake: no scripted read for {endpoint}")))
+        })();
+        Box::pin(async move { result })
+    }
+
+    fn subscribe(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<(), HardwareError>> {
+        let result = (|| {
+            let mut state = self.state();
+            self.check(&state, endpoint)?;
+            state.events.push(Event::Subscribe(endpoint));
+            state.subscribed.insert(endpoint);
+            Ok(())
+        })();
+        Box::pin(async move { result })
+    }
+
+    fn unsubscribe(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<(), HardwareError>> {
+        let result = (|| {
+            let mut state = self.state();
+            self.check(&state, endpoint)?;
+            state.events.push(Event::Unsubscribe(endpoint));
+            state.subscribed.remove(&endpoint);
+            Ok(())
+        })();
+        Box::pin(async move { result })
+    }
+
+    fn notifications(&self) -> broadcast::Receiver<Notification> {
+        self.notifications.subscribe()
+    }
+
+    fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
+        self.state().events.push(Event::Disconnect);
+        self.drop_connection();
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn scripted_reply_reaches_subscribers_only() {
+        let hw = FakeHardware::new("LVS-Z36", "addr");
+        hw.reply(Endpoint::Tx, b"DeviceType;", Endpoint::Rx, b"Z:11:0082059AD3BD;");
+        let mut rx = hw.notifications();
+
+        // Not subscribed yet: the reply is dropped, the write is recorded.
+        hw.write(Write::without_response(Endpoint::Tx, b"DeviceType;".to_vec())).await.unwrap();
+        assert!(rx.try_recv().is_err());
+
+        hw.subscribe(Endpoint::Rx).await.unwrap();
+        hw.write(Write::without_response(Endpoint::Tx, b"DeviceType;".to_vec())).await.unwrap();
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            Notification::Data { endpoint: Endpoint::Rx, bytes: b"Z:11:0082059AD3BD;".to_vec() }
+        );
+        // Other writes do not trigger it.
+        hw.write(Write::without_response(Endpoint::Tx, b"Battery;".to_vec())).await.unwrap();
+        assert!(rx.try_recv().is_err());
+
+        assert_eq!(hw.writes().len(), 3);
+        assert_eq!(hw.subscribed(), vec![Endpoint::Rx]);
+        assert_eq!(hw.take_writes().len(), 3);
+        assert!(hw.writes().is_empty());
+    }
+
+    #[tokio::test]
+    async fn reads_endpoints_and_disconnect() {
+        let hw = FakeHardware::with_endpoints("SF Pro", "addr", &[Endpoint::Tx, Endpoint::RxBleModel]);
+        hw.set_read(Endpoint::RxBleModel, b"abc");
+        assert_eq!(hw.read(Endpoint::RxBleModel).await.unwrap(), b"abc");
+        assert_eq!(hw.read(Endpoint::Rx).await, Err(HardwareError::NoEndpoint(Endpoint::Rx)));
+        assert!(hw.read(Endpoint::Tx).await.is_err());
+
+        let mut rx = hw.notifications();
+        hw.drop_connection();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Disconnected);
+        assert_eq!(hw.write(Write::with_response(Endpoint::Tx, vec![0])).await, Err(HardwareError::Disconnected));
+    }
+
+    #[tokio::test]
+    async fn failing_writes() {
+        let hw = FakeHardware::new("x", "y");
+        hw.fail_writes(Some(HardwareError::Io("boom".into())));
+        assert!(hw.write(Write::with_response(Endpoint::Tx, vec![1])).await.is_err());
+        assert!(hw.writes().is_empty());
+        hw.fail_writes(None);
+        hw.write(Write::with_response(Endpoint::Tx, vec![1])).await.unwrap();
+        assert_eq!(hw.writes().len(), 1);
+    }
+}
