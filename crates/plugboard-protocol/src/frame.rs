@@ -311,7 +311,11 @@ fn check_handshake_shape(rsi: &RequestServerInfo, version: SpecVersion) -> Resul
         SpecVersion::V1 | SpecVersion::V2 | SpecVersion::V3 if v4_fields || rsi.message_version.is_none() => {
             Err(format!("spec {version} needs MessageVersion and no ProtocolVersion fields"))
         }
-        SpecVersion::V4 if rsi.message_version.is_some() || !v4_fields => {
+        SpecVersion::V4
+            if rsi.message_version.is_some()
+                || rsi.protocol_version_major.is_none()
+                || rsi.protocol_version_minor.is_none() =>
+        {
             Err("spec v4 needs ProtocolVersionMajor and ProtocolVersionMinor".into())
         }
         _ => Ok(()),
