@@ -18,6 +18,7 @@ pub mod manager;
 pub mod protocols;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transport;
 pub mod virtual_device;
 
 pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, OutputLevel};
