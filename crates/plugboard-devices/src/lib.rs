@@ -13,6 +13,7 @@
 //! same manager (issue 4).
 
 pub mod config;
+pub mod device_task;
 pub mod hardware;
 pub mod manager;
 pub mod protocols;

@@ -15,6 +15,11 @@ use crate::config::database::SerialSettings;
 use crate::config::matching::Discovered;
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError};
 
+pub mod ble;
+pub mod serial;
+
+pub mod websocket;
+
 /// What the matched protocol needs from the connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectPlan {

@@ -1,0 +1,365 @@
+//! The device task: one per connected hardware device. It owns the device's output state
+//! and is the only thing that writes to the hardware.
+//!
+//! - **User limits** map each output's advertised range onto the part of the hardware range
+//!   the user allowed ([`to_hardware`]), so clients never see a changed range and limits can
+//!   change while the server runs.
+//! - **Message gap**: a change is written at once if nothing was written for a gap; otherwise
+//!   changes collect (latest value per output wins) and are written together when the gap has
+//!   passed. Stops skip the wait.
+//! - **Keepalive**: protocols that need it get their last packets rewritten whenever nothing
+//!   was written for their period.
+//! - A hardware disconnect ends the task; the manager then removes the device.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plugboard_protocol::model::{OutputType, Range};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::hardware::{Hardware, Notification, Write};
+use crate::protocols::{ChangeSet, DeviceHandler, Keepalive, OutputLevel, ProtocolError};
+
+/// How the user narrowed one output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// The hardware steps client commands map onto, within `[0, advertised max]`.
+    pub range: Range,
+    /// A disabled output is held at rest.
+    pub disabled: bool,
+}
+
+impl OutputLimit {
+    /// No narrowing: the whole advertised range.
+    pub fn full(advertised: Range) -> OutputLimit {
+        OutputLimit { range: Range::new(0, advertised.max.max(0)), disabled: false }
+    }
+}
+
+/// Maps a value in the advertised range onto the user's limit (ARCHITECTURE.md, Safety).
+///
+/// Level outputs keep 0 as off and map steps `1..=max` onto `max(lo, 1)..=hi`, so the
+/// smallest request still moves the motor and the largest reaches the user's ceiling; the
+/// sign (rotation direction) is kept. Positions map `0..=max` onto `lo..=hi`.
+pub fn to_hardware(value: i32, kind: OutputType, advertised: Range, limit: OutputLimit) -> i32 {
+    let max = advertised.step_count() as i64;
+    let (lo, hi) = (limit.range.min.max(0) as i64, limit.range.max.max(0) as i64);
+    if limit.disabled {
+        return if kind.stops_at_zero() { 0 } else { lo as i32 };
+    }
+    if max == 0 {
+        return 0;
+    }
+    if !kind.stops_at_zero() {
+        let v = (value.max(0) as i64).min(max);
+        return (lo + ((v * (hi - lo)) as f64 / max as f64).round() as i64) as i32;
+    }
+    if value == 0 || hi == 0 {
+        return 0;
+    }
+    let magnitude = (value.unsigned_abs() as i64).min(max);
+    let floor = lo.max(1).min(hi);
+    let mapped = if max == 1 { hi } else { floor + (((magnitude - 1) * (hi - floor)) as f64 / (max - 1) as f64).round() as i64 };
+    (mapped as i32) * value.signum()
+}
+
+/// What the manager asks of a device task.
+#[derive(Debug)]
+pub enum TaskCommand {
+    /// Set output `slot` (an index into the device's output list) to `value` advertised steps.
+    /// `urgent` writes at once, skipping the message gap (stops).
+    Set { slot: usize, value: i32, duration_ms: Option<u32>, urgent: bool },
+    /// New user limits, one per slot; applied to the current levels at once.
+    Limits(Vec<OutputLimit>),
+    Battery(oneshot::Sender<Result<u8, ProtocolError>>),
+    /// Stop every output, then disconnect the hardware and end.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// One output as the task sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub feature_index: u32,
+    pub kind: OutputType,
+    pub advertised: Range,
+}
+
+/// A running device's state and its hardware.
+pub struct DeviceTask {
+    hardware: Arc<dyn Hardware>,
+    handler: Box<dyn DeviceHandler>,
+    slots: Vec<Slot>,
+    /// The advertised values clients asked for, before limits.
+    requested: Vec<(i32, Option<u32>)>,
+    limits: Vec<OutputLimit>,
+    /// What goes to the encoder: hardware steps.
+    levels: Vec<OutputLevel>,
+    pending: ChangeSet,
+    gap: Duration,
+    last_write: Option<Instant>,
+    last_packets: Vec<Write>,
+    /// Taken when the task is made, not when it starts running, so a disconnect in between
+    /// is not missed.
+    notifications: tokio::sync::broadcast::Receiver<Notification>,
+}
+
+impl DeviceTask {
+    pub fn new(
+        hardware: Arc<dyn Hardware>,
+        handler: Box<dyn DeviceHandler>,
+        slots: Vec<Slot>,
+        limits: Vec<OutputLimit>,
+        gap: Duration,
+    ) -> DeviceTask {
+        let levels = slots.iter().map(|s| OutputLevel::new(s.feature_index, s.kind)).collect();
+        let limits = if limits.len() == slots.len() { limits } else { slots.iter().map(|s| OutputLimit::full(s.advertised)).collect() };
+        DeviceTask {
+            notifications: hardware.notifications(),
+            requested: vec![(0, None); slots.len()],
+            hardware,
+            handler,
+            slots,
+            limits,
+            levels,
+            pending: ChangeSet::NONE,
+            gap,
+            last_write: None,
+            last_packets: Vec::new(),
+        }
+    }
+
+    /// Runs until the hardware disconnects or the manager shuts the task down. Returns true
+    /// when the hardware went away by itself.
+    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<TaskCommand>) -> bool {
+        let keepalive = match self.handler.keepalive() {
+            Keepalive::RepeatLast(period) => {
+                // Seed the packet to repeat with the all-stopped state.
+                self.pending = ChangeSet::ALL;
+                self.flush().await;
+                Some(period)
+            }
+            Keepalive::None => None,
+        };
+        loop {
+            let flush_at = (!self.pending.is_empty()).then(|| self.next_write_allowed());
+            let keepalive_at = keepalive.and_then(|period| self.last_write.map(|t| t + period));
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(TaskCommand::Set { slot, value, duration_ms, urgent }) => {
+                        self.set(slot, value, duration_ms);
+                        if urgent || self.next_write_allowed() <= Instant::now() {
+                            self.flush().await;
+                        }
+                    }
+                    Some(TaskCommand::Limits(limits)) => {
+                        if limits.len() == self.slots.len() {
+                            self.limits = limits;
+                            for slot in 0..self.slots.len() {
+                                let (value, duration) = self.requested[slot];
+                                self.set(slot, value, duration);
+                            }
+                            self.flush().await;
+                        }
+                    }
+                    Some(TaskCommand::Battery(reply)) => {
+                        let _ = reply.send(self.handler.battery(&*self.hardware).await);
+                    }
+                    Some(TaskCommand::Shutdown(done)) => {
+                        self.stop_all().await;
+                        let _ = self.hardware.disconnect().await;
+                        let _ = done.send(());
+                        return false;
+                    }
+                    None => {
+                        // The manager is gone: leave the device at rest.
+                        self.stop_all().await;
+                        let _ = self.hardware.disconnect().await;
+                        return false;
+                    }
+                },
+                _ = sleep_until(flush_at) => self.flush().await,
+                _ = sleep_until(keepalive_at) => self.repeat_last().await,
+                notification = self.notifications.recv() => match notification {
+                    Ok(Notification::Disconnected) | Err(tokio::sync::broadcast::error::RecvError::Closed) => return true,
+                    Ok(Notification::Data { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                },
+            }
+        }
+    }
+
+    fn next_write_allowed(&self) -> Instant {
+        match self.last_write {
+            Some(last) => last + self.gap,
+            None => Instant::now(),
+        }
+    }
+
+    fn set(&mut self, slot: usize, value: i32, duration_ms: Option<u32>) {
+        let Some(info) = self.slots.get(slot).copied() else { return };
+        self.requested[slot] = (value, duration_ms);
+        let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
+        let level = &mut self.levels[slot];
+        if level.value != hardware || level.duration_ms != duration_ms {
+            level.value = hardware;
+            level.duration_ms = duration_ms;
+            self.pending.insert(slot);
+        }
+    }
+
+    async fn stop_all(&mut self) {
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].kind.stops_at_zero() {
+                self.set(slot, 0, None);
+            }
+        }
+        self.flush().await;
+    }
+
+    async fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let changed = std::mem::replace(&mut self.pending, ChangeSet::NONE);
+        let writes = self.handler.encode(&self.levels, changed);
+        self.write_all(&writes).await;
+        for slot in changed.iter(self.levels.len()) {
+            self.levels[slot].commit();
+        }
+        if !writes.is_empty() {
+            self.last_packets = writes;
+        }
+    }
+
+    async fn repeat_last(&mut self) {
+        let packets = self.last_packets.clone();
+        self.write_all(&packets).await;
+    }
+
+    async fn write_all(&mut self, writes: &[Write]) {
+        for write in writes {
+            if let Err(error) = self.hardware.write(write.clone()).await {
+                tracing::warn!(device = self.hardware.address(), %error, "write failed");
+            }
+        }
+        self.last_write = Some(Instant::now());
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::{by_name, Advertisement};
+    use crate::testing::FakeHardware;
+    use plugboard_protocol::model::{Feature, Output};
+
+    fn written(fake: &FakeHardware) -> Vec<String> {
+        fake.writes().iter().map(|w| String::from_utf8_lossy(&w.data).into_owned()).collect()
+    }
+
+    fn limit(lo: i32, hi: i32) -> OutputLimit {
+        OutputLimit { range: Range::new(lo, hi), disabled: false }
+    }
+
+    #[test]
+    fn limits_map_the_advertised_range() {
+        let twenty = Range::new(0, 20);
+        let v = OutputType::Vibrate;
+        for value in 0..=20 {
+            assert_eq!(to_hardware(value, v, twenty, OutputLimit::full(twenty)), value, "no limit is the identity");
+        }
+        assert_eq!(to_hardware(0, v, twenty, limit(5, 10)), 0, "off stays off");
+        assert_eq!(to_hardware(1, v, twenty, limit(5, 10)), 5, "the smallest request reaches the floor");
+        assert_eq!(to_hardware(20, v, twenty, limit(5, 10)), 10, "the largest reaches the ceiling");
+        assert_eq!(to_hardware(20, v, twenty, limit(0, 10)), 10);
+        assert_eq!(to_hardware(1, v, twenty, limit(0, 10)), 1, "a zero floor still moves at the first step");
+        assert_eq!(to_hardware(20, v, twenty, limit(0, 0)), 0, "a ceiling of 0 keeps it off");
+        let rotate = Range::new(-20, 20);
+        assert_eq!(to_hardware(-20, OutputType::Rotate, rotate, limit(0, 10)), -10, "direction is kept");
+        let position = Range::new(0, 100);
+        assert_eq!(to_hardware(0, OutputType::Position, position, limit(20, 80)), 20);
+        assert_eq!(to_hardware(100, OutputType::Position, position, limit(20, 80)), 80);
+        assert_eq!(to_hardware(50, OutputType::Position, position, limit(20, 80)), 50);
+        let disabled = OutputLimit { range: Range::new(0, 20), disabled: true };
+        assert_eq!(to_hardware(20, v, twenty, disabled), 0);
+    }
+
+    fn hush() -> Vec<Feature> {
+        vec![Feature {
+            index: 0,
+            description: "Vibrator".into(),
+            outputs: vec![Output::new(OutputType::Vibrate, Range::new(0, 20))],
+            inputs: vec![],
+        }]
+    }
+
+    async fn lovense_task(gap: Duration) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, tokio::task::JoinHandle<bool>) {
+        let fake = Arc::new(FakeHardware::new("LVS-Z36", "AA:BB"));
+        let features = hush();
+        let protocol = by_name("lovense").unwrap();
+        let _ = Advertisement::named("LVS-Z36");
+        let handler = protocol.initialize(&*fake, Some("Z"), &features).await.unwrap();
+        let slots = vec![Slot { feature_index: 0, kind: OutputType::Vibrate, advertised: Range::new(0, 20) }];
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], gap);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let join = tokio::spawn(task.run(rx));
+        (fake, tx, join)
+    }
+
+    fn set(value: i32, urgent: bool) -> TaskCommand {
+        TaskCommand::Set { slot: 0, value, duration_ms: None, urgent }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_within_the_gap_collapse_to_the_latest_and_stops_go_at_once() {
+        let (fake, tx, _join) = lovense_task(Duration::from_millis(75)).await;
+        tx.send(set(10, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:10;"], "the first change goes at once");
+        tx.send(set(11, false)).unwrap();
+        tx.send(set(12, false)).unwrap();
+        tx.send(set(13, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(written(&fake).len(), 1, "later changes wait for the gap");
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:13;"], "latest wins");
+        tx.send(set(5, false)).unwrap();
+        tx.send(set(0, true)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake).last().unwrap(), "Vibrate:0;", "a stop does not wait");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limits_apply_before_encoding_and_can_change_live() {
+        let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
+        tx.send(TaskCommand::Limits(vec![limit(0, 10)])).unwrap();
+        tx.send(set(20, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:10;"]);
+        tx.send(TaskCommand::Limits(vec![limit(0, 4)])).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:4;"], "a new limit applies to the running level");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_stops_then_disconnects_and_a_disconnect_ends_the_task() {
+        let (fake, tx, join) = lovense_task(Duration::ZERO).await;
+        tx.send(set(7, false)).unwrap();
+        let (done, finished) = oneshot::channel();
+        tx.send(TaskCommand::Shutdown(done)).unwrap();
+        finished.await.unwrap();
+        assert_eq!(written(&fake), vec!["Vibrate:7;", "Vibrate:0;"]);
+        assert!(!join.await.unwrap());
+
+        let (fake, _tx, join) = lovense_task(Duration::ZERO).await;
+        fake.drop_connection();
+        assert!(join.await.unwrap(), "the hardware went away by itself");
+    }
+}

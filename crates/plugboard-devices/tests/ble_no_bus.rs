@@ -1,0 +1,32 @@
+//! The BLE transport on a machine without a D-Bus system bus: it reports why Bluetooth is
+//! unavailable and keeps running. (Its own test binary: libdbus reads the bus address once per
+//! process, and this one points nowhere.)
+
+use std::time::Duration;
+
+use plugboard_devices::transport::ble::BleTransport;
+use plugboard_devices::transport::{HardwareStatus, Transport, TransportEvent};
+use tokio::sync::mpsc;
+
+#[tokio::test]
+async fn ble_without_a_system_bus_is_unavailable_and_does_not_panic() {
+    std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent");
+    let (sender, mut events) = mpsc::unbounded_channel();
+    let ble = BleTransport::new(sender);
+
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("a status in time");
+    let Some(TransportEvent::Status { transport: "ble", status }) = event else { panic!("unexpected {event:?}") };
+    let HardwareStatus::Unavailable { reason, remedy } = &status else { panic!("not unavailable: {status:?}") };
+    assert!(reason.contains("D-Bus system bus"), "{reason}");
+    assert!(remedy.contains("systemctl start"), "{remedy}");
+    assert_eq!(ble.status(), status);
+
+    // Scanning requests are accepted (and wait for Bluetooth); the retry loop stays quiet and
+    // alive: the same status is not reported again.
+    ble.start_scanning().await.expect("start scanning");
+    ble.stop_scanning().await.expect("stop scanning");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(events.try_recv().is_err(), "unchanged status reported again");
+    assert_eq!(ble.status(), status);
+    drop(ble);
+}
