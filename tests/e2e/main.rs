@@ -1,6 +1,7 @@
 //! End-to-end tests. One test binary for the whole suite keeps link time down.
 
 mod client_scripts;
+mod device_websocket;
 mod js;
 mod python;
 mod raw;

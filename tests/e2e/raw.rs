@@ -13,24 +13,24 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const WAIT: Duration = Duration::from_secs(5);
+pub(crate) const WAIT: Duration = Duration::from_secs(5);
 
-struct Raw {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+pub(crate) struct Raw {
+    pub(crate) socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
 impl Raw {
-    async fn connect(engine: &Engine) -> Raw {
+    pub(crate) async fn connect(engine: &Engine) -> Raw {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}", engine.port())).await.expect("connect");
         Raw { socket }
     }
 
-    async fn send(&mut self, text: &str) {
+    pub(crate) async fn send(&mut self, text: &str) {
         self.socket.send(Message::text(text)).await.expect("send");
     }
 
     /// The next message, as the one element of its frame.
-    async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(WAIT, self.socket.next()).await.expect("a reply in time").expect("open").expect("ok");
             if let Message::Text(text) = message {
@@ -42,13 +42,13 @@ impl Raw {
         }
     }
 
-    async fn ask(&mut self, text: &str) -> Value {
+    pub(crate) async fn ask(&mut self, text: &str) -> Value {
         self.send(text).await;
         self.recv().await
     }
 
     /// Waits for the server's Close frame (or the end of the stream).
-    async fn closed(&mut self) -> bool {
+    pub(crate) async fn closed(&mut self) -> bool {
         loop {
             match tokio::time::timeout(WAIT, self.socket.next()).await {
                 Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,

@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod device_task;
+mod pipeline;
 pub mod hardware;
 pub mod manager;
 pub mod protocols;

@@ -6,14 +6,20 @@
 //! clean disconnect, which must not stop another game's outputs). The front end's STOP ALL
 //! passes no owner and stops everything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use plugboard_protocol::convert::DeviceLookup;
 use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputType, OutputType, Reading, StopScope};
 use plugboard_protocol::Error;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::config::database::Database;
+use crate::config::user::UserConfig;
+use crate::device_task::TaskCommand;
+use crate::transport::{HardwareStatus, Transport};
 use crate::virtual_device::VirtualDeviceSpec;
 
 /// Identifies a connected client (or a front end) as the owner of outputs.
@@ -25,6 +31,10 @@ pub enum DeviceEvent {
     Added(Arc<DeviceInfo>),
     Removed { index: u32 },
     OutputChanged { device_index: u32, feature_index: u32, kind: OutputType, value: i32, owner: Option<ClientId> },
+    /// Every transport finished the scan that clients asked for.
+    ScanningFinished,
+    /// A transport became usable or unusable (Bluetooth off, BlueZ missing...).
+    HardwareStatus { transport: &'static str, status: HardwareStatus },
 }
 
 /// The current level of one output.
@@ -45,20 +55,49 @@ pub struct DeviceSnapshot {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-struct OutputState {
+pub(crate) struct OutputState {
     value: i32,
     duration_ms: Option<u32>,
     owner: Option<ClientId>,
 }
 
-struct Entry {
-    info: Arc<DeviceInfo>,
-    source: VirtualDeviceSpec,
-    outputs: BTreeMap<(u32, OutputType), OutputState>,
+/// What is behind a device entry.
+pub(crate) enum Backend {
+    Virtual(VirtualDeviceSpec),
+    /// Real hardware, driven by its device task.
+    Hardware {
+        task: mpsc::UnboundedSender<TaskCommand>,
+        /// Output key to the task's slot.
+        slots: HashMap<(u32, OutputType), usize>,
+        address: String,
+    },
+}
+
+pub(crate) struct Entry {
+    pub(crate) info: Arc<DeviceInfo>,
+    pub(crate) backend: Backend,
+    pub(crate) outputs: BTreeMap<(u32, OutputType), OutputState>,
+}
+
+/// Hardware support: device database, user config, transports, scanning.
+#[derive(Default)]
+pub(crate) struct HardwareState {
+    pub(crate) database: Option<Arc<Database>>,
+    pub(crate) user: UserConfig,
+    /// Where changes to the user config are saved (`None`: not saved).
+    pub(crate) user_path: Option<PathBuf>,
+    pub(crate) transports: Vec<Arc<dyn Transport>>,
+    /// Clients that asked for a scan and have not stopped it.
+    pub(crate) scanning: BTreeSet<ClientId>,
+    /// Transports still scanning for the current scan.
+    pub(crate) scans_running: BTreeSet<&'static str>,
+    /// Addresses being connected right now.
+    pub(crate) connecting: BTreeSet<String>,
+    pub(crate) statuses: BTreeMap<&'static str, HardwareStatus>,
 }
 
 #[derive(Default)]
-struct Devices(BTreeMap<u32, Entry>);
+pub(crate) struct Devices(pub(crate) BTreeMap<u32, Entry>);
 
 impl DeviceLookup for Devices {
     fn device(&self, index: u32) -> Option<&DeviceInfo> {
@@ -69,12 +108,17 @@ impl DeviceLookup for Devices {
 /// Holds every device; cheap to share (`Arc<DeviceManager>`).
 pub struct DeviceManager {
     devices: Mutex<Devices>,
+    pub(crate) hardware: Mutex<HardwareState>,
     events: broadcast::Sender<DeviceEvent>,
 }
 
 impl Default for DeviceManager {
     fn default() -> Self {
-        DeviceManager { devices: Mutex::new(Devices::default()), events: broadcast::channel(1024).0 }
+        DeviceManager {
+            devices: Mutex::new(Devices::default()),
+            hardware: Mutex::new(HardwareState::default()),
+            events: broadcast::channel(1024).0,
+        }
     }
 }
 
@@ -83,13 +127,13 @@ impl DeviceManager {
         Arc::new(DeviceManager::default())
     }
 
-    fn lock(&self) -> MutexGuard<'_, Devices> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Devices> {
         // A panic while holding this lock cannot leave the map half-updated in a way that
         // matters more than refusing every later command would, so recover the guard.
         self.devices.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn emit(&self, event: DeviceEvent) {
+    pub(crate) fn emit(&self, event: DeviceEvent) {
         // No subscribers is fine.
         let _ = self.events.send(event);
     }
@@ -102,15 +146,12 @@ impl DeviceManager {
     /// Adds a virtual device at the lowest free index and announces it.
     pub fn add_virtual(&self, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
         let info = {
+            let reserved = self.reserved_indexes();
             let mut devices = self.lock();
-            let index = (0u32..).find(|i| !devices.0.contains_key(i)).expect("fewer than 2^32 devices");
+            let index = (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices");
             let info = Arc::new(spec.device_info(index));
-            let outputs = info
-                .features
-                .iter()
-                .flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default())))
-                .collect();
-            devices.0.insert(index, Entry { info: info.clone(), source: spec, outputs });
+            let outputs = outputs_of(&info);
+            devices.0.insert(index, Entry { info: info.clone(), backend: Backend::Virtual(spec), outputs });
             info
         };
         tracing::info!(index = info.index, name = %info.name, "device added");
@@ -120,7 +161,13 @@ impl DeviceManager {
 
     /// Removes a device (its outputs stop with it) and announces it.
     pub fn remove(&self, index: u32) -> bool {
-        let removed = self.lock().0.remove(&index).is_some();
+        let removed = self.lock().0.remove(&index);
+        if let Some(Entry { backend: Backend::Hardware { task, .. }, .. }) = &removed {
+            // The task stops the outputs and disconnects; its reply is not needed here.
+            let (done, _) = oneshot::channel();
+            let _ = task.send(TaskCommand::Shutdown(done));
+        }
+        let removed = removed.is_some();
         if removed {
             tracing::info!(index, "device removed");
             self.emit(DeviceEvent::Removed { index });
@@ -180,6 +227,7 @@ impl DeviceManager {
                 if state.value != command.command.value || state.duration_ms != command.command.duration_ms {
                     state.value = command.command.value;
                     state.duration_ms = command.command.duration_ms;
+                    entry.backend.set(key, command.command.value, command.command.duration_ms, false);
                     changed.push(DeviceEvent::OutputChanged {
                         device_index,
                         feature_index: command.feature_index,
@@ -220,6 +268,7 @@ impl DeviceManager {
                     if in_scope && owned && kind.stops_at_zero() && state.value != 0 {
                         state.value = 0;
                         state.duration_ms = None;
+                        entry.backend.set((feature_index, kind), 0, None, true);
                         changed.push(DeviceEvent::OutputChanged { device_index, feature_index, kind, value: 0, owner: state.owner });
                     }
                 }
@@ -236,13 +285,48 @@ impl DeviceManager {
 
     /// Reads an input.
     pub async fn read(&self, device_index: u32, feature_index: u32, kind: InputType) -> Result<Reading, Error> {
-        let devices = self.lock();
-        let entry = devices.0.get(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
-        entry
-            .info
-            .feature(feature_index)
-            .and_then(|feature| feature.input(kind))
-            .and_then(|_| entry.source.read(kind))
-            .ok_or_else(|| Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}.")))
+        let cannot = || Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}."));
+        let task = {
+            let devices = self.lock();
+            let entry = devices.0.get(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            entry.info.feature(feature_index).and_then(|feature| feature.input(kind)).ok_or_else(cannot)?;
+            match &entry.backend {
+                Backend::Virtual(spec) => return spec.read(kind).ok_or_else(cannot),
+                Backend::Hardware { task, .. } if kind == InputType::Battery => task.clone(),
+                Backend::Hardware { .. } => return Err(cannot()),
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        task.send(TaskCommand::Battery(reply)).map_err(|_| Error::device_not_available(device_index))?;
+        match tokio::time::timeout(Duration::from_secs(3), answer).await {
+            Ok(Ok(Ok(percent))) => Ok(Reading::Battery(percent.min(100))),
+            Ok(Ok(Err(error))) => Err(Error::device(format!("Device {device_index} did not report its battery: {error}."))),
+            Ok(Err(_)) => Err(Error::device_not_available(device_index)),
+            Err(_) => Err(Error::device(format!("Device {device_index} did not answer the battery read within 3 seconds."))),
+        }
+    }
+
+    /// Indexes the user config keeps for known devices, so other devices do not take them.
+    fn reserved_indexes(&self) -> BTreeSet<u32> {
+        self.hardware().user.devices.values().filter_map(|device| device.index).collect()
+    }
+
+    pub(crate) fn hardware(&self) -> MutexGuard<'_, HardwareState> {
+        self.hardware.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), OutputState> {
+    info.features.iter().flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default()))).collect()
+}
+
+impl Backend {
+    /// Passes a new level to the hardware, if there is any behind this entry.
+    fn set(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>, urgent: bool) {
+        if let Backend::Hardware { task, slots, .. } = self {
+            if let Some(&slot) = slots.get(&key) {
+                let _ = task.send(TaskCommand::Set { slot, value, duration_ms, urgent });
+            }
+        }
     }
 }

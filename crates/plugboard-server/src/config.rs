@@ -1,6 +1,7 @@
 //! What the engine is started with.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
@@ -26,6 +27,49 @@ pub struct EngineConfig {
     pub max_spec_version: SpecVersion,
     /// Virtual devices to create at start, in index order.
     pub virtual_devices: Vec<VirtualDeviceSpec>,
+    /// Hardware: device database, user config, transports.
+    pub devices: DeviceOptions,
+}
+
+/// The default port of the device-websocket server (the reference engine's).
+pub const DEFAULT_DEVICE_WEBSOCKET_PORT: u16 = 54817;
+
+/// Where devices come from.
+#[derive(Debug, Clone)]
+pub struct DeviceOptions {
+    /// Replaces the built-in device database.
+    pub device_config_file: Option<PathBuf>,
+    /// A user device config to read: Plugboard's own, or Intiface's (read, never written).
+    pub user_device_config_file: Option<PathBuf>,
+    /// Where Plugboard keeps its own user config; `None`: the OS config dir.
+    pub own_user_config_path: Option<PathBuf>,
+    pub use_bluetooth_le: bool,
+    pub use_serial: bool,
+    pub use_device_websocket_server: bool,
+    pub device_websocket_port: u16,
+    /// Let devices on the network dial in (default: this machine only).
+    pub device_websocket_all_interfaces: bool,
+}
+
+impl DeviceOptions {
+    pub fn any_transport(&self) -> bool {
+        self.use_bluetooth_le || self.use_serial || self.use_device_websocket_server
+    }
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        DeviceOptions {
+            device_config_file: None,
+            user_device_config_file: None,
+            own_user_config_path: None,
+            use_bluetooth_le: false,
+            use_serial: false,
+            use_device_websocket_server: false,
+            device_websocket_port: DEFAULT_DEVICE_WEBSOCKET_PORT,
+            device_websocket_all_interfaces: false,
+        }
+    }
 }
 
 impl EngineConfig {
@@ -55,6 +99,7 @@ impl Default for EngineConfig {
             max_clients: DEFAULT_MAX_CLIENTS,
             max_spec_version: SpecVersion::NEWEST,
             virtual_devices: Vec::new(),
+            devices: DeviceOptions::default(),
         }
     }
 }

@@ -16,6 +16,9 @@ use crate::error::StartError;
 use crate::events::EngineEvent;
 use crate::listener;
 
+/// The owner id the front end scans and commands under; clients count from 1.
+pub const FRONT_END: ClientId = 0;
+
 /// State shared by the engine's tasks.
 pub(crate) struct Shared {
     pub config: EngineConfig,
@@ -41,6 +44,7 @@ impl Shared {
 pub struct Engine {
     shared: Arc<Shared>,
     addresses: Vec<SocketAddr>,
+    device_websocket_address: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -52,6 +56,8 @@ impl Engine {
         let addresses: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let devices = DeviceManager::new();
+        // Hardware first: the user config reserves indexes that virtual devices must not take.
+        let device_websocket_address = crate::hardware::start(&devices, &config.devices).await?;
         for spec in &config.virtual_devices {
             devices.add_virtual(spec.clone());
         }
@@ -71,7 +77,7 @@ impl Engine {
         for address in &addresses {
             tracing::info!(%address, "listening for Buttplug clients");
         }
-        Ok(Engine { shared, addresses, shutdown, tasks })
+        Ok(Engine { shared, addresses, device_websocket_address, shutdown, tasks })
     }
 
     /// The addresses actually bound.
@@ -92,6 +98,25 @@ impl Engine {
             Some(address) => format!("ws://{address}"),
             None => String::new(),
         }
+    }
+
+    /// Where the device-websocket server listens, when it runs.
+    pub fn device_websocket_address(&self) -> Option<SocketAddr> {
+        self.device_websocket_address
+    }
+
+    /// Every transport's status: usable, or why not and what to do.
+    pub fn hardware_statuses(&self) -> std::collections::BTreeMap<&'static str, plugboard_devices::transport::HardwareStatus> {
+        self.shared.devices.hardware_statuses()
+    }
+
+    /// Scans for devices on behalf of the front end (clients scan through the protocol).
+    pub async fn start_scanning(&self) {
+        self.shared.devices.start_scanning(FRONT_END).await;
+    }
+
+    pub async fn stop_scanning(&self) {
+        self.shared.devices.stop_scanning(FRONT_END).await;
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -147,6 +172,7 @@ impl Engine {
     pub async fn stop(mut self) {
         self.shutdown_now();
         while self.tasks.join_next().await.is_some() {}
+        self.shared.devices.shutdown().await;
         self.shared.emit(EngineEvent::Stopped);
         tracing::info!("engine stopped");
     }

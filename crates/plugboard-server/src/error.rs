@@ -14,4 +14,8 @@ pub enum StartError {
     Bind { address: SocketAddr, source: std::io::Error },
     #[error("No address to listen on was given.")]
     NoAddress,
+    #[error("{0}")]
+    DeviceConfig(String),
+    #[error("Cannot start the {transport} device transport: {message}")]
+    Transport { transport: &'static str, message: String },
 }

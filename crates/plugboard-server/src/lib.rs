@@ -26,11 +26,15 @@ mod config;
 mod engine;
 mod error;
 mod events;
+mod hardware;
 mod listener;
 mod session;
 
 pub use clients::ClientSnapshot;
-pub use config::{EngineConfig, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT};
+pub use config::{
+    DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
+};
+pub use plugboard_devices::transport::HardwareStatus;
 pub use engine::Engine;
 pub use error::StartError;
 pub use events::EngineEvent;

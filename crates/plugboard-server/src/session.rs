@@ -79,7 +79,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     tracing::info!(client = id, %peer, origin = snapshot.origin.as_deref().unwrap_or("-"), "client connected");
     shared.emit(EngineEvent::ClientConnected(snapshot));
 
-    let mut session = Session { shared: shared.clone(), id, version: None, legacy: LegacyState::default(), ping_deadline: None, outbox: Vec::new(), close: None };
+    let mut session = Session { shared: shared.clone(), id, version: None, legacy: LegacyState::default(), ping_deadline: None, outbox: Vec::new(), close: None, scanning: false };
     let mut device_events = shared.devices.subscribe();
     let mut shutdown = shared.shutdown.clone();
     let (mut sink, mut stream) = socket.split();
@@ -120,8 +120,9 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         }
     };
 
-    // Whatever ended the session, the outputs this client set stop.
+    // Whatever ended the session, the outputs this client set stop, and its scan ends.
     let _ = shared.devices.stop(Some(id), StopScope::EVERYTHING);
+    shared.devices.stop_scanning(id).await;
     let _ = session.flush(&mut sink).await;
     let _ = sink.send(Message::Close(Some(CloseFrame { code: CloseCode::Normal, reason: reason.into() }))).await;
     let _ = sink.close().await;
@@ -148,6 +149,8 @@ struct Session {
     outbox: Vec<ServerMessage>,
     /// Set when the session must end after sending the outbox.
     close: Option<&'static str>,
+    /// This client asked for a scan that has not finished.
+    scanning: bool,
 }
 
 impl Session {
@@ -247,11 +250,16 @@ impl Session {
                 Ok(ServerMessage::ok(id))
             }
             Request::StartScanning => {
-                // No hardware transport scans yet: scanning finishes at once.
-                self.outbox.push(ServerMessage::ok(id));
-                Ok(ServerMessage::ScanningFinished(IdOnly { id: 0 }))
+                // ScanningFinished arrives as a device event once every transport is done.
+                self.scanning = true;
+                devices.start_scanning(self.id).await;
+                Ok(ServerMessage::ok(id))
             }
-            Request::StopScanning => Ok(ServerMessage::ok(id)),
+            Request::StopScanning => {
+                self.scanning = false;
+                devices.stop_scanning(self.id).await;
+                Ok(ServerMessage::ok(id))
+            }
             Request::RequestDeviceList => Ok(convert::device_list(version, id, devices.devices().iter().map(|d| d.as_ref()))),
             Request::Disconnect => {
                 let _ = devices.stop(Some(self.id), StopScope::EVERYTHING);
@@ -286,7 +294,11 @@ impl Session {
             DeviceEvent::Added(info) if version < SpecVersion::V4 => convert::device_added(version, &info),
             DeviceEvent::Removed { index } if version < SpecVersion::V4 => convert::device_removed(version, index),
             DeviceEvent::Added(_) | DeviceEvent::Removed { .. } => Some(self.v4_device_list_event()),
-            DeviceEvent::OutputChanged { .. } => None,
+            DeviceEvent::ScanningFinished if self.scanning => {
+                self.scanning = false;
+                Some(ServerMessage::ScanningFinished(IdOnly { id: 0 }))
+            }
+            DeviceEvent::ScanningFinished | DeviceEvent::OutputChanged { .. } | DeviceEvent::HardwareStatus { .. } => None,
         };
         self.outbox.extend(message);
     }

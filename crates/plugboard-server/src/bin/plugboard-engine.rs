@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
-use plugboard_server::{Engine, EngineConfig, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT};
+use plugboard_server::{
+    DeviceOptions, Engine, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
+    DEFAULT_WEBSOCKET_PORT,
+};
 
 /// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
 /// clients at once. Games connect to ws://127.0.0.1:12345 unless told otherwise.
@@ -42,30 +45,38 @@ struct Cli {
     #[arg(long, value_name = "LEVEL")]
     log: Option<String>,
 
-    /// Device database to use instead of the built-in one (used once device support lands).
+    /// Device database to use instead of the built-in one (Plugboard's format; see
+    /// device-config/README.md).
     #[arg(long, value_name = "FILE")]
     device_config_file: Option<PathBuf>,
 
-    /// User device config: allow/deny lists, names, serial ports (used once device support lands).
+    /// User device config: allow/deny, names, indexes, output limits, serial ports and
+    /// websocket devices. Plugboard's own file, or Intiface's (read, never written; changes
+    /// then go to Plugboard's file in the OS config dir). Default: Plugboard's file there.
     #[arg(long, value_name = "FILE")]
     user_device_config_file: Option<PathBuf>,
 
-    /// Look for Bluetooth LE devices (used once device support lands).
+    /// Find and connect Bluetooth LE devices.
     #[arg(long)]
     use_bluetooth_le: bool,
 
-    /// Look for serial-port devices (used once device support lands).
+    /// Connect serial-port devices bound to a protocol in the user device config.
     #[arg(long)]
     use_serial: bool,
 
-    /// Run the device-websocket server that simulated and DIY devices dial into (used once
-    /// device support lands).
+    /// Run the device-websocket server that simulated and DIY devices dial into (devices
+    /// must be bound to a protocol in the user device config).
     #[arg(long)]
     use_device_websocket_server: bool,
 
     /// Port of the device-websocket server.
-    #[arg(long, value_name = "PORT", default_value_t = 54817)]
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_DEVICE_WEBSOCKET_PORT)]
     device_websocket_server_port: u16,
+
+    /// Let devices on the network dial into the device-websocket server (default: this
+    /// machine only).
+    #[arg(long)]
+    device_websocket_use_all_interfaces: bool,
 
     /// How many clients may be connected at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
@@ -97,22 +108,17 @@ impl Cli {
         config.max_clients = self.max_clients;
         config.max_spec_version = SpecVersion::from_number(self.max_spec_version).unwrap_or(SpecVersion::NEWEST);
         config.virtual_devices = self.virtual_devices.clone();
+        config.devices = DeviceOptions {
+            device_config_file: self.device_config_file.clone(),
+            user_device_config_file: self.user_device_config_file.clone(),
+            own_user_config_path: None,
+            use_bluetooth_le: self.use_bluetooth_le,
+            use_serial: self.use_serial,
+            use_device_websocket_server: self.use_device_websocket_server,
+            device_websocket_port: self.device_websocket_server_port,
+            device_websocket_all_interfaces: self.device_websocket_use_all_interfaces,
+        };
         Ok(config)
-    }
-
-    fn warn_about_flags_not_in_use_yet(&self) {
-        let pending = [
-            (self.device_config_file.is_some(), "--device-config-file"),
-            (self.user_device_config_file.is_some(), "--user-device-config-file"),
-            (self.use_bluetooth_le, "--use-bluetooth-le"),
-            (self.use_serial, "--use-serial"),
-            (self.use_device_websocket_server, "--use-device-websocket-server"),
-        ];
-        for (given, flag) in pending {
-            if given {
-                tracing::warn!("{flag} is accepted but this build has no hardware support yet; it has no effect");
-            }
-        }
     }
 }
 
@@ -145,7 +151,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    cli.warn_about_flags_not_in_use_yet();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

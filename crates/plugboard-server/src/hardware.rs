@@ -1,0 +1,60 @@
+//! Starting the device side: database, user config, transports.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use plugboard_devices::config::database::Database;
+use plugboard_devices::config::store;
+use plugboard_devices::transport::ble::BleTransport;
+use plugboard_devices::transport::serial::SerialTransport;
+use plugboard_devices::transport::websocket::{WebsocketConfig, WebsocketTransport};
+use plugboard_devices::DeviceManager;
+
+use crate::config::DeviceOptions;
+use crate::error::StartError;
+
+/// Loads the database and user config and starts the transports the options ask for.
+/// Returns the device-websocket server's address when it runs.
+pub(crate) async fn start(devices: &Arc<DeviceManager>, options: &DeviceOptions) -> Result<Option<SocketAddr>, StartError> {
+    if !options.any_transport() {
+        return Ok(None);
+    }
+    let database = match &options.device_config_file {
+        Some(path) => Database::from_file(path),
+        None => Database::builtin(),
+    }
+    .map_err(|error| StartError::DeviceConfig(format!("The device database could not be loaded: {error}")))?;
+    let loaded = match &options.own_user_config_path {
+        Some(own) => store::load_user_config_from(options.user_device_config_file.as_deref(), own),
+        None => store::load_user_config(options.user_device_config_file.as_deref()),
+    }
+    .map_err(|error| StartError::DeviceConfig(format!("The user device config could not be loaded: {error}")))?;
+    for warning in &loaded.warnings {
+        tracing::warn!(%warning, "user device config");
+    }
+    tracing::info!(database = %database.source, user_config = %loaded.write_path.display(), "device configuration loaded");
+    let bound_ports: Vec<String> = loaded.config.serial_ports.iter().map(|binding| binding.port.clone()).collect();
+    let events = devices.attach_hardware(database, loaded.config, Some(loaded.write_path));
+
+    let mut websocket_address = None;
+    if options.use_device_websocket_server {
+        let config = if options.device_websocket_all_interfaces {
+            WebsocketConfig::all_interfaces(options.device_websocket_port)
+        } else {
+            WebsocketConfig::localhost(options.device_websocket_port)
+        };
+        let transport = WebsocketTransport::start(config, events.clone())
+            .await
+            .map_err(|error| StartError::Transport { transport: "device-websocket", message: error.to_string() })?;
+        websocket_address = Some(transport.local_addr());
+        tracing::info!(address = %transport.local_addr(), "device-websocket server listening");
+        devices.add_transport(Arc::new(transport));
+    }
+    if options.use_serial {
+        devices.add_transport(Arc::new(SerialTransport::new(bound_ports, events.clone())));
+    }
+    if options.use_bluetooth_le {
+        devices.add_transport(Arc::new(BleTransport::new(events)));
+    }
+    Ok(websocket_address)
+}

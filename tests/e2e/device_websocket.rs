@@ -1,0 +1,206 @@
+//! A simulated Lovense dials into the device-websocket server, as DIY devices and simulators
+//! of the reference engine do, and real clients drive it: the bytes it receives are checked
+//! exactly. Also allow and deny.
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use plugboard_protocol::model::OutputType;
+use plugboard_server::{Engine, EngineConfig};
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::raw::{Raw, WAIT};
+
+/// A Lovense Hush as a websocket device: answers `DeviceType;` and `Battery;`, records the rest.
+struct FakeLovense {
+    received: mpsc::UnboundedReceiver<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeLovense {
+    async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
+        let port = engine.device_websocket_address().expect("device-websocket server runs").port();
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
+        let (sender, received) = mpsc::unbounded_channel();
+        let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
+        let task = tokio::spawn(Self::run(socket, hello, sender));
+        FakeLovense { received, task }
+    }
+
+    async fn run(mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>, hello: String, sender: mpsc::UnboundedSender<String>) {
+        socket.send(Message::text(hello)).await.unwrap();
+        while let Some(Ok(message)) = socket.next().await {
+            let Message::Binary(bytes) = message else { continue };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let reply = match text.as_str() {
+                "DeviceType;" => Some("Z:11:0082059AD3BD;"),
+                "Battery;" => Some("73;"),
+                _ => None,
+            };
+            match reply {
+                Some(reply) => socket.send(Message::text(reply)).await.unwrap(),
+                None => {
+                    let _ = sender.send(text);
+                }
+            }
+        }
+    }
+
+    /// The next command the toy received.
+    async fn next(&mut self) -> String {
+        tokio::time::timeout(WAIT, self.received.recv()).await.expect("the toy got a command in time").expect("toy running")
+    }
+
+    /// Nothing arrives for a while.
+    async fn quiet(&mut self) {
+        if let Ok(Some(text)) = tokio::time::timeout(Duration::from_millis(300), self.received.recv()).await {
+            panic!("the toy should have received nothing, got {text:?}");
+        }
+    }
+
+    /// The toy vanishes without a Close frame.
+    fn vanish(self) {
+        self.task.abort();
+    }
+}
+
+fn user_config(dir: &Path, text: serde_json::Value) -> std::path::PathBuf {
+    let path = dir.join("user-device-config.json");
+    std::fs::write(&path, text.to_string()).unwrap();
+    path
+}
+
+async fn start_engine(own_config: std::path::PathBuf) -> Engine {
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_device_websocket_server = true;
+    config.devices.device_websocket_port = 0;
+    config.devices.own_user_config_path = Some(own_config);
+    Engine::start(config).await.expect("engine starts")
+}
+
+fn binding() -> serde_json::Value {
+    json!([{"identifier": "FakeLVS", "protocol": "lovense"}])
+}
+
+async fn devices_become(engine: &Engine, count: usize) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while engine.devices().len() != count {
+        assert!(tokio::time::Instant::now() < deadline, "devices: {:?}", engine.devices());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = user_config(dir.path(), json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding()}));
+    let engine = start_engine(own.clone()).await;
+    let mut client = Raw::connect(&engine).await;
+    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+
+    let mut toy = FakeLovense::connect(&engine, "FakeLVS", "AABBCCDDEE01").await;
+    // The scan finishes (the device-websocket transport has nothing to scan) and the toy,
+    // identified by its DeviceType answer as a Hush, reaches the client.
+    let mut seen = vec![client.recv().await, client.recv().await];
+    seen.sort_by_key(|m| m.to_string());
+    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
+    assert_eq!(added["DeviceAdded"]["DeviceName"], "Lovense Hush");
+    let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
+
+    let vibrate = |id: u32, speed: f64| {
+        format!(r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{speed},"ActuatorType":"Vibrate"}}]}}}}]"#)
+    };
+    assert_eq!(client.ask(&vibrate(3, 0.5)).await, json!({"Ok":{"Id":3}}));
+    assert_eq!(toy.next().await, "Vibrate:10;");
+    assert_eq!(client.ask(&vibrate(4, 0.5)).await, json!({"Ok":{"Id":4}}));
+    toy.quiet().await; // a repeat is dropped
+    let battery = client.ask(&format!(r#"[{{"SensorReadCmd":{{"Id":5,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#)).await;
+    assert_eq!(battery["SensorReading"]["Data"], json!([73]));
+    assert_eq!(client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":6,"DeviceIndex":{index}}}}}]"#)).await, json!({"Ok":{"Id":6}}));
+    assert_eq!(toy.next().await, "Vibrate:0;");
+    assert_eq!(client.ask(&vibrate(7, 1.0)).await, json!({"Ok":{"Id":7}}));
+    assert_eq!(toy.next().await, "Vibrate:20;");
+
+    // The client's socket drops abruptly: the toy stops.
+    let MaybeTlsStream::Plain(tcp) = client.socket.into_inner() else { unreachable!() };
+    tcp.into_std().unwrap().shutdown(std::net::Shutdown::Both).unwrap();
+    assert_eq!(toy.next().await, "Vibrate:0;");
+
+    // The index is remembered for this address.
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
+    assert_eq!(saved["devices"]["AABBCCDDEE01"]["index"], index);
+
+    // A second client sees the toy vanish without a Close frame.
+    let mut watcher = Raw::connect(&engine).await;
+    watcher.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"watcher","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    toy.vanish();
+    let list = watcher.recv().await;
+    assert_eq!(list, json!({"DeviceList":{"Id":0,"Devices":{}}}));
+    devices_become(&engine, 0).await;
+
+    // It comes back on its own, at the same index.
+    let mut toy = FakeLovense::connect(&engine, "FakeLVS", "AABBCCDDEE01").await;
+    let list = watcher.recv().await;
+    assert_eq!(list["DeviceList"]["Devices"][index.to_string()]["DeviceName"], "Lovense Hush");
+    watcher.ask(&format!(r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":5}}}}}}}}]"#)).await;
+    assert_eq!(toy.next().await, "Vibrate:5;");
+    // Engine stop stops every output first.
+    engine.stop().await;
+    assert_eq!(toy.next().await, "Vibrate:0;");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denied_devices_never_connect_and_an_allow_list_admits_only_its_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = user_config(
+        dir.path(),
+        json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding(),
+               "devices": {"DENIED01": {"allow": false, "deny": true}}}),
+    );
+    let engine = start_engine(own).await;
+    let _denied = FakeLovense::connect(&engine, "FakeLVS", "DENIED01").await;
+    let _other = FakeLovense::connect(&engine, "FakeLVS", "OTHER01").await;
+    devices_become(&engine, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(engine.devices().len(), 1, "the denied toy stays out");
+    engine.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let own = user_config(
+        dir.path(),
+        json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding(),
+               "devices": {"ALLOWED01": {"allow": true, "deny": false}}}),
+    );
+    let engine = start_engine(own).await;
+    let _stranger = FakeLovense::connect(&engine, "FakeLVS", "STRANGER01").await;
+    let _allowed = FakeLovense::connect(&engine, "FakeLVS", "ALLOWED01").await;
+    devices_become(&engine, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(engine.devices().len(), 1, "only the allowed toy connects");
+    let state = engine.device_manager().user_config();
+    assert!(state.devices["ALLOWED01"].index.is_some());
+    assert!(state.devices.get("STRANGER01").is_none_or(|d| d.index.is_none()));
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_device_database_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_device_websocket_server = true;
+    config.devices.device_websocket_port = 0;
+    config.devices.device_config_file = Some(broken);
+    config.devices.own_user_config_path = Some(dir.path().join("user.json"));
+    let error = Engine::start(config).await.err().expect("refused");
+    assert!(error.to_string().contains("broken.json"), "{error}");
+    let _ = OutputType::Vibrate;
+}
