@@ -1,5 +1,6 @@
 //! End-to-end tests. One test binary for the whole suite keeps link time down.
 
+mod ble_lovense;
 mod client_scripts;
 mod device_websocket;
 mod js;
@@ -7,6 +8,7 @@ mod python;
 mod raw;
 mod rust_v3;
 mod rust_v4;
+mod serial_tcode;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

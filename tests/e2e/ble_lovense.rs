@@ -1,0 +1,288 @@
+//! A Lovense Hush over Bluetooth LE, through btleplug's real BlueZ backend and the engine,
+//! against the fake BlueZ of crates/plugboard-devices/tests/fixtures/fake_bluez.py (a
+//! python-dbusmock template on a private `dbus-daemon`; see
+//! crates/plugboard-devices/tests/ble_fake_bluez.rs for the recipe). Needs the Debian packages
+//! `dbus python3-dbusmock python3-gi` (the test fails, naming them, when they are missing).
+//!
+//! libdbus reads `DBUS_SYSTEM_BUS_ADDRESS` once per process, when the first btleplug Manager
+//! connects. So every BLE check lives in ONE test function, which points the variable at its
+//! private bus before it starts the engine, and no other test in this binary may enable
+//! `use_bluetooth_le`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use plugboard_server::{DeviceEvent, Engine, EngineConfig, EngineEvent, HardwareStatus};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::raw::Raw;
+
+const DEVICE_PATH: &str = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01";
+const ADDRESS: &str = "AA:BB:CC:DD:EE:01";
+/// BLE discovery and connection through D-Bus take longer than the loopback tests.
+const BLE_WAIT: Duration = Duration::from_secs(15);
+
+/// Fails (never skips) when the tools the fake needs are missing.
+fn require_packages() {
+    let mut missing = Vec::new();
+    if !Path::new("/usr/bin/dbus-daemon").exists() || !Path::new("/usr/bin/dbus-send").exists() {
+        missing.push("dbus");
+    }
+    let python = |module: &str| {
+        Command::new("/usr/bin/python3")
+            .args(["-c", &format!("import {module}")])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !python("dbusmock") {
+        missing.push("python3-dbusmock");
+    }
+    if !python("gi") {
+        missing.push("python3-gi");
+    }
+    assert!(
+        missing.is_empty(),
+        "the BLE end-to-end test needs the Debian packages dbus python3-dbusmock python3-gi \
+         (missing: {}); install them with `bash scripts/ensure-system-packages.sh`",
+        missing.join(" ")
+    );
+}
+
+/// A private bus with the fake BlueZ on it. Killed on drop.
+struct FakeBluez {
+    dir: PathBuf,
+    address: String,
+    daemon: Child,
+    bluez: Option<Child>,
+}
+
+impl FakeBluez {
+    fn start() -> FakeBluez {
+        require_packages();
+        let dir = std::env::temp_dir().join(format!("plugboard-e2e-ble-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the test bus directory");
+        let socket = dir.join("bus");
+        let address = format!("unix:path={}", socket.display());
+        let daemon = Command::new("/usr/bin/dbus-daemon")
+            .args(["--config-file=/usr/share/dbus-1/session.conf", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut bus = FakeBluez { dir, address, daemon, bluez: None };
+        let deadline = Instant::now() + BLE_WAIT;
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not create {}", socket.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/plugboard-devices/tests/fixtures/fake_bluez.py");
+        assert!(fixture.exists(), "{} is missing", fixture.display());
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "dbusmock", "--system", "--template"])
+            .arg(&fixture)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start python3 -m dbusmock");
+        bus.bluez = Some(child);
+        // Ready once the peripheral (added from the main loop) is exported.
+        let deadline = Instant::now() + BLE_WAIT;
+        loop {
+            let objects = bus.try_send(&["--dest=org.bluez", "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects"]);
+            if objects.is_some_and(|out| out.contains(DEVICE_PATH) && out.contains("char0010")) {
+                return bus;
+            }
+            if let Some(status) = bus.bluez.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = bus.bluez.as_mut().and_then(|child| child.stderr.take()) {
+                    use std::io::Read;
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                panic!("the fake BlueZ exited ({status}):\n{stderr}");
+            }
+            assert!(Instant::now() < deadline, "the fake BlueZ did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn try_send(&self, args: &[&str]) -> Option<String> {
+        let output = Command::new("/usr/bin/dbus-send")
+            .arg(format!("--bus={}", self.address))
+            .arg("--print-reply")
+            .args(args)
+            .output()
+            .ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    fn send(&self, args: &[&str]) -> String {
+        self.try_send(args).unwrap_or_else(|| panic!("dbus-send {args:?} failed"))
+    }
+
+    /// The fixture's write log, as "<type>:<text>" ("command" = without response, "request" =
+    /// with response).
+    fn writes(&self) -> Vec<String> {
+        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.Writes"])
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("string \"")?.strip_suffix('"').map(str::to_owned))
+            .collect()
+    }
+
+    /// The writes after the first `seen`, once there are `count` of them (waits up to 5 s).
+    async fn writes_after(&self, seen: usize, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let all = self.writes();
+            if all.len() >= seen + count || Instant::now() > deadline {
+                return all[seen.min(all.len())..].to_vec();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    fn remote_disconnect(&self) {
+        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.RemoteDisconnect"]);
+    }
+
+    fn set_powered(&self, on: bool) {
+        self.send(&[
+            "--dest=org.bluez",
+            "/org/bluez/hci0",
+            "org.freedesktop.DBus.Properties.Set",
+            "string:org.bluez.Adapter1",
+            "string:Powered",
+            &format!("variant:boolean:{on}"),
+        ]);
+    }
+}
+
+impl Drop for FakeBluez {
+    fn drop(&mut self) {
+        for child in self.bluez.iter_mut().chain(std::iter::once(&mut self.daemon)) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The next message that is not ScanningFinished (BLE scans end only when stopped, but a stop
+/// announces one).
+async fn next_not_scanning_finished(client: &mut Raw) -> Value {
+    let deadline = Instant::now() + BLE_WAIT;
+    loop {
+        assert!(Instant::now() < deadline, "no message in time");
+        let message = recv_within(client, BLE_WAIT).await;
+        if message.get("ScanningFinished").is_none() {
+            return message;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ble_lovense_through_btleplug_and_the_engine() {
+    let bus = FakeBluez::start();
+    // Before anything creates a btleplug Manager (see the module docs).
+    std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", &bus.address);
+
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("user-device-config.json");
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_bluetooth_le = true;
+    config.devices.own_user_config_path = Some(own.clone());
+    let engine = Engine::start(config).await.expect("engine starts");
+    let mut events = engine.events();
+
+    let mut client = Raw::connect(&engine).await;
+    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+
+    // Found by its name (LVS-*), identified by its DeviceType answer: Z is a Hush.
+    let added = next_not_scanning_finished(&mut client).await;
+    assert_eq!(added["DeviceAdded"]["DeviceName"], "Lovense Hush", "{added}");
+    assert_eq!(added["DeviceAdded"]["DeviceMessageTimingGap"], 75, "the BLE default gap: {added}");
+    let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
+    let identified = bus.writes();
+    assert_eq!(identified.first().map(String::as_str), Some("command:DeviceType;"), "{identified:?}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
+    assert_eq!(saved["devices"][ADDRESS]["index"], index, "{saved}");
+    assert_eq!(client.ask(r#"[{"StopScanning":{"Id":3}}]"#).await, json!({"Ok":{"Id":3}}));
+
+    // Vibrate 0.5 on 20 steps: `Vibrate:10;`, written without response.
+    let before = bus.writes().len();
+    let vibrate = format!(
+        r#"[{{"ScalarCmd":{{"Id":4,"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}}]}}}}]"#
+    );
+    assert_eq!(next_reply(&mut client, &vibrate).await, json!({"Ok":{"Id":4}}));
+    assert_eq!(bus.writes_after(before, 1).await, ["command:Vibrate:10;"]);
+
+    // Battery: `Battery;` -> `87;`.
+    let battery = next_reply(
+        &mut client,
+        &format!(r#"[{{"SensorReadCmd":{{"Id":5,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#),
+    )
+    .await;
+    assert_eq!(battery["SensorReading"]["Data"], json!([87]), "{battery}");
+
+    // The toy goes out of range: the client hears of it, the engine forgets it.
+    bus.remote_disconnect();
+    assert_eq!(next_not_scanning_finished(&mut client).await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
+    let deadline = Instant::now() + BLE_WAIT;
+    while !engine.devices().is_empty() {
+        assert!(Instant::now() < deadline, "devices: {:?}", engine.devices());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Bluetooth is turned off: the Hardware view says so, and an event tells front ends.
+    assert_eq!(engine.hardware_statuses().get("ble"), Some(&HardwareStatus::Ready));
+    bus.set_powered(false);
+    let status = tokio::time::timeout(BLE_WAIT, async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::Device(DeviceEvent::HardwareStatus { transport: "ble", status }))
+                    if status != HardwareStatus::Ready =>
+                {
+                    return status;
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(error) => panic!("engine events: {error}"),
+            }
+        }
+    })
+    .await
+    .expect("a HardwareStatus event in time");
+    let HardwareStatus::Unavailable { reason, remedy } = &status else { unreachable!() };
+    assert!(reason.contains("powered off"), "{reason}");
+    assert_eq!(remedy, "turn Bluetooth on");
+    assert_eq!(engine.hardware_statuses().get("ble"), Some(&status));
+
+    engine.stop().await;
+    drop(bus);
+}
+
+/// Sends `text` and returns the reply (skipping a ScanningFinished announcement).
+async fn next_reply(client: &mut Raw, text: &str) -> Value {
+    client.send(text).await;
+    next_not_scanning_finished(client).await
+}
+
+/// The next message, as the one element of its frame, waiting up to `wait`.
+async fn recv_within(client: &mut Raw, wait: Duration) -> Value {
+    loop {
+        let message = tokio::time::timeout(wait, client.socket.next()).await.expect("a message in time").expect("open").expect("ok");
+        if let Message::Text(text) = message {
+            let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
+            let array = frame.as_array().expect("an array");
+            assert_eq!(array.len(), 1, "one message per frame: {frame}");
+            return array[0].clone();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! A TCode stroker on a pseudo-terminal: the engine finds it through the serial transport (the
+//! slave path bound to `tcode-v03` in the user config), real clients drive it, and the bytes
+//! that reach the master end are checked exactly (devices.md §4, `protocols/tcode_v03.rs`).
+//! Closing the master is the cable being pulled: the device goes away.
+
+use std::io::Read as _;
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use plugboard_server::{Engine, EngineConfig};
+use serde_json::json;
+use serialport::{SerialPort as _, TTYPort};
+
+use crate::raw::{Raw, WAIT};
+
+/// A pty pair: the master (kept by the test) and the slave's path (what the engine opens).
+///
+/// `TTYPort::pair()` leaves the master inheritable, and other tests in this binary spawn child
+/// processes: a child holding a copy of the master would keep the pty alive after the test
+/// closes it. The master is swapped at once for a close-on-exec duplicate
+/// (`OwnedFd::try_clone` uses `F_DUPFD_CLOEXEC`).
+fn pty() -> (TTYPort, String) {
+    let (master, slave) = TTYPort::pair().expect("pty pair");
+    let original = unsafe { OwnedFd::from_raw_fd(master.into_raw_fd()) };
+    let cloexec = original.try_clone().expect("dup pty master");
+    drop(original);
+    let path = slave.name().expect("slave path");
+    drop(slave);
+    let mut master = unsafe { TTYPort::from_raw_fd(cloexec.into_raw_fd()) };
+    master.set_timeout(Duration::from_millis(50)).expect("master timeout");
+    (master, path)
+}
+
+/// What the device receives: reads the master until `want.len()` bytes arrived (or 3 s
+/// passed), then checks they are exactly `want`.
+fn expect_bytes(master: &mut TTYPort, want: &str) {
+    let got = tokio::task::block_in_place(|| {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while got.len() < want.len() && Instant::now() < deadline {
+            match master.read(&mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
+                Err(e) => panic!("reading the pty master: {e}"),
+            }
+        }
+        got
+    });
+    assert_eq!(String::from_utf8_lossy(&got), want);
+}
+
+/// Nothing reaches the device for a while.
+fn expect_quiet(master: &mut TTYPort) {
+    let got = tokio::task::block_in_place(|| {
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while Instant::now() < deadline {
+            if let Ok(n) = master.read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
+        got
+    });
+    assert!(got.is_empty(), "the device should have received nothing, got {:?}", String::from_utf8_lossy(&got));
+}
+
+fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
+    let path = dir.join("user-device-config.json");
+    let text = json!({"format": "plugboard-user-device-config", "version": 1,
+                      "serial_ports": [{"port": port, "protocol": "tcode-v03"}]});
+    std::fs::write(&path, text.to_string()).unwrap();
+    path
+}
+
+async fn devices_become(engine: &Engine, count: usize) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while engine.devices().len() != count {
+        assert!(tokio::time::Instant::now() < deadline, "devices: {:?}", engine.devices());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
+    let (mut master, slave) = pty();
+    let dir = tempfile::tempdir().unwrap();
+    let own = user_config(dir.path(), &slave);
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_serial = true;
+    config.devices.own_user_config_path = Some(own.clone());
+    let engine = Engine::start(config).await.expect("engine starts");
+
+    let mut client = Raw::connect(&engine).await;
+    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    // The serial scan is one pass: it finishes, and the bound pty becomes the device (in
+    // either order).
+    let mut seen = vec![client.recv().await, client.recv().await];
+    seen.sort_by_key(|m| m.to_string());
+    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
+    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    assert_eq!(added["DeviceAdded"]["DeviceName"], "TCode v0.3 Device", "{added}");
+    assert_eq!(added["DeviceAdded"]["DeviceMessageTimingGap"], 20, "{added}");
+    let messages = &added["DeviceAdded"]["DeviceMessages"];
+    assert_eq!(messages["ScalarCmd"][0]["ActuatorType"], "Position", "{added}");
+    assert_eq!(messages["ScalarCmd"][0]["StepCount"], 999, "{added}");
+    assert_eq!(messages["LinearCmd"][0]["StepCount"], 999, "{added}");
+    let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
+    expect_quiet(&mut master); // nothing is written to identify or initialise TCode
+
+    // ScalarCmd Position: ceil(0.5 * 999) = 500 on L0 and R0.
+    let position = |id: u32, value: f64| {
+        format!(r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{value},"ActuatorType":"Position"}}]}}}}]"#)
+    };
+    assert_eq!(client.ask(&position(3, 0.5)).await, json!({"Ok":{"Id":3}}));
+    expect_bytes(&mut master, "L0500\nR0500\n");
+    assert_eq!(client.ask(&position(4, 0.5)).await, json!({"Ok":{"Id":4}}));
+    expect_quiet(&mut master); // a repeat is dropped
+    assert_eq!(client.ask(&position(5, 0.001)).await, json!({"Ok":{"Id":5}}));
+    expect_bytes(&mut master, "L0001\nR0001\n");
+
+    // LinearCmd: position with duration over 500 ms. LinearCmd truncates, as the reference
+    // does (plugboard_protocol::convert::steps::linear_to_steps): 0.25 * 999 = 249.75 -> 249.
+    let linear = |id: u32, value: f64, ms: u32| {
+        format!(r#"[{{"LinearCmd":{{"Id":{id},"DeviceIndex":{index},"Vectors":[{{"Index":0,"Duration":{ms},"Position":{value}}}]}}}}]"#)
+    };
+    assert_eq!(client.ask(&linear(6, 0.25, 500)).await, json!({"Ok":{"Id":6}}));
+    expect_bytes(&mut master, "L0249I500\n");
+    assert_eq!(client.ask(&linear(7, 1.0, 1200)).await, json!({"Ok":{"Id":7}}));
+    expect_bytes(&mut master, "L0999I1200\n");
+
+    // StopDeviceCmd leaves positions alone.
+    assert_eq!(client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":8,"DeviceIndex":{index}}}}}]"#)).await, json!({"Ok":{"Id":8}}));
+    expect_quiet(&mut master);
+
+    // A v4 client: HwPositionWithDuration in steps.
+    let mut v4 = Raw::connect(&engine).await;
+    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    let list = v4.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
+    let device = &list["DeviceList"]["Devices"][index.to_string()];
+    assert_eq!(device["DeviceName"], "TCode v0.3 Device", "{list}");
+    let hw_position = |id: u32, value: u32, ms: u32| {
+        format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#)
+    };
+    assert_eq!(v4.ask(&hw_position(3, 700, 300)).await, json!({"Ok":{"Id":3}}));
+    expect_bytes(&mut master, "L0700I300\n");
+    assert_eq!(v4.ask(&hw_position(4, 5, 0)).await, json!({"Ok":{"Id":4}}));
+    expect_bytes(&mut master, "L0005I0\n");
+
+    // The index is remembered for the port.
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
+    assert_eq!(saved["devices"][&slave]["index"], index, "{saved}");
+
+    // The cable is pulled: both clients hear of it, the engine forgets the device.
+    drop(master);
+    assert_eq!(client.recv().await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
+    assert_eq!(v4.recv().await, json!({"DeviceList":{"Id":0,"Devices":{}}}));
+    devices_become(&engine, 0).await;
+    engine.stop().await;
+}
