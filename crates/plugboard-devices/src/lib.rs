@@ -2,7 +2,8 @@
 //!
 //! - [`manager`]: the [`DeviceManager`] holds every connected device, applies output commands
 //!   from clients, records the owner of every output, and announces changes as events.
-//! - [`virtual_device`]: in-process devices so a user with no toy (or a test) can drive a game.
+//! - [`virtual_device`]: in-process devices so a user with no toy (or a test) can drive a game;
+//!   they run on the `virtual` transport and protocol, through the same device task as hardware.
 //! - [`hardware`]: the seam every transport implements ([`hardware::Hardware`]): endpoints,
 //!   writes, notifications.
 //! - [`protocols`]: protocol families by device-config name: pure encoders, plus identify,

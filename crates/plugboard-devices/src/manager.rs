@@ -18,7 +18,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::database::Database;
 use crate::config::user::UserConfig;
-use crate::device_task::TaskCommand;
+use crate::device_task::{DeviceTask, Slot, TaskCommand};
+use crate::hardware::Hardware;
+use crate::protocols::{self, Advertisement};
+use crate::transport::virtual_device::VirtualHardware;
 use crate::transport::{HardwareStatus, Transport};
 use crate::virtual_device::VirtualDeviceSpec;
 
@@ -61,16 +64,16 @@ pub(crate) struct OutputState {
     owner: Option<ClientId>,
 }
 
-/// What is behind a device entry.
-pub(crate) enum Backend {
-    Virtual(VirtualDeviceSpec),
-    /// Real hardware, driven by its device task.
-    Hardware {
-        task: mpsc::UnboundedSender<TaskCommand>,
-        /// Output key to the task's slot.
-        slots: HashMap<(u32, OutputType), usize>,
-        address: String,
-    },
+/// What is behind a device entry: its device task, which drives the hardware (a transport's,
+/// or [`VirtualHardware`] for virtual devices: one path serves both).
+pub(crate) struct Backend {
+    pub(crate) task: mpsc::UnboundedSender<TaskCommand>,
+    /// Output key to the task's slot.
+    pub(crate) slots: HashMap<(u32, OutputType), usize>,
+    /// The transport address (`virtual:<n>` for virtual devices).
+    pub(crate) address: String,
+    /// The in-process hardware of a virtual device.
+    pub(crate) virtual_hardware: Option<Arc<VirtualHardware>>,
 }
 
 pub(crate) struct Entry {
@@ -144,16 +147,38 @@ impl DeviceManager {
     }
 
     /// Adds a virtual device at the lowest free index and announces it.
+    ///
+    /// The device is a [`VirtualHardware`] of the `virtual` transport, driven like any other
+    /// device: the `virtual` protocol identifies and initialises it, and a device task (no
+    /// message gap) encodes and writes its levels. The task is spawned on the current tokio
+    /// runtime (this must be called inside one); commands sent before it starts wait for it.
     pub fn add_virtual(&self, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
-        let info = {
+        let (info, hardware, slots, receiver) = {
             let reserved = self.reserved_indexes();
             let mut devices = self.lock();
             let index = (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices");
             let info = Arc::new(spec.device_info(index));
+            let hardware = Arc::new(VirtualHardware::new(&spec, index));
+            let mut slots = Vec::new();
+            let mut slot_of = HashMap::new();
+            for feature in &info.features {
+                for output in &feature.outputs {
+                    slot_of.insert((feature.index, output.kind), slots.len());
+                    slots.push(Slot { feature_index: feature.index, kind: output.kind, advertised: output.range });
+                }
+            }
+            let (task, receiver) = mpsc::unbounded_channel();
+            let backend = Backend {
+                task,
+                slots: slot_of,
+                address: hardware.address().to_owned(),
+                virtual_hardware: Some(hardware.clone()),
+            };
             let outputs = outputs_of(&info);
-            devices.0.insert(index, Entry { info: info.clone(), backend: Backend::Virtual(spec), outputs });
-            info
+            devices.0.insert(index, Entry { info: info.clone(), backend, outputs });
+            (info, hardware, slots, receiver)
         };
+        tokio::spawn(run_virtual(hardware, info.clone(), slots, receiver));
         tracing::info!(index = info.index, name = %info.name, "device added");
         self.emit(DeviceEvent::Added(info.clone()));
         info
@@ -162,10 +187,10 @@ impl DeviceManager {
     /// Removes a device (its outputs stop with it) and announces it.
     pub fn remove(&self, index: u32) -> bool {
         let removed = self.lock().0.remove(&index);
-        if let Some(Entry { backend: Backend::Hardware { task, .. }, .. }) = &removed {
+        if let Some(Entry { backend, .. }) = &removed {
             // The task stops the outputs and disconnects; its reply is not needed here.
             let (done, _) = oneshot::channel();
-            let _ = task.send(TaskCommand::Shutdown(done));
+            let _ = backend.task.send(TaskCommand::Shutdown(done));
         }
         let removed = removed.is_some();
         if removed {
@@ -290,11 +315,10 @@ impl DeviceManager {
             let devices = self.lock();
             let entry = devices.0.get(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
             entry.info.feature(feature_index).and_then(|feature| feature.input(kind)).ok_or_else(cannot)?;
-            match &entry.backend {
-                Backend::Virtual(spec) => return spec.read(kind).ok_or_else(cannot),
-                Backend::Hardware { task, .. } if kind == InputType::Battery => task.clone(),
-                Backend::Hardware { .. } => return Err(cannot()),
+            if kind != InputType::Battery {
+                return Err(cannot());
             }
+            entry.backend.task.clone()
         };
         let (reply, answer) = oneshot::channel();
         task.send(TaskCommand::Battery(reply)).map_err(|_| Error::device_not_available(device_index))?;
@@ -304,6 +328,11 @@ impl DeviceManager {
             Ok(Err(_)) => Err(Error::device_not_available(device_index)),
             Err(_) => Err(Error::device(format!("Device {device_index} did not answer the battery read within 3 seconds."))),
         }
+    }
+
+    /// The in-process hardware of virtual device `index`: what was really written to it.
+    pub fn virtual_hardware(&self, index: u32) -> Option<Arc<VirtualHardware>> {
+        self.lock().0.get(&index)?.backend.virtual_hardware.clone()
     }
 
     /// Indexes the user config keeps for known devices, so other devices do not take them.
@@ -321,12 +350,142 @@ pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), Outpu
 }
 
 impl Backend {
-    /// Passes a new level to the hardware, if there is any behind this entry.
+    /// Passes a new level to the device task.
     fn set(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>, urgent: bool) {
-        if let Backend::Hardware { task, slots, .. } = self {
-            if let Some(&slot) = slots.get(&key) {
-                let _ = task.send(TaskCommand::Set { slot, value, duration_ms, urgent });
-            }
+        if let Some(&slot) = self.slots.get(&key) {
+            let _ = self.task.send(TaskCommand::Set { slot, value, duration_ms, urgent });
         }
+    }
+}
+
+/// Connects a virtual device the way the pipeline connects hardware (identify, initialise,
+/// device task) and runs its task until the device is removed.
+async fn run_virtual(
+    hardware: Arc<VirtualHardware>,
+    info: Arc<DeviceInfo>,
+    slots: Vec<Slot>,
+    commands: mpsc::UnboundedReceiver<TaskCommand>,
+) {
+    let protocol = protocols::by_name("virtual").expect("the virtual protocol is registered");
+    let advertisement = Advertisement::named(hardware.spec().kind.cli_name());
+    let handler = async {
+        let identifier = protocol.identify(&*hardware, &advertisement).await?;
+        protocol.initialize(&*hardware, identifier.as_deref(), &info.features).await
+    };
+    let handler = match handler.await {
+        Ok(handler) => handler,
+        Err(error) => {
+            tracing::warn!(index = info.index, %error, "could not initialise a virtual device");
+            return;
+        }
+    };
+    let task = DeviceTask::new(hardware, handler, slots, Vec::new(), Duration::ZERO);
+    task.run(commands).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::user::UserDevice;
+    use crate::virtual_device::VirtualKind;
+    use plugboard_protocol::model::OutputCommand;
+
+    fn cmd(feature_index: u32, kind: OutputType, value: i32, duration_ms: Option<u32>) -> FeatureCommand {
+        FeatureCommand { feature_index, command: OutputCommand { kind, value, duration_ms } }
+    }
+
+    fn scope(device_index: Option<u32>) -> StopScope {
+        StopScope { device_index, feature_index: None, inputs: true, outputs: true }
+    }
+
+    /// Every output level of every device, as the manager records it and as the virtual
+    /// hardware was written, once the device tasks have caught up.
+    async fn agree(manager: &DeviceManager) -> Vec<(u32, u32, OutputType, i32)> {
+        let recorded = || -> Vec<(u32, u32, OutputType, i32)> {
+            manager
+                .snapshot()
+                .iter()
+                .flat_map(|d| d.outputs.iter().map(move |o| (d.info.index, o.feature_index, o.kind, o.value)))
+                .collect()
+        };
+        let written = || -> Vec<(u32, u32, OutputType, i32)> {
+            manager
+                .devices()
+                .iter()
+                .flat_map(|d| {
+                    let hw = manager.virtual_hardware(d.index).expect("virtual");
+                    hw.levels().into_iter().map(move |l| (d.index, l.feature_index, l.kind, l.value))
+                })
+                .collect()
+        };
+        for _ in 0..100 {
+            if recorded() == written() {
+                return recorded();
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert_eq!(recorded(), written(), "the virtual hardware was written what the manager recorded");
+        unreachable!()
+    }
+
+    #[tokio::test]
+    async fn virtual_devices_are_driven_through_their_hardware() {
+        let manager = DeviceManager::new();
+        manager.hardware().user.devices.insert("aa:bb".into(), UserDevice { index: Some(1), ..UserDevice::default() });
+        let mut events = manager.subscribe();
+        let vibrator = manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::DualVibrator));
+        let max = manager.add_virtual(VirtualDeviceSpec::named(VirtualKind::LovenseMax, "Max"));
+        let spinner = manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::Rotator));
+        let stroker = manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::Stroker));
+        assert_eq!([vibrator.index, max.index, spinner.index, stroker.index], [0, 2, 3, 4], "index 1 is reserved");
+        assert!(matches!(events.try_recv(), Ok(DeviceEvent::Added(info)) if info.index == 0));
+        let hw = manager.virtual_hardware(max.index).unwrap();
+        assert_eq!((hw.name(), hw.address()), ("Max", "virtual:2"));
+
+        // Commands, including the ends of every range and a move with a duration.
+        manager.command(7, 0, &[cmd(0, OutputType::Vibrate, 20, None), cmd(1, OutputType::Vibrate, 1, None)]).unwrap();
+        manager.command(7, 2, &[cmd(0, OutputType::Vibrate, 13, None), cmd(1, OutputType::Constrict, 3, None)]).unwrap();
+        manager.command(8, 3, &[cmd(0, OutputType::Rotate, -20, None)]).unwrap();
+        manager.command(8, 4, &[cmd(0, OutputType::HwPositionWithDuration, 100, Some(60_000))]).unwrap();
+        manager.command(8, 4, &[cmd(0, OutputType::Position, 0, None)]).unwrap();
+        let levels = agree(&manager).await;
+        assert!(levels.contains(&(2, 1, OutputType::Constrict, 3)));
+        assert!(levels.contains(&(3, 0, OutputType::Rotate, -20)));
+        assert!(levels.contains(&(4, 0, OutputType::HwPositionWithDuration, 100)));
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(13));
+        assert_eq!(manager.output_level(2, 0, OutputType::Vibrate), Some(13));
+
+        // Client 7's stop leaves client 8's outputs running; a front-end stop stops the rest
+        // but leaves positions where they are.
+        manager.stop(Some(7), scope(None)).unwrap();
+        let levels = agree(&manager).await;
+        assert!(levels.contains(&(2, 0, OutputType::Vibrate, 0)) && levels.contains(&(3, 0, OutputType::Rotate, -20)));
+        manager.command(8, 3, &[cmd(0, OutputType::Rotate, 5, None)]).unwrap();
+        agree(&manager).await;
+        manager.stop(None, scope(Some(3))).unwrap();
+        assert_eq!(agree(&manager).await.iter().find(|l| l.0 == 3).unwrap().3, 0);
+        manager.stop(None, scope(None)).unwrap();
+        let levels = agree(&manager).await;
+        assert!(levels.contains(&(4, 0, OutputType::HwPositionWithDuration, 100)), "positions stay");
+        assert!(levels.iter().filter(|l| l.2.stops_at_zero()).all(|l| l.3 == 0));
+
+        // Battery through the protocol's read, from the task.
+        assert_eq!(manager.read(2, 2, InputType::Battery).await, Ok(Reading::Battery(80)));
+        assert!(manager.read(0, 0, InputType::Battery).await.is_err(), "a vibrator has no battery");
+
+        // Removing stops the outputs and disconnects the hardware.
+        manager.command(1, 2, &[cmd(0, OutputType::Vibrate, 9, None)]).unwrap();
+        agree(&manager).await;
+        assert!(manager.remove(2));
+        for _ in 0..100 {
+            if !hw.is_connected() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert!(!hw.is_connected());
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(0));
+        assert!(manager.virtual_hardware(2).is_none());
+        assert_eq!(manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::Vibrator)).index, 2, "the index is free again");
     }
 }

@@ -147,7 +147,7 @@ impl DeviceManager {
 
     async fn connect_found(self: Arc<Self>, found: FoundDevice) {
         let address = found.address.clone();
-        let already = self.lock().0.values().any(|entry| matches!(&entry.backend, Backend::Hardware { address: a, .. } if *a == address));
+        let already = self.lock().0.values().any(|entry| entry.backend.address == address);
         let (database, candidates) = {
             let mut hardware = self.hardware();
             let Some(database) = hardware.database.clone() else { return };
@@ -283,7 +283,7 @@ impl DeviceManager {
             let outputs = outputs_of(&info);
             devices.0.insert(
                 index,
-                Entry { info: info.clone(), backend: Backend::Hardware { task: task_sender, slots: slot_of, address: address.clone() }, outputs },
+                Entry { info: info.clone(), backend: Backend { task: task_sender, slots: slot_of, address: address.clone(), virtual_hardware: None }, outputs },
             );
             info
         };
@@ -311,10 +311,7 @@ impl DeviceManager {
             let indexes: Vec<u32> = devices.0.keys().copied().collect();
             indexes
                 .into_iter()
-                .filter_map(|index| match devices.0.remove(&index)?.backend {
-                    Backend::Hardware { task, .. } => Some(task),
-                    Backend::Virtual(_) => None,
-                })
+                .filter_map(|index| Some(devices.0.remove(&index)?.backend.task))
                 .collect()
         };
         for task in tasks {
@@ -335,7 +332,7 @@ impl DeviceManager {
             .lock()
             .0
             .get(&index)
-            .is_some_and(|entry| matches!(&entry.backend, Backend::Hardware { address: a, .. } if a == address));
+            .is_some_and(|entry| entry.backend.address == address);
         if is_it {
             self.remove(index);
         }

@@ -1,5 +1,9 @@
-//! In-process virtual devices. They behave like hardware to clients: listed, commanded,
-//! stopped, read. They record the level of every output, which the manager reports.
+//! In-process virtual devices: what kinds there are and what they look like to clients.
+//!
+//! They are real devices of the `virtual` transport
+//! ([`transport::virtual_device::VirtualHardware`](crate::transport::virtual_device::VirtualHardware)),
+//! speaking the `virtual` protocol and driven by a device task like any hardware
+//! ([`DeviceManager::add_virtual`](crate::DeviceManager::add_virtual)).
 
 use std::fmt;
 use std::str::FromStr;

@@ -56,6 +56,7 @@ use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification
 pub mod lovense;
 pub mod satisfyer;
 pub mod tcode_v03;
+pub mod virtual_protocol;
 pub mod wevibe;
 
 /// The reference database names of the implemented protocol families.
@@ -67,8 +68,10 @@ static WEVIBE_8BIT: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::EightB
 static WEVIBE_CHORUS: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Chorus);
 static SATISFYER: satisfyer::Satisfyer = satisfyer::Satisfyer;
 static TCODE_V03: tcode_v03::TCodeV03 = tcode_v03::TCodeV03;
+static VIRTUAL: virtual_protocol::VirtualProtocol = virtual_protocol::VirtualProtocol;
 
-/// The protocol family registered under a device-config protocol name.
+/// The protocol family registered under a device-config protocol name (one of [`NAMES`], or
+/// `"virtual"` for the engine's virtual devices).
 pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
     Some(match name {
         "lovense" => &LOVENSE,
@@ -77,6 +80,8 @@ pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
         "wevibe-chorus" => &WEVIBE_CHORUS,
         "satisfyer" => &SATISFYER,
         "tcode-v03" => &TCODE_V03,
+        // Not in the reference database: the engine's own virtual devices.
+        "virtual" => &VIRTUAL,
         _ => return None,
     })
 }

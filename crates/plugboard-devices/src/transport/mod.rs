@@ -1,4 +1,5 @@
-//! Transports: how devices are found and connected (BLE, serial, device-websocket).
+//! Transports: how devices are found and connected (BLE, serial, device-websocket), and the
+//! `virtual` transport behind the engine's in-process devices ([`virtual_device`]).
 //!
 //! A [`Transport`] scans when asked and reports what it finds as [`TransportEvent`]s on the
 //! channel it was given when built. A found device carries a [`Connector`]; the device
@@ -17,6 +18,7 @@ use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError};
 
 pub mod ble;
 pub mod serial;
+pub mod virtual_device;
 
 pub mod websocket;
 

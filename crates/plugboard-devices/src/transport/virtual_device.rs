@@ -1,0 +1,237 @@
+//! The `virtual` transport: the engine's in-process virtual devices as [`Hardware`].
+//!
+//! A virtual device is connected like any other device (the `virtual` protocol, a device task,
+//! encoded writes), only its hardware is this struct. [`VirtualHardware`] decodes what the
+//! `virtual` protocol writes and records the level of every output, so tests and front ends
+//! can see what a real toy would have been told. It has the endpoint `tx`, plus
+//! `rxblebattery` for kinds with a battery (read: the kind's battery level). It never
+//! disconnects by itself; removing the device disconnects it.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use plugboard_protocol::model::{InputType, OutputType, Reading};
+use tokio::sync::broadcast;
+
+use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
+use crate::protocols::virtual_protocol::Packet;
+use crate::virtual_device::VirtualDeviceSpec;
+
+/// The transport name virtual devices are found on.
+pub const TRANSPORT: &str = "virtual";
+
+/// One output as last written to a virtual device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenLevel {
+    pub feature_index: u32,
+    pub kind: OutputType,
+    pub value: i32,
+    pub duration_ms: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    connected: bool,
+    /// (feature index, output type) -> (value, duration).
+    levels: BTreeMap<(u32, OutputType), (i32, Option<u32>)>,
+    writes: usize,
+}
+
+/// An in-process device behind the [`Hardware`] seam.
+pub struct VirtualHardware {
+    spec: VirtualDeviceSpec,
+    name: String,
+    address: String,
+    endpoints: Vec<Endpoint>,
+    state: Mutex<State>,
+    notifications: broadcast::Sender<Notification>,
+}
+
+impl VirtualHardware {
+    /// The virtual device `spec`, addressed `virtual:<n>` (`n`: its device index).
+    pub fn new(spec: &VirtualDeviceSpec, n: u32) -> VirtualHardware {
+        let info = spec.device_info(n);
+        let levels = info
+            .features
+            .iter()
+            .flat_map(|f| f.outputs.iter().map(move |o| ((f.index, canonical(o.kind)), (0, None))))
+            .collect();
+        let mut endpoints = vec![Endpoint::Tx];
+        if spec.read(InputType::Battery).is_some() {
+            endpoints.push(Endpoint::RxBleBattery);
+        }
+        VirtualHardware {
+            spec: spec.clone(),
+            name: info.name,
+            address: format!("{TRANSPORT}:{n}"),
+            endpoints,
+            state: Mutex::new(State { connected: true, levels, writes: 0 }),
+            notifications: broadcast::channel(16).0,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// What this device is.
+    pub fn spec(&self) -> &VirtualDeviceSpec {
+        &self.spec
+    }
+
+    /// The level last written to an output (0 before any write); `None` if there is no such
+    /// output. `Inflate` and `Constrict` are the same output.
+    pub fn level(&self, feature_index: u32, kind: OutputType) -> Option<i32> {
+        self.state().levels.get(&(feature_index, canonical(kind))).map(|&(value, _)| value)
+    }
+
+    /// Every output as last written, in (feature index, type) order.
+    pub fn levels(&self) -> Vec<WrittenLevel> {
+        self.state()
+            .levels
+            .iter()
+            .map(|(&(feature_index, kind), &(value, duration_ms))| WrittenLevel { feature_index, kind, value, duration_ms })
+            .collect()
+    }
+
+    /// How many packets were written.
+    pub fn write_count(&self) -> usize {
+        self.state().writes
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.state().connected
+    }
+
+    fn check(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        if !self.state().connected {
+            return Err(HardwareError::Disconnected);
+        }
+        if !self.endpoints.contains(&endpoint) {
+            return Err(HardwareError::NoEndpoint(endpoint));
+        }
+        Ok(())
+    }
+}
+
+fn canonical(kind: OutputType) -> OutputType {
+    if kind == OutputType::Inflate {
+        OutputType::Constrict
+    } else {
+        kind
+    }
+}
+
+impl Hardware for VirtualHardware {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    fn write(&self, write: Write) -> BoxFuture<'_, Result<(), HardwareError>> {
+        Box::pin(async move {
+            if write.endpoint != Endpoint::Tx {
+                return Err(HardwareError::NoEndpoint(write.endpoint));
+            }
+            self.check(Endpoint::Tx)?;
+            let packet = Packet::decode(&write.data)
+                .ok_or_else(|| HardwareError::Io(format!("not a virtual-protocol packet: {:?}", write.data)))?;
+            let mut state = self.state();
+            let level = state.levels.get_mut(&(packet.feature_index, canonical(packet.kind))).ok_or_else(|| {
+                HardwareError::Io(format!("no {:?} output on feature {}", packet.kind, packet.feature_index))
+            })?;
+            *level = (packet.value, packet.duration_ms);
+            state.writes += 1;
+            Ok(())
+        })
+    }
+
+    fn read(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<Vec<u8>, HardwareError>> {
+        Box::pin(async move {
+            self.check(endpoint)?;
+            match (endpoint, self.spec.read(InputType::Battery)) {
+                (Endpoint::RxBleBattery, Some(Reading::Battery(percent))) => Ok(vec![percent]),
+                _ => Err(HardwareError::Unsupported(format!("reading {endpoint}"))),
+            }
+        })
+    }
+
+    fn subscribe(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<(), HardwareError>> {
+        // Nothing is ever notified but the disconnect; subscribing is allowed and idle.
+        Box::pin(async move { self.check(endpoint) })
+    }
+
+    fn unsubscribe(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<(), HardwareError>> {
+        Box::pin(async move { self.check(endpoint) })
+    }
+
+    fn notifications(&self) -> broadcast::Receiver<Notification> {
+        self.notifications.subscribe()
+    }
+
+    fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
+        Box::pin(async move {
+            let was_connected = std::mem::replace(&mut self.state().connected, false);
+            if was_connected {
+                let _ = self.notifications.send(Notification::Disconnected);
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::virtual_device::VirtualKind;
+
+    fn packet(feature_index: u32, kind: OutputType, value: i32, duration_ms: Option<u32>) -> Write {
+        Write::without_response(Endpoint::Tx, Packet { feature_index, kind, value, duration_ms }.encode())
+    }
+
+    #[tokio::test]
+    async fn records_written_levels_reads_battery_and_disconnects() {
+        let hw = VirtualHardware::new(&VirtualDeviceSpec::named(VirtualKind::LovenseMax, "Max"), 3);
+        assert_eq!((hw.name(), hw.address()), ("Max", "virtual:3"));
+        assert_eq!(hw.endpoints(), &[Endpoint::Tx, Endpoint::RxBleBattery]);
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(0));
+        hw.write(packet(0, OutputType::Vibrate, 12, None)).await.unwrap();
+        hw.write(packet(1, OutputType::Constrict, 3, None)).await.unwrap();
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(12));
+        assert_eq!(hw.level(1, OutputType::Inflate), Some(3));
+        assert_eq!(hw.level(2, OutputType::Vibrate), None);
+        assert_eq!(hw.write_count(), 2);
+        assert_eq!(hw.read(Endpoint::RxBleBattery).await, Ok(vec![80]));
+        assert!(hw.write(packet(5, OutputType::Vibrate, 1, None)).await.is_err(), "no such output");
+        assert!(hw.write(Write::without_response(Endpoint::Tx, b"Vibrate:1;".to_vec())).await.is_err(), "not a packet");
+        assert!(hw.write(packet(0, OutputType::Vibrate, 1, None)).await.is_ok());
+
+        let mut notifications = hw.notifications();
+        hw.disconnect().await.unwrap();
+        assert_eq!(notifications.recv().await, Ok(Notification::Disconnected));
+        assert!(!hw.is_connected());
+        assert_eq!(hw.write(packet(0, OutputType::Vibrate, 2, None)).await, Err(HardwareError::Disconnected));
+        assert!(hw.disconnect().await.is_ok(), "disconnecting twice succeeds");
+    }
+
+    #[tokio::test]
+    async fn strokers_record_durations_and_plain_kinds_have_no_battery() {
+        let hw = VirtualHardware::new(&VirtualDeviceSpec::new(VirtualKind::Stroker), 0);
+        assert_eq!(hw.endpoints(), &[Endpoint::Tx]);
+        hw.write(packet(0, OutputType::HwPositionWithDuration, 90, Some(400))).await.unwrap();
+        assert!(hw.levels().contains(&WrittenLevel {
+            feature_index: 0,
+            kind: OutputType::HwPositionWithDuration,
+            value: 90,
+            duration_ms: Some(400)
+        }));
+        assert_eq!(hw.read(Endpoint::RxBleBattery).await, Err(HardwareError::NoEndpoint(Endpoint::RxBleBattery)));
+    }
+}
