@@ -24,6 +24,8 @@ use crate::transport::{ConnectPlan, EventSender, FoundDevice, HardwareStatus, Tr
 /// The message gap of BLE devices whose definition sets none: BLE links drop or delay
 /// writes that come faster.
 const BLE_DEFAULT_GAP: Duration = Duration::from_millis(75);
+/// How often a missing known device is looked for.
+const RECONNECT_POLL: Duration = Duration::from_secs(2);
 
 impl DeviceManager {
     /// Turns on hardware support: the device database, the user config (saved to
@@ -292,16 +294,56 @@ impl DeviceManager {
 
         let manager = Arc::downgrade(self);
         let index = info.index;
+        let transport = found.transport;
         tokio::spawn(async move {
             let gone = task.run(task_receiver).await;
             if gone {
                 tracing::info!(index, %address, "device disconnected");
                 if let Some(manager) = manager.upgrade() {
                     manager.remove_if_hardware(index, &address);
+                    manager.watch_for_return(address, transport);
                 }
             }
         });
         Ok(())
+    }
+
+    /// A known device that went away (out of range, switched off, unplugged) is looked for
+    /// until it is back, so it reconnects by itself (with its index) without anyone scanning.
+    /// Websocket devices dial in again on their own; BLE scans until the device is seen;
+    /// serial ports are looked at again every few seconds.
+    fn watch_for_return(self: &Arc<Self>, address: String, transport_name: &'static str) {
+        if transport_name == "websocket" {
+            return;
+        }
+        let manager = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut started_ble_scan = false;
+            loop {
+                let Some(this) = manager.upgrade() else { return };
+                let back = this.lock().0.values().any(|entry| entry.backend.address == address);
+                let transport = this.hardware().transports.iter().find(|t| t.name() == transport_name).cloned();
+                let Some(transport) = transport else { return }; // engine stopping
+                if back {
+                    // Leave the radio alone unless a client is scanning.
+                    if started_ble_scan && this.hardware().scanning.is_empty() {
+                        let _ = transport.stop_scanning().await;
+                    }
+                    return;
+                }
+                if !this.hardware().user.is_allowed(&address) {
+                    return; // the user denied it meanwhile
+                }
+                if transport_name != "ble" || !started_ble_scan {
+                    if let Err(error) = transport.start_scanning().await {
+                        tracing::debug!(%address, %error, "looking for a known device failed");
+                    }
+                    started_ble_scan = transport_name == "ble";
+                }
+                drop(this);
+                tokio::time::sleep(RECONNECT_POLL).await;
+            }
+        });
     }
 
     /// Stops every output, disconnects every device and drops the transports (engine stop).
