@@ -87,13 +87,6 @@ fn binding() -> serde_json::Value {
     json!([{"identifier": "FakeLVS", "protocol": "lovense"}])
 }
 
-async fn devices_become(engine: &Engine, count: usize) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while engine.devices().len() != count {
-        assert!(tokio::time::Instant::now() < deadline, "devices: {:?}", engine.devices());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
@@ -143,7 +136,7 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     toy.vanish();
     let list = watcher.recv().await;
     assert_eq!(list, json!({"DeviceList":{"Id":0,"Devices":{}}}));
-    devices_become(&engine, 0).await;
+    plugboard_e2e::wait_for_devices(&engine, 0).await;
 
     // It comes back on its own, at the same index.
     let mut toy = FakeLovense::connect(&engine, "FakeLVS", "AABBCCDDEE01").await;
@@ -167,7 +160,7 @@ async fn denied_devices_never_connect_and_an_allow_list_admits_only_its_devices(
     let engine = start_engine(own).await;
     let _denied = FakeLovense::connect(&engine, "FakeLVS", "DENIED01").await;
     let _other = FakeLovense::connect(&engine, "FakeLVS", "OTHER01").await;
-    devices_become(&engine, 1).await;
+    plugboard_e2e::wait_for_devices(&engine, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(engine.devices().len(), 1, "the denied toy stays out");
     engine.stop().await;
@@ -181,7 +174,7 @@ async fn denied_devices_never_connect_and_an_allow_list_admits_only_its_devices(
     let engine = start_engine(own).await;
     let _stranger = FakeLovense::connect(&engine, "FakeLVS", "STRANGER01").await;
     let _allowed = FakeLovense::connect(&engine, "FakeLVS", "ALLOWED01").await;
-    devices_become(&engine, 1).await;
+    plugboard_e2e::wait_for_devices(&engine, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(engine.devices().len(), 1, "only the allowed toy connects");
     let state = engine.device_manager().user_config();

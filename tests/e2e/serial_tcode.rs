@@ -12,7 +12,7 @@ use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
 use serialport::{SerialPort as _, TTYPort};
 
-use crate::raw::{Raw, WAIT};
+use crate::raw::Raw;
 
 /// A pty pair: the master (kept by the test) and the slave's path (what the engine opens).
 ///
@@ -75,13 +75,6 @@ fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
     path
 }
 
-async fn devices_become(engine: &Engine, count: usize) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while engine.devices().len() != count {
-        assert!(tokio::time::Instant::now() < deadline, "devices: {:?}", engine.devices());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
@@ -158,6 +151,6 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     drop(master);
     assert_eq!(client.recv().await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
     assert_eq!(v4.recv().await, json!({"DeviceList":{"Id":0,"Devices":{}}}));
-    devices_become(&engine, 0).await;
+    plugboard_e2e::wait_for_devices(&engine, 0).await;
     engine.stop().await;
 }

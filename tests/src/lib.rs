@@ -65,6 +65,11 @@ pub async fn wait_for_level(engine: &Engine, device: u32, feature: u32, kind: Ou
     .await;
 }
 
+/// Waits until the engine holds exactly `count` devices.
+pub async fn wait_for_devices(engine: &Engine, count: usize) {
+    wait_until(&format!("{count} device(s)"), || engine.devices(), |devices| devices.len() == count).await;
+}
+
 /// Waits until the engine's client registry holds exactly `count` clients, and returns them.
 pub async fn wait_for_clients(engine: &Engine, count: usize) -> Vec<ClientSnapshot> {
     wait_until(&format!("{count} connected client(s)"), || engine.clients(), |clients| clients.len() == count).await

@@ -116,6 +116,17 @@ impl RawMessage {
         })
     }
 
+    /// Whether this message exists, in this direction, in `version`.
+    fn check_version(&self, direction: Direction, version: SpecVersion) -> Result<(), DecodeError> {
+        match message_in_version(&self.name, direction, version) {
+            Some(true) => Ok(()),
+            Some(false) => {
+                Err(DecodeError::new(self.id(), DecodeErrorKind::NotInVersion { name: self.name.clone(), version }))
+            }
+            None => Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(self.name.clone()))),
+        }
+    }
+
     /// Decodes a RequestServerInfo without knowing the version yet (the handshake).
     pub fn decode_handshake(&self) -> Result<RequestServerInfo, DecodeError> {
         let message: RequestServerInfo = self.body_as()?;
@@ -127,18 +138,8 @@ impl RawMessage {
 
     /// Decodes a client message for a session that negotiated `version`.
     pub fn decode_client(&self, version: SpecVersion) -> Result<ClientMessage, DecodeError> {
-        let name = self.name.as_str();
-        match message_in_version(name, Direction::ClientToServer, version) {
-            None => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(self.name.clone()))),
-            Some(false) => {
-                return Err(DecodeError::new(
-                    self.id(),
-                    DecodeErrorKind::NotInVersion { name: self.name.clone(), version },
-                ))
-            }
-            Some(true) => {}
-        }
-        let message = match name {
+        self.check_version(Direction::ClientToServer, version)?;
+        let message = match self.name.as_str() {
             "RequestServerInfo" => ClientMessage::RequestServerInfo(self.body_as()?),
             "Ping" => ClientMessage::Ping(self.body_as()?),
             "StartScanning" => ClientMessage::StartScanning(self.body_as()?),
@@ -183,17 +184,8 @@ impl RawMessage {
 
     /// Decodes a server message as a client speaking `version` would (used by clients and tests).
     pub fn decode_server(&self, version: SpecVersion) -> Result<ServerMessage, DecodeError> {
+        self.check_version(Direction::ServerToClient, version)?;
         let name = self.name.as_str();
-        match message_in_version(name, Direction::ServerToClient, version) {
-            None => return Err(DecodeError::new(self.id(), DecodeErrorKind::UnknownMessage(self.name.clone()))),
-            Some(false) => {
-                return Err(DecodeError::new(
-                    self.id(),
-                    DecodeErrorKind::NotInVersion { name: self.name.clone(), version },
-                ))
-            }
-            Some(true) => {}
-        }
         use SpecVersion::*;
         Ok(match name {
             "Ok" => ServerMessage::Ok(self.body_as()?),
