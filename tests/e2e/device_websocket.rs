@@ -17,13 +17,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::raw::{Raw, WAIT};
 
 /// A Lovense Hush as a websocket device: answers `DeviceType;` and `Battery;`, records the rest.
-struct FakeLovense {
+pub(crate) struct FakeLovense {
     received: mpsc::UnboundedReceiver<String>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl FakeLovense {
-    async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
+    pub(crate) async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
         let port = engine.device_websocket_address().expect("device-websocket server runs").port();
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
         let (sender, received) = mpsc::unbounded_channel();
@@ -52,7 +52,7 @@ impl FakeLovense {
     }
 
     /// The next command the toy received.
-    async fn next(&mut self) -> String {
+    pub(crate) async fn next(&mut self) -> String {
         tokio::time::timeout(WAIT, self.received.recv()).await.expect("the toy got a command in time").expect("toy running")
     }
 
@@ -69,13 +69,13 @@ impl FakeLovense {
     }
 }
 
-fn user_config(dir: &Path, text: serde_json::Value) -> std::path::PathBuf {
+pub(crate) fn user_config(dir: &Path, text: serde_json::Value) -> std::path::PathBuf {
     let path = dir.join("user-device-config.json");
     std::fs::write(&path, text.to_string()).unwrap();
     path
 }
 
-async fn start_engine(own_config: std::path::PathBuf) -> Engine {
+pub(crate) async fn start_engine(own_config: std::path::PathBuf) -> Engine {
     let mut config = EngineConfig::loopback(0);
     config.devices.use_device_websocket_server = true;
     config.devices.device_websocket_port = 0;
@@ -83,7 +83,7 @@ async fn start_engine(own_config: std::path::PathBuf) -> Engine {
     Engine::start(config).await.expect("engine starts")
 }
 
-fn binding() -> serde_json::Value {
+pub(crate) fn binding() -> serde_json::Value {
     json!([{"identifier": "FakeLVS", "protocol": "lovense"}])
 }
 

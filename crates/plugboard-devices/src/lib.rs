@@ -15,6 +15,7 @@
 
 pub mod config;
 pub mod device_task;
+mod device_settings;
 mod pipeline;
 pub mod hardware;
 pub mod manager;

@@ -36,6 +36,8 @@ pub enum DeviceEvent {
     OutputChanged { device_index: u32, feature_index: u32, kind: OutputType, value: i32, owner: Option<ClientId> },
     /// Every transport finished the scan that clients asked for.
     ScanningFinished,
+    /// A device's description changed (the user renamed it).
+    Changed(Arc<DeviceInfo>),
     /// A transport became usable or unusable (Bluetooth off, BlueZ missing...).
     HardwareStatus { transport: &'static str, status: HardwareStatus },
 }
@@ -96,6 +98,8 @@ pub(crate) struct HardwareState {
     pub(crate) scans_running: BTreeSet<&'static str>,
     /// Addresses being connected right now.
     pub(crate) connecting: BTreeSet<String>,
+    /// Virtual devices the user denied: kept to come back when allowed again.
+    pub(crate) parked_virtual: BTreeMap<String, (VirtualDeviceSpec, u32)>,
     pub(crate) statuses: BTreeMap<&'static str, HardwareStatus>,
 }
 
@@ -153,10 +157,17 @@ impl DeviceManager {
     /// message gap) encodes and writes its levels. The task is spawned on the current tokio
     /// runtime (this must be called inside one); commands sent before it starts wait for it.
     pub fn add_virtual(&self, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
+        self.add_virtual_at(spec, None)
+    }
+
+    /// Adds a virtual device at `preferred` if that index is free, else the lowest free one.
+    pub(crate) fn add_virtual_at(&self, spec: VirtualDeviceSpec, preferred: Option<u32>) -> Arc<DeviceInfo> {
         let (info, hardware, slots, receiver) = {
             let reserved = self.reserved_indexes();
             let mut devices = self.lock();
-            let index = (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices");
+            let index = preferred
+                .filter(|i| !devices.0.contains_key(i))
+                .unwrap_or_else(|| (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices"));
             let info = Arc::new(spec.device_info(index));
             let hardware = Arc::new(VirtualHardware::new(&spec, index));
             let mut slots = Vec::new();

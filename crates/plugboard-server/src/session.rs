@@ -294,11 +294,17 @@ impl Session {
             DeviceEvent::Added(info) if version < SpecVersion::V4 => convert::device_added(version, &info),
             DeviceEvent::Removed { index } if version < SpecVersion::V4 => convert::device_removed(version, index),
             DeviceEvent::Added(_) | DeviceEvent::Removed { .. } => Some(self.v4_device_list_event()),
+            // v4 clients get the new list; older versions have no message for a change and
+            // see it in their next DeviceList.
+            DeviceEvent::Changed(_) if version == SpecVersion::V4 => Some(self.v4_device_list_event()),
             DeviceEvent::ScanningFinished if self.scanning => {
                 self.scanning = false;
                 Some(ServerMessage::ScanningFinished(IdOnly { id: 0 }))
             }
-            DeviceEvent::ScanningFinished | DeviceEvent::OutputChanged { .. } | DeviceEvent::HardwareStatus { .. } => None,
+            DeviceEvent::ScanningFinished
+            | DeviceEvent::Changed(_)
+            | DeviceEvent::OutputChanged { .. }
+            | DeviceEvent::HardwareStatus { .. } => None,
         };
         self.outbox.extend(message);
     }

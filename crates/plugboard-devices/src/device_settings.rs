@@ -1,0 +1,146 @@
+//! What the user changes about a device while the engine runs: allow/deny, its name, its
+//! output limits, forgetting it. Each change is saved to the user device config and applied
+//! at once to the connected device, so clients see it without a restart.
+
+use std::sync::Arc;
+
+use plugboard_protocol::model::{OutputType, Range};
+use plugboard_protocol::Error;
+
+use crate::config::store;
+use crate::config::user::{OutputSetting, UserDevice};
+use crate::device_task::{OutputLimit, TaskCommand};
+use crate::manager::{DeviceEvent, DeviceManager};
+
+impl DeviceManager {
+    /// Allows or denies a device by address. A device that may no longer connect is
+    /// disconnected (its outputs stop first) and disappears from every client's list; a
+    /// virtual device that is allowed again comes back at its index.
+    pub fn set_access(&self, address: &str, allow: bool, deny: bool) {
+        self.change_user_device(address, |device| {
+            device.allow = allow;
+            device.deny = deny;
+        });
+        let allowed = self.hardware().user.is_allowed(address);
+        let connected = self.index_of(address);
+        match (allowed, connected) {
+            (false, Some(index)) => {
+                let spec = self.virtual_hardware(index).map(|hardware| hardware.spec().clone());
+                if let Some(spec) = spec {
+                    self.hardware().parked_virtual.insert(address.to_owned(), (spec, index));
+                }
+                self.remove(index);
+            }
+            (true, None) => {
+                let parked = self.hardware().parked_virtual.remove(address);
+                if let Some((spec, index)) = parked {
+                    self.add_virtual_at(spec, Some(index));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Gives a device the name clients see (`None`: back to the model name).
+    pub fn rename(&self, address: &str, display_name: Option<String>) {
+        let display_name = display_name.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
+        self.change_user_device(address, |device| device.display_name = display_name.clone());
+        let changed = {
+            let mut devices = self.lock();
+            devices.0.values_mut().find(|entry| entry.backend.address == address).map(|entry| {
+                let mut info = (*entry.info).clone();
+                info.display_name = display_name.clone();
+                entry.info = Arc::new(info);
+                entry.info.clone()
+            })
+        };
+        if let Some(info) = changed {
+            self.emit(DeviceEvent::Changed(info));
+        }
+    }
+
+    /// Narrows one output to `limit` (hardware steps within its range; `None`: the full
+    /// range) or disables it. Applied to the running device at once.
+    pub fn set_output_limit(
+        &self,
+        address: &str,
+        feature_index: u32,
+        kind: OutputType,
+        limit: Option<Range>,
+        disabled: bool,
+    ) -> Result<(), Error> {
+        if let Some(range) = limit {
+            if range.min < 0 || range.min > range.max {
+                return Err(Error::device(format!(
+                    "A limit goes from a low value to a high one, both 0 or more; {}..{} does not.",
+                    range.min, range.max
+                )));
+            }
+        }
+        self.change_user_device(address, |device| {
+            device.outputs.retain(|o| !(o.feature == feature_index && o.kind == kind));
+            if limit.is_some() || disabled {
+                device.outputs.push(OutputSetting { feature: feature_index, kind, limit, disabled });
+            }
+        });
+        let user_device = self.hardware().user.device(address).cloned().unwrap_or_default();
+        let devices = self.lock();
+        if let Some(entry) = devices.0.values().find(|entry| entry.backend.address == address) {
+            let mut limits = vec![OutputLimit::full(Range::new(0, 0)); entry.backend.slots.len()];
+            for (&(feature, kind), &slot) in &entry.backend.slots {
+                let advertised = entry
+                    .info
+                    .feature(feature)
+                    .and_then(|f| f.output(kind))
+                    .map(|o| o.range)
+                    .unwrap_or(Range::new(0, 0));
+                limits[slot] = match user_device.output(feature, kind) {
+                    Some(setting) => OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled },
+                    None => OutputLimit::full(advertised),
+                };
+            }
+            let _ = entry.backend.task.send(TaskCommand::Limits(limits));
+        }
+        Ok(())
+    }
+
+    /// Forgets everything the user config says about a device: its name, limits, access and
+    /// its reserved index. A connected device stays connected until it leaves.
+    pub fn forget(&self, address: &str) {
+        let config = {
+            let mut hardware = self.hardware();
+            hardware.user.devices.remove(address);
+            hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
+        };
+        save(config);
+    }
+
+    /// The index of the connected device at `address`.
+    pub fn index_of(&self, address: &str) -> Option<u32> {
+        self.lock().0.iter().find(|(_, entry)| entry.backend.address == address).map(|(&index, _)| index)
+    }
+
+    /// The address of the connected device at `index`.
+    pub fn address_of(&self, index: u32) -> Option<String> {
+        self.lock().0.get(&index).map(|entry| entry.backend.address.clone())
+    }
+
+    fn change_user_device(&self, address: &str, change: impl FnOnce(&mut UserDevice)) {
+        let config = {
+            let mut hardware = self.hardware();
+            change(hardware.user.device_mut(address));
+            hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
+        };
+        save(config);
+    }
+}
+
+fn save(config: Option<(std::path::PathBuf, crate::config::user::UserConfig)>) {
+    if let Some((path, config)) = config {
+        match store::save_user_config(&path, &config) {
+            Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not save the user device config"),
+        }
+    }
+}
