@@ -6,13 +6,16 @@ CARGO ?= cargo
 
 .PHONY: run test setup engine
 
+# The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
+# app (src-tauri, a default workspace member) links against.
 setup:
-	@scripts/ensure-system-packages.sh build
+	@scripts/ensure-system-packages.sh app
 
 run: setup
 	@scripts/run.sh
 
-engine: setup
+engine:
+	@scripts/ensure-system-packages.sh build
 	$(CARGO) run -p plugboard-server --bin plugboard-engine -- $(ARGS)
 
 test: setup

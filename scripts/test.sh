@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# `make test`: every test of the workspace. Prints the time each phase took.
+# `make test`: every test of the workspace, the front end's unit tests, and the app window's
+# end-to-end test (WebDriver, under Xvfb and a private D-Bus session). Prints each phase's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 phase() { local name=$1; shift; local t0=$SECONDS; echo "=== $name"; "$@"; echo "=== $name: $((SECONDS - t0)) s"; }
 phase "client packages" scripts/ensure-client-packages.sh
-phase "build tests" cargo test --workspace --no-run --quiet
-phase "run tests" cargo test --workspace --quiet
+phase "tools" scripts/ensure-tools.sh
+# The app embeds ui/dist, so the front end is built before anything compiles the app.
+phase "front end: build and unit tests" scripts/build-ui.sh --test
+phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard'
+phase "run tests" dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet

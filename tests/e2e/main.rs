@@ -4,6 +4,7 @@ mod ble_lovense;
 mod client_scripts;
 mod device_settings;
 mod device_websocket;
+mod gui;
 mod js;
 mod python;
 mod raw;

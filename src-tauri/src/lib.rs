@@ -1,0 +1,148 @@
+//! The Plugboard desktop app: a thin Tauri shell over `plugboard_server::Engine`.
+//! Commands ([`commands`]) call [`state::AppState`]; engine events become coalesced
+//! "snapshot" events and log lines "log" events ([`events`]). No protocol or device logic here.
+
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod models;
+pub mod ports;
+pub mod settings;
+pub mod state;
+pub mod tray;
+
+use std::sync::Arc;
+
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+
+use crate::events::LogBuffer;
+use crate::state::AppState;
+
+/// Every contract command.
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::get_snapshot,
+        commands::start_server,
+        commands::stop_server,
+        commands::save_settings,
+        commands::disconnect_client,
+        commands::stop_all,
+        commands::set_scanning,
+        commands::add_virtual_device,
+        commands::remove_virtual_device,
+        commands::set_device_access,
+        commands::rename_device,
+        commands::set_output_limit,
+        commands::forget_device,
+        commands::get_logs,
+        commands::export_logs,
+    ]
+}
+
+/// Shows, unminimizes and focuses the main window.
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Stops every device and the server, then exits.
+pub fn quit<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        app.state::<AppState>().shutdown().await;
+        app.exit(0);
+    });
+}
+
+/// The single-instance plugin uses the D-Bus session bus on Linux and may panic without one.
+fn session_bus_available() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()) {
+        return true;
+    }
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| std::path::Path::new(&format!("/run/user/{}/bus", m.uid())).exists())
+        .unwrap_or(false)
+}
+
+fn setup<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    events::spawn_log_forwarder(app.clone(), &state.logs);
+    events::spawn_publisher(app.clone());
+    let tray = tray::create(app);
+    let tray_available = tray.available;
+    state.set_tray(tray);
+    let settings = state.settings();
+    if let Some(window) = app.get_webview_window("main") {
+        if !settings.start_minimized {
+            let _ = window.show();
+        } else if !tray_available {
+            // Nowhere to hide to: show it minimized.
+            let _ = window.show();
+            let _ = window.minimize();
+        }
+    }
+    if settings.start_server_on_launch {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(error) = app.state::<AppState>().start_server().await {
+                tracing::warn!("the server did not start on launch: {error}");
+            }
+        });
+    }
+}
+
+fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        let app = window.app_handle();
+        let state = app.state::<AppState>();
+        if state.is_shut_down() {
+            return;
+        }
+        api.prevent_close();
+        if state.tray().available && state.settings().close_to_tray {
+            let _ = window.hide();
+        } else {
+            quit(app);
+        }
+    }
+}
+
+pub fn run() {
+    let logs = Arc::new(LogBuffer::default());
+    events::init_tracing(logs.clone());
+    let state = AppState::new(settings::default_dir(), logs);
+    let mut builder = tauri::Builder::default();
+    if session_bus_available() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
+    } else {
+        tracing::warn!("no D-Bus session bus: a second launch of Plugboard will not be noticed (run under dbus-run-session)");
+    }
+    let app = builder
+        .manage(state)
+        .invoke_handler(handler())
+        .on_window_event(on_window_event)
+        .setup(|app| {
+            setup(app.handle());
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            eprintln!("Plugboard could not start its window: {error}");
+            std::process::exit(1);
+        });
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { api, .. } = event {
+            if !app.state::<AppState>().is_shut_down() {
+                api.prevent_exit();
+                quit(app);
+            }
+        }
+    });
+}

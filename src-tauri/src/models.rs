@@ -1,0 +1,219 @@
+//! The types the front end sees (notes/app-contract.md), camelCase in JSON.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub server: ServerView,
+    pub clients: Vec<ClientView>,
+    pub devices: Vec<DeviceView>,
+    pub hardware: HardwareView,
+    pub settings: Settings,
+    pub tray_available: bool,
+    pub tray_message: Option<String>,
+    /// Set when the settings file could not be read or written (e.g. it was corrupt and was
+    /// moved aside). An addition to the contract; the front end may ignore it.
+    pub settings_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerView {
+    pub running: bool,
+    pub url: Option<String>,
+    pub port: u16,
+    pub server_name: String,
+    pub all_interfaces: bool,
+    pub max_ping_time_ms: u32,
+    pub start_on_launch: bool,
+    pub error: Option<ServerError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ServerErrorKind {
+    PortInUse,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerError {
+    pub kind: ServerErrorKind,
+    pub message: String,
+    pub port: Option<u16>,
+    /// The process holding the port, when it could be found.
+    pub held_by: Option<String>,
+    pub next_free_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientView {
+    pub id: u64,
+    pub name: Option<String>,
+    /// "v3"
+    pub spec_version: Option<String>,
+    pub address: String,
+    pub origin: Option<String>,
+    /// RFC 3339
+    pub connected_since: String,
+    pub messages_in: u64,
+    pub messages_out: u64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceView {
+    /// `None` when known but not connected.
+    pub index: Option<u32>,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub protocol: String,
+    /// ble | serial | websocket | virtual
+    pub transport: String,
+    pub address: String,
+    pub connected: bool,
+    pub battery: Option<u8>,
+    pub allowed: bool,
+    pub denied: bool,
+    pub outputs: Vec<OutputView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputView {
+    pub feature_index: u32,
+    /// "Vibrate"
+    pub kind: String,
+    pub value: i32,
+    pub min: i32,
+    pub max: i32,
+    pub limit: Option<[i32; 2]>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HardwareView {
+    pub transports: Vec<TransportView>,
+    pub serial_ports: Vec<SerialPortView>,
+    pub device_websocket: DeviceWebsocketView,
+    pub scanning: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransportView {
+    pub name: String,
+    pub enabled: bool,
+    pub ready: bool,
+    pub reason: Option<String>,
+    pub remedy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SerialPortView {
+    pub path: String,
+    pub description: String,
+    pub bound_protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceWebsocketView {
+    pub enabled: bool,
+    pub port: u16,
+}
+
+/// The user's settings, saved as JSON in the OS config dir. Missing fields take defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub port: u16,
+    pub server_name: String,
+    pub all_interfaces: bool,
+    pub max_ping_time_ms: u32,
+    pub start_server_on_launch: bool,
+    pub close_to_tray: bool,
+    pub start_minimized: bool,
+    pub use_bluetooth_le: bool,
+    pub use_serial: bool,
+    pub use_device_websocket_server: bool,
+    pub device_websocket_port: u16,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            port: plugboard_server::DEFAULT_WEBSOCKET_PORT,
+            server_name: plugboard_server::DEFAULT_SERVER_NAME.to_owned(),
+            all_interfaces: false,
+            max_ping_time_ms: 0,
+            start_server_on_launch: false,
+            close_to_tray: true,
+            start_minimized: false,
+            use_bluetooth_le: true,
+            use_serial: true,
+            use_device_websocket_server: false,
+            device_websocket_port: plugboard_server::DEFAULT_DEVICE_WEBSOCKET_PORT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogLine {
+    /// RFC 3339
+    pub time: String,
+    /// ERROR | WARN | INFO | DEBUG | TRACE
+    pub level: String,
+    pub target: String,
+    pub message: String,
+}
+
+/// RFC 3339 (UTC, seconds) for a point in time, without a date library.
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_709_210_096)), "2024-02-29T12:34:56Z");
+    }
+
+    #[test]
+    fn settings_are_camel_case_and_default_missing_fields() {
+        let value = serde_json::to_value(Settings::default()).unwrap();
+        assert_eq!(value["serverName"], "Plugboard");
+        assert_eq!(value["startServerOnLaunch"], false);
+        let partial: Settings = serde_json::from_str(r#"{"port": 4000}"#).unwrap();
+        assert_eq!(partial, Settings { port: 4000, ..Settings::default() });
+    }
+
+    #[test]
+    fn server_error_kind_is_camel_case() {
+        assert_eq!(serde_json::to_value(ServerErrorKind::PortInUse).unwrap(), "portInUse");
+    }
+}

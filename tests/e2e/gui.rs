@@ -1,0 +1,232 @@
+//! The real app window, driven over WebDriver: tauri-driver in front of WebKitWebDriver,
+//! under Xvfb and a private session bus (scripts/test.sh runs the suite that way). Every
+//! step goes through the window as a user would, and is checked from the outside with real
+//! Buttplug clients. A screenshot of each view lands in `artifacts/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use buttplug9::client::{ButtplugClient as V3Client, ButtplugClientDevice as V3Device, ButtplugClientEvent as V3Event, ScalarValueCommand};
+use buttplug9::core::connector::new_json_ws_client_connector;
+use buttplug_client::connector::ButtplugRemoteClientConnector;
+use buttplug_client::{ButtplugClient as V4Client, ButtplugClientEvent as V4Event};
+use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::StreamExt;
+use plugboard_e2e::{unused_port, within};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+const UI_WAIT: Duration = Duration::from_secs(15);
+
+/// The app binary next to this test binary (target/<profile>/plugboard).
+fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let app = profile_dir.join("plugboard");
+    assert!(app.exists(), "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)", app.display());
+    app
+}
+
+struct Driver {
+    process: Child,
+}
+
+impl Driver {
+    async fn start(port: u16, native_port: u16, config_home: &std::path::Path) -> Driver {
+        let process = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("XDG_CONFIG_HOME", config_home)
+            // Another test of this binary may point the system bus at its fake BlueZ.
+            .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver starts (scripts/ensure-tools.sh installs it)");
+        // Wait until it listens.
+        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(tokio::time::Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Driver { process }
+    }
+
+    /// SIGTERM, so tauri-driver also ends WebKitWebDriver (SIGKILL would leave it running).
+    async fn stop(mut self) {
+        if let Some(pid) = self.process.id() {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.process.wait()).await;
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|home| home.join("bin").join("tauri-driver"));
+    cargo_bin.filter(|path| path.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn screenshot(window: &Client, name: &str) {
+    let png = window.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+/// Waits until `probe` finds what it looks for in the window.
+async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + UI_WAIT;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the window did not show {what} within {UI_WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(window: &Client, css: &str) -> Option<String> {
+    window.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+async fn click(window: &Client, css: &str) {
+    window.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn v3_client(url: &str) -> (V3Client, impl futures_util::Stream<Item = V3Event>) {
+    let client = V3Client::new("Example Client");
+    let events = client.event_stream();
+    within("v3 connect", client.connect(new_json_ws_client_connector(url))).await.expect("v3 client connects");
+    (client, events)
+}
+
+async fn v4_client(url: &str) -> V4Client {
+    let client = V4Client::new("Example v4 Client");
+    let connector = ButtplugRemoteClientConnector::<ButtplugWebsocketClientTransport>::new(
+        ButtplugWebsocketClientTransport::new_insecure_connector(url),
+    );
+    within("v4 connect", client.connect(connector)).await.expect("v4 client connects");
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_runs_the_server_and_shows_the_truth() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "the window test needs a display: scripts/test.sh runs the suite under xvfb-run and dbus-run-session"
+    );
+    let config_home = tempfile::tempdir().unwrap();
+    let (driver_port, native_port, server_port) = (unused_port(), unused_port(), unused_port());
+    let driver = Driver::start(driver_port, native_port, config_home.path()).await;
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("wry"));
+    capabilities.insert("tauri:options".into(), json!({"application": app_binary()}));
+    let window = ClientBuilder::native()
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session on the app");
+
+    // Server: pick a free port and start the server from the window.
+    click(&window, "#nav-server").await;
+    let port_field = window.find(Locator::Css("#setting-port")).await.expect("#setting-port");
+    port_field.clear().await.unwrap();
+    port_field.send_keys(&server_port.to_string()).await.unwrap();
+    click(&window, "#server-toggle").await;
+    let url = format!("ws://127.0.0.1:{server_port}");
+    wait_for("the server address", async || text_of(&window, "#server-url").await.filter(|t| t.contains(&url))).await;
+    screenshot(&window, "server").await;
+
+    // Two clients of different versions: the Clients view lists both with their versions.
+    let (v3, mut v3_events) = v3_client(&url).await;
+    let v4 = v4_client(&url).await;
+    click(&window, "#nav-clients").await;
+    for (name, spec) in [("Example Client", "v3"), ("Example v4 Client", "v4")] {
+        wait_for(&format!("{name} as {spec}"), async || {
+            let rows = window.find_all(Locator::Css("#clients tr[data-client-id]")).await.ok()?;
+            for row in rows {
+                let name_cell = row.find(Locator::Css("td.name")).await.ok()?.text().await.ok()?;
+                let spec_cell = row.find(Locator::Css("td.spec")).await.ok()?.text().await.ok()?;
+                if name_cell.contains(name) && spec_cell.trim() == spec {
+                    return Some(());
+                }
+            }
+            None
+        })
+        .await;
+    }
+    screenshot(&window, "clients").await;
+
+    // Add a virtual vibrator from the Hardware view; it shows in Devices and reaches clients.
+    click(&window, "#nav-hardware").await;
+    let kind = window.find(Locator::Css("#virtual-kind")).await.expect("#virtual-kind");
+    kind.select_by_value("vibrator").await.expect("select vibrator");
+    click(&window, "#add-virtual").await;
+    screenshot(&window, "hardware").await;
+    let device: Arc<V3Device> = loop {
+        match within("DeviceAdded", v3_events.next()).await {
+            Some(V3Event::DeviceAdded(device)) => break device,
+            Some(_) => continue,
+            None => panic!("v3 client event stream ended"),
+        }
+    };
+    click(&window, "#nav-devices").await;
+    let row = format!("#devices tr[data-device-address] .output[data-feature=\"0\"][data-kind=\"Vibrate\"]");
+    wait_for("the virtual vibrator", async || text_of(&window, &row).await).await;
+
+    // A client vibrates it: the live level moves in the window.
+    device.vibrate(&ScalarValueCommand::ScalarValue(0.5)).await.expect("vibrate");
+    wait_for("level 10", async || text_of(&window, &row).await.filter(|t| t.contains("10"))).await;
+    screenshot(&window, "devices").await;
+
+    // STOP ALL zeroes it.
+    click(&window, "#stop-all").await;
+    wait_for("level 0", async || text_of(&window, &row).await.filter(|t| t.trim().starts_with('0'))).await;
+
+    // Deny it: it leaves the clients' device lists.
+    click(&window, "#devices tr[data-device-address] button.deny").await;
+    wait_for("the device gone from the v3 client", async || v3.devices().is_empty().then_some(())).await;
+    wait_for("the device gone from the v4 client", async || v4.devices().is_empty().then_some(())).await;
+
+    // Disconnect the v4 client from the window.
+    click(&window, "#nav-clients").await;
+    let mut v4_events = v4.event_stream();
+    let rows = window.find_all(Locator::Css("#clients tr[data-client-id]")).await.unwrap();
+    for row in rows {
+        if row.find(Locator::Css("td.spec")).await.unwrap().text().await.unwrap().trim() == "v4" {
+            row.find(Locator::Css("button.disconnect")).await.unwrap().click().await.unwrap();
+        }
+    }
+    loop {
+        match within("the v4 client hears it was disconnected", v4_events.next()).await {
+            Some(V4Event::ServerDisconnect) | None => break,
+            Some(_) => continue,
+        }
+    }
+
+    // Logs view, then stop the server from the window: the v3 client is disconnected.
+    click(&window, "#nav-logs").await;
+    screenshot(&window, "logs").await;
+    click(&window, "#nav-server").await;
+    click(&window, "#server-toggle").await;
+    loop {
+        match within("the v3 client hears the server stop", v3_events.next()).await {
+            Some(V3Event::ServerDisconnect) | None => break,
+            Some(_) => continue,
+        }
+    }
+    assert!(!v3.connected());
+
+    window.close().await.ok();
+    driver.stop().await;
+}

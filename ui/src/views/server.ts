@@ -1,0 +1,284 @@
+// Server view: start/stop, the address for games, and the server settings.
+import { api } from '../api';
+import { byId, copyText, notify, run, setChecked, setText, setValue } from '../dom';
+import { serverErrorMessage, validatePort } from '../format';
+import type { Settings, Snapshot } from '../models';
+import { applyResult, mark, snapshot } from '../store';
+
+let pending: 'starting' | 'stopping' | null = null;
+
+export function mount(root: HTMLElement): void {
+  root.innerHTML = `
+    <h1 id="h-server">Server</h1>
+    <div class="panel server-main">
+      <div class="server-row">
+        <button id="server-toggle" type="button" class="primary big">Start server</button>
+        <div>
+          <div id="server-state" class="state" aria-live="polite"></div>
+          <div id="server-clients-summary" class="muted"></div>
+        </div>
+      </div>
+      <div class="address">
+        <label for="server-url" class="label">Address to paste into games and apps</label>
+        <div class="address-row">
+          <output id="server-url" class="url" aria-live="polite"></output>
+          <button id="copy-url" type="button">Copy</button>
+        </div>
+      </div>
+      <div id="server-error" class="panel error" role="alert" hidden>
+        <p id="server-error-text"></p>
+        <button id="use-next-port" type="button" class="primary" hidden></button>
+      </div>
+    </div>
+
+    <h2>Settings</h2>
+    <form class="panel form" id="server-settings" novalidate>
+      <div class="field">
+        <label for="setting-port">Port</label>
+        <input id="setting-port" type="number" min="1024" max="65535" step="1" inputmode="numeric" />
+        <p class="hint" id="port-hint"></p>
+        <p class="field-error" id="port-error" hidden></p>
+      </div>
+      <div class="field">
+        <label for="setting-name">Server name</label>
+        <input id="setting-name" type="text" maxlength="64" autocomplete="off" />
+        <p class="hint">Games show this name when they connect.</p>
+      </div>
+      <div class="field check">
+        <input id="setting-all-interfaces" type="checkbox" />
+        <label for="setting-all-interfaces">Listen on all network interfaces</label>
+        <p class="hint">Lets apps on other computers or phones connect.</p>
+        <p id="all-interfaces-warning" class="warning-text" hidden>
+          Anyone on your network can then control your devices.
+        </p>
+      </div>
+      <div class="field">
+        <label for="setting-max-ping">Max ping time (milliseconds)</label>
+        <input id="setting-max-ping" type="number" min="0" max="3600000" step="100" inputmode="numeric" />
+        <p class="hint">If an app stays silent this long, its devices are stopped. 0 turns this off.</p>
+      </div>
+      <div class="field check">
+        <input id="setting-start-on-launch" type="checkbox" />
+        <label for="setting-start-on-launch">Start the server when Plugboard opens</label>
+      </div>
+      <div class="field check">
+        <input id="setting-close-to-tray" type="checkbox" />
+        <label for="setting-close-to-tray">Keep running in the tray when the window is closed</label>
+        <p class="hint" id="tray-message" hidden></p>
+      </div>
+      <div class="field check">
+        <input id="setting-start-minimized" type="checkbox" />
+        <label for="setting-start-minimized">Start minimized</label>
+      </div>
+      <p class="hint" id="settings-restart-hint" hidden></p>
+    </form>
+  `;
+
+  const toggle = byId<HTMLButtonElement>('server-toggle');
+  toggle.addEventListener('click', () => {
+    const s = snapshot();
+    if (!s || pending) return;
+    const running = s.server.running;
+    pending = running ? 'stopping' : 'starting';
+    void run(toggle, async () => {
+      try {
+        // A field typed into just before the click is saved first, so the server starts with it.
+        if (!running) await flushDrafts();
+        const m = mark();
+        const next = await (running ? api.stopServer() : api.startServer());
+        applyResult(next, m);
+      } finally {
+        pending = null;
+      }
+    });
+  });
+
+  const copy = byId<HTMLButtonElement>('copy-url');
+  copy.addEventListener('click', () => {
+    const url = snapshot()?.server.url;
+    if (!url) return;
+    void run(copy, async () => {
+      await copyText(url);
+      notify(`Copied ${url}`);
+    });
+  });
+
+  byId<HTMLButtonElement>('use-next-port').addEventListener('click', (ev) => {
+    const s = snapshot();
+    const next = s?.server.error?.nextFreePort;
+    if (!s || next == null) return;
+    void run(ev.currentTarget as HTMLButtonElement, async () => {
+      await saveSetting({ port: next });
+      const m = mark();
+      applyResult(await api.startServer(), m);
+    });
+  });
+
+  byId('server-settings').addEventListener('submit', (e) => e.preventDefault());
+
+  // Text and number fields: a draft while typing, saved on change (Enter or leaving the field).
+  const port = byId<HTMLInputElement>('setting-port');
+  draftOnInput(port);
+  committers.set(port, () => {
+    const err = validatePort(port.value);
+    const errEl = byId('port-error');
+    errEl.hidden = err === null;
+    setText(errEl, err ?? '');
+    if (err) return Promise.resolve();
+    return commit(port, { port: Number(port.value) });
+  });
+  port.addEventListener('change', () => void committers.get(port)?.());
+
+  const name = byId<HTMLInputElement>('setting-name');
+  draftOnInput(name);
+  committers.set(name, () => {
+    const v = name.value.trim();
+    if (!v) {
+      notify('The server name cannot be empty.', 'error');
+      return Promise.resolve();
+    }
+    return commit(name, { serverName: v });
+  });
+  name.addEventListener('change', () => void committers.get(name)?.());
+
+  const ping = byId<HTMLInputElement>('setting-max-ping');
+  draftOnInput(ping);
+  committers.set(ping, () => {
+    const n = Number(ping.value);
+    if (!/^\d+$/.test(ping.value.trim()) || n > 3600000) {
+      notify('Max ping time must be a whole number of milliseconds (0 turns it off).', 'error');
+      return Promise.resolve();
+    }
+    return commit(ping, { maxPingTimeMs: n });
+  });
+  ping.addEventListener('change', () => void committers.get(ping)?.());
+
+  checkbox('setting-all-interfaces', 'allInterfaces');
+  checkbox('setting-start-on-launch', 'startServerOnLaunch');
+  checkbox('setting-close-to-tray', 'closeToTray');
+  checkbox('setting-start-minimized', 'startMinimized');
+}
+
+/** Save functions of the text/number fields, used on change and before a start. */
+const committers = new Map<HTMLInputElement, () => Promise<void>>();
+
+async function flushDrafts(): Promise<void> {
+  for (const [input, commitFn] of committers) {
+    if (input.dataset.draft === '1') await commitFn();
+  }
+  await saveChain;
+  for (const input of committers.keys()) {
+    if (input.dataset.draft === '1') throw new Error('A setting could not be saved; fix it first, then start the server.');
+  }
+}
+
+function draftOnInput(input: HTMLInputElement): void {
+  input.addEventListener('input', () => (input.dataset.draft = '1'));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      delete input.dataset.draft;
+      input.blur();
+      const s = snapshot();
+      if (s) render(s);
+    }
+  });
+}
+
+async function commit(input: HTMLInputElement, patch: Partial<Settings>): Promise<void> {
+  const ok = await run(null, () => saveSetting(patch));
+  if (ok !== undefined) delete input.dataset.draft;
+}
+
+function checkbox(id: string, key: 'allInterfaces' | 'startServerOnLaunch' | 'closeToTray' | 'startMinimized'): void {
+  const input = byId<HTMLInputElement>(id);
+  input.addEventListener('change', () => {
+    if (id === 'setting-all-interfaces') byId('all-interfaces-warning').hidden = !input.checked;
+    void run(input, () => saveSetting({ [key]: input.checked }));
+  });
+}
+
+// Saves are serialised so two quick edits don't overwrite each other.
+let saveChain: Promise<unknown> = Promise.resolve();
+
+export function saveSetting(patch: Partial<Settings>): Promise<true> {
+  const job = saveChain.then(async () => {
+    const s = snapshot();
+    if (!s) throw new Error('Not connected to the app yet.');
+    const m = mark();
+    const next = await api.saveSettings({ ...s.settings, ...patch });
+    applyResult(next, m);
+    return true as const;
+  });
+  saveChain = job.catch(() => undefined);
+  return job;
+}
+
+export function render(s: Snapshot): void {
+  const { server, settings } = s;
+  const toggle = byId<HTMLButtonElement>('server-toggle');
+  setText(toggle, server.running ? 'Stop server' : 'Start server');
+  toggle.classList.toggle('danger-outline', server.running);
+  toggle.classList.toggle('primary', !server.running);
+
+  let state: string;
+  if (pending === 'starting') state = 'Starting…';
+  else if (pending === 'stopping') state = 'Stopping…';
+  else if (server.running) state = `Running on port ${server.port}`;
+  else if (server.error) state = 'Not running — see the problem below';
+  else state = 'Stopped';
+  const stateEl = byId('server-state');
+  setText(stateEl, state);
+  stateEl.dataset.state = server.running ? 'running' : server.error ? 'error' : 'stopped';
+
+  const n = s.clients.length;
+  setText(
+    byId('server-clients-summary'),
+    server.running ? (n === 0 ? 'No app connected yet.' : n === 1 ? '1 app connected.' : `${n} apps connected.`) : '',
+  );
+
+  const url = byId('server-url');
+  setText(url, server.url ?? 'Start the server to get the address.');
+  url.classList.toggle('muted', !server.url);
+  byId<HTMLButtonElement>('copy-url').disabled = !server.url;
+
+  const errBox = byId('server-error');
+  const nextBtn = byId<HTMLButtonElement>('use-next-port');
+  if (server.error) {
+    const msg = serverErrorMessage(server.error, settings.port);
+    errBox.hidden = false;
+    setText(byId('server-error-text'), msg.text);
+    nextBtn.hidden = msg.nextPortLabel === null;
+    setText(nextBtn, msg.nextPortLabel ?? '');
+  } else {
+    errBox.hidden = true;
+    nextBtn.hidden = true;
+  }
+
+  setValue(byId<HTMLInputElement>('setting-port'), String(settings.port));
+  setValue(byId<HTMLInputElement>('setting-name'), settings.serverName);
+  setValue(byId<HTMLInputElement>('setting-max-ping'), String(settings.maxPingTimeMs));
+  setChecked(byId<HTMLInputElement>('setting-all-interfaces'), settings.allInterfaces);
+  setChecked(byId<HTMLInputElement>('setting-start-on-launch'), settings.startServerOnLaunch);
+  setChecked(byId<HTMLInputElement>('setting-close-to-tray'), settings.closeToTray);
+  setChecked(byId<HTMLInputElement>('setting-start-minimized'), settings.startMinimized);
+  byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
+
+  const tray = byId<HTMLInputElement>('setting-close-to-tray');
+  tray.disabled = !s.trayAvailable;
+  const trayMsg = byId('tray-message');
+  trayMsg.hidden = !s.trayMessage;
+  setText(trayMsg, s.trayMessage ?? '');
+
+  setText(byId('port-hint'), `Games usually expect 12345.`);
+
+  // Saved settings that differ from what the running server uses apply at the next start.
+  const differs =
+    server.running &&
+    (server.port !== settings.port ||
+      server.serverName !== settings.serverName ||
+      server.allInterfaces !== settings.allInterfaces ||
+      server.maxPingTimeMs !== settings.maxPingTimeMs);
+  const hint = byId('settings-restart-hint');
+  hint.hidden = !differs;
+  setText(hint, differs ? 'Some changes take effect when the server is stopped and started again.' : '');
+}

@@ -1,0 +1,144 @@
+// @vitest-environment happy-dom
+// Smoke test of the DOM contract (notes/app-contract.md): boots main.ts against a mocked shell,
+// pushes snapshots through the "snapshot" event and checks the ids and rows the e2e relies on.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import html from '../index.html?raw';
+import type { Snapshot } from '../src/models';
+
+const calls: { cmd: string; args: unknown }[] = [];
+
+function snap(over: Partial<Snapshot> = {}): Snapshot {
+  const settings = {
+    port: 12345, serverName: 'Plugboard', allInterfaces: false, maxPingTimeMs: 0,
+    startServerOnLaunch: false, closeToTray: true, startMinimized: false, useBluetoothLe: true,
+    useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
+  };
+  return {
+    server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
+      maxPingTimeMs: 0, startOnLaunch: false, error: null },
+    clients: [],
+    devices: [],
+    hardware: {
+      transports: [{ name: 'ble', enabled: true, ready: false, reason: 'No Bluetooth adapter was found.', remedy: 'Plug in a Bluetooth dongle.' }],
+      serialPorts: [{ path: '/dev/ttyUSB0', description: 'FTDI', boundProtocol: 'tcode-v03' }],
+      deviceWebsocket: { enabled: false, port: 54817 },
+      scanning: false,
+    },
+    settings,
+    trayAvailable: true,
+    trayMessage: null,
+    ...over,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
+
+beforeAll(async () => {
+  document.body.innerHTML = /<body>([\s\S]*)<\/body>/.exec(html)?.[1]?.replace(/<script[\s\S]*?<\/script>/, '') ?? '';
+  (globalThis as { isTauri?: boolean }).isTauri = true;
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args });
+      if (['get_snapshot', 'save_settings', 'start_server', 'stop_server'].includes(cmd)) return snap();
+      if (cmd === 'get_logs') return [{ time: '2025-01-01T12:00:00Z', level: 'INFO', target: 'plugboard', message: 'hello' }];
+      if (cmd === 'plugin:path|resolve_directory') return '/home/u/Downloads';
+      if (cmd === 'plugin:path|join') return (args as { paths: string[] }).paths.join('/');
+      return null;
+    },
+    { shouldMockEvents: true },
+  );
+  await import('../src/main');
+  for (let i = 0; i < 5; i++) await tick();
+});
+
+describe('DOM contract', () => {
+  it('has every static id', () => {
+    const ids = [
+      'nav-server', 'nav-clients', 'nav-devices', 'nav-hardware', 'nav-logs', 'stop-all',
+      'server-toggle', 'server-state', 'server-url', 'copy-url', 'setting-port', 'setting-name',
+      'setting-all-interfaces', 'all-interfaces-warning', 'setting-max-ping', 'setting-start-on-launch',
+      'server-error', 'use-next-port', 'clients', 'scan-toggle', 'scan-progress', 'devices', 'hw-ble',
+      'serial-ports', 'device-ws-toggle', 'device-ws-port', 'virtual-kind', 'virtual-name', 'add-virtual',
+      'log-level', 'logs', 'copy-logs', 'export-logs',
+    ];
+    for (const id of ids) expect(document.getElementById(id), id).not.toBeNull();
+  });
+
+  it('renders the initial snapshot and logs', () => {
+    expect($('#server-toggle').textContent).toBe('Start server');
+    expect(($('#setting-port') as HTMLInputElement).value).toBe('12345');
+    expect($('#server-error').hidden).toBe(true);
+    expect($('#hw-ble').textContent).toContain('No Bluetooth adapter was found.');
+    expect($('#hw-ble').textContent).toContain('Plug in a Bluetooth dongle.');
+    expect($('#serial-ports').textContent).toContain('tcode-v03');
+    expect($('#logs').textContent).toContain('hello');
+    expect(calls.map((c) => c.cmd)).toContain('get_snapshot');
+  });
+
+  it('applies pushed snapshots: server, port in use, clients, devices', async () => {
+    await emit('snapshot', snap({
+      server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
+        maxPingTimeMs: 0, startOnLaunch: false, error: null },
+      settings: { ...snap().settings, allInterfaces: true },
+      clients: [{ id: 7, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
+        connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null }],
+      devices: [{ index: 0, name: 'Virtual vibrator', displayName: null, protocol: 'virtual', transport: 'virtual',
+        address: 'virtual:1', connected: true, battery: 80, allowed: false, denied: false,
+        outputs: [{ featureIndex: 0, kind: 'Vibrate', value: 7, min: 0, max: 20, limit: null, disabled: false }] }],
+    }));
+    await tick();
+    expect($('#server-toggle').textContent).toBe('Stop server');
+    expect($('#server-url').textContent).toBe('ws://127.0.0.1:12345');
+    expect($('#all-interfaces-warning').hidden).toBe(false);
+    const row = $('#clients tr[data-client-id="7"]');
+    expect(row.querySelector('td.spec')?.textContent).toBe('v3');
+    expect(row.querySelector('td.messages')?.textContent).toBe('4 / 5');
+    expect(row.querySelector('button.disconnect')).not.toBeNull();
+    const dev = $('#devices tr[data-device-address="virtual:1"]');
+    expect(dev.querySelector('td.index')?.textContent).toBe('0');
+    expect(dev.querySelector('td.battery')?.textContent).toBe('80%');
+    const out = dev.querySelector('.output[data-feature="0"][data-kind="Vibrate"]') as HTMLElement;
+    expect(out.textContent).toBe('7');
+    expect(out.querySelector('meter')).not.toBeNull();
+    for (const sel of ['button.allow', 'button.deny', 'button.rename', 'button.forget', 'input.limit-min', 'input.limit-max']) {
+      expect(dev.querySelector(sel), sel).not.toBeNull();
+    }
+    expect($('#virtual-devices button.remove-virtual')).not.toBeNull();
+
+    await emit('snapshot', snap({
+      server: { ...snap().server, error: { kind: 'portInUse', message: 'in use', port: 12345, heldBy: 'intiface-engine', nextFreePort: 12346 } },
+    }));
+    await tick();
+    expect($('#server-error').hidden).toBe(false);
+    expect($('#server-error').textContent).toContain('intiface-engine');
+    expect($('#use-next-port').textContent).toBe('Use port 12346');
+    expect(document.querySelector('#clients tr[data-client-id]')).toBeNull();
+    expect(document.querySelector('#devices tr[data-device-address]')).toBeNull();
+  });
+
+  it('saves a port typed just before Start, then starts', async () => {
+    const port = $('#setting-port') as HTMLInputElement;
+    port.focus();
+    port.value = '23456';
+    port.dispatchEvent(new Event('input', { bubbles: true }));
+    calls.length = 0;
+    $('#server-toggle').click();
+    for (let i = 0; i < 5; i++) await tick();
+    const cmds = calls.map((c) => c.cmd);
+    expect(cmds.indexOf('save_settings')).toBeGreaterThanOrEqual(0);
+    expect(cmds.indexOf('save_settings')).toBeLessThan(cmds.indexOf('start_server'));
+    expect((calls.find((c) => c.cmd === 'save_settings')?.args as { settings: { port: number } }).settings.port).toBe(23456);
+  });
+
+  it('sends commands with the contract argument names', async () => {
+    $('#stop-all').click();
+    ($('#virtual-name') as HTMLInputElement).value = 'Toy';
+    $('#add-virtual').click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'stop_all', args: {} });
+    expect(calls).toContainEqual({ cmd: 'add_virtual_device', args: { kind: 'vibrator', name: 'Toy' } });
+  });
+});
