@@ -417,7 +417,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
             transport: device.transport.to_owned(),
             address,
             connected: true,
-            battery: None,
+            battery: device.battery,
             allowed: user.is_some_and(|u| u.allow),
             denied: user.is_some_and(|u| u.deny),
             outputs,
@@ -544,6 +544,7 @@ mod tests {
             address: "virtual:0".into(),
             transport: "virtual",
             protocol: "virtual".into(),
+            battery: Some(80),
         };
         let mut input = input();
         input.running = Some(RunningInfo {
@@ -560,6 +561,7 @@ mod tests {
         assert_eq!((device.index, device.address.as_str(), device.transport.as_str()), (Some(0), "virtual:0", "virtual"));
         let levels: Vec<_> = device.outputs.iter().map(|o| (o.feature_index, o.kind.as_str(), o.value, o.max)).collect();
         assert_eq!(levels, vec![(0, "Vibrate", 0, 20), (1, "Vibrate", 7, 20)]);
+        assert_eq!(device.battery, Some(80));
         let ble = &snapshot.hardware.transports[0];
         assert_eq!((ble.ready, ble.reason.as_deref(), ble.remedy.as_deref()), (false, Some("No adapter."), Some("Plug one in.")));
         assert!(snapshot.hardware.transports[1].ready, "serial enabled and running");

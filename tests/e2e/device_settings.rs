@@ -82,3 +82,17 @@ async fn limits_apply_to_the_running_toy_and_are_saved_and_forget_clears_them() 
     assert!(saved["devices"].get("LIMITS01").is_none(), "{saved}");
     engine.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_see_the_battery_without_asking() {
+    let mut config = EngineConfig::loopback(0);
+    config.virtual_devices = vec![VirtualDeviceSpec::new(VirtualKind::Vibrator), VirtualDeviceSpec::new(VirtualKind::LovenseMax)];
+    let engine = Engine::start(config).await.unwrap();
+    let batteries = plugboard_e2e::wait_until(
+        "the battery reading",
+        || engine.devices().iter().map(|d| d.battery).collect::<Vec<_>>(),
+        |batteries| batteries == &vec![None, Some(80)],
+    )
+    .await;
+    assert_eq!(batteries, vec![None, Some(80)], "only the device with a battery reports one");
+}

@@ -16,7 +16,7 @@ impl DeviceManager {
     /// Allows or denies a device by address. A device that may no longer connect is
     /// disconnected (its outputs stop first) and disappears from every client's list; a
     /// virtual device that is allowed again comes back at its index.
-    pub fn set_access(&self, address: &str, allow: bool, deny: bool) {
+    pub fn set_access(self: &Arc<Self>, address: &str, allow: bool, deny: bool) {
         self.change_user_device(address, |device| {
             device.allow = allow;
             device.deny = deny;

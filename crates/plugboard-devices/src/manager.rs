@@ -25,6 +25,9 @@ use crate::transport::virtual_device::VirtualHardware;
 use crate::transport::{HardwareStatus, Transport};
 use crate::virtual_device::VirtualDeviceSpec;
 
+/// How often front ends' battery readings are refreshed.
+const BATTERY_POLL: Duration = Duration::from_secs(300);
+
 /// Identifies a connected client (or a front end) as the owner of outputs.
 pub type ClientId = u64;
 
@@ -36,6 +39,8 @@ pub enum DeviceEvent {
     OutputChanged { device_index: u32, feature_index: u32, kind: OutputType, value: i32, owner: Option<ClientId> },
     /// Every transport finished the scan that clients asked for.
     ScanningFinished,
+    /// A new battery reading (front ends show it; clients ask for their own).
+    Battery { index: u32, percent: u8 },
     /// A device's description changed (the user renamed it).
     Changed(Arc<DeviceInfo>),
     /// A transport became usable or unusable (Bluetooth off, BlueZ missing...).
@@ -57,6 +62,14 @@ pub struct OutputLevel {
 pub struct DeviceSnapshot {
     pub info: DeviceInfo,
     pub outputs: Vec<OutputLevel>,
+    /// Where it is: BLE address, serial port, websocket device address, `virtual:<n>`.
+    pub address: String,
+    /// `ble`, `serial`, `websocket` or `virtual`.
+    pub transport: &'static str,
+    /// The device-config protocol that drives it.
+    pub protocol: String,
+    /// The last battery reading in percent, for devices that have a battery.
+    pub battery: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -76,12 +89,16 @@ pub(crate) struct Backend {
     pub(crate) address: String,
     /// The in-process hardware of a virtual device.
     pub(crate) virtual_hardware: Option<Arc<VirtualHardware>>,
+    pub(crate) transport: &'static str,
+    pub(crate) protocol: String,
 }
 
 pub(crate) struct Entry {
     pub(crate) info: Arc<DeviceInfo>,
     pub(crate) backend: Backend,
     pub(crate) outputs: BTreeMap<(u32, OutputType), OutputState>,
+    /// The last battery reading, in percent.
+    pub(crate) battery: Option<u8>,
 }
 
 /// Hardware support: device database, user config, transports, scanning.
@@ -156,12 +173,12 @@ impl DeviceManager {
     /// device: the `virtual` protocol identifies and initialises it, and a device task (no
     /// message gap) encodes and writes its levels. The task is spawned on the current tokio
     /// runtime (this must be called inside one); commands sent before it starts wait for it.
-    pub fn add_virtual(&self, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
+    pub fn add_virtual(self: &Arc<Self>, spec: VirtualDeviceSpec) -> Arc<DeviceInfo> {
         self.add_virtual_at(spec, None)
     }
 
     /// Adds a virtual device at `preferred` if that index is free, else the lowest free one.
-    pub(crate) fn add_virtual_at(&self, spec: VirtualDeviceSpec, preferred: Option<u32>) -> Arc<DeviceInfo> {
+    pub(crate) fn add_virtual_at(self: &Arc<Self>, spec: VirtualDeviceSpec, preferred: Option<u32>) -> Arc<DeviceInfo> {
         let (info, hardware, slots, receiver) = {
             let reserved = self.reserved_indexes();
             let mut devices = self.lock();
@@ -184,15 +201,45 @@ impl DeviceManager {
                 slots: slot_of,
                 address: hardware.address().to_owned(),
                 virtual_hardware: Some(hardware.clone()),
+                transport: "virtual",
+                protocol: "virtual".to_owned(),
             };
             let outputs = outputs_of(&info);
-            devices.0.insert(index, Entry { info: info.clone(), backend, outputs });
+            devices.0.insert(index, Entry { info: info.clone(), backend, outputs, battery: None });
             (info, hardware, slots, receiver)
         };
         tokio::spawn(run_virtual(hardware, info.clone(), slots, receiver));
         tracing::info!(index = info.index, name = %info.name, "device added");
         self.emit(DeviceEvent::Added(info.clone()));
+        self.watch_battery(&info);
         info
+    }
+
+    /// Reads the battery of a device that has one now and then, for front ends (clients
+    /// read it themselves). Ends when the device is gone.
+    pub(crate) fn watch_battery(self: &Arc<Self>, info: &DeviceInfo) {
+        let Some(feature) = info.features.iter().find(|f| f.input(InputType::Battery).is_some_and(|i| i.can(plugboard_protocol::model::InputCommand::Read))) else {
+            return;
+        };
+        let (index, feature_index, manager) = (info.index, feature.index, Arc::downgrade(self));
+        let Some(address) = self.address_of(index) else { return };
+        tokio::spawn(async move {
+            loop {
+                let Some(this) = manager.upgrade() else { return };
+                // Stop once the device is gone (or another one took its index).
+                if this.address_of(index).as_deref() != Some(address.as_str()) {
+                    return;
+                }
+                if let Ok(Reading::Battery(percent)) = this.read(index, feature_index, InputType::Battery).await {
+                    let changed = this.lock().0.get_mut(&index).is_some_and(|e| e.battery.replace(percent) != Some(percent));
+                    if changed {
+                        this.emit(DeviceEvent::Battery { index, percent });
+                    }
+                }
+                drop(this);
+                tokio::time::sleep(BATTERY_POLL).await;
+            }
+        });
     }
 
     /// Removes a device (its outputs stop with it) and announces it.
@@ -228,6 +275,10 @@ impl DeviceManager {
                     .iter()
                     .map(|(&(feature_index, kind), state)| OutputLevel { feature_index, kind, value: state.value, owner: state.owner })
                     .collect(),
+                address: entry.backend.address.clone(),
+                transport: entry.backend.transport,
+                protocol: entry.backend.protocol.clone(),
+                battery: entry.battery,
             })
             .collect()
     }

@@ -285,12 +285,20 @@ impl DeviceManager {
             let outputs = outputs_of(&info);
             devices.0.insert(
                 index,
-                Entry { info: info.clone(), backend: Backend { task: task_sender, slots: slot_of, address: address.clone(), virtual_hardware: None }, outputs },
+                Entry { info: info.clone(), backend: Backend {
+                        task: task_sender,
+                        slots: slot_of,
+                        address: address.clone(),
+                        virtual_hardware: None,
+                        transport: found.transport,
+                        protocol: protocol.name().to_owned(),
+                    }, outputs, battery: None },
             );
             info
         };
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
+        self.watch_battery(&info);
 
         let manager = Arc::downgrade(self);
         let index = info.index;

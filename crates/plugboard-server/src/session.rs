@@ -303,6 +303,7 @@ impl Session {
             }
             DeviceEvent::ScanningFinished
             | DeviceEvent::Changed(_)
+            | DeviceEvent::Battery { .. }
             | DeviceEvent::OutputChanged { .. }
             | DeviceEvent::HardwareStatus { .. } => None,
         };
