@@ -268,7 +268,7 @@ impl AppState {
     pub async fn with_devices<T>(
         &self,
         action: &str,
-        change: impl FnOnce(&plugboard_devices::DeviceManager) -> Result<T>,
+        change: impl FnOnce(&std::sync::Arc<plugboard_devices::DeviceManager>) -> Result<T>,
     ) -> Result<T> {
         let engine = self.engine.lock().await;
         let engine = engine.as_ref().ok_or_else(|| Error::not_running(action))?;
