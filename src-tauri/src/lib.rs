@@ -57,6 +57,25 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
+/// SIGTERM (logout, shutdown, `kill`) and SIGINT quit the way the menu does: every device
+/// stops first. Without this the process would end with toys still running.
+fn quit_on_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("cannot listen for SIGTERM/SIGINT; quit from the window or the tray");
+            return;
+        };
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        tracing::info!("asked to quit by a signal");
+        quit(&app);
+    });
+}
+
 /// The single-instance plugin uses the D-Bus session bus on Linux and may panic without one.
 fn session_bus_available() -> bool {
     if !cfg!(target_os = "linux") {
@@ -130,6 +149,7 @@ pub fn run() {
         .on_window_event(on_window_event)
         .setup(|app| {
             setup(app.handle());
+            quit_on_signals(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -230,3 +230,88 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     window.close().await.ok();
     driver.stop().await;
 }
+
+/// Logging out or `kill` must not leave a toy running: SIGTERM quits like the menu does,
+/// stopping every device first. Checked with a simulated Lovense on the device-websocket port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_every_device_before_the_app_exits() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "needs a display: scripts/test.sh runs the suite under xvfb-run");
+    let config_home = tempfile::tempdir().unwrap();
+    let dir = config_home.path().join("plugboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (server_port, device_port) = (unused_port(), unused_port());
+    std::fs::write(
+        dir.join("settings.json"),
+        json!({"port": server_port, "startServerOnLaunch": true, "useBluetoothLe": false, "useSerial": false,
+               "useDeviceWebsocketServer": true, "deviceWebsocketPort": device_port})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("user-device-config.json"),
+        json!({"format": "plugboard-user-device-config", "version": 1,
+               "websocket_devices": [{"identifier": "FakeLVS", "protocol": "lovense"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let mut app = Command::new(app_binary())
+        .env("XDG_CONFIG_HOME", config_home.path())
+        .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+        // No session bus, so no single-instance check: the window test's app may be running.
+        .env("DBUS_SESSION_BUS_ADDRESS", "")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the app starts");
+
+    // The toy dials in once the device-websocket server listens.
+    let toy_url = format!("ws://127.0.0.1:{device_port}");
+    let deadline = tokio::time::Instant::now() + UI_WAIT;
+    let (mut toy, _) = loop {
+        match tokio_tungstenite::connect_async(&toy_url).await {
+            Ok(connected) => break connected,
+            Err(_) if tokio::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(error) => panic!("the app's device-websocket server did not come up: {error}"),
+        }
+    };
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string())).await.unwrap();
+    let mut game = crate::raw::Raw::connect_to(server_port).await;
+    game.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    let mut vibrating = false;
+    let deadline = tokio::time::Instant::now() + UI_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), toy.next()).await {
+            Ok(Some(Ok(Message::Binary(bytes)))) => match bytes.as_ref() {
+                b"DeviceType;" => toy.send(Message::text("Z:11:0082059AD3BD;")).await.unwrap(),
+                b"Vibrate:20;" => {
+                    vibrating = true;
+                    break;
+                }
+                _ => {}
+            },
+            Ok(Some(Ok(_))) | Err(_) => {}
+            Ok(None) | Ok(Some(Err(_))) => panic!("the toy lost its connection"),
+        }
+        // Until the device is listed, the command fails; keep asking.
+        game.send(r#"[{"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":20}}}}]"#).await;
+    }
+    assert!(vibrating, "the toy was told to vibrate");
+
+    let pid = app.id().expect("app pid");
+    Command::new("kill").args(["-TERM", &pid.to_string()]).status().await.unwrap();
+    let mut stopped = false;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(UI_WAIT, toy.next()).await {
+        if let Message::Binary(bytes) = message {
+            if bytes.as_ref() == b"Vibrate:0;" {
+                stopped = true;
+                break;
+            }
+        }
+    }
+    assert!(stopped, "SIGTERM stopped the toy before the app went away");
+    let status = tokio::time::timeout(UI_WAIT, app.wait()).await.expect("the app exits").unwrap();
+    assert!(status.success(), "the app exits cleanly: {status}");
+}

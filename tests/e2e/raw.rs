@@ -21,7 +21,11 @@ pub(crate) struct Raw {
 
 impl Raw {
     pub(crate) async fn connect(engine: &Engine) -> Raw {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}", engine.port())).await.expect("connect");
+        Raw::connect_to(engine.port()).await
+    }
+
+    pub(crate) async fn connect_to(port: u16) -> Raw {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("connect");
         Raw { socket }
     }
 
