@@ -119,11 +119,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// `YYYYMMDDTHHMMSS` (UTC) for a point in time.
-pub fn timestamp(time: SystemTime) -> String {
+/// A point in time as UTC calendar fields: (year, month, day, hour, minute, second).
+pub fn utc_fields(time: SystemTime) -> (i64, i64, i64, i64, i64, i64) {
     let seconds = time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let days = (seconds / 86_400) as i64;
-    let rest = seconds % 86_400;
+    let rest = (seconds % 86_400) as i64;
     // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -134,7 +134,13 @@ pub fn timestamp(time: SystemTime) -> String {
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+    (year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// `YYYYMMDDTHHMMSS` (UTC) for a point in time.
+pub fn timestamp(time: SystemTime) -> String {
+    let (year, month, day, hour, minute, second) = utc_fields(time);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}")
 }
 
 /// Renames `path` to `<name>.corrupt-<timestamp>` (or `...-2`, `-3` ... if taken) in the same
