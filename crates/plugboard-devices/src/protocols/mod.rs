@@ -53,14 +53,50 @@ use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
+pub mod joyhub;
+pub mod kiiroo;
+pub mod libo;
 pub mod lovense;
+pub mod magic_motion;
+pub mod sensee;
+pub mod svakom;
 pub mod satisfyer;
 pub mod tcode_v03;
 pub mod virtual_protocol;
 pub mod wevibe;
 
 /// The reference database names of the implemented protocol families.
-pub const NAMES: &[&str] = &["lovense", "wevibe", "wevibe-8bit", "wevibe-chorus", "satisfyer", "tcode-v03"];
+pub const NAMES: &[&str] = &[
+    "lovense",
+    "wevibe",
+    "wevibe-8bit",
+    "wevibe-chorus",
+    "satisfyer",
+    "tcode-v03",
+    "svakom-v1",
+    "svakom-v2",
+    "svakom-v3",
+    "svakom-v4",
+    "svakom-v5",
+    "svakom-v6",
+    "svakom-pulse",
+    "libo-vibes",
+    "libo-elle",
+    "libo-shark",
+    "sensee",
+    "sensee-v2",
+    "magic-motion-1",
+    "magic-motion-2",
+    "magic-motion-3",
+    "magic-motion-4",
+    "joyhub",
+    "kiiroo-v21",
+    "kiiroo-v21-initialized",
+    "kiiroo-v2-vibrator",
+    "kiiroo-spot",
+    "kiiroo-prowand",
+    "kiiroo-powershot",
+];
 
 static LOVENSE: lovense::Lovense = lovense::Lovense;
 static WEVIBE: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Nibble);
@@ -80,6 +116,29 @@ pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
         "wevibe-chorus" => &WEVIBE_CHORUS,
         "satisfyer" => &SATISFYER,
         "tcode-v03" => &TCODE_V03,
+        "svakom-v1" => &svakom::SVAKOM_V1,
+        "svakom-v2" => &svakom::SVAKOM_V2,
+        "svakom-v3" => &svakom::SVAKOM_V3,
+        "svakom-v4" => &svakom::SVAKOM_V4,
+        "svakom-v5" => &svakom::SVAKOM_V5,
+        "svakom-v6" => &svakom::SVAKOM_V6,
+        "svakom-pulse" => &svakom::SVAKOM_PULSE,
+        "libo-vibes" => &libo::LIBO_VIBES,
+        "libo-elle" => &libo::LIBO_ELLE,
+        "libo-shark" => &libo::LIBO_SHARK,
+        "sensee" => &sensee::SENSEE,
+        "sensee-v2" => &sensee::SENSEE_V2,
+        "magic-motion-1" => &magic_motion::MAGIC_MOTION_1,
+        "magic-motion-2" => &magic_motion::MAGIC_MOTION_2,
+        "magic-motion-3" => &magic_motion::MAGIC_MOTION_3,
+        "magic-motion-4" => &magic_motion::MAGIC_MOTION_4,
+        "joyhub" => &joyhub::JOYHUB,
+        "kiiroo-v21" => &kiiroo::KIIROO_V21,
+        "kiiroo-v21-initialized" => &kiiroo::KIIROO_V21_INITIALIZED,
+        "kiiroo-v2-vibrator" => &kiiroo::KIIROO_V2_VIBRATOR,
+        "kiiroo-spot" => &kiiroo::KIIROO_SPOT,
+        "kiiroo-prowand" => &kiiroo::KIIROO_PROWAND,
+        "kiiroo-powershot" => &kiiroo::KIIROO_POWERSHOT,
         // Not in the reference database: the engine's own virtual devices.
         "virtual" => &VIRTUAL,
         _ => return None,

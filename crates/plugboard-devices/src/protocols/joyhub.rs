@@ -1,0 +1,242 @@
+//! JoyHub (devices.md §3 row "joyhub" and §3.11). All writes go to `tx` without response; no
+//! init; no battery (the trait default, which is unsupported without `rxblebattery`).
+//!
+//! | output | packet |
+//! |---|---|
+//! | vibrate / rotate / oscillate at feature index 0..=3 | `a0 03 v0 v1 v2 v3 aa` (whole state) |
+//! | constrict at feature index 4 | `a0 07 on 00 L ff` (`on` = 1 if L > 0) |
+//! | constrict at any other index | `a0 0d 00 00 L ff` |
+//! | temperature | on `a0 04 01 00 01 ff`, off `a0 04 00 00 00 00` |
+//! | LED | on `a0 14 01 00 01 ff`, off `a0 14 00 00 00 00` |
+//! | spray | on `a0 24 01 00 01 ff`, off `a0 24 00 00 00 00` |
+//!
+//! `vN` is the absolute value (rotation direction is dropped) of the motor output at feature
+//! index N, 0 where the device has none; a feature with several motor outputs contributes its
+//! first one. The main packet is written when any of those motors changed.
+//!
+//! **Not implemented: the automatic spray-off.** The reference follows every spray-on with
+//! `a0 24 00 00 00 00` one second later. That needs a timer, and encoders are pure functions
+//! of the levels, so this handler only writes the off packet when the spray output is set back
+//! to 0 (by the client or a stop). Whoever owns the device task can add the 1 s timer there.
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{lookup, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The feature index whose constrict output uses the `a0 07` packet.
+pub const CONSTRICT_FEATURE: u32 = 4;
+
+/// The JoyHub protocol family (`joyhub`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JoyHub;
+
+/// `joyhub`, for registration in `by_name`.
+pub static JOYHUB: JoyHub = JoyHub;
+
+impl Protocol for JoyHub {
+    fn name(&self) -> &'static str {
+        "joyhub"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move { Ok(Box::new(JoyHubHandler::new(features)?) as Box<dyn DeviceHandler>) })
+    }
+}
+
+fn is_motor(kind: OutputType) -> bool {
+    matches!(kind, OutputType::Vibrate | OutputType::Rotate | OutputType::Oscillate)
+}
+
+/// The encoder of one JoyHub device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoyHubHandler {
+    /// The motor output carried in each of the main packet's four value bytes.
+    main: [Option<(u32, OutputType)>; 4],
+}
+
+impl JoyHubHandler {
+    /// Motors must sit at feature indices 0..=3; position outputs are not supported.
+    pub fn new(features: &[Feature]) -> Result<JoyHubHandler, ProtocolError> {
+        let mut main = [None; 4];
+        for feature in features {
+            for output in &feature.outputs {
+                match output.kind {
+                    kind if is_motor(kind) => {
+                        let slot = main.get_mut(feature.index as usize).ok_or_else(|| {
+                            ProtocolError::Definition(format!(
+                                "joyhub motors must be at feature index 0..=3, got {kind:?} at {}",
+                                feature.index
+                            ))
+                        })?;
+                        slot.get_or_insert((feature.index, kind));
+                    }
+                    OutputType::Position | OutputType::HwPositionWithDuration => {
+                        return Err(ProtocolError::Definition(format!("joyhub has no command for {:?}", output.kind)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(JoyHubHandler { main })
+    }
+
+    /// The main packet for these four motor values (absolute values, clamped to 0..=255).
+    pub fn main_packet(values: [i32; 4]) -> [u8; 7] {
+        let [v0, v1, v2, v3] = values.map(|v| v.unsigned_abs().min(255) as u8);
+        [0xa0, 0x03, v0, v1, v2, v3, 0xaa]
+    }
+
+    /// The packet for a non-motor output, `None` for motors and positions.
+    pub fn other_packet(level: &OutputLevel) -> Option<[u8; 6]> {
+        let on = level.value != 0;
+        let switch =
+            |command: u8| if on { [0xa0, command, 0x01, 0x00, 0x01, 0xff] } else { [0xa0, command, 0, 0, 0, 0] };
+        Some(match level.kind {
+            OutputType::Constrict | OutputType::Inflate => {
+                let strength = level.value.clamp(0, 255) as u8;
+                if level.feature_index == CONSTRICT_FEATURE {
+                    [0xa0, 0x07, u8::from(strength > 0), 0x00, strength, 0xff]
+                } else {
+                    [0xa0, 0x0d, 0x00, 0x00, strength, 0xff]
+                }
+            }
+            OutputType::Temperature => switch(0x04),
+            OutputType::Led => switch(0x14),
+            OutputType::Spray => switch(0x24),
+            _ => return None,
+        })
+    }
+}
+
+impl DeviceHandler for JoyHubHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        let mut writes = Vec::new();
+        if self.main.iter().flatten().any(|&slot| lookup(levels, changed, slot).1) {
+            let values = self.main.map(|slot| slot.map_or(0, |slot| value_of(levels, slot)));
+            writes.push(Write::without_response(Endpoint::Tx, JoyHubHandler::main_packet(values).to_vec()));
+        }
+        for i in changed.iter(levels.len()) {
+            if let Some(packet) = JoyHubHandler::other_packet(&levels[i]) {
+                writes.push(Write::without_response(Endpoint::Tx, packet.to_vec()));
+            }
+        }
+        writes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{feature, features, Sim};
+    use super::super::Keepalive;
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx);
+                assert!(!write.with_response, "{write:?}");
+                write.data.clone()
+            })
+            .collect()
+    }
+
+    fn sim(features: &[Feature]) -> Sim {
+        Sim::new(Box::new(JoyHubHandler::new(features).unwrap()), features)
+    }
+
+    #[test]
+    fn main_packet_carries_features_0_to_3() {
+        let features = features(&[(Vibrate, 0, 255), (Rotate, -255, 255), (Oscillate, 0, 255), (Vibrate, 0, 255)]);
+        let mut hub = sim(&features);
+        assert_eq!(bytes(&hub.set(0, Vibrate, 0x80)), [[0xa0, 0x03, 0x80, 0x00, 0x00, 0x00, 0xaa]]);
+        // Rotate lands as |value|.
+        assert_eq!(bytes(&hub.set(1, Rotate, -0x10)), [[0xa0, 0x03, 0x80, 0x10, 0x00, 0x00, 0xaa]]);
+        assert_eq!(
+            bytes(&hub.flush(&[(2, Oscillate, 0xff), (3, Vibrate, 1)])),
+            [[0xa0, 0x03, 0x80, 0x10, 0xff, 0x01, 0xaa]],
+            "one packet for several motors"
+        );
+        assert_eq!(bytes(&hub.set(1, Rotate, 0x20)), [[0xa0, 0x03, 0x80, 0x20, 0xff, 0x01, 0xaa]]);
+        assert_eq!(bytes(&hub.stop()), [[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]]);
+        assert!(hub.stop().is_empty());
+    }
+
+    #[test]
+    fn missing_indices_are_zero() {
+        let features = vec![feature(1, &[(Vibrate, 0, 255)]), feature(3, &[(Rotate, 0, 255)])];
+        let mut hub = sim(&features);
+        assert_eq!(bytes(&hub.set(3, Rotate, 7)), [[0xa0, 0x03, 0x00, 0x00, 0x00, 0x07, 0xaa]]);
+        assert_eq!(bytes(&hub.set(1, Vibrate, 9)), [[0xa0, 0x03, 0x00, 0x09, 0x00, 0x07, 0xaa]]);
+    }
+
+    #[test]
+    fn constrict() {
+        let features = vec![
+            feature(0, &[(Vibrate, 0, 255)]),
+            feature(1, &[(Constrict, 0, 5)]),
+            feature(4, &[(Constrict, 0, 5)]),
+        ];
+        let mut hub = sim(&features);
+        assert_eq!(bytes(&hub.set(4, Constrict, 3)), [[0xa0, 0x07, 0x01, 0x00, 0x03, 0xff]]);
+        assert_eq!(bytes(&hub.set(4, Constrict, 0)), [[0xa0, 0x07, 0x00, 0x00, 0x00, 0xff]]);
+        assert_eq!(bytes(&hub.set(1, Constrict, 5)), [[0xa0, 0x0d, 0x00, 0x00, 0x05, 0xff]]);
+        assert_eq!(bytes(&hub.set(1, Inflate, 0)), [[0xa0, 0x0d, 0x00, 0x00, 0x00, 0xff]]);
+        // Motor and constrict in one flush: main packet first.
+        assert_eq!(
+            bytes(&hub.flush(&[(4, Constrict, 2), (0, Vibrate, 10)])),
+            [vec![0xa0, 0x03, 0x0a, 0x00, 0x00, 0x00, 0xaa], vec![0xa0, 0x07, 0x01, 0x00, 0x02, 0xff]]
+        );
+        assert_eq!(
+            bytes(&hub.stop()),
+            [vec![0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa], vec![0xa0, 0x07, 0x00, 0x00, 0x00, 0xff]]
+        );
+    }
+
+    #[test]
+    fn temperature_led_spray() {
+        let features = vec![
+            feature(0, &[(Vibrate, 0, 255)]),
+            feature(5, &[(Temperature, 0, 1)]),
+            feature(6, &[(Led, 0, 1)]),
+            feature(7, &[(Spray, 0, 1)]),
+        ];
+        let mut hub = sim(&features);
+        assert_eq!(bytes(&hub.set(5, Temperature, 1)), [[0xa0, 0x04, 0x01, 0x00, 0x01, 0xff]]);
+        assert_eq!(bytes(&hub.set(5, Temperature, 0)), [[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&hub.set(6, Led, 1)), [[0xa0, 0x14, 0x01, 0x00, 0x01, 0xff]]);
+        assert_eq!(bytes(&hub.set(6, Led, 0)), [[0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
+        assert_eq!(bytes(&hub.set(7, Spray, 0)), [[0xa0, 0x24, 0x00, 0x00, 0x00, 0x00]]);
+        hub.flush(&[(5, Temperature, 1), (6, Led, 1)]);
+        assert_eq!(
+            bytes(&hub.stop()),
+            [[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00], [0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]
+        );
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(JoyHubHandler::new(&[feature(4, &[(Vibrate, 0, 255)])]).is_err());
+        assert!(JoyHubHandler::new(&[feature(0, &[(Position, 0, 100)])]).is_err());
+        assert!(JoyHubHandler::new(&[]).is_ok());
+    }
+
+    #[tokio::test]
+    async fn no_init() {
+        let hw = FakeHardware::new("J-Moon", "aa");
+        assert_eq!(JOYHUB.name(), "joyhub");
+        let handler = JOYHUB.initialize(&hw, None, &features(&[(Vibrate, 0, 255)])).await.unwrap();
+        assert!(hw.events().is_empty());
+        assert_eq!(handler.keepalive(), Keepalive::None);
+    }
+}

@@ -1,0 +1,490 @@
+//! Kiiroo (devices.md §3 rows "kiiroo-v21", "kiiroo-v21-initialized", "kiiroo-v2-vibrator",
+//! "kiiroo-spot / prowand / powershot", and §3.3 for the stroke speed).
+//!
+//! Every write goes to `tx`.
+//!
+//! | protocol | init | encoding | write |
+//! |---|---|---|---|
+//! | `kiiroo-v21` | none | vibrate `01 S`; linear `03 00 speed pos` | w/o |
+//! | `kiiroo-v21-initialized` | `03 00 64 19`, then `03 00 64 00` (w/r) | as `kiiroo-v21`; keepalive: repeat last every 2 s | w/o |
+//! | `kiiroo-v2-vibrator` | none | `m0 m1 m2`: every motor each time (missing motors 0) | w/o |
+//! | `kiiroo-spot` | none | `00 ff 00 00 00 S` | w/o |
+//! | `kiiroo-prowand` | none | `00 00 64 (S ? ff : 00) S S` | w/o |
+//! | `kiiroo-powershot` | none | `01 00 00 S0 S1 00` (one motor: S0 = S1) | w/r |
+//!
+//! Battery: `kiiroo-v21` reads 20 bytes from `whitelist` and uses byte 5 (falling back to the
+//! standard `rxblebattery` without a `whitelist` endpoint); the others use the
+//! [`DeviceHandler::battery`] default.
+//!
+//! # The stroke speed and the previous position
+//!
+//! The linear packet's speed ([`speed`], §3.3) depends on how far the stroker moves, so on the
+//! *previous* position. The handler keeps no state (encoders are pure); the previous position
+//! is taken from the position output's [`OutputLevel::last_nonzero`], i.e. the last non-zero
+//! position that was written (0 before the first one, which matches the reference's start
+//! value of 0). This is exact except right after a move to position 0: the level does not
+//! record that 0 was written, so the next move's distance is measured from the last non-zero
+//! position instead of from 0 (e.g. 99 -> 0 -> 20 computes 20's speed from distance |99-20|
+//! rather than |0-20|, so the speed byte differs from the reference's). Making that exact needs the
+//! device task to keep "last written value" (including 0) in [`OutputLevel`], which is outside
+//! this module.
+
+use std::time::Duration;
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{
+    clamp_byte, is_position, lookup, motor_slots, read_ble_battery, value_of, ChangeSet, DeviceHandler, Keepalive,
+    OutputLevel, Protocol, ProtocolError,
+};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// `kiiroo-v21-initialized` init packets, written in this order with response.
+pub const INIT_PACKETS: [[u8; 4]; 2] = [[0x03, 0x00, 0x64, 0x19], [0x03, 0x00, 0x64, 0x00]];
+/// `kiiroo-v21-initialized` keepalive period.
+pub const KEEPALIVE: Duration = Duration::from_secs(2);
+/// The highest linear position.
+pub const MAX_POSITION: u8 = 99;
+
+/// Which Kiiroo protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// `kiiroo-v21`
+    V21,
+    /// `kiiroo-v21-initialized`
+    V21Initialized,
+    /// `kiiroo-v2-vibrator`
+    V2Vibrator,
+    /// `kiiroo-spot`
+    Spot,
+    /// `kiiroo-prowand`
+    ProWand,
+    /// `kiiroo-powershot`
+    PowerShot,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::V21 => "kiiroo-v21",
+            Variant::V21Initialized => "kiiroo-v21-initialized",
+            Variant::V2Vibrator => "kiiroo-v2-vibrator",
+            Variant::Spot => "kiiroo-spot",
+            Variant::ProWand => "kiiroo-prowand",
+            Variant::PowerShot => "kiiroo-powershot",
+        }
+    }
+
+    /// How many vibrate outputs the packet has room for.
+    fn max_motors(self) -> usize {
+        match self {
+            Variant::V21 | Variant::V21Initialized | Variant::Spot | Variant::ProWand => 1,
+            Variant::PowerShot => 2,
+            Variant::V2Vibrator => 3,
+        }
+    }
+
+    fn has_linear(self) -> bool {
+        matches!(self, Variant::V21 | Variant::V21Initialized)
+    }
+}
+
+/// A Kiiroo protocol family; one per [`Variant`].
+#[derive(Debug, Clone, Copy)]
+pub struct Kiiroo {
+    variant: Variant,
+}
+
+impl Kiiroo {
+    pub const fn new(variant: Variant) -> Kiiroo {
+        Kiiroo { variant }
+    }
+}
+
+/// `kiiroo-v21`, for registration in `by_name`.
+pub static KIIROO_V21: Kiiroo = Kiiroo::new(Variant::V21);
+/// `kiiroo-v21-initialized`.
+pub static KIIROO_V21_INITIALIZED: Kiiroo = Kiiroo::new(Variant::V21Initialized);
+/// `kiiroo-v2-vibrator`.
+pub static KIIROO_V2_VIBRATOR: Kiiroo = Kiiroo::new(Variant::V2Vibrator);
+/// `kiiroo-spot`.
+pub static KIIROO_SPOT: Kiiroo = Kiiroo::new(Variant::Spot);
+/// `kiiroo-prowand`.
+pub static KIIROO_PROWAND: Kiiroo = Kiiroo::new(Variant::ProWand);
+/// `kiiroo-powershot`.
+pub static KIIROO_POWERSHOT: Kiiroo = Kiiroo::new(Variant::PowerShot);
+
+impl Protocol for Kiiroo {
+    fn name(&self) -> &'static str {
+        self.variant.name()
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move {
+            let handler = KiirooHandler::new(self.variant, features)?;
+            if self.variant == Variant::V21Initialized {
+                for packet in INIT_PACKETS {
+                    hw.write(Write::with_response(Endpoint::Tx, packet.to_vec())).await?;
+                }
+            }
+            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
+        })
+    }
+}
+
+/// The §3.3 stroke speed for moving from `previous` to `target` (positions 0..=99, clamped) in
+/// `duration_ms`: `250 * ((duration * 90) / (distance * 100))^-1.05 * 99` with
+/// `distance = |previous - target| / 99`, saturated into a byte. Distance 0 gives 0, duration
+/// 0 (with a distance) gives 255.
+pub fn speed(previous: i32, target: i32, duration_ms: u32) -> u8 {
+    let (previous, target) = (clamp_byte(previous, MAX_POSITION), clamp_byte(target, MAX_POSITION));
+    let distance = f64::from(previous.abs_diff(target)) / f64::from(MAX_POSITION);
+    let speed = 250.0 * ((f64::from(duration_ms) * 90.0) / (distance * 100.0)).powf(-1.05) * 99.0;
+    // `as` saturates (inf -> 255) and maps NaN (0 / 0) to 0.
+    speed as u8
+}
+
+/// The encoder of one Kiiroo device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KiirooHandler {
+    variant: Variant,
+    motors: Vec<(u32, OutputType)>,
+    linear: Option<(u32, OutputType)>,
+}
+
+impl KiirooHandler {
+    /// Vibrate outputs (up to the variant's motor count) and, for the v2.1 variants, at most one
+    /// position output.
+    pub fn new(variant: Variant, features: &[Feature]) -> Result<KiirooHandler, ProtocolError> {
+        let motors = motor_slots(features);
+        if let Some((_, kind)) = motors.iter().find(|(_, kind)| *kind != OutputType::Vibrate) {
+            return Err(ProtocolError::Definition(format!("{} has no command for {kind:?} outputs", variant.name())));
+        }
+        let linears: Vec<(u32, OutputType)> = features
+            .iter()
+            .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind)))
+            .filter(|(_, kind)| is_position(*kind))
+            .collect();
+        let linear_max = usize::from(variant.has_linear());
+        if linears.len() > linear_max {
+            return Err(ProtocolError::Definition(format!(
+                "{} supports {linear_max} position outputs, got {}",
+                variant.name(),
+                linears.len()
+            )));
+        }
+        if motors.len() > variant.max_motors() {
+            return Err(ProtocolError::Definition(format!(
+                "{} supports up to {} vibrators, got {}",
+                variant.name(),
+                variant.max_motors(),
+                motors.len()
+            )));
+        }
+        if motors.is_empty() && linears.is_empty() {
+            return Err(ProtocolError::Definition(format!("{} device without outputs", variant.name())));
+        }
+        Ok(KiirooHandler { variant, motors, linear: linears.first().copied() })
+    }
+
+    /// The v2.1 linear packet `03 00 speed pos`.
+    pub fn linear_packet(previous: i32, target: i32, duration_ms: u32) -> [u8; 4] {
+        [0x03, 0x00, speed(previous, target, duration_ms), clamp_byte(target, MAX_POSITION)]
+    }
+
+    fn motor_packet(&self, levels: &[OutputLevel]) -> Write {
+        let value = |n: usize| self.motors.get(n).map_or(0, |&slot| value_of(levels, slot));
+        match self.variant {
+            Variant::V21 | Variant::V21Initialized => {
+                Write::without_response(Endpoint::Tx, vec![0x01, clamp_byte(value(0), 100)])
+            }
+            Variant::V2Vibrator => Write::without_response(
+                Endpoint::Tx,
+                vec![clamp_byte(value(0), 100), clamp_byte(value(1), 100), clamp_byte(value(2), 100)],
+            ),
+            Variant::Spot => {
+                Write::without_response(Endpoint::Tx, vec![0x00, 0xff, 0x00, 0x00, 0x00, clamp_byte(value(0), 255)])
+            }
+            Variant::ProWand => {
+                let s = clamp_byte(value(0), 255);
+                Write::without_response(Endpoint::Tx, vec![0x00, 0x00, 0x64, if s != 0 { 0xff } else { 0x00 }, s, s])
+            }
+            Variant::PowerShot => {
+                let s0 = clamp_byte(value(0), 255);
+                let s1 = if self.motors.len() > 1 { clamp_byte(value(1), 255) } else { s0 };
+                Write::with_response(Endpoint::Tx, vec![0x01, 0x00, 0x00, s0, s1, 0x00])
+            }
+        }
+    }
+}
+
+impl DeviceHandler for KiirooHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        let mut writes = Vec::new();
+        if self.motors.iter().any(|&slot| lookup(levels, changed, slot).1) {
+            writes.push(self.motor_packet(levels));
+        }
+        if let Some(slot) = self.linear {
+            if let (Some(level), true) = lookup(levels, changed, slot) {
+                // Previous position: see the module docs.
+                let duration_ms = level.duration_ms.unwrap_or(0);
+                let packet = KiirooHandler::linear_packet(level.last_nonzero, level.value, duration_ms);
+                writes.push(Write::without_response(Endpoint::Tx, packet.to_vec()));
+            }
+        }
+        writes
+    }
+
+    fn keepalive(&self) -> Keepalive {
+        match self.variant {
+            Variant::V21Initialized => Keepalive::RepeatLast(KEEPALIVE),
+            _ => Keepalive::None,
+        }
+    }
+
+    fn battery<'a>(&'a self, hw: &'a dyn Hardware) -> BoxFuture<'a, Result<u8, ProtocolError>> {
+        Box::pin(async move {
+            if self.variant != Variant::V21 || !hw.has_endpoint(Endpoint::Whitelist) {
+                return read_ble_battery(hw).await;
+            }
+            let bytes = hw.read(Endpoint::Whitelist).await?;
+            match bytes.get(5) {
+                Some(&percent) => Ok(percent.min(100)),
+                None => Err(ProtocolError::BadReply(format!("battery read of {} bytes, need 6", bytes.len()))),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+    use plugboard_protocol::model::{Output, Range};
+
+    use super::super::test_support::{feature, features, Sim};
+    use super::*;
+    use crate::testing::{Event, FakeHardware};
+
+    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx);
+                assert_eq!(write.with_response, with_response, "{write:?}");
+                write.data.clone()
+            })
+            .collect()
+    }
+
+    fn sim(variant: Variant, features: &[Feature]) -> Sim {
+        Sim::new(Box::new(KiirooHandler::new(variant, features).unwrap()), features)
+    }
+
+    /// A feature with one `HwPositionWithDuration` output, positions 0..99.
+    fn linear(index: u32) -> Feature {
+        let mut f = feature(index, &[]);
+        f.outputs.push(Output {
+            kind: HwPositionWithDuration,
+            range: Range::new(0, 99),
+            duration: Some(Range::new(0, 10000)),
+        });
+        f
+    }
+
+    #[test]
+    fn speed_formula() {
+        // devices.md §3.3 examples: full stroke in 500 ms ~40, in 200 ms ~106.
+        assert_eq!(speed(0, 99, 500), 40);
+        assert_eq!(speed(99, 0, 200), 106);
+        assert_eq!(speed(50, 50, 500), 0, "no distance");
+        assert_eq!(speed(0, 50, 0), 255, "no time");
+        assert_eq!(speed(0, 0, 0), 0, "NaN");
+        assert_eq!(speed(0, 99, 50), 255, "saturates");
+        assert_eq!(speed(0, 200, 500), 40, "positions clamped to 99");
+        // 49 steps in 500 ms: 250 * (45000 / 49.49..)^-1.05 * 99 = 19.4.
+        assert_eq!(speed(0, 49, 500), 19);
+        // 20 steps in 200 ms: 19.8; 79 steps in 200 ms: 83.6.
+        assert_eq!(speed(0, 20, 200), 19);
+        assert_eq!(speed(99, 20, 200), 83);
+    }
+
+    #[test]
+    fn v21_vibrate() {
+        let mut pearl = sim(Variant::V21, &features(&[(Vibrate, 0, 100)]));
+        assert_eq!(bytes(&pearl.set(0, Vibrate, 100), false), [[0x01, 0x64]]);
+        assert_eq!(bytes(&pearl.set(0, Vibrate, 7), false), [[0x01, 0x07]]);
+        assert_eq!(bytes(&pearl.stop(), false), [[0x01, 0x00]]);
+        assert!(pearl.stop().is_empty());
+    }
+
+    #[test]
+    fn v21_linear_speed_from_previous_position() {
+        let features = vec![linear(0)];
+        let mut keon = sim(Variant::V21, &features);
+        let mut stroke =
+            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+        // From the start position 0 to 99 in 500 ms.
+        assert_eq!(stroke(99, 500), [[0x03, 0x00, 40, 99]]);
+        // Back from 99 to 0 in 200 ms.
+        assert_eq!(stroke(0, 200), [[0x03, 0x00, 106, 0]]);
+        // From 0 to 20 in 200 ms: the previous written position was 0, but the levels only know
+        // the last non-zero one (99), so the distance is |99 - 20| = 79 -> 83 (the reference,
+        // from 0, would give 19). The known limitation documented in the module docs.
+        assert_eq!(stroke(20, 200), [[0x03, 0x00, 83, 20]]);
+        // The previous position 20 is non-zero, so this one is exact: 20 -> 98 in 500 ms.
+        assert_eq!(stroke(98, 500), [[0x03, 0x00, 31, 98]]);
+        // Same position, new duration: no distance, speed 0.
+        assert_eq!(stroke(98, 300), [[0x03, 0x00, 0, 98]]);
+        // A stop leaves positions alone.
+        assert!(keon.stop().is_empty());
+    }
+
+    #[test]
+    fn v21_vibrate_and_linear_in_one_flush() {
+        let features = vec![feature(0, &[(Vibrate, 0, 100)]), linear(1)];
+        let mut titan = sim(Variant::V21, &features);
+        assert_eq!(
+            bytes(
+                &titan.flush_with_duration(&[(0, Vibrate, 50, None), (1, HwPositionWithDuration, 99, Some(200))]),
+                false
+            ),
+            [vec![0x01, 0x32], vec![0x03, 0x00, 106, 99]]
+        );
+        assert_eq!(bytes(&titan.stop(), false), [[0x01, 0x00]]);
+    }
+
+    #[test]
+    fn v21_initialized_keepalive_seed() {
+        let features = vec![linear(0)];
+        let mut onyx = sim(Variant::V21Initialized, &features);
+        assert_eq!(onyx.handler.keepalive(), Keepalive::RepeatLast(Duration::from_millis(2000)));
+        // The seed: position 0, no distance, speed 0.
+        assert_eq!(bytes(&onyx.all(), false), [[0x03, 0x00, 0x00, 0x00]]);
+        assert_eq!(
+            bytes(&onyx.flush_with_duration(&[(0, HwPositionWithDuration, 99, Some(500))]), false),
+            [[0x03, 0x00, 40, 99]]
+        );
+    }
+
+    #[test]
+    fn v2_vibrator_sends_all_motors() {
+        let mut pearl2 = sim(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 3]));
+        assert_eq!(bytes(&pearl2.set(1, Vibrate, 20), false), [[0x00, 0x14, 0x00]]);
+        assert_eq!(bytes(&pearl2.flush(&[(0, Vibrate, 100), (2, Vibrate, 5)]), false), [[0x64, 0x14, 0x05]]);
+        assert_eq!(bytes(&pearl2.stop(), false), [[0x00, 0x00, 0x00]]);
+
+        let mut fuse = sim(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100)]));
+        assert_eq!(bytes(&fuse.set(0, Vibrate, 42), false), [[0x2a, 0x00, 0x00]]);
+    }
+
+    #[test]
+    fn spot() {
+        let mut spot = sim(Variant::Spot, &features(&[(Vibrate, 0, 100)]));
+        assert_eq!(bytes(&spot.set(0, Vibrate, 100), false), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x64]]);
+        assert_eq!(bytes(&spot.stop(), false), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x00]]);
+    }
+
+    #[test]
+    fn prowand() {
+        let mut wand = sim(Variant::ProWand, &features(&[(Vibrate, 0, 255)]));
+        assert_eq!(bytes(&wand.set(0, Vibrate, 0x80), false), [[0x00, 0x00, 0x64, 0xff, 0x80, 0x80]]);
+        assert_eq!(bytes(&wand.stop(), false), [[0x00, 0x00, 0x64, 0x00, 0x00, 0x00]]);
+    }
+
+    #[test]
+    fn powershot() {
+        let mut shot = sim(Variant::PowerShot, &features(&[(Vibrate, 0, 100); 2]));
+        assert_eq!(bytes(&shot.set(0, Vibrate, 10), true), [[0x01, 0x00, 0x00, 0x0a, 0x00, 0x00]]);
+        assert_eq!(bytes(&shot.set(1, Vibrate, 90), true), [[0x01, 0x00, 0x00, 0x0a, 0x5a, 0x00]]);
+        assert_eq!(bytes(&shot.stop(), true), [[0x01, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+
+        let mut single = sim(Variant::PowerShot, &features(&[(Vibrate, 0, 100)]));
+        assert_eq!(bytes(&single.set(0, Vibrate, 3), true), [[0x01, 0x00, 0x00, 0x03, 0x03, 0x00]]);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(KiirooHandler::new(Variant::V21, &features(&[(Vibrate, 0, 100); 2])).is_err());
+        assert!(KiirooHandler::new(Variant::V21, &[linear(0), linear(1)]).is_err());
+        assert!(KiirooHandler::new(Variant::Spot, &[linear(0)]).is_err());
+        assert!(KiirooHandler::new(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 4])).is_err());
+        assert!(KiirooHandler::new(Variant::PowerShot, &features(&[(Rotate, -20, 20)])).is_err());
+        assert!(KiirooHandler::new(Variant::ProWand, &[]).is_err());
+    }
+
+    #[tokio::test]
+    async fn init_writes() {
+        let keon = vec![linear(0)];
+        let hw = FakeHardware::new("Keon", "aa");
+        let handler = KIIROO_V21_INITIALIZED.initialize(&hw, Some("Keon"), &keon).await.unwrap();
+        assert_eq!(
+            hw.events(),
+            vec![
+                Event::Write(Write::with_response(Endpoint::Tx, vec![0x03, 0x00, 0x64, 0x19])),
+                Event::Write(Write::with_response(Endpoint::Tx, vec![0x03, 0x00, 0x64, 0x00])),
+            ]
+        );
+        assert_eq!(handler.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
+
+        for protocol in [&KIIROO_V21, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT] {
+            let hw = FakeHardware::new("Pearl", "aa");
+            let features = features(&[(Vibrate, 0, 100)]);
+            let handler = protocol.initialize(&hw, None, &features).await.unwrap();
+            assert!(hw.events().is_empty(), "{} has no init", protocol.name());
+            assert_eq!(handler.keepalive(), Keepalive::None);
+        }
+    }
+
+    #[test]
+    fn names() {
+        let names: Vec<_> = [
+            &KIIROO_V21,
+            &KIIROO_V21_INITIALIZED,
+            &KIIROO_V2_VIBRATOR,
+            &KIIROO_SPOT,
+            &KIIROO_PROWAND,
+            &KIIROO_POWERSHOT,
+        ]
+        .iter()
+        .map(|p| p.name())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "kiiroo-v21",
+                "kiiroo-v21-initialized",
+                "kiiroo-v2-vibrator",
+                "kiiroo-spot",
+                "kiiroo-prowand",
+                "kiiroo-powershot"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn battery() {
+        let features = features(&[(Vibrate, 0, 100)]);
+        let hw = FakeHardware::with_endpoints("Pearl", "aa", &[Endpoint::Tx, Endpoint::Whitelist]);
+        let mut reply = [0u8; 20];
+        reply[5] = 64;
+        hw.set_read(Endpoint::Whitelist, &reply);
+        let v21 = KIIROO_V21.initialize(&hw, None, &features).await.unwrap();
+        assert_eq!(v21.battery(&hw).await, Ok(64));
+        assert_eq!(hw.events(), vec![Event::Read(Endpoint::Whitelist)]);
+
+        hw.set_read(Endpoint::Whitelist, &[1, 2, 3]);
+        assert!(matches!(v21.battery(&hw).await, Err(ProtocolError::BadReply(_))));
+
+        let std = FakeHardware::with_endpoints("Spot", "aa", &[Endpoint::Tx, Endpoint::RxBleBattery]);
+        std.set_read(Endpoint::RxBleBattery, &[55]);
+        let spot = KIIROO_SPOT.initialize(&std, None, &features).await.unwrap();
+        assert_eq!(spot.battery(&std).await, Ok(55));
+        // v2.1 without a whitelist endpoint falls back to the standard characteristic.
+        assert_eq!(v21.battery(&std).await, Ok(55));
+    }
+}

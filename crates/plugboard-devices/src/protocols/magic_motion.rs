@@ -1,0 +1,264 @@
+//! Magic Motion (devices.md §3 rows "magic-motion-1" .. "magic-motion-4").
+//!
+//! Every variant sends one whole-state packet to `tx`; no init, battery from the standard
+//! BLE battery characteristic (the [`DeviceHandler::battery`] default).
+//!
+//! | variant | packet | range | write |
+//! |---|---|---|---|
+//! | `magic-motion-1` | `0b ff 04 0a 32 32 00 04 08 S 64 00` | 0..100 | w/o |
+//! | `magic-motion-2` | `10 ff 04 0a 32 0a 00 04 08 S0 64 00 04 08 S1 64 01` | 0..100 | w/o |
+//! | `magic-motion-3` | `0b ff 04 0a 46 46 00 04 08 S 64 00` | 0..77 | w/o |
+//! | `magic-motion-4` | `10 ff 04 0a 32 32 00 04 08 S0 64 00 04 08 S1 64 01` | 0..100 | w/r |
+//!
+//! The two-motor variants take one or two motors; with one motor both slots carry its value
+//! (the table states this for `magic-motion-4`; `magic-motion-2` is treated the same way).
+//! Motors are the non-position outputs in definition order (first = `S0`).
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// Which packet layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// `magic-motion-1`: one motor, 12-byte packet.
+    One,
+    /// `magic-motion-2`: two motors, 17-byte packet.
+    Two,
+    /// `magic-motion-3`: one motor, 12-byte packet with `46 46`, range 0..77.
+    Three,
+    /// `magic-motion-4`: two motors, 17-byte packet with `32 32`, with response.
+    Four,
+}
+
+impl Variant {
+    fn max(self) -> u8 {
+        match self {
+            Variant::Three => 77,
+            _ => 100,
+        }
+    }
+
+    fn motors(self) -> usize {
+        match self {
+            Variant::One | Variant::Three => 1,
+            Variant::Two | Variant::Four => 2,
+        }
+    }
+}
+
+/// A Magic Motion protocol family; one per [`Variant`].
+#[derive(Debug, Clone, Copy)]
+pub struct MagicMotion {
+    variant: Variant,
+}
+
+impl MagicMotion {
+    pub const fn new(variant: Variant) -> MagicMotion {
+        MagicMotion { variant }
+    }
+}
+
+/// `magic-motion-1`, for registration in `by_name`.
+pub static MAGIC_MOTION_1: MagicMotion = MagicMotion::new(Variant::One);
+/// `magic-motion-2`.
+pub static MAGIC_MOTION_2: MagicMotion = MagicMotion::new(Variant::Two);
+/// `magic-motion-3`.
+pub static MAGIC_MOTION_3: MagicMotion = MagicMotion::new(Variant::Three);
+/// `magic-motion-4`.
+pub static MAGIC_MOTION_4: MagicMotion = MagicMotion::new(Variant::Four);
+
+impl Protocol for MagicMotion {
+    fn name(&self) -> &'static str {
+        match self.variant {
+            Variant::One => "magic-motion-1",
+            Variant::Two => "magic-motion-2",
+            Variant::Three => "magic-motion-3",
+            Variant::Four => "magic-motion-4",
+        }
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move {
+            let handler = MagicMotionHandler::new(self.variant, features)?;
+            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
+        })
+    }
+}
+
+/// The encoder of one Magic Motion device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MagicMotionHandler {
+    variant: Variant,
+    motors: Vec<(u32, OutputType)>,
+}
+
+impl MagicMotionHandler {
+    /// A device with 1 motor (variants 1, 3) or 1..=2 motors (variants 2, 4).
+    pub fn new(variant: Variant, features: &[Feature]) -> Result<MagicMotionHandler, ProtocolError> {
+        let motors = motor_slots(features);
+        if motors.is_empty() || motors.len() > variant.motors() {
+            return Err(ProtocolError::Definition(format!(
+                "magic motion {variant:?} needs 1..={} motors, got {}",
+                variant.motors(),
+                motors.len()
+            )));
+        }
+        Ok(MagicMotionHandler { variant, motors })
+    }
+
+    /// The packet for these motor levels (the second is ignored by the one-motor variants).
+    pub fn packet(&self, s0: i32, s1: i32) -> Vec<u8> {
+        let (s0, s1) = (clamp_byte(s0, self.variant.max()), clamp_byte(s1, self.variant.max()));
+        match self.variant {
+            Variant::One => vec![0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
+            Variant::Three => vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
+            Variant::Two | Variant::Four => {
+                let b5 = if self.variant == Variant::Two { 0x0a } else { 0x32 };
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, b5, 0x00, 0x04, 0x08, s0, 0x64, 0x00, 0x04, 0x08, s1, 0x64, 0x01,
+                ]
+            }
+        }
+    }
+}
+
+impl DeviceHandler for MagicMotionHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        if !self.motors.iter().any(|&slot| lookup(levels, changed, slot).1) {
+            return Vec::new();
+        }
+        let s0 = value_of(levels, self.motors[0]);
+        let s1 = self.motors.get(1).map_or(s0, |&slot| value_of(levels, slot));
+        let data = self.packet(s0, s1);
+        vec![if self.variant == Variant::Four {
+            Write::with_response(Endpoint::Tx, data)
+        } else {
+            Write::without_response(Endpoint::Tx, data)
+        }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{features, Sim};
+    use super::super::Keepalive;
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn sim(variant: Variant, motors: usize, max: i32) -> Sim {
+        let features = features(&vec![(Vibrate, 0, max); motors]);
+        Sim::new(Box::new(MagicMotionHandler::new(variant, &features).unwrap()), &features)
+    }
+
+    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx);
+                assert_eq!(write.with_response, with_response, "{write:?}");
+                write.data.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one() {
+        let mut mini = sim(Variant::One, 1, 100);
+        assert_eq!(
+            bytes(&mini.set(0, Vibrate, 50), false),
+            [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00]]
+        );
+        assert_eq!(
+            bytes(&mini.set(0, Vibrate, 100), false),
+            [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x64, 0x64, 0x00]]
+        );
+        assert_eq!(
+            bytes(&mini.stop(), false),
+            [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
+        );
+        assert!(mini.stop().is_empty());
+    }
+
+    #[test]
+    fn three() {
+        let mut krush = sim(Variant::Three, 1, 77);
+        assert_eq!(
+            bytes(&krush.set(0, Vibrate, 77), false),
+            [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x4d, 0x64, 0x00]]
+        );
+        assert_eq!(
+            bytes(&krush.stop(), false),
+            [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
+        );
+        let handler = MagicMotionHandler::new(Variant::Three, &features(&[(Vibrate, 0, 77)])).unwrap();
+        assert_eq!(handler.packet(200, 0)[9], 77, "clamped to the range");
+    }
+
+    #[test]
+    fn two() {
+        let mut eidolon = sim(Variant::Two, 2, 100);
+        assert_eq!(
+            bytes(&eidolon.set(0, Vibrate, 10), false),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
+        );
+        assert_eq!(
+            bytes(&eidolon.set(1, Vibrate, 100), false),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x64, 0x64, 0x01]]
+        );
+        assert_eq!(
+            bytes(&eidolon.stop(), false),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
+        );
+    }
+
+    #[test]
+    fn four_with_response_and_single_motor() {
+        let mut nyx = sim(Variant::Four, 2, 100);
+        assert_eq!(
+            bytes(&nyx.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)]), true),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01]]
+        );
+        let mut umi = sim(Variant::Four, 1, 100);
+        assert_eq!(
+            bytes(&umi.set(0, Vibrate, 33), true),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x21, 0x64, 0x00, 0x04, 0x08, 0x21, 0x64, 0x01]]
+        );
+        assert_eq!(
+            bytes(&umi.stop(), true),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
+        );
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(MagicMotionHandler::new(Variant::One, &features(&[(Vibrate, 0, 100); 2])).is_err());
+        assert!(MagicMotionHandler::new(Variant::Four, &features(&[(Vibrate, 0, 100); 3])).is_err());
+        assert!(MagicMotionHandler::new(Variant::Two, &[]).is_err());
+    }
+
+    #[tokio::test]
+    async fn no_init_and_names() {
+        let features = features(&[(Vibrate, 0, 100)]);
+        for (protocol, name) in [
+            (&MAGIC_MOTION_1, "magic-motion-1"),
+            (&MAGIC_MOTION_2, "magic-motion-2"),
+            (&MAGIC_MOTION_3, "magic-motion-3"),
+            (&MAGIC_MOTION_4, "magic-motion-4"),
+        ] {
+            assert_eq!(protocol.name(), name);
+            let hw = FakeHardware::new("Smart Mini Vibe", "aa");
+            let handler = protocol.initialize(&hw, None, &features).await.unwrap();
+            assert!(hw.events().is_empty(), "{name} has no init");
+            assert_eq!(handler.keepalive(), Keepalive::None);
+        }
+    }
+}
