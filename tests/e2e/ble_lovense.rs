@@ -9,170 +9,18 @@
 //! private bus before it starts the engine, and no other test in this binary may enable
 //! `use_bluetooth_le`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use plugboard_devices::fake_bluez::{FakeBluez, ADDRESS};
 use plugboard_server::{DeviceEvent, Engine, EngineConfig, EngineEvent, HardwareStatus};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::raw::Raw;
 
-const DEVICE_PATH: &str = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01";
-const ADDRESS: &str = "AA:BB:CC:DD:EE:01";
 /// BLE discovery and connection through D-Bus take longer than the loopback tests.
 const BLE_WAIT: Duration = Duration::from_secs(15);
-
-/// Fails (never skips) when the tools the fake needs are missing.
-fn require_packages() {
-    let mut missing = Vec::new();
-    if !Path::new("/usr/bin/dbus-daemon").exists() || !Path::new("/usr/bin/dbus-send").exists() {
-        missing.push("dbus");
-    }
-    let python = |module: &str| {
-        Command::new("/usr/bin/python3")
-            .args(["-c", &format!("import {module}")])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    if !python("dbusmock") {
-        missing.push("python3-dbusmock");
-    }
-    if !python("gi") {
-        missing.push("python3-gi");
-    }
-    assert!(
-        missing.is_empty(),
-        "the BLE end-to-end test needs the Debian packages dbus python3-dbusmock python3-gi \
-         (missing: {}); install them with `bash scripts/ensure-system-packages.sh`",
-        missing.join(" ")
-    );
-}
-
-/// A private bus with the fake BlueZ on it. Killed on drop.
-struct FakeBluez {
-    dir: PathBuf,
-    address: String,
-    daemon: Child,
-    bluez: Option<Child>,
-}
-
-impl FakeBluez {
-    fn start() -> FakeBluez {
-        require_packages();
-        let dir = std::env::temp_dir().join(format!("plugboard-e2e-ble-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the test bus directory");
-        let socket = dir.join("bus");
-        let address = format!("unix:path={}", socket.display());
-        let daemon = Command::new("/usr/bin/dbus-daemon")
-            .args(["--config-file=/usr/share/dbus-1/session.conf", "--nofork", "--nopidfile"])
-            .arg(format!("--address={address}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon");
-        let mut bus = FakeBluez { dir, address, daemon, bluez: None };
-        let deadline = Instant::now() + BLE_WAIT;
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "dbus-daemon did not create {}", socket.display());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/plugboard-devices/tests/fixtures/fake_bluez.py");
-        assert!(fixture.exists(), "{} is missing", fixture.display());
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "dbusmock", "--system", "--template"])
-            .arg(&fixture)
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start python3 -m dbusmock");
-        bus.bluez = Some(child);
-        // Ready once the peripheral (added from the main loop) is exported.
-        let deadline = Instant::now() + BLE_WAIT;
-        loop {
-            let objects = bus.try_send(&["--dest=org.bluez", "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects"]);
-            if objects.is_some_and(|out| out.contains(DEVICE_PATH) && out.contains("char0010")) {
-                return bus;
-            }
-            if let Some(status) = bus.bluez.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = bus.bluez.as_mut().and_then(|child| child.stderr.take()) {
-                    use std::io::Read;
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                panic!("the fake BlueZ exited ({status}):\n{stderr}");
-            }
-            assert!(Instant::now() < deadline, "the fake BlueZ did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn try_send(&self, args: &[&str]) -> Option<String> {
-        let output = Command::new("/usr/bin/dbus-send")
-            .arg(format!("--bus={}", self.address))
-            .arg("--print-reply")
-            .args(args)
-            .output()
-            .ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-
-    fn send(&self, args: &[&str]) -> String {
-        self.try_send(args).unwrap_or_else(|| panic!("dbus-send {args:?} failed"))
-    }
-
-    /// The fixture's write log, as "<type>:<text>" ("command" = without response, "request" =
-    /// with response).
-    fn writes(&self) -> Vec<String> {
-        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.Writes"])
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("string \"")?.strip_suffix('"').map(str::to_owned))
-            .collect()
-    }
-
-    /// The writes after the first `seen`, once there are `count` of them (waits up to 5 s).
-    async fn writes_after(&self, seen: usize, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let all = self.writes();
-            if all.len() >= seen + count || Instant::now() > deadline {
-                return all[seen.min(all.len())..].to_vec();
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    fn remote_disconnect(&self) {
-        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.RemoteDisconnect"]);
-    }
-
-    fn set_powered(&self, on: bool) {
-        self.send(&[
-            "--dest=org.bluez",
-            "/org/bluez/hci0",
-            "org.freedesktop.DBus.Properties.Set",
-            "string:org.bluez.Adapter1",
-            "string:Powered",
-            &format!("variant:boolean:{on}"),
-        ]);
-    }
-}
-
-impl Drop for FakeBluez {
-    fn drop(&mut self) {
-        for child in self.bluez.iter_mut().chain(std::iter::once(&mut self.daemon)) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// The next message that is not ScanningFinished (BLE scans end only when stopped, but a stop
 /// announces one).
@@ -189,9 +37,10 @@ async fn next_not_scanning_finished(client: &mut Raw) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ble_lovense_through_btleplug_and_the_engine() {
-    let bus = FakeBluez::start();
+    let bus_dir = std::env::temp_dir().join(format!("plugboard-e2e-ble-{}", std::process::id()));
+    let bus = FakeBluez::start(&bus_dir, BLE_WAIT);
     // Before anything creates a btleplug Manager (see the module docs).
-    std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", &bus.address);
+    std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
 
     let dir = tempfile::tempdir().unwrap();
     let own = dir.path().join("user-device-config.json");

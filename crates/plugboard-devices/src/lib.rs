@@ -15,6 +15,8 @@
 
 pub mod config;
 pub mod device_task;
+#[cfg(any(test, feature = "testing"))]
+pub mod fake_bluez;
 mod device_settings;
 mod pipeline;
 pub mod hardware;

@@ -11,11 +11,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use plugboard_devices::config::matching::Discovered;
+use plugboard_devices::fake_bluez::{FakeBluez, ADDRESS};
 use plugboard_devices::hardware::{Endpoint, Hardware, HardwareError, Notification, Write};
 use plugboard_devices::transport::ble::BleTransport;
 use plugboard_devices::transport::{ConnectPlan, FoundDevice, HardwareStatus, Transport, TransportEvent};
@@ -25,8 +25,6 @@ const NUS: &str = "6e400001-b5a3-f393-e0a9-e50e24dcca9e";
 const NUS_TX: &str = "6e400002-b5a3-f393-e0a9-e50e24dcca9e";
 const NUS_RX: &str = "6e400003-b5a3-f393-e0a9-e50e24dcca9e";
 const NUS_CMD: &str = "6e400004-b5a3-f393-e0a9-e50e24dcca9e";
-const ADDRESS: &str = "AA:BB:CC:DD:EE:01";
-const DEVICE_PATH: &str = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// The bus socket every test in this process uses (see the module docs).
@@ -46,147 +44,16 @@ async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     LOCK.lock().await
 }
 
-/// Fails (never skips) when the tools the fake needs are missing.
-fn require_packages() {
-    let mut missing = Vec::new();
-    if !Path::new("/usr/bin/dbus-daemon").exists() || !Path::new("/usr/bin/dbus-send").exists() {
-        missing.push("dbus");
-    }
-    let python = |module: &str| {
-        Command::new("/usr/bin/python3")
-            .args(["-c", &format!("import {module}")])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    if !python("dbusmock") {
-        missing.push("python3-dbusmock");
-    }
-    if !python("gi") {
-        missing.push("python3-gi");
-    }
-    assert!(
-        missing.is_empty(),
-        "the BLE transport tests need the Debian packages {} (missing: {}); \
-         install them with `bash scripts/ensure-system-packages.sh`",
-        "dbus python3-dbusmock python3-gi",
-        missing.join(" ")
-    );
-}
-
-/// A private bus, optionally with the fake BlueZ on it. Killed on drop.
-struct FakeBus {
-    address: String,
-    daemon: Child,
-    bluez: Option<Child>,
-}
+/// A private bus in this process's socket directory, optionally with the fake BlueZ.
+struct FakeBus;
 
 impl FakeBus {
-    fn start() -> FakeBus {
-        require_packages();
-        let socket = bus_socket();
-        let _ = std::fs::remove_file(socket);
-        std::fs::create_dir_all(socket.parent().expect("socket directory")).expect("create the test bus directory");
-        let address = format!("unix:path={}", socket.display());
-        let daemon = Command::new("/usr/bin/dbus-daemon")
-            .args(["--config-file=/usr/share/dbus-1/session.conf", "--nofork", "--nopidfile"])
-            .arg(format!("--address={address}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon");
-        let bus = FakeBus { address, daemon, bluez: None };
-        let deadline = Instant::now() + WAIT;
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "dbus-daemon did not create {}", socket.display());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        bus
+    fn start() -> FakeBluez {
+        FakeBluez::bus_only(bus_socket().parent().expect("socket directory"), WAIT)
     }
 
-    fn with_bluez() -> FakeBus {
-        let mut bus = FakeBus::start();
-        bus.start_bluez();
-        bus
-    }
-
-    fn start_bluez(&mut self) {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_bluez.py");
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "dbusmock", "--system", "--template"])
-            .arg(&fixture)
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &self.address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start python3 -m dbusmock");
-        self.bluez = Some(child);
-        // Ready once the peripheral (added from the main loop) is exported.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let objects =
-                self.try_send(&["--dest=org.bluez", "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects"]);
-            if objects.is_some_and(|out| out.contains(DEVICE_PATH) && out.contains("char0010")) {
-                return;
-            }
-            if let Some(status) = self.bluez.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.bluez.as_mut().and_then(|child| child.stderr.take()) {
-                    use std::io::Read;
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                panic!("the fake BlueZ exited ({status}):\n{stderr}");
-            }
-            assert!(Instant::now() < deadline, "the fake BlueZ did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn try_send(&self, args: &[&str]) -> Option<String> {
-        let output = Command::new("/usr/bin/dbus-send")
-            .arg(format!("--bus={}", self.address))
-            .arg("--print-reply")
-            .args(args)
-            .output()
-            .ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-
-    fn send(&self, args: &[&str]) -> String {
-        self.try_send(args).unwrap_or_else(|| panic!("dbus-send {args:?} failed"))
-    }
-
-    /// The fixture's write log, as "<type>:<text>".
-    fn writes(&self) -> Vec<String> {
-        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.Writes"])
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("string \"")?.strip_suffix('"').map(str::to_owned))
-            .collect()
-    }
-
-    fn remote_disconnect(&self) {
-        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.RemoteDisconnect"]);
-    }
-
-    fn set_powered(&self, on: bool) {
-        self.send(&[
-            "--dest=org.bluez",
-            "/org/bluez/hci0",
-            "org.freedesktop.DBus.Properties.Set",
-            "string:org.bluez.Adapter1",
-            "string:Powered",
-            &format!("variant:boolean:{on}"),
-        ]);
-    }
-}
-
-impl Drop for FakeBus {
-    fn drop(&mut self) {
-        for child in self.bluez.iter_mut().chain(std::iter::once(&mut self.daemon)) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = std::fs::remove_dir_all(bus_socket().parent().expect("socket directory"));
+    fn with_bluez() -> FakeBluez {
+        FakeBluez::start(bus_socket().parent().expect("socket directory"), WAIT)
     }
 }
 
