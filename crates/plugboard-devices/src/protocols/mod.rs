@@ -53,17 +53,36 @@ use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
+pub mod amorelie;
+pub mod aneros;
+pub mod foreo;
+pub mod galaku;
+pub mod hismith;
+pub mod honeyplaybox;
 pub mod joyhub;
 pub mod kiiroo;
+pub mod lelo;
 pub mod libo;
+pub mod lovedistance;
 pub mod lovense;
+pub mod luvmazer;
 pub mod magic_motion;
-pub mod sensee;
-pub mod svakom;
+pub mod monsterpub;
+pub mod motorbunny;
+pub mod mysteryvibe;
+pub mod nobra;
+pub mod picobong;
 pub mod satisfyer;
+pub mod sensee;
+pub mod sexverse;
+pub mod svakom;
 pub mod tcode_v03;
+pub mod thehandy;
+pub mod vibratissimo;
 pub mod virtual_protocol;
+pub mod vorze;
 pub mod wevibe;
+pub mod zalo;
 
 /// The reference database names of the implemented protocol families.
 pub const NAMES: &[&str] = &[
