@@ -95,7 +95,7 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     seen.sort_by_key(|m| m.to_string());
     assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
     let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
-    assert_eq!(added["DeviceAdded"]["DeviceName"], "TCode v0.3 Device", "{added}");
+    assert_eq!(added["DeviceAdded"]["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{added}");
     assert_eq!(added["DeviceAdded"]["DeviceMessageTimingGap"], 20, "{added}");
     let messages = &added["DeviceAdded"]["DeviceMessages"];
     assert_eq!(messages["ScalarCmd"][0]["ActuatorType"], "Position", "{added}");
@@ -134,7 +134,7 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
     let list = v4.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
     let device = &list["DeviceList"]["Devices"][index.to_string()];
-    assert_eq!(device["DeviceName"], "TCode v0.3 Device", "{list}");
+    assert_eq!(device["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{list}");
     let hw_position = |id: u32, value: u32, ms: u32| {
         format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#)
     };

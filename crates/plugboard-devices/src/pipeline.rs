@@ -216,7 +216,13 @@ impl DeviceManager {
         let identifier = protocol.identify(&*hardware, advertisement).await.map_err(|e| e.to_string())?;
         let definition = database
             .definition(protocol.name(), identifier.as_deref())
-            .ok_or("the device database has no definition for it")?;
+            .ok_or_else(|| match &identifier {
+                Some(identifier) => format!(
+                    "the device database does not know the model {identifier:?} and {} has no defaults",
+                    protocol.name()
+                ),
+                None => format!("the device database has no definition for {}", protocol.name()),
+            })?;
         let handler = protocol.initialize(&*hardware, identifier.as_deref(), &definition.features).await.map_err(|e| e.to_string())?;
 
         let address = found.address.clone();

@@ -24,6 +24,16 @@ pub(crate) async fn start(devices: &Arc<DeviceManager>, options: &DeviceOptions)
         None => Database::builtin(),
     }
     .map_err(|error| StartError::DeviceConfig(format!("The device database could not be loaded: {error}")))?;
+    for warning in &database.warnings {
+        tracing::debug!(%warning, "device database");
+    }
+    if !database.skipped_protocols.is_empty() {
+        tracing::info!(
+            skipped = database.skipped_protocols.len(),
+            "device database: protocols Plugboard does not implement were left out: {}",
+            database.skipped_protocols.join(", ")
+        );
+    }
     let loaded = match &options.own_user_config_path {
         Some(own) => store::load_user_config_from(options.user_device_config_file.as_deref(), own),
         None => store::load_user_config(options.user_device_config_file.as_deref()),

@@ -21,6 +21,7 @@
 //! and answered in order. The device manager records which client set each output, so a
 //! client's stop or disconnect stops only its own outputs.
 
+pub mod catalog;
 mod clients;
 mod config;
 mod engine;

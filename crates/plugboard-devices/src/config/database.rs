@@ -11,6 +11,8 @@ use plugboard_protocol::model::{Feature, Input, InputCommand, InputType, Output,
 use serde_json::Value;
 
 use super::json::{normalize_uuid, Node, PResult, PathError};
+use super::reference;
+use super::user::ConfigWarning;
 use crate::hardware::Endpoint;
 
 /// The database shipped with Plugboard.
@@ -156,14 +158,28 @@ pub struct DeviceDefinition {
     pub features: Vec<Feature>,
 }
 
+/// Which format a database file was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseFormat {
+    /// Plugboard's own (`device-config/plugboard-devices.json`).
+    Plugboard,
+    /// The reference engine's v4/v5 format (see [`super::reference`]).
+    Reference,
+}
+
 /// The device database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
     /// Where it came from (a path, or [`BUILTIN_DATABASE_NAME`]).
     pub source: String,
+    pub format: DatabaseFormat,
     pub version_major: u32,
     pub version_minor: u32,
     protocols: BTreeMap<String, ProtocolDef>,
+    /// Protocols the file lists that Plugboard does not implement (reference files only).
+    pub skipped_protocols: Vec<String>,
+    /// What was read but not used (reference files only: Plugboard's own format is strict).
+    pub warnings: Vec<ConfigWarning>,
 }
 
 impl Database {
@@ -184,9 +200,31 @@ impl Database {
     pub fn from_json_str(text: &str, source: &str) -> Result<Database, ConfigFileError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|error| ConfigFileError::Syntax { file: source.to_string(), message: error.to_string() })?;
-        let (major, minor, protocols) =
-            parse_database(&Node::root(&value)).map_err(|error| ConfigFileError::invalid(source, error))?;
-        Ok(Database { source: source.to_string(), version_major: major, version_minor: minor, protocols })
+        let root = Node::root(&value);
+        if reference::is_reference_format(&value) {
+            let implemented = |name: &str| crate::protocols::by_name(name).is_some();
+            let read = reference::read_reference(&root, source, &implemented)
+                .map_err(|error| ConfigFileError::invalid(source, error))?;
+            return Ok(Database {
+                source: source.to_string(),
+                format: DatabaseFormat::Reference,
+                version_major: read.major,
+                version_minor: read.minor,
+                protocols: read.protocols,
+                skipped_protocols: read.skipped_protocols,
+                warnings: read.warnings,
+            });
+        }
+        let (major, minor, protocols) = parse_database(&root).map_err(|error| ConfigFileError::invalid(source, error))?;
+        Ok(Database {
+            source: source.to_string(),
+            format: DatabaseFormat::Plugboard,
+            version_major: major,
+            version_minor: minor,
+            protocols,
+            skipped_protocols: Vec::new(),
+            warnings: Vec::new(),
+        })
     }
 
     pub fn protocol(&self, name: &str) -> Option<&ProtocolDef> {
@@ -200,8 +238,12 @@ impl Database {
 
     /// The definition for a device of `protocol` that identified itself as `identifier`:
     /// the model with that identifier, else the protocol defaults. `None` for an unknown
-    /// protocol.
+    /// protocol, and for an unknown model of a protocol whose defaults have no features.
     pub fn definition(&self, protocol: &str, identifier: Option<&str>) -> Option<DeviceDefinition> {
+        self.lookup(protocol, identifier).filter(|definition| !definition.features.is_empty())
+    }
+
+    fn lookup(&self, protocol: &str, identifier: Option<&str>) -> Option<DeviceDefinition> {
         let def = self.protocols.get(protocol)?;
         let model = identifier.and_then(|id| def.models.iter().find(|model| model.identifiers.iter().any(|m| m == id)));
         let defaults = &def.defaults;
@@ -227,14 +269,18 @@ impl Database {
 }
 
 fn parse_database(root: &Node) -> PResult<(u32, u32, BTreeMap<String, ProtocolDef>)> {
-    root.only_keys(&["$schema", "version", "protocols"])?;
+    root.only_keys(&["$schema", "version", "imported_from", "protocols"])?;
+    if let Some(source) = root.get("imported_from")? {
+        source.str()?;
+    }
     let version = root.require("version")?;
     version.only_keys(&["major", "minor"])?;
     let major_node = version.require("major")?;
     let major = major_node.u32()?;
     if major != DATABASE_FORMAT_MAJOR {
         return Err(major_node.err(format!(
-            "format version {major} is not supported (this Plugboard reads version {DATABASE_FORMAT_MAJOR})"
+            "format version {major} is not supported (this Plugboard reads its own format version \
+             {DATABASE_FORMAT_MAJOR} and the reference's versions 4 and 5)"
         )));
     }
     let minor = match version.get("minor")? {
@@ -422,14 +468,31 @@ fn parse_model(node: &Node, is_defaults: bool) -> PResult<ModelDef> {
     let features = match node.get("features")? {
         Some(list) => {
             let nodes = list.array()?;
+            if nodes.is_empty() && is_defaults {
+                // A protocol that only knows its listed models (the reference's Kiiroo v2.1).
+                return Ok(ModelDef { identifiers, name, variant, message_gap_ms, features: Some(Vec::new()) });
+            }
             if nodes.is_empty() {
                 return Err(
                     list.err("a device needs at least one feature (leave \"features\" out to use the defaults)")
                 );
             }
-            let mut features = Vec::new();
-            for (index, feature) in nodes.iter().enumerate() {
-                features.push(parse_feature(feature, index as u32)?);
+            let mut features: Vec<Feature> = Vec::new();
+            for feature in &nodes {
+                // Indices count up from 0; a file may skip some (the reference database gives a
+                // JoyHub's LED index 6), and they must keep increasing.
+                let next = features.last().map_or(0, |previous| previous.index + 1);
+                let index = match feature.get("index")? {
+                    Some(index_node) => {
+                        let index = index_node.u32()?;
+                        if index < next {
+                            return Err(index_node.err(format!("feature indices must increase (expected {next} or more)")));
+                        }
+                        index
+                    }
+                    None => next,
+                };
+                features.push(parse_feature(feature, index)?);
             }
             Some(features)
         }
@@ -477,7 +540,7 @@ pub fn output_type_name(kind: OutputType) -> &'static str {
 pub(crate) const OUTPUT_TYPE_NAMES: &str =
     "vibrate, rotate, oscillate, constrict, inflate, temperature, led, spray, position, position_with_duration";
 
-fn input_type_from_name(name: &str) -> Option<InputType> {
+pub(crate) fn input_type_from_name(name: &str) -> Option<InputType> {
     Some(match name {
         "battery" => InputType::Battery,
         "rssi" => InputType::Rssi,
@@ -495,7 +558,7 @@ pub(crate) fn output_type_node(node: &Node) -> PResult<OutputType> {
 }
 
 fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
-    node.only_keys(&["description", "outputs", "inputs"])?;
+    node.only_keys(&["index", "description", "outputs", "inputs"])?;
     let description = match node.get("description")? {
         Some(description) => description.str()?.to_string(),
         None => String::new(),
@@ -576,16 +639,23 @@ fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
 }
 
 fn check_output_range(node: &Node, kind: OutputType, range: Range) -> PResult<()> {
+    match output_range_problem(kind, range) {
+        Some(problem) => Err(node.err(problem)),
+        None => Ok(()),
+    }
+}
+
+/// Why `range` cannot be the step range of a `kind` output, if it cannot.
+pub(crate) fn output_range_problem(kind: OutputType, range: Range) -> Option<String> {
     if range.max <= 0 {
-        return Err(node.err(format!("{} needs a range with a positive top, e.g. [0, 20]", output_type_name(kind))));
+        Some(format!("{} needs a range with a positive top, e.g. [0, 20]", output_type_name(kind)))
+    } else if range.min < 0 && range.min != -range.max {
+        Some("a signed range must be symmetric, e.g. [-20, 20]".to_string())
+    } else if range.min > 0 {
+        Some("a range starts at 0 (or is symmetric around 0, e.g. [-20, 20])".to_string())
+    } else {
+        None
     }
-    if range.min < 0 && range.min != -range.max {
-        return Err(node.err("a signed range must be symmetric, e.g. [-20, 20]"));
-    }
-    if range.min > 0 {
-        return Err(node.err("a range starts at 0 (or is symmetric around 0, e.g. [-20, 20])"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -609,8 +679,8 @@ mod tests {
         ("CA", "Lovense Mission 2"),
         ("X", "Lovense Ferri"),
         ("R", "Lovense Diamo"),
-        ("ToyS", "Lovense Dolp"),
-        ("QB", "Lovense Fizz"),
+        ("ToyS", "Loveai Dolp"),
+        ("QB", "Loveai Fizz"),
         ("F", "Lovense Sex Machine"),
         ("FS", "Lovense Mini Sex Machine"),
         ("J", "Lovense Dolce"),
@@ -619,7 +689,7 @@ mod tests {
         ("EZ", "Lovense Gush 2"),
         ("EB", "Lovense Hyphy"),
         ("T", "Lovense Calor"),
-        ("EI", "Lovense Flexer"),
+        ("EI", "Lovense Flexer (Firmware update needed)"),
         ("EI-FW3", "Lovense Flexer"),
         ("N", "Lovense Gemini"),
         ("EA", "Lovense Gravity"),
@@ -676,7 +746,7 @@ mod tests {
         assert_eq!(output("wevibe", Some("Sync"), 1, OutputType::Vibrate).range, Range::new(0, 15));
         assert_eq!(output("wevibe-8bit", Some("Vector"), 0, OutputType::Vibrate).range, Range::new(0, 12));
         assert_eq!(output("wevibe-chorus", Some("Chorus"), 0, OutputType::Vibrate).range, Range::new(0, 30));
-        let satisfyer = db.definition("satisfyer", Some("10005")).unwrap();
+        let satisfyer = db.definition("satisfyer", Some("10006")).unwrap();
         assert_eq!(satisfyer.features.len(), 2);
         assert_eq!(satisfyer.features[1].outputs[0].range, Range::new(0, 100));
         let tcode = db.definition("tcode-v03", None).unwrap();

@@ -3,24 +3,28 @@
 //! - [`database`]: Plugboard's device database (`device-config/plugboard-devices.json`,
 //!   embedded; `--device-config-file` replaces it): per protocol, how its hardware is
 //!   recognised, its GATT endpoints, and its device models.
+//! - [`export`]: writing a database in Plugboard's format (the converter's output).
 //! - [`matching`]: which protocols may drive a found device (BLE advertisement, serial port,
 //!   websocket identifier), user bindings first.
 //! - [`user`]: Plugboard's user config: per address allow/deny, display name, stable index,
 //!   output limits; serial port and websocket bindings.
+//! - [`reference`]: reading the reference engine's v4/v5 device database format.
 //! - [`intiface`]: reading Intiface's v4/v5 user config (read only).
 //! - [`store`]: default location, atomic writes, moving unreadable files aside.
 //!
 //! The format is described for contributors and users in `device-config/README.md`.
 
 pub mod database;
+pub mod export;
 pub mod intiface;
 mod json;
 pub mod matching;
+pub mod reference;
 pub mod store;
 pub mod user;
 
 pub use database::{
-    ConfigFileError, Database, DeviceDefinition, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
+    ConfigFileError, Database, DatabaseFormat, DeviceDefinition, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
 };
 pub use intiface::{detect_kind, UserConfigKind};
 pub use json::PathError;

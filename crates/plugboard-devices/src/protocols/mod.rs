@@ -604,6 +604,39 @@ mod tests {
         assert_eq!(motor_slots(&features), vec![(0, OutputType::Oscillate), (1, OutputType::Vibrate)]);
     }
 
+    /// Every model of the built-in database (and every protocol's defaults) is accepted by its
+    /// protocol: the database's features fit the encoder. Devices that wait for answers time
+    /// out here (no answers are scripted; time is paused), which is fine; a definition error is
+    /// not.
+    #[tokio::test(start_paused = true)]
+    async fn every_builtin_model_fits_its_protocol() {
+        let database = crate::config::Database::builtin().unwrap();
+        let mut checked = 0;
+        for def in database.protocols() {
+            let protocol = by_name(&def.name).unwrap_or_else(|| panic!("{} has no encoder", def.name));
+            let mut endpoints: Vec<Endpoint> =
+                def.endpoints.values().flat_map(|map| map.keys()).filter_map(|name| name.parse().ok()).collect();
+            if endpoints.is_empty() {
+                endpoints = vec![Endpoint::Tx, Endpoint::Rx];
+            }
+            let models = def.models.iter().map(|model| model.identifiers[0].as_str()).map(Some);
+            for identifier in models.chain([None]) {
+                let Some(definition) = database.definition(&def.name, identifier) else { continue };
+                let hw = FakeHardware::with_endpoints("toy", "00:00", &endpoints);
+                let result = tokio::time::timeout(
+                    Duration::from_secs(60),
+                    protocol.initialize(&hw, identifier, &definition.features),
+                )
+                .await;
+                if let Ok(Err(ProtocolError::Definition(problem))) = result {
+                    panic!("{} {:?} ({}): {problem}", def.name, identifier, definition.name);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 400, "{checked}");
+    }
+
     #[tokio::test]
     async fn default_identify_and_battery() {
         let hw = FakeHardware::with_endpoints("/dev/ttyUSB0", "/dev/ttyUSB0", &[Endpoint::Tx, Endpoint::RxBleBattery]);

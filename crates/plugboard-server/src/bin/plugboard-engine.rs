@@ -45,8 +45,9 @@ struct Cli {
     #[arg(long, value_name = "LEVEL")]
     log: Option<String>,
 
-    /// Device database to use instead of the built-in one (Plugboard's format; see
-    /// device-config/README.md).
+    /// Device database to use instead of the built-in one: Plugboard's format (see
+    /// device-config/README.md), or the reference v4/v5 format of Intiface's device config, told
+    /// apart by content. From the reference's file, the protocols Plugboard implements are used.
     #[arg(long, value_name = "FILE")]
     device_config_file: Option<PathBuf>,
 
@@ -91,6 +92,16 @@ struct Cli {
     /// older server. Newer clients are refused with a handshake error.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=4))]
     max_spec_version: u32,
+
+    /// Print the protocol families this build implements (one per line, by the names the
+    /// device databases use) and exit.
+    #[arg(long, conflicts_with = "list_devices")]
+    list_protocols: bool,
+
+    /// Print every device model the device database knows (protocol, name, identifiers;
+    /// tab-separated) and exit. Honours --device-config-file.
+    #[arg(long)]
+    list_devices: bool,
 }
 
 impl Cli {
@@ -141,9 +152,48 @@ fn init_logging(level: Option<&str>) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
+/// Prints a listing; a reader that goes away early (`| head`) is no error.
+fn print_lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `--list-devices`: the database's models, or why the database cannot be read.
+fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
+    use plugboard_devices::config::Database;
+    let database = match device_config_file {
+        Some(path) => Database::from_file(path),
+        None => Database::builtin(),
+    };
+    match database {
+        Ok(database) => {
+            for warning in &database.warnings {
+                tracing::warn!(%warning, "device database");
+            }
+            print_lines(plugboard_server::catalog::device_lines(&database))
+        }
+        Err(error) => {
+            eprintln!("plugboard-engine: the device database could not be loaded: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
+    if cli.list_protocols {
+        return print_lines(plugboard_server::catalog::protocol_names());
+    }
+    if cli.list_devices {
+        return list_devices(cli.device_config_file.as_deref());
+    }
     let config = match cli.config() {
         Ok(config) => config,
         Err(message) => {
