@@ -324,7 +324,7 @@ mod tests {
             [wo([0x23, 0x81, 0xbb, 0xab, 0xd2, 0xec, 0x3c, 0x33, 0xbb, 0xa3, 0x3b, 0xa3])]
         );
         let stop = wo([0x23, 0x81, 0xbb, 0xab, 0xd2, 0xec, 0x3b, 0x23, 0xbb, 0xa3, 0x3b, 0x90]);
-        assert_eq!(toy.stop(), [stop.clone()]);
+        assert_eq!(toy.stop(), std::slice::from_ref(&stop));
         assert_eq!(toy.stop(), []);
         // Out-of-range levels are clamped to 0..=100.
         assert_eq!(
@@ -343,10 +343,10 @@ mod tests {
         let first_only = wo([0x23, 0x81, 0xbb, 0xab, 0xd2, 0x7b, 0x44, 0x97, 0xbb, 0xa3, 0x3b, 0x16]);
         for (a, b) in [(Oscillate, Vibrate), (Vibrate, Vibrate), (Vibrate, Rotate), (Vibrate, Constrict)] {
             let mut toy = sim(two(a, b), false);
-            assert_eq!(toy.all(), [zero.clone()], "{a:?}+{b:?}");
-            assert_eq!(toy.flush(&[(0, a, 30), (1, b, 70)]), [both.clone()], "{a:?}+{b:?}");
-            assert_eq!(toy.flush(&[(0, a, 100), (1, b, 0)]), [first_only.clone()], "{a:?}+{b:?}");
-            assert_eq!(toy.stop(), [zero.clone()], "{a:?}+{b:?}");
+            assert_eq!(toy.all(), std::slice::from_ref(&zero), "{a:?}+{b:?}");
+            assert_eq!(toy.flush(&[(0, a, 30), (1, b, 70)]), std::slice::from_ref(&both), "{a:?}+{b:?}");
+            assert_eq!(toy.flush(&[(0, a, 100), (1, b, 0)]), std::slice::from_ref(&first_only), "{a:?}+{b:?}");
+            assert_eq!(toy.stop(), std::slice::from_ref(&zero), "{a:?}+{b:?}");
             assert_eq!(toy.stop(), []);
         }
         // The second slot alone changing still sends the first slot's level.
@@ -390,7 +390,7 @@ mod tests {
             [wr([0x23, 0x81, 0xbb, 0xab, 0xd2, 0x9b, 0x44, 0x33, 0x85, 0x43, 0x3b, 0x1c])]
         );
         let zero = wr([0x23, 0x81, 0xbb, 0xab, 0xd2, 0x9b, 0x44, 0x33, 0xbb, 0xa3, 0x3b, 0xd2]);
-        assert_eq!(toy.stop(), [zero.clone()]);
+        assert_eq!(toy.stop(), std::slice::from_ref(&zero));
         assert_eq!(toy.all(), [zero]);
 
         // Slots go by output type, not by feature order.
