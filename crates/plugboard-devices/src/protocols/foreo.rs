@@ -1,1 +1,173 @@
-//! (being written)
+//! Foreo (devices.md §3 row "foreo"): LUNA, UFO, BEAR and KIWI devices. Service 0xFFF0 with
+//! `tx` (0xFFF1); no init, no battery.
+//!
+//! | output | packet (to `tx`, with response) |
+//! |---|---|
+//! | vibrate (feature 0, steps 0..=10, higher clamped to 10) | `01 mode S` |
+//!
+//! `mode` is fixed per device by its BLE name (case-insensitive), see [`mode_for_name`]:
+//!
+//! | name contains | mode |
+//! |---|---|
+//! | `smart` and `2` (LUNA play smart 2) | `03` |
+//! | otherwise `fofo` or `ufo` | `01` |
+//! | anything else | `00` |
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The highest level: the reference database gives Foreo vibrators 10 steps. Higher values are
+/// clamped rather than sent as something the firmware was never told about.
+pub const MAX_LEVEL: u8 = 10;
+
+/// The Foreo protocol family (`foreo`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Foreo;
+
+pub static FOREO: Foreo = Foreo;
+
+/// The mode byte for a device name.
+pub fn mode_for_name(name: &str) -> u8 {
+    let name = name.to_lowercase();
+    if name.contains("smart") && name.contains('2') {
+        3
+    } else if name.contains("fofo") || name.contains("ufo") {
+        1
+    } else {
+        0
+    }
+}
+
+impl Protocol for Foreo {
+    fn name(&self) -> &'static str {
+        "foreo"
+    }
+
+    /// The mode comes from the hardware's name (the BLE name), or the identifier if the
+    /// hardware has none.
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move {
+            let name = if hw.name().is_empty() { identifier.unwrap_or_default() } else { hw.name() };
+            Ok(Box::new(ForeoHandler::new(features, mode_for_name(name))?) as Box<dyn DeviceHandler>)
+        })
+    }
+}
+
+/// The encoder of one Foreo device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeoHandler {
+    mode: u8,
+    motors: Vec<(u32, OutputType)>,
+}
+
+impl ForeoHandler {
+    /// Every non-position output gets the same packet (the database has one vibrate).
+    pub fn new(features: &[Feature], mode: u8) -> Result<ForeoHandler, ProtocolError> {
+        let motors = motor_slots(features);
+        if motors.is_empty() {
+            return Err(ProtocolError::Definition("foreo device with no outputs".into()));
+        }
+        Ok(ForeoHandler { mode, motors })
+    }
+
+    pub fn mode(&self) -> u8 {
+        self.mode
+    }
+}
+
+impl DeviceHandler for ForeoHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        self.motors
+            .iter()
+            .filter_map(|&slot| match lookup(levels, changed, slot) {
+                (Some(level), true) => {
+                    Some(Write::with_response(Endpoint::Tx, vec![0x01, self.mode, clamp_byte(level.value, MAX_LEVEL)]))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{features, Sim};
+    use super::super::{Advertisement, Keepalive};
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn w(data: [u8; 3]) -> Write {
+        Write { endpoint: Endpoint::Tx, data: data.to_vec(), with_response: true }
+    }
+
+    #[test]
+    fn modes_by_name() {
+        for (name, mode) in [
+            ("LUNA play smart2", 3),
+            ("LUNA PLAY SMART 2", 3),
+            ("LUNA PLAYSMART2", 3),
+            ("LUNA PLAY SMART", 0),
+            ("FOFO", 1),
+            ("LUNA fofo", 1),
+            ("UFO", 1),
+            ("UFO 2", 1),
+            ("UFO3mini", 1),
+            ("LUNA 3", 0),
+            ("LUNA4PLUS", 0),
+            ("BEAR2", 0),
+            ("KIWI derma", 0),
+            ("", 0),
+        ] {
+            assert_eq!(mode_for_name(name), mode, "{name}");
+        }
+    }
+
+    #[test]
+    fn vibrate_with_mode() {
+        let f = features(&[(Vibrate, 0, 10)]);
+        let mut toy = Sim::new(Box::new(ForeoHandler::new(&f, 3).unwrap()), &f);
+        assert_eq!(toy.set(0, Vibrate, 10), [w([0x01, 0x03, 0x0a])]);
+        assert_eq!(toy.set(0, Vibrate, 4), [w([0x01, 0x03, 0x04])]);
+        assert_eq!(toy.stop(), [w([0x01, 0x03, 0x00])]);
+        assert_eq!(toy.stop(), []);
+        assert_eq!(toy.set(0, Vibrate, -1), [w([0x01, 0x03, 0x00])], "negative clamps to a stop");
+        assert_eq!(toy.set(0, Vibrate, 300), [w([0x01, 0x03, 0x0a])]);
+
+        let mut plain = Sim::new(Box::new(ForeoHandler::new(&f, 0).unwrap()), &f);
+        assert_eq!(plain.set(0, Vibrate, 7), [w([0x01, 0x00, 0x07])]);
+        assert!(ForeoHandler::new(&[], 0).is_err());
+    }
+
+    #[tokio::test]
+    async fn initialize_reads_the_mode_from_the_name() {
+        assert_eq!(FOREO.name(), "foreo");
+        let f = features(&[(Vibrate, 0, 10)]);
+        for (name, mode) in [("LUNA play smart 2", 0x03), ("UFO mini", 0x01), ("LUNA 3", 0x00)] {
+            let hw = FakeHardware::with_endpoints(name, "aa", &[Endpoint::Tx]);
+            let identifier = FOREO.identify(&hw, &Advertisement::named(name)).await.unwrap();
+            assert_eq!(identifier.as_deref(), Some(name));
+            let handler = FOREO.initialize(&hw, identifier.as_deref(), &f).await.unwrap();
+            assert!(hw.events().is_empty(), "no init");
+            assert_eq!(handler.keepalive(), Keepalive::None);
+            let mut levels = OutputLevel::for_features(&f);
+            levels[0].value = 5;
+            assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w([0x01, mode, 0x05])], "{name}");
+            assert!(matches!(handler.battery(&hw).await, Err(ProtocolError::Unsupported(_))));
+        }
+        // A nameless hardware handle falls back to the identifier.
+        let hw = FakeHardware::with_endpoints("", "aa", &[Endpoint::Tx]);
+        let handler = FOREO.initialize(&hw, Some("FOFO"), &f).await.unwrap();
+        let mut levels = OutputLevel::for_features(&f);
+        levels[0].value = 2;
+        assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w([0x01, 0x01, 0x02])]);
+    }
+}

@@ -1,1 +1,659 @@
-//! (being written)
+//! Honey Play Box (devices.md §3 row "honeyplaybox", §3.12): HPB-* and JXT00* devices. Service
+//! 0xFF12 with `tx` (0xFF03, written with response) and `rx` (0xFF02, notifications); battery
+//! is the standard `rxblebattery` read.
+//!
+//! Every packet is a frame:
+//!
+//! | bytes | meaning |
+//! |---|---|
+//! | `02 a5 5a 55 aa f0` | header |
+//! | `C` | frame counter |
+//! | `T K` | type, command |
+//! | `LL LL` | data length, u16 big-endian |
+//! | data | |
+//! | `03` | end |
+//! | `RR RR` | CRC-16/MODBUS (init `ffff`, reflected poly `a001`) over type, command, length and data, big-endian |
+//!
+//! * Handshake (init): subscribe `rx`, send type `b1` command `01` data `00 10` (counter 0, 1, 2
+//!   for attempts 1, 2, 3) and wait 1 s, 2 s, 3 s for a reply frame (notifications are
+//!   reassembled, see [`FrameCollector`]). Its data starts with a response code: `90 00` is
+//!   success and data bytes 2..18 are the 16-byte session random; any other code fails the
+//!   connection. Three silent attempts fail it with a timeout.
+//! * Command: type `b1` command `03`, data = one 8-byte group per output (in feature-index
+//!   order, motor number = position) `(motor<<4 | 1) 00 05 00 3c 00 00 strength` (mode 1, 60 x
+//!   100 ms, frequency 0), then the first 8 bytes of the MD5 of: `b1 03`, the data length
+//!   (groups + 8) as u16 big-endian, the groups, the fixed secret [`SECRET`] and the session
+//!   random. Strength: vibrate, oscillate and rotate (speed) 0..=100; constrict level `L` >
+//!   0 is sent as `100 + L` (0 stays 0). Whole state: one frame with every output whenever any
+//!   changed. The device stops unless the frame is repeated: keepalive every 500 ms.
+//!
+//! Differences from the reference engine, both forced by the pure-encoder design:
+//! * The reference increments the frame counter for every frame (including keepalives).
+//!   Encoders here hold no state, so every command frame of a connection carries the counter
+//!   the reference's first command frame would carry (handshake frames sent + 1). The counter
+//!   is covered by neither the CRC nor the MD5 signature; if a firmware turned out to reject
+//!   repeated counters, the device task would need to number frames.
+//! * Strengths above 100 are clamped (values above 100 are how constrict levels travel).
+
+use std::time::Duration;
+
+use plugboard_protocol::model::{Feature, OutputType};
+use tokio::time::Instant;
+
+use super::{
+    clamp_byte, lookup, motor_slots, next_data, value_of, ChangeSet, DeviceHandler, Keepalive, OutputLevel, Protocol,
+    ProtocolError,
+};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The 6-byte frame header.
+pub const HEADER: [u8; 6] = [0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0];
+/// The end-of-data byte.
+pub const ETX: u8 = 0x03;
+/// The frame type of handshake and command frames.
+pub const TYPE: u8 = 0xb1;
+/// The handshake command and its data.
+pub const CMD_HANDSHAKE: u8 = 0x01;
+pub const HANDSHAKE_DATA: [u8; 2] = [0x00, 0x10];
+/// The output command.
+pub const CMD_OUTPUT: u8 = 0x03;
+/// The response code of a successful handshake.
+pub const SUCCESS: u16 = 0x9000;
+/// How many handshake frames are sent; attempt `n` (from 1) waits `n` seconds.
+pub const HANDSHAKE_ATTEMPTS: u8 = 3;
+/// How often the last frame is repeated when nothing new was sent.
+pub const KEEPALIVE: Duration = Duration::from_millis(500);
+/// The fixed secret in every command signature.
+pub const SECRET: [u8; 16] =
+    [0x8b, 0xe3, 0xfd, 0x04, 0x68, 0x35, 0x09, 0x86, 0x12, 0x1a, 0xbf, 0x03, 0x30, 0xe9, 0xe3, 0xc5];
+/// The highest strength of a vibrate, oscillate or rotate output.
+pub const MAX_STRENGTH: u8 = 100;
+/// Constrict levels travel as `CONSTRICT_OFFSET + level`.
+pub const CONSTRICT_OFFSET: u8 = 100;
+
+/// Bytes before the data in a frame: header, counter, type, command, length.
+const DATA_START: usize = 11;
+/// Bytes after the data: end byte and CRC.
+const TRAILER: usize = 3;
+
+/// CRC-16/MODBUS.
+pub fn crc16_modbus(bytes: &[u8]) -> u16 {
+    let mut crc: u16 = 0xffff;
+    for &byte in bytes {
+        crc ^= byte as u16;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xa001 } else { crc >> 1 };
+        }
+    }
+    crc
+}
+
+/// A complete frame.
+pub fn build_frame(kind: u8, command: u8, data: &[u8], counter: u8) -> Vec<u8> {
+    let length = u16::try_from(data.len()).expect("frame data fits a u16 length");
+    let mut signed = vec![kind, command];
+    signed.extend_from_slice(&length.to_be_bytes());
+    signed.extend_from_slice(data);
+    let crc = crc16_modbus(&signed);
+    let mut frame = Vec::with_capacity(DATA_START + data.len() + TRAILER);
+    frame.extend_from_slice(&HEADER);
+    frame.push(counter);
+    frame.extend_from_slice(&signed);
+    frame.push(ETX);
+    frame.extend_from_slice(&crc.to_be_bytes());
+    frame
+}
+
+/// The handshake frame of attempt `counter`.
+pub fn handshake_frame(counter: u8) -> Vec<u8> {
+    build_frame(TYPE, CMD_HANDSHAKE, &HANDSHAKE_DATA, counter)
+}
+
+/// The data of a command frame: the groups and their signature.
+pub fn command_data(random: &[u8; 16], strengths: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(strengths.len() * 8 + 8);
+    for (motor, &strength) in strengths.iter().enumerate() {
+        data.extend_from_slice(&[((motor as u8 & 0x0f) << 4) | 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, strength]);
+    }
+    let length = u16::try_from(data.len() + 8).expect("groups fit a u16 length");
+    let mut signed = vec![TYPE, CMD_OUTPUT];
+    signed.extend_from_slice(&length.to_be_bytes());
+    signed.extend_from_slice(&data);
+    signed.extend_from_slice(&SECRET);
+    signed.extend_from_slice(random);
+    data.extend_from_slice(&md5(&signed)[..8]);
+    data
+}
+
+/// Reassembles frames from notifications: syncs on the header, waits for the length the
+/// header announces, and drops a candidate whose end byte is not `03` (resyncing one byte
+/// later). Bytes that cannot start a frame are dropped.
+#[derive(Debug, Clone, Default)]
+pub struct FrameCollector {
+    buffer: Vec<u8>,
+}
+
+impl FrameCollector {
+    /// Adds bytes; returns every frame completed by them, in order.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        self.buffer.extend_from_slice(bytes);
+        let mut frames = Vec::new();
+        loop {
+            match self.buffer.windows(HEADER.len()).position(|window| window == HEADER) {
+                Some(start) => {
+                    self.buffer.drain(..start);
+                }
+                None => {
+                    // Keep a tail that may be the start of a header split across notifications.
+                    let keep = (1..HEADER.len())
+                        .rev()
+                        .find(|&n| self.buffer.len() >= n && self.buffer[self.buffer.len() - n..] == HEADER[..n])
+                        .unwrap_or(0);
+                    self.buffer.drain(..self.buffer.len() - keep);
+                    break;
+                }
+            }
+            if self.buffer.len() < DATA_START {
+                break;
+            }
+            let length = u16::from_be_bytes([self.buffer[9], self.buffer[10]]) as usize;
+            let end = DATA_START + length;
+            if self.buffer.len() < end + TRAILER {
+                break;
+            }
+            if self.buffer[end] != ETX {
+                self.buffer.drain(..1);
+                continue;
+            }
+            frames.push(self.buffer.drain(..end + TRAILER).collect());
+        }
+        frames
+    }
+}
+
+/// What a reply frame to the handshake says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeReply {
+    /// `90 00` and the session random.
+    Random([u8; 16]),
+    /// Any other response code.
+    Failed(u16),
+    /// No response code, or success without a full random: keep waiting.
+    Unusable,
+}
+
+/// Reads a reassembled frame (see [`FrameCollector`]) as a handshake reply. The CRC is not
+/// checked (the reference engine does not either).
+pub fn parse_handshake_reply(frame: &[u8]) -> HandshakeReply {
+    if frame.len() < DATA_START + TRAILER {
+        return HandshakeReply::Unusable;
+    }
+    let length = u16::from_be_bytes([frame[9], frame[10]]) as usize;
+    let Some(data) = frame.get(DATA_START..DATA_START + length) else {
+        return HandshakeReply::Unusable;
+    };
+    let Some(code) = data.get(..2) else {
+        return HandshakeReply::Unusable;
+    };
+    let code = u16::from_be_bytes([code[0], code[1]]);
+    if code != SUCCESS {
+        return HandshakeReply::Failed(code);
+    }
+    match data.get(2..18) {
+        Some(random) => HandshakeReply::Random(random.try_into().expect("16 bytes")),
+        None => HandshakeReply::Unusable,
+    }
+}
+
+/// The Honey Play Box protocol family (`honeyplaybox`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HoneyPlayBox;
+
+pub static HONEYPLAYBOX: HoneyPlayBox = HoneyPlayBox;
+
+impl Protocol for HoneyPlayBox {
+    fn name(&self) -> &'static str {
+        "honeyplaybox"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move {
+            let outputs = HoneyPlayBoxHandler::outputs(features)?;
+            // Take the receiver first so a reply racing the write is not lost.
+            let mut notifications = hw.notifications();
+            hw.subscribe(Endpoint::Rx).await?;
+            let mut collector = FrameCollector::default();
+            for attempt in 0..HANDSHAKE_ATTEMPTS {
+                hw.write(Write::with_response(Endpoint::Tx, handshake_frame(attempt))).await?;
+                let deadline = Instant::now() + Duration::from_secs(u64::from(attempt) + 1);
+                while let Some(bytes) = next_data(&mut notifications, Endpoint::Rx, deadline).await? {
+                    for frame in collector.push(&bytes) {
+                        match parse_handshake_reply(&frame) {
+                            HandshakeReply::Random(random) => {
+                                let counter = attempt.wrapping_add(2);
+                                return Ok(Box::new(HoneyPlayBoxHandler { random, counter, outputs })
+                                    as Box<dyn DeviceHandler>);
+                            }
+                            HandshakeReply::Failed(code) => {
+                                return Err(ProtocolError::BadReply(format!(
+                                    "honeyplaybox handshake failed with code {code:04x}"
+                                )));
+                            }
+                            HandshakeReply::Unusable => {
+                                tracing::debug!(?frame, "honeyplaybox: unusable handshake reply");
+                            }
+                        }
+                    }
+                }
+                tracing::debug!(attempt, "honeyplaybox: no handshake reply");
+            }
+            Err(ProtocolError::Timeout("honeyplaybox handshake reply"))
+        })
+    }
+}
+
+/// The encoder of one connected Honey Play Box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoneyPlayBoxHandler {
+    random: [u8; 16],
+    counter: u8,
+    outputs: Vec<(u32, OutputType)>,
+}
+
+impl HoneyPlayBoxHandler {
+    /// A handler for a session random and the counter its frames carry.
+    pub fn new(features: &[Feature], random: [u8; 16], counter: u8) -> Result<HoneyPlayBoxHandler, ProtocolError> {
+        Ok(HoneyPlayBoxHandler { random, counter, outputs: HoneyPlayBoxHandler::outputs(features)? })
+    }
+
+    /// The outputs in feature-index order (at most 16: the motor number is 4 bits).
+    fn outputs(features: &[Feature]) -> Result<Vec<(u32, OutputType)>, ProtocolError> {
+        let mut outputs = motor_slots(features);
+        outputs.sort_by_key(|slot| slot.0);
+        if outputs.is_empty() || outputs.len() > 16 {
+            return Err(ProtocolError::Definition(format!(
+                "honeyplaybox takes 1 to 16 outputs, the definition has {}",
+                outputs.len()
+            )));
+        }
+        for &(_, kind) in &outputs {
+            if !matches!(
+                kind,
+                OutputType::Vibrate
+                    | OutputType::Oscillate
+                    | OutputType::Rotate
+                    | OutputType::Constrict
+                    | OutputType::Inflate
+            ) {
+                return Err(ProtocolError::Definition(format!("honeyplaybox has no command for {kind:?}")));
+            }
+        }
+        Ok(outputs)
+    }
+}
+
+/// The strength byte of an output at a level.
+pub fn strength(kind: OutputType, value: i32) -> u8 {
+    match kind {
+        OutputType::Constrict | OutputType::Inflate if value > 0 => {
+            clamp_byte(value, u8::MAX - CONSTRICT_OFFSET) + CONSTRICT_OFFSET
+        }
+        OutputType::Constrict | OutputType::Inflate => 0,
+        OutputType::Rotate => clamp_byte(value.saturating_abs(), MAX_STRENGTH),
+        _ => clamp_byte(value, MAX_STRENGTH),
+    }
+}
+
+impl DeviceHandler for HoneyPlayBoxHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        if !self.outputs.iter().any(|&slot| lookup(levels, changed, slot).1) {
+            return Vec::new();
+        }
+        let strengths: Vec<u8> = self.outputs.iter().map(|&slot| strength(slot.1, value_of(levels, slot))).collect();
+        let data = command_data(&self.random, &strengths);
+        vec![Write::with_response(Endpoint::Tx, build_frame(TYPE, CMD_OUTPUT, &data, self.counter))]
+    }
+
+    fn keepalive(&self) -> Keepalive {
+        Keepalive::RepeatLast(KEEPALIVE)
+    }
+}
+
+/// MD5 (RFC 1321), for the command signature.
+pub fn md5(message: &[u8]) -> [u8; 16] {
+    const SHIFTS: [u32; 16] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
+    const K: [u32; 64] = [
+        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501, 0x698098d8,
+        0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
+        0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87,
+        0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+        0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039,
+        0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
+        0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+        0xeb86d391,
+    ];
+    let mut padded = message.to_vec();
+    padded.push(0x80);
+    while padded.len() % 64 != 56 {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&((message.len() as u64).wrapping_mul(8)).to_le_bytes());
+
+    let mut state: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+    for block in padded.chunks_exact(64) {
+        let words: Vec<u32> = block.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+        let [mut a, mut b, mut c, mut d] = state;
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let rotated =
+                a.wrapping_add(f).wrapping_add(K[i]).wrapping_add(words[g]).rotate_left(SHIFTS[(i / 16) * 4 + i % 4]);
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(rotated);
+        }
+        state[0] = state[0].wrapping_add(a);
+        state[1] = state[1].wrapping_add(b);
+        state[2] = state[2].wrapping_add(c);
+        state[3] = state[3].wrapping_add(d);
+    }
+    let mut digest = [0u8; 16];
+    for (chunk, word) in digest.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    digest
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{feature, Sim};
+    use super::*;
+    use crate::hardware::HardwareError;
+    use crate::testing::{Event, FakeHardware};
+
+    /// The session random the fake devices hand out.
+    const RANDOM: [u8; 16] =
+        [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f];
+
+    const HANDSHAKE_0: [u8; 16] =
+        [0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x02, 0x00, 0x10, 0x03, 0x36, 0x86];
+
+    /// A successful reply carrying [`RANDOM`].
+    const REPLY: [u8; 32] = [
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x12, 0x90, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14,
+        0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x03, 0x55, 0x0b,
+    ];
+
+    const REFUSAL: [u8; 16] =
+        [0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x02, 0x6a, 0x80, 0x03, 0xfa, 0xa8];
+
+    fn hex(text: &str) -> Vec<u8> {
+        text.split_whitespace().map(|byte| u8::from_str_radix(byte, 16).unwrap()).collect()
+    }
+
+    fn wr(data: Vec<u8>) -> Write {
+        Write { endpoint: Endpoint::Tx, data, with_response: true }
+    }
+
+    /// The shapes of the reference database: outputs on features 0 (and 1), battery after.
+    fn shape(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
+        let mut features: Vec<Feature> =
+            outputs.iter().enumerate().map(|(i, &output)| feature(i as u32, &[output])).collect();
+        features.push(feature(outputs.len() as u32, &[]));
+        features
+    }
+
+    fn sim(outputs: &[(OutputType, i32, i32)], counter: u8) -> Sim {
+        let features = shape(outputs);
+        Sim::new(Box::new(HoneyPlayBoxHandler::new(&features, RANDOM, counter).unwrap()), &features)
+    }
+
+    #[test]
+    fn md5_vectors() {
+        let digest = |message: &[u8]| md5(message).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(digest(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(digest(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(digest(b"The quick brown fox jumps over the lazy dog"), "9e107d9d372bb6826bd81d3542a419d6");
+        // Padding edge cases (55, 56 and 64 bytes) and several blocks.
+        assert_eq!(digest(&[b'x'; 55]), "04364420e25c512fd958a70738aa8f72");
+        assert_eq!(digest(&[b'x'; 56]), "668a72d5ba17f08e62dabcafad6db14b");
+        assert_eq!(digest(&[b'x'; 64]), "c1bb4f81d892b2d57947682aeb252456");
+        assert_eq!(digest(&[b'a'; 100]), "36a92cc94a9e0fa21f625f8bfb007adf");
+    }
+
+    #[test]
+    fn frames_and_crc() {
+        assert_eq!(crc16_modbus(b"123456789"), 0x4b37, "the CRC-16/MODBUS check value");
+        assert_eq!(handshake_frame(0), HANDSHAKE_0);
+        assert_eq!(handshake_frame(2), hex("02 a5 5a 55 aa f0 02 b1 01 00 02 00 10 03 36 86"));
+        assert_eq!(build_frame(TYPE, CMD_HANDSHAKE, &[0x90, 0x00], 7)[6], 7);
+    }
+
+    #[test]
+    fn single_vibrator() {
+        let mut toy = sim(&[(Vibrate, 0, 100)], 2);
+        let fifty = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08");
+        let zero = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 00 88 d8 4e 12 09 03 de 95 03 d1 12");
+        assert_eq!(toy.all(), [wr(zero.clone())], "keepalive seed");
+        assert_eq!(toy.set(0, Vibrate, 50), [wr(fifty.clone())]);
+        assert_eq!(toy.stop(), [wr(zero.clone())]);
+        assert_eq!(toy.stop(), []);
+        // Clamped to 100; negative is 0.
+        assert_eq!(toy.set(0, Vibrate, -2), [wr(zero)]);
+        let mut levels = toy.levels.clone();
+        levels[0].value = 150;
+        assert_eq!(toy.handler.encode(&levels, ChangeSet::ALL), toy_at(&[(Vibrate, 0, 100)], &[100]));
+        // The counter is the handler's.
+        let mut later = sim(&[(Vibrate, 0, 100)], 4);
+        assert_eq!(
+            later.set(0, Vibrate, 50),
+            [wr(hex("02 a5 5a 55 aa f0 04 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08"))]
+        );
+        assert_eq!(fifty[6], 2);
+    }
+
+    /// The writes for a device at the given values (counter 2).
+    fn toy_at(outputs: &[(OutputType, i32, i32)], values: &[i32]) -> Vec<Write> {
+        let mut toy = sim(outputs, 2);
+        for (level, &value) in toy.levels.iter_mut().zip(values) {
+            level.value = value;
+        }
+        toy.all()
+    }
+
+    #[test]
+    fn two_outputs_whole_state() {
+        let both = hex(
+            "02 a5 5a 55 aa f0 02 b1 03 00 18 01 00 05 00 3c 00 00 1e 11 00 05 00 3c 00 00 64 17 78 3f af 5e d1 24 02 \
+             03 e7 1d",
+        );
+        let zero = hex(
+            "02 a5 5a 55 aa f0 02 b1 03 00 18 01 00 05 00 3c 00 00 00 11 00 05 00 3c 00 00 00 2c f8 58 ee 4c 51 b7 26 \
+             03 8f 71",
+        );
+        let mut toy = sim(&[(Vibrate, 0, 100), (Vibrate, 0, 100)], 2);
+        toy.set(0, Vibrate, 30);
+        assert_eq!(toy.set(1, Vibrate, 100), [wr(both.clone())]);
+        assert_eq!(toy.stop(), [wr(zero.clone())]);
+        assert_eq!(toy.flush(&[(0, Vibrate, 30), (1, Vibrate, 100)]), [wr(both)]);
+
+        // Rotate (speed) + oscillate, in either order of the Joi Thrust models.
+        let rotate_60_oscillate_20 = hex(
+            "02 a5 5a 55 aa f0 02 b1 03 00 18 01 00 05 00 3c 00 00 3c 11 00 05 00 3c 00 00 14 f1 36 2d 83 70 6c 4a 92 \
+             03 5d c7",
+        );
+        let mut thrust2 = sim(&[(Rotate, 0, 100), (Oscillate, 0, 100)], 2);
+        assert_eq!(thrust2.flush(&[(0, Rotate, -60), (1, Oscillate, 20)]), [wr(rotate_60_oscillate_20.clone())]);
+        assert_eq!(thrust2.stop(), [wr(zero.clone())]);
+        assert_eq!(toy_at(&[(Oscillate, 0, 100), (Rotate, 0, 100)], &[60, 20]), [wr(rotate_60_oscillate_20.clone())]);
+        // Vibrate + oscillate and vibrate + rotate put the same bytes in the same places.
+        assert_eq!(toy_at(&[(Vibrate, 0, 100), (Oscillate, 0, 100)], &[60, 20]), [wr(rotate_60_oscillate_20.clone())]);
+        assert_eq!(toy_at(&[(Vibrate, 0, 100), (Rotate, 0, 100)], &[60, 20]), [wr(rotate_60_oscillate_20)]);
+        assert_eq!(toy_at(&[(Vibrate, 0, 100), (Rotate, 0, 100)], &[0, 0]), [wr(zero)]);
+    }
+
+    #[test]
+    fn constrict_is_offset_by_100() {
+        // Kaipro: vibrate + constrict 0..4.
+        let mut toy = sim(&[(Vibrate, 0, 100), (Constrict, 0, 4)], 2);
+        toy.set(0, Vibrate, 40);
+        assert_eq!(
+            toy.set(1, Constrict, 3),
+            [wr(hex(
+                "02 a5 5a 55 aa f0 02 b1 03 00 18 01 00 05 00 3c 00 00 28 11 00 05 00 3c 00 00 67 92 e2 66 84 a6 08 8a \
+                 04 03 d9 38"
+            ))]
+        );
+        assert_eq!(strength(Constrict, 0), 0);
+        assert_eq!(strength(Constrict, 1), 101);
+        assert_eq!(strength(Constrict, 4), 104);
+        assert_eq!(strength(Constrict, -1), 0);
+        assert_eq!(strength(Constrict, 999), 255);
+        assert_eq!(strength(Vibrate, 101), 100);
+        assert_eq!(strength(Rotate, -101), 100);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(HoneyPlayBoxHandler::new(&[feature(0, &[])], RANDOM, 2).is_err());
+        assert!(HoneyPlayBoxHandler::new(&[feature(0, &[(Temperature, 0, 1)])], RANDOM, 2).is_err());
+        let seventeen: Vec<Feature> = (0..17).map(|i| feature(i, &[(Vibrate, 0, 100)])).collect();
+        assert!(HoneyPlayBoxHandler::new(&seventeen, RANDOM, 2).is_err());
+        assert_eq!(
+            HoneyPlayBoxHandler::new(&seventeen[..16], RANDOM, 2).unwrap().keepalive(),
+            Keepalive::RepeatLast(KEEPALIVE)
+        );
+    }
+
+    #[test]
+    fn collector_reassembles_frames() {
+        let mut collector = FrameCollector::default();
+        // Split across notifications, with the header itself split and garbage first.
+        assert!(collector.push(&[0xee, 0x02, 0xa5]).is_empty());
+        assert!(collector.push(&REPLY[2..20]).is_empty());
+        assert_eq!(collector.push(&REPLY[20..]), vec![REPLY.to_vec()]);
+        // Two frames in one notification.
+        let mut two = REFUSAL.to_vec();
+        two.extend_from_slice(&REPLY);
+        assert_eq!(collector.push(&two), vec![REFUSAL.to_vec(), REPLY.to_vec()]);
+        // A candidate without the end byte is skipped and the next header found.
+        let mut broken = REFUSAL.to_vec();
+        broken[13] = 0x00;
+        broken.extend_from_slice(&REPLY);
+        assert_eq!(collector.push(&broken), vec![REPLY.to_vec()]);
+        // Pure garbage leaves nothing behind.
+        assert!(collector.push(&[0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]).is_empty());
+        assert_eq!(collector.push(&REFUSAL), vec![REFUSAL.to_vec()]);
+    }
+
+    #[test]
+    fn handshake_replies() {
+        assert_eq!(parse_handshake_reply(&REPLY), HandshakeReply::Random(RANDOM));
+        assert_eq!(parse_handshake_reply(&REFUSAL), HandshakeReply::Failed(0x6a80));
+        // Success without a full random, or no code at all: unusable.
+        assert_eq!(
+            parse_handshake_reply(&build_frame(TYPE, CMD_HANDSHAKE, &[0x90, 0x00, 0x01], 0)),
+            HandshakeReply::Unusable
+        );
+        assert_eq!(parse_handshake_reply(&build_frame(TYPE, CMD_HANDSHAKE, &[0x90], 0)), HandshakeReply::Unusable);
+        assert_eq!(parse_handshake_reply(&REPLY[..20]), HandshakeReply::Unusable);
+    }
+
+    fn device() -> FakeHardware {
+        FakeHardware::with_endpoints("HPB-296", "aa", &[Endpoint::Tx, Endpoint::Rx, Endpoint::RxBleBattery])
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn handshake_then_commands() {
+        assert_eq!(HONEYPLAYBOX.name(), "honeyplaybox");
+        let hw = device();
+        // The reply comes in two notifications, as over a 20-byte MTU.
+        hw.reply(Endpoint::Tx, &HANDSHAKE_0, Endpoint::Rx, &REPLY[..20]);
+        hw.reply(Endpoint::Tx, &HANDSHAKE_0, Endpoint::Rx, &REPLY[20..]);
+        let features = shape(&[(Vibrate, 0, 100)]);
+        let started = Instant::now();
+        let handler = HONEYPLAYBOX.initialize(&hw, Some("HPB-296"), &features).await.unwrap();
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(hw.events(), vec![Event::Subscribe(Endpoint::Rx), Event::Write(wr(HANDSHAKE_0.to_vec()))]);
+        assert_eq!(handler.keepalive(), Keepalive::RepeatLast(Duration::from_millis(500)));
+        // One handshake frame: commands carry counter 2, signed with the device's random.
+        let mut levels = OutputLevel::for_features(&features);
+        levels[0].value = 50;
+        assert_eq!(
+            handler.encode(&levels, ChangeSet::ALL),
+            [wr(hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08"))]
+        );
+        // Battery: the standard read.
+        hw.set_read(Endpoint::RxBleBattery, &[61]);
+        assert_eq!(handler.battery(&hw).await, Ok(61));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn handshake_retries_with_growing_waits() {
+        let hw = device();
+        let handshake_1 = handshake_frame(1);
+        // Only the second frame is answered.
+        hw.reply(Endpoint::Tx, &handshake_1, Endpoint::Rx, &REPLY);
+        let features = shape(&[(Vibrate, 0, 100)]);
+        let started = Instant::now();
+        let handler = HONEYPLAYBOX.initialize(&hw, None, &features).await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(hw.writes(), vec![wr(HANDSHAKE_0.to_vec()), wr(handshake_1)]);
+        let levels = OutputLevel::for_features(&features);
+        assert_eq!(handler.encode(&levels, ChangeSet::ALL)[0].data[6], 3, "two handshake frames: counter 3");
+
+        // Nobody answers: three frames, 1 + 2 + 3 seconds, then a timeout.
+        let silent = device();
+        let started = Instant::now();
+        let result = HONEYPLAYBOX.initialize(&silent, None, &features).await;
+        assert_eq!(result.err(), Some(ProtocolError::Timeout("honeyplaybox handshake reply")));
+        assert_eq!(started.elapsed(), Duration::from_secs(6));
+        assert_eq!(silent.writes(), vec![wr(HANDSHAKE_0.to_vec()), wr(handshake_frame(1)), wr(handshake_frame(2))]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn handshake_refused_unusable_or_disconnected() {
+        let features = shape(&[(Vibrate, 0, 100), (Vibrate, 0, 100)]);
+        let hw = device();
+        hw.reply(Endpoint::Tx, &HANDSHAKE_0, Endpoint::Rx, &REFUSAL);
+        assert!(matches!(HONEYPLAYBOX.initialize(&hw, None, &features).await, Err(ProtocolError::BadReply(_))));
+        assert_eq!(hw.writes().len(), 1, "a refusal is final");
+
+        // An unusable reply (success, no random) is ignored; a later good one is taken.
+        let hw = device();
+        hw.reply(Endpoint::Tx, &HANDSHAKE_0, Endpoint::Rx, &build_frame(TYPE, CMD_HANDSHAKE, &[0x90, 0x00], 0));
+        hw.reply(Endpoint::Tx, &HANDSHAKE_0, Endpoint::Rx, &REPLY);
+        assert!(HONEYPLAYBOX.initialize(&hw, None, &features).await.is_ok());
+
+        let hw = Arc::new(device());
+        let device = hw.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            device.drop_connection();
+        });
+        let result = HONEYPLAYBOX.initialize(&*hw, None, &features).await;
+        assert_eq!(result.err(), Some(ProtocolError::Hardware(HardwareError::Disconnected)));
+
+        // A bad definition is refused before talking to the device.
+        let hw = self::device();
+        assert!(matches!(
+            HONEYPLAYBOX.initialize(&hw, None, &[feature(0, &[])]).await,
+            Err(ProtocolError::Definition(_))
+        ));
+        assert!(hw.events().is_empty());
+    }
+}

@@ -1,10 +1,11 @@
-//! Kiiroo (devices.md §3 rows "kiiroo-v21", "kiiroo-v21-initialized", "kiiroo-v2-vibrator",
-//! "kiiroo-spot / prowand / powershot", and §3.3 for the stroke speed).
+//! Kiiroo (devices.md §3 rows "kiiroo-v2", "kiiroo-v21", "kiiroo-v21-initialized",
+//! "kiiroo-v2-vibrator", "kiiroo-spot / prowand / powershot", and §3.3 for the stroke speed).
 //!
-//! Every write goes to `tx`.
+//! Every command goes to `tx`.
 //!
 //! | protocol | init | encoding | write |
 //! |---|---|---|---|
+//! | `kiiroo-v2` (Fleshlight Launch, Onyx 2) | `00` to `firmware` (w/r): command mode | linear `pos speed` | w/o |
 //! | `kiiroo-v21` | none | vibrate `01 S`; linear `03 00 speed pos` | w/o |
 //! | `kiiroo-v21-initialized` | `03 00 64 19`, then `03 00 64 00` (w/r) | as `kiiroo-v21`; keepalive: repeat last every 2 s | w/o |
 //! | `kiiroo-v2-vibrator` | none | `m0 m1 m2`: every motor each time (missing motors 0) | w/o |
@@ -12,22 +13,39 @@
 //! | `kiiroo-prowand` | none | `00 00 64 (S ? ff : 00) S S` | w/o |
 //! | `kiiroo-powershot` | none | `01 00 00 S0 S1 00` (one motor: S0 = S1) | w/r |
 //!
+//! Positions are 0..=99 (clamped); `speed` is the §3.3 formula ([`speed`]) for the move from
+//! the previous position to the new one in the level's duration (0 ms without one). The
+//! `kiiroo-v2` firmware write is the Launch's switch from its boot/firmware mode into command
+//! mode: the reference database gives the Launch two alternative services, each with its own
+//! `firmware` characteristic, and the transport maps `firmware` to whichever one the device has.
+//!
 //! Battery: `kiiroo-v21` reads 20 bytes from `whitelist` and uses byte 5 (falling back to the
 //! standard `rxblebattery` without a `whitelist` endpoint); the others use the
 //! [`DeviceHandler::battery`] default.
 //!
 //! # The stroke speed and the previous position
 //!
-//! The linear packet's speed ([`speed`], §3.3) depends on how far the stroker moves, so on the
-//! *previous* position. The handler keeps no state (encoders are pure); the previous position
-//! is taken from the position output's [`OutputLevel::last_nonzero`], i.e. the last non-zero
-//! position that was written (0 before the first one, which matches the reference's start
-//! value of 0). This is exact except right after a move to position 0: the level does not
-//! record that 0 was written, so the next move's distance is measured from the last non-zero
-//! position instead of from 0 (e.g. 99 -> 0 -> 20 computes 20's speed from distance |99-20|
-//! rather than |0-20|, so the speed byte differs from the reference's). Making that exact needs the
-//! device task to keep "last written value" (including 0) in [`OutputLevel`], which is outside
-//! this module.
+//! The speed depends on how far the stroker moves, so on the *previous* position, which the
+//! reference remembers in the handler. Plugboard's handlers keep no state (encoders are pure),
+//! and [`OutputLevel`] only records the last *non-zero* position written
+//! ([`OutputLevel::last_nonzero`]), so a move to position 0 is not visible afterwards.
+//! [`previous_position`] makes the best of that:
+//!
+//! * the last non-zero position, when the new target differs from it (exact, unless a move to
+//!   0 came in between: see below);
+//! * 0 when the new target *equals* the last non-zero position. Either the stroker went to 0
+//!   in between (the usual `0 <-> X` stroke pattern of scripts, where this is exact), or it
+//!   really is at the target already, and then the speed does not matter: there is nothing to
+//!   move. (The reference sends speed 0 in that second case; Plugboard sends the speed of a move
+//!   from 0. The byte differs, the motion does not, unless the device is still travelling from
+//!   an earlier command.)
+//! * 0 before the first non-zero position (the reference's start value).
+//!
+//! Still inexact: a move to 0 followed by a move to a position other than the last non-zero
+//! one (e.g. 99 -> 0 -> 20 computes 20's speed from distance |99 - 20| = 79 instead of 20,
+//! so the stroke runs faster than asked). Exactness needs the device task to record the last
+//! *written* value including 0 (a field next to `last_nonzero`, set unconditionally by
+//! [`OutputLevel::commit`]); that is outside this module. The Vorze Piston shares this helper.
 
 use std::time::Duration;
 
@@ -39,6 +57,8 @@ use super::{
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
+/// `kiiroo-v2` init packet, written with response to `firmware`.
+pub const V2_INIT_PACKET: [u8; 1] = [0x00];
 /// `kiiroo-v21-initialized` init packets, written in this order with response.
 pub const INIT_PACKETS: [[u8; 4]; 2] = [[0x03, 0x00, 0x64, 0x19], [0x03, 0x00, 0x64, 0x00]];
 /// `kiiroo-v21-initialized` keepalive period.
@@ -49,6 +69,8 @@ pub const MAX_POSITION: u8 = 99;
 /// Which Kiiroo protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
+    /// `kiiroo-v2` (Fleshlight Launch, Onyx 2): a linear-only stroker.
+    V2,
     /// `kiiroo-v21`
     V21,
     /// `kiiroo-v21-initialized`
@@ -66,6 +88,7 @@ pub enum Variant {
 impl Variant {
     fn name(self) -> &'static str {
         match self {
+            Variant::V2 => "kiiroo-v2",
             Variant::V21 => "kiiroo-v21",
             Variant::V21Initialized => "kiiroo-v21-initialized",
             Variant::V2Vibrator => "kiiroo-v2-vibrator",
@@ -78,6 +101,7 @@ impl Variant {
     /// How many vibrate outputs the packet has room for.
     fn max_motors(self) -> usize {
         match self {
+            Variant::V2 => 0,
             Variant::V21 | Variant::V21Initialized | Variant::Spot | Variant::ProWand => 1,
             Variant::PowerShot => 2,
             Variant::V2Vibrator => 3,
@@ -85,7 +109,7 @@ impl Variant {
     }
 
     fn has_linear(self) -> bool {
-        matches!(self, Variant::V21 | Variant::V21Initialized)
+        matches!(self, Variant::V2 | Variant::V21 | Variant::V21Initialized)
     }
 }
 
@@ -101,7 +125,9 @@ impl Kiiroo {
     }
 }
 
-/// `kiiroo-v21`, for registration in `by_name`.
+/// `kiiroo-v2`, for registration in `by_name`.
+pub static KIIROO_V2: Kiiroo = Kiiroo::new(Variant::V2);
+/// `kiiroo-v21`.
 pub static KIIROO_V21: Kiiroo = Kiiroo::new(Variant::V21);
 /// `kiiroo-v21-initialized`.
 pub static KIIROO_V21_INITIALIZED: Kiiroo = Kiiroo::new(Variant::V21Initialized);
@@ -127,10 +153,14 @@ impl Protocol for Kiiroo {
     ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
         Box::pin(async move {
             let handler = KiirooHandler::new(self.variant, features)?;
-            if self.variant == Variant::V21Initialized {
-                for packet in INIT_PACKETS {
-                    hw.write(Write::with_response(Endpoint::Tx, packet.to_vec())).await?;
+            match self.variant {
+                Variant::V2 => hw.write(Write::with_response(Endpoint::Firmware, V2_INIT_PACKET.to_vec())).await?,
+                Variant::V21Initialized => {
+                    for packet in INIT_PACKETS {
+                        hw.write(Write::with_response(Endpoint::Tx, packet.to_vec())).await?;
+                    }
                 }
+                _ => {}
             }
             Ok(Box::new(handler) as Box<dyn DeviceHandler>)
         })
@@ -147,6 +177,16 @@ pub fn speed(previous: i32, target: i32, duration_ms: u32) -> u8 {
     let speed = 250.0 * ((f64::from(duration_ms) * 90.0) / (distance * 100.0)).powf(-1.05) * 99.0;
     // `as` saturates (inf -> 255) and maps NaN (0 / 0) to 0.
     speed as u8
+}
+
+/// The position a stroker moves from when `level` (a position output) is encoded: see the
+/// module docs ("The stroke speed and the previous position") for why this is a best guess.
+pub fn previous_position(level: &OutputLevel) -> i32 {
+    if level.value == level.last_nonzero {
+        0
+    } else {
+        level.last_nonzero
+    }
 }
 
 /// The encoder of one Kiiroo device.
@@ -197,10 +237,16 @@ impl KiirooHandler {
         [0x03, 0x00, speed(previous, target, duration_ms), clamp_byte(target, MAX_POSITION)]
     }
 
+    /// The v2 (Launch) linear packet `pos speed`.
+    pub fn launch_packet(previous: i32, target: i32, duration_ms: u32) -> [u8; 2] {
+        [clamp_byte(target, MAX_POSITION), speed(previous, target, duration_ms)]
+    }
+
     fn motor_packet(&self, levels: &[OutputLevel]) -> Write {
         let value = |n: usize| self.motors.get(n).map_or(0, |&slot| value_of(levels, slot));
         match self.variant {
-            Variant::V21 | Variant::V21Initialized => {
+            // V2 has no motors (rejected in `new`); the v2.1 byte layout is harmless if reached.
+            Variant::V2 | Variant::V21 | Variant::V21Initialized => {
                 Write::without_response(Endpoint::Tx, vec![0x01, clamp_byte(value(0), 100)])
             }
             Variant::V2Vibrator => Write::without_response(
@@ -231,10 +277,12 @@ impl DeviceHandler for KiirooHandler {
         }
         if let Some(slot) = self.linear {
             if let (Some(level), true) = lookup(levels, changed, slot) {
-                // Previous position: see the module docs.
-                let duration_ms = level.duration_ms.unwrap_or(0);
-                let packet = KiirooHandler::linear_packet(level.last_nonzero, level.value, duration_ms);
-                writes.push(Write::without_response(Endpoint::Tx, packet.to_vec()));
+                let (previous, duration_ms) = (previous_position(level), level.duration_ms.unwrap_or(0));
+                let packet = match self.variant {
+                    Variant::V2 => KiirooHandler::launch_packet(previous, level.value, duration_ms).to_vec(),
+                    _ => KiirooHandler::linear_packet(previous, level.value, duration_ms).to_vec(),
+                };
+                writes.push(Write::without_response(Endpoint::Tx, packet));
             }
         }
         writes
@@ -338,10 +386,72 @@ mod tests {
         assert_eq!(stroke(20, 200), [[0x03, 0x00, 83, 20]]);
         // The previous position 20 is non-zero, so this one is exact: 20 -> 98 in 500 ms.
         assert_eq!(stroke(98, 500), [[0x03, 0x00, 31, 98]]);
-        // Same position, new duration: no distance, speed 0.
-        assert_eq!(stroke(98, 300), [[0x03, 0x00, 0, 98]]);
+        // Same position, new duration: the target equals the last non-zero position, so it is
+        // taken as a move from 0 (the reference: distance 0, speed 0; the stroker is already
+        // there either way): 98 steps in 300 ms.
+        assert_eq!(stroke(98, 300), [[0x03, 0x00, 68, 98]]);
         // A stop leaves positions alone.
         assert!(keon.stop().is_empty());
+    }
+
+    #[test]
+    fn v21_strokes_between_zero_and_a_position_are_exact() {
+        let mut keon = sim(Variant::V21, &[linear(0)]);
+        let mut stroke =
+            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+        for _ in 0..3 {
+            // 0 -> 99 and 99 -> 0, 500 ms each: the full-stroke speed 40 every time (the levels
+            // never record the 0, see the module docs; the equal-target rule covers it).
+            assert_eq!(stroke(99, 500), [[0x03, 0x00, 40, 99]]);
+            assert_eq!(stroke(0, 500), [[0x03, 0x00, 40, 0]]);
+        }
+        // Half strokes 0 <-> 50 in 1 s: speed 9.
+        assert_eq!(stroke(50, 1000), [[0x03, 0x00, 9, 50]]);
+        assert_eq!(stroke(0, 1000), [[0x03, 0x00, 9, 0]]);
+        assert_eq!(stroke(50, 1000), [[0x03, 0x00, 9, 50]]);
+        // 50 -> 10 in 300 ms (40 steps): 26.
+        assert_eq!(stroke(10, 300), [[0x03, 0x00, 26, 10]]);
+    }
+
+    #[test]
+    fn previous_position_rules() {
+        let mut level = OutputLevel::new(0, HwPositionWithDuration);
+        assert_eq!(previous_position(&level), 0, "nothing written yet");
+        level.value = 40;
+        assert_eq!(previous_position(&level), 0, "first move starts from 0");
+        level.commit();
+        level.value = 70;
+        assert_eq!(previous_position(&level), 40);
+        level.commit();
+        level.value = 0;
+        assert_eq!(previous_position(&level), 70);
+        level.commit();
+        level.value = 70;
+        assert_eq!(previous_position(&level), 0, "equal to the last non-zero: back from 0");
+        level.value = 30;
+        assert_eq!(previous_position(&level), 70, "the known inexact case (really from 0)");
+    }
+
+    #[test]
+    fn v2_launch_linear() {
+        let features = vec![linear(0)];
+        let mut launch = sim(Variant::V2, &features);
+        assert_eq!(launch.handler.keepalive(), Keepalive::None);
+        let mut stroke =
+            |pos, ms| bytes(&launch.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+        // `pos speed`: full strokes in 500 ms and 200 ms.
+        assert_eq!(stroke(99, 500), [[99, 40]]);
+        assert_eq!(stroke(0, 200), [[0, 106]]);
+        assert_eq!(stroke(99, 200), [[99, 106]]);
+        // 99 -> 10 in 300 ms: 61; 10 -> 70 in 400 ms: 30.
+        assert_eq!(stroke(10, 300), [[10, 61]]);
+        assert_eq!(stroke(70, 400), [[70, 30]]);
+        // Out of range positions are clamped to 99 (70 -> 99, 29 steps in 100 ms: 60).
+        assert_eq!(stroke(150, 100), [[99, 60]]);
+        // A stop leaves the stroker where it is.
+        assert!(launch.stop().is_empty());
+        // No duration: an instant move, the fastest speed.
+        assert_eq!(bytes(&launch.flush(&[(0, HwPositionWithDuration, 20)]), false), [[20, 255]]);
     }
 
     #[test]
@@ -415,6 +525,10 @@ mod tests {
         assert!(KiirooHandler::new(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 4])).is_err());
         assert!(KiirooHandler::new(Variant::PowerShot, &features(&[(Rotate, -20, 20)])).is_err());
         assert!(KiirooHandler::new(Variant::ProWand, &[]).is_err());
+        assert!(KiirooHandler::new(Variant::V2, &features(&[(Vibrate, 0, 100)])).is_err());
+        assert!(KiirooHandler::new(Variant::V2, &[linear(0), linear(1)]).is_err());
+        assert!(KiirooHandler::new(Variant::V2, &[]).is_err());
+        assert!(KiirooHandler::new(Variant::V2, &[linear(0)]).is_ok());
     }
 
     #[tokio::test]
@@ -431,6 +545,14 @@ mod tests {
         );
         assert_eq!(handler.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
 
+        // The Launch: `00` to firmware, with response, and nothing else.
+        let hw = FakeHardware::with_endpoints("Launch", "aa", &[Endpoint::Tx, Endpoint::Rx, Endpoint::Firmware]);
+        let handler = KIIROO_V2.initialize(&hw, Some("Launch"), &keon).await.unwrap();
+        assert_eq!(hw.events(), vec![Event::Write(Write::with_response(Endpoint::Firmware, vec![0x00]))]);
+        assert_eq!(handler.keepalive(), Keepalive::None);
+        let no_firmware = FakeHardware::new("Launch", "aa");
+        assert!(KIIROO_V2.initialize(&no_firmware, Some("Launch"), &keon).await.is_err());
+
         for protocol in [&KIIROO_V21, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT] {
             let hw = FakeHardware::new("Pearl", "aa");
             let features = features(&[(Vibrate, 0, 100)]);
@@ -443,6 +565,7 @@ mod tests {
     #[test]
     fn names() {
         let names: Vec<_> = [
+            &KIIROO_V2,
             &KIIROO_V21,
             &KIIROO_V21_INITIALIZED,
             &KIIROO_V2_VIBRATOR,
@@ -456,6 +579,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "kiiroo-v2",
                 "kiiroo-v21",
                 "kiiroo-v21-initialized",
                 "kiiroo-v2-vibrator",

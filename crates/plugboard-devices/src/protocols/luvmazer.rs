@@ -1,1 +1,197 @@
-//! (being written)
+//! Luvmazer (devices.md §3 row "luvmazer"): TKLM-* devices. Service 0xFFA0 with `tx` (0xFFA1);
+//! no init, no battery. One 6-byte packet per changed output, to `tx` without response;
+//! levels are 0..=255 (one constrict is 0..=54).
+//!
+//! | output | packet |
+//! |---|---|
+//! | vibrate on feature 2 ("tapping") | `a0 0c 00 00 64 S` |
+//! | vibrate on any other feature `i` | `a0 01 00 i 64 S` |
+//! | rotate | `a0 0f 00 00 64 S` (speed; the device has no direction) |
+//! | oscillate | `a0 06 01 00 64 S` |
+//! | constrict | `a0 0d 00 00 14 S`, or `a0 0d 00 00 00 00` for 0 |
+//!
+//! Reference database shapes: vibrate 0 + rotate 1 (default), vibrate 0 + oscillate 1,
+//! vibrate 0 + vibrate 1, vibrate 0 + oscillate 1 + constrict 2, and the Rose Finger Vibe
+//! (TKLM-C001-BT) with vibrators on features 0 and 2.
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The feature index whose vibrator is driven with the "tapping" command.
+pub const TAPPING_FEATURE: u32 = 2;
+
+/// The Luvmazer protocol family (`luvmazer`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Luvmazer;
+
+pub static LUVMAZER: Luvmazer = Luvmazer;
+
+impl Protocol for Luvmazer {
+    fn name(&self) -> &'static str {
+        "luvmazer"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move { Ok(Box::new(LuvmazerHandler::new(features)?) as Box<dyn DeviceHandler>) })
+    }
+}
+
+/// The encoder of one Luvmazer device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LuvmazerHandler {
+    outputs: Vec<(u32, OutputType)>,
+}
+
+impl LuvmazerHandler {
+    /// Accepts vibrate, rotate, oscillate and constrict outputs (vibrators on feature indices
+    /// that fit a byte).
+    pub fn new(features: &[Feature]) -> Result<LuvmazerHandler, ProtocolError> {
+        let outputs = motor_slots(features);
+        if outputs.is_empty() {
+            return Err(ProtocolError::Definition("luvmazer device with no outputs".into()));
+        }
+        for &(index, kind) in &outputs {
+            match kind {
+                OutputType::Vibrate if index > u8::MAX as u32 => {
+                    return Err(ProtocolError::Definition(format!("luvmazer vibrator on feature {index}")));
+                }
+                OutputType::Vibrate
+                | OutputType::Rotate
+                | OutputType::Oscillate
+                | OutputType::Constrict
+                | OutputType::Inflate => {}
+                other => return Err(ProtocolError::Definition(format!("luvmazer has no command for {other:?}"))),
+            }
+        }
+        Ok(LuvmazerHandler { outputs })
+    }
+}
+
+/// The packet for one output at a level.
+pub fn packet(feature_index: u32, kind: OutputType, value: i32) -> Vec<u8> {
+    let value = if kind == OutputType::Rotate { value.saturating_abs() } else { value };
+    let s = clamp_byte(value, u8::MAX);
+    match kind {
+        OutputType::Vibrate if feature_index == TAPPING_FEATURE => vec![0xa0, 0x0c, 0x00, 0x00, 0x64, s],
+        OutputType::Vibrate => vec![0xa0, 0x01, 0x00, feature_index as u8, 0x64, s],
+        OutputType::Rotate => vec![0xa0, 0x0f, 0x00, 0x00, 0x64, s],
+        OutputType::Oscillate => vec![0xa0, 0x06, 0x01, 0x00, 0x64, s],
+        _ => vec![0xa0, 0x0d, 0x00, 0x00, if s == 0 { 0x00 } else { 0x14 }, s],
+    }
+}
+
+impl DeviceHandler for LuvmazerHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        self.outputs
+            .iter()
+            .filter_map(|&slot| match lookup(levels, changed, slot) {
+                (Some(level), true) => Some(Write::without_response(Endpoint::Tx, packet(slot.0, slot.1, level.value))),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{feature, features, Sim};
+    use super::super::{Advertisement, Keepalive};
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn w(data: [u8; 6]) -> Write {
+        Write { endpoint: Endpoint::Tx, data: data.to_vec(), with_response: false }
+    }
+
+    fn sim(features: Vec<Feature>) -> Sim {
+        Sim::new(Box::new(LuvmazerHandler::new(&features).unwrap()), &features)
+    }
+
+    #[test]
+    fn default_vibrate_and_rotate() {
+        let mut toy = sim(features(&[(Vibrate, 0, 255), (Rotate, 0, 255)]));
+        assert_eq!(toy.set(0, Vibrate, 255), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0xff])]);
+        assert_eq!(toy.set(1, Rotate, 128), [w([0xa0, 0x0f, 0x00, 0x00, 0x64, 0x80])]);
+        assert_eq!(toy.set(1, Rotate, -20), [w([0xa0, 0x0f, 0x00, 0x00, 0x64, 0x14])], "speed only");
+        assert_eq!(
+            toy.flush(&[(0, Vibrate, 1), (1, Rotate, 2)]),
+            [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x01]), w([0xa0, 0x0f, 0x00, 0x00, 0x64, 0x02])]
+        );
+        assert_eq!(toy.stop(), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), w([0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00])]);
+        assert_eq!(toy.stop(), []);
+        assert_eq!(toy.set(0, Vibrate, 999), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0xff])]);
+        assert_eq!(toy.set(0, Vibrate, -9), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x00])]);
+    }
+
+    #[test]
+    fn two_vibrators_use_the_feature_index() {
+        let mut toy = sim(features(&[(Vibrate, 0, 255), (Vibrate, 0, 255)]));
+        assert_eq!(toy.set(1, Vibrate, 10), [w([0xa0, 0x01, 0x00, 0x01, 0x64, 0x0a])]);
+        assert_eq!(toy.set(0, Vibrate, 11), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x0b])]);
+    }
+
+    #[test]
+    fn rose_finger_vibe_features_0_and_2() {
+        // TKLM-C001-BT: vibrators on feature indices 0 and 2; 2 is the tapping motor.
+        let mut toy = sim(vec![feature(0, &[(Vibrate, 0, 255)]), feature(2, &[(Vibrate, 0, 255)])]);
+        assert_eq!(toy.set(2, Vibrate, 200), [w([0xa0, 0x0c, 0x00, 0x00, 0x64, 0xc8])]);
+        assert_eq!(toy.set(0, Vibrate, 100), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x64])]);
+        assert_eq!(toy.stop(), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), w([0xa0, 0x0c, 0x00, 0x00, 0x64, 0x00])]);
+    }
+
+    #[test]
+    fn oscillate_and_constrict() {
+        // TKLM-C004-BT (constrict 0..54) and TKLM-N001-BT (0..255).
+        for max in [54, 255] {
+            let mut toy = sim(features(&[(Vibrate, 0, 255), (Oscillate, 0, 255), (Constrict, 0, max)]));
+            assert_eq!(toy.set(1, Oscillate, 77), [w([0xa0, 0x06, 0x01, 0x00, 0x64, 0x4d])]);
+            assert_eq!(toy.set(2, Constrict, 54), [w([0xa0, 0x0d, 0x00, 0x00, 0x14, 0x36])]);
+            assert_eq!(toy.set(2, Constrict, 1), [w([0xa0, 0x0d, 0x00, 0x00, 0x14, 0x01])]);
+            assert_eq!(toy.set(2, Constrict, 0), [w([0xa0, 0x0d, 0x00, 0x00, 0x00, 0x00])]);
+            assert_eq!(toy.set(0, Vibrate, 3), [w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x03])]);
+            assert_eq!(
+                toy.flush(&[(1, Oscillate, 5), (2, Constrict, 6)]),
+                [w([0xa0, 0x06, 0x01, 0x00, 0x64, 0x05]), w([0xa0, 0x0d, 0x00, 0x00, 0x14, 0x06])]
+            );
+            assert_eq!(
+                toy.stop(),
+                [
+                    w([0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]),
+                    w([0xa0, 0x06, 0x01, 0x00, 0x64, 0x00]),
+                    w([0xa0, 0x0d, 0x00, 0x00, 0x00, 0x00])
+                ]
+            );
+        }
+        // Cat Paw / Dildo: vibrate + oscillate.
+        let mut toy = sim(features(&[(Vibrate, 0, 255), (Oscillate, 0, 255)]));
+        assert_eq!(toy.set(1, Oscillate, 255), [w([0xa0, 0x06, 0x01, 0x00, 0x64, 0xff])]);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(LuvmazerHandler::new(&[]).is_err());
+        assert!(LuvmazerHandler::new(&features(&[(Temperature, 0, 1)])).is_err());
+        assert!(LuvmazerHandler::new(&[feature(300, &[(Vibrate, 0, 255)])]).is_err());
+    }
+
+    #[tokio::test]
+    async fn name_and_no_init() {
+        assert_eq!(LUVMAZER.name(), "luvmazer");
+        let hw = FakeHardware::with_endpoints("TKLM-C001-BT", "aa", &[Endpoint::Tx]);
+        let identifier = LUVMAZER.identify(&hw, &Advertisement::named("TKLM-C001-BT")).await.unwrap();
+        assert_eq!(identifier.as_deref(), Some("TKLM-C001-BT"));
+        let handler = LUVMAZER.initialize(&hw, identifier.as_deref(), &features(&[(Vibrate, 0, 255)])).await.unwrap();
+        assert!(hw.events().is_empty(), "no init");
+        assert_eq!(handler.keepalive(), Keepalive::None);
+        assert!(matches!(handler.battery(&hw).await, Err(ProtocolError::Unsupported(_))));
+    }
+}

@@ -1,1 +1,127 @@
-//! (being written)
+//! Nobra's Silicone Dreams (devices.md §3 row "nobra", §4): BLE (`NobraControl*` /
+//! `Nobra Control*`, service 0xABF0, `tx` 0xABF1) or a serial port (19200 8N1). The bytes are
+//! the same on either transport, always to `tx` without response (serial transports ignore the
+//! endpoint).
+//!
+//! | what | byte |
+//! |---|---|
+//! | init | `70` (`p`, stop) |
+//! | vibrate S in 1..=15 | `60 + S` (`a`..`o`) |
+//! | vibrate 0 | `70` (`p`) |
+//!
+//! One vibrate output (the reference database's only feature, 0..=15); levels are clamped.
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The stop byte, also written at init.
+pub const STOP: u8 = 0x70;
+/// The highest level.
+pub const MAX_LEVEL: u8 = 15;
+
+/// The `nobra` protocol family.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Nobra;
+
+/// `nobra`, for registration in `by_name`.
+pub static NOBRA: Nobra = Nobra;
+
+impl Protocol for Nobra {
+    fn name(&self) -> &'static str {
+        "nobra"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move {
+            let handler = NobraHandler::new(features)?;
+            hw.write(Write::without_response(Endpoint::Tx, vec![STOP])).await?;
+            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
+        })
+    }
+}
+
+/// The byte for vibration level `level` (clamped to 0..=15).
+pub fn level_byte(level: i32) -> u8 {
+    match level.clamp(0, i32::from(MAX_LEVEL)) as u8 {
+        0 => STOP,
+        s => 0x60 + s,
+    }
+}
+
+/// The encoder of one Nobra: one vibrate output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NobraHandler {
+    slot: (u32, OutputType),
+}
+
+impl NobraHandler {
+    pub fn new(features: &[Feature]) -> Result<NobraHandler, ProtocolError> {
+        let slots = motor_slots(features);
+        let outputs: usize = features.iter().map(|f| f.outputs.len()).sum();
+        match slots.as_slice() {
+            [slot @ (_, OutputType::Vibrate)] if outputs == 1 => Ok(NobraHandler { slot: *slot }),
+            _ => Err(ProtocolError::Definition(format!("nobra supports one vibrate output, got {slots:?}"))),
+        }
+    }
+}
+
+impl DeviceHandler for NobraHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        match lookup(levels, changed, self.slot) {
+            (Some(level), true) => vec![Write::without_response(Endpoint::Tx, vec![level_byte(level.value)])],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{ascii, features, Sim};
+    use super::super::Keepalive;
+    use super::*;
+    use crate::testing::{Event, FakeHardware};
+
+    #[test]
+    fn levels() {
+        let features = features(&[(Vibrate, 0, 15)]);
+        let mut toy = Sim::new(Box::new(NobraHandler::new(&features).unwrap()), &features);
+        assert_eq!(ascii(&toy.set(0, Vibrate, 1)), ["a"]);
+        assert_eq!(toy.set(0, Vibrate, 15), [Write::without_response(Endpoint::Tx, vec![0x6f])]);
+        assert_eq!(ascii(&toy.set(0, Vibrate, 8)), ["h"]);
+        assert_eq!(ascii(&toy.set(0, Vibrate, 40)), ["o"], "clamped to 15");
+        assert_eq!(toy.stop(), [Write::without_response(Endpoint::Tx, vec![0x70])]);
+        assert_eq!(toy.stop(), []);
+        assert_eq!(level_byte(-1), 0x70);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(NobraHandler::new(&[]).is_err());
+        assert!(NobraHandler::new(&features(&[(Vibrate, 0, 15); 2])).is_err());
+        assert!(NobraHandler::new(&features(&[(Rotate, -15, 15)])).is_err());
+    }
+
+    #[tokio::test]
+    async fn init_writes_stop_on_ble_and_serial() {
+        assert_eq!(NOBRA.name(), "nobra");
+        let features = features(&[(Vibrate, 0, 15)]);
+        // A BLE device (tx only) and a serial port (tx and rx): the same byte to tx.
+        for hw in [
+            FakeHardware::with_endpoints("NobraControl", "aa", &[Endpoint::Tx]),
+            FakeHardware::new("/dev/ttyUSB0", "/dev/ttyUSB0"),
+        ] {
+            let handler = NOBRA.initialize(&hw, None, &features).await.unwrap();
+            assert_eq!(hw.events(), vec![Event::Write(Write::without_response(Endpoint::Tx, vec![0x70]))]);
+            assert_eq!(handler.keepalive(), Keepalive::None);
+        }
+    }
+}

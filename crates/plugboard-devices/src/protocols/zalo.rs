@@ -1,1 +1,146 @@
-//! (being written)
+//! Zalo (devices.md §3 row "zalo"): Queen, King, Jeanne (`ZALO-*`); svc 0xFFF0, `tx` 0xFFF1,
+//! written with response; no init.
+//!
+//! One packet carries both motors and is resent whole when either changes:
+//!
+//! | byte | meaning |
+//! |---|---|
+//! | 0 | mode: `02` (off) when both motors are 0, else `01` |
+//! | 1 | motor on feature 0, 1..=8 (0 is sent as `01`) |
+//! | 2 | motor on feature 1, 1..=8 (0 or no second motor is sent as `01`) |
+//!
+//! So a stop is `02 01 01`. Like the reference, a motor at 0 while the other runs is sent as
+//! `01`: the packet has no per-motor "off" that is known to work, so that motor may keep running
+//! at its lowest level until both are 0.
+
+use plugboard_protocol::model::{Feature, OutputType};
+
+use super::{
+    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
+};
+use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// The highest motor value.
+pub const MAX_VALUE: u8 = 8;
+
+/// The `zalo` protocol family.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Zalo;
+
+pub static ZALO: Zalo = Zalo;
+
+impl Protocol for Zalo {
+    fn name(&self) -> &'static str {
+        "zalo"
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        Box::pin(async move { Ok(Box::new(ZaloHandler::new(features)?) as Box<dyn DeviceHandler>) })
+    }
+}
+
+/// The encoder of one Zalo device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZaloHandler {
+    motors: Vec<(u32, OutputType)>,
+}
+
+impl ZaloHandler {
+    /// Vibrate outputs on features 0 and (optionally) 1.
+    pub fn new(features: &[Feature]) -> Result<ZaloHandler, ProtocolError> {
+        let motors = motor_slots(features);
+        if let Some((index, kind)) = motors.iter().find(|&&(index, kind)| kind != OutputType::Vibrate || index > 1) {
+            return Err(ProtocolError::Definition(format!("zalo has no command for {kind:?} on feature {index}")));
+        }
+        if motors.is_empty() {
+            return Err(ProtocolError::Definition("zalo device with no vibrators".into()));
+        }
+        Ok(ZaloHandler { motors })
+    }
+}
+
+/// The packet for motor levels `a` (feature 0) and `b` (feature 1).
+pub fn packet(a: i32, b: i32) -> [u8; 3] {
+    let (a, b) = (clamp_byte(a, MAX_VALUE), clamp_byte(b, MAX_VALUE));
+    let mode = if a == 0 && b == 0 { 0x02 } else { 0x01 };
+    [mode, a.max(1), b.max(1)]
+}
+
+impl DeviceHandler for ZaloHandler {
+    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        if !self.motors.iter().any(|&slot| lookup(levels, changed, slot).1) {
+            return Vec::new();
+        }
+        let motor = |index: u32| value_of(levels, (index, OutputType::Vibrate));
+        vec![Write::with_response(Endpoint::Tx, packet(motor(0), motor(1)).to_vec())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::super::test_support::{features, Sim};
+    use super::super::Keepalive;
+    use super::*;
+    use crate::testing::FakeHardware;
+
+    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
+                assert!(write.with_response, "{write:?}");
+                write.data.clone()
+            })
+            .collect()
+    }
+
+    fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
+        let features = features(outputs);
+        Sim::new(Box::new(ZaloHandler::new(&features).unwrap()), &features)
+    }
+
+    #[test]
+    fn two_motors() {
+        // Queen, King.
+        let mut queen = sim(&[(Vibrate, 0, 8), (Vibrate, 0, 8)]);
+        assert_eq!(bytes(&queen.set(0, Vibrate, 5)), [[0x01, 0x05, 0x01]]);
+        assert_eq!(bytes(&queen.set(1, Vibrate, 8)), [[0x01, 0x05, 0x08]]);
+        assert_eq!(bytes(&queen.set(0, Vibrate, 0)), [[0x01, 0x01, 0x08]]);
+        assert_eq!(bytes(&queen.flush(&[(0, Vibrate, 2), (1, Vibrate, 30)])), [[0x01, 0x02, 0x08]]);
+        assert_eq!(bytes(&queen.stop()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes(&queen.stop()), Vec::<Vec<u8>>::new());
+        assert_eq!(bytes(&queen.all()), [[0x02, 0x01, 0x01]]);
+    }
+
+    #[test]
+    fn one_motor() {
+        // Defaults (Jeanne).
+        let mut jeanne = sim(&[(Vibrate, 0, 8)]);
+        assert_eq!(bytes(&jeanne.set(0, Vibrate, 3)), [[0x01, 0x03, 0x01]]);
+        assert_eq!(bytes(&jeanne.stop()), [[0x02, 0x01, 0x01]]);
+    }
+
+    #[test]
+    fn definitions() {
+        assert!(ZaloHandler::new(&[]).is_err());
+        assert!(ZaloHandler::new(&features(&[(Vibrate, 0, 8); 3])).is_err());
+        assert!(ZaloHandler::new(&features(&[(Rotate, 0, 8)])).is_err());
+        assert_eq!(packet(-4, 0), [0x02, 0x01, 0x01]);
+    }
+
+    #[tokio::test]
+    async fn name_and_no_init() {
+        assert_eq!(ZALO.name(), "zalo");
+        let hw = FakeHardware::new("ZALO-Queen", "aa");
+        let handler = ZALO.initialize(&hw, Some("ZALO-Queen"), &features(&[(Vibrate, 0, 8); 2])).await.unwrap();
+        assert!(hw.events().is_empty());
+        assert_eq!(handler.keepalive(), Keepalive::None);
+    }
+}
