@@ -215,7 +215,7 @@ impl DeviceManager {
     ) -> Result<(), String> {
         let identifier = protocol.identify(&*hardware, advertisement).await.map_err(|e| e.to_string())?;
         let definition = database
-            .definition(protocol.name(), identifier.as_deref())
+            .definition(protocol.definition_protocol(identifier.as_deref()), identifier.as_deref())
             .ok_or_else(|| match &identifier {
                 Some(identifier) => format!(
                     "the device database does not know the model {identifier:?} and {} has no defaults",

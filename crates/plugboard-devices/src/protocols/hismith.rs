@@ -11,7 +11,7 @@
 //! [`Protocol::identify`] returns only an identifier, so `hismith` instead picks the `CC`
 //! encoding itself in [`Protocol::initialize`] for a non-legacy identifier, and
 //! [`definition_protocol`] names the protocol whose definitions describe the device (the connect
-//! pipeline should look the definition up there). The models that can appear under a `hismith`
+//! pipeline looks the definition up there, through [`Protocol::definition_protocol`]). The models that can appear under a `hismith`
 //! name without being legacy have no features of their own in the reference database, and both
 //! protocols' defaults are the same single oscillate output, so the lookup under `hismith`
 //! gives the same features either way.
@@ -123,6 +123,13 @@ pub fn identifier_from_model(bytes: &[u8]) -> Option<String> {
 impl Protocol for Hismith {
     fn name(&self) -> &'static str {
         self.variant.name()
+    }
+
+    fn definition_protocol(&self, identifier: Option<&str>) -> &'static str {
+        match self.variant {
+            Variant::Hismith => definition_protocol(identifier),
+            Variant::Mini => self.name(),
+        }
     }
 
     fn identify<'a>(
@@ -427,7 +434,10 @@ mod tests {
         for id in [Some("1004"), Some("2201"), Some(""), None] {
             assert_eq!(HISMITH.dialect(id), Dialect::Mini, "{id:?}");
             assert_eq!(definition_protocol(id), "hismith-mini");
+            assert_eq!(HISMITH.definition_protocol(id), "hismith-mini");
+            assert_eq!(HISMITH_MINI.definition_protocol(id), "hismith-mini");
         }
+        assert_eq!(HISMITH.definition_protocol(Some("1001")), "hismith");
         assert_eq!(identifier_from_model(&[0x10, 0x01]).as_deref(), Some("1001"));
         assert_eq!(identifier_from_model(&[0x22, 0x0a, 0xff]).as_deref(), Some("220aff"));
         assert_eq!(identifier_from_model(&[]), None);

@@ -25,27 +25,10 @@
 //!
 //! # The stroke speed and the previous position
 //!
-//! The speed depends on how far the stroker moves, so on the *previous* position, which the
-//! reference remembers in the handler. Plugboard's handlers keep no state (encoders are pure),
-//! and [`OutputLevel`] only records the last *non-zero* position written
-//! ([`OutputLevel::last_nonzero`]), so a move to position 0 is not visible afterwards.
-//! [`previous_position`] makes the best of that:
-//!
-//! * the last non-zero position, when the new target differs from it (exact, unless a move to
-//!   0 came in between: see below);
-//! * 0 when the new target *equals* the last non-zero position. Either the stroker went to 0
-//!   in between (the usual `0 <-> X` stroke pattern of scripts, where this is exact), or it
-//!   really is at the target already, and then the speed does not matter: there is nothing to
-//!   move. (The reference sends speed 0 in that second case; Plugboard sends the speed of a move
-//!   from 0. The byte differs, the motion does not, unless the device is still travelling from
-//!   an earlier command.)
-//! * 0 before the first non-zero position (the reference's start value).
-//!
-//! Still inexact: a move to 0 followed by a move to a position other than the last non-zero
-//! one (e.g. 99 -> 0 -> 20 computes 20's speed from distance |99 - 20| = 79 instead of 20,
-//! so the stroke runs faster than asked). Exactness needs the device task to record the last
-//! *written* value including 0 (a field next to `last_nonzero`, set unconditionally by
-//! [`OutputLevel::commit`]); that is outside this module. The Vorze Piston shares this helper.
+//! The speed depends on how far the stroker moves, so on the *previous* position. The reference
+//! remembers it in the handler; Plugboard's handlers keep no state (encoders are pure) and read
+//! it from the level instead ([`OutputLevel::last_written`], the position last written, 0 before
+//! the first move), which is exact: see [`previous_position`].
 
 use std::time::Duration;
 
@@ -179,14 +162,10 @@ pub fn speed(previous: i32, target: i32, duration_ms: u32) -> u8 {
     speed as u8
 }
 
-/// The position a stroker moves from when `level` (a position output) is encoded: see the
-/// module docs ("The stroke speed and the previous position") for why this is a best guess.
+/// The position a stroker moves from when `level` (a position output) is encoded: the one last
+/// written (0 before the first move, which is where the reference assumes a stroker starts).
 pub fn previous_position(level: &OutputLevel) -> i32 {
-    if level.value == level.last_nonzero {
-        0
-    } else {
-        level.last_nonzero
-    }
+    level.last_written
 }
 
 /// The encoder of one Kiiroo device.
@@ -380,16 +359,12 @@ mod tests {
         assert_eq!(stroke(99, 500), [[0x03, 0x00, 40, 99]]);
         // Back from 99 to 0 in 200 ms.
         assert_eq!(stroke(0, 200), [[0x03, 0x00, 106, 0]]);
-        // From 0 to 20 in 200 ms: the previous written position was 0, but the levels only know
-        // the last non-zero one (99), so the distance is |99 - 20| = 79 -> 83 (the reference,
-        // from 0, would give 19). The known limitation documented in the module docs.
-        assert_eq!(stroke(20, 200), [[0x03, 0x00, 83, 20]]);
-        // The previous position 20 is non-zero, so this one is exact: 20 -> 98 in 500 ms.
+        // From 0 to 20 in 200 ms: 20 steps -> 19.
+        assert_eq!(stroke(20, 200), [[0x03, 0x00, 19, 20]]);
+        // 20 -> 98 in 500 ms.
         assert_eq!(stroke(98, 500), [[0x03, 0x00, 31, 98]]);
-        // Same position, new duration: the target equals the last non-zero position, so it is
-        // taken as a move from 0 (the reference: distance 0, speed 0; the stroker is already
-        // there either way): 98 steps in 300 ms.
-        assert_eq!(stroke(98, 300), [[0x03, 0x00, 68, 98]]);
+        // Same position, new duration: nothing to move, speed 0 (as the reference).
+        assert_eq!(stroke(98, 300), [[0x03, 0x00, 0, 98]]);
         // A stop leaves positions alone.
         assert!(keon.stop().is_empty());
     }
@@ -426,10 +401,11 @@ mod tests {
         level.value = 0;
         assert_eq!(previous_position(&level), 70);
         level.commit();
-        level.value = 70;
-        assert_eq!(previous_position(&level), 0, "equal to the last non-zero: back from 0");
         level.value = 30;
-        assert_eq!(previous_position(&level), 70, "the known inexact case (really from 0)");
+        assert_eq!(previous_position(&level), 0, "a move to 0 is remembered");
+        level.commit();
+        level.value = 30;
+        assert_eq!(previous_position(&level), 30, "already there: no distance");
     }
 
     #[test]

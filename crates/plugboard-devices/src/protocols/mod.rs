@@ -115,6 +115,32 @@ pub const NAMES: &[&str] = &[
     "kiiroo-spot",
     "kiiroo-prowand",
     "kiiroo-powershot",
+    "galaku",
+    "galaku-pump",
+    "foreo",
+    "honeyplaybox",
+    "monsterpub",
+    "lovedistance",
+    "luvmazer",
+    "hismith",
+    "hismith-mini",
+    "lelo-harmony",
+    "lelo-f1s",
+    "lelo-f1sv2",
+    "sexverse-v1",
+    "amorelie-joy",
+    "zalo",
+    "aneros",
+    "picobong",
+    "vorze-sa",
+    "thehandy",
+    "thehandy-v3",
+    "motorbunny",
+    "mysteryvibe",
+    "mysteryvibe-v2",
+    "nobra",
+    "vibratissimo",
+    "kiiroo-v2",
 ];
 
 static LOVENSE: lovense::Lovense = lovense::Lovense;
@@ -158,6 +184,32 @@ pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
         "kiiroo-spot" => &kiiroo::KIIROO_SPOT,
         "kiiroo-prowand" => &kiiroo::KIIROO_PROWAND,
         "kiiroo-powershot" => &kiiroo::KIIROO_POWERSHOT,
+        "galaku" => &galaku::GALAKU,
+        "galaku-pump" => &galaku::GALAKU_PUMP,
+        "foreo" => &foreo::FOREO,
+        "honeyplaybox" => &honeyplaybox::HONEYPLAYBOX,
+        "monsterpub" => &monsterpub::MONSTERPUB,
+        "lovedistance" => &lovedistance::LOVEDISTANCE,
+        "luvmazer" => &luvmazer::LUVMAZER,
+        "hismith" => &hismith::HISMITH,
+        "hismith-mini" => &hismith::HISMITH_MINI,
+        "lelo-harmony" => &lelo::LELO_HARMONY,
+        "lelo-f1s" => &lelo::LELO_F1S,
+        "lelo-f1sv2" => &lelo::LELO_F1SV2,
+        "sexverse-v1" => &sexverse::SEXVERSE_V1,
+        "amorelie-joy" => &amorelie::AMORELIE_JOY,
+        "zalo" => &zalo::ZALO,
+        "aneros" => &aneros::ANEROS,
+        "picobong" => &picobong::PICOBONG,
+        "vorze-sa" => &vorze::VORZE_SA,
+        "thehandy" => &thehandy::THEHANDY,
+        "thehandy-v3" => &thehandy::THEHANDY_V3,
+        "motorbunny" => &motorbunny::MOTORBUNNY,
+        "mysteryvibe" => &mysteryvibe::MYSTERYVIBE,
+        "mysteryvibe-v2" => &mysteryvibe::MYSTERYVIBE_V2,
+        "nobra" => &nobra::NOBRA,
+        "vibratissimo" => &vibratissimo::VIBRATISSIMO,
+        "kiiroo-v2" => &kiiroo::KIIROO_V2,
         // Not in the reference database: the engine's own virtual devices.
         "virtual" => &VIRTUAL,
         _ => return None,
@@ -194,12 +246,16 @@ pub struct OutputLevel {
     /// device task updates it with [`OutputLevel::commit`] after each flush; encoders use it
     /// for "which way is the motor turning right now" (Lovense `RotateChange;`).
     pub last_nonzero: i32,
+    /// The last `value` that was encoded and written, zero included (0 before anything was):
+    /// where a stroker is, for encoders whose speed depends on the distance moved (Kiiroo,
+    /// Vorze Piston).
+    pub last_written: i32,
 }
 
 impl OutputLevel {
     /// An output at rest, with no history.
     pub fn new(feature_index: u32, kind: OutputType) -> OutputLevel {
-        OutputLevel { feature_index, kind, value: 0, duration_ms: None, last_nonzero: 0 }
+        OutputLevel { feature_index, kind, value: 0, duration_ms: None, last_nonzero: 0, last_written: 0 }
     }
 
     /// One level per output of the features, in the canonical order: features as given, then
@@ -215,6 +271,7 @@ impl OutputLevel {
     /// Records that the current value has been written: call after the writes of a flush, for
     /// every output that was in the flush's [`ChangeSet`].
     pub fn commit(&mut self) {
+        self.last_written = self.value;
         if self.value != 0 {
             self.last_nonzero = self.value;
         }
@@ -336,6 +393,13 @@ pub trait Protocol: Send + Sync {
         advertisement: &'a Advertisement,
     ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
         Box::pin(async move { Ok(default_identifier(hw, advertisement)) })
+    }
+
+    /// The protocol whose database entries describe a device this protocol identified as
+    /// `identifier`: its own name, except where the reference hands a device over to a sibling
+    /// protocol after identifying it (Hismith's newer models are `hismith-mini` devices).
+    fn definition_protocol(&self, _identifier: Option<&str>) -> &'static str {
+        self.name()
     }
 
     /// Sends init packets and returns the per-device handler for the device whose definition
@@ -548,7 +612,7 @@ mod tests {
             assert_eq!(by_name(name).map(|p| p.name()), Some(name));
         }
         assert!(by_name("Lovense").is_none());
-        assert!(by_name("kiiroo-v2").is_none());
+        assert!(by_name("kiiroo-v3").is_none(), "not implemented");
         assert!(by_name("").is_none());
     }
 
@@ -590,6 +654,7 @@ mod tests {
         levels[1].value = 0;
         levels[1].commit();
         assert_eq!(levels[1].last_nonzero, -5, "0 keeps the last direction");
+        assert_eq!(levels[1].last_written, 0, "but the last written value is the 0");
     }
 
     #[test]

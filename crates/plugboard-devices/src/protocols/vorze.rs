@@ -35,9 +35,8 @@
 //!
 //! `speed = clamp(((200 * duration_ms / distance) / 6658) ^ -1.21, 0, 100)` (truncated), with
 //! `distance` = |previous - target| in steps, capped at 200; distance 0 gives 100. The previous
-//! position is [`kiiroo::previous_position`](super::kiiroo::previous_position), which has the
-//! same limitation as the Kiiroo strokers (a move to position 0 is not recorded by the levels;
-//! see the Kiiroo module docs).
+//! position is [`kiiroo::previous_position`](super::kiiroo::previous_position): the position last
+//! written.
 
 use plugboard_protocol::model::{Feature, OutputType};
 
