@@ -1,10 +1,11 @@
 # Plugboard: two commands on a fresh Debian 12 machine.
 #   make run   - install what is missing, build, start the desktop app (or the headless engine)
 #   make test  - install what is missing, run every test
+#   make package - the Debian package of the desktop app (target/release/bundle/deb/)
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup engine
+.PHONY: run test setup engine package
 
 # The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
 # app (src-tauri, a default workspace member) links against.
@@ -20,3 +21,6 @@ engine:
 
 test: setup
 	@scripts/test.sh
+
+package: setup
+	@scripts/package.sh

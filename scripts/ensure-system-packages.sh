@@ -4,13 +4,14 @@
 # the script prints nothing. Usage: ensure-system-packages.sh [GROUP...]
 #   build  - compile and link the engine crates (libdbus for btleplug), and run their tests
 #            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests) (default)
-#   app    - also the GTK/WebKit libraries the Tauri desktop app links against, and Xvfb
+#   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, and
+#            the tools the package's install test uses (xwininfo, desktop-file-validate)
 set -euo pipefail
 
 build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus libdbus-1-dev)
 app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
      libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev file
-     xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core)
+     xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build)

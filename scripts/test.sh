@@ -11,3 +11,4 @@ phase "tools" scripts/ensure-tools.sh
 phase "front end: build and unit tests" scripts/build-ui.sh --test
 phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard'
 phase "run tests" dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet
+phase "package: build, install, start, remove" scripts/test-package.sh

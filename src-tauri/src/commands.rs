@@ -1,7 +1,8 @@
 //! One Tauri command per contract command; each calls [`AppState`] and nothing else.
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
+use crate::autostart;
 use crate::error::{Error, Result};
 use crate::models::{LogLine, Settings, Snapshot};
 use crate::state::AppState;
@@ -22,7 +23,16 @@ pub async fn stop_server(state: State<'_, AppState>) -> Result<Snapshot> {
 }
 
 #[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<Snapshot> {
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Result<Snapshot> {
+    // The OS entry first: a setting that says "on" while nothing would start is worse than
+    // an error message.
+    if settings.launch_at_login != state.settings().launch_at_login {
+        autostart::set(&app, settings.launch_at_login)?;
+    }
     state.save_settings(settings).await
 }
 
@@ -148,7 +158,7 @@ mod tests {
 
     fn quiet_settings(port: u16) -> Value {
         json!({"port": port, "serverName": "Test board", "allInterfaces": false, "maxPingTimeMs": 0,
-               "startServerOnLaunch": false, "closeToTray": true, "startMinimized": false,
+               "startServerOnLaunch": false, "closeToTray": true, "startMinimized": false, "launchAtLogin": false,
                "useBluetoothLe": false, "useSerial": false, "useDeviceWebsocketServer": false,
                "deviceWebsocketPort": 54817})
     }

@@ -2,6 +2,7 @@
 //! Commands ([`commands`]) call [`state::AppState`]; engine events become coalesced
 //! "snapshot" events and log lines "log" events ([`events`]). No protocol or device logic here.
 
+pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -97,6 +98,9 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     let tray = tray::create(app);
     let tray_available = tray.available;
     state.set_tray(tray);
+    if let Some(on) = autostart::current(app) {
+        state.reflect_launch_at_login(on);
+    }
     let settings = state.settings();
     if let Some(window) = app.get_webview_window("main") {
         if !settings.start_minimized {
@@ -144,6 +148,7 @@ pub fn run() {
         tracing::warn!("no D-Bus session bus: a second launch of Plugboard will not be noticed (run under dbus-run-session)");
     }
     let app = builder
+        .plugin(autostart::plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(on_window_event)

@@ -140,6 +140,8 @@ pub struct Settings {
     pub start_server_on_launch: bool,
     pub close_to_tray: bool,
     pub start_minimized: bool,
+    /// Start the app when the user logs in (off by default; see [`crate::autostart`]).
+    pub launch_at_login: bool,
     pub use_bluetooth_le: bool,
     pub use_serial: bool,
     pub use_device_websocket_server: bool,
@@ -156,6 +158,7 @@ impl Default for Settings {
             start_server_on_launch: false,
             close_to_tray: true,
             start_minimized: false,
+            launch_at_login: false,
             use_bluetooth_le: true,
             use_serial: true,
             use_device_websocket_server: false,

@@ -197,6 +197,21 @@ impl AppState {
         self.snapshot().await
     }
 
+    /// Makes the launch-at-login setting say what the OS entry says (see [`crate::autostart`]),
+    /// saving the settings if that changed them.
+    pub fn reflect_launch_at_login(&self, on: bool) {
+        let mut settings = lock(&self.settings);
+        if settings.launch_at_login == on {
+            return;
+        }
+        settings.launch_at_login = on;
+        if let Some(dir) = &self.config_dir {
+            if let Err(error) = settings::save(&dir.join(settings::FILE_NAME), &settings) {
+                tracing::warn!("{error}");
+            }
+        }
+    }
+
     /// Saves the settings (they apply at the next start of the server).
     pub async fn save_settings(&self, new: Settings) -> Result<Snapshot> {
         if new.server_name.trim().is_empty() {

@@ -39,6 +39,8 @@ impl Driver {
         let process = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("XDG_CONFIG_HOME", config_home)
+            // Launch at login writes to ~/.config/autostart: keep that in the test's folder.
+            .env("HOME", config_home)
             // Another test of this binary may point the system bus at its fake BlueZ.
             .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
             .stdout(Stdio::null())
@@ -146,6 +148,22 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     let url = format!("ws://127.0.0.1:{server_port}");
     wait_for("the server address", async || text_of(&window, "#server-url").await.filter(|t| t.contains(&url))).await;
     screenshot(&window, "server").await;
+
+    // Launch at login: off by default; the toggle creates and removes the desktop session's
+    // autostart entry, which starts this very executable.
+    let autostart_dir = config_home.path().join(".config/autostart");
+    let autostart_entry = || -> Option<String> {
+        let entries = std::fs::read_dir(&autostart_dir).ok()?;
+        let path = entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "desktop"))?;
+        std::fs::read_to_string(path).ok()
+    };
+    assert_eq!(autostart_entry(), None, "launch at login is off by default");
+    click(&window, "#setting-launch-at-login").await;
+    let entry = wait_for("the autostart entry", async || autostart_entry()).await;
+    let app_path = app_binary().display().to_string();
+    assert!(entry.lines().any(|line| line.starts_with("Exec=") && line.contains(&app_path)), "{entry}");
+    click(&window, "#setting-launch-at-login").await;
+    wait_for("the autostart entry to go", async || autostart_entry().is_none().then_some(())).await;
 
     // Two clients of different versions: the Clients view lists both with their versions.
     let (v3, mut v3_events) = v3_client(&url).await;

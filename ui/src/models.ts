@@ -91,6 +91,8 @@ export interface Settings {
   startServerOnLaunch: boolean;
   closeToTray: boolean;
   startMinimized: boolean;
+  /** Start Plugboard when the user logs in (an autostart entry of the desktop session). */
+  launchAtLogin: boolean;
   useBluetoothLe: boolean;
   useSerial: boolean;
   useDeviceWebsocketServer: boolean;

@@ -12,7 +12,7 @@ const calls: { cmd: string; args: unknown }[] = [];
 function snap(over: Partial<Snapshot> = {}): Snapshot {
   const settings = {
     port: 12345, serverName: 'Plugboard', allInterfaces: false, maxPingTimeMs: 0,
-    startServerOnLaunch: false, closeToTray: true, startMinimized: false, useBluetoothLe: true,
+    startServerOnLaunch: false, closeToTray: true, startMinimized: false, launchAtLogin: false, useBluetoothLe: true,
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
   };
   return {

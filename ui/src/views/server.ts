@@ -70,6 +70,10 @@ export function mount(root: HTMLElement): void {
         <input id="setting-start-minimized" type="checkbox" />
         <label for="setting-start-minimized">Start minimized</label>
       </div>
+      <div class="field check">
+        <input id="setting-launch-at-login" type="checkbox" />
+        <label for="setting-launch-at-login">Launch Plugboard when I log in</label>
+      </div>
       <p class="hint" id="settings-restart-hint" hidden></p>
     </form>
   `;
@@ -157,6 +161,7 @@ export function mount(root: HTMLElement): void {
   checkbox('setting-start-on-launch', 'startServerOnLaunch');
   checkbox('setting-close-to-tray', 'closeToTray');
   checkbox('setting-start-minimized', 'startMinimized');
+  checkbox('setting-launch-at-login', 'launchAtLogin');
 }
 
 /** Save functions of the text/number fields, used on change and before a start. */
@@ -189,7 +194,9 @@ async function commit(input: HTMLInputElement, patch: Partial<Settings>): Promis
   if (ok !== undefined) delete input.dataset.draft;
 }
 
-function checkbox(id: string, key: 'allInterfaces' | 'startServerOnLaunch' | 'closeToTray' | 'startMinimized'): void {
+type CheckboxSetting = 'allInterfaces' | 'startServerOnLaunch' | 'closeToTray' | 'startMinimized' | 'launchAtLogin';
+
+function checkbox(id: string, key: CheckboxSetting): void {
   const input = byId<HTMLInputElement>(id);
   input.addEventListener('change', () => {
     if (id === 'setting-all-interfaces') byId('all-interfaces-warning').hidden = !input.checked;
@@ -261,6 +268,7 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-start-on-launch'), settings.startServerOnLaunch);
   setChecked(byId<HTMLInputElement>('setting-close-to-tray'), settings.closeToTray);
   setChecked(byId<HTMLInputElement>('setting-start-minimized'), settings.startMinimized);
+  setChecked(byId<HTMLInputElement>('setting-launch-at-login'), settings.launchAtLogin);
   byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
 
   const tray = byId<HTMLInputElement>('setting-close-to-tray');
