@@ -21,16 +21,32 @@ pub struct RawMessage {
     pub body: Box<RawValue>,
 }
 
-/// One element of a frame's array, kept as raw JSON until we know it is a one-key object.
-type FrameArray = Vec<Box<RawValue>>;
-
 /// Cuts a frame into its messages. One result per message, in order; a frame that is not
 /// JSON, not an array, or an empty array yields a single error. Malformed elements become
 /// errors in their place, so the well-formed messages around them are still answered.
 pub fn split_frame(text: &str) -> Vec<Result<RawMessage, DecodeError>> {
+    split_frame_limited(text, usize::MAX).unwrap_or_default()
+}
+
+/// A frame that holds more messages than a server accepts in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyMessages {
+    /// The limit.
+    pub max: usize,
+    /// How many messages were counted before giving up (more than `max`; the rest is not read).
+    pub counted: usize,
+}
+
+/// Like [`split_frame`], but a frame of more than `max_messages` results (messages, and errors
+/// in their place) is refused as a whole before any message body is copied out of it.
+pub fn split_frame_limited(
+    text: &str,
+    max_messages: usize,
+) -> Result<Vec<Result<RawMessage, DecodeError>>, TooManyMessages> {
     let mut out = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let mut arrays = 0usize;
+    let too_many = |counted: usize| TooManyMessages { max: max_messages, counted };
     loop {
         // Deserialize as a raw value first: it keeps the bodies unparsed and catches
         // "valid JSON but not an array" separately from "not JSON".
@@ -39,6 +55,10 @@ pub fn split_frame(text: &str) -> Vec<Result<RawMessage, DecodeError>> {
             Some(next) => next,
         };
         arrays += 1;
+        // Every array (or stray value) adds at least one result: `[][][]...` counts too.
+        if out.len() >= max_messages {
+            return Err(too_many(out.len() + 1));
+        }
         let value = match next {
             Ok(value) => value,
             Err(e) => {
@@ -46,29 +66,28 @@ pub fn split_frame(text: &str) -> Vec<Result<RawMessage, DecodeError>> {
                 break;
             }
         };
-        let elements: FrameArray = match value {
-            serde_json::Value::Array(items) => {
-                // Re-serialising each element keeps the API simple (RawValue bodies);
-                // the cost is one small copy per message.
-                items.into_iter().map(|item| to_raw(&item)).collect()
-            }
+        let items = match value {
+            serde_json::Value::Array(items) => items,
             _ => {
                 out.push(Err(DecodeError::new(0, DecodeErrorKind::NotAnArray)));
                 continue;
             }
         };
-        if elements.is_empty() {
+        if items.is_empty() {
             out.push(Err(DecodeError::new(0, DecodeErrorKind::EmptyArray)));
             continue;
         }
-        for element in elements {
-            out.push(split_element(&element));
+        if items.len() > max_messages - out.len() {
+            return Err(too_many(out.len() + items.len()));
         }
+        // Re-serialising each element keeps the API simple (RawValue bodies); the cost is one
+        // small copy per message.
+        out.extend(items.iter().map(|item| split_element(&to_raw(item))));
     }
     if arrays == 0 {
         out.push(Err(DecodeError::new(0, DecodeErrorKind::InvalidJson("the frame is empty".into()))));
     }
-    out
+    Ok(out)
 }
 
 fn to_raw(value: &serde_json::Value) -> Box<RawValue> {

@@ -1,7 +1,7 @@
 //! Bad input of every kind: a typed error with the message's Id when one can be read (0
 //! otherwise), rendered as an `Error` message of the right class. Never a panic.
 
-use plugboard_protocol::frame::{decode_client_frame, split_frame};
+use plugboard_protocol::frame::{decode_client_frame, split_frame, split_frame_limited, TooManyMessages};
 use plugboard_protocol::{DecodeError, DecodeErrorKind, Error, ErrorCode, SpecVersion, SpecVersion::*};
 
 use crate::common::*;
@@ -168,4 +168,21 @@ fn binary_and_invalid_text_never_panic() {
     }
     let deep = "[".repeat(10_000);
     assert!(decode_client_frame(&deep, V3)[0].is_err());
+}
+
+#[test]
+fn a_frame_over_the_message_limit_is_refused_as_a_whole() {
+    let pings = |n: usize| format!("[{}]", vec![r#"{"Ping":{"Id":1}}"#; n].join(","));
+    assert_eq!(split_frame_limited(&pings(3), 3).map(|m| m.len()), Ok(3));
+    assert_eq!(split_frame_limited(&pings(4), 3).err(), Some(TooManyMessages { max: 3, counted: 4 }));
+    assert_eq!(split_frame_limited(&pings(10_000), 256).err(), Some(TooManyMessages { max: 256, counted: 10_000 }));
+    // Several arrays, stray values and empty arrays each count: no way around the limit.
+    assert_eq!(split_frame_limited(&pings(2).repeat(2), 3).err().map(|e| e.counted), Some(4));
+    assert_eq!(split_frame_limited(&"[]".repeat(5), 3).err().map(|e| e.counted), Some(4));
+    assert_eq!(split_frame_limited(&"1 ".repeat(5), 3).err().map(|e| e.counted), Some(4));
+    assert_eq!(split_frame_limited(&format!("{} x", pings(3)), 3).err().map(|e| e.counted), Some(4));
+    // Within the limit, the same as split_frame; no limit is split_frame itself.
+    let mixed = r#"[{"Ping":{"Id":1}},{"Nope":{"Id":2}},5][]"#;
+    assert_eq!(format!("{:?}", split_frame_limited(mixed, 4).unwrap()), format!("{:?}", split_frame(mixed)));
+    assert_eq!(split_frame(&pings(100_000)).len(), 100_000);
 }
