@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
 
+use crate::limits::Limits;
+
 /// The name announced in ServerInfo unless told otherwise.
 pub const DEFAULT_SERVER_NAME: &str = "Plugboard";
 /// The conventional Buttplug websocket port games connect to.
@@ -23,6 +25,9 @@ pub struct EngineConfig {
     /// Milliseconds a client may go without Ping before its devices stop; 0 disables it.
     pub max_ping_time_ms: u32,
     pub max_clients: usize,
+    /// What each connection may do: frame size, messages per frame and per second, time to
+    /// handshake, websocket keepalive.
+    pub limits: Limits,
     /// Clients asking for a newer spec version than this get a handshake error.
     pub max_spec_version: SpecVersion,
     /// Virtual devices to create at start, in index order.
@@ -97,6 +102,7 @@ impl Default for EngineConfig {
             server_name: DEFAULT_SERVER_NAME.to_owned(),
             max_ping_time_ms: 0,
             max_clients: DEFAULT_MAX_CLIENTS,
+            limits: Limits::default(),
             max_spec_version: SpecVersion::NEWEST,
             virtual_devices: Vec::new(),
             devices: DeviceOptions::default(),

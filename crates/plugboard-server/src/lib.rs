@@ -28,6 +28,7 @@ mod engine;
 mod error;
 mod events;
 mod hardware;
+mod limits;
 mod listener;
 mod session;
 
@@ -39,6 +40,10 @@ pub use plugboard_devices::transport::HardwareStatus;
 pub use engine::Engine;
 pub use error::StartError;
 pub use events::EngineEvent;
+pub use limits::{
+    Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
+    DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
+};
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
 
 /// Resolves once a stop flag is raised (or its sender is gone). The guard `wait_for` returns

@@ -1,10 +1,13 @@
 //! One task per websocket connection: handshake, then every frame decoded for the client's
 //! spec version, converted, executed and answered, in order. Device changes are pushed to
 //! the client in its own version. When the connection ends, for whatever reason, the
-//! outputs this client set are stopped.
+//! outputs this client set are stopped. What a connection may do (frame size, messages per
+//! frame and per second, time to handshake, keepalive) is decided in [`crate::limits`].
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
@@ -13,25 +16,34 @@ use plugboard_protocol::convert::{self, LegacyState, Request};
 use plugboard_protocol::frame::{self, RawMessage};
 use plugboard_protocol::messages::{ClientMessage, IdOnly, ServerInfo, ServerMessage, Test};
 use plugboard_protocol::model::{InputCommand, StopScope};
-use plugboard_protocol::{DecodeError, Error, ErrorCode, SpecVersion};
+use plugboard_protocol::{DecodeError, DecodeErrorKind, Error, ErrorCode, SpecVersion};
 use tokio::net::TcpStream;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request as HttpRequest, Response as HttpResponse};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 use crate::clients::ClientSnapshot;
 use crate::engine::Shared;
 use crate::events::EngineEvent;
+use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 
-/// The largest websocket message a client may send.
-const MAX_MESSAGE_BYTES: usize = 1 << 20;
-/// How long the websocket upgrade itself may take.
+/// The longest the websocket upgrade itself may take (less when the handshake timeout is shorter).
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long sending what is left and the Close frame may take once a session ends.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// After refusing what a client sent, how long to read and discard the rest of it, so the
+/// client gets to read the Error and the Close instead of a connection reset.
+const LINGER: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let accepted = Instant::now();
+    let limits = &shared.config.limits;
+    // The handshake timeout counts from the TCP connection: the websocket upgrade is part of it.
+    let handshake_deadline = enabled(limits.handshake_timeout).map(|timeout| accepted + timeout);
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
     let origin_slot = origin.clone();
     let read_origin = move |request: &HttpRequest, response: HttpResponse| -> Result<HttpResponse, ErrorResponse> {
@@ -39,16 +51,18 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         *origin_slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
         Ok(response)
     };
-    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE_BYTES)).max_frame_size(Some(MAX_MESSAGE_BYTES));
+    let frame_limit = enabled(limits.max_frame_bytes);
+    let config = WebSocketConfig::default().max_message_size(frame_limit).max_frame_size(frame_limit);
     let upgrade = tokio_tungstenite::accept_hdr_async_with_config(stream, read_origin, Some(config));
-    let mut socket = match tokio::time::timeout(UPGRADE_TIMEOUT, upgrade).await {
+    let upgrade_deadline = (accepted + UPGRADE_TIMEOUT).min(handshake_deadline.unwrap_or(accepted + UPGRADE_TIMEOUT));
+    let mut socket = match tokio::time::timeout_at(upgrade_deadline, upgrade).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => {
             tracing::debug!(%peer, %error, "websocket upgrade failed");
             return;
         }
         Err(_) => {
-            tracing::debug!(%peer, "websocket upgrade timed out");
+            tracing::info!(%peer, "closed a connection that did not finish the websocket upgrade in time");
             return;
         }
     };
@@ -68,73 +82,157 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     };
     let Some(mut kicked) = shared.clients.register(snapshot.clone(), shared.config.max_clients) else {
         let error = Error::handshake(format!(
-            "This server already has {} clients connected, its limit. Disconnect another client and try again.",
+            "This server already has {} clients connected, its limit (--max-clients). Disconnect another \
+             client and try again.",
             shared.config.max_clients
         ));
-        let _ = socket.send(Message::text(frame::encode_message(&error.to_message(0)))).await;
-        let _ = socket.close(None).await;
-        tracing::warn!(%peer, "refused a client: the server is full");
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+            let _ = socket.send(Message::text(frame::encode_message(&error.to_message(0)))).await;
+            let _ = socket.close(Some(CloseFrame { code: CloseCode::Again, reason: "server full".into() })).await;
+        })
+        .await;
+        tracing::warn!(%peer, max = shared.config.max_clients, "refused a client: the server is full");
         return;
     };
     tracing::info!(client = id, %peer, origin = snapshot.origin.as_deref().unwrap_or("-"), "client connected");
     shared.emit(EngineEvent::ClientConnected(snapshot));
 
-    let mut session = Session { shared: shared.clone(), id, version: None, legacy: LegacyState::default(), ping_deadline: None, outbox: Vec::new(), close: None, scanning: false };
+    let now = Instant::now();
+    let mut session = Session {
+        shared: shared.clone(),
+        id,
+        version: None,
+        legacy: LegacyState::default(),
+        handshake_deadline,
+        ping_deadline: None,
+        rate: RateLimiter::new(limits.max_messages_per_second, now),
+        keepalive: Keepalive::new(limits.websocket_ping_interval, limits.websocket_pong_timeout, now),
+        outbox: Vec::new(),
+        websocket_ping: false,
+        close: None,
+        scanning: false,
+        last_error: None,
+    };
     let mut device_events = shared.devices.subscribe();
     let mut shutdown = shared.shutdown.clone();
     let (mut sink, mut stream) = socket.split();
+    // A client that does not read what it is sent for this long is as dead as one that does
+    // not answer a websocket Ping.
+    let write_timeout = enabled(limits.websocket_pong_timeout).unwrap_or(limits::DEFAULT_WEBSOCKET_PONG_TIMEOUT);
+    // One timer for the handshake, MaxPingTime and keepalive deadlines, reset only when the
+    // nearest of them changes.
+    let timer = tokio::time::sleep_until(now + Duration::from_secs(86_400));
+    tokio::pin!(timer);
+    let mut timer_at = None;
 
-    let reason = loop {
-        let ping_deadline = session.ping_deadline;
+    let closing = loop {
+        let next = session.next_deadline();
+        if next != timer_at {
+            if let Some(at) = next {
+                timer.as_mut().reset(at);
+            }
+            timer_at = next;
+        }
         tokio::select! {
             biased;
-            _ = crate::raised(&mut kicked) => break "disconnected by the server",
-            _ = crate::raised(&mut shutdown) => break "server stopping",
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) => session.handle_frame(text.as_str()).await,
-                Some(Ok(Message::Binary(_))) => session.reply_error(
-                    0,
-                    Error::message("Binary frames are not part of the Buttplug protocol; send JSON as a text frame."),
-                ),
-                Some(Ok(Message::Close(_))) | None => break "connection closed by the client",
-                Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
-                Some(Err(error)) => {
-                    tracing::debug!(client = id, %error, "websocket error");
-                    break "connection lost";
+            _ = crate::raised(&mut kicked) => break Closing::normal("disconnected by the server"),
+            _ = crate::raised(&mut shutdown) => break Closing::normal("server stopping"),
+            () = &mut timer, if timer_at.is_some() => {
+                // Re-armed next time round, even for the same deadline.
+                timer_at = None;
+                session.timer_fired(Instant::now());
+            }
+            incoming = stream.next() => {
+                let now = Instant::now();
+                session.keepalive.heard(now);
+                match incoming {
+                    Some(Ok(Message::Text(text))) => session.handle_frame(text.as_str(), now).await,
+                    Some(Ok(Message::Binary(_))) => session.binary_frame(now),
+                    Some(Ok(Message::Close(_))) | None => break Closing::normal("connection closed by the client"),
+                    Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
+                    Some(Err(error)) => break session.websocket_error(&error),
                 }
             },
             event = device_events.recv() => match event {
                 Ok(event) => session.device_event(event),
                 Err(broadcast::error::RecvError::Lagged(missed)) => session.resync(missed),
-                Err(broadcast::error::RecvError::Closed) => break "server stopping",
+                Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
             },
-            _ = sleep_until(ping_deadline) => {
-                session.ping_out();
+        }
+        if session.has_output() {
+            if let Err(closing) = session.send_waiting(&mut sink, write_timeout, &mut kicked, &mut shutdown).await {
+                break closing;
             }
         }
-        if session.flush(&mut sink).await.is_err() {
-            break "connection lost";
-        }
-        if let Some(reason) = session.close {
-            break reason;
+        if let Some(closing) = session.close.take() {
+            break closing;
         }
     };
 
     // Whatever ended the session, the outputs this client set stop, and its scan ends.
     let _ = shared.devices.stop(Some(id), StopScope::EVERYTHING);
     shared.devices.stop_scanning(id).await;
-    let _ = session.flush(&mut sink).await;
-    let _ = sink.send(Message::Close(Some(CloseFrame { code: CloseCode::Normal, reason: reason.into() }))).await;
-    let _ = sink.close().await;
     shared.clients.remove(id);
     shared.emit(EngineEvent::ClientDisconnected { id });
-    tracing::info!(client = id, reason, "client disconnected");
+    if closing.send_close {
+        let goodbye = async {
+            let _ = session.flush(&mut sink).await;
+            let frame = CloseFrame { code: closing.code, reason: closing.reason.into() };
+            if closing.linger {
+                if let Ok(socket) = sink.reunite(stream) {
+                    close_and_linger(socket, frame).await;
+                }
+            } else {
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = sink.close().await;
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await;
+    }
+    tracing::info!(client = id, reason = closing.reason, code = u16::from(closing.code), "client disconnected");
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
+/// Sends the Close frame, ends our side of the connection and reads (and discards) what the
+/// client still sends for a moment: closing with unread data would make the kernel reset the
+/// connection, and the client could lose the Error and the Close before reading them.
+async fn close_and_linger(mut socket: WebSocketStream<TcpStream>, frame: CloseFrame) {
+    let _ = socket.send(Message::Close(Some(frame))).await;
+    let tcp = socket.get_mut();
+    let _ = socket2::SockRef::from(&*tcp).shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + LINGER;
+    let mut buffer = vec![0u8; 64 * 1024];
+    while let Ok(Ok(())) = tokio::time::timeout_at(deadline, tcp.readable()).await {
+        match tcp.try_read(&mut buffer) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// How and why a session ends.
+#[derive(Debug, Clone, Copy)]
+struct Closing {
+    code: CloseCode,
+    reason: &'static str,
+    /// Send what is waiting and a Close frame (not when the connection is already gone).
+    send_close: bool,
+    /// Discard what the client still sends before closing (after refusing a frame).
+    linger: bool,
+}
+
+impl Closing {
+    fn normal(reason: &'static str) -> Closing {
+        Closing::with_code(CloseCode::Normal, reason)
+    }
+
+    fn with_code(code: CloseCode, reason: &'static str) -> Closing {
+        Closing { code, reason, send_close: true, linger: false }
+    }
+
+    fn gone(reason: &'static str) -> Closing {
+        Closing { code: CloseCode::Abnormal, reason, send_close: false, linger: false }
     }
 }
 
@@ -143,24 +241,54 @@ struct Session {
     id: ClientId,
     version: Option<SpecVersion>,
     legacy: LegacyState,
+    /// When RequestServerInfo must have arrived by (handshake timeout on only).
+    handshake_deadline: Option<Instant>,
     /// When the client must have pinged by (MaxPingTime > 0 only).
     ping_deadline: Option<Instant>,
+    rate: RateLimiter,
+    keepalive: Keepalive,
     /// Messages waiting to be sent, one frame each.
     outbox: Vec<ServerMessage>,
+    /// A websocket Ping is waiting to be sent.
+    websocket_ping: bool,
     /// Set when the session must end after sending the outbox.
-    close: Option<&'static str>,
+    close: Option<Closing>,
     /// This client asked for a scan that has not finished.
     scanning: bool,
+    /// The text last put in the client's snapshot (a flood of one error updates it once).
+    last_error: Option<String>,
 }
 
 impl Session {
-    async fn handle_frame(&mut self, text: &str) {
-        let messages = frame::split_frame(text);
-        let count = messages.len() as u64;
-        self.shared.clients.update(self.id, |client| client.messages_in += count);
-        for message in messages {
+    async fn handle_frame(&mut self, text: &str, now: Instant) {
+        let limits = &self.shared.config.limits;
+        let max_messages = enabled(limits.max_messages_per_frame).unwrap_or(usize::MAX);
+        let messages = match frame::split_frame_limited(text, max_messages) {
+            Ok(messages) => messages,
+            Err(too_many) => {
+                tracing::warn!(
+                    client = self.id,
+                    max = too_many.max,
+                    counted = too_many.counted,
+                    "refused a frame with too many messages"
+                );
+                return self.reply_error(0, limits::too_many_messages(too_many));
+            }
+        };
+        let count = messages.len();
+        self.shared.clients.update(self.id, |client| client.messages_in += count as u64);
+        let admission = self.rate.admit(count, now);
+        if admission.started_dropping {
+            tracing::warn!(
+                client = self.id,
+                per_second = limits.max_messages_per_second,
+                "client exceeds the message rate; dropping the excess"
+            );
+        }
+        let mut messages = messages.into_iter();
+        for message in messages.by_ref().take(admission.admitted) {
             if self.close.is_some() {
-                break;
+                return;
             }
             match message {
                 Err(error) => self.reply_decode_error(error),
@@ -171,6 +299,73 @@ impl Session {
                         Err(error) => self.reply_decode_error(error),
                     },
                 },
+            }
+        }
+        if admission.admitted < count && self.close.is_none() {
+            let error = limits::rate_exceeded(self.shared.config.limits.max_messages_per_second);
+            for message in messages {
+                let id = match &message {
+                    Ok(raw) => raw.id(),
+                    Err(error) => error.id,
+                };
+                self.reply_error(id, error.clone());
+            }
+        }
+    }
+
+    fn binary_frame(&mut self, now: Instant) {
+        if self.rate.admit(1, now).admitted == 0 {
+            return self.reply_error(0, limits::rate_exceeded(self.shared.config.limits.max_messages_per_second));
+        }
+        self.reply_decode_error(DecodeError::new(0, DecodeErrorKind::BinaryFrame));
+    }
+
+    /// The websocket layer refused what the client sent (too large, not UTF-8, not the
+    /// websocket protocol) or the connection broke: how the session ends.
+    fn websocket_error(&mut self, error: &tokio_tungstenite::tungstenite::Error) -> Closing {
+        match limits::refusal(error) {
+            Some(refusal) => {
+                // Not the error's text: for a fragmented message it can quote what the client sent.
+                let code = u16::from(refusal.code);
+                tracing::warn!(client = self.id, reason = refusal.reason, code, "refused a websocket frame; closing");
+                self.reply_error(0, refusal.error);
+                Closing { linger: true, ..Closing::with_code(refusal.code, refusal.reason) }
+            }
+            None => {
+                tracing::debug!(client = self.id, %error, "websocket error");
+                Closing::gone("connection lost")
+            }
+        }
+    }
+
+    /// The nearest deadline: handshake, MaxPingTime or keepalive.
+    fn next_deadline(&self) -> Option<Instant> {
+        let handshake = self.handshake_deadline.filter(|_| self.version.is_none());
+        [handshake, self.ping_deadline, self.keepalive.deadline()].into_iter().flatten().min()
+    }
+
+    fn timer_fired(&mut self, now: Instant) {
+        if self.version.is_none() && self.handshake_deadline.is_some_and(|deadline| now >= deadline) {
+            let timeout = self.shared.config.limits.handshake_timeout;
+            tracing::warn!(client = self.id, timeout_ms = timeout.as_millis() as u64, "no handshake in time; closing");
+            self.reply_error(0, limits::handshake_timed_out(timeout));
+            self.close = Some(Closing::with_code(CloseCode::Policy, "no RequestServerInfo in time"));
+            return;
+        }
+        if self.ping_deadline.is_some_and(|deadline| now >= deadline) {
+            return self.ping_out();
+        }
+        match self.keepalive.fire(now) {
+            KeepaliveAction::Nothing => {}
+            KeepaliveAction::SendPing => self.websocket_ping = true,
+            KeepaliveAction::Dead => {
+                let timeout = self.shared.config.limits.websocket_pong_timeout;
+                tracing::warn!(
+                    client = self.id,
+                    timeout_ms = timeout.as_millis() as u64,
+                    "no answer to a websocket ping; closing"
+                );
+                self.close = Some(Closing::with_code(CloseCode::Away, "no answer to a websocket ping"));
             }
         }
     }
@@ -195,7 +390,7 @@ impl Session {
             Ok(version) => version,
             Err(error) if error.code() == ErrorCode::Init => {
                 self.reply_error(request.id, error);
-                self.close = Some("client speaks a newer spec version");
+                self.close = Some(Closing::normal("client speaks a newer spec version"));
                 return;
             }
             Err(error) => return self.reply_error(request.id, error),
@@ -229,7 +424,7 @@ impl Session {
                  Update the server, or use a client library for spec {max} or older."
             )),
         );
-        self.close = Some("client speaks a newer spec version");
+        self.close = Some(Closing::normal("client speaks a newer spec version"));
     }
 
     async fn execute(&mut self, message: ClientMessage) {
@@ -263,7 +458,7 @@ impl Session {
             Request::RequestDeviceList => Ok(convert::device_list(version, id, devices.devices().iter().map(|d| d.as_ref()))),
             Request::Disconnect => {
                 let _ = devices.stop(Some(self.id), StopScope::EVERYTHING);
-                self.close = Some("client sent Disconnect");
+                self.close = Some(Closing::normal("client sent Disconnect"));
                 Ok(ServerMessage::ok(id))
             }
             Request::Test(text) if text == "Error" => Err(Error::message("Test asked for an error, so here is one.")),
@@ -330,7 +525,7 @@ impl Session {
         let _ = self.shared.devices.stop(Some(self.id), StopScope::EVERYTHING);
         self.ping_deadline = None;
         self.reply_error(0, Error::pinged_out());
-        self.close = Some("ping timeout");
+        self.close = Some(Closing::normal("ping timeout"));
     }
 
     fn reply_decode_error(&mut self, error: DecodeError) {
@@ -339,11 +534,52 @@ impl Session {
 
     fn reply_error(&mut self, id: u32, error: Error) {
         tracing::debug!(client = self.id, id, code = ?error.code(), %error, "answering with an error");
-        let text = error.text().to_owned();
-        if let Some(snapshot) = self.shared.clients.update(self.id, |client| client.last_error = Some(text)) {
-            self.shared.emit(EngineEvent::ClientChanged(snapshot));
+        if self.last_error.as_deref() != Some(error.text()) {
+            let text = error.text().to_owned();
+            self.last_error = Some(text.clone());
+            if let Some(snapshot) = self.shared.clients.update(self.id, |client| client.last_error = Some(text)) {
+                self.shared.emit(EngineEvent::ClientChanged(snapshot));
+            }
         }
         self.outbox.push(error.to_message(id));
+    }
+
+    /// Sends what is waiting. Most sends finish at once; one that has to wait is given up
+    /// after `timeout` (the client does not read what it is sent), or at once when the client
+    /// is disconnected or the engine stops.
+    async fn send_waiting<S>(
+        &mut self,
+        sink: &mut S,
+        timeout: Duration,
+        kicked: &mut watch::Receiver<bool>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), Closing>
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let client = self.id;
+        let flush = self.flush(sink);
+        tokio::pin!(flush);
+        // The first poll needs no timer.
+        let flushed = match std::future::poll_fn(|cx| Poll::Ready(flush.as_mut().poll(cx))).await {
+            Poll::Ready(flushed) => flushed,
+            Poll::Pending => tokio::select! {
+                biased;
+                flushed = &mut flush => flushed,
+                _ = crate::raised(kicked) => return Err(Closing::gone("disconnected by the server")),
+                _ = crate::raised(shutdown) => return Err(Closing::gone("server stopping")),
+                () = tokio::time::sleep(timeout) => {
+                    let timeout_ms = timeout.as_millis() as u64;
+                    tracing::warn!(client, timeout_ms, "client stopped reading what it is sent; closing");
+                    return Err(Closing::gone("the client stopped reading"));
+                }
+            },
+        };
+        flushed.map_err(|()| Closing::gone("connection lost"))
+    }
+
+    fn has_output(&self) -> bool {
+        !self.outbox.is_empty() || self.websocket_ping
     }
 
     /// Sends every waiting message, one per frame (what every client accepts).
@@ -351,6 +587,12 @@ impl Session {
     where
         S: futures_util::Sink<Message> + Unpin,
     {
+        if std::mem::take(&mut self.websocket_ping) {
+            sink.feed(Message::Ping(Default::default())).await.map_err(|_| ())?;
+            if self.outbox.is_empty() {
+                return sink.flush().await.map_err(|_| ());
+            }
+        }
         if self.outbox.is_empty() {
             return Ok(());
         }

@@ -4,13 +4,15 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::{
-    DeviceOptions, Engine, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
-    DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, Engine, EngineConfig, Limits, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME, DEFAULT_MAX_MESSAGES_PER_SECOND,
+    DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT, DEFAULT_WEBSOCKET_PORT,
 };
 
 /// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
@@ -83,6 +85,36 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
     max_clients: usize,
 
+    /// The largest frame (websocket message) a client may send, in bytes. A larger one gets
+    /// an Error, then the connection closes with code 1009. 0 turns the limit off.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME_BYTES)]
+    max_frame_size: usize,
+
+    /// The most messages one frame may hold. A frame with more gets one Error (code 3) and
+    /// none of its messages runs. 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MESSAGES_PER_FRAME)]
+    max_messages_per_frame: usize,
+
+    /// Messages per second one client may send, in bursts of up to one second's worth. Beyond
+    /// it, each message gets an Error (code 3) and is dropped. 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MESSAGES_PER_SECOND)]
+    max_messages_per_second: u32,
+
+    /// Milliseconds a new connection has to send RequestServerInfo; then it gets an Error
+    /// (code 1) and is closed. 0 turns the limit off.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_HANDSHAKE_TIMEOUT.as_millis() as u64)]
+    handshake_timeout: u64,
+
+    /// Milliseconds a connection may be silent before the server sends it a websocket Ping, to
+    /// find clients that are gone. 0 turns the Pings off.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_WEBSOCKET_PING_INTERVAL.as_millis() as u64)]
+    websocket_ping_interval: u64,
+
+    /// Milliseconds the server waits for an answer to its websocket Ping, or for a client to
+    /// read what it is sent, before closing the connection. 0 turns the Pings off.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_WEBSOCKET_PONG_TIMEOUT.as_millis() as u64)]
+    websocket_pong_timeout: u64,
+
     /// Add an in-process virtual device, so a game can be tried without a toy. KIND is one of
     /// vibrator, dual-vibrator, rotator, stroker, lovense-max; NAME is optional. Repeatable.
     #[arg(long = "virtual-device", value_name = "KIND[:NAME]")]
@@ -117,6 +149,14 @@ impl Cli {
         config.server_name = self.server_name.clone();
         config.max_ping_time_ms = self.max_ping_time;
         config.max_clients = self.max_clients;
+        config.limits = Limits {
+            max_frame_bytes: self.max_frame_size,
+            max_messages_per_frame: self.max_messages_per_frame,
+            max_messages_per_second: self.max_messages_per_second,
+            handshake_timeout: Duration::from_millis(self.handshake_timeout),
+            websocket_ping_interval: Duration::from_millis(self.websocket_ping_interval),
+            websocket_pong_timeout: Duration::from_millis(self.websocket_pong_timeout),
+        };
         config.max_spec_version = SpecVersion::from_number(self.max_spec_version).unwrap_or(SpecVersion::NEWEST);
         config.virtual_devices = self.virtual_devices.clone();
         config.devices = DeviceOptions {
