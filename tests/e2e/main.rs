@@ -8,6 +8,7 @@ mod gui;
 mod js;
 mod python;
 mod raw;
+mod raw_limits;
 mod rust_v3;
 mod rust_v4;
 mod serial_tcode;

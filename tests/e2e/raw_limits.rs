@@ -1,0 +1,317 @@
+//! The per-connection limits, over a real websocket with small limits so nothing waits long:
+//! each refusal is the specified Error (and close code), it shows as the client's last error,
+//! the offending client's outputs stop when it is dropped, and other clients go on.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use plugboard_devices::virtual_device::VirtualKind;
+use plugboard_protocol::model::OutputType;
+use plugboard_server::{Engine, EngineConfig, EngineEvent};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::raw::{Raw, WAIT};
+
+const HANDSHAKE: &str = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"limits","MessageVersion":3}}]"#;
+
+fn vibrate(id: u32, level: u32) -> String {
+    format!(
+        r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":0,"Scalars":[{{"Index":0,"Scalar":{},"ActuatorType":"Vibrate"}}]}}}}]"#,
+        f64::from(level) / 20.0
+    )
+}
+
+fn pings(ids: std::ops::Range<u32>) -> String {
+    let list: Vec<String> = ids.map(|id| format!(r#"{{"Ping":{{"Id":{id}}}}}"#)).collect();
+    format!("[{}]", list.join(","))
+}
+
+async fn engine(tweak: impl FnOnce(&mut EngineConfig)) -> Engine {
+    plugboard_e2e::start_engine_with(&[VirtualKind::Vibrator, VirtualKind::Vibrator], tweak).await
+}
+
+async fn connected(engine: &Engine) -> Raw {
+    let mut raw = Raw::connect(engine).await;
+    assert!(raw.ask(HANDSHAKE).await.get("ServerInfo").is_some());
+    raw
+}
+
+fn error_of(message: &Value) -> (u64, u64, String) {
+    let error = message.get("Error").unwrap_or_else(|| panic!("an Error: {message}"));
+    (
+        error["Id"].as_u64().unwrap(),
+        error["ErrorCode"].as_u64().unwrap(),
+        error["ErrorMessage"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Reads until the server's Close frame: the messages before it and the close code.
+async fn until_close(raw: &mut Raw) -> (Vec<Value>, Option<u16>) {
+    let mut messages = Vec::new();
+    loop {
+        match tokio::time::timeout(WAIT, raw.socket.next()).await.expect("closed in time") {
+            Some(Ok(Message::Text(text))) => {
+                let frame: Value = serde_json::from_str(text.as_str()).unwrap();
+                messages.extend(frame.as_array().unwrap().iter().cloned());
+            }
+            Some(Ok(Message::Close(frame))) => return (messages, frame.map(|f| u16::from(f.code))),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return (messages, None),
+        }
+    }
+}
+
+/// The last error an engine event reported for any client containing `needle`.
+fn reported_error(events: &mut tokio::sync::broadcast::Receiver<EngineEvent>, needle: &str) -> Option<String> {
+    let mut found = None;
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::ClientChanged(client) = event {
+            if let Some(error) = client.last_error.filter(|e| e.contains(needle)) {
+                found = Some(error);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_over_the_size_limit_gets_an_error_then_close_1009() {
+    let engine = engine(|c| c.limits.max_frame_bytes = 1000).await;
+    let mut events = engine.events();
+    let mut other = connected(&engine).await;
+    let mut client = connected(&engine).await;
+    assert_eq!(client.ask(&vibrate(2, 10)).await, json!({"Ok":{"Id":2}}));
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 10).await;
+    // Exactly at the limit is fine.
+    let ping = r#"[{"Ping":{"Id":3}}]"#;
+    let at_limit = format!("{ping}{}", " ".repeat(1000 - ping.len()));
+    assert_eq!(client.ask(&at_limit).await, json!({"Ok":{"Id":3}}));
+    client.send(&format!("{at_limit} ")).await;
+    let (messages, code) = until_close(&mut client).await;
+    assert_eq!(code, Some(1009));
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let (id, error_code, text) = error_of(&messages[0]);
+    assert_eq!((id, error_code), (0, 3));
+    assert!(text.contains("1001 bytes") && text.contains("1000") && text.contains("--max-frame-size"), "{text}");
+    assert!(reported_error(&mut events, "--max-frame-size").is_some(), "the refusal reached the client's snapshot");
+    // Its outputs stop; the other client goes on.
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    plugboard_e2e::wait_for_clients(&engine, 1).await;
+    assert_eq!(other.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_with_too_many_messages_gets_one_error_and_none_runs() {
+    let engine = engine(|c| c.limits.max_messages_per_frame = 5).await;
+    let mut client = connected(&engine).await;
+    let six = r#"[{"Ping":{"Id":2}},{"Ping":{"Id":3}},{"Ping":{"Id":4}},{"Ping":{"Id":5}},{"Ping":{"Id":6}},
+        {"ScalarCmd":{"Id":7,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#;
+    let (id, code, text) = error_of(&client.ask(six).await);
+    assert_eq!((id, code), (0, 3));
+    assert!(text.contains("more than 5") && text.contains("--max-messages-per-frame"), "{text}");
+    // Nothing of it ran, and the session goes on: five in a frame are fine.
+    client.send(&pings(10..15)).await;
+    for id in 10..15 {
+        assert_eq!(client.recv().await, json!({"Ok":{"Id":id}}));
+    }
+    assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(0));
+    let snapshot = &engine.clients()[0];
+    assert!(snapshot.last_error.as_deref().unwrap_or_default().contains("--max-messages-per-frame"), "{snapshot:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_over_the_rate_get_error_code_3_and_are_dropped_and_the_session_stays() {
+    let engine = engine(|c| c.limits.max_messages_per_second = 10).await;
+    let mut other = connected(&engine).await;
+    let mut client = connected(&engine).await;
+    // Let the handshake's token come back (one per 100 ms): the bucket holds one second's worth.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let mut frame = pings(2..12);
+    frame.pop();
+    frame.push(',');
+    frame.push_str(&vibrate(12, 20)[1..]);
+    client.send(&frame).await;
+    for id in 2..12 {
+        assert_eq!(client.recv().await, json!({"Ok":{"Id":id}}), "the first 10 go through");
+    }
+    let (id, code, text) = error_of(&client.recv().await);
+    assert_eq!((id, code), (12, 3), "the 11th is dropped, with its Id");
+    assert!(text.contains("10 per second") && text.contains("--max-messages-per-second"), "{text}");
+    // More right away: dropped too (but for a token that came back meanwhile), each answered.
+    client.send(&pings(30..35)).await;
+    let mut dropped = 0;
+    for id in 30..35u32 {
+        let reply = client.recv().await;
+        if reply.get("Error").is_some() {
+            assert_eq!(error_of(&reply), (u64::from(id), 3, text.clone()));
+            dropped += 1;
+        } else {
+            assert_eq!(reply, json!({"Ok":{"Id":id}}));
+        }
+    }
+    assert!(dropped >= 3, "{dropped} of 5 dropped");
+    assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(0), "the dropped command did not run");
+    let snapshot = engine.clients().into_iter().find(|c| c.last_error.is_some()).expect("a client with an error");
+    assert!(snapshot.last_error.unwrap().contains("--max-messages-per-second"));
+    // Another client has its own budget.
+    assert_eq!(other.ask(&pings(2..3)).await, json!({"Ok":{"Id":2}}));
+    // Tokens come back with time.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(client.ask(&vibrate(40, 20)).await, json!({"Ok":{"Id":40}}));
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_frames_count_against_the_rate_too() {
+    let engine = engine(|c| c.limits.max_messages_per_second = 3).await;
+    let mut client = Raw::connect(&engine).await;
+    for _ in 0..5 {
+        client.socket.send(Message::binary(vec![0u8; 4])).await.unwrap();
+    }
+    let mut rate_errors = 0;
+    for _ in 0..5 {
+        let (id, code, text) = error_of(&client.recv().await);
+        assert_eq!((id, code), (0, 3));
+        rate_errors += usize::from(text.contains("--max-messages-per-second"));
+    }
+    assert_eq!(rate_errors, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_does_not_handshake_in_time_is_closed() {
+    let engine = engine(|c| c.limits.handshake_timeout = Duration::from_millis(200)).await;
+    let mut events = engine.events();
+    let started = Instant::now();
+    let mut silent = Raw::connect(&engine).await;
+    let mut chatty = Raw::connect(&engine).await;
+    let mut prompt = Raw::connect(&engine).await;
+    assert!(prompt.ask(HANDSHAKE).await.get("ServerInfo").is_some());
+    // Messages other than RequestServerInfo do not count as a handshake.
+    let (_, code, _) = error_of(&chatty.ask(r#"[{"Ping":{"Id":2}}]"#).await);
+    assert_eq!(code, 1);
+    for raw in [&mut silent, &mut chatty] {
+        let (messages, close) = until_close(raw).await;
+        assert_eq!(close, Some(1008));
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        let (id, code, text) = error_of(&messages[0]);
+        assert_eq!((id, code), (0, 1));
+        assert!(text.contains("200 ms") && text.contains("--handshake-timeout"), "{text}");
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(200) && elapsed < WAIT, "{elapsed:?}");
+    assert!(reported_error(&mut events, "--handshake-timeout").is_some());
+    // A TCP connection that never even starts the websocket upgrade is closed too.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", engine.port())).await.unwrap();
+    let mut buffer = [0u8; 16];
+    let read = tokio::time::timeout(WAIT, tcp.read(&mut buffer)).await.expect("closed in time");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // The client that did handshake is not affected.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(prompt.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    plugboard_e2e::wait_for_clients(&engine, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_pings_keep_live_clients_and_drop_dead_ones() {
+    let engine = engine(|c| {
+        c.limits.websocket_ping_interval = Duration::from_millis(100);
+        c.limits.websocket_pong_timeout = Duration::from_millis(150);
+    })
+    .await;
+    let mut live = connected(&engine).await;
+    let mut dead = connected(&engine).await;
+    assert_eq!(dead.ask(&vibrate(2, 20)).await, json!({"Ok":{"Id":2}}));
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
+    // The live client reads, so its websocket library answers every Ping.
+    let mut pings = 0;
+    let until = Instant::now() + Duration::from_millis(800);
+    while let Ok(next) = tokio::time::timeout_at(until, live.socket.next()).await {
+        match next {
+            Some(Ok(Message::Ping(_))) => pings += 1,
+            other => panic!("only websocket Pings while idle: {other:?}"),
+        }
+    }
+    assert!(pings >= 2, "{pings} pings in 800 ms");
+    assert_eq!(live.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    // The dead one read nothing, so it answered nothing: it is gone, and its outputs stopped.
+    plugboard_e2e::wait_for_clients(&engine, 1).await;
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    let (_, code) = until_close(&mut dead).await;
+    assert_eq!(code, Some(1001));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_and_its_outputs_stop() {
+    let engine = engine(|c| {
+        c.limits.max_messages_per_second = 0;
+        c.limits.websocket_ping_interval = Duration::ZERO;
+        c.limits.websocket_pong_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut other = connected(&engine).await;
+    let mut client = connected(&engine).await;
+    assert_eq!(client.ask(&vibrate(2, 20)).await, json!({"Ok":{"Id":2}}));
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
+    // Ask for far more replies than the socket buffers hold, and read none of them.
+    stop_reading(&mut client).await;
+    plugboard_e2e::wait_for_clients(&engine, 1).await;
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    assert_eq!(other.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    // Stopping the engine is not held up by anyone.
+    plugboard_e2e::within("engine stop", engine.stop()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_client_limit_is_64() {
+    let engine = engine(|_| {}).await;
+    assert_eq!(engine.config().max_clients, 64);
+    let mut clients = Vec::new();
+    for _ in 0..64 {
+        clients.push(Raw::connect(&engine).await);
+    }
+    plugboard_e2e::wait_for_clients(&engine, 64).await;
+    let mut extra = Raw::connect(&engine).await;
+    let (messages, code) = until_close(&mut extra).await;
+    assert_eq!(code, Some(1013));
+    let (id, error_code, text) = error_of(&messages[0]);
+    assert_eq!((id, error_code), (0, 1));
+    assert!(text.contains("64") && text.contains("--max-clients"), "{text}");
+    // One leaves, and there is room again.
+    clients.pop();
+    plugboard_e2e::wait_for_clients(&engine, 63).await;
+    let mut late = Raw::connect(&engine).await;
+    assert!(late.ask(HANDSHAKE).await.get("ServerInfo").is_some());
+    assert!(clients[0].ask(HANDSHAKE).await.get("ServerInfo").is_some());
+}
+
+/// Sends frames of 256 Pings without reading the replies until the server stops reading too
+/// (a send that waits a whole second: the server is stuck sending replies nobody reads).
+async fn stop_reading(client: &mut Raw) {
+    let frame = pings(1..257);
+    for _ in 0..4000 {
+        match tokio::time::timeout(Duration::from_secs(1), client.socket.send(Message::text(frame.as_str()))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => return,
+        }
+    }
+    panic!("the server kept reading 4000 frames without its replies being read");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_does_not_hold_up_a_kick_or_the_engine_stop() {
+    // The default 10 s write timeout: the kick and the stop must not wait for it.
+    let engine = engine(|c| c.limits.max_messages_per_second = 0).await;
+    let mut first = connected(&engine).await;
+    let mut second = connected(&engine).await;
+    stop_reading(&mut first).await;
+    stop_reading(&mut second).await;
+    let started = Instant::now();
+    let id = engine.clients()[0].id;
+    assert!(engine.disconnect_client(id).await);
+    plugboard_e2e::wait_for_clients(&engine, 1).await;
+    plugboard_e2e::within("engine stop", engine.stop()).await;
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+}
