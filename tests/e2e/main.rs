@@ -6,6 +6,7 @@ mod device_settings;
 mod device_websocket;
 mod gui;
 mod js;
+mod malformed;
 mod python;
 mod raw;
 mod raw_limits;
