@@ -256,8 +256,13 @@ async fn a_client_that_stops_reading_is_dropped_and_its_outputs_stop() {
     assert_eq!(client.ask(&vibrate(2, 20)).await, json!({"Ok":{"Id":2}}));
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
     // Ask for far more replies than the socket buffers hold, and read none of them.
-    stop_reading(&mut client).await;
-    plugboard_e2e::wait_for_clients(&engine, 1).await;
+    let id = stop_reading(&engine, client);
+    // Filling the socket buffers takes a moment on a busy machine; then 300 ms.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while engine.clients().iter().any(|c| c.id == id) {
+        assert!(Instant::now() < deadline, "the client that does not read is still connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
     assert_eq!(other.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
     // Stopping the engine is not held up by anyone.
@@ -287,30 +292,47 @@ async fn the_default_client_limit_is_64() {
     assert!(clients[0].ask(HANDSHAKE).await.get("ServerInfo").is_some());
 }
 
-/// Sends frames of 256 Pings without reading the replies until the server stops reading too
-/// (a send that waits a whole second: the server is stuck sending replies nobody reads).
-async fn stop_reading(client: &mut Raw) {
-    let frame = pings(1..257);
-    for _ in 0..4000 {
-        match tokio::time::timeout(Duration::from_secs(1), client.socket.send(Message::text(frame.as_str()))).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => return,
+/// Makes `client` a client that does not read: from a task of its own it asks, again and
+/// again, for device lists it never reads, until the connection breaks (or forever, when the
+/// server is stuck sending to it). Returns its engine client id.
+fn stop_reading(engine: &Engine, client: Raw) -> plugboard_server::ClientId {
+    let id = engine.clients().iter().map(|c| c.id).max().expect("the client is registered");
+    let list: Vec<String> = (1..=256).map(|id| format!(r#"{{"RequestDeviceList":{{"Id":{id}}}}}"#)).collect();
+    let frame = format!("[{}]", list.join(","));
+    let Raw { mut socket } = client;
+    tokio::spawn(async move { while socket.send(Message::text(frame.as_str())).await.is_ok() {} });
+    id
+}
+
+/// Waits until the engine's session for `id` is stuck sending replies its client does not
+/// read: replies owed, and nothing moving for half a second.
+async fn stuck_sending(engine: &Engine, id: plugboard_server::ClientId) {
+    let counts = || engine.clients().into_iter().find(|c| c.id == id).map(|c| (c.messages_in, c.messages_out));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = counts();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = counts();
+        if matches!(now, Some((sent, answered)) if sent > answered) && now == last {
+            return;
         }
+        assert!(Instant::now() < deadline, "client {id} never got stuck: {now:?}");
+        last = now;
     }
-    panic!("the server kept reading 4000 frames without its replies being read");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_does_not_hold_up_a_kick_or_the_engine_stop() {
     // The default 10 s write timeout: the kick and the stop must not wait for it.
     let engine = engine(|c| c.limits.max_messages_per_second = 0).await;
-    let mut first = connected(&engine).await;
-    let mut second = connected(&engine).await;
-    stop_reading(&mut first).await;
-    stop_reading(&mut second).await;
+    let first = connected(&engine).await;
+    let first = stop_reading(&engine, first);
+    let second = connected(&engine).await;
+    let second = stop_reading(&engine, second);
+    stuck_sending(&engine, first).await;
+    stuck_sending(&engine, second).await;
     let started = Instant::now();
-    let id = engine.clients()[0].id;
-    assert!(engine.disconnect_client(id).await);
+    assert!(engine.disconnect_client(first).await);
     plugboard_e2e::wait_for_clients(&engine, 1).await;
     plugboard_e2e::within("engine stop", engine.stop()).await;
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
