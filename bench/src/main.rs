@@ -112,6 +112,13 @@ impl Plan {
     }
 }
 
+/// The bench's websocket settings: tungstenite zero-fills its whole read buffer (128 KiB by
+/// default) before every read, even one that finds nothing; 8 KiB keeps the load generator's
+/// and the simulated devices' own cost small. The servers keep whatever they chose.
+pub fn small_reads() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024)
+}
+
 /// Simulated devices on every server.
 const DEVICES: usize = 64;
 /// Crowd rates per device, raised until the server saturates.

@@ -8,7 +8,8 @@
 //! looks only for what it needs: `OutputCmd` → the `Value`, `ScalarCmd` → `ceil(20 × Scalar)`,
 //! then writes `Vibrate:<n>;` to the device and answers `Ok`. The handshake and device list
 //! are answered minimally, in v3 or v4 shape; everything else gets `Ok`. No JSON parser, no
-//! validation, no per-device task, no deduplication, one message per frame. Not a server to use.
+//! validation, no per-device task, no deduplication, one message per frame, an 8 KiB websocket
+//! read buffer. Not a server to use.
 
 use std::sync::{Arc, RwLock};
 
@@ -62,7 +63,7 @@ fn main() {
 /// A device: its first text frame is the handshake; it then gets the next index.
 async fn device(stream: TcpStream, devices: Devices) {
     let _ = stream.set_nodelay(true);
-    let Ok(socket) = tokio_tungstenite::accept_async(stream).await else { return };
+    let Ok(socket) = tokio_tungstenite::accept_async_with_config(stream, Some(small_reads())).await else { return };
     let (sink, mut stream) = socket.split();
     match stream.next().await {
         Some(Ok(Message::Text(_))) => {}
@@ -75,7 +76,7 @@ async fn device(stream: TcpStream, devices: Devices) {
 
 async fn client(stream: TcpStream, devices: Devices) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else { return };
+    let Ok(mut socket) = tokio_tungstenite::accept_async_with_config(stream, Some(small_reads())).await else { return };
     let mut v4 = true;
     while let Some(Ok(message)) = socket.next().await {
         let Message::Text(text) = message else { continue };
@@ -116,6 +117,12 @@ async fn client(stream: TcpStream, devices: Devices) {
             break;
         }
     }
+}
+
+/// tungstenite zero-fills its whole read buffer (128 KiB by default) before every read, even one
+/// that finds nothing; a small buffer is the cheapest setting any server could choose.
+fn small_reads() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024)
 }
 
 fn ok(id: u64) -> String {
