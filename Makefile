@@ -2,10 +2,11 @@
 #   make run   - install what is missing, build, start the desktop app (or the headless engine)
 #   make test  - install what is missing, run every test
 #   make package - the Debian package of the desktop app (target/release/bundle/deb/)
+#   make bench - the benchmark suite: Plugboard against intiface-engine and a floor (on demand)
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup engine package
+.PHONY: run test setup engine package bench
 
 # The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
 # app (src-tauri, a default workspace member) links against.
@@ -24,3 +25,8 @@ test: setup
 
 package: setup
 	@scripts/package.sh
+
+# Not part of `make test`: builds intiface-engine from source the first time, and takes about
+# half an hour (bench/README.md). ARGS go to plugboard-bench, e.g. ARGS="--pairs 1 --quick".
+bench:
+	@scripts/bench.sh $(ARGS)

@@ -1,0 +1,495 @@
+//! `plugboard-bench`: the benchmark suite of issue 7. Runs the same measurements against
+//! Plugboard's engine, intiface-engine and a floor relay, alternating the servers round by
+//! round so that all see the same machine load, and writes a Markdown report.
+//!
+//! `make bench` builds everything and runs it; bench/README.md says what each figure is.
+
+mod clients;
+mod device;
+mod loadgen;
+mod report;
+mod servers;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::device::SimDevice;
+use crate::loadgen::{Crowd, CrowdStep, RawClient, Spec};
+use crate::report::{Context, Results, CROWDS};
+use crate::servers::{Kind, Server, Target};
+
+/// The benchmark suite of issue 7: Plugboard against intiface-engine and a floor relay.
+#[derive(Debug, Parser)]
+#[command(name = "plugboard-bench")]
+struct Args {
+    /// plugboard-engine binary (a release build).
+    #[arg(long, value_name = "FILE")]
+    plugboard: PathBuf,
+
+    /// intiface-engine binary (scripts/build-intiface-engine.sh prints its path).
+    #[arg(long, value_name = "FILE")]
+    intiface: Option<PathBuf>,
+
+    /// floor-relay binary (default: the one next to this binary).
+    #[arg(long, value_name = "FILE")]
+    floor: Option<PathBuf>,
+
+    /// Rounds: each runs every server once, in turn (plugboard, intiface-engine, floor).
+    #[arg(long, default_value_t = 5)]
+    pairs: u32,
+
+    /// Short phases (fewer commands, shorter runs, 500 sessions): a smoke run, not a result.
+    #[arg(long)]
+    quick: bool,
+
+    /// Servers to run, comma-separated (plugboard, intiface, floor).
+    #[arg(long, value_delimiter = ',', default_value = "plugboard,intiface,floor")]
+    servers: Vec<String>,
+
+    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd).
+    #[arg(long, value_delimiter = ',')]
+    skip: Vec<String>,
+
+    /// Where to write the Markdown report (default: bench-report.md in the target dir).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// How much of each phase to run.
+struct Plan {
+    start_samples: u32,
+    latency_warmup: u32,
+    latency_count: u32,
+    throughput: Duration,
+    sessions: u32,
+    crowd_warmup: Duration,
+    crowd_step: Duration,
+    settle: Duration,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                start_samples: 3,
+                latency_warmup: 30,
+                latency_count: 300,
+                throughput: Duration::from_secs(1),
+                sessions: 500,
+                crowd_warmup: Duration::from_millis(300),
+                crowd_step: Duration::from_millis(1500),
+                settle: Duration::from_millis(500),
+            }
+        } else {
+            Plan {
+                start_samples: 5,
+                latency_warmup: 100,
+                latency_count: 2000,
+                throughput: Duration::from_secs(3),
+                sessions: 2000,
+                crowd_warmup: Duration::from_secs(1),
+                crowd_step: Duration::from_secs(5),
+                settle: Duration::from_secs(1),
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} start samples per round; latency {} commands after {} warm-up; throughput runs of {:?}; \
+             {} sessions; crowd steps of {:?} after {:?} warm-up",
+            self.start_samples + 1,
+            self.latency_count,
+            self.latency_warmup,
+            self.throughput,
+            self.sessions,
+            self.crowd_step,
+            self.crowd_warmup
+        )
+    }
+}
+
+/// The bench's websocket settings: tungstenite zero-fills its whole read buffer (128 KiB by
+/// default) before every read, even one that finds nothing; 8 KiB keeps the load generator's
+/// and the simulated devices' own cost small. The servers keep whatever they chose.
+pub fn small_reads() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024)
+}
+
+/// Simulated devices on every server.
+const DEVICES: usize = 64;
+/// Crowd rates per device, raised until the server saturates.
+const CROWD_RATES: &[u32] = &[60, 120, 240, 480, 960, 1920, 3840];
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        tokio::select! {
+            code = run(args) => code,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("plugboard-bench: interrupted; the servers are stopped");
+                std::process::ExitCode::from(130)
+            }
+        }
+    })
+}
+
+async fn run(args: Args) -> std::process::ExitCode {
+    let exe = std::env::current_exe().ok();
+    let sibling = |name: &str| exe.as_ref().and_then(|e| e.parent()).map(|d| d.join(name));
+    let mut targets = Vec::new();
+    for name in &args.servers {
+        let target = match name.as_str() {
+            "plugboard" => Some(Target { kind: Kind::Plugboard, binary: args.plugboard.clone() }),
+            "intiface" | "intiface-engine" => args.intiface.clone().map(|binary| Target { kind: Kind::Intiface, binary }),
+            "floor" => args.floor.clone().or_else(|| sibling("floor-relay")).map(|binary| Target { kind: Kind::Floor, binary }),
+            other => {
+                eprintln!("plugboard-bench: unknown server {other:?} (plugboard, intiface, floor)");
+                return std::process::ExitCode::from(2);
+            }
+        };
+        match target {
+            Some(target) if target.binary.is_file() => targets.push(target),
+            Some(target) => {
+                eprintln!("plugboard-bench: {} binary not found: {}", target.kind.name(), target.binary.display());
+                return std::process::ExitCode::from(2);
+            }
+            None => eprintln!("plugboard-bench: no {name} binary given; measuring without it"),
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        // <target>/release/plugboard-bench → <target>/bench-report.md
+        exe.as_ref()
+            .and_then(|e| e.parent()?.parent().map(|t| t.join("bench-report.md")))
+            .unwrap_or_else(|| PathBuf::from("bench-report.md"))
+    });
+    let plan = Plan::new(args.quick);
+    let skip = |phase: &str| args.skip.iter().any(|s| s == phase);
+
+    let mut results = Results::new(targets.iter().map(|t| t.kind).collect());
+    let load_before = load_average();
+    let started = std::time::Instant::now();
+    for round in 0..args.pairs.max(1) {
+        for target in &targets {
+            eprintln!("plugboard-bench: round {}/{}: {}", round + 1, args.pairs.max(1), target.kind.name());
+            run_server(target, round, &plan, &skip, &mut results).await;
+        }
+    }
+    let load_after = load_average();
+
+    let context = Context {
+        title_note: "the machine may be shared with other work (see the load average). Alternating the servers \
+                     gives each the same conditions on average, not quiet ones."
+            .to_owned(),
+        rounds: args.pairs.max(1),
+        quick: args.quick,
+        machine: format!(
+            "{} cores, load average {} before and {} after; {:.0} s in all",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            load_before,
+            load_after,
+            started.elapsed().as_secs_f64()
+        ),
+        versions: versions(&targets),
+        settings: format!(
+            "{}; {DEVICES} simulated Lovense Hush devices on each server's device-websocket port; servers at their default log level",
+            plan.describe()
+        ),
+    };
+    let markdown = results.markdown(&context);
+    println!("{markdown}");
+    if let Some(parent) = out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    match std::fs::write(&out, &markdown) {
+        Ok(()) => eprintln!("plugboard-bench: report written to {}", out.display()),
+        Err(error) => {
+            eprintln!("plugboard-bench: cannot write {}: {error}", out.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn versions(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(|t| {
+            let version = std::process::Command::new(&t.binary)
+                .arg("--version")
+                .env("NO_COLOR", "1")
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| t.kind.name().to_owned());
+            format!("{}: {version}", t.kind.name())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Runs `phase` with a time limit; a failure is recorded and the run goes on.
+async fn bounded<T>(
+    results: &mut Results,
+    kind: Kind,
+    round: u32,
+    what: &str,
+    limit: Duration,
+    phase: impl Future<Output = Result<T, String>>,
+) -> Option<T> {
+    match tokio::time::timeout(limit, phase).await {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            eprintln!("plugboard-bench:   {what}: {error}");
+            results.failures.push((kind, round, format!("{what}: {error}")));
+            None
+        }
+        Err(_) => {
+            eprintln!("plugboard-bench:   {what}: did not finish within {limit:?}");
+            results.failures.push((kind, round, format!("{what}: did not finish within {limit:?}")));
+            None
+        }
+    }
+}
+
+async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&str) -> bool, results: &mut Results) {
+    let kind = target.kind;
+    // Start to listening: fresh processes, nothing else running.
+    let mut starts = Vec::new();
+    if !skip("start") {
+        for _ in 0..plan.start_samples {
+            match Server::start(target).await {
+                Ok((server, took)) => {
+                    starts.push(took);
+                    server.stop();
+                }
+                Err(error) => {
+                    results.failures.push((kind, round, format!("start: {error}")));
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (mut server, took) = match Server::start(target).await {
+        Ok(started) => started,
+        Err(error) => {
+            results.failures.push((kind, round, format!("start: {error}")));
+            return;
+        }
+    };
+    starts.push(took);
+    if !skip("start") {
+        let ms: Vec<f64> = starts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        results.add("start", kind, report::median(&ms));
+    }
+
+    // Idle RSS, once the server has settled.
+    tokio::time::sleep(plan.settle).await;
+    match server.rss_kib() {
+        Ok(kib) => results.add("idle_rss", kind, kib as f64 / 1024.0),
+        Err(error) => results.failures.push((kind, round, format!("idle RSS: {error}"))),
+    }
+
+    // The devices, one at a time, each waited for in the server's device list.
+    let Some(devices) =
+        bounded(results, kind, round, "connecting the devices", Duration::from_secs(120), connect_devices(&server)).await
+    else {
+        eprintln!("plugboard-bench:   server log: {}", server.log_tail());
+        return;
+    };
+    let (sims, indexes): (Vec<SimDevice>, Vec<u32>) = devices.into_iter().unzip();
+    let first = indexes[0];
+
+    if !skip("latency") {
+        let url = server.url();
+        if let Some(l) = bounded(results, kind, round, "latency, v3 client", Duration::from_secs(180), async {
+            clients::v3(&url, first, &sims[0], DEVICES, plan.latency_warmup, plan.latency_count).await
+        })
+        .await
+        {
+            add_latencies(results, kind, "v3", &l);
+        }
+        if let Some(l) = bounded(results, kind, round, "latency, v4 client", Duration::from_secs(180), async {
+            clients::v4(&url, first, &sims[0], DEVICES, plan.latency_warmup, plan.latency_count).await
+        })
+        .await
+        {
+            add_latencies(results, kind, "v4", &l);
+        }
+    }
+
+    if !skip("throughput") {
+        for spec in [Spec::V3, Spec::V4] {
+            let mut cpu_total = Duration::ZERO;
+            let mut ok_total = 0u64;
+            for in_flight in [1u32, 8, 16] {
+                let before = server.cpu_time();
+                let what = format!("throughput {} {in_flight} in flight", spec.name());
+                let run = loadgen::throughput(server.port, spec, first, in_flight, plan.throughput);
+                if let Some((counted, elapsed)) = bounded(results, kind, round, &what, plan.throughput + Duration::from_secs(30), run).await {
+                    if counted.other > 0 {
+                        results.failures.push((kind, round, format!("{what}: {} replies were not Ok", counted.other)));
+                    }
+                    let id = match (spec, in_flight) {
+                        (Spec::V3, 1) => "tput_v3_1",
+                        (Spec::V3, 8) => "tput_v3_8",
+                        (Spec::V3, _) => "tput_v3_16",
+                        (Spec::V4, 1) => "tput_v4_1",
+                        (Spec::V4, 8) => "tput_v4_8",
+                        (Spec::V4, _) => "tput_v4_16",
+                    };
+                    results.add(id, kind, counted.ok as f64 / elapsed.as_secs_f64());
+                    if let (Ok(a), Ok(b)) = (before, server.cpu_time()) {
+                        cpu_total += b.saturating_sub(a);
+                        ok_total += counted.ok;
+                    }
+                }
+            }
+            if ok_total > 0 {
+                let id = if spec == Spec::V3 { "cpu_v3" } else { "cpu_v4" };
+                results.add(id, kind, cpu_total.as_secs_f64() * 1e6 / ok_total as f64);
+            }
+        }
+    }
+
+    if !skip("sessions") {
+        let before = server.rss_kib();
+        let count = plan.sessions;
+        let run = loadgen::sessions(server.port, Spec::V4, first, count);
+        if let Some(took) = bounded(results, kind, round, "sessions", Duration::from_secs(600), run).await {
+            tokio::time::sleep(plan.settle).await;
+            if let (Ok(a), Ok(b)) = (before, server.rss_kib()) {
+                results.add("rss_growth", kind, (b as f64 - a as f64) / count as f64);
+            }
+            results.add("session", kind, took.as_secs_f64() * 1e3 / count as f64);
+        }
+    }
+
+    if !skip("crowd") {
+        for &(id, clients, per_client, _) in CROWDS {
+            let groups: Vec<Vec<(u32, usize)>> =
+                (0..clients).map(|c| (0..per_client).map(|d| c * per_client + d).map(|at| (indexes[at], at)).collect()).collect();
+            let limit = Duration::from_secs(30) + (plan.crowd_step + plan.crowd_warmup + Duration::from_secs(3)) * CROWD_RATES.len() as u32;
+            let curve = bounded(results, kind, round, &format!("crowd {clients} × {per_client}"), limit, async {
+                let mut crowd = Crowd::connect(server.port, groups).await?;
+                let mut curve: Vec<CrowdStep> = Vec::new();
+                for &rate in CROWD_RATES {
+                    let step = crowd.step(&sims, rate, plan.crowd_warmup, plan.crowd_step, || server.cpu_time()).await?;
+                    eprintln!(
+                        "plugboard-bench:   crowd {clients}×{per_client} at {rate} Hz: {:.0} of {:.0}/s delivered ({:.0}/s sent, {} merged, {} errors), \
+                         p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, CPU {:.0} %",
+                        step.delivered_per_s,
+                        step.offered_per_s,
+                        step.sent_per_s,
+                        step.lost,
+                        step.errors,
+                        step.p50.as_secs_f64() * 1e3,
+                        step.p99.as_secs_f64() * 1e3,
+                        step.max.as_secs_f64() * 1e3,
+                        step.cpu_percent
+                    );
+                    if let (true, Some(error)) = (step.errors > 0, &step.first_error) {
+                        eprintln!("plugboard-bench:   first reply that was not Ok: {}", error.chars().take(300).collect::<String>());
+                    }
+                    let saturated = step.saturated();
+                    curve.push(step);
+                    if saturated {
+                        break;
+                    }
+                }
+                crowd.close().await;
+                Ok(curve)
+            })
+            .await;
+            if let Some(curve) = curve {
+                let prefix = if id == "crowd16" { ("crowd16_p99", "crowd16_p50", "crowd16_cpu", "crowd16_sat") } else { ("crowd1_p99", "", "crowd1_cpu", "crowd1_sat") };
+                if let Some(at60) = curve.first() {
+                    results.add(prefix.0, kind, at60.p99.as_secs_f64() * 1e3);
+                    if !prefix.1.is_empty() {
+                        results.add(prefix.1, kind, at60.p50.as_secs_f64() * 1e3);
+                    }
+                    results.add(prefix.2, kind, at60.cpu_percent);
+                }
+                let highest = curve.iter().filter(|s| !s.saturated()).map(|s| s.rate_hz).max();
+                results.add(prefix.3, kind, highest.map(f64::from).unwrap_or(0.0));
+                results.curves.entry((id, kind)).or_default().push(curve);
+            }
+            // Let the server notice the clients are gone (intiface-engine re-opens its port).
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    if !server.alive() {
+        results.failures.push((kind, round, format!("the server died during the run: {}", server.log_tail())));
+    }
+    drop(sims);
+    server.stop();
+}
+
+fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Latencies) {
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let p = |q| us(report::percentile(&l.to_device, q));
+    let (p50, p90, p99, max, ok) = if spec == "v3" {
+        ("lat_v3_p50", "lat_v3_p90", "lat_v3_p99", "lat_v3_max", "lat_v3_ok")
+    } else {
+        ("lat_v4_p50", "lat_v4_p90", "lat_v4_p99", "lat_v4_max", "lat_v4_ok")
+    };
+    results.add(p50, kind, p(0.50));
+    results.add(p90, kind, p(0.90));
+    results.add(p99, kind, p(0.99));
+    results.add(max, kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
+    results.add(ok, kind, us(report::percentile(&l.to_ok, 0.50)));
+}
+
+/// Connects the simulated devices one at a time and pairs each with the index the server
+/// gave it (the one new index in the list after it connected).
+async fn connect_devices(server: &Server) -> Result<Vec<(SimDevice, u32)>, String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut setup = RawClient::connect(server.port, Spec::V4, "plugboard-bench setup", deadline).await?;
+    setup.ask("StartScanning", "").await?;
+    let mut known: Vec<u32> = setup.device_indexes().await?;
+    if !known.is_empty() {
+        return Err(format!("the server lists devices before any connected: {known:?}"));
+    }
+    let mut devices = Vec::with_capacity(DEVICES);
+    for n in 0..DEVICES {
+        let appear = tokio::time::Instant::now() + Duration::from_secs(15);
+        let device = SimDevice::connect(server.device_port, &format!("BENCH{n:04}"), appear).await?;
+        let index = loop {
+            let now: Vec<u32> = setup.device_indexes().await?;
+            let new: Vec<u32> = now.iter().copied().filter(|i| !known.contains(i)).collect();
+            match new.as_slice() {
+                [index] => {
+                    known = now;
+                    break *index;
+                }
+                [] if tokio::time::Instant::now() < appear && device.connected() => {
+                    tokio::time::sleep(Duration::from_millis(5)).await
+                }
+                [] => {
+                    return Err(format!(
+                        "device {n} did not appear in the device list within 15 s (connected: {})",
+                        device.connected()
+                    ))
+                }
+                several => return Err(format!("device {n}: several new indexes {several:?}")),
+            }
+        };
+        devices.push((device, index));
+    }
+    setup.close().await;
+    Ok(devices)
+}
