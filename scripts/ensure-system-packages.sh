@@ -6,12 +6,15 @@
 #            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests) (default)
 #   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, and
 #            the tools the package's install test uses (xwininfo, desktop-file-validate)
+#   reference - also what the reference server intiface-engine needs to build from source
+#            (scripts/build-intiface-engine.sh): cmake for SDL, libudev for serial and HID
 set -euo pipefail
 
 build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus libdbus-1-dev)
 app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
      libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev file
      xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)
+reference=(cmake libudev-dev)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build)
@@ -21,7 +24,8 @@ for group in "${groups[@]}"; do
   case "$group" in
     build) wanted+=("${build[@]}") ;;
     app) wanted+=("${build[@]}" "${app[@]}") ;;
-    *) echo "ensure-system-packages: unknown group '$group' (known: build, app)" >&2; exit 2 ;;
+    reference) wanted+=("${build[@]}" "${reference[@]}") ;;
+    *) echo "ensure-system-packages: unknown group '$group' (known: build, app, reference)" >&2; exit 2 ;;
   esac
 done
 
