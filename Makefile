@@ -2,10 +2,11 @@
 #   make run   - install what is missing, build, start the desktop app (or the headless engine)
 #   make test  - install what is missing, run every test
 #   make package - the Debian package of the desktop app (target/release/bundle/deb/)
+#   make differential - Plugboard against intiface-engine, byte for byte, per protocol (on demand)
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup engine package
+.PHONY: run test setup engine package differential
 
 # The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
 # app (src-tauri, a default workspace member) links against.
@@ -24,3 +25,8 @@ test: setup
 
 package: setup
 	@scripts/package.sh
+
+# Builds intiface-engine from its published source (scripts/build-intiface-engine.sh) and
+# compares what both servers write to the same simulated device. ARGS go to the comparison.
+differential:
+	@scripts/differential.sh $(ARGS)
