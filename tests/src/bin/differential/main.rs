@@ -3,8 +3,9 @@
 //! the bytes the device receives are compared. Run it with `make differential`.
 //!
 //! For each protocol in `plugboard_devices::protocols::NAMES`, and each server in turn (one at
-//! a time, on free ports): the server's user config binds the websocket identifier
-//! `Differential-<protocol>` to the protocol; the server starts with its device-websocket
+//! a time, on free ports): the server's user config binds a websocket identifier to the
+//! protocol (`Differential-<protocol>`, or a model's identifier when the protocol's defaults
+//! have no features, see [`identifier`]); the server starts with its device-websocket
 //! server on; a simulated device dials in and announces that identifier (answering Lovense's
 //! `DeviceType;` and `Battery;` queries, recording every frame); a raw-JSON spec v4 client
 //! shakes hands, scans, and polls the device list until the device is there. Then, for each
@@ -73,6 +74,13 @@ async fn main() -> std::process::ExitCode {
         eprintln!("differential: {unknown} is not a protocol Plugboard registers; skipped");
     }
     let gap = Duration::from_millis(args.gap_ms);
+    let database = match plugboard_devices::config::Database::builtin() {
+        Ok(database) => database,
+        Err(error) => {
+            eprintln!("differential: Plugboard's built-in device database does not load: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let mut rows = Vec::new();
     for (n, protocol) in names.iter().enumerate() {
         let dir = out_dir.join(protocol);
@@ -80,9 +88,10 @@ async fn main() -> std::process::ExitCode {
             eprintln!("differential: cannot create {}: {error}", dir.display());
             return std::process::ExitCode::from(2);
         }
-        eprintln!("[{}/{}] {protocol}", n + 1, names.len());
-        let reference = run::drive(Kind::Intiface, &args.intiface, &dir, protocol, gap).await;
-        let plugboard = run::drive(Kind::Plugboard, &args.plugboard, &dir, protocol, gap).await;
+        let identifier = identifier(&database, protocol);
+        eprintln!("[{}/{}] {protocol} (identifier {identifier:?})", n + 1, names.len());
+        let reference = run::drive(Kind::Intiface, &args.intiface, &dir, protocol, &identifier, gap).await;
+        let plugboard = run::drive(Kind::Plugboard, &args.plugboard, &dir, protocol, &identifier, gap).await;
         let _ = std::fs::write(dir.join("writes.txt"), report::dump(protocol, &reference, &plugboard));
         let row = report::compare(protocol, &reference, &plugboard);
         eprintln!("    {}: {}", row.result, server::shorten(&row.detail, 300));
@@ -90,7 +99,7 @@ async fn main() -> std::process::ExitCode {
     }
 
     println!("\n{}", report::text_table(&rows));
-    let summary = ["identical", "different", "not drivable"]
+    let summary = ["identical", "commands identical", "different", "not drivable"]
         .map(|result| format!("{} {result}", rows.iter().filter(|r| r.result == result).count()))
         .join(", ");
     println!("{summary}");
@@ -108,6 +117,19 @@ async fn main() -> std::process::ExitCode {
         }
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// The identifier the simulated device announces (and, over the device websocket, its name,
+/// which many protocols identify the model by): `Differential-<protocol>`, so that the
+/// protocol's defaults describe the device, unless the defaults have no features (protocols
+/// that only know their models); then the first identifier of the protocol's first model.
+fn identifier(database: &plugboard_devices::config::Database, protocol: &str) -> String {
+    let fallback = format!("Differential-{protocol}");
+    let Some(def) = database.protocol(protocol) else { return fallback };
+    if def.defaults.features.as_ref().is_some_and(|features| !features.is_empty()) {
+        return fallback;
+    }
+    def.models.iter().find_map(|model| model.identifiers.first().cloned()).unwrap_or(fallback)
 }
 
 /// The target directory this binary was built into (`<target>/<profile>/differential`).

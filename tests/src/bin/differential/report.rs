@@ -34,22 +34,25 @@ pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome) -> Row 
         let list = |d: &Driven| d.outputs.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ");
         differences.push(format!("outputs: intiface-engine {} vs plugboard {}", list(r), list(p)));
     }
-    let (r_init, r_cmds) = split_init(&r.received);
-    let (p_init, p_cmds) = split_init(&p.received);
-    let connect = phase_difference(r_init, p_init);
-    let commands = phase_difference(r_cmds, p_cmds);
-    if let Some(Some(difference)) = &commands {
+    // Runs of one packet count once: keepalive repeats come at times of their own, and one
+    // may even land just after the next command's label was set.
+    let (r_all, p_all) = (collapse(&r.received), collapse(&p.received));
+    let (r_init, r_cmds) = split_init(&r_all);
+    let (p_init, p_cmds) = split_init(&p_all);
+    let connect = (r_init != p_init).then(|| first_difference(r_init, p_init));
+    let commands = (r_cmds != p_cmds).then(|| first_difference(r_cmds, p_cmds));
+    if let Some(difference) = &commands {
         differences.push(format!("commands: {difference}"));
     }
     let code = |reply: &str| reply.split(':').next().unwrap_or("").to_owned();
     if let Some(((step, a), (_, b))) = r.replies.iter().zip(&p.replies).find(|((_, a), (_, b))| code(a) != code(b)) {
         differences.push(format!("reply to {step}: intiface-engine {a}, plugboard {b}"));
     }
-    if let Some(Some(difference)) = &connect {
+    if let Some(difference) = &connect {
         differences.push(format!("connect: {difference}"));
     }
-    let repeats = [&connect, &commands].iter().any(|phase| matches!(phase, Some(None)));
-    let result = if !differences.is_empty() && (connect.flatten().is_none() || differences.len() > 1) {
+    let repeats = r.received != p.received && differences.is_empty();
+    let result = if !differences.is_empty() && (connect.is_none() || differences.len() > 1) {
         "different"
     } else if !differences.is_empty() {
         "commands identical"
@@ -63,16 +66,6 @@ pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome) -> Row 
         differences.push("a packet was repeated a different number of times (keepalive timing)".to_owned());
     }
     row(device, result, differences.join("; "))
-}
-
-/// `None` if both phases are equal; `Some(None)` if they are equal once runs of one repeated
-/// packet count once (keepalive repeats); else the first difference.
-fn phase_difference(a: &[Received], b: &[Received]) -> Option<Option<String>> {
-    if a == b {
-        return None;
-    }
-    let (ca, cb) = (collapse(a), collapse(b));
-    Some((ca != cb).then(|| first_difference(&ca, &cb)))
 }
 
 /// The writes before the first command, and the rest.
@@ -100,7 +93,7 @@ fn first_difference(a: &[Received], b: &[Received]) -> String {
         Some(r) => format!("{} (at {})", show(&r.bytes), r.step),
         None => "nothing".to_owned(),
     };
-    format!("write {} at {step}: intiface-engine {}, plugboard {}", at + 1, one(a.get(at)), one(b.get(at)))
+    format!("at {step}: intiface-engine {}, plugboard {}", one(a.get(at)), one(b.get(at)))
 }
 
 /// Bytes as a quoted string when they are printable text, else as hex.

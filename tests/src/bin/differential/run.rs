@@ -36,14 +36,14 @@ pub enum Outcome {
     NotDrivable(String),
 }
 
-pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, gap: Duration) -> Outcome {
-    let identifier = format!("Differential-{protocol}");
-    let mut server = match Server::start(kind, binary, dir, &identifier, protocol) {
+pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, identifier: &str, gap: Duration) -> Outcome {
+    let mut server = match Server::start(kind, binary, dir, identifier, protocol) {
         Ok(server) => server,
         Err(error) => return Outcome::NotDrivable(error),
     };
     let recorder = Recorder::new();
-    let result = tokio::time::timeout(RUN, play(&mut server, &identifier, &recorder, gap)).await;
+    let address = format!("DIFF-{protocol}");
+    let result = tokio::time::timeout(RUN, play(&mut server, identifier, &address, &recorder, gap)).await;
     let outcome = match result {
         Ok(Ok((device_name, outputs, replies))) => {
             Outcome::Driven(Driven { device_name, outputs, received: recorder.received(), replies })
@@ -57,7 +57,7 @@ pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, gap: D
 
 type Played = (String, Vec<Output>, Vec<(String, String)>);
 
-async fn play(server: &mut Server, identifier: &str, recorder: &Recorder, gap: Duration) -> Result<Played, String> {
+async fn play(server: &mut Server, identifier: &str, address: &str, recorder: &Recorder, gap: Duration) -> Result<Played, String> {
     // The first client connection is also the check that the server is up.
     let deadline = tokio::time::Instant::now() + STARTUP;
     let mut client = loop {
@@ -73,8 +73,7 @@ async fn play(server: &mut Server, identifier: &str, recorder: &Recorder, gap: D
         }
     };
     client.ask("StartScanning", json!({})).await?;
-    let address = format!("DIFF-{}", identifier.trim_start_matches("Differential-"));
-    let _device = Device::connect(server.device_port, identifier, &address, recorder.clone()).await?;
+    let _device = Device::connect(server.device_port, identifier, address, recorder.clone()).await?;
 
     let deadline = tokio::time::Instant::now() + APPEAR;
     let (index, name, outputs) = loop {
@@ -87,7 +86,7 @@ async fn play(server: &mut Server, identifier: &str, recorder: &Recorder, gap: D
             return Err(format!(
                 "no device in the list after {APPEAR:?} (device received: {}); log: {}",
                 if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") },
-                server.log_excerpt(Some(identifier))
+                server.log_excerpt(Some(address))
             ));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -99,21 +99,19 @@ impl Server {
     }
 
     /// The first error message of the server's log (from the first line that mentions
-    /// `after` on, if given), else its first warning, else its last line: the best one-line
-    /// reason there is when something did not happen.
+    /// `after` on, if given), else its first warning, else its last line (a server that waits
+    /// for an answer the device never gives logs nothing): the best one-line reason there is
+    /// when something did not happen.
     pub fn log_excerpt(&self, after: Option<&str>) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<String> = text.lines().map(strip_ansi).filter(|l| !l.trim().is_empty()).collect();
         let from = after.and_then(|needle| lines.iter().position(|l| l.contains(needle))).unwrap_or(0);
         let lines = &lines[from..];
-        let pick = lines
-            .iter()
-            .find(|l| l.contains(" ERROR "))
-            .or_else(|| lines.iter().find(|l| l.contains(" WARN ")))
-            .or_else(|| lines.last());
-        match pick {
-            Some(line) => shorten(message(line), 200),
-            None => "(empty log)".to_owned(),
+        let problem = lines.iter().find(|l| l.contains(" ERROR ")).or_else(|| lines.iter().find(|l| l.contains(" WARN ")));
+        match (problem, lines.last()) {
+            (Some(line), _) => shorten(message(line), 200),
+            (None, Some(last)) => format!("nothing went wrong in the log, which ends with: {}", shorten(message(last), 160)),
+            (None, None) => "(empty log)".to_owned(),
         }
     }
 }
