@@ -3,10 +3,11 @@
 #   make test  - install what is missing, run every test
 #   make package - the Debian package of the desktop app (target/release/bundle/deb/)
 #   make bench - the benchmark suite: Plugboard against intiface-engine and a floor (on demand)
+#   make differential - Plugboard against intiface-engine, byte for byte, per protocol (on demand)
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup engine package bench
+.PHONY: run test setup engine package bench differential
 
 # The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
 # app (src-tauri, a default workspace member) links against.
@@ -30,3 +31,8 @@ package: setup
 # half an hour (bench/README.md). ARGS go to plugboard-bench, e.g. ARGS="--pairs 1 --quick".
 bench:
 	@scripts/bench.sh $(ARGS)
+
+# Builds intiface-engine from its published source (scripts/build-intiface-engine.sh) and
+# compares what both servers write to the same simulated device. ARGS go to the comparison.
+differential:
+	@scripts/differential.sh $(ARGS)
