@@ -50,6 +50,17 @@ impl Kind {
             Kind::Floor => None,
         }
     }
+
+    /// Flags beyond the ports and the user config. Plugboard refuses more than 1,000 messages
+    /// a second from one client by default (a flood guard; issue 8); the throughput runs send
+    /// far more than that from one client on purpose, so the guard is turned off for every run.
+    /// Nothing else about Plugboard's behaviour changes.
+    fn extra_args(self) -> &'static [&'static str] {
+        match self {
+            Kind::Plugboard => &["--max-messages-per-second", "0"],
+            Kind::Intiface | Kind::Floor => &[],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +89,8 @@ impl Server {
         command
             .args(["--websocket-port", &port.to_string()])
             .arg("--use-device-websocket-server")
-            .args(["--device-websocket-server-port", &device_port.to_string()]);
+            .args(["--device-websocket-server-port", &device_port.to_string()])
+            .args(target.kind.extra_args());
         if let Some(config) = target.kind.user_config() {
             let path = dir.path().join("user-device-config.json");
             std::fs::write(&path, config.to_string()).map_err(|e| e.to_string())?;

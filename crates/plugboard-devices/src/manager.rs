@@ -133,7 +133,11 @@ impl DeviceLookup for Devices {
 pub struct DeviceManager {
     devices: Mutex<Devices>,
     pub(crate) hardware: Mutex<HardwareState>,
+    /// Everything but output changes: what client sessions follow.
     events: broadcast::Sender<DeviceEvent>,
+    /// Output changes only. They come with every command, so they have a channel of their own:
+    /// front ends show them, client sessions never wake up for them.
+    levels: broadcast::Sender<DeviceEvent>,
 }
 
 impl Default for DeviceManager {
@@ -142,6 +146,7 @@ impl Default for DeviceManager {
             devices: Mutex::new(Devices::default()),
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
+            levels: broadcast::channel(1024).0,
         }
     }
 }
@@ -159,12 +164,21 @@ impl DeviceManager {
 
     pub(crate) fn emit(&self, event: DeviceEvent) {
         // No subscribers is fine.
-        let _ = self.events.send(event);
+        let _ = match event {
+            DeviceEvent::OutputChanged { .. } => self.levels.send(event),
+            _ => self.events.send(event),
+        };
     }
 
-    /// Change notifications, for sessions and front ends.
+    /// Change notifications except output changes: devices added, removed and renamed,
+    /// batteries, scans, hardware status. For client sessions and front ends.
     pub fn subscribe(&self) -> broadcast::Receiver<DeviceEvent> {
         self.events.subscribe()
+    }
+
+    /// [`DeviceEvent::OutputChanged`] only, for front ends that show levels.
+    pub fn subscribe_levels(&self) -> broadcast::Receiver<DeviceEvent> {
+        self.levels.subscribe()
     }
 
     /// Adds a virtual device at the lowest free index and announces it.

@@ -66,6 +66,15 @@ impl ClientRegistry {
         Some(entry.snapshot.clone())
     }
 
+    /// Counts messages in and out; cheaper than [`ClientRegistry::update`] (no snapshot copy),
+    /// for the per-frame bookkeeping.
+    pub fn count_messages(&self, id: ClientId, incoming: u64, outgoing: u64) {
+        if let Some(entry) = self.lock().get_mut(&id) {
+            entry.snapshot.messages_in += incoming;
+            entry.snapshot.messages_out += outgoing;
+        }
+    }
+
     pub fn snapshot(&self) -> Vec<ClientSnapshot> {
         self.lock().values().map(|entry| entry.snapshot.clone()).collect()
     }

@@ -192,20 +192,23 @@ impl Drop for Engine {
     }
 }
 
-/// Device changes become engine events for front ends.
+/// Device changes, output levels included, become engine events for front ends.
 async fn forward_device_events(shared: Arc<Shared>) {
     let mut events = shared.devices.subscribe();
+    let mut levels = shared.devices.subscribe_levels();
     let mut shutdown = shared.shutdown.clone();
     loop {
-        tokio::select! {
-            event = events.recv() => match event {
-                Ok(event) => shared.emit(EngineEvent::Device(event)),
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "front-end event stream fell behind");
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
+        let event = tokio::select! {
+            event = events.recv() => event,
+            event = levels.recv() => event,
             _ = crate::raised(&mut shutdown) => return,
+        };
+        match event {
+            Ok(event) => shared.emit(EngineEvent::Device(event)),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "front-end event stream fell behind");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }

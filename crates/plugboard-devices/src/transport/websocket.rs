@@ -319,9 +319,12 @@ fn parse_hello(text: &str) -> Result<Hello, String> {
 
 /// Upgrades the connection and reads the identification frame.
 async fn handshake(stream: TcpStream, peer: SocketAddr) -> Option<(Socket, Hello)> {
+    // Device frames are a few bytes: an 8 KiB read buffer instead of tungstenite's 128 KiB,
+    // which it zero-fills before every read.
     let config = SocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE_BYTES))
-        .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
+        .read_buffer_size(8 * 1024);
     let mut socket = match tokio_tungstenite::accept_async_with_config(stream, Some(config)).await {
         Ok(socket) => socket,
         Err(error) => {

@@ -256,12 +256,24 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        release_startup_memory();
         println!("Plugboard engine running. Connect games to {}", engine.url());
         wait_for_stop_signal().await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+/// Hands the memory freed after start-up (the device database's JSON tree, parsed once) back to
+/// the OS. glibc keeps freed heap for reuse; an engine that idles next to a game for hours
+/// should not hold on to it.
+fn release_startup_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; it is safe to call at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn wait_for_stop_signal() {
