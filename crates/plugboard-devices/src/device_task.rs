@@ -96,6 +96,10 @@ pub struct DeviceTask {
     /// What goes to the encoder: hardware steps.
     levels: Vec<OutputLevel>,
     pending: ChangeSet,
+    /// Outputs written at least once since connect. The others are in an unknown state (a
+    /// stroker's position, a motor another program left running), so a command for them is
+    /// written even when it equals the level Plugboard assumes (0).
+    known: ChangeSet,
     gap: Duration,
     last_write: Option<Instant>,
     last_packets: Vec<Write>,
@@ -123,6 +127,7 @@ impl DeviceTask {
             limits,
             levels,
             pending: ChangeSet::NONE,
+            known: ChangeSet::NONE,
             gap,
             last_write: None,
             last_packets: Vec::new(),
@@ -134,8 +139,9 @@ impl DeviceTask {
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<TaskCommand>) -> bool {
         let keepalive = match self.handler.keepalive() {
             Keepalive::RepeatLast(period) => {
-                // Seed the packet to repeat with the all-stopped state.
-                self.pending = ChangeSet::ALL;
+                // Seed the packet to repeat with the all-stopped state: the outputs that stop
+                // at 0 (a position output is left alone; 0 is a place, not a stop).
+                self.pending = self.stoppable();
                 self.flush().await;
                 Some(period)
             }
@@ -155,7 +161,9 @@ impl DeviceTask {
                     Some(TaskCommand::Limits(limits)) => {
                         if limits.len() == self.slots.len() {
                             self.limits = limits;
-                            for slot in 0..self.slots.len() {
+                            // New limits move what runs; an output never commanded stays untouched.
+                            let known = self.known;
+                            for slot in (0..self.slots.len()).filter(|&slot| known.contains(slot)) {
                                 let (value, duration) = self.requested[slot];
                                 self.set(slot, value, duration);
                             }
@@ -199,12 +207,18 @@ impl DeviceTask {
         let Some(info) = self.slots.get(slot).copied() else { return };
         self.requested[slot] = (value, duration_ms);
         let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
+        let unknown = !self.known.contains(slot);
         let level = &mut self.levels[slot];
-        if level.value != hardware || level.duration_ms != duration_ms {
+        if unknown || level.value != hardware || level.duration_ms != duration_ms {
             level.value = hardware;
             level.duration_ms = duration_ms;
             self.pending.insert(slot);
         }
+    }
+
+    /// The outputs that stop at 0.
+    fn stoppable(&self) -> ChangeSet {
+        self.slots.iter().enumerate().filter(|(_, slot)| slot.kind.stops_at_zero()).map(|(i, _)| i).collect()
     }
 
     async fn stop_all(&mut self) {
@@ -225,6 +239,7 @@ impl DeviceTask {
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
+            self.known.insert(slot);
         }
         if !writes.is_empty() {
             self.last_packets = writes;
@@ -334,6 +349,54 @@ mod tests {
         tx.send(set(0, true)).unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert_eq!(written(&fake).last().unwrap(), "Vibrate:0;", "a stop does not wait");
+    }
+
+    /// A task for a Kiiroo v2.1 (initialized) stroker: keepalive protocol, one position output.
+    async fn stroker_task() -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>) {
+        let fake = Arc::new(FakeHardware::new("Keon", "AA:CC"));
+        let features = vec![Feature {
+            index: 0,
+            description: String::new(),
+            outputs: vec![Output {
+                kind: OutputType::HwPositionWithDuration,
+                range: Range::new(0, 99),
+                duration: Some(Range::new(0, 10_000)),
+            }],
+            inputs: vec![],
+        }];
+        let handler = by_name("kiiroo-v21-initialized").unwrap().initialize(&*fake, None, &features).await.unwrap();
+        fake.take_writes();
+        let slots = vec![Slot { feature_index: 0, kind: OutputType::HwPositionWithDuration, advertised: Range::new(0, 99) }];
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        (fake, tx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stroker_is_not_moved_on_connect_and_its_first_move_to_0_is_written() {
+        let (fake, tx) = stroker_task().await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(fake.writes().is_empty(), "the keepalive seed is a stop, and a position is no stop: {:?}", fake.writes());
+        // Plugboard assumes 0, but the stroker may be anywhere: the first move to 0 is written.
+        tx.send(TaskCommand::Set { slot: 0, value: 0, duration_ms: Some(500), urgent: false }).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(fake.take_writes().len(), 1, "the first move to 0 goes out");
+        tx.send(TaskCommand::Set { slot: 0, value: 0, duration_ms: Some(500), urgent: false }).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(fake.take_writes().is_empty(), "once known, the same move is not repeated");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_reaches_an_output_never_commanded() {
+        let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
+        // What STOP ALL sends for an output Plugboard believes at rest.
+        tx.send(set(0, true)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:0;"], "the state was not known: the stop is written");
+        tx.send(set(0, true)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake).len(), 1, "a second stop of a known-stopped output is not");
     }
 
     #[tokio::test(start_paused = true)]

@@ -366,10 +366,19 @@ impl DeviceManager {
                 for (&(feature_index, kind), state) in entry.outputs.iter_mut() {
                     let in_scope = scope.feature_index.is_none_or(|wanted| wanted == feature_index);
                     let owned = owner.is_none() || state.owner == owner;
-                    if in_scope && owned && kind.stops_at_zero() && state.value != 0 {
+                    if !(in_scope && owned && kind.stops_at_zero()) {
+                        continue;
+                    }
+                    let was_running = state.value != 0;
+                    // A client's stop covers what it set; the user's STOP ALL goes to every
+                    // output, also those Plugboard believes at rest (the device task writes it
+                    // where the output's state is not known).
+                    if was_running || owner.is_none() {
                         state.value = 0;
                         state.duration_ms = None;
                         entry.backend.set((feature_index, kind), 0, None, true);
+                    }
+                    if was_running {
                         changed.push(DeviceEvent::OutputChanged { device_index, feature_index, kind, value: 0, owner: state.owner });
                     }
                 }

@@ -10,8 +10,9 @@
 //! | `magic-motion-3` | `0b ff 04 0a 46 46 00 04 08 S 64 00` | 0..77 | w/o |
 //! | `magic-motion-4` | `10 ff 04 0a 32 32 00 04 08 S0 64 00 04 08 S1 64 01` | 0..100 | w/r |
 //!
-//! The two-motor variants take one or two motors; with one motor both slots carry its value
-//! (the table states this for `magic-motion-4`; `magic-motion-2` is treated the same way).
+//! The two-motor variants take one or two motors. With one motor, `magic-motion-4` puts its
+//! value in both slots (the table states this) and `magic-motion-2` sends 0 in the second slot,
+//! as the reference does (checked with `make differential`).
 //! Motors are the non-position outputs in definition order (first = `S0`).
 
 use plugboard_protocol::model::{Feature, OutputType};
@@ -135,7 +136,8 @@ impl DeviceHandler for MagicMotionHandler {
             return Vec::new();
         }
         let s0 = value_of(levels, self.motors[0]);
-        let s1 = self.motors.get(1).map_or(s0, |&slot| value_of(levels, slot));
+        let single_motor_second_slot = if self.variant == Variant::Four { s0 } else { 0 };
+        let s1 = self.motors.get(1).map_or(single_motor_second_slot, |&slot| value_of(levels, slot));
         let data = self.packet(s0, s1);
         vec![if self.variant == Variant::Four {
             Write::with_response(Endpoint::Tx, data)
@@ -217,6 +219,12 @@ mod tests {
         assert_eq!(
             bytes(&eidolon.stop(), false),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
+        );
+        // One motor: the second slot stays 0 (unlike magic-motion-4).
+        let mut single = sim(Variant::Two, 1, 100);
+        assert_eq!(
+            bytes(&single.set(0, Vibrate, 25), false),
+            [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x19, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
     }
 

@@ -117,7 +117,11 @@ impl WeVibeHandler {
             }
             Variant::Chorus => {
                 let (int, ext) = (clamp_byte(internal, 255), clamp_byte(external, 255));
-                [0x0f, 0x03, 0x00, int, ext, flags(int, ext), 0x00, 0x00]
+                if int == 0 && ext == 0 {
+                    STOP_PACKET
+                } else {
+                    [0x0f, 0x03, 0x00, int, ext, flags(int, ext), 0x00, 0x00]
+                }
             }
         }
     }
@@ -213,7 +217,8 @@ mod tests {
         assert_eq!(bytes(&chorus.set(0, Vibrate, 30)), [[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00]]);
         assert_eq!(bytes(&chorus.set(1, Vibrate, 4)), [[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00]]);
         assert_eq!(bytes(&chorus.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x00, 0x04, 0x02, 0x00, 0x00]]);
-        assert_eq!(bytes(&chorus.stop()), [[0x0f, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        // Both at 0: the stop packet, as for the other variants.
+        assert_eq!(bytes(&chorus.stop()), [STOP_PACKET]);
 
         let mut single = sim(Variant::Chorus, 1, 30);
         assert_eq!(bytes(&single.set(0, Vibrate, 9)), [[0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00]]);
