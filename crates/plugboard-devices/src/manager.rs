@@ -325,10 +325,13 @@ impl DeviceManager {
                     ))
                 })?;
                 state.owner = Some(client);
+                // Every command goes to the device task, which knows what was really written
+                // (an output never written since connect is in an unknown state, so even a
+                // value equal to the assumed 0 must go out); front ends hear only of changes.
+                entry.backend.set(key, command.command.value, command.command.duration_ms, false);
                 if state.value != command.command.value || state.duration_ms != command.command.duration_ms {
                     state.value = command.command.value;
                     state.duration_ms = command.command.duration_ms;
-                    entry.backend.set(key, command.command.value, command.command.duration_ms, false);
                     changed.push(DeviceEvent::OutputChanged {
                         device_index,
                         feature_index: command.feature_index,
@@ -345,8 +348,9 @@ impl DeviceManager {
         Ok(())
     }
 
-    /// Stops the outputs in `scope`. With `owner`, only the outputs that client set last;
-    /// with `None` (the user's STOP ALL), every output. Positions are left where they are.
+    /// Stops the outputs in `scope`. With `owner`, the outputs that client set last and those
+    /// nobody set (never another client's); with `None` (the user's STOP ALL), every output.
+    /// Positions are left where they are.
     pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
         if !scope.outputs {
             return Ok(());
@@ -365,19 +369,16 @@ impl DeviceManager {
                 }
                 for (&(feature_index, kind), state) in entry.outputs.iter_mut() {
                     let in_scope = scope.feature_index.is_none_or(|wanted| wanted == feature_index);
-                    let owned = owner.is_none() || state.owner == owner;
+                    let owned = owner.is_none() || state.owner == owner || state.owner.is_none();
                     if !(in_scope && owned && kind.stops_at_zero()) {
                         continue;
                     }
                     let was_running = state.value != 0;
-                    // A client's stop covers what it set; the user's STOP ALL goes to every
-                    // output, also those Plugboard believes at rest (the device task writes it
-                    // where the output's state is not known).
-                    if was_running || owner.is_none() {
-                        state.value = 0;
-                        state.duration_ms = None;
-                        entry.backend.set((feature_index, kind), 0, None, true);
-                    }
+                    // Also to outputs Plugboard believes at rest: the device task writes the
+                    // stop where the output's state is not known, and drops it elsewhere.
+                    state.value = 0;
+                    state.duration_ms = None;
+                    entry.backend.set((feature_index, kind), 0, None, true);
                     if was_running {
                         changed.push(DeviceEvent::OutputChanged { device_index, feature_index, kind, value: 0, owner: state.owner });
                     }
