@@ -21,6 +21,8 @@
 //! and answered in order. The device manager records which client set each output, so a
 //! client's stop or disconnect stops only its own outputs.
 
+mod access;
+mod approval;
 pub mod catalog;
 mod clients;
 mod config;
@@ -30,8 +32,11 @@ mod events;
 mod hardware;
 mod limits;
 mod listener;
+mod origin;
 mod session;
 
+pub use access::AccessRules;
+pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
 pub use clients::ClientSnapshot;
 pub use config::{
     DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
