@@ -37,10 +37,15 @@ fn config(generation: u64) -> UserConfig {
 /// The generation of a complete, valid config file; panics on anything else.
 fn generation_of(bytes: &[u8], round: usize) -> u64 {
     let text = std::str::from_utf8(bytes).unwrap_or_else(|_| panic!("round {round}: the file is not UTF-8"));
-    let (config, _) = UserConfig::from_json_str(text, "kill test")
-        .unwrap_or_else(|error| panic!("round {round}: the file is not a whole config ({} bytes): {error}", bytes.len()));
+    let (config, _) = UserConfig::from_json_str(text, "kill test").unwrap_or_else(|error| {
+        panic!("round {round}: the file is not a whole config ({} bytes): {error}", bytes.len())
+    });
     let generation: u64 = config.device("GEN").and_then(|d| d.display_name.as_deref()).unwrap().parse().unwrap();
-    assert_eq!(config, self::config(generation), "round {round}: generation {generation} is not exactly what was written");
+    assert_eq!(
+        config,
+        self::config(generation),
+        "round {round}: generation {generation} is not exactly what was written"
+    );
     generation
 }
 
@@ -133,5 +138,9 @@ fn a_killed_writer_leaves_a_whole_file() {
     assert!(killed_mid_write > 0, "no kill landed inside a save; the test proved nothing");
     println!("{ROUNDS} kills, {killed_mid_write} of them in the middle of a save; the file was whole every time");
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names, [std::ffi::OsString::from(USER_CONFIG_FILE_NAME)], "nothing was moved aside: no file was ever corrupt");
+    assert_eq!(
+        names,
+        [std::ffi::OsString::from(USER_CONFIG_FILE_NAME)],
+        "nothing was moved aside: no file was ever corrupt"
+    );
 }
