@@ -318,11 +318,6 @@ impl DeviceManager {
         self.lock().0.values().map(|entry| (entry.info.clone(), entry.backend.address.clone())).collect()
     }
 
-    /// The address of device `index`, if it is connected.
-    pub fn address(&self, index: u32) -> Option<String> {
-        self.lock().0.get(&index).map(|entry| entry.backend.address.clone())
-    }
-
     /// Applies a batch of output commands from `client` to one device. The client becomes the
     /// owner of every output it set, even when the value did not change.
     pub fn command(&self, client: ClientId, device_index: u32, commands: &[FeatureCommand]) -> Result<(), Error> {

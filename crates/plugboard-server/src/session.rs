@@ -607,7 +607,7 @@ impl Session {
         }
         let event = match event {
             DeviceEvent::Added(info) => {
-                let address = self.shared.devices.address(info.index);
+                let address = self.shared.devices.address_of(info.index);
                 if !self.visibility.added(info.index, address.as_deref()) {
                     return;
                 }
