@@ -2,12 +2,12 @@
 //! machines, and per-client device access, over real websockets.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
-use plugboard_e2e::{wait_for_level, wait_until};
+use plugboard_e2e::{non_loopback_address, wait_for_level, wait_until};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::Error;
 use plugboard_server::{Approval, ApprovedPeer, Engine, EngineConfig, RemoteClients};
@@ -222,6 +222,30 @@ async fn local_clients_and_engines_that_do_not_ask_let_everyone_in() {
     hello(&mut remote, "Remote", false).await;
     assert_eq!(remote.ask(PING).await, json!({"Ok":{"Id":2}}));
     assert_eq!(engine.clients()[0].approval, Approval::NotNeeded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_from_the_network_waits_by_the_real_check_and_one_from_loopback_does_not() {
+    let Some(address) = non_loopback_address() else {
+        eprintln!("this machine has no network address besides loopback: nothing to check");
+        return;
+    };
+    let engine = engine_with(&[], |config| {
+        config.listen = vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)];
+        config.remote_clients.ask = true;
+    })
+    .await;
+    let (socket, _) =
+        tokio_tungstenite::connect_async(format!("ws://{address}:{}", engine.port())).await.expect("connect");
+    let mut remote = Raw { socket };
+    hello(&mut remote, "From the network", false).await;
+    let id = pending_client(&engine, "From the network").await;
+    assert_eq!(engine.clients()[0].peer.ip(), address);
+    let mut local = Raw::connect(&engine).await;
+    hello(&mut local, "Local", false).await;
+    assert_eq!(local.ask(PING).await, json!({"Ok":{"Id":2}}));
+    assert!(engine.refuse_client(id));
+    assert!(remote.closed().await);
 }
 
 fn only(addresses: &[&str]) -> Option<BTreeSet<String>> {
