@@ -47,7 +47,11 @@ pub async fn answer_client(state: State<'_, AppState>, id: u64, allow: bool, rem
 }
 
 #[tauri::command]
-pub async fn forget_approved_client(state: State<'_, AppState>, address: String, origin: Option<String>) -> Result<()> {
+pub async fn forget_approved_client(
+    state: State<'_, AppState>,
+    address: String,
+    origin: Option<String>,
+) -> Result<Snapshot> {
     state.forget_approved_client(&address, origin).await
 }
 
@@ -56,7 +60,7 @@ pub async fn set_client_device_access(
     state: State<'_, AppState>,
     name: String,
     devices: Option<Vec<String>>,
-) -> Result<()> {
+) -> Result<Snapshot> {
     state.set_client_device_access(&name, devices).await
 }
 
@@ -369,8 +373,8 @@ mod tests {
         assert_eq!(second.recv(), json!({"Ok": {"Id": 2}}), "let in without asking");
 
         // Forgotten: the next one waits again, and the user refuses it.
-        call(&window, "forget_approved_client", json!({"address": "127.0.0.1", "origin": null})).unwrap();
-        assert_eq!(call(&window, "get_snapshot", json!({})).unwrap()["settings"]["approvedClients"], json!([]));
+        let snapshot = call(&window, "forget_approved_client", json!({"address": "127.0.0.1", "origin": null})).unwrap();
+        assert_eq!(snapshot["settings"]["approvedClients"], json!([]));
         let mut third = Client::hello(port, "Stranger");
         let id = waiting_client(&window, "Stranger");
         call(&window, "answer_client", json!({"id": id, "allow": false, "remember": false})).unwrap();
@@ -408,9 +412,9 @@ mod tests {
         let list = game.recv();
         let indexes: Vec<_> = list["DeviceList"]["Devices"].as_array().unwrap().iter().map(|d| d["DeviceIndex"].clone()).collect();
         assert_eq!(indexes, vec![json!(1)]);
-        call(&window, "set_client_device_access", json!({"name": "Game", "devices": null})).unwrap();
+        let snapshot = call(&window, "set_client_device_access", json!({"name": "Game", "devices": null})).unwrap();
         assert_eq!(game.recv()["DeviceAdded"]["DeviceIndex"], 0, "applied to the connected client at once");
-        assert_eq!(call(&window, "get_snapshot", json!({})).unwrap()["settings"]["clientDeviceAccess"], json!({}));
+        assert_eq!(snapshot["settings"]["clientDeviceAccess"], json!({}));
 
         let mut settings = quiet_settings(0);
         settings["restrictOrigins"] = json!(true);

@@ -288,7 +288,7 @@ impl AppState {
     }
 
     /// Forgets a remembered approval: clients from there must be allowed again.
-    pub async fn forget_approved_client(&self, address: &str, origin: Option<String>) -> Result<()> {
+    pub async fn forget_approved_client(&self, address: &str, origin: Option<String>) -> Result<Snapshot> {
         let mut settings = self.settings();
         let before = settings.approved_clients.len();
         settings.approved_clients.retain(|c| !(c.address == address && c.origin == origin));
@@ -300,12 +300,12 @@ impl AppState {
         if let Some(engine) = self.engine.lock().await.as_ref() {
             engine.set_approved_peers(peers);
         }
-        Ok(())
+        Ok(self.snapshot().await)
     }
 
     /// Limits clients named `name` to the devices at `devices` (addresses); `None` lifts the
     /// limit. Saved, and applied at once to connected clients.
-    pub async fn set_client_device_access(&self, name: &str, devices: Option<Vec<String>>) -> Result<()> {
+    pub async fn set_client_device_access(&self, name: &str, devices: Option<Vec<String>>) -> Result<Snapshot> {
         if name.trim().is_empty() {
             return Err(Error::new("Name the client whose devices to choose."));
         }
@@ -318,7 +318,7 @@ impl AppState {
         if let Some(engine) = self.engine.lock().await.as_ref() {
             engine.set_device_access(name, devices.map(|devices| devices.into_iter().collect()));
         }
-        Ok(())
+        Ok(self.snapshot().await)
     }
 
     pub async fn stop_all(&self) {
