@@ -99,6 +99,7 @@ describe('DOM contract', () => {
     expect($('#all-interfaces-warning').hidden).toBe(false);
     const row = $('#clients tr[data-client-id="7"]');
     expect(row.querySelector('td.spec')?.textContent).toBe('v3');
+    expect(row.querySelector('td.origin')?.textContent).toBe('https://example.org');
     expect(row.querySelector('td.messages')?.textContent).toBe('4 / 5');
     expect(row.querySelector('button.disconnect')).not.toBeNull();
     const dev = $('#devices tr[data-device-address="virtual:1"]');

@@ -15,6 +15,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Who gets in and what they see: `EngineConfig::allowed_origins` refuses web pages from
+//! other Origins at the upgrade (the `origin` module); with `EngineConfig::remote_clients`
+//! asking, a client from another machine waits after its handshake until the front end calls
+//! `Engine::allow_client` or `Engine::refuse_client` (the `approval` module); and
+//! `Engine::set_device_access` limits clients, by name, to chosen devices (the `access` module).
+//!
 //! Inside, one task accepts connections on each listening address and one task per
 //! connection runs a session ([`session`]): handshake, frames decoded for the client's
 //! version, legacy commands converted to canonical ones, executed by the device manager,
