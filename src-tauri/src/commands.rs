@@ -42,6 +42,29 @@ pub async fn disconnect_client(state: State<'_, AppState>, id: u64) -> Result<()
 }
 
 #[tauri::command]
+pub async fn answer_client(state: State<'_, AppState>, id: u64, allow: bool, remember: bool) -> Result<()> {
+    state.answer_client(id, allow, remember).await
+}
+
+#[tauri::command]
+pub async fn forget_approved_client(
+    state: State<'_, AppState>,
+    address: String,
+    origin: Option<String>,
+) -> Result<Snapshot> {
+    state.forget_approved_client(&address, origin).await
+}
+
+#[tauri::command]
+pub async fn set_client_device_access(
+    state: State<'_, AppState>,
+    name: String,
+    devices: Option<Vec<String>>,
+) -> Result<Snapshot> {
+    state.set_client_device_access(&name, devices).await
+}
+
+#[tauri::command]
 pub async fn stop_all(state: State<'_, AppState>) -> Result<()> {
     state.stop_all().await;
     Ok(())
@@ -131,8 +154,12 @@ mod tests {
     use crate::state::AppState;
 
     fn app(config_dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+        app_with(AppState::new(Some(config_dir.to_owned()), Arc::new(LogBuffer::default())))
+    }
+
+    fn app_with(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
         let app = mock_builder()
-            .manage(AppState::new(Some(config_dir.to_owned()), Arc::new(LogBuffer::default())))
+            .manage(state)
             .invoke_handler(crate::handler())
             .build(mock_context(noop_assets()))
             .expect("mock app");
@@ -245,6 +272,164 @@ mod tests {
         let loaded = crate::settings::load(&dir.path().join("settings.json"));
         assert_eq!(loaded.settings.port, 4321);
         assert_eq!(loaded.message, None);
+    }
+
+    /// A Buttplug client over a real websocket, driven from a test thread.
+    struct Client {
+        runtime: tokio::runtime::Runtime,
+        socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    }
+
+    impl Client {
+        fn connect(port: u64, origin: Option<&str>) -> Result<Client, u16> {
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let mut request = format!("ws://127.0.0.1:{port}").into_client_request().unwrap();
+            if let Some(origin) = origin {
+                request.headers_mut().insert("Origin", origin.parse().unwrap());
+            }
+            match runtime.block_on(tokio_tungstenite::connect_async(request)) {
+                Ok((socket, _)) => Ok(Client { runtime, socket }),
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+                Err(error) => panic!("{error}"),
+            }
+        }
+
+        fn send(&mut self, text: &str) {
+            use futures_util::SinkExt;
+            self.runtime.block_on(self.socket.send(text.into())).unwrap();
+        }
+
+        /// The next message, or `None` when nothing comes within `wait`.
+        fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+            use futures_util::StreamExt;
+            let socket = &mut self.socket;
+            let message = self.runtime.block_on(async { tokio::time::timeout(wait, socket.next()).await }).ok()??.ok()?;
+            let frame: Value = serde_json::from_str(message.to_text().ok()?).ok()?;
+            Some(frame[0].clone())
+        }
+
+        fn recv(&mut self) -> Value {
+            self.next(std::time::Duration::from_secs(5)).expect("a message in time")
+        }
+
+        fn hello(port: u64, name: &str) -> Client {
+            let mut client = Client::connect(port, None).unwrap();
+            client.send(&format!(r#"[{{"RequestServerInfo":{{"Id":1,"ClientName":"{name}","MessageVersion":3}}}}]"#));
+            assert!(client.recv().get("ServerInfo").is_some());
+            client
+        }
+    }
+
+    /// Polls the snapshot until `done` accepts it.
+    fn snapshot_until(window: &WebviewWindow<MockRuntime>, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..250 {
+            let snapshot = call(window, "get_snapshot", json!({})).unwrap();
+            if done(&snapshot) {
+                return snapshot;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    fn waiting_client(window: &WebviewWindow<MockRuntime>, name: &str) -> u64 {
+        let snapshot = snapshot_until(window, &format!("{name} to wait for approval"), |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["name"] == name && c["awaitingApproval"] == true)
+        });
+        let clients = snapshot["clients"].as_array().unwrap();
+        clients.iter().find(|c| c["name"] == name).unwrap()["id"].as_u64().unwrap()
+    }
+
+    #[test]
+    fn clients_from_other_machines_wait_for_the_user_who_can_remember_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every peer counts as another machine, so a client on loopback stands in for one.
+        let state = AppState::new(Some(dir.path().to_owned()), Arc::new(LogBuffer::default())).with_locality(|_| false);
+        let (_app, window) = app_with(state);
+        let mut settings = quiet_settings(0);
+        settings["allInterfaces"] = json!(true);
+        call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        let snapshot = call(&window, "start_server", json!({})).unwrap();
+        let port = snapshot["server"]["port"].as_u64().unwrap();
+
+        let mut first = Client::hello(port, "Phone game");
+        first.send(r#"[{"RequestDeviceList":{"Id":2}}]"#);
+        let id = waiting_client(&window, "Phone game");
+        assert_eq!(first.next(std::time::Duration::from_millis(300)), None, "nothing beyond the handshake yet");
+        call(&window, "answer_client", json!({"id": id, "allow": true, "remember": true})).unwrap();
+        assert_eq!(first.recv()["DeviceList"]["Id"], 2);
+        let error = call(&window, "answer_client", json!({"id": id, "allow": true, "remember": false})).unwrap_err();
+        assert!(error.as_str().unwrap().contains("not waiting"), "{error}");
+
+        // Remembered by address and Origin, saved, and kept when the settings form saves.
+        let expected = json!([{"address": "127.0.0.1", "origin": null}]);
+        let snapshot = call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        assert_eq!(snapshot["settings"]["approvedClients"], expected);
+        let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
+        assert_eq!(saved["approvedClients"], expected);
+        let mut second = Client::hello(port, "Another name");
+        second.send(r#"[{"Ping":{"Id":2}}]"#);
+        assert_eq!(second.recv(), json!({"Ok": {"Id": 2}}), "let in without asking");
+
+        // Forgotten: the next one waits again, and the user refuses it.
+        let snapshot = call(&window, "forget_approved_client", json!({"address": "127.0.0.1", "origin": null})).unwrap();
+        assert_eq!(snapshot["settings"]["approvedClients"], json!([]));
+        let mut third = Client::hello(port, "Stranger");
+        let id = waiting_client(&window, "Stranger");
+        call(&window, "answer_client", json!({"id": id, "allow": false, "remember": false})).unwrap();
+        let error = third.recv();
+        assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
+        snapshot_until(&window, "the refused client to be gone", |s| {
+            s["clients"].as_array().unwrap().iter().all(|c| c["name"] != "Stranger")
+        });
+
+        // "Allow all": nobody waits.
+        settings["allowAllRemoteClients"] = json!(true);
+        call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        call(&window, "stop_server", json!({})).unwrap();
+        let port = call(&window, "start_server", json!({})).unwrap()["server"]["port"].as_u64().unwrap();
+        let mut fourth = Client::hello(port, "Trusted network");
+        fourth.send(r#"[{"Ping":{"Id":2}}]"#);
+        assert_eq!(fourth.recv(), json!({"Ok": {"Id": 2}}));
+        call(&window, "stop_server", json!({})).unwrap();
+    }
+
+    #[test]
+    fn device_access_and_allowed_origins_reach_the_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        call(&window, "set_client_device_access", json!({"name": "Game", "devices": ["virtual:1"]})).unwrap();
+        let snapshot = call(&window, "start_server", json!({})).unwrap();
+        assert_eq!(snapshot["settings"]["clientDeviceAccess"], json!({"Game": ["virtual:1"]}));
+        let port = snapshot["server"]["port"].as_u64().unwrap();
+        call(&window, "add_virtual_device", json!({"kind": "vibrator", "name": null})).unwrap();
+        call(&window, "add_virtual_device", json!({"kind": "vibrator", "name": null})).unwrap();
+
+        let mut game = Client::hello(port, "Game");
+        game.send(r#"[{"RequestDeviceList":{"Id":2}}]"#);
+        let list = game.recv();
+        let indexes: Vec<_> = list["DeviceList"]["Devices"].as_array().unwrap().iter().map(|d| d["DeviceIndex"].clone()).collect();
+        assert_eq!(indexes, vec![json!(1)]);
+        let snapshot = call(&window, "set_client_device_access", json!({"name": "Game", "devices": null})).unwrap();
+        assert_eq!(game.recv()["DeviceAdded"]["DeviceIndex"], 0, "applied to the connected client at once");
+        assert_eq!(snapshot["settings"]["clientDeviceAccess"], json!({}));
+
+        let mut settings = quiet_settings(0);
+        settings["restrictOrigins"] = json!(true);
+        settings["allowedOrigins"] = json!(["game.example"]);
+        let error = call(&window, "save_settings", json!({"settings": settings})).unwrap_err();
+        assert!(error.as_str().unwrap().starts_with("'game.example' is not an Origin"), "{error}");
+        settings["allowedOrigins"] = json!(["https://game.example", " "]);
+        let snapshot = call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        assert_eq!(snapshot["settings"]["allowedOrigins"], json!(["https://game.example"]));
+        call(&window, "stop_server", json!({})).unwrap();
+        let port = call(&window, "start_server", json!({})).unwrap()["server"]["port"].as_u64().unwrap();
+        assert_eq!(Client::connect(port, Some("https://evil.example")).err(), Some(403));
+        assert!(Client::connect(port, Some("https://game.example")).is_ok());
+        assert!(Client::connect(port, None).is_ok(), "native apps are not affected");
+        call(&window, "stop_server", json!({})).unwrap();
     }
 
     #[test]

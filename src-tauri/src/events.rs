@@ -21,6 +21,9 @@ use crate::state::AppState;
 pub const COALESCE: Duration = Duration::from_millis(50);
 /// Lines kept for `get_logs`.
 pub const LOG_CAPACITY: usize = 5000;
+/// Characters kept of one line: a line that quotes what a client sent stays short, and the
+/// buffer stays a few megabytes at most.
+pub const LOG_LINE_MAX: usize = 2000;
 
 /// Emits a snapshot (and refreshes the tray) after every change, coalesced.
 pub fn spawn_publisher<R: Runtime>(app: AppHandle<R>) {
@@ -134,8 +137,16 @@ impl<S: Subscriber> Layer<S> for LogLayer {
             time: rfc3339(std::time::SystemTime::now()),
             level: metadata.level().to_string(),
             target: metadata.target().to_owned(),
-            message: format!("{}{}", visitor.message, visitor.fields).trim().to_owned(),
+            message: shorten(format!("{}{}", visitor.message, visitor.fields).trim()),
         });
+    }
+}
+
+/// At most [`LOG_LINE_MAX`] characters, and how many more there were.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(LOG_LINE_MAX) {
+        Some((end, _)) => format!("{}… ({} more bytes)", &text[..end], text.len() - end),
+        None => text.to_owned(),
     }
 }
 
@@ -174,6 +185,21 @@ mod tests {
         assert_eq!(lines[0].level, "WARN");
         assert_eq!(lines[0].message, "port busy port=12345");
         assert!(buffer.export_text().contains("WARN  plugboard_app::events::tests: port busy"));
+    }
+
+    #[test]
+    fn long_lines_are_cut() {
+        let buffer = Arc::new(LogBuffer::default());
+        let subscriber = tracing_subscriber::registry().with(LogLayer { buffer: buffer.clone() });
+        let huge = "é".repeat(100_000);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(name = %huge, "handshake done");
+        });
+        let message = &buffer.lines()[0].message;
+        assert!(message.starts_with("handshake done name=éé"));
+        // 20 ASCII characters and 1980 two-byte ones are kept, of 200,020 bytes.
+        assert!(message.ends_with("éé… (196040 more bytes)"), "{}", &message[message.len() - 40..]);
+        assert_eq!(message.chars().count(), LOG_LINE_MAX + "… (196040 more bytes)".chars().count());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The types the front end sees (notes/app-contract.md), camelCase in JSON.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +64,8 @@ pub struct ClientView {
     pub messages_in: u64,
     pub messages_out: u64,
     pub last_error: Option<String>,
+    /// A client from another machine waiting for the user to allow or refuse it.
+    pub awaiting_approval: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +150,25 @@ pub struct Settings {
     pub use_serial: bool,
     pub use_device_websocket_server: bool,
     pub device_websocket_port: u16,
+    /// With `all_interfaces`: let clients from other machines in without asking.
+    pub allow_all_remote_clients: bool,
+    /// Clients from other machines the user allowed for good (changed by `answer_client` and
+    /// `forget_approved_client`, not by `save_settings`).
+    pub approved_clients: Vec<ApprovedClient>,
+    /// Refuse browser clients whose Origin is not in `allowed_origins`.
+    pub restrict_origins: bool,
+    pub allowed_origins: Vec<String>,
+    /// Client name → addresses of the only devices it may use (changed by
+    /// `set_client_device_access`, not by `save_settings`).
+    pub client_device_access: BTreeMap<String, Vec<String>>,
+}
+
+/// A remembered approval: the client's IP address and its Origin (`None`: a native app).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovedClient {
+    pub address: String,
+    pub origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -163,6 +186,11 @@ impl Default for Settings {
             use_serial: true,
             use_device_websocket_server: false,
             device_websocket_port: plugboard_server::DEFAULT_DEVICE_WEBSOCKET_PORT,
+            allow_all_remote_clients: false,
+            approved_clients: Vec::new(),
+            restrict_origins: false,
+            allowed_origins: Vec::new(),
+            client_device_access: BTreeMap::new(),
         }
     }
 }

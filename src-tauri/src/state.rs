@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use plugboard_devices::config::store;
 use plugboard_devices::config::user::UserConfig;
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
-use plugboard_server::{ClientSnapshot, DeviceSnapshot, Engine, EngineConfig, HardwareStatus, StartError};
+use plugboard_server::{
+    Approval, ApprovedPeer, ClientSnapshot, DeviceSnapshot, Engine, EngineConfig, HardwareStatus, StartError,
+};
 use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
@@ -39,6 +41,8 @@ pub struct AppState {
     tray: Mutex<TrayStatus>,
     ports_cache: Mutex<Option<(Instant, Vec<(String, String)>)>>,
     shut_down: AtomicBool,
+    /// Which client addresses are this machine (loopback; tests replace it).
+    is_local: fn(std::net::IpAddr) -> bool,
     pub logs: Arc<LogBuffer>,
     /// Raised after every change; the publisher turns it into a coalesced "snapshot" event.
     pub changed: Arc<Notify>,
@@ -67,9 +71,16 @@ impl AppState {
             tray: Mutex::new(TrayStatus::default()),
             ports_cache: Mutex::new(None),
             shut_down: AtomicBool::new(false),
+            is_local: plugboard_server::is_loopback,
             logs,
             changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// For tests: which client addresses count as this machine (the others need approval).
+    pub fn with_locality(mut self, is_local: fn(std::net::IpAddr) -> bool) -> AppState {
+        self.is_local = is_local;
+        self
     }
 
     pub fn settings(&self) -> Settings {
@@ -152,6 +163,17 @@ impl AppState {
         config.devices.use_device_websocket_server = s.use_device_websocket_server;
         config.devices.device_websocket_port = s.device_websocket_port;
         config.devices.own_user_config_path = self.user_config_path();
+        config.allowed_origins = s.restrict_origins.then(|| s.allowed_origins.clone());
+        // Listening on all interfaces is the user's explicit choice; each new client from
+        // another machine is still theirs to allow, unless they said "allow all".
+        config.remote_clients.ask = s.all_interfaces && !s.allow_all_remote_clients;
+        config.remote_clients.approved = approved_peers(&s.approved_clients);
+        config.remote_clients.is_local = self.is_local;
+        config.device_access = s
+            .client_device_access
+            .iter()
+            .map(|(name, devices)| (name.clone(), devices.iter().cloned().collect()))
+            .collect();
         config
     }
 
@@ -212,17 +234,90 @@ impl AppState {
         }
     }
 
-    /// Saves the settings (they apply at the next start of the server).
-    pub async fn save_settings(&self, new: Settings) -> Result<Snapshot> {
+    /// Saves the settings (they apply at the next start of the server). The remembered
+    /// approvals and the device access rules have commands of their own and are kept as they are.
+    pub async fn save_settings(&self, mut new: Settings) -> Result<Snapshot> {
         if new.server_name.trim().is_empty() {
             return Err(Error::new("The server name cannot be empty."));
         }
+        new.allowed_origins = new.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        if let Some(bad) = new.allowed_origins.iter().find(|o| !looks_like_origin(o)) {
+            return Err(Error::new(format!(
+                "'{bad}' is not an Origin: write it as the web page's scheme and host, like https://game.example or http://localhost:5173."
+            )));
+        }
+        let current = self.settings();
+        new.approved_clients = current.approved_clients;
+        new.client_device_access = current.client_device_access;
+        self.store_settings(new)?;
+        Ok(self.snapshot().await)
+    }
+
+    /// Writes the settings to disk (when there is a config dir) and keeps them.
+    fn store_settings(&self, new: Settings) -> Result<()> {
         if let Some(dir) = &self.config_dir {
             let message = settings::save(&dir.join(settings::FILE_NAME), &new).map_err(Error::new)?;
             *lock(&self.settings_message) = message;
         }
         *lock(&self.settings) = new;
         self.changed.notify_one();
+        Ok(())
+    }
+
+    /// The user's answer to a client from another machine that waits for approval. With
+    /// `remember` (allowing only), its address and Origin are saved, and later clients from
+    /// there are let in without asking.
+    pub async fn answer_client(&self, id: u64, allow: bool, remember: bool) -> Result<()> {
+        let engine = self.engine.lock().await;
+        let engine = engine.as_ref().ok_or_else(|| Error::not_running("answer a client"))?;
+        let gone = || Error::new(format!("Client {id} is not waiting for an answer any more."));
+        if !allow {
+            return if engine.refuse_client(id) { Ok(()) } else { Err(gone()) };
+        }
+        let peer = engine.allow_client(id, remember).ok_or_else(gone)?;
+        if remember {
+            let mut settings = self.settings();
+            let approved = ApprovedClient { address: peer.address.to_string(), origin: peer.origin };
+            if !settings.approved_clients.contains(&approved) {
+                settings.approved_clients.push(approved);
+                self.store_settings(settings)?;
+            }
+        }
+        self.changed.notify_one();
+        Ok(())
+    }
+
+    /// Forgets a remembered approval: clients from there must be allowed again.
+    pub async fn forget_approved_client(&self, address: &str, origin: Option<String>) -> Result<Snapshot> {
+        let mut settings = self.settings();
+        let before = settings.approved_clients.len();
+        settings.approved_clients.retain(|c| !(c.address == address && c.origin == origin));
+        if settings.approved_clients.len() == before {
+            return Err(Error::new(format!("No approval for {address} is remembered.")));
+        }
+        let peers = approved_peers(&settings.approved_clients);
+        self.store_settings(settings)?;
+        if let Some(engine) = self.engine.lock().await.as_ref() {
+            engine.set_approved_peers(peers);
+        }
+        Ok(self.snapshot().await)
+    }
+
+    /// Limits clients named `name` to the devices at `devices` (addresses); `None` lifts the
+    /// limit. Saved, and applied at once to connected clients.
+    pub async fn set_client_device_access(&self, name: &str, devices: Option<Vec<String>>) -> Result<Snapshot> {
+        if name.trim().is_empty() {
+            return Err(Error::new("Name the client whose devices to choose."));
+        }
+        let mut settings = self.settings();
+        match &devices {
+            Some(devices) => settings.client_device_access.insert(name.to_owned(), devices.clone()),
+            None => settings.client_device_access.remove(name),
+        };
+        self.store_settings(settings)?;
+        if let Some(engine) = self.engine.lock().await.as_ref() {
+            engine.set_device_access(name, devices.map(|devices| devices.into_iter().collect()));
+        }
         Ok(self.snapshot().await)
     }
 
@@ -320,6 +415,31 @@ impl AppState {
     }
 }
 
+/// The remembered approvals the engine understands (entries with an address that is not an
+/// IP address, edited by hand, are skipped).
+fn approved_peers(approved: &[ApprovedClient]) -> Vec<ApprovedPeer> {
+    approved
+        .iter()
+        .filter_map(|c| Some(ApprovedPeer::new(c.address.parse().ok()?, c.origin.clone())))
+        .collect()
+}
+
+/// `scheme://host[:port]`, or `null` (what sandboxed pages and files send).
+fn looks_like_origin(text: &str) -> bool {
+    if text == "null" {
+        return true;
+    }
+    match text.split_once("://") {
+        Some((scheme, host)) => {
+            !scheme.is_empty()
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && !host.trim_end_matches('/').is_empty()
+                && !host.trim_end_matches('/').contains(['/', ' ', '?', '#'])
+        }
+        None => false,
+    }
+}
+
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = match chars.next() {
@@ -388,6 +508,7 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
         messages_in: client.messages_in,
         messages_out: client.messages_out,
         last_error: client.last_error.clone(),
+        awaiting_approval: client.approval == Approval::Pending,
     }
 }
 
@@ -590,6 +711,16 @@ mod tests {
         assert_eq!(described.port, Some(1));
         assert!(described.next_free_port.is_some());
         assert!(described.message.starts_with("Port 1 is already in use"));
+    }
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        for good in ["https://game.example", "http://localhost:5173", "https://game.example/", "null", "app://x"] {
+            assert!(looks_like_origin(good), "{good}");
+        }
+        for bad in ["game.example", "https://", "https://game.example/play", "https://a b", "://x"] {
+            assert!(!looks_like_origin(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use buttplug_client::{ButtplugClient as V4Client, ButtplugClientEvent as V4Event
 use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::StreamExt;
-use plugboard_e2e::{unused_port, within};
+use plugboard_e2e::{non_loopback_address, unused_port, within};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -162,6 +162,12 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     let entry = wait_for("the autostart entry", async || autostart_entry()).await;
     let app_path = app_binary().display().to_string();
     assert!(entry.lines().any(|line| line.starts_with("Exec=") && line.contains(&app_path)), "{entry}");
+    // The entry exists before the save finishes; the box is disabled until then.
+    wait_for("the launch-at-login box to be ready again", async || {
+        let input = window.find(Locator::Css("#setting-launch-at-login")).await.ok()?;
+        (input.is_enabled().await.ok()? && input.is_selected().await.ok()?).then_some(())
+    })
+    .await;
     click(&window, "#setting-launch-at-login").await;
     wait_for("the autostart entry to go", async || autostart_entry().is_none().then_some(())).await;
 
@@ -245,8 +251,82 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     }
     assert!(!v3.connected());
 
+    // Listening on all interfaces, a client from another machine waits until the user allows
+    // it. Connecting to this machine's own network address makes a real non-loopback peer.
+    match non_loopback_address() {
+        Some(address) => approval_and_device_access(&window, server_port, address).await,
+        None => eprintln!("this machine has no network address besides loopback: the approval steps are skipped"),
+    }
+
     window.close().await.ok();
     driver.stop().await;
+}
+
+/// Waits until the element is shown (not `hidden`).
+async fn shown(window: &Client, css: &str) {
+    wait_for(css, async || window.find(Locator::Css(css)).await.ok()?.is_displayed().await.ok()?.then_some(())).await;
+}
+
+/// The approval prompt, remembered approvals and per-app device access, from the window.
+async fn approval_and_device_access(window: &Client, port: u16, address: std::net::IpAddr) {
+    click(window, "#setting-all-interfaces").await;
+    shown(window, "#setting-allow-all-remote").await;
+    click(window, "#server-toggle").await;
+    wait_for("the server running again", async || {
+        text_of(window, "#server-state").await.filter(|t| t.contains(&port.to_string()))
+    })
+    .await;
+
+    let url = format!("ws://{address}:{port}");
+    let (socket, _) = within("connect from the network", tokio_tungstenite::connect_async(&url)).await.expect("connect");
+    let mut phone = crate::raw::Raw { socket };
+    let info = phone.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Phone game","MessageVersion":3}}]"#).await;
+    assert!(info.get("ServerInfo").is_some(), "{info}");
+    phone.send(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
+    click(window, "#nav-clients").await;
+    shown(window, "#clients-waiting").await;
+    shown(window, "#clients tr.waiting button.allow-always").await;
+    screenshot(window, "clients-approval").await;
+    click(window, "#clients tr.waiting button.allow-always").await;
+    let list = phone.recv().await;
+    assert_eq!(list["DeviceList"]["Id"], 2, "what waited runs once allowed: {list}");
+    wait_for("the remembered approval", async || {
+        text_of(window, "#approved-clients").await.filter(|t| t.contains(&address.to_string()))
+    })
+    .await;
+
+    // A device from the Hardware view reaches the phone; then the user takes it away from it.
+    click(window, "#nav-hardware").await;
+    click(window, "#add-virtual").await;
+    let added = phone.recv().await;
+    let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap_or_else(|| panic!("DeviceAdded: {added}"));
+    click(window, "#nav-clients").await;
+    let row = "#client-access tr[data-client-name=\"Phone game\"]";
+    let device_box = format!("{row} input.device-access[data-address=\"virtual:{index}\"]");
+    shown(window, &device_box).await;
+    click(window, &format!("{row} input.all-devices")).await;
+    wait_for("the device choices to open", async || {
+        window.find(Locator::Css(&device_box)).await.ok()?.is_enabled().await.ok()?.then_some(())
+    })
+    .await;
+    click(window, &device_box).await;
+    assert_eq!(phone.recv().await, json!({"DeviceRemoved": {"Id": 0, "DeviceIndex": index}}));
+    wait_for("the box unticked", async || {
+        (!window.find(Locator::Css(&device_box)).await.ok()?.is_selected().await.ok()?).then_some(())
+    })
+    .await;
+    screenshot(window, "clients-access").await;
+
+    // Forget the approval from the window.
+    click(window, "#approved-clients button.forget-approval").await;
+    wait_for("the approval forgotten", async || {
+        let section = window.find(Locator::Css("#approved-section")).await.ok()?;
+        (!section.is_displayed().await.ok()?).then_some(())
+    })
+    .await;
+    click(window, "#nav-server").await;
+    click(window, "#server-toggle").await;
+    assert!(phone.closed().await, "stopping the server closes the phone's connection");
 }
 
 /// Logging out or `kill` must not leave a toy running: SIGTERM quits like the menu does,

@@ -12,6 +12,7 @@ mod raw;
 mod raw_limits;
 mod rust_v3;
 mod rust_v4;
+mod security;
 mod serial_tcode;
 
 #[test]

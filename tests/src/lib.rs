@@ -94,6 +94,15 @@ pub fn unused_port() -> u16 {
     port
 }
 
+/// This machine's address on its default route, if it has one (a UDP "connect" sends
+/// nothing). A client that connects to it is a real non-loopback peer of the engine.
+pub fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let address = socket.local_addr().ok()?.ip();
+    (!address.is_loopback() && !address.is_unspecified()).then_some(address)
+}
+
 /// Runs `future` with a [`WAIT`]-long deadline, panicking with `what` if it does not finish.
 pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
     match tokio::time::timeout(WAIT, future).await {

@@ -11,6 +11,12 @@ export const api = {
   stopServer: () => invoke<Snapshot>('stop_server'),
   saveSettings: (settings: Settings) => invoke<Snapshot>('save_settings', { settings }),
   disconnectClient: (id: number) => invoke<void>('disconnect_client', { id }),
+  answerClient: (id: number, allow: boolean, remember: boolean) =>
+    invoke<void>('answer_client', { id, allow, remember }),
+  forgetApprovedClient: (address: string, origin: string | null) =>
+    invoke<Snapshot>('forget_approved_client', { address, origin }),
+  setClientDeviceAccess: (name: string, devices: string[] | null) =>
+    invoke<Snapshot>('set_client_device_access', { name, devices }),
   stopAll: () => invoke<void>('stop_all'),
   setScanning: (on: boolean) => invoke<void>('set_scanning', { on }),
   addVirtualDevice: (kind: VirtualKind, name: string | null) =>

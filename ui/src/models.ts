@@ -33,6 +33,8 @@ export interface ClientView {
   messagesIn: number;
   messagesOut: number;
   lastError: string | null;
+  /** A client from another machine waiting for the user to allow or refuse it. */
+  awaitingApproval: boolean;
 }
 
 export interface OutputView {
@@ -97,6 +99,22 @@ export interface Settings {
   useSerial: boolean;
   useDeviceWebsocketServer: boolean;
   deviceWebsocketPort: number;
+  /** With allInterfaces: let clients from other machines in without asking. */
+  allowAllRemoteClients: boolean;
+  /** Remembered approvals (changed by answer_client / forget_approved_client only). */
+  approvedClients: ApprovedClient[];
+  /** Refuse web pages whose Origin is not in allowedOrigins. */
+  restrictOrigins: boolean;
+  allowedOrigins: string[];
+  /** Client name → addresses of the only devices it may use (set_client_device_access only). */
+  clientDeviceAccess: Record<string, string[]>;
+}
+
+export interface ApprovedClient {
+  /** IP address */
+  address: string;
+  /** null: a native app */
+  origin: string | null;
 }
 
 export interface Snapshot {
@@ -107,6 +125,8 @@ export interface Snapshot {
   settings: Settings;
   trayAvailable: boolean;
   trayMessage: string | null;
+  /** Set when the settings file could not be read or saved (e.g. it was corrupt and was moved aside). */
+  settingsMessage?: string | null;
 }
 
 export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import html from '../index.html?raw';
-import type { Snapshot } from '../src/models';
+import type { Settings, Snapshot } from '../src/models';
 
 const calls: { cmd: string; args: unknown }[] = [];
 
@@ -14,6 +14,8 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     port: 12345, serverName: 'Plugboard', allInterfaces: false, maxPingTimeMs: 0,
     startServerOnLaunch: false, closeToTray: true, startMinimized: false, launchAtLogin: false, useBluetoothLe: true,
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
+    allowAllRemoteClients: false, approvedClients: [], restrictOrigins: false, allowedOrigins: [],
+    clientDeviceAccess: {},
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
@@ -42,7 +44,8 @@ beforeAll(async () => {
   mockIPC(
     (cmd, args) => {
       calls.push({ cmd, args });
-      if (['get_snapshot', 'save_settings', 'start_server', 'stop_server'].includes(cmd)) return snap();
+      if (cmd === 'save_settings') return snap({ settings: (args as { settings: Settings }).settings });
+      if (['get_snapshot', 'start_server', 'stop_server'].includes(cmd)) return snap();
       if (cmd === 'get_logs') return [{ time: '2025-01-01T12:00:00Z', level: 'INFO', target: 'plugboard', message: 'hello' }];
       if (cmd === 'plugin:path|resolve_directory') return '/home/u/Downloads';
       if (cmd === 'plugin:path|join') return (args as { paths: string[] }).paths.join('/');
@@ -84,7 +87,8 @@ describe('DOM contract', () => {
         maxPingTimeMs: 0, startOnLaunch: false, error: null },
       settings: { ...snap().settings, allInterfaces: true },
       clients: [{ id: 7, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
-        connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null }],
+        connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null,
+        awaitingApproval: false }],
       devices: [{ index: 0, name: 'Virtual vibrator', displayName: null, protocol: 'virtual', transport: 'virtual',
         address: 'virtual:1', connected: true, battery: 80, allowed: false, denied: false,
         outputs: [{ featureIndex: 0, kind: 'Vibrate', value: 7, min: 0, max: 20, limit: null, disabled: false }] }],
@@ -95,6 +99,7 @@ describe('DOM contract', () => {
     expect($('#all-interfaces-warning').hidden).toBe(false);
     const row = $('#clients tr[data-client-id="7"]');
     expect(row.querySelector('td.spec')?.textContent).toBe('v3');
+    expect(row.querySelector('td.origin')?.textContent).toBe('https://example.org');
     expect(row.querySelector('td.messages')?.textContent).toBe('4 / 5');
     expect(row.querySelector('button.disconnect')).not.toBeNull();
     const dev = $('#devices tr[data-device-address="virtual:1"]');
@@ -131,6 +136,77 @@ describe('DOM contract', () => {
     expect(cmds.indexOf('save_settings')).toBeGreaterThanOrEqual(0);
     expect(cmds.indexOf('save_settings')).toBeLessThan(cmds.indexOf('start_server'));
     expect((calls.find((c) => c.cmd === 'save_settings')?.args as { settings: { port: number } }).settings.port).toBe(23456);
+  });
+
+  it('asks the user about apps from other computers, and sends the answer', async () => {
+    const settings = { ...snap().settings, allInterfaces: true,
+      approvedClients: [{ address: '192.168.1.9', origin: null }],
+      clientDeviceAccess: { 'Old game': ['virtual:1'] } };
+    const waiting = { id: 8, name: 'Phone game', specVersion: 'v3', address: '192.168.1.20:5000',
+      origin: 'https://game.example', connectedSince: new Date().toISOString(), messagesIn: 1, messagesOut: 1,
+      lastError: null, awaitingApproval: true };
+    const devices = [
+      { index: 0, name: 'Vibrator', displayName: null, protocol: 'virtual', transport: 'virtual', address: 'virtual:0',
+        connected: true, battery: null, allowed: false, denied: false, outputs: [] },
+      { index: 1, name: 'Rotator', displayName: 'Spinny', protocol: 'virtual', transport: 'virtual',
+        address: 'virtual:1', connected: true, battery: null, allowed: false, denied: false, outputs: [] },
+    ];
+    await emit('snapshot', snap({ settings, clients: [waiting], devices }));
+    await tick();
+    expect($('#clients-waiting').hidden).toBe(false);
+    const row = $('#clients tr[data-client-id="8"]');
+    expect(row.classList.contains('waiting')).toBe(true);
+    expect((row.querySelector('button.disconnect') as HTMLElement).hidden).toBe(true);
+    calls.length = 0;
+    (row.querySelector('button.allow-always') as HTMLElement).click();
+    (row.querySelector('button.refuse') as HTMLElement).click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'answer_client', args: { id: 8, allow: true, remember: true } });
+    expect(calls).toContainEqual({ cmd: 'answer_client', args: { id: 8, allow: false, remember: false } });
+
+    // Remembered approvals can be forgotten.
+    const approved = $('#approved-clients li');
+    expect($('#approved-section').hidden).toBe(false);
+    expect(approved.textContent).toContain('192.168.1.9');
+    (approved.querySelector('button.forget-approval') as HTMLElement).click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'forget_approved_client', args: { address: '192.168.1.9', origin: null } });
+
+    // Device access: one row per app name (rules and connected apps), one box per device.
+    const limited = $('#client-access tr[data-client-name="Old game"]');
+    const free = $('#client-access tr[data-client-name="Phone game"]');
+    expect((limited.querySelector('input.all-devices') as HTMLInputElement).checked).toBe(false);
+    const boxes = Array.from(limited.querySelectorAll<HTMLInputElement>('input.device-access'));
+    expect(boxes.map((b) => [b.dataset.address, b.checked])).toEqual([['virtual:0', false], ['virtual:1', true]]);
+    expect(limited.textContent).toContain('Spinny (#1)');
+    boxes[0]?.click();
+    const all = free.querySelector('input.all-devices') as HTMLInputElement;
+    expect(all.checked).toBe(true);
+    all.click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'set_client_device_access', args: { name: 'Old game', devices: ['virtual:0', 'virtual:1'] } });
+    expect(calls).toContainEqual({ cmd: 'set_client_device_access', args: { name: 'Phone game', devices: ['virtual:0', 'virtual:1'] } });
+  });
+
+  it('saves allowed origins and shows a settings problem', async () => {
+    await emit('snapshot', snap({ settingsMessage: 'The settings file was not valid; it was kept as settings.json.corrupt-1.' }));
+    await tick();
+    expect($('#settings-message').hidden).toBe(false);
+    expect($('#settings-message').textContent).toContain('corrupt');
+    expect($('#allowed-origins-field').hidden).toBe(true);
+    calls.length = 0;
+    const restrict = $('#setting-restrict-origins') as HTMLInputElement;
+    restrict.click();
+    await tick();
+    expect($('#allowed-origins-field').hidden).toBe(false);
+    const origins = $('#setting-allowed-origins') as HTMLInputElement;
+    origins.value = 'https://game.example,  http://localhost:5173 ';
+    origins.dispatchEvent(new Event('input', { bubbles: true }));
+    origins.dispatchEvent(new Event('change', { bubbles: true }));
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => s.restrictOrigins)).toBe(true);
+    expect(saved.some((s) => s.allowedOrigins.join(' ') === 'https://game.example http://localhost:5173')).toBe(true);
   });
 
   it('sends commands with the contract argument names', async () => {

@@ -129,6 +129,19 @@ impl DeviceLookup for Devices {
     }
 }
 
+/// The devices whose address passes a filter.
+struct VisibleDevices<'a, F> {
+    devices: &'a Devices,
+    visible: F,
+}
+
+impl<F: Fn(&str) -> bool> DeviceLookup for VisibleDevices<'_, F> {
+    fn device(&self, index: u32) -> Option<&DeviceInfo> {
+        let entry = self.devices.0.get(&index)?;
+        (self.visible)(&entry.backend.address).then_some(entry.info.as_ref())
+    }
+}
+
 /// Holds every device; cheap to share (`Arc<DeviceManager>`).
 pub struct DeviceManager {
     devices: Mutex<Devices>,
@@ -305,6 +318,18 @@ impl DeviceManager {
     /// Runs `f` with a view of the devices for converting client messages.
     pub fn with_lookup<R>(&self, f: impl FnOnce(&dyn DeviceLookup) -> R) -> R {
         f(&*self.lock())
+    }
+
+    /// Like [`DeviceManager::with_lookup`], but `f` sees only the devices whose address
+    /// `visible` accepts; the others look like devices that are not connected.
+    pub fn with_visible_lookup<R>(&self, visible: impl Fn(&str) -> bool, f: impl FnOnce(&dyn DeviceLookup) -> R) -> R {
+        let devices = self.lock();
+        f(&VisibleDevices { devices: &devices, visible })
+    }
+
+    /// Every device with its address (see [`DeviceSnapshot::address`]), in index order.
+    pub fn devices_with_addresses(&self) -> Vec<(Arc<DeviceInfo>, String)> {
+        self.lock().0.values().map(|entry| (entry.info.clone(), entry.backend.address.clone())).collect()
     }
 
     /// Applies a batch of output commands from `client` to one device. The client becomes the

@@ -9,6 +9,8 @@ use plugboard_devices::ClientId;
 use plugboard_protocol::SpecVersion;
 use tokio::sync::watch;
 
+use crate::approval::{Approval, ApprovedPeer};
+
 /// What front ends see of one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientSnapshot {
@@ -24,12 +26,29 @@ pub struct ClientSnapshot {
     pub messages_in: u64,
     pub messages_out: u64,
     pub last_error: Option<String>,
+    /// Whether it waits for the user's approval (a client from another machine).
+    pub approval: Approval,
+}
+
+impl ClientSnapshot {
+    /// What an approval of this client remembers: its IP address and its Origin.
+    pub fn approval_key(&self) -> ApprovedPeer {
+        ApprovedPeer::new(self.peer.ip(), self.origin.clone())
+    }
 }
 
 struct Entry {
     snapshot: ClientSnapshot,
     /// Set to true to make the session close.
     kick: watch::Sender<bool>,
+    /// The user's answer, for a client that waits for one.
+    answer: watch::Sender<Approval>,
+}
+
+/// What a session listens to.
+pub struct Signals {
+    pub kicked: watch::Receiver<bool>,
+    pub answer: watch::Receiver<Approval>,
 }
 
 /// Every connected client. Sessions update their own entry; front ends read and kick.
@@ -43,15 +62,33 @@ impl ClientRegistry {
         self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a client unless `max` are already connected; returns its kick signal.
-    pub fn register(&self, snapshot: ClientSnapshot, max: usize) -> Option<watch::Receiver<bool>> {
+    /// Registers a client unless `max` are already connected; returns its signals.
+    pub fn register(&self, snapshot: ClientSnapshot, max: usize) -> Option<Signals> {
         let mut clients = self.lock();
         if clients.len() >= max {
             return None;
         }
         let (kick, kicked) = watch::channel(false);
-        clients.insert(snapshot.id, Entry { snapshot, kick });
-        Some(kicked)
+        let (answer, answered) = watch::channel(snapshot.approval);
+        clients.insert(snapshot.id, Entry { snapshot, kick, answer });
+        Some(Signals { kicked, answer: answered })
+    }
+
+    /// Answers the waiting clients that `which` picks (the first answer counts); returns how
+    /// many there were.
+    pub fn answer(&self, answer: Approval, which: impl Fn(&ClientSnapshot) -> bool) -> usize {
+        let clients = self.lock();
+        let mut count = 0;
+        let waiting = clients.values().filter(|entry| *entry.answer.borrow() == Approval::Pending);
+        for entry in waiting.filter(|entry| which(&entry.snapshot)) {
+            entry.answer.send_replace(answer);
+            count += 1;
+        }
+        count
+    }
+
+    pub fn get(&self, id: ClientId) -> Option<ClientSnapshot> {
+        self.lock().get(&id).map(|entry| entry.snapshot.clone())
     }
 
     pub fn remove(&self, id: ClientId) -> Option<ClientSnapshot> {

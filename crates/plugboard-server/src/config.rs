@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
 
+use crate::access::AccessRules;
+use crate::approval::RemoteClients;
 use crate::limits::Limits;
 
 /// The name announced in ServerInfo unless told otherwise.
@@ -34,6 +36,13 @@ pub struct EngineConfig {
     pub virtual_devices: Vec<VirtualDeviceSpec>,
     /// Hardware: device database, user config, transports.
     pub devices: DeviceOptions,
+    /// Browser clients whose Origin is not in this list are refused at the websocket upgrade
+    /// (HTTP 403); `None`: any Origin. Clients without an Origin (native apps) are not affected.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Whether clients from other machines wait for the front end's approval.
+    pub remote_clients: RemoteClients,
+    /// Client name → the addresses of the only devices it may see and use (see `access`).
+    pub device_access: AccessRules,
 }
 
 /// The default port of the device-websocket server (the reference engine's).
@@ -106,6 +115,9 @@ impl Default for EngineConfig {
             max_spec_version: SpecVersion::NEWEST,
             virtual_devices: Vec::new(),
             devices: DeviceOptions::default(),
+            allowed_origins: None,
+            remote_clients: RemoteClients::default(),
+            device_access: AccessRules::new(),
         }
     }
 }

@@ -10,6 +10,8 @@ use plugboard_protocol::model::{OutputType, StopScope};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
+use crate::access::{AccessRules, DeviceAccess};
+use crate::approval::{Approval, ApprovedPeer, Approvals};
 use crate::clients::{ClientRegistry, ClientSnapshot};
 use crate::config::EngineConfig;
 use crate::error::StartError;
@@ -24,6 +26,10 @@ pub(crate) struct Shared {
     pub config: EngineConfig,
     pub devices: Arc<DeviceManager>,
     pub clients: ClientRegistry,
+    /// Remembered approvals of clients from other machines.
+    pub approvals: Approvals,
+    /// Which devices each client (by name) may see and use.
+    pub access: DeviceAccess,
     pub events: broadcast::Sender<EngineEvent>,
     /// Flips to true when the engine stops.
     pub shutdown: watch::Receiver<bool>,
@@ -62,6 +68,8 @@ impl Engine {
             devices.add_virtual(spec.clone());
         }
         let shared = Arc::new(Shared {
+            approvals: Approvals::new(&config.remote_clients),
+            access: DeviceAccess::new(config.device_access.clone()),
             config,
             devices,
             clients: ClientRegistry::default(),
@@ -166,6 +174,51 @@ impl Engine {
     /// Closes one client's connection (its outputs stop). False if there is no such client.
     pub async fn disconnect_client(&self, id: ClientId) -> bool {
         self.shared.clients.kick(id)
+    }
+
+    /// Lets a client that waits for the user's approval in; with `remember`, later clients
+    /// from its address with its Origin are let in without asking. Returns what would be
+    /// remembered (the front end keeps it), or `None` if no such client waits.
+    pub fn allow_client(&self, id: ClientId, remember: bool) -> Option<ApprovedPeer> {
+        let peer = self.shared.clients.get(id)?.approval_key();
+        if self.shared.clients.answer(Approval::Allowed, |client| client.id == id) == 0 {
+            return None;
+        }
+        if remember {
+            self.shared.approvals.remember(peer.clone());
+            self.shared.clients.answer(Approval::Allowed, |client| client.approval_key() == peer);
+        }
+        Some(peer)
+    }
+
+    /// Refuses a client that waits for the user's approval: it gets an Error and is
+    /// disconnected. False if no such client waits.
+    pub fn refuse_client(&self, id: ClientId) -> bool {
+        self.shared.clients.answer(Approval::Refused, |client| client.id == id) > 0
+    }
+
+    /// Replaces the remembered approvals; waiting clients that match one are let in.
+    pub fn set_approved_peers(&self, peers: Vec<ApprovedPeer>) {
+        self.shared.approvals.replace(peers);
+        let approvals = &self.shared.approvals;
+        self.shared.clients.answer(Approval::Allowed, |client| approvals.is_remembered(&client.approval_key()));
+    }
+
+    /// The remembered approvals.
+    pub fn approved_peers(&self) -> Vec<ApprovedPeer> {
+        self.shared.approvals.list()
+    }
+
+    /// Limits clients named `name` to the devices at `devices` (addresses, as in
+    /// [`DeviceSnapshot::address`]); `None` lets them use every device. Connected clients of
+    /// that name hear of the devices that disappear and appear for them at once.
+    pub fn set_device_access(&self, name: &str, devices: Option<std::collections::BTreeSet<String>>) {
+        self.shared.access.set(name, devices);
+    }
+
+    /// Every limit set by [`Engine::set_device_access`] (or the configuration).
+    pub fn device_access(&self) -> AccessRules {
+        self.shared.access.rules()
     }
 
     /// Stops every output, closes every connection and stops listening.

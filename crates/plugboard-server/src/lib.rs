@@ -15,12 +15,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Who gets in and what they see: `EngineConfig::allowed_origins` refuses web pages from
+//! other Origins at the upgrade (the `origin` module); with `EngineConfig::remote_clients`
+//! asking, a client from another machine waits after its handshake until the front end calls
+//! `Engine::allow_client` or `Engine::refuse_client` (the `approval` module); and
+//! `Engine::set_device_access` limits clients, by name, to chosen devices (the `access` module).
+//!
 //! Inside, one task accepts connections on each listening address and one task per
 //! connection runs a session ([`session`]): handshake, frames decoded for the client's
 //! version, legacy commands converted to canonical ones, executed by the device manager,
 //! and answered in order. The device manager records which client set each output, so a
 //! client's stop or disconnect stops only its own outputs.
 
+mod access;
+mod approval;
 pub mod catalog;
 mod clients;
 mod config;
@@ -30,8 +38,11 @@ mod events;
 mod hardware;
 mod limits;
 mod listener;
+mod origin;
 mod session;
 
+pub use access::AccessRules;
+pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
 pub use clients::ClientSnapshot;
 pub use config::{
     DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,

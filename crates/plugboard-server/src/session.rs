@@ -26,8 +26,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::clients::ClientSnapshot;
+use crate::access::Visibility;
+use crate::approval::{self, Approval, ApprovedPeer, Held};
+use crate::clients::{ClientSnapshot, Signals};
 use crate::engine::Shared;
+use crate::origin;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 
@@ -48,8 +51,20 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     let handshake_deadline = enabled(limits.handshake_timeout).map(|timeout| accepted + timeout);
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
     let origin_slot = origin.clone();
+    let allowed_origins = shared.config.allowed_origins.clone();
+    // The error type is tungstenite's.
+    #[allow(clippy::result_large_err)]
     let read_origin = move |request: &HttpRequest, response: HttpResponse| -> Result<HttpResponse, ErrorResponse> {
-        let value = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let value = request.headers().get("origin").map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+        if !origin::is_allowed(allowed_origins.as_deref(), value.as_deref()) {
+            let value = value.unwrap_or_default();
+            tracing::warn!(
+                %peer,
+                origin = ?value,
+                "refused a browser client: its Origin is not an allowed origin (--allowed-origins)"
+            );
+            return Err(origin::refusal(&value));
+        }
         *origin_slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
         Ok(response)
     };
@@ -76,6 +91,8 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     let origin = origin.lock().unwrap_or_else(|p| p.into_inner()).take();
 
     let id = shared.next_client_id();
+    let approval_key = ApprovedPeer::new(peer.ip(), origin.clone());
+    let approval = shared.approvals.initial(&shared.config.remote_clients, &approval_key);
     let snapshot = ClientSnapshot {
         id,
         name: None,
@@ -86,8 +103,10 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         messages_in: 0,
         messages_out: 0,
         last_error: None,
+        approval,
     };
-    let Some(mut kicked) = shared.clients.register(snapshot.clone(), shared.config.max_clients) else {
+    let registered = shared.clients.register(snapshot.clone(), shared.config.max_clients);
+    let Some(Signals { mut kicked, mut answer }) = registered else {
         let error = Error::handshake(format!(
             "This server already has {} clients connected, its limit (--max-clients). Disconnect another \
              client and try again.",
@@ -101,7 +120,10 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         tracing::warn!(%peer, max = shared.config.max_clients, "refused a client: the server is full");
         return;
     };
-    tracing::info!(client = id, %peer, origin = snapshot.origin.as_deref().unwrap_or("-"), "client connected");
+    tracing::info!(client = id, %peer, origin = ?snapshot.origin.as_deref().unwrap_or("-"), "client connected");
+    if approval == Approval::Pending {
+        tracing::warn!(client = id, %peer, "a client from another machine waits for the user's approval");
+    }
     shared.emit(EngineEvent::ClientConnected(snapshot));
 
     let now = Instant::now();
@@ -119,8 +141,14 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         close: None,
         scanning: false,
         last_error: None,
+        peer,
+        approval,
+        approval_deadline: (approval == Approval::Pending).then(|| accepted + shared.config.remote_clients.timeout),
+        held: Held::default(),
+        visibility: Visibility::default(),
     };
     let mut device_events = shared.devices.subscribe();
+    let mut access_changes = shared.access.subscribe();
     let mut shutdown = shared.shutdown.clone();
     let (mut sink, mut stream) = socket.split();
     // A client that does not read what it is sent for this long is as dead as one that does
@@ -149,6 +177,11 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
                 timer_at = None;
                 session.timer_fired(Instant::now());
             }
+            Ok(()) = answer.changed(), if session.approval == Approval::Pending => {
+                let answer = *answer.borrow_and_update();
+                session.answered(answer).await;
+            }
+            Ok(()) = access_changes.changed() => session.access_changed(),
             incoming = stream.next() => {
                 let now = Instant::now();
                 session.keepalive.heard(now);
@@ -264,6 +297,15 @@ struct Session {
     scanning: bool,
     /// The text last put in the client's snapshot (a flood of one error updates it once).
     last_error: Option<String>,
+    peer: SocketAddr,
+    /// Whether the user must allow this client first (see [`crate::approval`]).
+    approval: Approval,
+    /// When a pending client is refused for want of an answer.
+    approval_deadline: Option<Instant>,
+    /// What a pending client sent after its handshake.
+    held: Held,
+    /// Which devices this client sees (see [`crate::access`]).
+    visibility: Visibility,
 }
 
 impl Session {
@@ -297,26 +339,86 @@ impl Session {
             if self.close.is_some() {
                 return;
             }
-            match message {
-                Err(error) => self.reply_decode_error(error),
-                Ok(raw) => match self.version {
-                    None => self.handshake(&raw),
-                    Some(version) => match raw.decode_client(version) {
-                        Ok(message) => self.execute(message).await,
-                        Err(error) => self.reply_decode_error(error),
-                    },
-                },
+            if self.version.is_some() && self.approval == Approval::Pending {
+                // Nothing beyond the handshake until the user allows this client.
+                if let Err(message) = self.held.hold(message) {
+                    self.reply_error(message_id(&message), approval::too_many_waiting());
+                }
+                continue;
             }
+            self.dispatch(message).await;
         }
         if admission.admitted < count && self.close.is_none() {
             let error = limits::rate_exceeded(self.shared.config.limits.max_messages_per_second);
             for message in messages {
-                let id = match &message {
-                    Ok(raw) => raw.id(),
-                    Err(error) => error.id,
-                };
-                self.reply_error(id, error.clone());
+                self.reply_error(message_id(&message), error.clone());
             }
+        }
+    }
+
+    async fn dispatch(&mut self, message: Result<RawMessage, DecodeError>) {
+        match message {
+            Err(error) => self.reply_decode_error(error),
+            Ok(raw) => match self.version {
+                None => self.handshake(&raw),
+                Some(version) => match raw.decode_client(version) {
+                    Ok(message) => self.execute(message).await,
+                    Err(error) => self.reply_decode_error(error),
+                },
+            },
+        }
+    }
+
+    /// The user answered (or a remembered approval matched): in, with what waited, or out.
+    async fn answered(&mut self, answer: Approval) {
+        match answer {
+            Approval::Allowed => {
+                tracing::info!(client = self.id, peer = %self.peer, "the user allowed a client from another machine");
+                self.set_approval(Approval::Allowed);
+                self.approval_deadline = None;
+                if self.version.is_some() {
+                    self.start_ping_deadline();
+                }
+                for message in self.held.take() {
+                    if self.close.is_some() {
+                        return;
+                    }
+                    self.dispatch(message).await;
+                }
+            }
+            Approval::Refused => {
+                tracing::warn!(client = self.id, peer = %self.peer, "the user refused a client from another machine");
+                self.turn_away(approval::refused(self.peer.ip()), "refused by the user");
+            }
+            Approval::Pending | Approval::NotNeeded => {}
+        }
+    }
+
+    /// Ends a pending client: an Error for each waiting message (one at least), then close.
+    fn turn_away(&mut self, error: Error, reason: &'static str) {
+        self.set_approval(Approval::Refused);
+        self.approval_deadline = None;
+        let held = self.held.take();
+        if held.is_empty() {
+            self.reply_error(0, error.clone());
+        }
+        for message in held {
+            self.reply_error(message_id(&message), error.clone());
+        }
+        self.close = Some(Closing::with_code(CloseCode::Policy, reason));
+    }
+
+    fn set_approval(&mut self, approval: Approval) {
+        self.approval = approval;
+        if let Some(snapshot) = self.shared.clients.update(self.id, |client| client.approval = approval) {
+            self.shared.emit(EngineEvent::ClientChanged(snapshot));
+        }
+    }
+
+    fn start_ping_deadline(&mut self) {
+        let max_ping_time_ms = self.shared.config.max_ping_time_ms;
+        if max_ping_time_ms > 0 {
+            self.ping_deadline = Some(Instant::now() + Duration::from_millis(max_ping_time_ms.into()));
         }
     }
 
@@ -345,13 +447,19 @@ impl Session {
         }
     }
 
-    /// The nearest deadline: handshake, MaxPingTime or keepalive.
+    /// The nearest deadline: handshake, approval, MaxPingTime or keepalive.
     fn next_deadline(&self) -> Option<Instant> {
         let handshake = self.handshake_deadline.filter(|_| self.version.is_none());
-        [handshake, self.ping_deadline, self.keepalive.deadline()].into_iter().flatten().min()
+        [handshake, self.approval_deadline, self.ping_deadline, self.keepalive.deadline()].into_iter().flatten().min()
     }
 
     fn timer_fired(&mut self, now: Instant) {
+        if self.approval_deadline.is_some_and(|deadline| now >= deadline) {
+            let timeout = self.shared.config.remote_clients.timeout;
+            let peer = self.peer;
+            tracing::warn!(client = self.id, %peer, "the user did not answer in time; refusing a remote client");
+            return self.turn_away(approval::timed_out(self.peer.ip(), timeout), "not allowed in time");
+        }
         if self.version.is_none() && self.handshake_deadline.is_some_and(|deadline| now >= deadline) {
             let timeout = self.shared.config.limits.handshake_timeout;
             tracing::warn!(client = self.id, timeout_ms = timeout.as_millis() as u64, "no handshake in time; closing");
@@ -403,10 +511,12 @@ impl Session {
             Err(error) => return self.reply_error(request.id, error),
         };
         self.version = Some(version);
-        let config = &self.shared.config;
-        if config.max_ping_time_ms > 0 {
-            self.ping_deadline = Some(Instant::now() + Duration::from_millis(config.max_ping_time_ms.into()));
+        if self.approval != Approval::Pending {
+            self.start_ping_deadline();
         }
+        let allowed = self.shared.access.allowed_for(&request.client_name);
+        self.visibility.apply(allowed, &self.shared.devices.devices_with_addresses());
+        let config = &self.shared.config;
         self.outbox.push(ServerMessage::ServerInfo(ServerInfo::for_version(
             version,
             request.id,
@@ -418,7 +528,7 @@ impl Session {
             client.name = Some(name);
             client.spec_version = Some(version);
         }) {
-            tracing::info!(client = self.id, name = %request.client_name, %version, "handshake done");
+            tracing::info!(client = self.id, name = ?loggable(&request.client_name), %version, "handshake done");
             self.shared.emit(EngineEvent::ClientChanged(snapshot));
         }
     }
@@ -437,7 +547,11 @@ impl Session {
     async fn execute(&mut self, message: ClientMessage) {
         let id = message.id();
         let version = self.version.unwrap_or(SpecVersion::NEWEST);
-        let request = self.shared.devices.with_lookup(|devices| convert::to_request(&message, devices, &mut self.legacy));
+        let visibility = &self.visibility;
+        let request = self.shared.devices.with_visible_lookup(
+            |address| visibility.may_use(address),
+            |devices| convert::to_request(&message, devices, &mut self.legacy),
+        );
         let request = match request {
             Ok(request) => request,
             Err(error) => return self.reply_error(id, error),
@@ -462,7 +576,10 @@ impl Session {
                 devices.stop_scanning(self.id).await;
                 Ok(ServerMessage::ok(id))
             }
-            Request::RequestDeviceList => Ok(convert::device_list(version, id, devices.devices().iter().map(|d| d.as_ref()))),
+            Request::RequestDeviceList => {
+                let devices = devices.devices_with_addresses();
+                Ok(convert::device_list(version, id, self.visibility.visible(&devices)))
+            }
             Request::Disconnect => {
                 let _ = devices.stop(Some(self.id), StopScope::EVERYTHING);
                 self.close = Some(Closing::normal("client sent Disconnect"));
@@ -492,6 +609,21 @@ impl Session {
 
     fn device_event(&mut self, event: DeviceEvent) {
         let Some(version) = self.version else { return };
+        if self.approval == Approval::Pending {
+            return;
+        }
+        let event = match event {
+            DeviceEvent::Added(info) => {
+                let address = self.shared.devices.address_of(info.index);
+                if !self.visibility.added(info.index, address.as_deref()) {
+                    return;
+                }
+                DeviceEvent::Added(info)
+            }
+            DeviceEvent::Removed { index } if !self.visibility.removed(index) => return,
+            DeviceEvent::Changed(info) if self.visibility.is_hidden(info.index) => return,
+            event => event,
+        };
         let message = match event {
             DeviceEvent::Added(info) if version < SpecVersion::V4 => convert::device_added(version, &info),
             DeviceEvent::Removed { index } if version < SpecVersion::V4 => convert::device_removed(version, index),
@@ -513,15 +645,42 @@ impl Session {
     }
 
     fn v4_device_list_event(&self) -> ServerMessage {
-        let devices = self.shared.devices.devices();
-        convert::device_list(SpecVersion::V4, 0, devices.iter().map(|d| d.as_ref()))
+        let devices = self.shared.devices.devices_with_addresses();
+        convert::device_list(SpecVersion::V4, 0, self.visibility.visible(&devices))
+    }
+
+    /// The user changed which devices clients may use: this client hears what disappeared
+    /// and appeared for it, and what it ran on a device it lost stops.
+    fn access_changed(&mut self) {
+        let Some(version) = self.version else { return };
+        let Some(name) = self.shared.clients.get(self.id).and_then(|client| client.name) else { return };
+        let allowed = self.shared.access.allowed_for(&name);
+        let change = self.visibility.apply(allowed, &self.shared.devices.devices_with_addresses());
+        if change.hidden.is_empty() && change.shown.is_empty() {
+            return;
+        }
+        tracing::info!(client = self.id, hidden = ?change.hidden, shown = change.shown.len(), "device access changed");
+        for &index in &change.hidden {
+            let _ = self.shared.devices.stop(Some(self.id), StopScope::device(index));
+        }
+        if self.approval == Approval::Pending {
+            return;
+        }
+        if version == SpecVersion::V4 {
+            let list = self.v4_device_list_event();
+            return self.outbox.push(list);
+        }
+        let removed = change.hidden.iter().filter_map(|&index| convert::device_removed(version, index));
+        let added = change.shown.iter().filter_map(|info| convert::device_added(version, info));
+        let messages: Vec<ServerMessage> = removed.chain(added).collect();
+        self.outbox.extend(messages);
     }
 
     /// Device events were missed (the client is very slow to read). v4 clients get the full
     /// list; older clients can only learn it by asking, which they do on reconnect.
     fn resync(&mut self, missed: u64) {
         tracing::warn!(client = self.id, missed, "client fell behind on device events");
-        if self.version == Some(SpecVersion::V4) {
+        if self.version == Some(SpecVersion::V4) && self.approval != Approval::Pending {
             let list = self.v4_device_list_event();
             self.outbox.push(list);
         }
@@ -540,7 +699,8 @@ impl Session {
     }
 
     fn reply_error(&mut self, id: u32, error: Error) {
-        tracing::debug!(client = self.id, id, code = ?error.code(), %error, "answering with an error");
+        let text = loggable(error.text());
+        tracing::debug!(client = self.id, id, code = ?error.code(), error = ?text, "answering with an error");
         if self.last_error.as_deref() != Some(error.text()) {
             let text = error.text().to_owned();
             self.last_error = Some(text.clone());
@@ -610,6 +770,25 @@ impl Session {
         sink.flush().await.map_err(|_| ())?;
         self.shared.clients.count_messages(self.id, 0, count);
         Ok(())
+    }
+}
+
+/// Text a client chose (its name; an error that quotes what it sent), cut short for the log:
+/// one client must not be able to fill the log with megabytes. Logged with `?`, which escapes
+/// line breaks, so it cannot forge log lines either.
+fn loggable(text: &str) -> &str {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// The Id of a message, or of the message a decode error is about.
+fn message_id(message: &Result<RawMessage, DecodeError>) -> u32 {
+    match message {
+        Ok(raw) => raw.id(),
+        Err(error) => error.id,
     }
 }
 

@@ -1,13 +1,24 @@
-// Clients view: every connected app with its details and a disconnect button.
+// Clients view: every connected app with its details and a disconnect button; apps from other
+// computers waiting to be allowed; the devices each app (by name) may use; remembered approvals.
 import { api } from '../api';
-import { byId, h, reconcile, run, setText } from '../dom';
+import { byId, h, reconcile, run, setChecked, setText } from '../dom';
 import { formatClock, formatRelativeTime, formatSpecVersion } from '../format';
-import type { ClientView, Snapshot } from '../models';
+import type { ApprovedClient, ClientView, DeviceView, Snapshot } from '../models';
+import { applyResult, mark, snapshot } from '../store';
+
+/** Runs a command that answers with the new snapshot, and shows it at once. */
+function change(control: HTMLButtonElement | HTMLInputElement, command: () => Promise<Snapshot>): void {
+  void run(control, async () => {
+    const m = mark();
+    applyResult(await command(), m);
+  });
+}
 
 export function mount(root: HTMLElement): void {
   root.innerHTML = `
     <h1 id="h-clients">Connected apps</h1>
     <p class="muted" id="clients-intro"></p>
+    <div id="clients-waiting" class="panel warning" role="alert" hidden></div>
     <div class="table-wrap">
       <table id="clients">
         <caption class="sr-only">Apps connected to the server</caption>
@@ -27,13 +38,64 @@ export function mount(root: HTMLElement): void {
       </table>
     </div>
     <p class="empty" id="clients-empty" hidden></p>
+
+    <h2 id="h-client-access">Devices each app may use</h2>
+    <p class="hint">
+      Limit an app, by the name it gives, to some devices: it does not see the others and cannot use them.
+      An app can give any name, so this keeps your apps apart; it does not keep out one that means harm.
+    </p>
+    <div class="table-wrap">
+      <table id="client-access">
+        <caption class="sr-only">Which devices each app may use</caption>
+        <thead>
+          <tr>
+            <th scope="col">App</th>
+            <th scope="col">All devices</th>
+            <th scope="col">Only these</th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <p class="empty" id="client-access-empty" hidden>Apps appear here once they connect.</p>
+
+    <section id="approved-section" hidden>
+      <h2 id="h-approved">Apps from other computers you always allow</h2>
+      <ul id="approved-clients" class="plain-list"></ul>
+    </section>
   `;
   byId('clients').addEventListener('click', (e) => {
-    const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button.disconnect');
+    const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
     const row = btn?.closest<HTMLElement>('tr[data-client-id]');
     if (!btn || !row) return;
     const id = Number(row.dataset.clientId);
-    void run(btn, () => api.disconnectClient(id));
+    if (btn.classList.contains('disconnect')) void run(btn, () => api.disconnectClient(id));
+    else if (btn.classList.contains('allow')) void run(btn, () => api.answerClient(id, true, false));
+    else if (btn.classList.contains('allow-always')) void run(btn, () => api.answerClient(id, true, true));
+    else if (btn.classList.contains('refuse')) void run(btn, () => api.answerClient(id, false, false));
+  });
+  byId('client-access').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    const row = input.closest<HTMLElement>('tr[data-client-name]');
+    if (!row) return;
+    const name = row.dataset.clientName ?? '';
+    if (input.classList.contains('all-devices')) {
+      // Unticked: start from every device, so nothing disappears until the user unticks one.
+      const all = (snapshot()?.devices ?? []).map((d) => d.address);
+      change(input, () => api.setClientDeviceAccess(name, input.checked ? null : all));
+    } else if (input.classList.contains('device-access')) {
+      const chosen = Array.from(row.querySelectorAll<HTMLInputElement>('input.device-access:checked')).map(
+        (box) => box.dataset.address ?? '',
+      );
+      change(input, () => api.setClientDeviceAccess(name, chosen));
+    }
+  });
+  byId('approved-clients').addEventListener('click', (e) => {
+    const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button.forget-approval');
+    const item = btn?.closest<HTMLElement>('li');
+    if (!btn || !item) return;
+    const origin = item.dataset.origin === undefined ? null : item.dataset.origin;
+    change(btn, () => api.forgetApprovedClient(item.dataset.address ?? '', origin));
   });
 }
 
@@ -48,7 +110,18 @@ function createRow(): HTMLTableRowElement {
     h('td', { class: 'since' }),
     h('td', { class: 'messages num' }),
     h('td', { class: 'last-error' }),
-    h('td', { class: 'actions' }, h('button', { type: 'button', class: 'disconnect', text: 'Disconnect' })),
+    h(
+      'td',
+      { class: 'actions' },
+      h(
+        'div',
+        { class: 'action-buttons' },
+        h('button', { type: 'button', class: 'allow primary', text: 'Allow' }),
+        h('button', { type: 'button', class: 'allow-always', text: 'Always allow' }),
+        h('button', { type: 'button', class: 'refuse danger-outline', text: 'Refuse' }),
+        h('button', { type: 'button', class: 'disconnect', text: 'Disconnect' }),
+      ),
+    ),
   );
 }
 
@@ -69,8 +142,100 @@ function updateRow(row: HTMLTableRowElement, c: ClientView, now: number): void {
   const err = cell(row, 'last-error');
   setText(err, c.lastError ?? '—');
   err.classList.toggle('has-error', c.lastError !== null);
+  row.classList.toggle('waiting', c.awaitingApproval);
+  const who = c.name ?? c.address;
+  const answers: [string, string][] = [
+    ['allow', `Allow ${who} this time`],
+    ['allow-always', `Always allow apps from ${c.address}${c.origin ? ` at ${c.origin}` : ''}`],
+    ['refuse', `Refuse ${who}`],
+  ];
+  for (const [cls, label] of answers) {
+    const btn = row.querySelector(`button.${cls}`) as HTMLButtonElement;
+    btn.hidden = !c.awaitingApproval;
+    btn.setAttribute('aria-label', label);
+  }
   const btn = row.querySelector('button.disconnect') as HTMLButtonElement;
-  btn.setAttribute('aria-label', `Disconnect ${c.name ?? c.address}`);
+  btn.hidden = c.awaitingApproval;
+  btn.setAttribute('aria-label', `Disconnect ${who}`);
+}
+
+/** A row of the device access table: one app name. */
+interface AccessRow {
+  name: string;
+  /** null: every device */
+  allowed: string[] | null;
+}
+
+function accessRows(s: Snapshot): AccessRow[] {
+  const rules = s.settings.clientDeviceAccess ?? {};
+  const names = new Set(Object.keys(rules));
+  for (const c of s.clients) if (c.name) names.add(c.name);
+  return Array.from(names)
+    .sort((a, b) => a.localeCompare(b))
+    .map((name) => ({ name, allowed: rules[name] ?? null }));
+}
+
+function createAccessRow(): HTMLTableRowElement {
+  return h(
+    'tr',
+    {},
+    h('th', { scope: 'row', class: 'name' }),
+    h('td', { class: 'all' }, h('input', { type: 'checkbox', class: 'all-devices' })),
+    h('td', { class: 'devices' }),
+  );
+}
+
+function deviceLabel(d: DeviceView): string {
+  const name = d.displayName ?? d.name;
+  return d.index === null ? `${name} (not connected)` : `${name} (#${d.index})`;
+}
+
+function updateAccessRow(row: HTMLTableRowElement, r: AccessRow, devices: DeviceView[]): void {
+  const nameCell = row.querySelector('.name') as HTMLElement;
+  setText(nameCell, r.name);
+  const all = row.querySelector('input.all-devices') as HTMLInputElement;
+  setChecked(all, r.allowed === null);
+  all.setAttribute('aria-label', `${r.name} may use every device`);
+  const list = cell(row, 'devices');
+  const signature = devices.map((d) => `${d.address}\u0000${deviceLabel(d)}`).join('\u0001');
+  if (list.dataset.signature !== signature) {
+    list.dataset.signature = signature;
+    list.replaceChildren(
+      ...devices.map((d) => {
+        const box = h('input', { type: 'checkbox', class: 'device-access' });
+        box.dataset.address = d.address;
+        return h('label', { class: 'device-choice', title: d.address }, box, ` ${deviceLabel(d)}`);
+      }),
+    );
+  }
+  for (const box of list.querySelectorAll<HTMLInputElement>('input.device-access')) {
+    setChecked(box, r.allowed === null || r.allowed.includes(box.dataset.address ?? ''));
+    box.disabled = r.allowed === null;
+  }
+  if (devices.length === 0) setText(list, 'No devices yet.');
+}
+
+function approvedKey(a: ApprovedClient): string {
+  return `${a.address} ${a.origin ?? ''}`;
+}
+
+function createApproved(a: ApprovedClient): HTMLLIElement {
+  const item = h(
+    'li',
+    {},
+    h('span', { class: 'what' }),
+    ' ',
+    h('button', { type: 'button', class: 'forget-approval', text: 'Forget' }),
+  );
+  item.dataset.address = a.address;
+  if (a.origin !== null) item.dataset.origin = a.origin;
+  return item;
+}
+
+function updateApproved(item: HTMLLIElement, a: ApprovedClient): void {
+  const what = a.origin ? `${a.address}, web page ${a.origin}` : `${a.address} (an app, not a web page)`;
+  setText(item.querySelector('.what') as HTMLElement, what);
+  item.querySelector('button')?.setAttribute('aria-label', `Forget ${what}`);
 }
 
 export function render(s: Snapshot): void {
@@ -89,6 +254,26 @@ export function render(s: Snapshot): void {
     byId('clients-intro'),
     'Games and apps that are connected to Plugboard right now.',
   );
+  const waiting = s.clients.filter((c) => c.awaitingApproval).length;
+  const banner = byId('clients-waiting');
+  banner.hidden = waiting === 0;
+  setText(
+    banner,
+    waiting === 1
+      ? 'An app from another computer or phone wants to use your devices. Allow or refuse it below.'
+      : `${waiting} apps from other computers or phones want to use your devices. Allow or refuse them below.`,
+  );
+
+  const rows = accessRows(s);
+  const accessBody = byId('client-access').querySelector('tbody') as HTMLTableSectionElement;
+  reconcile(accessBody, rows, (r) => r.name, 'data-client-name', createAccessRow, (row, r) =>
+    updateAccessRow(row, r, s.devices),
+  );
+  byId('client-access-empty').hidden = rows.length > 0;
+
+  const approved = s.settings.approvedClients ?? [];
+  byId('approved-section').hidden = approved.length === 0;
+  reconcile(byId('approved-clients'), approved, approvedKey, 'data-key', createApproved, updateApproved);
 }
 
 /** Relative times move on by themselves; refresh only those cells (no call to the shell). */

@@ -33,6 +33,7 @@ export function mount(root: HTMLElement): void {
 
     <h2>Settings</h2>
     <form class="panel form" id="server-settings" novalidate>
+      <p id="settings-message" class="warning-text" role="status" hidden></p>
       <div class="field">
         <label for="setting-port">Port</label>
         <input id="setting-port" type="number" min="1024" max="65535" step="1" inputmode="numeric" />
@@ -51,6 +52,22 @@ export function mount(root: HTMLElement): void {
         <p id="all-interfaces-warning" class="warning-text" hidden>
           Anyone on your network can then control your devices.
         </p>
+      </div>
+      <div class="field check" id="allow-all-remote-field" hidden>
+        <input id="setting-allow-all-remote" type="checkbox" />
+        <label for="setting-allow-all-remote">Let every app from another computer or phone in without asking</label>
+        <p class="hint">Otherwise each new one waits until you allow it under Connected apps.</p>
+      </div>
+      <div class="field check">
+        <input id="setting-restrict-origins" type="checkbox" />
+        <label for="setting-restrict-origins">Only let these web pages connect</label>
+        <p class="hint">Any web page you open can try to reach Plugboard. Apps that are not web pages are not affected.</p>
+      </div>
+      <div class="field" id="allowed-origins-field" hidden>
+        <label for="setting-allowed-origins">Allowed web pages</label>
+        <input id="setting-allowed-origins" type="text" autocomplete="off" spellcheck="false"
+          placeholder="https://game.example, http://localhost:5173" />
+        <p class="hint">Each page's scheme and host (its Origin), separated by commas. Applies when the server starts.</p>
       </div>
       <div class="field">
         <label for="setting-max-ping">Max ping time (milliseconds)</label>
@@ -157,7 +174,14 @@ export function mount(root: HTMLElement): void {
   });
   ping.addEventListener('change', () => void committers.get(ping)?.());
 
+  const origins = byId<HTMLInputElement>('setting-allowed-origins');
+  draftOnInput(origins);
+  committers.set(origins, () => commit(origins, { allowedOrigins: parseOrigins(origins.value) }));
+  origins.addEventListener('change', () => void committers.get(origins)?.());
+
   checkbox('setting-all-interfaces', 'allInterfaces');
+  checkbox('setting-allow-all-remote', 'allowAllRemoteClients');
+  checkbox('setting-restrict-origins', 'restrictOrigins');
   checkbox('setting-start-on-launch', 'startServerOnLaunch');
   checkbox('setting-close-to-tray', 'closeToTray');
   checkbox('setting-start-minimized', 'startMinimized');
@@ -194,12 +218,31 @@ async function commit(input: HTMLInputElement, patch: Partial<Settings>): Promis
   if (ok !== undefined) delete input.dataset.draft;
 }
 
-type CheckboxSetting = 'allInterfaces' | 'startServerOnLaunch' | 'closeToTray' | 'startMinimized' | 'launchAtLogin';
+type CheckboxSetting =
+  | 'allInterfaces'
+  | 'allowAllRemoteClients'
+  | 'restrictOrigins'
+  | 'startServerOnLaunch'
+  | 'closeToTray'
+  | 'startMinimized'
+  | 'launchAtLogin';
+
+/** "https://a.example, http://b.example" → the Origins, without blanks. */
+export function parseOrigins(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+}
 
 function checkbox(id: string, key: CheckboxSetting): void {
   const input = byId<HTMLInputElement>(id);
   input.addEventListener('change', () => {
-    if (id === 'setting-all-interfaces') byId('all-interfaces-warning').hidden = !input.checked;
+    if (id === 'setting-all-interfaces') {
+      byId('all-interfaces-warning').hidden = !input.checked;
+      byId('allow-all-remote-field').hidden = !input.checked;
+    }
+    if (id === 'setting-restrict-origins') byId('allowed-origins-field').hidden = !input.checked;
     void run(input, () => saveSetting({ [key]: input.checked }));
   });
 }
@@ -270,6 +313,14 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-start-minimized'), settings.startMinimized);
   setChecked(byId<HTMLInputElement>('setting-launch-at-login'), settings.launchAtLogin);
   byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
+  byId('allow-all-remote-field').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
+  setChecked(byId<HTMLInputElement>('setting-allow-all-remote'), settings.allowAllRemoteClients);
+  setChecked(byId<HTMLInputElement>('setting-restrict-origins'), settings.restrictOrigins);
+  byId('allowed-origins-field').hidden = !byId<HTMLInputElement>('setting-restrict-origins').checked;
+  setValue(byId<HTMLInputElement>('setting-allowed-origins'), settings.allowedOrigins.join(', '));
+  const settingsMessage = byId('settings-message');
+  settingsMessage.hidden = !s.settingsMessage;
+  setText(settingsMessage, s.settingsMessage ?? '');
 
   const tray = byId<HTMLInputElement>('setting-close-to-tray');
   tray.disabled = !s.trayAvailable;

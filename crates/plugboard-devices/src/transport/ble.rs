@@ -490,7 +490,7 @@ impl BleConnector {
         if !peripheral.is_connected().await.unwrap_or(false) {
             state.mark_disconnected();
         }
-        tracing::info!(name = %self.name, address = %self.address, endpoints = ?characteristics.keys().collect::<Vec<_>>(), "BLE device connected");
+        tracing::info!(name = ?self.name, address = %self.address, endpoints = ?characteristics.keys().collect::<Vec<_>>(), "BLE device connected");
         Ok(Arc::new(BleHardware {
             name: self.name.clone(),
             address: self.address.clone(),

@@ -421,7 +421,7 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
         },
     };
     let Some(_claim) = AddressClaim::claim(&context, &hello.address) else {
-        tracing::warn!(%peer, address = %hello.address, "websocket device refused: a device with this address is already connected");
+        tracing::warn!(%peer, address = ?hello.address, "websocket device refused: a device with this address is already connected");
         close(
             &mut socket,
             CloseCode::Policy,
@@ -430,7 +430,7 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
         .await;
         return;
     };
-    tracing::info!(%peer, identifier = %hello.identifier, address = %hello.address, "websocket device connected");
+    tracing::info!(%peer, identifier = ?hello.identifier, address = ?hello.address, "websocket device connected");
 
     let shared = Arc::new(Shared {
         name: hello.identifier.clone(),
@@ -460,7 +460,7 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
         return;
     }
     run_link(&context.config, socket, &shared, command_rx, shutdown).await;
-    tracing::info!(identifier = %hello.identifier, address = %hello.address, "websocket device disconnected");
+    tracing::info!(identifier = ?hello.identifier, address = ?hello.address, "websocket device disconnected");
 }
 
 /// What a [`WebsocketHardware`] asks of its socket task.

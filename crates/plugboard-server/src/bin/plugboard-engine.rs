@@ -33,6 +33,12 @@ struct Cli {
     #[arg(long, value_name = "ADDRESS")]
     websocket_listen_address: Option<String>,
 
+    /// Web pages allowed to connect: browser clients (which send an Origin header) from any
+    /// other Origin are refused with HTTP 403, e.g. https://game.example,http://localhost:5173.
+    /// An empty list ('') refuses every web page. Native apps (no Origin) are not affected.
+    #[arg(long, value_name = "ORIGIN[,ORIGIN...]", value_delimiter = ',')]
+    allowed_origins: Option<Vec<String>>,
+
     /// Name sent to clients in ServerInfo.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
     server_name: String,
@@ -146,6 +152,9 @@ impl Cli {
         if let Some(address) = &self.websocket_listen_address {
             config.listen = vec![parse_listen_address(address, self.websocket_port)?];
         }
+        config.allowed_origins = self.allowed_origins.as_ref().map(|origins| {
+            origins.iter().map(|origin| origin.trim().to_owned()).filter(|origin| !origin.is_empty()).collect()
+        });
         config.server_name = self.server_name.clone();
         config.max_ping_time_ms = self.max_ping_time;
         config.max_clients = self.max_clients;
@@ -295,5 +304,32 @@ async fn wait_for_stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> EngineConfig {
+        let cli = Cli::try_parse_from(std::iter::once("plugboard-engine").chain(args.iter().copied())).unwrap();
+        cli.config().unwrap()
+    }
+
+    #[test]
+    fn allowed_origins_are_a_comma_separated_list() {
+        assert_eq!(config(&[]).allowed_origins, None);
+        assert_eq!(
+            config(&["--allowed-origins", "https://game.example, http://localhost:5173"]).allowed_origins,
+            Some(vec!["https://game.example".to_owned(), "http://localhost:5173".to_owned()])
+        );
+        assert_eq!(config(&["--allowed-origins", ""]).allowed_origins, Some(vec![]));
+    }
+
+    #[test]
+    fn all_interfaces_is_the_consent_nobody_is_asked() {
+        let config = config(&["--websocket-use-all-interfaces"]);
+        assert!(config.listen.iter().all(|address| address.ip().is_unspecified()));
+        assert!(!config.remote_clients.ask);
     }
 }
