@@ -395,7 +395,18 @@ impl Reader<'_> {
             return Ok(None);
         }
         let duration = match (kind, spec.get("duration")?) {
-            (OutputType::HwPositionWithDuration, Some(node)) => Some(node.range()?),
+            (OutputType::HwPositionWithDuration, Some(node)) => {
+                let duration = node.range()?;
+                // Plugboard's own format refuses these too: the converted file must load.
+                if duration.min < 0 {
+                    self.ignore(
+                        &node,
+                        "unusable duration range: durations are milliseconds, 0 or more",
+                    );
+                    return Ok(None);
+                }
+                Some(duration)
+            }
             (OutputType::HwPositionWithDuration, None) => {
                 self.ignore(spec, "hw_position_with_duration without a duration range");
                 return Ok(None);
@@ -682,6 +693,33 @@ mod tests {
         assert!(builtin
             .protocols()
             .all(|protocol| again.protocol(&protocol.name) == Some(protocol)));
+    }
+
+    /// Found by the `device_config` fuzz target: a negative duration was read, and the database
+    /// written from it in Plugboard's format did not load ("durations are milliseconds").
+    #[test]
+    fn negative_duration_is_ignored() {
+        let text = r#"{"version":{"major":5},"protocols":{"lovense":{"defaults":{"name":"Lo","features":[{"output":
+            {"hw_position_with_duration":{"value":[0,9],"duration":[-10,9]},"position":{"value":[0,9]}}}]}}}}"#;
+        let db = Database::from_json_str(text, "r.json").unwrap();
+        let outputs = &db
+            .protocol("lovense")
+            .unwrap()
+            .defaults
+            .features
+            .as_ref()
+            .unwrap()[0]
+            .outputs;
+        assert_eq!(
+            outputs.iter().map(|output| output.kind).collect::<Vec<_>>(),
+            [OutputType::Position]
+        );
+        let text = warnings(&db).join("\n");
+        assert!(
+            text.contains("hw_position_with_duration.duration: ignored: unusable duration range"),
+            "{text}"
+        );
+        Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
     }
 
     #[test]
