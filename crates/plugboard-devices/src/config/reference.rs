@@ -216,7 +216,8 @@ impl Reader<'_> {
             for name_node in names.array()? {
                 let name = name_node.str()?;
                 let wildcard_inside = name.trim_end_matches('*').contains('*');
-                if name.is_empty() || name == "*" || wildcard_inside {
+                // Blank names too: Plugboard's format refuses them, the converted file must load.
+                if name.trim().is_empty() || name == "*" || wildcard_inside {
                     self.ignore(&name_node, "not a usable name ('*' may only end a name)");
                 } else if !ble.names.iter().any(|known| known == name) {
                     ble.names.push(name.to_string());
@@ -717,6 +718,30 @@ mod tests {
         let text = warnings(&db).join("\n");
         assert!(
             text.contains("hw_position_with_duration.duration: ignored: unusable duration range"),
+            "{text}"
+        );
+        Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
+    }
+
+    /// Found by the `device_config` fuzz target: a BLE name of spaces was kept, and the
+    /// database written from it in Plugboard's format did not load ("must not be empty").
+    #[test]
+    fn blank_ble_name_is_ignored() {
+        let text = r#"{"version": {"major": 5}, "protocols": {"libo-vibes": {"communication": [{"btle": {
+            "names": [" ", "Libo"], "services": {"00006000-0000-1000-8000-00805f9b34fb": {
+            "tx": "00006001-0000-1000-8000-00805f9b34fb"}}}}], "defaults": {"name": " e"}}}}"#;
+        let db = Database::from_json_str(text, "r.json").unwrap();
+        let ble = db
+            .protocol("libo-vibes")
+            .unwrap()
+            .identify
+            .ble
+            .as_ref()
+            .unwrap();
+        assert_eq!(ble.names, ["Libo"]);
+        let text = warnings(&db).join("\n");
+        assert!(
+            text.contains("names[0]: ignored: not a usable name"),
             "{text}"
         );
         Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
