@@ -9,7 +9,7 @@
 # long form of the hardening issue is `scripts/fuzz.sh --runs 10000000`.
 # A crash stops the script: the input is in fuzz/artifacts/<target>/ (shrink it with
 # `cargo +nightly fuzz tmin -s none -a <target> <file>`, fix the bug, and copy the input into
-# the target's corpus so the replay test keeps it).
+# fuzz/regressions/<target>/, which the replay test reads and minimising never touches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -47,13 +47,18 @@ summary=()
 for target in "${targets[@]}"; do
     echo "=== $target: ${limit[*]}"
     mkdir -p "fuzz/corpus/$target"
+    # Inputs that once crashed a target start every run too; new inputs go to the corpus only.
+    corpora=("fuzz/corpus/$target")
+    [ -d "fuzz/regressions/$target" ] && corpora+=("fuzz/regressions/$target")
     t0=$SECONDS
     set +e
-    cargo +nightly fuzz run "${build_flags[@]}" "$target" -- "${fuzz_flags[@]}" "${limit[@]}" 2>&1 | tee "$log" |
+    cargo +nightly fuzz run "${build_flags[@]}" "$target" "${corpora[@]}" -- "${fuzz_flags[@]}" "${limit[@]}" 2>&1 |
+        tee "$log" |
         grep --line-buffered -E '^#[0-9]+[[:space:]]+(INITED|pulse|DONE)|^(==|SUMMARY|thread|Done)|panicked|artifact'
     status=${PIPESTATUS[0]}
     set -e
     if [ "$status" -ne 0 ] || grep -q 'Test unit written to' "$log"; then
+        grep -A4 'panicked at' "$log" >&2 || true
         echo "=== $target: CRASH (see above and fuzz/artifacts/$target/)" >&2
         exit 1
     fi

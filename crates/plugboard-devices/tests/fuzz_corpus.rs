@@ -1,6 +1,6 @@
 //! The `device_config` and `user_config` fuzz corpora (`fuzz/corpus/<target>/`), replayed:
-//! every input the fuzzer kept, and every input that once crashed it, goes through the
-//! target's own checks.
+//! every input the fuzzer kept, and every input that once crashed it
+//! (`fuzz/regressions/<target>/`), goes through the target's own checks.
 
 use std::path::{Path, PathBuf};
 
@@ -9,15 +9,21 @@ mod device_config;
 #[path = "../../../fuzz/checks/user_config.rs"]
 mod user_config;
 
-/// Runs `check` on every file of the target's corpus; names the files whose check panicked.
+/// Runs `check` on every file of the target's corpus and of its crash regressions
+/// (`fuzz/regressions/<target>/`, kept apart so that minimising the corpus never drops one);
+/// names the files whose check panicked.
 fn replay(target: &str, check: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let corpus = fuzz.join("corpus").join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|error| panic!("{}: {error}", corpus.display()))
         .map(|entry| entry.expect("corpus entry").path())
         .collect();
+    assert!(files.len() >= 10, "{}: only {} inputs", corpus.display(), files.len());
+    if let Ok(regressions) = std::fs::read_dir(fuzz.join("regressions").join(target)) {
+        files.extend(regressions.map(|entry| entry.expect("regression entry").path()));
+    }
     files.sort();
-    assert!(files.len() >= 10, "{}: only {} inputs", dir.display(), files.len());
     let failed: Vec<String> = files
         .iter()
         .filter(|file| {
