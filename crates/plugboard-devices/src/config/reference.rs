@@ -216,7 +216,8 @@ impl Reader<'_> {
             for name_node in names.array()? {
                 let name = name_node.str()?;
                 let wildcard_inside = name.trim_end_matches('*').contains('*');
-                if name.is_empty() || name == "*" || wildcard_inside {
+                // Blank names too: Plugboard's format refuses them, the converted file must load.
+                if name.trim().is_empty() || name == "*" || wildcard_inside {
                     self.ignore(&name_node, "not a usable name ('*' may only end a name)");
                 } else if !ble.names.iter().any(|known| known == name) {
                     ble.names.push(name.to_string());
@@ -395,7 +396,18 @@ impl Reader<'_> {
             return Ok(None);
         }
         let duration = match (kind, spec.get("duration")?) {
-            (OutputType::HwPositionWithDuration, Some(node)) => Some(node.range()?),
+            (OutputType::HwPositionWithDuration, Some(node)) => {
+                let duration = node.range()?;
+                // Plugboard's own format refuses these too: the converted file must load.
+                if duration.min < 0 {
+                    self.ignore(
+                        &node,
+                        "unusable duration range: durations are milliseconds, 0 or more",
+                    );
+                    return Ok(None);
+                }
+                Some(duration)
+            }
             (OutputType::HwPositionWithDuration, None) => {
                 self.ignore(spec, "hw_position_with_duration without a duration range");
                 return Ok(None);
@@ -682,6 +694,57 @@ mod tests {
         assert!(builtin
             .protocols()
             .all(|protocol| again.protocol(&protocol.name) == Some(protocol)));
+    }
+
+    /// Found by the `device_config` fuzz target: a negative duration was read, and the database
+    /// written from it in Plugboard's format did not load ("durations are milliseconds").
+    #[test]
+    fn negative_duration_is_ignored() {
+        let text = r#"{"version":{"major":5},"protocols":{"lovense":{"defaults":{"name":"Lo","features":[{"output":
+            {"hw_position_with_duration":{"value":[0,9],"duration":[-10,9]},"position":{"value":[0,9]}}}]}}}}"#;
+        let db = Database::from_json_str(text, "r.json").unwrap();
+        let outputs = &db
+            .protocol("lovense")
+            .unwrap()
+            .defaults
+            .features
+            .as_ref()
+            .unwrap()[0]
+            .outputs;
+        assert_eq!(
+            outputs.iter().map(|output| output.kind).collect::<Vec<_>>(),
+            [OutputType::Position]
+        );
+        let text = warnings(&db).join("\n");
+        assert!(
+            text.contains("hw_position_with_duration.duration: ignored: unusable duration range"),
+            "{text}"
+        );
+        Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
+    }
+
+    /// Found by the `device_config` fuzz target: a BLE name of spaces was kept, and the
+    /// database written from it in Plugboard's format did not load ("must not be empty").
+    #[test]
+    fn blank_ble_name_is_ignored() {
+        let text = r#"{"version": {"major": 5}, "protocols": {"libo-vibes": {"communication": [{"btle": {
+            "names": [" ", "Libo"], "services": {"00006000-0000-1000-8000-00805f9b34fb": {
+            "tx": "00006001-0000-1000-8000-00805f9b34fb"}}}}], "defaults": {"name": " e"}}}}"#;
+        let db = Database::from_json_str(text, "r.json").unwrap();
+        let ble = db
+            .protocol("libo-vibes")
+            .unwrap()
+            .identify
+            .ble
+            .as_ref()
+            .unwrap();
+        assert_eq!(ble.names, ["Libo"]);
+        let text = warnings(&db).join("\n");
+        assert!(
+            text.contains("names[0]: ignored: not a usable name"),
+            "{text}"
+        );
+        Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
     }
 
     #[test]
