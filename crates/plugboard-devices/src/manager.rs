@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -134,6 +135,17 @@ pub struct DeviceManager {
     devices: Mutex<Devices>,
     pub(crate) hardware: Mutex<HardwareState>,
     events: broadcast::Sender<DeviceEvent>,
+    /// Device tasks running (see [`DeviceManager::device_tasks`]).
+    running_tasks: Arc<AtomicUsize>,
+}
+
+/// Counts one running device task while it lives.
+pub(crate) struct TaskGuard(Arc<AtomicUsize>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Default for DeviceManager {
@@ -142,6 +154,7 @@ impl Default for DeviceManager {
             devices: Mutex::new(Devices::default()),
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
+            running_tasks: Arc::default(),
         }
     }
 }
@@ -160,6 +173,19 @@ impl DeviceManager {
     pub(crate) fn emit(&self, event: DeviceEvent) {
         // No subscribers is fine.
         let _ = self.events.send(event);
+    }
+
+    /// How many device tasks are running: one per connected device, from its connection until
+    /// it has stopped its outputs and let go of the hardware. Equal to the number of devices
+    /// once things settle; more means a task outlived its device.
+    pub fn device_tasks(&self) -> usize {
+        self.running_tasks.load(Ordering::SeqCst)
+    }
+
+    /// Counts a device task from now until the guard is dropped.
+    pub(crate) fn task_guard(&self) -> TaskGuard {
+        self.running_tasks.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(self.running_tasks.clone())
     }
 
     /// Change notifications, for sessions and front ends.
@@ -208,7 +234,11 @@ impl DeviceManager {
             devices.0.insert(index, Entry { info: info.clone(), backend, outputs, battery: None });
             (info, hardware, slots, receiver)
         };
-        tokio::spawn(run_virtual(hardware, info.clone(), slots, receiver));
+        let (guard, task_info) = (self.task_guard(), info.clone());
+        tokio::spawn(async move {
+            run_virtual(hardware, task_info, slots, receiver).await;
+            drop(guard);
+        });
         tracing::info!(index = info.index, name = %info.name, "device added");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);

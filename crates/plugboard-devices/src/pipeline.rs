@@ -309,8 +309,10 @@ impl DeviceManager {
         let manager = Arc::downgrade(self);
         let index = info.index;
         let transport = found.transport;
+        let guard = self.task_guard();
         tokio::spawn(async move {
             let gone = task.run(task_receiver).await;
+            drop(guard);
             if gone {
                 tracing::info!(index, %address, "device disconnected");
                 if let Some(manager) = manager.upgrade() {
