@@ -271,7 +271,14 @@ impl DeviceManager {
             }
         }
         let (task_sender, task_receiver) = mpsc::unbounded_channel();
+        // The task listens for the disconnect from here on; one that came earlier (while the
+        // device was identified and set up) it would never hear of, and the device would stay
+        // listed with nothing behind it.
+        let connected = hardware.clone();
         let task = DeviceTask::new(hardware, handler, slots, limits, gap);
+        if !connected.is_connected() {
+            return Err("the device disconnected while it was being set up".into());
+        }
 
         let info = {
             let mut devices = self.lock();

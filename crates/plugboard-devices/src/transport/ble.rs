@@ -729,6 +729,10 @@ impl Hardware for BleHardware {
         self.state.sender.subscribe()
     }
 
+    fn is_connected(&self) -> bool {
+        self.state.is_connected()
+    }
+
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
             if !self.state.is_connected() {
