@@ -137,6 +137,8 @@ pub struct DeviceManager {
     events: broadcast::Sender<DeviceEvent>,
     /// Device tasks running (see [`DeviceManager::device_tasks`]).
     running_tasks: Arc<AtomicUsize>,
+    /// Held while the user config is written (see `save_user_config`).
+    pub(crate) saving: Mutex<()>,
 }
 
 /// Counts one running device task while it lives.
@@ -155,6 +157,7 @@ impl Default for DeviceManager {
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
             running_tasks: Arc::default(),
+            saving: Mutex::new(()),
         }
     }
 }

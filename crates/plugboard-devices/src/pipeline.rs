@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 
 use crate::config::database::Database;
 use crate::config::matching::{self, Discovered};
-use crate::config::store;
 use crate::config::user::{AddressDecision, UserConfig};
 use crate::device_task::{DeviceTask, OutputLimit, Slot};
 use crate::hardware::{Endpoint, Hardware};
@@ -226,19 +225,12 @@ impl DeviceManager {
         let handler = protocol.initialize(&*hardware, identifier.as_deref(), &definition.features).await.map_err(|e| e.to_string())?;
 
         let address = found.address.clone();
-        let (index, user_device, save) = {
+        let (index, user_device) = {
             let mut hw = self.hardware();
             let index = hw.user.assign_index(&address, protocol.name(), identifier.as_deref());
-            let device = hw.user.device(&address).cloned().unwrap_or_default();
-            (index, device, hw.user_path.clone().map(|path| (path, hw.user.clone())))
+            (index, hw.user.device(&address).cloned().unwrap_or_default())
         };
-        if let Some((path, config)) = save {
-            match store::save_user_config(&path, &config) {
-                Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, "could not save the user device config"),
-            }
-        }
+        self.save_user_config();
 
         // What clients see: the definition minus the outputs the user disabled.
         let features: Vec<Feature> = definition
