@@ -225,9 +225,12 @@ impl DeviceManager {
         let handler = protocol.initialize(&*hardware, identifier.as_deref(), &definition.features).await.map_err(|e| e.to_string())?;
 
         let address = found.address.clone();
+        // A new device does not take the index of one already connected (a virtual device), so
+        // the index it is saved with is the one clients see.
+        let in_use: std::collections::BTreeSet<u32> = self.lock().0.keys().copied().collect();
         let (index, user_device) = {
             let mut hw = self.hardware();
-            let index = hw.user.assign_index(&address, protocol.name(), identifier.as_deref());
+            let index = hw.user.assign_index_avoiding(&address, protocol.name(), identifier.as_deref(), &in_use);
             (index, hw.user.device(&address).cloned().unwrap_or_default())
         };
         self.save_user_config();
