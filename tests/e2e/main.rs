@@ -4,6 +4,7 @@ mod ble_lovense;
 mod client_scripts;
 mod device_settings;
 mod device_websocket;
+mod faults;
 mod gui;
 mod js;
 mod malformed;
@@ -13,6 +14,7 @@ mod raw_limits;
 mod rust_v3;
 mod rust_v4;
 mod serial_tcode;
+mod toy;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {
