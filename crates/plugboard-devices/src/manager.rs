@@ -249,13 +249,15 @@ impl DeviceManager {
     }
 
     /// Reads the battery of a device that has one now and then, for front ends (clients
-    /// read it themselves). Ends when the device is gone.
+    /// read it themselves). Ends when the device is gone (at once, not at the next reading:
+    /// devices that come and go would leave a sleeping task behind each time).
     pub(crate) fn watch_battery(self: &Arc<Self>, info: &DeviceInfo) {
         let Some(feature) = info.features.iter().find(|f| f.input(InputType::Battery).is_some_and(|i| i.can(plugboard_protocol::model::InputCommand::Read))) else {
             return;
         };
         let (index, feature_index, manager) = (info.index, feature.index, Arc::downgrade(self));
         let Some(address) = self.address_of(index) else { return };
+        let mut events = self.subscribe();
         tokio::spawn(async move {
             loop {
                 let Some(this) = manager.upgrade() else { return };
@@ -270,7 +272,25 @@ impl DeviceManager {
                     }
                 }
                 drop(this);
-                tokio::time::sleep(BATTERY_POLL).await;
+                let removed = async {
+                    loop {
+                        match events.recv().await {
+                            Ok(DeviceEvent::Removed { index: removed }) if removed == index => return,
+                            Ok(_) => {}
+                            Err(broadcast::error::RecvError::Lagged(_)) => {
+                                let there = manager.upgrade().and_then(|this| this.address_of(index));
+                                if there.as_deref() != Some(address.as_str()) {
+                                    return;
+                                }
+                            }
+                            Err(broadcast::error::RecvError::Closed) => return,
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(BATTERY_POLL) => {}
+                    _ = removed => {}
+                }
             }
         });
     }
