@@ -14,6 +14,7 @@ mod raw_limits;
 mod rust_v3;
 mod rust_v4;
 mod serial_tcode;
+mod soak;
 mod toy;
 
 #[test]

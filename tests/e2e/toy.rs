@@ -73,6 +73,11 @@ impl Toy {
         }
     }
 
+    /// Every command received so far, without waiting.
+    pub(crate) fn drain(&mut self) -> Vec<String> {
+        std::iter::from_fn(|| self.received.try_recv().ok()).collect()
+    }
+
     /// Sends a raw frame to the server.
     pub(crate) fn send(&self, message: Message) {
         let _ = self.outgoing.send(message);
@@ -91,6 +96,12 @@ impl Toy {
     /// The toy vanishes: its TCP connection ends without a websocket Close frame.
     pub(crate) fn vanish(self) {
         self.task.abort();
+    }
+
+    /// The toy says goodbye properly (Close frame) and waits for the server's.
+    pub(crate) async fn close(self) {
+        let _ = self.outgoing.send(Message::Close(None));
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
     }
 }
 
