@@ -232,8 +232,8 @@ async fn a_websocket_device_that_vanishes_while_being_connected_leaves_no_zombie
     let index = engine.devices().iter().find(|d| d.address == "VANISH00").unwrap().info.index as u64;
     assert!(watcher.request("ScalarCmd", v3_vibrate(index, 0.5)).await.get("Ok").is_some());
     assert_eq!(toy.next(FAULT_WAIT).await, "Vibrate:10;");
-    assert_eq!(engine.devices().len(), 1, "{:?}", engine.devices().iter().map(|d| &d.address).collect::<Vec<_>>());
-    assert_eq!(engine.device_tasks(), 1);
+    // A toy set up just before its link ended may still be on its way out; a zombie never goes.
+    eventually("only VANISH00 and its task", || engine.devices().len() == 1 && engine.device_tasks() == 1).await;
     engine.stop().await;
 }
 
