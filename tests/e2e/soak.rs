@@ -13,7 +13,7 @@
 //! within 30 s is a lost reply and fails the test); once the clients are gone and the device
 //! set is back where it started, the engine runs as many tokio tasks, threads, sessions and
 //! device tasks as it did before the load; its resident memory grew by less than
-//! [`RSS_GROWTH_BOUND`] from the first quarter of the run to the last; every output of every
+//! [`RSS_GROWTH_BOUND_KIB`] from the first quarter of the run to the last; every output of every
 //! device is stopped at the end, in the engine and on the toys themselves.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,12 +32,13 @@ const CLIENTS: usize = 64;
 const TOYS: usize = 4;
 /// How long a reply may take before it counts as lost. Generous: the machine is loaded.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Resident memory may grow this much from the first quarter of the run to the last. Each
-/// session holds a few hundred KiB while it lives (websocket buffers, outbox); after warm-up
-/// the allocator reuses that memory, so a steady state moves by a few MiB at most (measured:
-/// see README). A leak of 1 KiB per session, at the thousands of sessions a minute this test
-/// runs, exceeds it within minutes.
-const RSS_GROWTH_BOUND_KIB: u64 = 16 * 1024;
+/// Resident memory may grow this much from the first quarter of the run to the last (the
+/// largest sample of each). After warm-up the allocator reuses what ended sessions freed: the
+/// measured difference was +2.7 MiB in a 20 s run, +0.3 and +0.8 MiB in 60 s and +1.4 MiB in
+/// 600 s (README, Tests), so 8 MiB is about three times the worst jitter seen. A leak of 1 KiB
+/// per session, at the 13,000 to 22,000 sessions a minute of this test, adds 10 MiB or more
+/// between the two quarters of the one-minute run and fails it; a smaller one fails the long form.
+const RSS_GROWTH_BOUND_KIB: u64 = 8 * 1024;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_for_a_minute() {
