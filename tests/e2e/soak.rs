@@ -434,23 +434,20 @@ async fn soak(duration: Duration) {
         let engine = engine.clone();
         async move { engine.lock().await.stats().await }
     };
-    let settled = |wanted_devices: u64| {
-        let stats = stats.clone();
-        async move {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                let now = stats().await;
-                if now["sessions"] == 0
-                    && now["clients"] == 0
-                    && now["devices"] == wanted_devices
-                    && now["device_tasks"] == wanted_devices
-                    && now["running_outputs"] == json!([])
-                {
-                    return now;
-                }
-                assert!(Instant::now() < deadline, "the engine did not settle: {now}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
+    let settled = |wanted_devices: u64| async move {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let now = stats().await;
+            if now["sessions"] == 0
+                && now["clients"] == 0
+                && now["devices"] == wanted_devices
+                && now["device_tasks"] == wanted_devices
+                && now["running_outputs"] == json!([])
+            {
+                return now;
             }
+            assert!(Instant::now() < deadline, "the engine did not settle: {now}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     };
 
