@@ -8,11 +8,19 @@
 //! connects. So every BLE check lives in ONE test function, which points the variable at its
 //! private bus before it starts the engine, and no other test in this binary may enable
 //! `use_bluetooth_le`.
+//!
+//! The faults a BLE device brings are checked here too (the rest are in faults.rs): the toy
+//! goes out of range in the middle of a command (every client hears of it in its own version,
+//! nothing is left behind, it comes back by itself at its index without resuming the
+//! command), its writes fail for a while, and it answers garbage; the engine and its other
+//! device carry on through all of it.
 
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use plugboard_devices::fake_bluez::{FakeBluez, ADDRESS};
+use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+use plugboard_protocol::model::OutputType;
 use plugboard_server::{DeviceEvent, Engine, EngineConfig, EngineEvent, HardwareStatus};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -47,11 +55,16 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     let mut config = EngineConfig::loopback(0);
     config.devices.use_bluetooth_le = true;
     config.devices.own_user_config_path = Some(own.clone());
+    // A virtual vibrator at index 0: the other device, which must not notice the BLE faults.
+    config.virtual_devices = vec![VirtualDeviceSpec::new(VirtualKind::Vibrator)];
     let engine = Engine::start(config).await.expect("engine starts");
     let mut events = engine.events();
 
     let mut client = Raw::connect(&engine).await;
     client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    // A second client, of another spec version, that never scans.
+    let mut watcher = Raw::connect(&engine).await;
+    watcher.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"watcher","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
     assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
 
     // Found by its name (LVS-*), identified by its DeviceType answer: Z is a Hush.
@@ -59,6 +72,7 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     assert_eq!(added["DeviceAdded"]["DeviceName"], "Lovense Hush", "{added}");
     assert_eq!(added["DeviceAdded"]["DeviceMessageTimingGap"], 75, "the BLE default gap: {added}");
     let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
+    assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0".to_owned(), index.to_string()]);
     let identified = bus.writes();
     assert_eq!(identified.first().map(String::as_str), Some("command:DeviceType;"), "{identified:?}");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
@@ -81,16 +95,88 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     .await;
     assert_eq!(battery["SensorReading"]["Data"], json!([87]), "{battery}");
 
-    // The toy goes out of range: the client hears of it.
+    // The toy drops the link in the middle of that command (and is back at once): every
+    // client hears of it in its own version, and it comes back by itself, at the same index,
+    // though nobody is scanning.
+    wait_for(&engine, "two device tasks", |engine| engine.device_tasks() == 2).await;
+    let at_disconnect = bus.writes().len();
     bus.remote_disconnect();
     assert_eq!(next_not_scanning_finished(&mut client).await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
-    // It comes back by itself, at the same index, though nobody is scanning.
+    assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0"]);
     let again = next_not_scanning_finished(&mut client).await;
     assert_eq!(again["DeviceAdded"]["DeviceName"], "Lovense Hush", "{again}");
     assert_eq!(again["DeviceAdded"]["DeviceIndex"], index, "{again}");
+    assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0".to_owned(), index.to_string()]);
+    wait_for(&engine, "the toy's task again", |engine| engine.device_tasks() == 2).await;
+    // What it was doing when it left did not come back with it: since then it was only
+    // identified, and given the next command.
+    assert_eq!(engine.output_level(index as u32, 0, OutputType::Vibrate), Some(0));
     let before = bus.writes().len();
-    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":6")).await, json!({"Ok":{"Id":6}}));
-    assert_eq!(bus.writes_after(before, 1).await.last().map(String::as_str), Some("command:Vibrate:10;"));
+    let quarter = vibrate.replace("\"Id\":4", "\"Id\":6").replace("0.5", "0.25");
+    assert_eq!(next_reply(&mut client, &quarter).await, json!({"Ok":{"Id":6}}));
+    assert_eq!(bus.writes_after(before, 1).await.last().map(String::as_str), Some("command:Vibrate:5;"));
+    let since: Vec<String> = bus.writes()[at_disconnect..].iter().filter(|w| w.contains("Vibrate")).cloned().collect();
+    assert_eq!(since, ["command:Vibrate:5;"], "{:?}", bus.writes());
+
+    // It goes out of range for a while, vibrating: the engine tries to reconnect and fails
+    // meanwhile. Nothing of it is left behind, its index answers with a clear error, the other
+    // device carries on; once it is back in range it reconnects by itself at its index.
+    let v4_vibrate = |id: u32, device: u64, value: u32| {
+        format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{device},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}]"#)
+    };
+    let attempts = bus.connect_attempts();
+    bus.out_of_range(true);
+    assert_eq!(next_not_scanning_finished(&mut client).await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
+    assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0"]);
+    wait_for(&engine, "the toy to leave the device list", |engine| engine.devices().iter().all(|d| d.address != ADDRESS)).await;
+    wait_for(&engine, "only the virtual device's task", |engine| engine.device_tasks() == 1).await;
+    let refused = next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":10")).await;
+    assert!(refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")), "{refused}");
+    let refused = watcher.ask(&v4_vibrate(2, index, 3)).await;
+    assert!(refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")), "{refused}");
+    assert_eq!(watcher.ask(&v4_vibrate(3, 0, 8)).await, json!({"Ok":{"Id":3}}), "the virtual device carries on");
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 8).await;
+    let deadline = Instant::now() + BLE_WAIT;
+    while bus.connect_attempts() == attempts {
+        assert!(Instant::now() < deadline, "the engine never tried to reconnect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bus.out_of_range(false);
+    let again = next_not_scanning_finished(&mut client).await;
+    assert_eq!(again["DeviceAdded"]["DeviceIndex"], index, "{again}");
+    assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0".to_owned(), index.to_string()]);
+    wait_for(&engine, "the toy's task again", |engine| engine.device_tasks() == 2).await;
+
+    // Its writes fail for a while (the link stays up): commands are still answered, the
+    // engine and the other device carry on, and once writes work again so does the toy.
+    bus.fail_writes(true);
+    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":7").replace("0.5", "1.0")).await, json!({"Ok":{"Id":7}}));
+    let battery = next_reply(
+        &mut client,
+        &format!(r#"[{{"SensorReadCmd":{{"Id":8,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#),
+    )
+    .await;
+    assert!(battery["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index}")), "{battery}");
+    assert_eq!(watcher.ask(&v4_vibrate(4, 0, 11)).await, json!({"Ok":{"Id":4}}));
+    plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 11).await;
+    let list = watcher.ask(r#"[{"RequestDeviceList":{"Id":5}}]"#).await;
+    assert_eq!(v4_indexes(&list), ["0".to_owned(), index.to_string()], "the toy is still listed");
+    bus.fail_writes(false);
+    let before = bus.writes().len();
+    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":9").replace("0.5", "0.75")).await, json!({"Ok":{"Id":9}}));
+    assert_eq!(bus.writes_after(before, 1).await, ["command:Vibrate:15;"]);
+
+    // It answers its battery query with garbage: an Error, and nothing else changes.
+    bus.set_reply("Battery;", "full of beans;");
+    let battery = next_reply(
+        &mut client,
+        &format!(r#"[{{"SensorReadCmd":{{"Id":11,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#),
+    )
+    .await;
+    assert!(battery["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} did not report its battery")), "{battery}");
+    let before = bus.writes().len();
+    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":12")).await, json!({"Ok":{"Id":12}}));
+    assert_eq!(bus.writes_after(before, 1).await, ["command:Vibrate:10;"]);
 
     // Bluetooth is turned off: the Hardware view says so, and an event tells front ends.
     assert_eq!(engine.hardware_statuses().get("ble"), Some(&HardwareStatus::Ready));
@@ -135,5 +221,19 @@ async fn recv_within(client: &mut Raw, wait: Duration) -> Value {
             assert_eq!(array.len(), 1, "one message per frame: {frame}");
             return array[0].clone();
         }
+    }
+}
+
+/// The indexes in a v4 DeviceList.
+fn v4_indexes(message: &Value) -> Vec<String> {
+    message["DeviceList"]["Devices"].as_object().unwrap_or_else(|| panic!("a DeviceList: {message}")).keys().cloned().collect()
+}
+
+/// Polls until `done` holds, for up to [`BLE_WAIT`].
+async fn wait_for(engine: &Engine, what: &str, done: impl Fn(&Engine) -> bool) {
+    let deadline = Instant::now() + BLE_WAIT;
+    while !done(engine) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -4,6 +4,7 @@ mod ble_lovense;
 mod client_scripts;
 mod device_settings;
 mod device_websocket;
+mod faults;
 mod gui;
 mod js;
 mod malformed;
@@ -14,6 +15,8 @@ mod rust_v3;
 mod rust_v4;
 mod security;
 mod serial_tcode;
+mod soak;
+mod toy;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

@@ -107,12 +107,8 @@ impl DeviceManager {
     /// Forgets everything the user config says about a device: its name, limits, access and
     /// its reserved index. A connected device stays connected until it leaves.
     pub fn forget(&self, address: &str) {
-        let config = {
-            let mut hardware = self.hardware();
-            hardware.user.devices.remove(address);
-            hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
-        };
-        save(config);
+        self.hardware().user.devices.remove(address);
+        self.save_user_config();
     }
 
     /// The index of the connected device at `address`.
@@ -126,21 +122,25 @@ impl DeviceManager {
     }
 
     fn change_user_device(&self, address: &str, change: impl FnOnce(&mut UserDevice)) {
+        change(self.hardware().user.device_mut(address));
+        self.save_user_config();
+    }
+
+    /// Writes the user config as it stands now. Saves take turns, and each takes its copy of
+    /// the config once it has its turn: two devices connecting at once both end up in the
+    /// file, never an older copy written over a newer one.
+    pub(crate) fn save_user_config(&self) {
+        let _turn = self.saving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let config = {
-            let mut hardware = self.hardware();
-            change(hardware.user.device_mut(address));
+            let hardware = self.hardware();
             hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
         };
-        save(config);
-    }
-}
-
-fn save(config: Option<(std::path::PathBuf, crate::config::user::UserConfig)>) {
-    if let Some((path, config)) = config {
-        match store::save_user_config(&path, &config) {
-            Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "could not save the user device config"),
+        if let Some((path, config)) = config {
+            match store::save_user_config(&path, &config) {
+                Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not save the user device config"),
+            }
         }
     }
 }

@@ -162,6 +162,34 @@ impl FakeBluez {
         self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.RemoteDisconnect"]);
     }
 
+    /// While `on`, every GATT write fails with `org.bluez.Error.Failed`; the link stays up.
+    pub fn fail_writes(&self, on: bool) {
+        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.FailWrites", &format!("boolean:{on}")]);
+    }
+
+    /// `true`: the peripheral drops the connection and every Connect fails, as for a device
+    /// that is out of range; `false`: it is back and advertising.
+    pub fn out_of_range(&self, away: bool) {
+        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.OutOfRange", &format!("boolean:{away}")]);
+    }
+
+    /// How many times a Connect was asked of the peripheral.
+    pub fn connect_attempts(&self) -> u32 {
+        let reply = self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.ConnectAttempts"]);
+        reply.lines().find_map(|line| line.trim().strip_prefix("uint32 ")?.parse().ok()).expect("a uint32")
+    }
+
+    /// What the toy answers to `query` from now on.
+    pub fn set_reply(&self, query: &str, reply: &str) {
+        self.send(&[
+            "--dest=org.bluez",
+            "/",
+            "org.plugboard.FakeBlueZ.SetReply",
+            &format!("string:{query}"),
+            &format!("string:{reply}"),
+        ]);
+    }
+
     pub fn set_powered(&self, on: bool) {
         self.send(&[
             "--dest=org.bluez",

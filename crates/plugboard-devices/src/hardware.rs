@@ -216,6 +216,12 @@ pub trait Hardware: Send + Sync {
     /// A receiver of everything the device reports from now on.
     fn notifications(&self) -> broadcast::Receiver<Notification>;
 
+    /// Whether the device is still connected. Turns false before [`Notification::Disconnected`]
+    /// is broadcast, so a receiver taken while this is still true will hear of the disconnect.
+    fn is_connected(&self) -> bool {
+        true
+    }
+
     /// Drops the connection. Disconnecting an already-gone device succeeds.
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>>;
 }

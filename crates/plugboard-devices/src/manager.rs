@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -151,6 +152,19 @@ pub struct DeviceManager {
     /// Output changes only. They come with every command, so they have a channel of their own:
     /// front ends show them, client sessions never wake up for them.
     levels: broadcast::Sender<DeviceEvent>,
+    /// Device tasks running (see [`DeviceManager::device_tasks`]).
+    running_tasks: Arc<AtomicUsize>,
+    /// Held while the user config is written (see `save_user_config`).
+    pub(crate) saving: Mutex<()>,
+}
+
+/// Counts one running device task while it lives.
+pub(crate) struct TaskGuard(Arc<AtomicUsize>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Default for DeviceManager {
@@ -160,6 +174,8 @@ impl Default for DeviceManager {
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
             levels: broadcast::channel(1024).0,
+            running_tasks: Arc::default(),
+            saving: Mutex::new(()),
         }
     }
 }
@@ -181,6 +197,19 @@ impl DeviceManager {
             DeviceEvent::OutputChanged { .. } => self.levels.send(event),
             _ => self.events.send(event),
         };
+    }
+
+    /// How many device tasks are running: one per connected device, from its connection until
+    /// it has stopped its outputs and let go of the hardware. Equal to the number of devices
+    /// once things settle; more means a task outlived its device.
+    pub fn device_tasks(&self) -> usize {
+        self.running_tasks.load(Ordering::SeqCst)
+    }
+
+    /// Counts a device task from now until the guard is dropped.
+    pub(crate) fn task_guard(&self) -> TaskGuard {
+        self.running_tasks.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(self.running_tasks.clone())
     }
 
     /// Change notifications except output changes: devices added, removed and renamed,
@@ -235,7 +264,11 @@ impl DeviceManager {
             devices.0.insert(index, Entry { info: info.clone(), backend, outputs, battery: None });
             (info, hardware, slots, receiver)
         };
-        tokio::spawn(run_virtual(hardware, info.clone(), slots, receiver));
+        let (guard, task_info) = (self.task_guard(), info.clone());
+        tokio::spawn(async move {
+            run_virtual(hardware, task_info, slots, receiver).await;
+            drop(guard);
+        });
         tracing::info!(index = info.index, name = %info.name, "device added");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);
@@ -243,13 +276,15 @@ impl DeviceManager {
     }
 
     /// Reads the battery of a device that has one now and then, for front ends (clients
-    /// read it themselves). Ends when the device is gone.
+    /// read it themselves). Ends when the device is gone (at once, not at the next reading:
+    /// devices that come and go would leave a sleeping task behind each time).
     pub(crate) fn watch_battery(self: &Arc<Self>, info: &DeviceInfo) {
         let Some(feature) = info.features.iter().find(|f| f.input(InputType::Battery).is_some_and(|i| i.can(plugboard_protocol::model::InputCommand::Read))) else {
             return;
         };
         let (index, feature_index, manager) = (info.index, feature.index, Arc::downgrade(self));
         let Some(address) = self.address_of(index) else { return };
+        let mut events = self.subscribe();
         tokio::spawn(async move {
             loop {
                 let Some(this) = manager.upgrade() else { return };
@@ -264,7 +299,25 @@ impl DeviceManager {
                     }
                 }
                 drop(this);
-                tokio::time::sleep(BATTERY_POLL).await;
+                let removed = async {
+                    loop {
+                        match events.recv().await {
+                            Ok(DeviceEvent::Removed { index: removed }) if removed == index => return,
+                            Ok(_) => {}
+                            Err(broadcast::error::RecvError::Lagged(_)) => {
+                                let there = manager.upgrade().and_then(|this| this.address_of(index));
+                                if there.as_deref() != Some(address.as_str()) {
+                                    return;
+                                }
+                            }
+                            Err(broadcast::error::RecvError::Closed) => return,
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(BATTERY_POLL) => {}
+                    _ = removed => {}
+                }
             }
         });
     }

@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 
 use crate::config::database::Database;
 use crate::config::matching::{self, Discovered};
-use crate::config::store;
 use crate::config::user::{AddressDecision, UserConfig};
 use crate::device_task::{DeviceTask, OutputLimit, Slot};
 use crate::hardware::{Endpoint, Hardware};
@@ -226,19 +225,15 @@ impl DeviceManager {
         let handler = protocol.initialize(&*hardware, identifier.as_deref(), &definition.features).await.map_err(|e| e.to_string())?;
 
         let address = found.address.clone();
-        let (index, user_device, save) = {
+        // A new device does not take the index of one already connected (a virtual device), so
+        // the index it is saved with is the one clients see.
+        let in_use: std::collections::BTreeSet<u32> = self.lock().0.keys().copied().collect();
+        let (index, user_device) = {
             let mut hw = self.hardware();
-            let index = hw.user.assign_index(&address, protocol.name(), identifier.as_deref());
-            let device = hw.user.device(&address).cloned().unwrap_or_default();
-            (index, device, hw.user_path.clone().map(|path| (path, hw.user.clone())))
+            let index = hw.user.assign_index_avoiding(&address, protocol.name(), identifier.as_deref(), &in_use);
+            (index, hw.user.device(&address).cloned().unwrap_or_default())
         };
-        if let Some((path, config)) = save {
-            match store::save_user_config(&path, &config) {
-                Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, "could not save the user device config"),
-            }
-        }
+        self.save_user_config();
 
         // What clients see: the definition minus the outputs the user disabled.
         let features: Vec<Feature> = definition
@@ -271,7 +266,14 @@ impl DeviceManager {
             }
         }
         let (task_sender, task_receiver) = mpsc::unbounded_channel();
+        // The task listens for the disconnect from here on; one that came earlier (while the
+        // device was identified and set up) it would never hear of, and the device would stay
+        // listed with nothing behind it.
+        let connected = hardware.clone();
         let task = DeviceTask::new(hardware, handler, slots, limits, gap);
+        if !connected.is_connected() {
+            return Err("the device disconnected while it was being set up".into());
+        }
 
         let info = {
             let mut devices = self.lock();
@@ -309,8 +311,10 @@ impl DeviceManager {
         let manager = Arc::downgrade(self);
         let index = info.index;
         let transport = found.transport;
+        let guard = self.task_guard();
         tokio::spawn(async move {
             let gone = task.run(task_receiver).await;
+            drop(guard);
             if gone {
                 tracing::info!(index, %address, "device disconnected");
                 if let Some(manager) = manager.upgrade() {

@@ -233,6 +233,10 @@ impl Hardware for FakeHardware {
         self.notifications.subscribe()
     }
 
+    fn is_connected(&self) -> bool {
+        self.state().connected
+    }
+
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
         self.state().events.push(Event::Disconnect);
         self.drop_connection();

@@ -1,7 +1,7 @@
 //! The engine handle: what the desktop app and the headless CLI hold.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     /// Flips to true when the engine stops.
     pub shutdown: watch::Receiver<bool>,
     next_client: AtomicU64,
+    /// Session tasks running, from the accepted connection to the socket closed.
+    pub sessions: AtomicUsize,
 }
 
 impl Shared {
@@ -76,6 +78,7 @@ impl Engine {
             events: broadcast::channel(4096).0,
             shutdown: shutdown_rx,
             next_client: AtomicU64::new(1),
+            sessions: AtomicUsize::new(0),
         });
         let mut tasks = JoinSet::new();
         tasks.spawn(forward_device_events(shared.clone()));
@@ -139,6 +142,17 @@ impl Engine {
     /// Every device with its output levels.
     pub fn devices(&self) -> Vec<DeviceSnapshot> {
         self.shared.devices.snapshot()
+    }
+
+    /// How many session tasks are running: one per accepted connection, from the websocket
+    /// upgrade (before the client counts in [`Engine::clients`]) until its socket is closed.
+    pub fn session_tasks(&self) -> usize {
+        self.shared.sessions.load(Ordering::SeqCst)
+    }
+
+    /// How many device tasks are running (see [`DeviceManager::device_tasks`]).
+    pub fn device_tasks(&self) -> usize {
+        self.shared.devices.device_tasks()
     }
 
     /// The current level of one output.

@@ -45,6 +45,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const LINGER: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let _counted = SessionCount::new(&shared);
     let accepted = Instant::now();
     let limits = &shared.config.limits;
     // The handshake timeout counts from the TCP connection: the websocket upgrade is part of it.
@@ -230,6 +231,22 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await;
     }
     tracing::info!(client = id, reason = closing.reason, code = u16::from(closing.code), "client disconnected");
+}
+
+/// Counts a running session ([`crate::Engine::session_tasks`]) until dropped.
+struct SessionCount(Arc<Shared>);
+
+impl SessionCount {
+    fn new(shared: &Arc<Shared>) -> SessionCount {
+        shared.sessions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        SessionCount(shared.clone())
+    }
+}
+
+impl Drop for SessionCount {
+    fn drop(&mut self) {
+        self.0.sessions.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Sends the Close frame, ends our side of the connection and reads (and discards) what the

@@ -185,10 +185,23 @@ impl UserConfig {
     /// The stable index of the device at `address`: the one it already has, else the lowest
     /// index no known device uses (recorded, with the protocol and identifier if unknown).
     pub fn assign_index(&mut self, address: &str, protocol: &str, identifier: Option<&str>) -> u32 {
+        self.assign_index_avoiding(address, protocol, identifier, &BTreeSet::new())
+    }
+
+    /// [`UserConfig::assign_index`], where a new index is also none of `in_use` (the indexes of
+    /// devices the config does not know, such as virtual ones).
+    pub fn assign_index_avoiding(
+        &mut self,
+        address: &str,
+        protocol: &str,
+        identifier: Option<&str>,
+        in_use: &BTreeSet<u32>,
+    ) -> u32 {
         if let Some(index) = self.devices.get(address).and_then(|device| device.index) {
             return index;
         }
-        let used: BTreeSet<u32> = self.devices.values().filter_map(|device| device.index).collect();
+        let mut used: BTreeSet<u32> = self.devices.values().filter_map(|device| device.index).collect();
+        used.extend(in_use);
         let mut index = 0u32;
         while used.contains(&index) {
             index = index.saturating_add(1);

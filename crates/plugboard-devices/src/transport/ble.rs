@@ -10,7 +10,8 @@
 //!   current, and a once-a-second probe notices when the adapter (or BlueZ) goes away.
 //! - While scanning, every peripheral with a name or advertised services is reported once per
 //!   (name, manufacturer data, services) tuple as a [`TransportEvent::Found`]; it is offered
-//!   again when that tuple changes, after it disconnects, and on every new `start_scanning`.
+//!   again when that tuple changes, after it disconnects, after a connect to it failed (at its
+//!   next sighting), and on every new `start_scanning`.
 //!
 //! Asking to scan while Bluetooth is unavailable is not an error: the wish is remembered and
 //! scanning starts as soon as a powered adapter appears (the status events say why not yet).
@@ -70,8 +71,9 @@ struct Shared {
     scan_wanted: AtomicBool,
     /// Whether a scan was started on the current adapter (and not stopped or powered off since).
     scan_active: AtomicBool,
-    /// What was last offered per peripheral.
-    offered: Mutex<HashMap<PeripheralId, BleAdvertisement>>,
+    /// What was last offered per peripheral (shared with the connectors: a failed connect
+    /// forgets its offer).
+    offered: Arc<Mutex<HashMap<PeripheralId, BleAdvertisement>>>,
 }
 
 impl BleTransport {
@@ -89,7 +91,7 @@ impl BleTransport {
             adapter: Mutex::new(None),
             scan_wanted: AtomicBool::new(false),
             scan_active: AtomicBool::new(false),
-            offered: Mutex::new(HashMap::new()),
+            offered: Arc::default(),
         });
         let task = tokio::spawn(adapter_task(shared.clone()));
         BleTransport { shared, task }
@@ -211,7 +213,13 @@ impl Shared {
             offered.insert(peripheral.id(), advertisement.clone());
         }
         tracing::debug!(%address, %name, services = ?advertisement.services, "BLE peripheral found");
-        let connector = BleConnector { adapter: adapter.clone(), peripheral, name, address: address.clone() };
+        let connector = BleConnector {
+            adapter: adapter.clone(),
+            peripheral,
+            name,
+            address: address.clone(),
+            offered: self.offered.clone(),
+        };
         let _ = self.events.send(TransportEvent::Found(FoundDevice {
             transport: NAME,
             address,
@@ -428,6 +436,7 @@ struct BleConnector {
     peripheral: Peripheral,
     name: String,
     address: String,
+    offered: Arc<Mutex<HashMap<PeripheralId, BleAdvertisement>>>,
 }
 
 fn io(context: &str) -> impl Fn(btleplug::Error) -> HardwareError + '_ {
@@ -435,30 +444,41 @@ fn io(context: &str) -> impl Fn(btleplug::Error) -> HardwareError + '_ {
 }
 
 impl Connector for BleConnector {
+    /// A failed connect forgets the offer, so the peripheral is offered (and tried) again the
+    /// next time it is seen: a known device that was out of range when the engine tried to
+    /// reconnect it comes back once it advertises again.
     fn connect(&self, plan: ConnectPlan) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
         Box::pin(async move {
-            let peripheral = &self.peripheral;
-            if !peripheral.is_connected().await.map_err(io("BLE connect"))? {
-                tokio::time::timeout(CONNECT_TIMEOUT, peripheral.connect())
-                    .await
-                    .map_err(|_| HardwareError::Io("BLE connect timed out".into()))?
-                    .map_err(io("BLE connect"))?;
+            let result = self.try_connect(plan).await;
+            if result.is_err() {
+                lock(&self.offered).remove(&self.peripheral.id());
             }
-            match self.finish_connect(plan).await {
-                Ok(hardware) => Ok(hardware),
-                Err(error) => {
-                    // Do not leave a half-set-up device connected.
-                    if let Ok(Ok(true)) = tokio::time::timeout(DISCONNECT_TIMEOUT, peripheral.is_connected()).await {
-                        let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, peripheral.disconnect()).await;
-                    }
-                    Err(error)
-                }
-            }
+            result
         })
     }
 }
 
 impl BleConnector {
+    async fn try_connect(&self, plan: ConnectPlan) -> Result<Arc<dyn Hardware>, HardwareError> {
+        let peripheral = &self.peripheral;
+        if !peripheral.is_connected().await.map_err(io("BLE connect"))? {
+            tokio::time::timeout(CONNECT_TIMEOUT, peripheral.connect())
+                .await
+                .map_err(|_| HardwareError::Io("BLE connect timed out".into()))?
+                .map_err(io("BLE connect"))?;
+        }
+        match self.finish_connect(plan).await {
+            Ok(hardware) => Ok(hardware),
+            Err(error) => {
+                // Do not leave a half-set-up device connected.
+                if let Ok(Ok(true)) = tokio::time::timeout(DISCONNECT_TIMEOUT, peripheral.is_connected()).await {
+                    let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, peripheral.disconnect()).await;
+                }
+                Err(error)
+            }
+        }
+    }
+
     async fn finish_connect(&self, plan: ConnectPlan) -> Result<Arc<dyn Hardware>, HardwareError> {
         let peripheral = &self.peripheral;
         tokio::time::timeout(DISCOVER_TIMEOUT, peripheral.discover_services())
@@ -727,6 +747,10 @@ impl Hardware for BleHardware {
 
     fn notifications(&self) -> broadcast::Receiver<Notification> {
         self.state.sender.subscribe()
+    }
+
+    fn is_connected(&self) -> bool {
+        self.state.is_connected()
     }
 
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {

@@ -586,6 +586,10 @@ impl Hardware for SerialHardware {
         self.shared.notifications.subscribe()
     }
 
+    fn is_connected(&self) -> bool {
+        self.shared.connected()
+    }
+
     /// Stops both threads and waits until the port is closed.
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {

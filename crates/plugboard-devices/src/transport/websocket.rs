@@ -696,6 +696,10 @@ impl Hardware for WebsocketHardware {
         self.shared.notifications.subscribe()
     }
 
+    fn is_connected(&self) -> bool {
+        self.shared.is_connected()
+    }
+
     /// Closes the socket (Close frame, code 1000) and resolves when it is closed.
     fn disconnect(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
