@@ -174,3 +174,19 @@ pub fn run() {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    /// The window may call Plugboard's own commands (they need no capability entry) and listen
+    /// to events; nothing else: no plugin's commands (autostart included), no file system, no
+    /// shell. A permission added here must be a deliberate decision.
+    #[test]
+    fn the_front_end_is_allowed_only_plugboards_commands_and_events() {
+        let text = include_str!("../capabilities/default.json");
+        let capability: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
+        assert_eq!(capability["permissions"], serde_json::json!(["core:event:default"]));
+        let capabilities = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities")).unwrap().count();
+        assert_eq!(capabilities, 1, "one capability file, the one checked above");
+    }
+}

@@ -15,6 +15,9 @@ use crate::session;
 /// others then share, so one URL works for all of them.
 pub(crate) async fn bind(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, StartError> {
     let (first, rest) = addresses.split_first().ok_or(StartError::NoAddress)?;
+    if let Some(warning) = exposure_warning(addresses) {
+        tracing::warn!("{warning}");
+    }
     let listener = bind_one(*first).await?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(first.port());
     let mut listeners = vec![listener];
@@ -32,6 +35,20 @@ pub(crate) async fn bind(addresses: &[SocketAddr]) -> Result<Vec<TcpListener>, S
         }
     }
     Ok(listeners)
+}
+
+/// The warning for listening beyond this machine, if any address is not a loopback one.
+pub(crate) fn exposure_warning(addresses: &[SocketAddr]) -> Option<String> {
+    let exposed: Vec<String> =
+        addresses.iter().filter(|address| !address.ip().is_loopback()).map(ToString::to_string).collect();
+    (!exposed.is_empty()).then(|| {
+        format!(
+            "listening on {}: other machines on your network can reach this server and, once \
+             allowed, control your devices; leave out --websocket-use-all-interfaces (or the \
+             app's setting) to keep it on this machine",
+            exposed.join(", ")
+        )
+    })
 }
 
 async fn bind_one(address: SocketAddr) -> Result<TcpListener, StartError> {
@@ -84,4 +101,19 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     drop(listener);
     // Sessions see the same shutdown signal; wait for them to close their sockets.
     while sessions.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_beyond_loopback_is_warned_about() {
+        let loopback: Vec<SocketAddr> = vec!["127.0.0.1:12345".parse().unwrap(), "[::1]:12345".parse().unwrap()];
+        assert_eq!(exposure_warning(&loopback), None);
+        let all: Vec<SocketAddr> = vec!["0.0.0.0:12345".parse().unwrap(), "[::]:12345".parse().unwrap()];
+        let warning = exposure_warning(&all).unwrap();
+        assert!(warning.contains("0.0.0.0:12345") && warning.contains("[::]:12345"), "{warning}");
+        assert!(warning.contains("--websocket-use-all-interfaces"), "{warning}");
+    }
 }
