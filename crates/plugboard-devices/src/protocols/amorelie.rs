@@ -74,20 +74,13 @@ impl DeviceHandler for AmorelieJoyHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{Sim, features, tx_data};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};
 
     fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert!(!write.with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, false)
     }
 
     #[test]

@@ -269,7 +269,7 @@ impl DeviceHandler for HismithHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{Sim, features, tx_data};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;
@@ -281,14 +281,7 @@ mod tests {
     }
 
     fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert!(!write.with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, false)
     }
 
     fn empty() -> Vec<Vec<u8>> {

@@ -293,19 +293,12 @@ mod tests {
     use plugboard_protocol::model::OutputType::*;
     use plugboard_protocol::model::{Output, Range};
 
-    use super::super::test_support::{feature, features, Sim};
+    use super::super::test_support::{Sim, feature, features, tx_data};
     use super::*;
     use crate::testing::{Event, FakeHardware};
 
     fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx);
-                assert_eq!(write.with_response, with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, with_response)
     }
 
     fn sim(variant: Variant, features: &[Feature]) -> Sim {

@@ -277,7 +277,7 @@ impl DeviceHandler for LeloHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{Sim, features, tx_data};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;
@@ -289,14 +289,7 @@ mod tests {
     }
 
     fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert_eq!(write.with_response, with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, with_response)
     }
 
     fn harmony(feature: u8, s: u8) -> Vec<u8> {

@@ -585,6 +585,18 @@ pub(crate) mod test_support {
         }
     }
 
+    /// The writes' data, asserting they all go to `tx`, with or without response as given.
+    pub fn tx_data(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
+        writes
+            .iter()
+            .map(|write| {
+                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
+                assert_eq!(write.with_response, with_response, "{write:?}");
+                write.data.clone()
+            })
+            .collect()
+    }
+
     /// The writes' data as text (for ASCII protocols), asserting they all go to `tx` w/o.
     pub fn ascii(writes: &[Write]) -> Vec<String> {
         writes

@@ -115,19 +115,12 @@ impl DeviceHandler for SatisfyerHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{Sim, features, tx_data};
     use super::*;
     use crate::testing::{Event, FakeHardware};
 
     fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx);
-                assert!(!write.with_response);
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, false)
     }
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {

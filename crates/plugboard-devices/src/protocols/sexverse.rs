@@ -105,7 +105,7 @@ impl DeviceHandler for SexverseV1Handler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, Sim};
+    use super::super::test_support::{Sim, feature, features, tx_data};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -116,14 +116,7 @@ mod tests {
     }
 
     fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert!(!write.with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, false)
     }
 
     #[test]

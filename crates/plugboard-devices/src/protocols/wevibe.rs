@@ -148,7 +148,7 @@ impl DeviceHandler for WeVibeHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{Sim, features, tx_data};
     use super::super::{by_name, Keepalive};
     use super::*;
     use crate::testing::{Event, FakeHardware};
@@ -159,14 +159,7 @@ mod tests {
     }
 
     fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx);
-                assert!(write.with_response);
-                write.data.clone()
-            })
-            .collect()
+        tx_data(writes, true)
     }
 
     #[test]
