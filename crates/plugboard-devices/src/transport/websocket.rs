@@ -811,6 +811,21 @@ mod tests {
         );
     }
 
+    /// Sends a Ping and waits for its Pong: everything the client sent before has been read by
+    /// the server once this returns.
+    async fn ping_barrier<S>(client: &mut S)
+    where
+        S: futures_util::Sink<Message> + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+        <S as futures_util::Sink<Message>>::Error: std::fmt::Debug,
+    {
+        client.send(Message::Ping(Default::default())).await.unwrap();
+        timeout(WAIT, async {
+            while !matches!(client.next().await, Some(Ok(Message::Pong(_)))) {}
+        })
+        .await
+        .unwrap();
+    }
+
     async fn next_notification(rx: &mut broadcast::Receiver<Notification>) -> Notification {
         timeout(WAIT, rx.recv())
             .await
@@ -991,15 +1006,7 @@ mod tests {
             receive(&mut client).await,
             Some(Message::binary(b"DeviceType;".to_vec()))
         );
-        client
-            .send(Message::Ping(Default::default()))
-            .await
-            .unwrap();
-        timeout(WAIT, async {
-            while !matches!(client.next().await, Some(Ok(Message::Pong(_)))) {}
-        })
-        .await
-        .unwrap();
+        ping_barrier(&mut client).await;
         assert!(
             notifications.try_recv().is_err(),
             "data before subscribe must be dropped"
@@ -1029,15 +1036,7 @@ mod tests {
 
         hardware.unsubscribe(Endpoint::Rx).await.unwrap();
         client.send(Message::text("dropped")).await.unwrap();
-        client
-            .send(Message::Ping(Default::default()))
-            .await
-            .unwrap();
-        timeout(WAIT, async {
-            while !matches!(client.next().await, Some(Ok(Message::Pong(_)))) {}
-        })
-        .await
-        .unwrap();
+        ping_barrier(&mut client).await;
         assert!(
             notifications.try_recv().is_err(),
             "data after unsubscribe must be dropped"
