@@ -21,6 +21,11 @@ use crate::listener;
 /// The owner id the front end scans and commands under; clients count from 1.
 pub const FRONT_END: ClientId = 0;
 
+/// Events a front end may fall behind by before it hears `Lagged` and takes a fresh snapshot
+/// (which loses nothing). A broadcast channel allocates and fills all its slots at creation,
+/// so this is memory the engine holds from start to stop, front end or not.
+const EVENT_CAPACITY: usize = 1024;
+
 /// State shared by the engine's tasks.
 pub(crate) struct Shared {
     pub config: EngineConfig,
@@ -75,7 +80,7 @@ impl Engine {
             config,
             devices,
             clients: ClientRegistry::default(),
-            events: broadcast::channel(4096).0,
+            events: broadcast::channel(EVENT_CAPACITY).0,
             shutdown: shutdown_rx,
             next_client: AtomicU64::new(1),
             sessions: AtomicUsize::new(0),

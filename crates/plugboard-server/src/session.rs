@@ -125,7 +125,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     if approval == Approval::Pending {
         tracing::warn!(client = id, %peer, "a client from another machine waits for the user's approval");
     }
-    shared.emit(EngineEvent::ClientConnected(snapshot));
+    shared.emit(EngineEvent::ClientConnected(Box::new(snapshot)));
 
     let now = Instant::now();
     let mut session = Session {
@@ -428,7 +428,7 @@ impl Session {
     fn set_approval(&mut self, approval: Approval) {
         self.approval = approval;
         if let Some(snapshot) = self.shared.clients.update(self.id, |client| client.approval = approval) {
-            self.shared.emit(EngineEvent::ClientChanged(snapshot));
+            self.shared.emit(EngineEvent::ClientChanged(Box::new(snapshot)));
         }
     }
 
@@ -546,7 +546,7 @@ impl Session {
             client.spec_version = Some(version);
         }) {
             tracing::info!(client = self.id, name = ?loggable(&request.client_name), %version, "handshake done");
-            self.shared.emit(EngineEvent::ClientChanged(snapshot));
+            self.shared.emit(EngineEvent::ClientChanged(Box::new(snapshot)));
         }
     }
 
@@ -722,7 +722,7 @@ impl Session {
             let text = error.text().to_owned();
             self.last_error = Some(text.clone());
             if let Some(snapshot) = self.shared.clients.update(self.id, |client| client.last_error = Some(text)) {
-                self.shared.emit(EngineEvent::ClientChanged(snapshot));
+                self.shared.emit(EngineEvent::ClientChanged(Box::new(snapshot)));
             }
         }
         self.outbox.push(error.to_message(id));
