@@ -2,19 +2,21 @@
 # Installs the Debian packages Plugboard needs, and only those that are missing.
 # `apt-get update` runs only when something has to be installed; when everything is present
 # the script prints nothing. Usage: ensure-system-packages.sh [GROUP...]
-#   build  - compile and link the engine crates (libdbus for btleplug), and run their tests
+#   build  - compile and link the engine crates (libdbus is built from source, statically), and
+#            run their tests
 #            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests) (default)
 #   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, and
 #            the tools the package's install test uses (xwininfo, desktop-file-validate)
 #   reference - also what the reference server intiface-engine needs to build from source
-#            (scripts/build-intiface-engine.sh): cmake for SDL, libudev for serial and HID
+#            (scripts/build-intiface-engine.sh): cmake for SDL, libudev for serial and HID,
+#            libdbus for its Bluetooth
 set -euo pipefail
 
-build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus libdbus-1-dev)
+build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus)
 app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-     libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev file
+     libayatana-appindicator3-dev librsvg2-dev libxdo-dev file
      xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)
-reference=(cmake libudev-dev)
+reference=(cmake libudev-dev libdbus-1-dev)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build)
