@@ -344,18 +344,22 @@ fn parse_protocol(name: &str, node: &Node) -> PResult<ProtocolDef> {
     }
     let defaults_node = node.require("defaults")?;
     let defaults = parse_model(&defaults_node, true)?;
-    let mut models = Vec::new();
+    // Every list is allocated at its final length: the database lives as long as the engine,
+    // and a vector grown by pushing keeps up to four times the room it needs.
+    let model_nodes = match node.get("models")? {
+        Some(list) => list.array()?,
+        None => Vec::new(),
+    };
+    let mut models = Vec::with_capacity(model_nodes.len());
     let mut seen = BTreeSet::new();
-    if let Some(list) = node.get("models")? {
-        for model_node in list.array()? {
-            let model = parse_model(&model_node, false)?;
-            for identifier in &model.identifiers {
-                if !seen.insert(identifier.clone()) {
-                    return Err(model_node.err(format!("identifier {identifier:?} is used by another model of {name}")));
-                }
+    for model_node in model_nodes {
+        let model = parse_model(&model_node, false)?;
+        for identifier in &model.identifiers {
+            if !seen.insert(identifier.clone()) {
+                return Err(model_node.err(format!("identifier {identifier:?} is used by another model of {name}")));
             }
-            models.push(model);
         }
+        models.push(model);
     }
     Ok(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models })
 }
@@ -477,7 +481,7 @@ fn parse_model(node: &Node, is_defaults: bool) -> PResult<ModelDef> {
                     list.err("a device needs at least one feature (leave \"features\" out to use the defaults)")
                 );
             }
-            let mut features: Vec<Feature> = Vec::new();
+            let mut features: Vec<Feature> = Vec::with_capacity(nodes.len());
             for feature in &nodes {
                 // Indices count up from 0; a file may skip some (the reference database gives a
                 // JoyHub's LED index 6), and they must keep increasing.
@@ -563,74 +567,78 @@ fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
         Some(description) => description.str()?.to_string(),
         None => String::new(),
     };
-    let mut outputs: Vec<Output> = Vec::new();
-    if let Some(list) = node.get("outputs")? {
-        for output_node in list.array()? {
-            output_node.only_keys(&["type", "range", "duration"])?;
-            let kind = output_type_node(&output_node.require("type")?)?;
-            let range_node = output_node.require("range")?;
-            let range = range_node.range()?;
-            check_output_range(&range_node, kind, range)?;
-            let duration = match (kind, output_node.get("duration")?) {
-                (OutputType::HwPositionWithDuration, Some(duration_node)) => {
-                    let duration = duration_node.range()?;
-                    if duration.min < 0 {
-                        return Err(duration_node.err("durations are milliseconds, 0 or more"));
-                    }
-                    Some(duration)
+    let output_nodes = match node.get("outputs")? {
+        Some(list) => list.array()?,
+        None => Vec::new(),
+    };
+    let mut outputs: Vec<Output> = Vec::with_capacity(output_nodes.len());
+    for output_node in output_nodes {
+        output_node.only_keys(&["type", "range", "duration"])?;
+        let kind = output_type_node(&output_node.require("type")?)?;
+        let range_node = output_node.require("range")?;
+        let range = range_node.range()?;
+        check_output_range(&range_node, kind, range)?;
+        let duration = match (kind, output_node.get("duration")?) {
+            (OutputType::HwPositionWithDuration, Some(duration_node)) => {
+                let duration = duration_node.range()?;
+                if duration.min < 0 {
+                    return Err(duration_node.err("durations are milliseconds, 0 or more"));
                 }
-                (OutputType::HwPositionWithDuration, None) => {
-                    return Err(PathError {
-                        path: output_node.path_of("duration"),
-                        message: "position_with_duration needs a duration range [min_ms, max_ms]".to_string(),
-                    })
-                }
-                (_, Some(duration_node)) => {
-                    return Err(duration_node.err("only position_with_duration outputs have a duration"))
-                }
-                (_, None) => None,
-            };
-            if outputs.iter().any(|output| output.kind == kind) {
-                return Err(output_node.err(format!("this feature already has a {} output", output_type_name(kind))));
+                Some(duration)
             }
-            outputs.push(Output { kind, range, duration });
+            (OutputType::HwPositionWithDuration, None) => {
+                return Err(PathError {
+                    path: output_node.path_of("duration"),
+                    message: "position_with_duration needs a duration range [min_ms, max_ms]".to_string(),
+                })
+            }
+            (_, Some(duration_node)) => {
+                return Err(duration_node.err("only position_with_duration outputs have a duration"))
+            }
+            (_, None) => None,
+        };
+        if outputs.iter().any(|output| output.kind == kind) {
+            return Err(output_node.err(format!("this feature already has a {} output", output_type_name(kind))));
         }
+        outputs.push(Output { kind, range, duration });
     }
-    let mut inputs: Vec<Input> = Vec::new();
-    if let Some(list) = node.get("inputs")? {
-        for input_node in list.array()? {
-            input_node.only_keys(&["type", "ranges", "commands"])?;
-            let type_node = input_node.require("type")?;
-            let name = type_node.str()?;
-            let kind = input_type_from_name(name).ok_or_else(|| {
-                type_node.err(format!("unknown input type {name:?} (battery, rssi, button, pressure, depth, position)"))
-            })?;
-            let ranges_node = input_node.require("ranges")?;
-            let ranges = ranges_node.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
-            if ranges.is_empty() {
-                return Err(ranges_node.err("an input needs at least one range"));
-            }
-            let commands_node = input_node.require("commands")?;
-            let mut commands = Vec::new();
-            for command_node in commands_node.array()? {
-                let command = match command_node.str()? {
-                    "read" => InputCommand::Read,
-                    "subscribe" => InputCommand::Subscribe,
-                    other => return Err(command_node.err(format!("unknown input command {other:?} (read, subscribe)"))),
-                };
-                if commands.contains(&command) {
-                    return Err(command_node.err("listed twice"));
-                }
-                commands.push(command);
-            }
-            if commands.is_empty() {
-                return Err(commands_node.err("an input needs at least one command (read, subscribe)"));
-            }
-            if inputs.iter().any(|input| input.kind == kind) {
-                return Err(input_node.err(format!("this feature already has a {name} input")));
-            }
-            inputs.push(Input { kind, ranges, commands });
+    let input_nodes = match node.get("inputs")? {
+        Some(list) => list.array()?,
+        None => Vec::new(),
+    };
+    let mut inputs: Vec<Input> = Vec::with_capacity(input_nodes.len());
+    for input_node in input_nodes {
+        input_node.only_keys(&["type", "ranges", "commands"])?;
+        let type_node = input_node.require("type")?;
+        let name = type_node.str()?;
+        let kind = input_type_from_name(name).ok_or_else(|| {
+            type_node.err(format!("unknown input type {name:?} (battery, rssi, button, pressure, depth, position)"))
+        })?;
+        let ranges_node = input_node.require("ranges")?;
+        let ranges = ranges_node.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
+        if ranges.is_empty() {
+            return Err(ranges_node.err("an input needs at least one range"));
         }
+        let commands_node = input_node.require("commands")?;
+        let mut commands = Vec::new();
+        for command_node in commands_node.array()? {
+            let command = match command_node.str()? {
+                "read" => InputCommand::Read,
+                "subscribe" => InputCommand::Subscribe,
+                other => return Err(command_node.err(format!("unknown input command {other:?} (read, subscribe)"))),
+            };
+            if commands.contains(&command) {
+                return Err(command_node.err("listed twice"));
+            }
+            commands.push(command);
+        }
+        if commands.is_empty() {
+            return Err(commands_node.err("an input needs at least one command (read, subscribe)"));
+        }
+        if inputs.iter().any(|input| input.kind == kind) {
+            return Err(input_node.err(format!("this feature already has a {name} input")));
+        }
+        inputs.push(Input { kind, ranges, commands });
     }
     if outputs.is_empty() && inputs.is_empty() {
         return Err(node.err("a feature needs at least one output or input"));

@@ -174,9 +174,15 @@ impl<'a> Node<'a> {
         Ok(Range::new(min, max))
     }
 
-    /// A list of strings.
+    /// A list of strings, allocated at its length (collecting through `Result` would grow the
+    /// vector from a guess, and these lists live as long as the database).
     pub fn strings(&self) -> PResult<Vec<String>> {
-        self.array()?.iter().map(|item| item.non_empty_str().map(str::to_string)).collect()
+        let items = self.array()?;
+        let mut strings = Vec::with_capacity(items.len());
+        for item in &items {
+            strings.push(item.non_empty_str()?.to_string());
+        }
+        Ok(strings)
     }
 }
 
