@@ -39,17 +39,19 @@ pub struct TooManyMessages {
 
 /// Like [`split_frame`], but a frame of more than `max_messages` results (messages, and errors
 /// in their place) is refused as a whole before any message body is copied out of it.
+///
+/// The frame is read as raw JSON: each array is cut into its elements, and each element into
+/// its one key and its body, without building a tree of values. A body is parsed once, when it
+/// is decoded into its message type.
 pub fn split_frame_limited(
     text: &str,
     max_messages: usize,
 ) -> Result<Vec<Result<RawMessage, DecodeError>>, TooManyMessages> {
     let mut out = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut arrays = 0usize;
     let too_many = |counted: usize| TooManyMessages { max: max_messages, counted };
     loop {
-        // Deserialize as a raw value first: it keeps the bodies unparsed and catches
-        // "valid JSON but not an array" separately from "not JSON".
         let next = match stream.next() {
             None => break,
             Some(next) => next,
@@ -66,10 +68,18 @@ pub fn split_frame_limited(
                 break;
             }
         };
-        let items = match value {
-            serde_json::Value::Array(items) => items,
-            _ => {
-                out.push(Err(DecodeError::new(0, DecodeErrorKind::NotAnArray)));
+        if !value.get().starts_with('[') {
+            out.push(Err(DecodeError::new(0, DecodeErrorKind::NotAnArray)));
+            continue;
+        }
+        let room = max_messages - out.len();
+        let items = match read_elements(value, room) {
+            Ok(Elements::Within(items)) => items,
+            Ok(Elements::Beyond(counted)) => return Err(too_many(out.len() + counted)),
+            // The stream already found a whole array, so this cannot fail; if it did, it is
+            // reported like any JSON error.
+            Err(e) => {
+                out.push(Err(DecodeError::new(0, DecodeErrorKind::InvalidJson(e.to_string()))));
                 continue;
             }
         };
@@ -77,12 +87,7 @@ pub fn split_frame_limited(
             out.push(Err(DecodeError::new(0, DecodeErrorKind::EmptyArray)));
             continue;
         }
-        if items.len() > max_messages - out.len() {
-            return Err(too_many(out.len() + items.len()));
-        }
-        // Re-serialising each element keeps the API simple (RawValue bodies); the cost is one
-        // small copy per message.
-        out.extend(items.iter().map(|item| split_element(&to_raw(item))));
+        out.extend(items.into_iter().map(split_element));
     }
     if arrays == 0 {
         out.push(Err(DecodeError::new(0, DecodeErrorKind::InvalidJson("the frame is empty".into()))));
@@ -90,18 +95,98 @@ pub fn split_frame_limited(
     Ok(out)
 }
 
-fn to_raw(value: &serde_json::Value) -> Box<RawValue> {
-    // Serialising a Value cannot fail (string keys only), and its output is valid JSON.
-    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"))
+/// An array's elements as raw JSON, borrowed from the frame.
+enum Elements<'a> {
+    Within(Vec<&'a RawValue>),
+    /// More than there was room for: how many there were (counted, not kept).
+    Beyond(usize),
+}
+
+/// Cuts a raw array into its elements, keeping at most `room` of them.
+fn read_elements(array: &RawValue, room: usize) -> serde_json::Result<Elements<'_>> {
+    let mut deserializer = serde_json::Deserializer::from_str(array.get());
+    let elements = serde::de::DeserializeSeed::deserialize(ElementsWithin { room }, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(elements)
+}
+
+/// Reads an array's elements up to `room`, then only counts the rest.
+struct ElementsWithin {
+    room: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ElementsWithin {
+    type Value = Elements<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ElementsWithin {
+    type Value = Elements<'de>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("an array of messages")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            if items.len() == self.room {
+                let mut counted = items.len() + 1;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    counted += 1;
+                }
+                return Ok(Elements::Beyond(counted));
+            }
+            items.push(item);
+        }
+        Ok(Elements::Within(items))
+    }
+}
+
+/// One element of a frame: `{"Name": body}`. A key given twice counts once, the last body
+/// winning, as in any JSON object read into a map.
+struct OneKey<'a> {
+    name: String,
+    body: &'a RawValue,
+}
+
+impl<'de> Deserialize<'de> for OneKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OneKeyVisitor)
+    }
+}
+
+struct OneKeyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OneKeyVisitor {
+    type Value = OneKey<'de>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("an object with one key")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Some(name) = map.next_key::<String>()? else {
+            return Err(serde::de::Error::custom("no key"));
+        };
+        let mut body = map.next_value::<&'de RawValue>()?;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != name {
+                return Err(serde::de::Error::custom("more than one key"));
+            }
+            body = map.next_value()?;
+        }
+        Ok(OneKey { name, body })
+    }
 }
 
 fn split_element(element: &RawValue) -> Result<RawMessage, DecodeError> {
-    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(element.get())
-        .map_err(|_| DecodeError::new(0, DecodeErrorKind::NotASingleKeyObject))?;
-    let mut entries = map.into_iter();
-    match (entries.next(), entries.next()) {
-        (Some((name, body)), None) => Ok(RawMessage { name, body: to_raw(&body) }),
-        _ => Err(DecodeError::new(0, DecodeErrorKind::NotASingleKeyObject)),
+    match serde_json::from_str::<OneKey>(element.get()) {
+        Ok(OneKey { name, body }) => Ok(RawMessage { name, body: body.to_owned() }),
+        Err(_) => Err(DecodeError::new(0, DecodeErrorKind::NotASingleKeyObject)),
     }
 }
 
@@ -112,12 +197,22 @@ fn salvage_id(body: &RawValue) -> u32 {
         #[serde(rename = "Id")]
         id: Option<serde_json::Value>,
     }
-    serde_json::from_str::<AnyId>(body.get())
-        .ok()
-        .and_then(|any| any.id)
-        .and_then(|id| id.as_u64())
-        .and_then(|id| u32::try_from(id).ok())
-        .unwrap_or(0)
+    let read = |text: &str| {
+        serde_json::from_str::<AnyId>(text)
+            .ok()
+            .and_then(|any| any.id)
+            .and_then(|id| id.as_u64())
+            .and_then(|id| u32::try_from(id).ok())
+    };
+    read(body.get()).or_else(|| normalized(body).and_then(|body| read(body.get()))).unwrap_or(0)
+}
+
+/// The body as it reads into a map of JSON values: a key given twice counts once, the last
+/// value winning (the reference server reads bodies into maps). `None` for a body no map can
+/// hold (a number beyond f64, nesting deeper than serde_json's limit).
+fn normalized(body: &RawValue) -> Option<Box<RawValue>> {
+    let value: serde_json::Value = serde_json::from_str(body.get()).ok()?;
+    serde_json::value::to_raw_value(&value).ok()
 }
 
 impl RawMessage {
@@ -126,13 +221,25 @@ impl RawMessage {
         salvage_id(&self.body)
     }
 
+    /// Decodes the body as written; a body that does not decode that way is read again as a
+    /// map would hold it ([`normalized`]), so a key given twice decodes as it does in the
+    /// reference. Only failing bodies pay for the second reading.
     fn body_as<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        serde_json::from_str(self.body.get()).map_err(|e| {
-            DecodeError::new(
-                self.id(),
-                DecodeErrorKind::InvalidFields { name: self.name.clone(), detail: clean_serde_error(&e) },
-            )
-        })
+        let error = match serde_json::from_str(self.body.get()) {
+            Ok(body) => return Ok(body),
+            Err(error) => error,
+        };
+        let error = match normalized(&self.body) {
+            Some(body) => match serde_json::from_str(body.get()) {
+                Ok(body) => return Ok(body),
+                Err(error) => error,
+            },
+            None => error,
+        };
+        Err(DecodeError::new(
+            self.id(),
+            DecodeErrorKind::InvalidFields { name: self.name.clone(), detail: clean_serde_error(&error) },
+        ))
     }
 
     /// Whether this message exists, in this direction, in `version`.

@@ -51,6 +51,29 @@ fn elements_that_are_not_single_key_objects() {
 }
 
 #[test]
+fn a_key_given_twice_counts_once_the_last_winning() {
+    // As a JSON object reads into a map (and as the reference server reads it): the message's
+    // name given twice in one element...
+    let results = decode_client_frame(r#"[{"Ping":{"Id":1},"Ping":{"Id":2}}]"#, V3);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].as_ref().unwrap().id(), 2);
+    // ...and a field given twice in a body.
+    let results = decode_client_frame(r#"[{"Ping":{"Id":3,"Id":4}}]"#, V3);
+    assert_eq!(results[0].as_ref().unwrap().id(), 4);
+    // Two different names are still two messages in one element.
+    let error = only_error(r#"[{"Ping":{"Id":5},"Test":{"Id":6},"Ping":{"Id":7}}]"#, V3);
+    assert_eq!(error.kind, DecodeErrorKind::NotASingleKeyObject);
+}
+
+#[test]
+fn bodies_are_kept_as_written_until_decoded() {
+    // Splitting does not parse or re-serialise bodies: they are decoded once, into their type.
+    let split = split_frame(r#"[ {"Ping": { "Id" : 5 } } , {"Test":{"Id":6,"TestString":"a\u0062"}} ]"#);
+    let bodies: Vec<&str> = split.iter().map(|m| m.as_ref().unwrap().body.get()).collect();
+    assert_eq!(bodies, [r#"{ "Id" : 5 }"#, r#"{"Id":6,"TestString":"a\u0062"}"#]);
+}
+
+#[test]
 fn a_bad_element_does_not_spoil_its_neighbours() {
     let results = decode_client_frame(r#"[{"Ping":{"Id":1}},{"Nope":{"Id":2}},{"Ping":{"Id":3}}]"#, V3);
     assert_eq!(results.len(), 3);
