@@ -42,6 +42,12 @@ pub(crate) async fn start(devices: &Arc<DeviceManager>, options: &DeviceOptions)
     for warning in &loaded.warnings {
         tracing::warn!(%warning, "user device config");
     }
+    for binding in plugboard_devices::config::matching::bindings_to_unknown_protocols(&loaded.config, &database) {
+        tracing::warn!(
+            "user device config: {binding}, so that device cannot connect. Use a protocol name of the device \
+             database (`plugboard-engine --list-protocols` prints them)"
+        );
+    }
     tracing::info!(database = %database.source, user_config = %loaded.write_path.display(), "device configuration loaded");
     let bound_ports: Vec<String> = loaded.config.serial_ports.iter().map(|binding| binding.port.clone()).collect();
     let events = devices.attach_hardware(database, loaded.config, Some(loaded.write_path));

@@ -128,11 +128,57 @@ pub fn candidates(database: &Database, user: &UserConfig, found: &Discovered) ->
     out
 }
 
+/// The user config's bindings (serial ports, websocket devices) to a protocol the device
+/// database does not have, one sentence each. Such a device can never connect, and a binding
+/// is matched only when its device turns up, so without this a misspelt protocol name would
+/// fail silently; front ends log these at start.
+pub fn bindings_to_unknown_protocols(user: &UserConfig, database: &Database) -> Vec<String> {
+    let unknown = |protocol: &str| database.protocol(protocol).is_none();
+    let serial = user.serial_ports.iter().filter(|binding| unknown(&binding.protocol)).map(|binding| {
+        format!("serial port {:?} is bound to protocol {:?}, which the device database does not have", binding.port, binding.protocol)
+    });
+    let websocket = user.websocket_devices.iter().filter(|binding| unknown(&binding.protocol)).map(|binding| {
+        format!(
+            "websocket device {:?} is bound to protocol {:?}, which the device database does not have",
+            binding.identifier, binding.protocol
+        )
+    });
+    serial.chain(websocket).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::database::Parity;
     use crate::config::user::{SerialBinding, SerialOverrides, WebsocketBinding};
+
+    #[test]
+    fn bindings_to_a_protocol_the_database_lacks_are_named() {
+        let db = Database::builtin().unwrap();
+        let mut user = UserConfig::default();
+        user.websocket_devices.push(WebsocketBinding { identifier: "FakeHush".into(), protocol: "lovense".into() });
+        user.websocket_devices.push(WebsocketBinding { identifier: "Typo".into(), protocol: "lovnese".into() });
+        user.serial_ports.push(SerialBinding {
+            port: "/dev/ttyUSB0".into(),
+            protocol: "tcode-v03".into(),
+            settings: SerialOverrides::default(),
+        });
+        user.serial_ports.push(SerialBinding {
+            port: "/dev/ttyACM0".into(),
+            protocol: "tcode".into(),
+            settings: SerialOverrides::default(),
+        });
+        assert_eq!(
+            bindings_to_unknown_protocols(&user, &db),
+            [
+                r#"serial port "/dev/ttyACM0" is bound to protocol "tcode", which the device database does not have"#,
+                r#"websocket device "Typo" is bound to protocol "lovnese", which the device database does not have"#,
+            ]
+        );
+        user.websocket_devices.pop();
+        user.serial_ports.pop();
+        assert!(bindings_to_unknown_protocols(&user, &db).is_empty());
+    }
 
     #[test]
     fn name_rules() {
