@@ -2,38 +2,12 @@
 //! fuzzer kept, and every input that once crashed it (`fuzz/regressions/frame_decode/`, if
 //! any), goes through the target's own checks.
 
-use std::path::{Path, PathBuf};
-
 #[path = "../../../fuzz/checks/frame_decode.rs"]
 mod frame_decode;
-
-/// Runs `check` on every file of the target's corpus and of its crash regressions
-/// (`fuzz/regressions/<target>/`, kept apart so that minimising the corpus never drops one);
-/// names the files whose check panicked.
-fn replay(target: &str, check: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let corpus = fuzz.join("corpus").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|error| panic!("{}: {error}", corpus.display()))
-        .map(|entry| entry.expect("corpus entry").path())
-        .collect();
-    assert!(files.len() >= 10, "{}: only {} inputs", corpus.display(), files.len());
-    if let Ok(regressions) = std::fs::read_dir(fuzz.join("regressions").join(target)) {
-        files.extend(regressions.map(|entry| entry.expect("regression entry").path()));
-    }
-    files.sort();
-    let failed: Vec<String> = files
-        .iter()
-        .filter(|file| {
-            let data = std::fs::read(file).expect("corpus file");
-            std::panic::catch_unwind(|| check(&data)).is_err()
-        })
-        .map(|file| file.display().to_string())
-        .collect();
-    assert!(failed.is_empty(), "{} of {} inputs failed: {failed:#?}", failed.len(), files.len());
-}
+#[path = "../../../fuzz/replay.rs"]
+mod replay;
 
 #[test]
 fn frame_decode_corpus() {
-    replay("frame_decode", frame_decode::check);
+    replay::replay(env!("CARGO_MANIFEST_DIR"), "frame_decode", frame_decode::check);
 }
