@@ -17,10 +17,13 @@ use plugboard_server::{Engine, EngineConfig};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::pty::{expect_bytes, expect_quiet, pty};
 use crate::toy::{Reply, Script, Toy};
 
 /// Generous: these tests run on a loaded two-core machine next to other test binaries.
 pub(crate) const FAULT_WAIT: Duration = Duration::from_secs(20);
+/// How long a serial device (a pty) may take to receive what the engine writes to it.
+const PTY_WAIT: Duration = Duration::from_secs(5);
 
 /// A raw Buttplug client that keeps device events aside while it waits for a reply.
 pub(crate) struct Client {
@@ -325,76 +328,12 @@ async fn transport_errors_never_take_the_engine_down() {
     drop(flood);
 }
 
-/// A pty whose master is close-on-exec from the start (std opens files with `O_CLOEXEC`), so
-/// no child process another test spawns can inherit it and keep the pty alive after the test
-/// closes it. Returns the master and the slave's path.
-fn pty() -> (serialport::TTYPort, String) {
-    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
-    use std::os::unix::fs::OpenOptionsExt;
-    let master = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOCTTY)
-        .open("/dev/ptmx")
-        .expect("open /dev/ptmx");
-    let fd = master.as_raw_fd();
-    let mut name = [0 as libc::c_char; 128];
-    // SAFETY: `fd` is an open pty master; `name` outlives the call and its length is passed.
-    unsafe {
-        assert_eq!(libc::grantpt(fd), 0, "grantpt");
-        assert_eq!(libc::unlockpt(fd), 0, "unlockpt");
-        assert_eq!(libc::ptsname_r(fd, name.as_mut_ptr(), name.len()), 0, "ptsname_r");
-    }
-    // SAFETY: ptsname_r wrote a NUL-terminated string into `name`.
-    let path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned();
-    // SAFETY: the descriptor is ours alone (taken out of `master`).
-    let mut master = unsafe { serialport::TTYPort::from_raw_fd(master.into_raw_fd()) };
-    serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(50)).expect("master timeout");
-    (master, path)
-}
-
 /// Points the symlink `link` at `target`, atomically (as udev does when a device comes back).
 fn point(link: &Path, target: &str) {
     let temporary = link.with_extension("new");
     let _ = std::fs::remove_file(&temporary);
     std::os::unix::fs::symlink(target, &temporary).unwrap();
     std::fs::rename(&temporary, link).unwrap();
-}
-
-/// Reads the master until `want.len()` bytes arrived (or 5 s passed); they must be `want`.
-fn expect_bytes(master: &mut serialport::TTYPort, want: &str) {
-    use std::io::Read;
-    let got = tokio::task::block_in_place(|| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while got.len() < want.len() && Instant::now() < deadline {
-            match master.read(&mut buf) {
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
-                Err(e) => panic!("reading the pty master: {e}"),
-            }
-        }
-        got
-    });
-    assert_eq!(String::from_utf8_lossy(&got), want);
-}
-
-/// Nothing reaches the device for `period`.
-fn expect_quiet(master: &mut serialport::TTYPort, period: Duration) {
-    use std::io::Read;
-    let got = tokio::task::block_in_place(|| {
-        let deadline = Instant::now() + period;
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while Instant::now() < deadline {
-            if let Ok(n) = master.read(&mut buf) {
-                got.extend_from_slice(&buf[..n]);
-            }
-        }
-        got
-    });
-    assert!(got.is_empty(), "the device should have received nothing, got {:?}", String::from_utf8_lossy(&got));
 }
 
 /// A TCode stroker on a pty, bound in the user config through a symlink (the stable name a
@@ -427,7 +366,7 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
     // Mid-move: five seconds to the top.
     let linear = |position: f64| json!({"DeviceIndex": index, "Vectors": [{"Index": 0, "Duration": 5000, "Position": position}]});
     assert!(old.request("LinearCmd", linear(1.0)).await.get("Ok").is_some());
-    expect_bytes(&mut master, "L0999I5000\n");
+    expect_bytes(&mut master, "L0999I5000\n", PTY_WAIT);
     assert!(new.request("OutputCmd", v4_vibrate(0, 12)).await.get("Ok").is_some());
 
     // The cable is pulled.
@@ -451,7 +390,7 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
     eventually("the stroker's device task again", || engine.device_tasks() == 2).await;
     expect_quiet(&mut master, Duration::from_millis(500));
     assert!(old.request("LinearCmd", linear(0.25)).await.get("Ok").is_some());
-    expect_bytes(&mut master, "L0249I5000\n");
+    expect_bytes(&mut master, "L0249I5000\n", PTY_WAIT);
     engine.stop().await;
 }
 

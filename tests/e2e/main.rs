@@ -8,6 +8,7 @@ mod faults;
 mod gui;
 mod js;
 mod malformed;
+mod pty;
 mod python;
 mod raw;
 mod raw_limits;

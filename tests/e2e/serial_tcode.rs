@@ -3,69 +3,19 @@
 //! that reach the master end are checked exactly (devices.md §4, `protocols/tcode_v03.rs`).
 //! Closing the master is the cable being pulled: the device goes away.
 
-use std::io::Read as _;
-use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
-use serialport::{SerialPort as _, TTYPort};
 
+use crate::pty::{expect_bytes, expect_quiet, pty};
 use crate::raw::Raw;
 
-/// A pty pair: the master (kept by the test) and the slave's path (what the engine opens).
-///
-/// `TTYPort::pair()` leaves the master inheritable, and other tests in this binary spawn child
-/// processes: a child holding a copy of the master would keep the pty alive after the test
-/// closes it. The master is swapped at once for a close-on-exec duplicate
-/// (`OwnedFd::try_clone` uses `F_DUPFD_CLOEXEC`).
-fn pty() -> (TTYPort, String) {
-    let (master, slave) = TTYPort::pair().expect("pty pair");
-    let original = unsafe { OwnedFd::from_raw_fd(master.into_raw_fd()) };
-    let cloexec = original.try_clone().expect("dup pty master");
-    drop(original);
-    let path = slave.name().expect("slave path");
-    drop(slave);
-    let mut master = unsafe { TTYPort::from_raw_fd(cloexec.into_raw_fd()) };
-    master.set_timeout(Duration::from_millis(50)).expect("master timeout");
-    (master, path)
-}
-
-/// What the device receives: reads the master until `want.len()` bytes arrived (or 3 s
-/// passed), then checks they are exactly `want`.
-fn expect_bytes(master: &mut TTYPort, want: &str) {
-    let got = tokio::task::block_in_place(|| {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while got.len() < want.len() && Instant::now() < deadline {
-            match master.read(&mut buf) {
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
-                Err(e) => panic!("reading the pty master: {e}"),
-            }
-        }
-        got
-    });
-    assert_eq!(String::from_utf8_lossy(&got), want);
-}
-
-/// Nothing reaches the device for a while.
-fn expect_quiet(master: &mut TTYPort) {
-    let got = tokio::task::block_in_place(|| {
-        let deadline = Instant::now() + Duration::from_millis(300);
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while Instant::now() < deadline {
-            if let Ok(n) = master.read(&mut buf) {
-                got.extend_from_slice(&buf[..n]);
-            }
-        }
-        got
-    });
-    assert!(got.is_empty(), "the device should have received nothing, got {:?}", String::from_utf8_lossy(&got));
-}
+/// How long the device may take to receive what a command makes the engine write.
+const WRITE_WAIT: Duration = Duration::from_secs(3);
+/// How long the device is watched for bytes that should not come.
+const QUIET: Duration = Duration::from_millis(300);
 
 fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
     let path = dir.join("user-device-config.json");
@@ -74,7 +24,6 @@ fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
     std::fs::write(&path, text.to_string()).unwrap();
     path
 }
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
@@ -102,18 +51,18 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     assert_eq!(messages["ScalarCmd"][0]["StepCount"], 999, "{added}");
     assert_eq!(messages["LinearCmd"][0]["StepCount"], 999, "{added}");
     let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
-    expect_quiet(&mut master); // nothing is written to identify or initialise TCode
+    expect_quiet(&mut master, QUIET); // nothing is written to identify or initialise TCode
 
     // ScalarCmd Position: ceil(0.5 * 999) = 500 on L0 and R0.
     let position = |id: u32, value: f64| {
         format!(r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{value},"ActuatorType":"Position"}}]}}}}]"#)
     };
     assert_eq!(client.ask(&position(3, 0.5)).await, json!({"Ok":{"Id":3}}));
-    expect_bytes(&mut master, "L0500\nR0500\n");
+    expect_bytes(&mut master, "L0500\nR0500\n", WRITE_WAIT);
     assert_eq!(client.ask(&position(4, 0.5)).await, json!({"Ok":{"Id":4}}));
-    expect_quiet(&mut master); // a repeat is dropped
+    expect_quiet(&mut master, QUIET); // a repeat is dropped
     assert_eq!(client.ask(&position(5, 0.001)).await, json!({"Ok":{"Id":5}}));
-    expect_bytes(&mut master, "L0001\nR0001\n");
+    expect_bytes(&mut master, "L0001\nR0001\n", WRITE_WAIT);
 
     // LinearCmd: position with duration over 500 ms. LinearCmd truncates, as the reference
     // does (plugboard_protocol::convert::steps::linear_to_steps): 0.25 * 999 = 249.75 -> 249.
@@ -121,13 +70,13 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
         format!(r#"[{{"LinearCmd":{{"Id":{id},"DeviceIndex":{index},"Vectors":[{{"Index":0,"Duration":{ms},"Position":{value}}}]}}}}]"#)
     };
     assert_eq!(client.ask(&linear(6, 0.25, 500)).await, json!({"Ok":{"Id":6}}));
-    expect_bytes(&mut master, "L0249I500\n");
+    expect_bytes(&mut master, "L0249I500\n", WRITE_WAIT);
     assert_eq!(client.ask(&linear(7, 1.0, 1200)).await, json!({"Ok":{"Id":7}}));
-    expect_bytes(&mut master, "L0999I1200\n");
+    expect_bytes(&mut master, "L0999I1200\n", WRITE_WAIT);
 
     // StopDeviceCmd leaves positions alone.
     assert_eq!(client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":8,"DeviceIndex":{index}}}}}]"#)).await, json!({"Ok":{"Id":8}}));
-    expect_quiet(&mut master);
+    expect_quiet(&mut master, QUIET);
 
     // A v4 client: HwPositionWithDuration in steps.
     let mut v4 = Raw::connect(&engine).await;
@@ -139,9 +88,9 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
         format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#)
     };
     assert_eq!(v4.ask(&hw_position(3, 700, 300)).await, json!({"Ok":{"Id":3}}));
-    expect_bytes(&mut master, "L0700I300\n");
+    expect_bytes(&mut master, "L0700I300\n", WRITE_WAIT);
     assert_eq!(v4.ask(&hw_position(4, 5, 0)).await, json!({"Ok":{"Id":4}}));
-    expect_bytes(&mut master, "L0005I0\n");
+    expect_bytes(&mut master, "L0005I0\n", WRITE_WAIT);
 
     // The index is remembered for the port.
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
