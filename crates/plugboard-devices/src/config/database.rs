@@ -346,10 +346,7 @@ fn parse_protocol(name: &str, node: &Node) -> PResult<ProtocolDef> {
     let defaults = parse_model(&defaults_node, true)?;
     // Every list is allocated at its final length: the database lives as long as the engine,
     // and a vector grown by pushing keeps up to four times the room it needs.
-    let model_nodes = match node.get("models")? {
-        Some(list) => list.array()?,
-        None => Vec::new(),
-    };
+    let model_nodes = node.optional_array("models")?;
     let mut models = Vec::with_capacity(model_nodes.len());
     let mut seen = BTreeSet::new();
     for model_node in model_nodes {
@@ -567,10 +564,7 @@ fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
         Some(description) => description.str()?.to_string(),
         None => String::new(),
     };
-    let output_nodes = match node.get("outputs")? {
-        Some(list) => list.array()?,
-        None => Vec::new(),
-    };
+    let output_nodes = node.optional_array("outputs")?;
     let mut outputs: Vec<Output> = Vec::with_capacity(output_nodes.len());
     for output_node in output_nodes {
         output_node.only_keys(&["type", "range", "duration"])?;
@@ -602,10 +596,7 @@ fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
         }
         outputs.push(Output { kind, range, duration });
     }
-    let input_nodes = match node.get("inputs")? {
-        Some(list) => list.array()?,
-        None => Vec::new(),
-    };
+    let input_nodes = node.optional_array("inputs")?;
     let mut inputs: Vec<Input> = Vec::with_capacity(input_nodes.len());
     for input_node in input_nodes {
         input_node.only_keys(&["type", "ranges", "commands"])?;

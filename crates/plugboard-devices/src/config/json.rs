@@ -81,6 +81,14 @@ impl<'a> Node<'a> {
         Ok(object.get(key).filter(|value| !value.is_null()).map(|value| self.child_key(key, value)))
     }
 
+    /// The elements of the array under `key`; none when the key is absent (or null).
+    pub fn optional_array(&self, key: &str) -> PResult<Vec<Node<'a>>> {
+        match self.get(key)? {
+            Some(list) => list.array(),
+            None => Ok(Vec::new()),
+        }
+    }
+
     pub fn require(&self, key: &str) -> PResult<Node<'a>> {
         self.get(key)?.ok_or_else(|| PathError { path: self.path_of(key), message: "missing (required)".to_string() })
     }
