@@ -87,20 +87,22 @@ pub async fn remove_virtual_device(state: State<'_, AppState>, index: u32) -> Re
 
 #[tauri::command]
 pub async fn set_device_access(state: State<'_, AppState>, address: String, allow: bool, deny: bool) -> Result<()> {
-    state.with_devices("allow or deny devices", |devices| {
-        devices.set_access(&address, allow, deny);
-        Ok(())
-    })
-    .await
+    state
+        .with_devices("allow or deny devices", |devices| {
+            devices.set_access(&address, allow, deny);
+            Ok(())
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn rename_device(state: State<'_, AppState>, address: String, display_name: Option<String>) -> Result<()> {
-    state.with_devices("rename devices", |devices| {
-        devices.rename(&address, display_name);
-        Ok(())
-    })
-    .await
+    state
+        .with_devices("rename devices", |devices| {
+            devices.rename(&address, display_name);
+            Ok(())
+        })
+        .await
 }
 
 #[tauri::command]
@@ -123,11 +125,12 @@ pub async fn set_output_limit(
 
 #[tauri::command]
 pub async fn forget_device(state: State<'_, AppState>, address: String) -> Result<()> {
-    state.with_devices("forget devices", |devices| {
-        devices.forget(&address);
-        Ok(())
-    })
-    .await
+    state
+        .with_devices("forget devices", |devices| {
+            devices.forget(&address);
+            Ok(())
+        })
+        .await
 }
 
 #[tauri::command]
@@ -265,7 +268,10 @@ mod tests {
         let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
         assert!(snapshot["settingsMessage"].as_str().unwrap().contains("was not valid"));
         assert_eq!(snapshot["settings"]["port"], 12345);
-        let aside = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect::<Vec<_>>();
+        let aside = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect::<Vec<_>>();
         assert!(aside.iter().any(|name| name.starts_with("settings.json.corrupt-")), "{aside:?}");
 
         call(&window, "save_settings", json!({"settings": quiet_settings(4321)})).unwrap();
@@ -304,7 +310,8 @@ mod tests {
         fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
             use futures_util::StreamExt;
             let socket = &mut self.socket;
-            let message = self.runtime.block_on(async { tokio::time::timeout(wait, socket.next()).await }).ok()??.ok()?;
+            let message =
+                self.runtime.block_on(async { tokio::time::timeout(wait, socket.next()).await }).ok()??.ok()?;
             let frame: Value = serde_json::from_str(message.to_text().ok()?).ok()?;
             Some(frame[0].clone())
         }
@@ -373,7 +380,8 @@ mod tests {
         assert_eq!(second.recv(), json!({"Ok": {"Id": 2}}), "let in without asking");
 
         // Forgotten: the next one waits again, and the user refuses it.
-        let snapshot = call(&window, "forget_approved_client", json!({"address": "127.0.0.1", "origin": null})).unwrap();
+        let snapshot =
+            call(&window, "forget_approved_client", json!({"address": "127.0.0.1", "origin": null})).unwrap();
         assert_eq!(snapshot["settings"]["approvedClients"], json!([]));
         let mut third = Client::hello(port, "Stranger");
         let id = waiting_client(&window, "Stranger");
@@ -410,7 +418,8 @@ mod tests {
         let mut game = Client::hello(port, "Game");
         game.send(r#"[{"RequestDeviceList":{"Id":2}}]"#);
         let list = game.recv();
-        let indexes: Vec<_> = list["DeviceList"]["Devices"].as_array().unwrap().iter().map(|d| d["DeviceIndex"].clone()).collect();
+        let indexes: Vec<_> =
+            list["DeviceList"]["Devices"].as_array().unwrap().iter().map(|d| d["DeviceIndex"].clone()).collect();
         assert_eq!(indexes, vec![json!(1)]);
         let snapshot = call(&window, "set_client_device_access", json!({"name": "Game", "devices": null})).unwrap();
         assert_eq!(game.recv()["DeviceAdded"]["DeviceIndex"], 0, "applied to the connected client at once");

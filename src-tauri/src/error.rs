@@ -15,7 +15,6 @@ impl Error {
     pub fn not_running(action: &str) -> Error {
         Error(format!("The server is not running: start it to {action}."))
     }
-
 }
 
 impl From<plugboard_protocol::Error> for Error {

@@ -206,7 +206,12 @@ mod tests {
     fn buffer_keeps_the_last_lines() {
         let buffer = LogBuffer::default();
         for i in 0..LOG_CAPACITY + 3 {
-            buffer.push(LogLine { time: String::new(), level: "INFO".into(), target: "t".into(), message: i.to_string() });
+            buffer.push(LogLine {
+                time: String::new(),
+                level: "INFO".into(),
+                target: "t".into(),
+                message: i.to_string(),
+            });
         }
         let lines = buffer.lines();
         assert_eq!(lines.len(), LOG_CAPACITY);

@@ -67,7 +67,8 @@ fn quit_on_signals<R: Runtime>(app: AppHandle<R>) {
     #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
             tracing::warn!("cannot listen for SIGTERM/SIGINT; quit from the window or the tray");
             return;
         };
@@ -148,7 +149,9 @@ pub fn run() {
     if session_bus_available() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
     } else {
-        tracing::warn!("no D-Bus session bus: a second launch of Plugboard will not be noticed (run under dbus-run-session)");
+        tracing::warn!(
+            "no D-Bus session bus: a second launch of Plugboard will not be noticed (run under dbus-run-session)"
+        );
     }
     let app = builder
         .plugin(autostart::plugin())

@@ -32,7 +32,10 @@ pub fn load(path: &Path) -> Loaded {
         Err(error) => {
             return Loaded {
                 settings: Settings::default(),
-                message: Some(format!("The settings file {} could not be read ({error}); using the defaults.", path.display())),
+                message: Some(format!(
+                    "The settings file {} could not be read ({error}); using the defaults.",
+                    path.display()
+                )),
             }
         }
     };
@@ -59,7 +62,8 @@ pub fn load(path: &Path) -> Loaded {
 /// Writes `settings` to `path` atomically. A file there that is not valid settings is moved
 /// aside first; a sentence saying so is returned.
 pub fn save(path: &Path, settings: &Settings) -> Result<Option<String>, String> {
-    let mut json = serde_json::to_vec_pretty(settings).map_err(|e| format!("The settings could not be encoded: {e}."))?;
+    let mut json =
+        serde_json::to_vec_pretty(settings).map_err(|e| format!("The settings could not be encoded: {e}."))?;
     json.push(b'\n');
     match store::replace_file(path, &json, parses) {
         Ok(None) => Ok(None),
@@ -99,7 +103,8 @@ mod tests {
         let settings = Settings { port: 4242, close_to_tray: false, ..Settings::default() };
         assert_eq!(save(&path, &settings), Ok(None));
         assert_eq!(load(&path).settings, settings);
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)], "no temporary file left behind");
     }
 

@@ -155,7 +155,8 @@ impl AppState {
 
     pub fn engine_config(&self) -> EngineConfig {
         let s = self.settings();
-        let mut config = if s.all_interfaces { EngineConfig::all_interfaces(s.port) } else { EngineConfig::loopback(s.port) };
+        let mut config =
+            if s.all_interfaces { EngineConfig::all_interfaces(s.port) } else { EngineConfig::loopback(s.port) };
         config.server_name = s.server_name.clone();
         config.max_ping_time_ms = s.max_ping_time_ms;
         config.devices.use_bluetooth_le = s.use_bluetooth_le;
@@ -240,7 +241,8 @@ impl AppState {
         if new.server_name.trim().is_empty() {
             return Err(Error::new("The server name cannot be empty."));
         }
-        new.allowed_origins = new.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        new.allowed_origins =
+            new.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
         if let Some(bad) = new.allowed_origins.iter().find(|o| !looks_like_origin(o)) {
             return Err(Error::new(format!(
                 "'{bad}' is not an Origin: write it as the web page's scheme and host, like https://game.example or http://localhost:5173."
@@ -418,10 +420,7 @@ impl AppState {
 /// The remembered approvals the engine understands (entries with an address that is not an
 /// IP address, edited by hand, are skipped).
 fn approved_peers(approved: &[ApprovedClient]) -> Vec<ApprovedPeer> {
-    approved
-        .iter()
-        .filter_map(|c| Some(ApprovedPeer::new(c.address.parse().ok()?, c.origin.clone())))
-        .collect()
+    approved.iter().filter_map(|c| Some(ApprovedPeer::new(c.address.parse().ok()?, c.origin.clone()))).collect()
 }
 
 /// `scheme://host[:port]`, or `null` (what sandboxed pages and files send).
@@ -470,7 +469,13 @@ pub fn describe_start_error(error: &StartError) -> ServerError {
                 next_free_port,
             }
         }
-        other => ServerError { kind: ServerErrorKind::Other, message: other.to_string(), port: None, held_by: None, next_free_port: None },
+        other => ServerError {
+            kind: ServerErrorKind::Other,
+            message: other.to_string(),
+            port: None,
+            held_by: None,
+            next_free_port: None,
+        },
     }
 }
 
@@ -579,19 +584,25 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         });
     }
 
-    let transports = [("ble", settings.use_bluetooth_le), ("serial", settings.use_serial), ("websocket", settings.use_device_websocket_server)]
-        .into_iter()
-        .map(|(name, enabled)| {
-            let status = run.and_then(|r| r.statuses.get(name));
-            let (ready, reason, remedy) = match (enabled, run, status) {
-                (false, _, _) => (false, Some("Turned off in the settings.".to_owned()), None),
-                (true, None, _) => (false, Some("The server is stopped.".to_owned()), Some("Start the server.".to_owned())),
-                (true, Some(_), Some(HardwareStatus::Unavailable { reason, remedy })) => (false, Some(reason.clone()), Some(remedy.clone())),
-                (true, Some(_), _) => (true, None, None),
-            };
-            TransportView { name: name.to_owned(), enabled, ready, reason, remedy }
-        })
-        .collect();
+    let transports = [
+        ("ble", settings.use_bluetooth_le),
+        ("serial", settings.use_serial),
+        ("websocket", settings.use_device_websocket_server),
+    ]
+    .into_iter()
+    .map(|(name, enabled)| {
+        let status = run.and_then(|r| r.statuses.get(name));
+        let (ready, reason, remedy) = match (enabled, run, status) {
+            (false, _, _) => (false, Some("Turned off in the settings.".to_owned()), None),
+            (true, None, _) => (false, Some("The server is stopped.".to_owned()), Some("Start the server.".to_owned())),
+            (true, Some(_), Some(HardwareStatus::Unavailable { reason, remedy })) => {
+                (false, Some(reason.clone()), Some(remedy.clone()))
+            }
+            (true, Some(_), _) => (true, None, None),
+        };
+        TransportView { name: name.to_owned(), enabled, ready, reason, remedy }
+    })
+    .collect();
 
     let serial_ports = serial_ports
         .into_iter()
@@ -654,7 +665,13 @@ mod tests {
         let mut input = input();
         input.user_config.devices.insert(
             "AA:BB:CC:DD:EE:FF".into(),
-            UserDevice { protocol: Some("lovense".into()), display_name: Some("Mine".into()), index: Some(3), allow: true, ..Default::default() },
+            UserDevice {
+                protocol: Some("lovense".into()),
+                display_name: Some("Mine".into()),
+                index: Some(3),
+                allow: true,
+                ..Default::default()
+            },
         );
         input.serial_ports = vec![("/dev/ttyUSB0".into(), "USB 1a86:7523".into())];
         let snapshot = build_snapshot(input);
@@ -676,7 +693,12 @@ mod tests {
         let spec = VirtualDeviceSpec::new(VirtualKind::DualVibrator);
         let device = DeviceSnapshot {
             info: spec.device_info(0),
-            outputs: vec![OutputLevel { feature_index: 1, kind: plugboard_protocol::model::OutputType::Vibrate, value: 7, owner: Some(1) }],
+            outputs: vec![OutputLevel {
+                feature_index: 1,
+                kind: plugboard_protocol::model::OutputType::Vibrate,
+                value: 7,
+                owner: Some(1),
+            }],
             address: "virtual:0".into(),
             transport: "virtual",
             protocol: "virtual".into(),
@@ -687,19 +709,30 @@ mod tests {
             url: "ws://127.0.0.1:4000".into(),
             port: 4000,
             devices: vec![device],
-            statuses: [("ble".to_owned(), HardwareStatus::Unavailable { reason: "No adapter.".into(), remedy: "Plug one in.".into() })].into(),
+            statuses: [(
+                "ble".to_owned(),
+                HardwareStatus::Unavailable { reason: "No adapter.".into(), remedy: "Plug one in.".into() },
+            )]
+            .into(),
             ..Default::default()
         });
         let snapshot = build_snapshot(input);
         assert!(snapshot.server.running);
         assert_eq!(snapshot.server.url.as_deref(), Some("ws://127.0.0.1:4000"));
         let device = &snapshot.devices[0];
-        assert_eq!((device.index, device.address.as_str(), device.transport.as_str()), (Some(0), "virtual:0", "virtual"));
-        let levels: Vec<_> = device.outputs.iter().map(|o| (o.feature_index, o.kind.as_str(), o.value, o.max)).collect();
+        assert_eq!(
+            (device.index, device.address.as_str(), device.transport.as_str()),
+            (Some(0), "virtual:0", "virtual")
+        );
+        let levels: Vec<_> =
+            device.outputs.iter().map(|o| (o.feature_index, o.kind.as_str(), o.value, o.max)).collect();
         assert_eq!(levels, vec![(0, "Vibrate", 0, 20), (1, "Vibrate", 7, 20)]);
         assert_eq!(device.battery, Some(80));
         let ble = &snapshot.hardware.transports[0];
-        assert_eq!((ble.ready, ble.reason.as_deref(), ble.remedy.as_deref()), (false, Some("No adapter."), Some("Plug one in.")));
+        assert_eq!(
+            (ble.ready, ble.reason.as_deref(), ble.remedy.as_deref()),
+            (false, Some("No adapter."), Some("Plug one in."))
+        );
         assert!(snapshot.hardware.transports[1].ready, "serial enabled and running");
     }
 

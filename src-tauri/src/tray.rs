@@ -45,15 +45,14 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> TrayStatus {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "the tray library failed".into());
-            unavailable(format!(
-                "No tray icon could be created ({why}). On Linux install libayatana-appindicator3-1."
-            ))
+            unavailable(format!("No tray icon could be created ({why}). On Linux install libayatana-appindicator3-1."))
         }
     }
 }
 
 fn unavailable(reason: String) -> TrayStatus {
-    let message = format!("{reason} Plugboard keeps working without it; closing the window quits (devices are stopped first).");
+    let message =
+        format!("{reason} Plugboard keeps working without it; closing the window quits (devices are stopped first).");
     tracing::warn!("{message}");
     TrayStatus { available: false, message: Some(message) }
 }

@@ -122,18 +122,29 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     // meanwhile. Nothing of it is left behind, its index answers with a clear error, the other
     // device carries on; once it is back in range it reconnects by itself at its index.
     let v4_vibrate = |id: u32, device: u64, value: u32| {
-        format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{device},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}]"#)
+        format!(
+            r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{device},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}]"#
+        )
     };
     let attempts = bus.connect_attempts();
     bus.out_of_range(true);
     assert_eq!(next_not_scanning_finished(&mut client).await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
     assert_eq!(v4_indexes(&recv_within(&mut watcher, BLE_WAIT).await), ["0"]);
-    wait_for(&engine, "the toy to leave the device list", |engine| engine.devices().iter().all(|d| d.address != ADDRESS)).await;
+    wait_for(&engine, "the toy to leave the device list", |engine| {
+        engine.devices().iter().all(|d| d.address != ADDRESS)
+    })
+    .await;
     wait_for(&engine, "only the virtual device's task", |engine| engine.device_tasks() == 1).await;
     let refused = next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":10")).await;
-    assert!(refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")), "{refused}");
+    assert!(
+        refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")),
+        "{refused}"
+    );
     let refused = watcher.ask(&v4_vibrate(2, index, 3)).await;
-    assert!(refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")), "{refused}");
+    assert!(
+        refused["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} is not connected")),
+        "{refused}"
+    );
     assert_eq!(watcher.ask(&v4_vibrate(3, 0, 8)).await, json!({"Ok":{"Id":3}}), "the virtual device carries on");
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 8).await;
     let deadline = Instant::now() + BLE_WAIT;
@@ -150,7 +161,10 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     // Its writes fail for a while (the link stays up): commands are still answered, the
     // engine and the other device carry on, and once writes work again so does the toy.
     bus.fail_writes(true);
-    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":7").replace("0.5", "1.0")).await, json!({"Ok":{"Id":7}}));
+    assert_eq!(
+        next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":7").replace("0.5", "1.0")).await,
+        json!({"Ok":{"Id":7}})
+    );
     let battery = next_reply(
         &mut client,
         &format!(r#"[{{"SensorReadCmd":{{"Id":8,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#),
@@ -163,7 +177,10 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     assert_eq!(v4_indexes(&list), ["0".to_owned(), index.to_string()], "the toy is still listed");
     bus.fail_writes(false);
     let before = bus.writes().len();
-    assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":9").replace("0.5", "0.75")).await, json!({"Ok":{"Id":9}}));
+    assert_eq!(
+        next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":9").replace("0.5", "0.75")).await,
+        json!({"Ok":{"Id":9}})
+    );
     assert_eq!(bus.writes_after(before, 1).await, ["command:Vibrate:15;"]);
 
     // It answers its battery query with garbage: an Error, and nothing else changes.
@@ -173,7 +190,13 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
         &format!(r#"[{{"SensorReadCmd":{{"Id":11,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#),
     )
     .await;
-    assert!(battery["Error"]["ErrorMessage"].as_str().unwrap().contains(&format!("Device {index} did not report its battery")), "{battery}");
+    assert!(
+        battery["Error"]["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Device {index} did not report its battery")),
+        "{battery}"
+    );
     let before = bus.writes().len();
     assert_eq!(next_reply(&mut client, &vibrate.replace("\"Id\":4", "\"Id\":12")).await, json!({"Ok":{"Id":12}}));
     assert_eq!(bus.writes_after(before, 1).await, ["command:Vibrate:10;"]);
@@ -214,7 +237,11 @@ async fn next_reply(client: &mut Raw, text: &str) -> Value {
 /// The next message, as the one element of its frame, waiting up to `wait`.
 async fn recv_within(client: &mut Raw, wait: Duration) -> Value {
     loop {
-        let message = tokio::time::timeout(wait, client.socket.next()).await.expect("a message in time").expect("open").expect("ok");
+        let message = tokio::time::timeout(wait, client.socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("ok");
         if let Message::Text(text) = message {
             let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
             let array = frame.as_array().expect("an array");
@@ -226,7 +253,12 @@ async fn recv_within(client: &mut Raw, wait: Duration) -> Value {
 
 /// The indexes in a v4 DeviceList.
 fn v4_indexes(message: &Value) -> Vec<String> {
-    message["DeviceList"]["Devices"].as_object().unwrap_or_else(|| panic!("a DeviceList: {message}")).keys().cloned().collect()
+    message["DeviceList"]["Devices"]
+        .as_object()
+        .unwrap_or_else(|| panic!("a DeviceList: {message}"))
+        .keys()
+        .cloned()
+        .collect()
 }
 
 /// Polls until `done` holds, for up to [`BLE_WAIT`].

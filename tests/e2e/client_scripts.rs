@@ -65,7 +65,14 @@ pub fn url(engine: &Engine) -> String {
 }
 
 /// Polls until an output has `value`; on timeout, fails with `context` (a client transcript).
-pub async fn wait_for_level(engine: &Engine, device: u32, feature: u32, kind: OutputType, value: i32, context: &dyn Fn() -> String) {
+pub async fn wait_for_level(
+    engine: &Engine,
+    device: u32,
+    feature: u32,
+    kind: OutputType,
+    value: i32,
+    context: &dyn Fn() -> String,
+) {
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let level = engine.output_level(device, feature, kind);
@@ -113,7 +120,10 @@ pub async fn wait_for_client_gone(engine: &Engine, name: &str, context: &dyn Fn(
             return;
         }
         if tokio::time::Instant::now() >= deadline {
-            panic!("client {name:?} still in the registry {SETTLE:?} after it disconnected: {clients:#?}\n{}", context());
+            panic!(
+                "client {name:?} still in the registry {SETTLE:?} after it disconnected: {clients:#?}\n{}",
+                context()
+            );
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -166,15 +176,24 @@ impl ScriptClient {
 
     /// A JS client script: `node tests/clients/js/<script> URL SCENARIO [DEVICE...]`.
     pub fn node(script: &str, url: &str, scenario: &str, devices: &[u32]) -> ScriptClient {
-        let mut args = vec![clients_dir().join("js").join(script).display().to_string(), url.to_owned(), scenario.to_owned()];
+        let mut args =
+            vec![clients_dir().join("js").join(script).display().to_string(), url.to_owned(), scenario.to_owned()];
         args.extend(devices.iter().map(u32::to_string));
         ScriptClient::spawn(format!("node {script} {scenario}"), "node", &args)
     }
 
     /// A Python client script run by the interpreter of venv `tests/clients/.cache/<venv>`.
-    pub fn python(venv: &str, script: &str, url: &str, scenario: &str, extra: &[&str], devices: &[u32]) -> ScriptClient {
+    pub fn python(
+        venv: &str,
+        script: &str,
+        url: &str,
+        scenario: &str,
+        extra: &[&str],
+        devices: &[u32],
+    ) -> ScriptClient {
         let python = clients_dir().join(".cache").join(venv).join("bin/python");
-        let mut args = vec![clients_dir().join("python").join(script).display().to_string(), url.to_owned(), scenario.to_owned()];
+        let mut args =
+            vec![clients_dir().join("python").join(script).display().to_string(), url.to_owned(), scenario.to_owned()];
         args.extend(extra.iter().map(|s| s.to_string()));
         args.extend(devices.iter().map(u32::to_string));
         ScriptClient::spawn(format!("{venv} {script} {scenario} {}", extra.join(" ")), python, &args)
@@ -349,7 +368,9 @@ impl RawV3 {
 
     pub async fn vibrate(&mut self, device: u32, speed: f64) {
         let reply = self
-            .ask(&format!(r#"[{{"VibrateCmd":{{"Id":2,"DeviceIndex":{device},"Speeds":[{{"Index":0,"Speed":{speed}}}]}}}}]"#))
+            .ask(&format!(
+                r#"[{{"VibrateCmd":{{"Id":2,"DeviceIndex":{device},"Speeds":[{{"Index":0,"Speed":{speed}}}]}}}}]"#
+            ))
             .await;
         assert!(reply[0]["Ok"].is_object(), "raw VibrateCmd: {reply}");
     }
@@ -374,10 +395,21 @@ pub const VIBRATE_DEVICES: [VirtualKind; 2] = [VirtualKind::Vibrator, VirtualKin
 /// it vibrates both devices at 0.5 (=> level 10 of [0,20]), the registry shows it under `name`
 /// with `spec`; it reads `batteries` battery values (Lovense Max), stops both (=> 0) and
 /// disconnects cleanly (=> gone from the registry).
-pub async fn run_vibrate_scenario(engine: &Engine, mut client: ScriptClient, name: &str, spec: SpecVersion, batteries: usize) -> Observed {
+pub async fn run_vibrate_scenario(
+    engine: &Engine,
+    mut client: ScriptClient,
+    name: &str,
+    spec: SpecVersion,
+    batteries: usize,
+) -> Observed {
     let context = client.context();
     let server = client.expect_event("server").await;
-    assert_eq!(server["server_name"], engine.config().server_name.as_str(), "server name seen by the client\n{}", context());
+    assert_eq!(
+        server["server_name"],
+        engine.config().server_name.as_str(),
+        "server name seen by the client\n{}",
+        context()
+    );
     assert_eq!(server["connected"], true, "{}", context());
     let devices = client.expect_event("devices").await;
     assert_eq!(
@@ -393,7 +425,12 @@ pub async fn run_vibrate_scenario(engine: &Engine, mut client: ScriptClient, nam
     assert_registered(engine, name, spec, &context).await;
     wait_for_level(engine, 0, 0, OutputType::Vibrate, 10, &context).await;
     wait_for_level(engine, 1, 0, OutputType::Vibrate, 10, &context).await;
-    assert_eq!(engine.output_level(1, 1, OutputType::Constrict), Some(0), "the Max's constrictor was not commanded\n{}", context());
+    assert_eq!(
+        engine.output_level(1, 1, OutputType::Constrict),
+        Some(0),
+        "the Max's constrictor was not commanded\n{}",
+        context()
+    );
     client.proceed().await;
 
     let mut readings = Vec::new();
@@ -417,7 +454,12 @@ pub async fn run_vibrate_scenario(engine: &Engine, mut client: ScriptClient, nam
 /// drives device 0 at 0.5 (10) through its `disconnect` scenario, then disconnects without an
 /// explicit stop. Its device must go to 0, the raw client's must stay at 20.
 /// Returns the script for checks of what it sent.
-pub async fn run_disconnect_scenario(engine: &Engine, mut client: ScriptClient, name: &str, spec: SpecVersion) -> ScriptClient {
+pub async fn run_disconnect_scenario(
+    engine: &Engine,
+    mut client: ScriptClient,
+    name: &str,
+    spec: SpecVersion,
+) -> ScriptClient {
     let context = client.context();
     let mut raw = RawV3::connect(engine).await;
     raw.vibrate(1, 1.0).await;
@@ -446,7 +488,10 @@ pub async fn run_disconnect_scenario(engine: &Engine, mut client: ScriptClient, 
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(engine.clients().iter().any(|c| c.name.as_deref() == Some(RawV3::NAME)), "the raw client is still connected");
+    assert!(
+        engine.clients().iter().any(|c| c.name.as_deref() == Some(RawV3::NAME)),
+        "the raw client is still connected"
+    );
     raw.close().await;
     client
 }

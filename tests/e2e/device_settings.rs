@@ -16,7 +16,11 @@ async fn denying_a_device_takes_it_away_from_clients_and_allowing_brings_it_back
     let engine = Engine::start(config).await.unwrap();
     let mut client = Raw::connect(&engine).await;
     client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
-    client.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#).await;
+    client
+        .ask(
+            r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#,
+        )
+        .await;
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
     let manager = engine.device_manager();
     let address = manager.address_of(0).unwrap();
@@ -39,7 +43,8 @@ async fn a_new_name_reaches_clients() {
     config.virtual_devices = vec![VirtualDeviceSpec::new(VirtualKind::Vibrator)];
     let engine = Engine::start(config).await.unwrap();
     let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
+        .await;
     let mut v3 = Raw::connect(&engine).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"three","MessageVersion":3}}]"#).await;
     let address = engine.device_manager().address_of(0).unwrap();
@@ -56,14 +61,23 @@ async fn a_new_name_reaches_clients() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limits_apply_to_the_running_toy_and_are_saved_and_forget_clears_them() {
     let dir = tempfile::tempdir().unwrap();
-    let own = user_config(dir.path(), json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding()}));
+    let own = user_config(
+        dir.path(),
+        json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding()}),
+    );
     let engine = start_engine(own.clone()).await;
     let mut toy = FakeLovense::connect(&engine, "FakeLVS", "LIMITS01").await;
     plugboard_e2e::wait_for_devices(&engine, 1).await;
     let index = engine.device_manager().index_of("LIMITS01").unwrap();
     let mut client = Raw::connect(&engine).await;
-    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
-    let full = format!(r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":20}}}}}}}}]"#);
+    client
+        .ask(
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+        )
+        .await;
+    let full = format!(
+        r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":20}}}}}}}}]"#
+    );
 
     let manager = engine.device_manager();
     manager.set_output_limit("LIMITS01", 0, OutputType::Vibrate, Some(Range::new(0, 10)), false).unwrap();
@@ -86,7 +100,8 @@ async fn limits_apply_to_the_running_toy_and_are_saved_and_forget_clears_them() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn front_ends_see_the_battery_without_asking() {
     let mut config = EngineConfig::loopback(0);
-    config.virtual_devices = vec![VirtualDeviceSpec::new(VirtualKind::Vibrator), VirtualDeviceSpec::new(VirtualKind::LovenseMax)];
+    config.virtual_devices =
+        vec![VirtualDeviceSpec::new(VirtualKind::Vibrator), VirtualDeviceSpec::new(VirtualKind::LovenseMax)];
     let engine = Engine::start(config).await.unwrap();
     let batteries = plugboard_e2e::wait_until(
         "the battery reading",

@@ -25,14 +25,19 @@ pub(crate) struct FakeLovense {
 impl FakeLovense {
     pub(crate) async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
         let port = engine.device_websocket_address().expect("device-websocket server runs").port();
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
+        let (socket, _) =
+            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
         let (sender, received) = mpsc::unbounded_channel();
         let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
         let task = tokio::spawn(Self::run(socket, hello, sender));
         FakeLovense { received, task }
     }
 
-    async fn run(mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>, hello: String, sender: mpsc::UnboundedSender<String>) {
+    async fn run(
+        mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+        hello: String,
+        sender: mpsc::UnboundedSender<String>,
+    ) {
         socket.send(Message::text(hello)).await.unwrap();
         while let Some(Ok(message)) = socket.next().await {
             let Message::Binary(bytes) = message else { continue };
@@ -53,7 +58,10 @@ impl FakeLovense {
 
     /// The next command the toy received.
     pub(crate) async fn next(&mut self) -> String {
-        tokio::time::timeout(WAIT, self.received.recv()).await.expect("the toy got a command in time").expect("toy running")
+        tokio::time::timeout(WAIT, self.received.recv())
+            .await
+            .expect("the toy got a command in time")
+            .expect("toy running")
     }
 
     /// Nothing arrives for a while.
@@ -87,11 +95,13 @@ pub(crate) fn binding() -> serde_json::Value {
     json!([{"identifier": "FakeLVS", "protocol": "lovense"}])
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     let dir = tempfile::tempdir().unwrap();
-    let own = user_config(dir.path(), json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding()}));
+    let own = user_config(
+        dir.path(),
+        json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": binding()}),
+    );
     let engine = start_engine(own.clone()).await;
     let mut client = Raw::connect(&engine).await;
     client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
@@ -108,15 +118,24 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
 
     let vibrate = |id: u32, speed: f64| {
-        format!(r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{speed},"ActuatorType":"Vibrate"}}]}}}}]"#)
+        format!(
+            r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{speed},"ActuatorType":"Vibrate"}}]}}}}]"#
+        )
     };
     assert_eq!(client.ask(&vibrate(3, 0.5)).await, json!({"Ok":{"Id":3}}));
     assert_eq!(toy.next().await, "Vibrate:10;");
     assert_eq!(client.ask(&vibrate(4, 0.5)).await, json!({"Ok":{"Id":4}}));
     toy.quiet().await; // a repeat is dropped
-    let battery = client.ask(&format!(r#"[{{"SensorReadCmd":{{"Id":5,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#)).await;
+    let battery = client
+        .ask(&format!(
+            r#"[{{"SensorReadCmd":{{"Id":5,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#
+        ))
+        .await;
     assert_eq!(battery["SensorReading"]["Data"], json!([73]));
-    assert_eq!(client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":6,"DeviceIndex":{index}}}}}]"#)).await, json!({"Ok":{"Id":6}}));
+    assert_eq!(
+        client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":6,"DeviceIndex":{index}}}}}]"#)).await,
+        json!({"Ok":{"Id":6}})
+    );
     assert_eq!(toy.next().await, "Vibrate:0;");
     assert_eq!(client.ask(&vibrate(7, 1.0)).await, json!({"Ok":{"Id":7}}));
     assert_eq!(toy.next().await, "Vibrate:20;");

@@ -8,7 +8,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use buttplug9::client::{ButtplugClient as V3Client, ButtplugClientDevice as V3Device, ButtplugClientEvent as V3Event, ScalarValueCommand};
+use buttplug9::client::{
+    ButtplugClient as V3Client, ButtplugClientDevice as V3Device, ButtplugClientEvent as V3Event, ScalarValueCommand,
+};
 use buttplug9::core::connector::new_json_ws_client_connector;
 use buttplug_client::connector::ButtplugRemoteClientConnector;
 use buttplug_client::{ButtplugClient as V4Client, ButtplugClientEvent as V4Event};
@@ -26,7 +28,11 @@ fn app_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
     let app = profile_dir.join("plugboard");
-    assert!(app.exists(), "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)", app.display());
+    assert!(
+        app.exists(),
+        "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)",
+        app.display()
+    );
     app
 }
 
@@ -102,7 +108,13 @@ async fn text_of(window: &Client, css: &str) -> Option<String> {
 }
 
 async fn click(window: &Client, css: &str) {
-    window.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    window
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 async fn v3_client(url: &str) -> (V3Client, impl futures_util::Stream<Item = V3Event>) {
@@ -278,7 +290,8 @@ async fn approval_and_device_access(window: &Client, port: u16, address: std::ne
     .await;
 
     let url = format!("ws://{address}:{port}");
-    let (socket, _) = within("connect from the network", tokio_tungstenite::connect_async(&url)).await.expect("connect");
+    let (socket, _) =
+        within("connect from the network", tokio_tungstenite::connect_async(&url)).await.expect("connect");
     let mut phone = crate::raw::Raw { socket };
     let info = phone.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Phone game","MessageVersion":3}}]"#).await;
     assert!(info.get("ServerInfo").is_some(), "{info}");
@@ -375,9 +388,14 @@ async fn sigterm_stops_every_device_before_the_app_exits() {
     };
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
-    toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string())).await.unwrap();
+    toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string()))
+        .await
+        .unwrap();
     let mut game = crate::raw::Raw::connect_to(server_port).await;
-    game.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    game.ask(
+        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+    )
+    .await;
     let mut vibrating = false;
     let deadline = tokio::time::Instant::now() + UI_WAIT;
     while tokio::time::Instant::now() < deadline {
@@ -394,7 +412,8 @@ async fn sigterm_stops_every_device_before_the_app_exits() {
             Ok(None) | Ok(Some(Err(_))) => panic!("the toy lost its connection"),
         }
         // Until the device is listed, the command fails; keep asking.
-        game.send(r#"[{"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":20}}}}]"#).await;
+        game.send(r#"[{"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":20}}}}]"#)
+            .await;
     }
     assert!(vibrating, "the toy was told to vibrate");
 

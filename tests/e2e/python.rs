@@ -6,7 +6,9 @@ use plugboard_devices::virtual_device::VirtualKind;
 use plugboard_protocol::SpecVersion;
 use serde_json::{json, Value};
 
-use crate::client_scripts::{device, run_disconnect_scenario, run_vibrate_scenario, start_engine, url, ScriptClient, VIBRATE_DEVICES};
+use crate::client_scripts::{
+    device, run_disconnect_scenario, run_vibrate_scenario, start_engine, url, ScriptClient, VIBRATE_DEVICES,
+};
 
 const V4_VENV: &str = "python-v4";
 const LEGACY_VENV: &str = "python-legacy";
@@ -18,7 +20,12 @@ async fn python_buttplug_1_0_spec_v4_vibrates_reads_the_battery_and_disconnects(
     let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e py v4", SpecVersion::V4, 1).await;
     let context = seen.client.context();
 
-    assert_eq!((seen.server["protocol_version_major"].as_u64(), seen.server["protocol_version_minor"].as_u64()), (Some(4), Some(0)), "{}", context());
+    assert_eq!(
+        (seen.server["protocol_version_major"].as_u64(), seen.server["protocol_version_minor"].as_u64()),
+        (Some(4), Some(0)),
+        "{}",
+        context()
+    );
     let max = device(&seen.devices, 1);
     let features = max["features"].as_array().expect("features");
     assert_eq!(features.len(), 3, "{max}\n{}", context());
@@ -32,7 +39,12 @@ async fn python_buttplug_1_0_spec_v4_vibrates_reads_the_battery_and_disconnects(
 
 /// buttplug-py's view of a device: (actuator class, actuator type) pairs and sensor classes.
 fn legacy_parts(d: &Value) -> (Vec<(String, Value)>, Vec<String>) {
-    let actuators = d["actuators"].as_array().unwrap().iter().map(|a| (a["class"].as_str().unwrap().to_owned(), a["type"].clone())).collect();
+    let actuators = d["actuators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["class"].as_str().unwrap().to_owned(), a["type"].clone()))
+        .collect();
     let sensors = d["sensors"].as_array().unwrap().iter().map(|s| s["class"].as_str().unwrap().to_owned()).collect();
     (actuators, sensors)
 }
@@ -45,9 +57,19 @@ async fn python_buttplug_py_0_2_spec_v2_vibrates_reads_the_battery_and_disconnec
     let context = seen.client.context();
 
     assert_eq!(seen.server["message_version"], 2, "{}", context());
-    assert_eq!(legacy_parts(device(&seen.devices, 0)), (vec![("VibrateActuator".to_owned(), Value::Null)], vec![]), "{}", context());
+    assert_eq!(
+        legacy_parts(device(&seen.devices, 0)),
+        (vec![("VibrateActuator".to_owned(), Value::Null)], vec![]),
+        "{}",
+        context()
+    );
     // v2: BatteryLevelCmd, answered by BatteryLevelReading with a 0..1 level.
-    assert_eq!(legacy_parts(device(&seen.devices, 1)), (vec![("VibrateActuator".to_owned(), Value::Null)], vec!["BatteryLevel".to_owned()]), "{}", context());
+    assert_eq!(
+        legacy_parts(device(&seen.devices, 1)),
+        (vec![("VibrateActuator".to_owned(), Value::Null)], vec!["BatteryLevel".to_owned()]),
+        "{}",
+        context()
+    );
     assert_eq!(seen.batteries, vec![json!([0.8])], "{}", context());
     engine.stop().await;
 }
@@ -60,7 +82,12 @@ async fn python_buttplug_py_0_2_spec_v3_vibrates_reads_the_battery_and_disconnec
     let context = seen.client.context();
 
     assert_eq!(seen.server["message_version"], 3, "{}", context());
-    assert_eq!(legacy_parts(device(&seen.devices, 0)), (vec![("ScalarActuator".to_owned(), json!("Vibrate"))], vec![]), "{}", context());
+    assert_eq!(
+        legacy_parts(device(&seen.devices, 0)),
+        (vec![("ScalarActuator".to_owned(), json!("Vibrate"))], vec![]),
+        "{}",
+        context()
+    );
     assert_eq!(
         legacy_parts(device(&seen.devices, 1)),
         (
@@ -96,6 +123,11 @@ async fn python_buttplug_1_0_disconnect_stops_only_its_own_device() {
     let client = ScriptClient::python(V4_VENV, "v4.py", &url(&engine), "disconnect", &[], &[0]);
     let client = run_disconnect_scenario(&engine, client, "plugboard-e2e py v4", SpecVersion::V4).await;
     let sent = client.sent_message_names();
-    assert_eq!(sent.last().map(String::as_str), Some("OutputCmd"), "the client's last message\n{}", (client.context())());
+    assert_eq!(
+        sent.last().map(String::as_str),
+        Some("OutputCmd"),
+        "the client's last message\n{}",
+        (client.context())()
+    );
     engine.stop().await;
 }

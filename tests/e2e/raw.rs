@@ -36,7 +36,11 @@ impl Raw {
     /// The next message, as the one element of its frame.
     pub(crate) async fn recv(&mut self) -> Value {
         loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next()).await.expect("a reply in time").expect("open").expect("ok");
+            let message = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("a reply in time")
+                .expect("open")
+                .expect("ok");
             if let Message::Text(text) = message {
                 let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
                 let array = frame.as_array().expect("an array");
@@ -77,7 +81,10 @@ async fn level_becomes(engine: &Engine, device: u32, feature: u32, kind: OutputT
         if level == Some(value) {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "device {device} feature {feature} {kind:?}: {level:?}, wanted {value}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "device {device} feature {feature} {kind:?}: {level:?}, wanted {value}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -106,10 +113,16 @@ async fn v0_conversation() {
             {"DeviceIndex":0,"DeviceName":"Virtual Dual Vibrator","DeviceMessages":["SingleMotorVibrateCmd","StopDeviceCmd"]},
             {"DeviceIndex":1,"DeviceName":"Virtual Rotator","DeviceMessages":["StopDeviceCmd","VorzeA10CycloneCmd"]}]}})
     );
-    assert_eq!(client.ask(r#"[{"SingleMotorVibrateCmd":{"Id":3,"DeviceIndex":0,"Speed":0.5}}]"#).await, json!({"Ok":{"Id":3}}));
+    assert_eq!(
+        client.ask(r#"[{"SingleMotorVibrateCmd":{"Id":3,"DeviceIndex":0,"Speed":0.5}}]"#).await,
+        json!({"Ok":{"Id":3}})
+    );
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 10).await;
     level_becomes(&engine, 0, 1, OutputType::Vibrate, 10).await;
-    assert_eq!(client.ask(r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":1,"Speed":99,"Clockwise":false}}]"#).await, json!({"Ok":{"Id":4}}));
+    assert_eq!(
+        client.ask(r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":1,"Speed":99,"Clockwise":false}}]"#).await,
+        json!({"Ok":{"Id":4}})
+    );
     level_becomes(&engine, 1, 0, OutputType::Rotate, -20).await;
     assert_eq!(client.ask(r#"[{"StopAllDevices":{"Id":5}}]"#).await, json!({"Ok":{"Id":5}}));
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
@@ -131,7 +144,8 @@ async fn v2_conversation() {
             {"DeviceIndex":0,"DeviceName":"Virtual Dual Vibrator","DeviceMessages":{"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":2,"StepCount":[20,20]}}},
             {"DeviceIndex":1,"DeviceName":"Virtual Lovense Max","DeviceMessages":{"BatteryLevelCmd":{},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[20]}}}]}})
     );
-    let vibrate = r#"[{"VibrateCmd":{"Id":3,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.25},{"Index":1,"Speed":1.0}]}}]"#;
+    let vibrate =
+        r#"[{"VibrateCmd":{"Id":3,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.25},{"Index":1,"Speed":1.0}]}}]"#;
     assert_eq!(client.ask(vibrate).await, json!({"Ok":{"Id":3}}));
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 5).await;
     level_becomes(&engine, 0, 1, OutputType::Vibrate, 20).await;
@@ -174,7 +188,11 @@ async fn messages_before_the_handshake_get_error_code_1_and_the_session_goes_on(
     let mut client = Raw::connect(&engine).await;
     for (frame, id) in [(r#"[{"Ping":{"Id":3}}]"#, 3), (r#"[{"RequestDeviceList":{"Id":4}}]"#, 4)] {
         let error = client.ask(frame).await;
-        assert_eq!((error["Error"]["Id"].as_u64(), error["Error"]["ErrorCode"].as_u64()), (Some(id), Some(1)), "{error}");
+        assert_eq!(
+            (error["Error"]["Id"].as_u64(), error["Error"]["ErrorCode"].as_u64()),
+            (Some(id), Some(1)),
+            "{error}"
+        );
     }
     let info = client.ask(r#"[{"RequestServerInfo":{"Id":5,"ClientName":"late","MessageVersion":3}}]"#).await;
     assert_eq!(info["ServerInfo"]["MessageVersion"], 3);
@@ -195,9 +213,21 @@ async fn malformed_frames_are_answered_and_the_session_stays_usable() {
         (r#"[{"OutputCmd":{"Id":4,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}}]"#, 4, 3),
         (r#"[{"Ping":{"Id":5,"Extra":true}}]"#, 5, 3),
         (r#"[{"Ping":{"Id":0}}]"#, 0, 3),
-        (r#"[{"ScalarCmd":{"Id":6,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.5,"ActuatorType":"Vibrate"}]}}]"#, 6, 3),
-        (r#"[{"ScalarCmd":{"Id":7,"DeviceIndex":9,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#, 7, 4),
-        (r#"[{"ScalarCmd":{"Id":8,"DeviceIndex":0,"Scalars":[{"Index":4,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#, 8, 4),
+        (
+            r#"[{"ScalarCmd":{"Id":6,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.5,"ActuatorType":"Vibrate"}]}}]"#,
+            6,
+            3,
+        ),
+        (
+            r#"[{"ScalarCmd":{"Id":7,"DeviceIndex":9,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
+            7,
+            4,
+        ),
+        (
+            r#"[{"ScalarCmd":{"Id":8,"DeviceIndex":0,"Scalars":[{"Index":4,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
+            8,
+            4,
+        ),
     ] {
         let error = client.ask(frame).await;
         assert_eq!(error["Error"]["Id"], id, "{frame}: {error}");
@@ -222,15 +252,26 @@ async fn three_versions_at_once_and_an_abrupt_drop_stops_only_its_own_outputs() 
     let mut v4 = Raw::connect(&engine).await;
     v1.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"one","MessageVersion":1}}]"#).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"three","MessageVersion":3}}]"#).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
-    let mut versions: Vec<_> = engine.clients().into_iter().map(|c| (c.name.unwrap(), c.spec_version.unwrap())).collect();
+    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
+        .await;
+    let mut versions: Vec<_> =
+        engine.clients().into_iter().map(|c| (c.name.unwrap(), c.spec_version.unwrap())).collect();
     versions.sort();
-    assert_eq!(versions, vec![("four".into(), SpecVersion::V4), ("one".into(), SpecVersion::V1), ("three".into(), SpecVersion::V3)]);
+    assert_eq!(
+        versions,
+        vec![("four".into(), SpecVersion::V4), ("one".into(), SpecVersion::V1), ("three".into(), SpecVersion::V3)]
+    );
 
     // v1 drives the vibrator; v3 and v4 share the dual vibrator; v4 also drives the rotator.
-    assert_eq!(v1.ask(r#"[{"VibrateCmd":{"Id":2,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5}]}}]"#).await, json!({"Ok":{"Id":2}}));
     assert_eq!(
-        v3.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":1,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#).await,
+        v1.ask(r#"[{"VibrateCmd":{"Id":2,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5}]}}]"#).await,
+        json!({"Ok":{"Id":2}})
+    );
+    assert_eq!(
+        v3.ask(
+            r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":1,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#
+        )
+        .await,
         json!({"Ok":{"Id":2}})
     );
     assert_eq!(
@@ -243,7 +284,10 @@ async fn three_versions_at_once_and_an_abrupt_drop_stops_only_its_own_outputs() 
     );
     // The latest command wins per feature: v3 takes feature 1 of the dual vibrator over.
     assert_eq!(
-        v3.ask(r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":1,"Scalars":[{"Index":1,"Scalar":0.1,"ActuatorType":"Vibrate"}]}}]"#).await,
+        v3.ask(
+            r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":1,"Scalars":[{"Index":1,"Scalar":0.1,"ActuatorType":"Vibrate"}]}}]"#
+        )
+        .await,
         json!({"Ok":{"Id":3}})
     );
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 10).await;
@@ -278,7 +322,8 @@ async fn device_changes_reach_every_client_in_its_version() {
     let mut v3 = Raw::connect(&engine).await;
     let mut v4 = Raw::connect(&engine).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"three","MessageVersion":3}}]"#).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
+        .await;
     let index = engine.add_virtual_device(VirtualDeviceSpec::named(VirtualKind::Rotator, "Spinner")).await;
     assert_eq!(index, 1);
     let added = v3.recv().await;
@@ -292,7 +337,8 @@ async fn device_changes_reach_every_client_in_its_version() {
     let list = v4.recv().await;
     assert!(list["DeviceList"]["Devices"].get("1").is_none(), "{list}");
     // The user's STOP ALL stops everything, whoever set it.
-    v3.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#).await;
+    v3.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#)
+        .await;
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 20).await;
     engine.stop_all().await;
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
@@ -304,7 +350,11 @@ async fn ping_timeout_stops_the_clients_outputs_and_closes() {
     let mut client = Raw::connect(&engine).await;
     let info = client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","MessageVersion":3}}]"#).await;
     assert_eq!(info["ServerInfo"]["MaxPingTime"], 300);
-    client.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#).await;
+    client
+        .ask(
+            r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#,
+        )
+        .await;
     for id in 3..6 {
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert_eq!(client.ask(&format!(r#"[{{"Ping":{{"Id":{id}}}}}]"#)).await, json!({"Ok":{"Id":id}}));
@@ -320,7 +370,9 @@ async fn ping_timeout_stops_the_clients_outputs_and_closes() {
 async fn ping_with_ping_off_is_ok_and_v4_disconnect_closes() {
     let engine = engine_with(&[VirtualKind::Vibrator], |_| {}).await;
     let mut client = Raw::connect(&engine).await;
-    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    client
+        .ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
+        .await;
     assert_eq!(client.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
     client.ask(r#"[{"OutputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":20}}}}]"#).await;
     level_becomes(&engine, 0, 0, OutputType::Vibrate, 20).await;

@@ -55,7 +55,9 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
 
     // ScalarCmd Position: ceil(0.5 * 999) = 500 on L0 and R0.
     let position = |id: u32, value: f64| {
-        format!(r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{value},"ActuatorType":"Position"}}]}}}}]"#)
+        format!(
+            r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{index},"Scalars":[{{"Index":0,"Scalar":{value},"ActuatorType":"Position"}}]}}}}]"#
+        )
     };
     assert_eq!(client.ask(&position(3, 0.5)).await, json!({"Ok":{"Id":3}}));
     expect_bytes(&mut master, "L0500\nR0500\n", WRITE_WAIT);
@@ -67,7 +69,9 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     // LinearCmd: position with duration over 500 ms. LinearCmd truncates, as the reference
     // does (plugboard_protocol::convert::steps::linear_to_steps): 0.25 * 999 = 249.75 -> 249.
     let linear = |id: u32, value: f64, ms: u32| {
-        format!(r#"[{{"LinearCmd":{{"Id":{id},"DeviceIndex":{index},"Vectors":[{{"Index":0,"Duration":{ms},"Position":{value}}}]}}}}]"#)
+        format!(
+            r#"[{{"LinearCmd":{{"Id":{id},"DeviceIndex":{index},"Vectors":[{{"Index":0,"Duration":{ms},"Position":{value}}}]}}}}]"#
+        )
     };
     assert_eq!(client.ask(&linear(6, 0.25, 500)).await, json!({"Ok":{"Id":6}}));
     expect_bytes(&mut master, "L0249I500\n", WRITE_WAIT);
@@ -75,17 +79,23 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     expect_bytes(&mut master, "L0999I1200\n", WRITE_WAIT);
 
     // StopDeviceCmd leaves positions alone.
-    assert_eq!(client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":8,"DeviceIndex":{index}}}}}]"#)).await, json!({"Ok":{"Id":8}}));
+    assert_eq!(
+        client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":8,"DeviceIndex":{index}}}}}]"#)).await,
+        json!({"Ok":{"Id":8}})
+    );
     expect_quiet(&mut master, QUIET);
 
     // A v4 client: HwPositionWithDuration in steps.
     let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
+        .await;
     let list = v4.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
     let device = &list["DeviceList"]["Devices"][index.to_string()];
     assert_eq!(device["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{list}");
     let hw_position = |id: u32, value: u32, ms: u32| {
-        format!(r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#)
+        format!(
+            r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#
+        )
     };
     assert_eq!(v4.ask(&hw_position(3, 700, 300)).await, json!({"Ok":{"Id":3}}));
     expect_bytes(&mut master, "L0700I300\n", WRITE_WAIT);

@@ -34,16 +34,12 @@ fn main() -> ExitCode {
 fn run(from: &str, to: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(from).map_err(|error| format!("{from}: {error}"))?;
     let raw: Value = serde_json::from_str(&text).map_err(|error| format!("{from}: {error}"))?;
-    let database = Database::from_json_str(&text, "reference device config")
-        .map_err(|error| error.to_string())?;
+    let database = Database::from_json_str(&text, "reference device config").map_err(|error| error.to_string())?;
     for warning in &database.warnings {
         eprintln!("warning: {warning}");
     }
     let version = format!("v{}.{}", database.version_major, database.version_minor);
-    let written = to_plugboard_json(
-        &database,
-        Some(&format!("reference device config {version}")),
-    );
+    let written = to_plugboard_json(&database, Some(&format!("reference device config {version}")));
     // What is written must read back as the same devices.
     let reread = Database::from_json_str(&written, to)
         .map_err(|error| format!("the written file does not read back: {error}"))?;
@@ -59,17 +55,10 @@ fn run(from: &str, to: &str) -> Result<(), String> {
 
 /// A device entry is a configuration, or the defaults of a protocol that has none.
 fn entries_per_protocol(raw: &Value) -> BTreeMap<String, usize> {
-    let protocols = raw
-        .get("protocols")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten();
+    let protocols = raw.get("protocols").and_then(Value::as_object).into_iter().flatten();
     protocols
         .map(|(name, protocol)| {
-            let configurations = protocol
-                .get("configurations")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+            let configurations = protocol.get("configurations").and_then(Value::as_array).map_or(0, Vec::len);
             (name.clone(), configurations.max(1))
         })
         .collect()
@@ -78,11 +67,8 @@ fn entries_per_protocol(raw: &Value) -> BTreeMap<String, usize> {
 fn print_coverage(raw: &Value, database: &Database, version: &str) {
     let entries = entries_per_protocol(raw);
     let total: usize = entries.values().sum();
-    let covered: usize = entries
-        .iter()
-        .filter(|(name, _)| database.protocol(name).is_some())
-        .map(|(_, count)| count)
-        .sum();
+    let covered: usize =
+        entries.iter().filter(|(name, _)| database.protocol(name).is_some()).map(|(_, count)| count).sum();
     let implemented = database.protocols().count();
     println!(
         "Coverage of the reference database {version}: {covered} of {total} device entries ({:.1} %) belong to the \
@@ -91,18 +77,10 @@ fn print_coverage(raw: &Value, database: &Database, version: &str) {
         entries.len(),
     );
     println!();
-    let mut left: Vec<(&String, &usize)> = entries
-        .iter()
-        .filter(|(name, _)| database.protocol(name).is_none())
-        .collect();
+    let mut left: Vec<(&String, &usize)> =
+        entries.iter().filter(|(name, _)| database.protocol(name).is_none()).collect();
     left.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     println!("Not implemented ({} entries):", total - covered);
     println!();
-    println!(
-        "{}",
-        left.iter()
-            .map(|(name, count)| format!("`{name}` ({count})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("{}", left.iter().map(|(name, count)| format!("`{name}` ({count})")).collect::<Vec<_>>().join(", "));
 }

@@ -95,7 +95,9 @@ impl DeviceManager {
                     .map(|o| o.range)
                     .unwrap_or(Range::new(0, 0));
                 limits[slot] = match user_device.output(feature, kind) {
-                    Some(setting) => OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled },
+                    Some(setting) => {
+                        OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled }
+                    }
                     None => OutputLimit::full(advertised),
                 };
             }

@@ -60,7 +60,8 @@ pub fn to_hardware(value: i32, kind: OutputType, advertised: Range, limit: Outpu
     }
     let magnitude = (value.unsigned_abs() as i64).min(max);
     let floor = lo.max(1).min(hi);
-    let mapped = if max == 1 { hi } else { floor + (((magnitude - 1) * (hi - floor)) as f64 / (max - 1) as f64).round() as i64 };
+    let mapped =
+        if max == 1 { hi } else { floor + (((magnitude - 1) * (hi - floor)) as f64 / (max - 1) as f64).round() as i64 };
     (mapped as i32) * value.signum()
 }
 
@@ -69,7 +70,12 @@ pub fn to_hardware(value: i32, kind: OutputType, advertised: Range, limit: Outpu
 pub enum TaskCommand {
     /// Set output `slot` (an index into the device's output list) to `value` advertised steps.
     /// `urgent` writes at once, skipping the message gap (stops).
-    Set { slot: usize, value: i32, duration_ms: Option<u32>, urgent: bool },
+    Set {
+        slot: usize,
+        value: i32,
+        duration_ms: Option<u32>,
+        urgent: bool,
+    },
     /// New user limits, one per slot; applied to the current levels at once.
     Limits(Vec<OutputLimit>),
     Battery(oneshot::Sender<Result<u8, ProtocolError>>),
@@ -117,7 +123,11 @@ impl DeviceTask {
         gap: Duration,
     ) -> DeviceTask {
         let levels = slots.iter().map(|s| OutputLevel::new(s.feature_index, s.kind)).collect();
-        let limits = if limits.len() == slots.len() { limits } else { slots.iter().map(|s| OutputLimit::full(s.advertised)).collect() };
+        let limits = if limits.len() == slots.len() {
+            limits
+        } else {
+            slots.iter().map(|s| OutputLimit::full(s.advertised)).collect()
+        };
         DeviceTask {
             notifications: hardware.notifications(),
             requested: vec![(0, None); slots.len()],
@@ -315,7 +325,9 @@ mod tests {
         }]
     }
 
-    async fn lovense_task(gap: Duration) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, tokio::task::JoinHandle<bool>) {
+    async fn lovense_task(
+        gap: Duration,
+    ) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, tokio::task::JoinHandle<bool>) {
         let fake = Arc::new(FakeHardware::new("LVS-Z36", "AA:BB"));
         let features = hush();
         let protocol = by_name("lovense").unwrap();
@@ -366,7 +378,8 @@ mod tests {
         }];
         let handler = by_name("kiiroo-v21-initialized").unwrap().initialize(&*fake, None, &features).await.unwrap();
         fake.take_writes();
-        let slots = vec![Slot { feature_index: 0, kind: OutputType::HwPositionWithDuration, advertised: Range::new(0, 99) }];
+        let slots =
+            vec![Slot { feature_index: 0, kind: OutputType::HwPositionWithDuration, advertised: Range::new(0, 99) }];
         let task = DeviceTask::new(fake.clone(), handler, slots, vec![], Duration::ZERO);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(task.run(rx));
@@ -377,7 +390,11 @@ mod tests {
     async fn a_stroker_is_not_moved_on_connect_and_its_first_move_to_0_is_written() {
         let (fake, tx) = stroker_task().await;
         tokio::time::sleep(Duration::from_millis(1)).await;
-        assert!(fake.writes().is_empty(), "the keepalive seed is a stop, and a position is no stop: {:?}", fake.writes());
+        assert!(
+            fake.writes().is_empty(),
+            "the keepalive seed is a stop, and a position is no stop: {:?}",
+            fake.writes()
+        );
         // Plugboard assumes 0, but the stroker may be anywhere: the first move to 0 is written.
         tx.send(TaskCommand::Set { slot: 0, value: 0, duration_ms: Some(500), urgent: false }).unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;

@@ -14,13 +14,13 @@
 //! same manager (issue 4).
 
 pub mod config;
+mod device_settings;
 pub mod device_task;
 #[cfg(any(test, feature = "testing"))]
 pub mod fake_bluez;
-mod device_settings;
-mod pipeline;
 pub mod hardware;
 pub mod manager;
+mod pipeline;
 pub mod protocols;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

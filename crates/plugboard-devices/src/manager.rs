@@ -36,16 +36,30 @@ pub type ClientId = u64;
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceEvent {
     Added(Arc<DeviceInfo>),
-    Removed { index: u32 },
-    OutputChanged { device_index: u32, feature_index: u32, kind: OutputType, value: i32, owner: Option<ClientId> },
+    Removed {
+        index: u32,
+    },
+    OutputChanged {
+        device_index: u32,
+        feature_index: u32,
+        kind: OutputType,
+        value: i32,
+        owner: Option<ClientId>,
+    },
     /// Every transport finished the scan that clients asked for.
     ScanningFinished,
     /// A new battery reading (front ends show it; clients ask for their own).
-    Battery { index: u32, percent: u8 },
+    Battery {
+        index: u32,
+        percent: u8,
+    },
     /// A device's description changed (the user renamed it).
     Changed(Arc<DeviceInfo>),
     /// A transport became usable or unusable (Bluetooth off, BlueZ missing...).
-    HardwareStatus { transport: &'static str, status: HardwareStatus },
+    HardwareStatus {
+        transport: &'static str,
+        status: HardwareStatus,
+    },
 }
 
 /// The current level of one output.
@@ -238,9 +252,9 @@ impl DeviceManager {
         let (info, hardware, slots, receiver) = {
             let reserved = self.reserved_indexes();
             let mut devices = self.lock();
-            let index = preferred
-                .filter(|i| !devices.0.contains_key(i))
-                .unwrap_or_else(|| (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices"));
+            let index = preferred.filter(|i| !devices.0.contains_key(i)).unwrap_or_else(|| {
+                (0u32..).find(|i| !devices.0.contains_key(i) && !reserved.contains(i)).expect("fewer than 2^32 devices")
+            });
             let info = Arc::new(spec.device_info(index));
             let hardware = Arc::new(VirtualHardware::new(&spec, index));
             let mut slots = Vec::new();
@@ -279,7 +293,9 @@ impl DeviceManager {
     /// read it themselves). Ends when the device is gone (at once, not at the next reading:
     /// devices that come and go would leave a sleeping task behind each time).
     pub(crate) fn watch_battery(self: &Arc<Self>, info: &DeviceInfo) {
-        let Some(feature) = info.features.iter().find(|f| f.input(InputType::Battery).is_some_and(|i| i.can(plugboard_protocol::model::InputCommand::Read))) else {
+        let Some(feature) = info.features.iter().find(|f| {
+            f.input(InputType::Battery).is_some_and(|i| i.can(plugboard_protocol::model::InputCommand::Read))
+        }) else {
             return;
         };
         let (index, feature_index, manager) = (info.index, feature.index, Arc::downgrade(self));
@@ -293,7 +309,8 @@ impl DeviceManager {
                     return;
                 }
                 if let Ok(Reading::Battery(percent)) = this.read(index, feature_index, InputType::Battery).await {
-                    let changed = this.lock().0.get_mut(&index).is_some_and(|e| e.battery.replace(percent) != Some(percent));
+                    let changed =
+                        this.lock().0.get_mut(&index).is_some_and(|e| e.battery.replace(percent) != Some(percent));
                     if changed {
                         this.emit(DeviceEvent::Battery { index, percent });
                     }
@@ -353,7 +370,12 @@ impl DeviceManager {
                 outputs: entry
                     .outputs
                     .iter()
-                    .map(|(&(feature_index, kind), state)| OutputLevel { feature_index, kind, value: state.value, owner: state.owner })
+                    .map(|(&(feature_index, kind), state)| OutputLevel {
+                        feature_index,
+                        kind,
+                        value: state.value,
+                        owner: state.owner,
+                    })
                     .collect(),
                 address: entry.backend.address.clone(),
                 transport: entry.backend.transport,
@@ -458,7 +480,13 @@ impl DeviceManager {
                     state.duration_ms = None;
                     entry.backend.set((feature_index, kind), 0, None, true);
                     if was_running {
-                        changed.push(DeviceEvent::OutputChanged { device_index, feature_index, kind, value: 0, owner: state.owner });
+                        changed.push(DeviceEvent::OutputChanged {
+                            device_index,
+                            feature_index,
+                            kind,
+                            value: 0,
+                            owner: state.owner,
+                        });
                     }
                 }
             }
@@ -474,7 +502,8 @@ impl DeviceManager {
 
     /// Reads an input.
     pub async fn read(&self, device_index: u32, feature_index: u32, kind: InputType) -> Result<Reading, Error> {
-        let cannot = || Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}."));
+        let cannot =
+            || Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}."));
         let task = {
             let devices = self.lock();
             let entry = devices.0.get(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
@@ -488,9 +517,13 @@ impl DeviceManager {
         task.send(TaskCommand::Battery(reply)).map_err(|_| Error::device_not_available(device_index))?;
         match tokio::time::timeout(Duration::from_secs(3), answer).await {
             Ok(Ok(Ok(percent))) => Ok(Reading::Battery(percent.min(100))),
-            Ok(Ok(Err(error))) => Err(Error::device(format!("Device {device_index} did not report its battery: {error}."))),
+            Ok(Ok(Err(error))) => {
+                Err(Error::device(format!("Device {device_index} did not report its battery: {error}.")))
+            }
             Ok(Err(_)) => Err(Error::device_not_available(device_index)),
-            Err(_) => Err(Error::device(format!("Device {device_index} did not answer the battery read within 3 seconds."))),
+            Err(_) => {
+                Err(Error::device(format!("Device {device_index} did not answer the battery read within 3 seconds.")))
+            }
         }
     }
 
@@ -510,7 +543,10 @@ impl DeviceManager {
 }
 
 pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), OutputState> {
-    info.features.iter().flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default()))).collect()
+    info.features
+        .iter()
+        .flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default())))
+        .collect()
 }
 
 impl Backend {
@@ -608,7 +644,9 @@ mod tests {
 
         // Commands, including the ends of every range and a move with a duration.
         manager.command(7, 0, &[cmd(0, OutputType::Vibrate, 20, None), cmd(1, OutputType::Vibrate, 1, None)]).unwrap();
-        manager.command(7, 2, &[cmd(0, OutputType::Vibrate, 13, None), cmd(1, OutputType::Constrict, 3, None)]).unwrap();
+        manager
+            .command(7, 2, &[cmd(0, OutputType::Vibrate, 13, None), cmd(1, OutputType::Constrict, 3, None)])
+            .unwrap();
         manager.command(8, 3, &[cmd(0, OutputType::Rotate, -20, None)]).unwrap();
         manager.command(8, 4, &[cmd(0, OutputType::HwPositionWithDuration, 100, Some(60_000))]).unwrap();
         manager.command(8, 4, &[cmd(0, OutputType::Position, 0, None)]).unwrap();
@@ -650,6 +688,10 @@ mod tests {
         assert!(!hw.is_connected());
         assert_eq!(hw.level(0, OutputType::Vibrate), Some(0));
         assert!(manager.virtual_hardware(2).is_none());
-        assert_eq!(manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::Vibrator)).index, 2, "the index is free again");
+        assert_eq!(
+            manager.add_virtual(VirtualDeviceSpec::new(VirtualKind::Vibrator)).index,
+            2,
+            "the index is free again"
+        );
     }
 }

@@ -30,7 +30,12 @@ impl DeviceManager {
     /// Turns on hardware support: the device database, the user config (saved to
     /// `user_path` when it changes) and a channel for transports to report on. Returns the
     /// sender to build transports with; add them with [`DeviceManager::add_transport`].
-    pub fn attach_hardware(self: &Arc<Self>, database: Database, user: UserConfig, user_path: Option<PathBuf>) -> EventSender {
+    pub fn attach_hardware(
+        self: &Arc<Self>,
+        database: Database,
+        user: UserConfig,
+        user_path: Option<PathBuf>,
+    ) -> EventSender {
         {
             let mut hardware = self.hardware();
             hardware.database = Some(Arc::new(database));
@@ -191,11 +196,15 @@ impl DeviceManager {
             .endpoints
             .iter()
             .map(|(service, map)| {
-                let map = map.iter().filter_map(|(name, uuid)| Some((name.parse::<Endpoint>().ok()?, uuid.clone()))).collect();
+                let map = map
+                    .iter()
+                    .filter_map(|(name, uuid)| Some((name.parse::<Endpoint>().ok()?, uuid.clone())))
+                    .collect();
                 (service.clone(), map)
             })
             .collect();
-        let hardware = found.connector.connect(ConnectPlan { ble_endpoints, serial }).await.map_err(|e| e.to_string())?;
+        let hardware =
+            found.connector.connect(ConnectPlan { ble_endpoints, serial }).await.map_err(|e| e.to_string())?;
         let advertisement = advertisement_of(&found.discovered);
         let result = self.initialise(database, protocol, hardware.clone(), found, &advertisement).await;
         if result.is_err() {
@@ -222,7 +231,10 @@ impl DeviceManager {
                 ),
                 None => format!("the device database has no definition for {}", protocol.name()),
             })?;
-        let handler = protocol.initialize(&*hardware, identifier.as_deref(), &definition.features).await.map_err(|e| e.to_string())?;
+        let handler = protocol
+            .initialize(&*hardware, identifier.as_deref(), &definition.features)
+            .await
+            .map_err(|e| e.to_string())?;
 
         let address = found.address.clone();
         // A new device does not take the index of one already connected (a virtual device), so
@@ -260,7 +272,9 @@ impl DeviceManager {
                 slot_of.insert((feature.index, output.kind), slots.len());
                 slots.push(Slot { feature_index: feature.index, kind: output.kind, advertised: output.range });
                 limits.push(match user_device.output(feature.index, output.kind) {
-                    Some(setting) => OutputLimit { range: setting.hardware_range(output.range), disabled: setting.disabled },
+                    Some(setting) => {
+                        OutputLimit { range: setting.hardware_range(output.range), disabled: setting.disabled }
+                    }
                     None => OutputLimit::full(output.range),
                 });
             }
@@ -293,14 +307,19 @@ impl DeviceManager {
             let outputs = outputs_of(&info);
             devices.0.insert(
                 index,
-                Entry { info: info.clone(), backend: Backend {
+                Entry {
+                    info: info.clone(),
+                    backend: Backend {
                         task: task_sender,
                         slots: slot_of,
                         address: address.clone(),
                         virtual_hardware: None,
                         transport: found.transport,
                         protocol: protocol.name().to_owned(),
-                    }, outputs, battery: None },
+                    },
+                    outputs,
+                    battery: None,
+                },
             );
             info
         };
@@ -369,10 +388,7 @@ impl DeviceManager {
         let tasks: Vec<_> = {
             let mut devices = self.lock();
             let indexes: Vec<u32> = devices.0.keys().copied().collect();
-            indexes
-                .into_iter()
-                .filter_map(|index| Some(devices.0.remove(&index)?.backend.task))
-                .collect()
+            indexes.into_iter().filter_map(|index| Some(devices.0.remove(&index)?.backend.task)).collect()
         };
         for task in tasks {
             let (done, finished) = tokio::sync::oneshot::channel();
@@ -388,11 +404,7 @@ impl DeviceManager {
 
     /// Removes a hardware device whose connection ended, unless the index was reused since.
     fn remove_if_hardware(&self, index: u32, address: &str) {
-        let is_it = self
-            .lock()
-            .0
-            .get(&index)
-            .is_some_and(|entry| entry.backend.address == address);
+        let is_it = self.lock().0.get(&index).is_some_and(|entry| entry.backend.address == address);
         if is_it {
             self.remove(index);
         }
@@ -402,10 +414,9 @@ impl DeviceManager {
 /// What protocols get to identify a device by.
 fn advertisement_of(discovered: &Discovered) -> Advertisement {
     match discovered {
-        Discovered::Ble(ble) => Advertisement {
-            name: ble.name.clone(),
-            manufacturer_data: ble.manufacturer_data.iter().cloned().collect(),
-        },
+        Discovered::Ble(ble) => {
+            Advertisement { name: ble.name.clone(), manufacturer_data: ble.manufacturer_data.iter().cloned().collect() }
+        }
         Discovered::Serial { port } => Advertisement::named(port),
         Discovered::Websocket { identifier } => Advertisement::named(identifier),
     }

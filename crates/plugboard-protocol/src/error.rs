@@ -106,11 +106,7 @@ impl Error {
 
     /// The `Error` message answering the message with this Id (0 for events).
     pub fn to_message(&self, id: u32) -> ServerMessage {
-        ServerMessage::Error(ErrorMessage {
-            id,
-            error_code: self.code.number(),
-            error_message: self.text.to_string(),
-        })
+        ServerMessage::Error(ErrorMessage { id, error_code: self.code.number(), error_message: self.text.to_string() })
     }
 }
 

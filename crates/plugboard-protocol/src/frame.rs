@@ -384,7 +384,8 @@ impl RawMessage {
             .and_then(|id| id.as_u64())
             .and_then(|id| u32::try_from(id).ok())
             .ok_or_else(|| invalid("missing or invalid field `Id`".into()))?;
-        let device = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| invalid(clean_serde_error(&e)))?;
+        let device =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| invalid(clean_serde_error(&e)))?;
         Ok(DeviceAddedBody { id, device })
     }
 
@@ -392,7 +393,10 @@ impl RawMessage {
         if devices.any(|d| d.device_messages.values().any(|a| a.step_count.is_some())) {
             return Err(DecodeError::new(
                 self.id(),
-                DecodeErrorKind::InvalidFields { name: self.name.clone(), detail: "StepCount is not part of spec v1".into() },
+                DecodeErrorKind::InvalidFields {
+                    name: self.name.clone(),
+                    detail: "StepCount is not part of spec v1".into(),
+                },
             ));
         }
         Ok(())
@@ -453,7 +457,8 @@ fn clean_serde_error(e: &serde_json::Error) -> String {
 fn validate_client(message: &ClientMessage) -> Result<(), DecodeError> {
     let id = message.id();
     let name = message.name();
-    let out_of_range = |detail: String| DecodeError::new(id, DecodeErrorKind::OutOfRange { name: name.to_owned(), detail });
+    let out_of_range =
+        |detail: String| DecodeError::new(id, DecodeErrorKind::OutOfRange { name: name.to_owned(), detail });
     let unit = |what: &str, value: f64| -> Result<(), DecodeError> {
         if (0.0..=1.0).contains(&value) {
             Ok(())

@@ -221,7 +221,8 @@ pub struct StopScope {
 }
 
 impl StopScope {
-    pub const EVERYTHING: StopScope = StopScope { device_index: None, feature_index: None, inputs: true, outputs: true };
+    pub const EVERYTHING: StopScope =
+        StopScope { device_index: None, feature_index: None, inputs: true, outputs: true };
 
     pub fn device(device_index: u32) -> StopScope {
         StopScope { device_index: Some(device_index), ..StopScope::EVERYTHING }

@@ -61,7 +61,11 @@ pub fn two_motor_vibrator(index: u32) -> DeviceInfo {
 }
 
 pub fn rotator(index: u32) -> DeviceInfo {
-    device(index, "Simulated Rotator", vec![feature(0, "Rotation Motor", vec![output(OutputType::Rotate, -100, 100)], vec![])])
+    device(
+        index,
+        "Simulated Rotator",
+        vec![feature(0, "Rotation Motor", vec![output(OutputType::Rotate, -100, 100)], vec![])],
+    )
 }
 
 pub fn stroker(index: u32) -> DeviceInfo {
@@ -75,7 +79,11 @@ pub fn stroker(index: u32) -> DeviceInfo {
 }
 
 pub fn oscillator(index: u32) -> DeviceInfo {
-    device(index, "Simulated Oscillator", vec![feature(0, "Oscillator", vec![output(OutputType::Oscillate, 0, 100)], vec![])])
+    device(
+        index,
+        "Simulated Oscillator",
+        vec![feature(0, "Oscillator", vec![output(OutputType::Oscillate, 0, 100)], vec![])],
+    )
 }
 
 pub fn lovense_max(index: u32) -> DeviceInfo {

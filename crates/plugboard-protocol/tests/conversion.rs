@@ -17,7 +17,11 @@ fn convert(version: SpecVersion, frame: &str) -> Result<Request, plugboard_proto
     convert_with(version, frame, &mut LegacyState::default())
 }
 
-fn convert_with(version: SpecVersion, frame: &str, state: &mut LegacyState) -> Result<Request, plugboard_protocol::Error> {
+fn convert_with(
+    version: SpecVersion,
+    frame: &str,
+    state: &mut LegacyState,
+) -> Result<Request, plugboard_protocol::Error> {
     to_request(&decode_one_client(frame, version), devices().as_slice(), state)
 }
 
@@ -70,7 +74,10 @@ fn launch_speed_becomes_a_duration() {
     // duration = (speed01/250)^-0.95 / (90 / (distance*100)), speed01 = Speed/99.
     let expected = ((50.0f64 / 99.0) / 250.0).powf(-0.95) / (90.0 / (0.5 * 100.0));
     assert_eq!(launch_move_duration_ms(0.0, 0.5, 50), expected as u32);
-    assert!(launch_move_duration_ms(0.0, 0.99, 99) < launch_move_duration_ms(0.0, 0.99, 10), "faster speed, shorter move");
+    assert!(
+        launch_move_duration_ms(0.0, 0.99, 99) < launch_move_duration_ms(0.0, 0.99, 10),
+        "faster speed, shorter move"
+    );
     assert!(launch_move_duration_ms(0.0, 0.2, 50) < launch_move_duration_ms(0.0, 0.9, 50), "longer way, longer move");
     assert_eq!(launch_move_duration_ms(0.4, 0.4, 50), 0, "no distance, no time");
     assert_eq!(launch_move_duration_ms(0.0, 0.9, 0), 0, "speed 0 does not move");
@@ -83,14 +90,21 @@ fn launch_speed_becomes_a_duration() {
 fn single_motor_vibrate_drives_every_vibrator() {
     let request = convert(V0, r#"[{"SingleMotorVibrateCmd":{"Id":2,"DeviceIndex":0,"Speed":0.5}}]"#).unwrap();
     assert_eq!(outputs(request), vec![(0, OutputType::Vibrate, 10, None), (1, OutputType::Vibrate, 10, None)]);
-    assert_eq!(code(convert(V0, r#"[{"SingleMotorVibrateCmd":{"Id":2,"DeviceIndex":1,"Speed":0.5}}]"#)), ErrorCode::Device);
+    assert_eq!(
+        code(convert(V0, r#"[{"SingleMotorVibrateCmd":{"Id":2,"DeviceIndex":1,"Speed":0.5}}]"#)),
+        ErrorCode::Device
+    );
 }
 
 #[test]
 fn vibrate_cmd_indexes_the_vibrator_list() {
-    let frame = r#"[{"VibrateCmd":{"Id":12,"DeviceIndex":0,"Speeds":[{"Index":1,"Speed":1.0},{"Index":0,"Speed":0.25}]}}]"#;
+    let frame =
+        r#"[{"VibrateCmd":{"Id":12,"DeviceIndex":0,"Speeds":[{"Index":1,"Speed":1.0},{"Index":0,"Speed":0.25}]}}]"#;
     // Sorted by feature index: one batch.
-    assert_eq!(outputs(convert(V1, frame).unwrap()), vec![(0, OutputType::Vibrate, 5, None), (1, OutputType::Vibrate, 20, None)]);
+    assert_eq!(
+        outputs(convert(V1, frame).unwrap()),
+        vec![(0, OutputType::Vibrate, 5, None), (1, OutputType::Vibrate, 20, None)]
+    );
     let on_max = r#"[{"VibrateCmd":{"Id":12,"DeviceIndex":4,"Speeds":[{"Index":0,"Speed":0.5}]}}]"#;
     assert_eq!(outputs(convert(V2, on_max).unwrap()), vec![(0, OutputType::Vibrate, 10, None)]);
     let out_of_range = r#"[{"VibrateCmd":{"Id":12,"DeviceIndex":4,"Speeds":[{"Index":1,"Speed":0.5}]}}]"#;
@@ -114,7 +128,8 @@ fn rotate_cmd_signs_by_direction() {
 fn linear_cmd_truncates_and_keeps_the_duration() {
     let frame = r#"[{"LinearCmd":{"Id":14,"DeviceIndex":2,"Vectors":[{"Index":0,"Duration":500,"Position":0.3333}]}}]"#;
     assert_eq!(outputs(convert(V2, frame).unwrap()), vec![(0, OutputType::HwPositionWithDuration, 333, Some(500))]);
-    let not_linear = r#"[{"LinearCmd":{"Id":14,"DeviceIndex":0,"Vectors":[{"Index":0,"Duration":500,"Position":0.3}]}}]"#;
+    let not_linear =
+        r#"[{"LinearCmd":{"Id":14,"DeviceIndex":0,"Vectors":[{"Index":0,"Duration":500,"Position":0.3}]}}]"#;
     assert_eq!(code(convert(V2, not_linear)), ErrorCode::Device);
 }
 
@@ -134,7 +149,8 @@ fn fleshlight_launch_becomes_a_timed_move_from_the_last_position() {
 #[test]
 fn fleshlight_launch_drives_a_bare_position_output() {
     let servo = device(9, "Servo", vec![feature(0, "Axis", vec![output(OutputType::Position, 0, 100)], vec![])]);
-    let message = decode_one_client(r#"[{"FleshlightLaunchFW12Cmd":{"Id":3,"DeviceIndex":9,"Position":50,"Speed":20}}]"#, V0);
+    let message =
+        decode_one_client(r#"[{"FleshlightLaunchFW12Cmd":{"Id":3,"DeviceIndex":9,"Position":50,"Speed":20}}]"#, V0);
     let request = to_request(&message, vec![servo].as_slice(), &mut LegacyState::default()).unwrap();
     assert_eq!(outputs(request), vec![(0, OutputType::Position, 50, None)]);
 }
@@ -153,7 +169,10 @@ fn vorze_cyclone_drives_every_rotator() {
 #[test]
 fn stop_commands_scope_to_device_or_everything() {
     assert_eq!(convert(V0, r#"[{"StopAllDevices":{"Id":10}}]"#).unwrap(), Request::Stop(StopScope::EVERYTHING));
-    assert_eq!(convert(V3, r#"[{"StopDeviceCmd":{"Id":9,"DeviceIndex":4}}]"#).unwrap(), Request::Stop(StopScope::device(4)));
+    assert_eq!(
+        convert(V3, r#"[{"StopDeviceCmd":{"Id":9,"DeviceIndex":4}}]"#).unwrap(),
+        Request::Stop(StopScope::device(4))
+    );
     assert_eq!(code(convert(V3, r#"[{"StopDeviceCmd":{"Id":9,"DeviceIndex":99}}]"#)), ErrorCode::Device);
 }
 
@@ -195,11 +214,17 @@ fn scalar_cmd_checks_the_actuator_type() {
     let frame = r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":4,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.3,"ActuatorType":"Inflate"},{"Index":2,"Scalar":1.0,"ActuatorType":"Rotate"}]}}]"#;
     assert_eq!(
         outputs(convert(V3, frame).unwrap()),
-        vec![(0, OutputType::Vibrate, 10, None), (1, OutputType::Constrict, 1, None), (3, OutputType::Rotate, 20, None)]
+        vec![
+            (0, OutputType::Vibrate, 10, None),
+            (1, OutputType::Constrict, 1, None),
+            (3, OutputType::Rotate, 20, None)
+        ]
     );
-    let wrong = r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":4,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Oscillate"}]}}]"#;
+    let wrong =
+        r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":4,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Oscillate"}]}}]"#;
     assert_eq!(code(convert(V3, wrong)), ErrorCode::Device);
-    let missing = r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":4,"Scalars":[{"Index":3,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#;
+    let missing =
+        r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":4,"Scalars":[{"Index":3,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#;
     assert_eq!(code(convert(V3, missing)), ErrorCode::Device);
     let position = r#"[{"ScalarCmd":{"Id":19,"DeviceIndex":2,"Scalars":[{"Index":0,"Scalar":0.3333,"ActuatorType":"Position"}]}}]"#;
     assert_eq!(outputs(convert(V3, position).unwrap()), vec![(0, OutputType::Position, 334, None)]);
@@ -207,7 +232,8 @@ fn scalar_cmd_checks_the_actuator_type() {
 
 #[test]
 fn sensor_commands_index_the_sensor_lists() {
-    let read = convert(V3, r#"[{"SensorReadCmd":{"Id":20,"DeviceIndex":4,"SensorIndex":0,"SensorType":"Battery"}}]"#).unwrap();
+    let read =
+        convert(V3, r#"[{"SensorReadCmd":{"Id":20,"DeviceIndex":4,"SensorIndex":0,"SensorType":"Battery"}}]"#).unwrap();
     assert_eq!(
         read,
         Request::Input(InputRequest {
@@ -227,11 +253,15 @@ fn sensor_commands_index_the_sensor_lists() {
 
 #[test]
 fn sensor_subscriptions_reach_subscribable_inputs() {
-    let pressure = Input { kind: InputType::Pressure, ranges: vec![Range::new(0, 1000)], commands: vec![InputCommand::Subscribe] };
+    let pressure =
+        Input { kind: InputType::Pressure, ranges: vec![Range::new(0, 1000)], commands: vec![InputCommand::Subscribe] };
     let squeezer = device(7, "Squeezer", vec![feature(0, "Pressure", vec![], vec![pressure])]);
-    for (name, command) in [("SensorSubscribeCmd", InputCommand::Subscribe), ("SensorUnsubscribeCmd", InputCommand::Unsubscribe)] {
+    for (name, command) in
+        [("SensorSubscribeCmd", InputCommand::Subscribe), ("SensorUnsubscribeCmd", InputCommand::Unsubscribe)]
+    {
         let frame = format!(r#"[{{"{name}":{{"Id":21,"DeviceIndex":7,"SensorIndex":0,"SensorType":"Pressure"}}}}]"#);
-        let request = to_request(&decode_one_client(&frame, V3), vec![squeezer.clone()].as_slice(), &mut LegacyState::default());
+        let request =
+            to_request(&decode_one_client(&frame, V3), vec![squeezer.clone()].as_slice(), &mut LegacyState::default());
         match request.unwrap() {
             Request::Input(input) => {
                 assert_eq!((input.feature_index, input.kind, input.command), (0, InputType::Pressure, command))
@@ -272,8 +302,12 @@ fn output_cmd_checks_feature_type_and_range() {
 #[test]
 fn input_cmd_checks_the_allowed_commands() {
     let read = r#"[{"InputCmd":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Type":"Battery","Command":"Read"}}]"#;
-    assert!(matches!(convert(V4, read).unwrap(), Request::Input(InputRequest { reply: ReadingReply::InputReading, .. })));
-    let subscribe = r#"[{"InputCmd":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Type":"Battery","Command":"Subscribe"}}]"#;
+    assert!(matches!(
+        convert(V4, read).unwrap(),
+        Request::Input(InputRequest { reply: ReadingReply::InputReading, .. })
+    ));
+    let subscribe =
+        r#"[{"InputCmd":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Type":"Battery","Command":"Subscribe"}}]"#;
     assert_eq!(code(convert(V4, subscribe)), ErrorCode::Device);
     let wrong_type = r#"[{"InputCmd":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Type":"Rssi","Command":"Read"}}]"#;
     assert_eq!(code(convert(V4, wrong_type)), ErrorCode::Device);
@@ -283,7 +317,8 @@ fn input_cmd_checks_the_allowed_commands() {
 fn stop_cmd_selects_device_and_feature() {
     assert_eq!(convert(V4, r#"[{"StopCmd":{"Id":25}}]"#).unwrap(), Request::Stop(StopScope::EVERYTHING));
     assert_eq!(
-        convert(V4, r#"[{"StopCmd":{"Id":26,"DeviceIndex":4,"FeatureIndex":1,"Inputs":false,"Outputs":true}}]"#).unwrap(),
+        convert(V4, r#"[{"StopCmd":{"Id":26,"DeviceIndex":4,"FeatureIndex":1,"Inputs":false,"Outputs":true}}]"#)
+            .unwrap(),
         Request::Stop(StopScope { device_index: Some(4), feature_index: Some(1), inputs: false, outputs: true })
     );
     assert_eq!(code(convert(V4, r#"[{"StopCmd":{"Id":26,"FeatureIndex":1}}]"#)), ErrorCode::Message);
@@ -295,7 +330,8 @@ fn stop_cmd_selects_device_and_feature() {
 fn inflate_outputs_answer_constrict_commands() {
     let pump = device(8, "Pump", vec![feature(0, "Air", vec![output(OutputType::Inflate, 0, 5)], vec![])]);
     let frame = r#"[{"OutputCmd":{"Id":22,"DeviceIndex":8,"FeatureIndex":0,"Command":{"Constrict":{"Value":5}}}}]"#;
-    let request = to_request(&decode_one_client(frame, V4), vec![pump].as_slice(), &mut LegacyState::default()).unwrap();
+    let request =
+        to_request(&decode_one_client(frame, V4), vec![pump].as_slice(), &mut LegacyState::default()).unwrap();
     assert_eq!(outputs(request), vec![(0, OutputType::Inflate, 5, None)]);
 }
 
@@ -304,14 +340,34 @@ fn inflate_outputs_answer_constrict_commands() {
 #[test]
 fn readings_take_the_askers_shape() {
     let v4 = reading_message(24, 4, 2, ReadingReply::InputReading, Reading::Battery(87)).unwrap();
-    assert_encodes_to(&v4, r#"[{"InputReading":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Reading":{"Battery":{"Value":87}}}}]"#);
-    let v3 = reading_message(20, 4, 2, ReadingReply::SensorReading { sensor_index: 0, sensor_type: SensorType::Battery }, Reading::Battery(87)).unwrap();
-    assert_encodes_to(&v3, r#"[{"SensorReading":{"Id":20,"DeviceIndex":4,"SensorIndex":0,"SensorType":"Battery","Data":[87]}}]"#);
+    assert_encodes_to(
+        &v4,
+        r#"[{"InputReading":{"Id":24,"DeviceIndex":4,"FeatureIndex":2,"Reading":{"Battery":{"Value":87}}}}]"#,
+    );
+    let v3 = reading_message(
+        20,
+        4,
+        2,
+        ReadingReply::SensorReading { sensor_index: 0, sensor_type: SensorType::Battery },
+        Reading::Battery(87),
+    )
+    .unwrap();
+    assert_encodes_to(
+        &v3,
+        r#"[{"SensorReading":{"Id":20,"DeviceIndex":4,"SensorIndex":0,"SensorType":"Battery","Data":[87]}}]"#,
+    );
     let v2 = reading_message(15, 4, 2, ReadingReply::BatteryLevel, Reading::Battery(50)).unwrap();
     assert_encodes_to(&v2, r#"[{"BatteryLevelReading":{"Id":15,"DeviceIndex":4,"BatteryLevel":0.5}}]"#);
     let rssi = reading_message(16, 4, 2, ReadingReply::RssiLevel, Reading::Rssi(-40)).unwrap();
     assert_encodes_to(&rssi, r#"[{"RSSILevelReading":{"Id":16,"DeviceIndex":4,"RSSILevel":-40}}]"#);
-    let event = reading_message(0, 7, 0, ReadingReply::SensorReading { sensor_index: 0, sensor_type: SensorType::Rssi }, Reading::Rssi(-60)).unwrap();
+    let event = reading_message(
+        0,
+        7,
+        0,
+        ReadingReply::SensorReading { sensor_index: 0, sensor_type: SensorType::Rssi },
+        Reading::Rssi(-60),
+    )
+    .unwrap();
     assert_eq!(json(&encode_message(&event))[0]["SensorReading"]["SensorType"], "RSSI");
     assert!(reading_message(15, 4, 2, ReadingReply::BatteryLevel, Reading::Rssi(-3)).is_err());
 }
@@ -326,11 +382,13 @@ fn handshake_detects_and_negotiates_versions() {
     assert_eq!(v0.negotiate(V4).unwrap(), V0);
     let v3 = rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","MessageVersion":3}}]"#);
     assert_eq!(v3.negotiate(V4).unwrap(), V3);
-    let v4 = rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
+    let v4 =
+        rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
     assert_eq!(v4.negotiate(V4).unwrap(), V4);
     // A server limited to v2 refuses a v3 client with a handshake error.
     assert_eq!(v3.negotiate(V2).unwrap_err().code(), ErrorCode::Init);
-    let too_new = rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#);
+    let too_new =
+        rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#);
     let error = too_new.negotiate(V4).unwrap_err();
     assert_eq!(error.code(), ErrorCode::Init);
     assert!(error.text().contains("v0 to v4"), "{}", error.text());
@@ -338,6 +396,8 @@ fn handshake_detects_and_negotiates_versions() {
     assert_eq!(too_new.negotiate(V4).unwrap_err().code(), ErrorCode::Init);
     let half_v4 = rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4}}]"#);
     assert_eq!(half_v4.negotiate(V4).unwrap_err().code(), ErrorCode::Message);
-    let both = rsi(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","MessageVersion":3,"ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
+    let both = rsi(
+        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","MessageVersion":3,"ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+    );
     assert_eq!(both.negotiate(V4).unwrap_err().code(), ErrorCode::Message);
 }

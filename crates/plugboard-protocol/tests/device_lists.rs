@@ -23,7 +23,9 @@ fn one(text: &str) -> Value {
 fn v0_lists_message_names_sorted() {
     assert_eq!(
         added(V0, &two_motor_vibrator(0)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":["SingleMotorVibrateCmd","StopDeviceCmd"],"DeviceName":"Simulated 2-Motor Vibrator","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":["SingleMotorVibrateCmd","StopDeviceCmd"],"DeviceName":"Simulated 2-Motor Vibrator","Id":0}}"#
+        )
     );
     // Deliberate difference: the reference lists only StopDeviceCmd for these two.
     let list = json(&encode_message(&device_list(V0, 6, &[rotator(1), stroker(2), oscillator(3)])));
@@ -40,19 +42,27 @@ fn v0_lists_message_names_sorted() {
 fn v1_counts_features() {
     assert_eq!(
         added(V1, &two_motor_vibrator(0)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":{"SingleMotorVibrateCmd":{},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":2}},"DeviceName":"Simulated 2-Motor Vibrator","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":{"SingleMotorVibrateCmd":{},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":2}},"DeviceName":"Simulated 2-Motor Vibrator","Id":0}}"#
+        )
     );
     assert_eq!(
         added(V1, &rotator(1)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":1,"DeviceMessages":{"RotateCmd":{"FeatureCount":1},"StopDeviceCmd":{},"VorzeA10CycloneCmd":{}},"DeviceName":"Simulated Rotator","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":1,"DeviceMessages":{"RotateCmd":{"FeatureCount":1},"StopDeviceCmd":{},"VorzeA10CycloneCmd":{}},"DeviceName":"Simulated Rotator","Id":0}}"#
+        )
     );
     assert_eq!(
         added(V1, &stroker(2)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":2,"DeviceMessages":{"FleshlightLaunchFW12Cmd":{},"LinearCmd":{"FeatureCount":1},"StopDeviceCmd":{}},"DeviceName":"Simulated Stroker","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":2,"DeviceMessages":{"FleshlightLaunchFW12Cmd":{},"LinearCmd":{"FeatureCount":1},"StopDeviceCmd":{}},"DeviceName":"Simulated Stroker","Id":0}}"#
+        )
     );
     assert_eq!(
         added(V1, &oscillator(3)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":3,"DeviceMessages":{"StopDeviceCmd":{}},"DeviceName":"Simulated Oscillator","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":3,"DeviceMessages":{"StopDeviceCmd":{}},"DeviceName":"Simulated Oscillator","Id":0}}"#
+        )
     );
 }
 
@@ -60,11 +70,15 @@ fn v1_counts_features() {
 fn v2_adds_step_counts_and_battery() {
     assert_eq!(
         added(V2, &lovense_max(0)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":{"BatteryLevelCmd":{},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[20]}},"DeviceName":"Simulated Lovense Max","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":0,"DeviceMessages":{"BatteryLevelCmd":{},"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[20]}},"DeviceName":"Simulated Lovense Max","Id":0}}"#
+        )
     );
     assert_eq!(
         added(V2, &stroker(2)),
-        one(r#"{"DeviceAdded":{"DeviceIndex":2,"DeviceMessages":{"LinearCmd":{"FeatureCount":1,"StepCount":[1000]},"StopDeviceCmd":{}},"DeviceName":"Simulated Stroker","Id":0}}"#)
+        one(
+            r#"{"DeviceAdded":{"DeviceIndex":2,"DeviceMessages":{"LinearCmd":{"FeatureCount":1,"StepCount":[1000]},"StopDeviceCmd":{}},"DeviceName":"Simulated Stroker","Id":0}}"#
+        )
     );
 }
 
@@ -74,12 +88,14 @@ fn v3_lists_attribute_arrays() {
     max.display_name = Some("My Max".into());
     assert_eq!(
         added(V3, &max),
-        one(r#"{"DeviceAdded":{"DeviceDisplayName":"My Max","DeviceIndex":0,"DeviceMessageTimingGap":100,"DeviceMessages":{
+        one(
+            r#"{"DeviceAdded":{"DeviceDisplayName":"My Max","DeviceIndex":0,"DeviceMessageTimingGap":100,"DeviceMessages":{
             "ScalarCmd":[{"ActuatorType":"Vibrate","FeatureDescriptor":"Vibrator","StepCount":20},
                          {"ActuatorType":"Constrict","FeatureDescriptor":"Air Pump","StepCount":3},
                          {"ActuatorType":"Rotate","FeatureDescriptor":"Unidirectional rotator","StepCount":20}],
             "SensorReadCmd":[{"FeatureDescriptor":"Battery Level","SensorRange":[[0,100]],"SensorType":"Battery"}],
-            "StopDeviceCmd":{}},"DeviceName":"Simulated Lovense Max","Id":0}}"#)
+            "StopDeviceCmd":{}},"DeviceName":"Simulated Lovense Max","Id":0}}"#
+        )
     );
     assert_eq!(
         added(V3, &rotator(1)),
@@ -124,7 +140,10 @@ fn v4_lists_features_keyed_by_index() {
         list[0]["DeviceList"]["Devices"]["2"]["DeviceFeatures"]["0"]["Output"],
         json(r#"{"HwPositionWithDuration":{"Duration":[0,100000],"Value":[0,1000]},"Position":{"Value":[0,1000]}}"#)
     );
-    assert_eq!(list[0]["DeviceList"]["Devices"]["1"]["DeviceFeatures"]["0"]["Output"], json(r#"{"Rotate":{"Value":[-100,100]}}"#));
+    assert_eq!(
+        list[0]["DeviceList"]["Devices"]["1"]["DeviceFeatures"]["0"]["Output"],
+        json(r#"{"Rotate":{"Value":[-100,100]}}"#)
+    );
 }
 
 #[test]
@@ -160,9 +179,16 @@ fn old_clients_do_not_see_what_they_cannot_use() {
     let messages = v2[0]["DeviceAdded"]["DeviceMessages"].as_object().unwrap();
     assert!(!messages.contains_key("RotateCmd"));
     // Temperature has no v3 ActuatorType the v3 clients know: hidden from v3, shown to v4.
-    let warm = device(5, "Warmer", vec![feature(0, "Heater", vec![output(plugboard_protocol::model::OutputType::Temperature, -10, 10)], vec![])]);
+    let warm = device(
+        5,
+        "Warmer",
+        vec![feature(0, "Heater", vec![output(plugboard_protocol::model::OutputType::Temperature, -10, 10)], vec![])],
+    );
     let v3 = added(V3, &warm);
     assert!(v3[0]["DeviceAdded"]["DeviceMessages"].get("ScalarCmd").is_none());
     let v4 = json(&encode_message(&device_list(V4, 1, &[warm])));
-    assert_eq!(v4[0]["DeviceList"]["Devices"]["5"]["DeviceFeatures"]["0"]["Output"], json(r#"{"Temperature":{"Value":[-10,10]}}"#));
+    assert_eq!(
+        v4[0]["DeviceList"]["Devices"]["5"]["DeviceFeatures"]["0"]["Output"],
+        json(r#"{"Temperature":{"Value":[-10,10]}}"#)
+    );
 }

@@ -39,13 +39,7 @@ fn frames_that_are_not_json_arrays() {
 
 #[test]
 fn elements_that_are_not_single_key_objects() {
-    for text in [
-        r#"[{"Ping":{"Id":1},"Test":{"Id":2}}]"#,
-        r#"[{}]"#,
-        r#"[1]"#,
-        r#"[["Ping"]]"#,
-        r#"[null]"#,
-    ] {
+    for text in [r#"[{"Ping":{"Id":1},"Test":{"Id":2}}]"#, r#"[{}]"#, r#"[1]"#, r#"[["Ping"]]"#, r#"[null]"#] {
         assert_eq!(only_error(text, V3).kind, DecodeErrorKind::NotASingleKeyObject, "{text}");
     }
 }
@@ -93,8 +87,14 @@ fn unknown_and_out_of_version_messages_keep_their_id() {
     assert_eq!(unknown.id, 17);
     assert_eq!(unknown.kind, DecodeErrorKind::UnknownMessage("Frobnicate".into()));
     // A server message sent by a client is just as unknown.
-    assert_eq!(only_error(r#"[{"ServerInfo":{"Id":4}}]"#, V3).kind, DecodeErrorKind::UnknownMessage("ServerInfo".into()));
-    let other_version = only_error(r#"[{"OutputCmd":{"Id":18,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}}]"#, V3);
+    assert_eq!(
+        only_error(r#"[{"ServerInfo":{"Id":4}}]"#, V3).kind,
+        DecodeErrorKind::UnknownMessage("ServerInfo".into())
+    );
+    let other_version = only_error(
+        r#"[{"OutputCmd":{"Id":18,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}}]"#,
+        V3,
+    );
     assert_eq!(other_version.id, 18);
     assert_eq!(other_version.kind, DecodeErrorKind::NotInVersion { name: "OutputCmd".into(), version: V3 });
     assert!(other_version.to_error().text().contains("spec v3"));
@@ -103,17 +103,21 @@ fn unknown_and_out_of_version_messages_keep_their_id() {
 #[test]
 fn bad_fields_are_named_and_keep_the_id() {
     for (text, id, version) in [
-        (r#"[{"Ping":{"Id":5,"Extra":1}}]"#, 5, V3),                                   // unknown field
-        (r#"[{"StopDeviceCmd":{"Id":6}}]"#, 6, V3),                                     // missing field
-        (r#"[{"StopDeviceCmd":{"Id":7,"DeviceIndex":"0"}}]"#, 7, V3),                   // wrong type
-        (r#"[{"StopDeviceCmd":{"Id":8,"DeviceIndex":-1}}]"#, 8, V3),                    // negative index
+        (r#"[{"Ping":{"Id":5,"Extra":1}}]"#, 5, V3),                  // unknown field
+        (r#"[{"StopDeviceCmd":{"Id":6}}]"#, 6, V3),                   // missing field
+        (r#"[{"StopDeviceCmd":{"Id":7,"DeviceIndex":"0"}}]"#, 7, V3), // wrong type
+        (r#"[{"StopDeviceCmd":{"Id":8,"DeviceIndex":-1}}]"#, 8, V3),  // negative index
         (r#"[{"OutputCmd":{"Id":9,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5.5}}}}]"#, 9, V4), // float step
         (r#"[{"OutputCmd":{"Id":10,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":[5]}}}}]"#, 10, V4), // early v4 shape
         (r#"[{"OutputCmd":{"Id":11,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Wiggle":{"Value":5}}}}]"#, 11, V4), // unknown output
-        (r#"[{"ScalarCmd":{"Id":12,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Wiggle"}]}}]"#, 12, V3),
+        (
+            r#"[{"ScalarCmd":{"Id":12,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":0.5,"ActuatorType":"Wiggle"}]}}]"#,
+            12,
+            V3,
+        ),
         (r#"[{"InputCmd":{"Id":13,"DeviceIndex":0,"FeatureIndex":0,"Type":"Battery","Command":"Poke"}}]"#, 13, V4),
         (r#"[{"RequestServerInfo":{"Id":14,"ClientName":"c","MessageVersion":3}}]"#, 14, V4), // v3 shape on a v4 session
-        (r#"[{"Ping":{"Id":4294967296}}]"#, 0, V3),                                     // Id beyond u32: unreadable
+        (r#"[{"Ping":{"Id":4294967296}}]"#, 0, V3), // Id beyond u32: unreadable
         (r#"[{"Ping":null}]"#, 0, V3),
     ] {
         let error = only_error(text, version);
@@ -128,7 +132,8 @@ fn id_zero_is_reserved_for_the_server() {
     let error = only_error(r#"[{"Ping":{"Id":0}}]"#, V3);
     assert_eq!(error.kind, DecodeErrorKind::ZeroId("Ping".into()));
     assert_eq!(error.id, 0);
-    let handshake = split_frame(r#"[{"RequestServerInfo":{"Id":0,"ClientName":"c"}}]"#).remove(0).unwrap().decode_handshake();
+    let handshake =
+        split_frame(r#"[{"RequestServerInfo":{"Id":0,"ClientName":"c"}}]"#).remove(0).unwrap().decode_handshake();
     assert_eq!(handshake.unwrap_err().kind, DecodeErrorKind::ZeroId("RequestServerInfo".into()));
 }
 
@@ -141,7 +146,10 @@ fn values_are_range_checked() {
         (r#"[{"VibrateCmd":{"Id":2,"DeviceIndex":0,"Speeds":[]}}]"#, V2),
         (r#"[{"RotateCmd":{"Id":2,"DeviceIndex":0,"Rotations":[{"Index":0,"Speed":-1,"Clockwise":true}]}}]"#, V3),
         (r#"[{"LinearCmd":{"Id":2,"DeviceIndex":0,"Vectors":[{"Index":0,"Duration":10,"Position":1.01}]}}]"#, V3),
-        (r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.2,"ActuatorType":"Vibrate"}]}}]"#, V3),
+        (
+            r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.2,"ActuatorType":"Vibrate"}]}}]"#,
+            V3,
+        ),
         (r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[]}}]"#, V3),
         (r#"[{"FleshlightLaunchFW12Cmd":{"Id":2,"DeviceIndex":0,"Position":100,"Speed":5}}]"#, V0),
         (r#"[{"VorzeA10CycloneCmd":{"Id":2,"DeviceIndex":0,"Speed":101,"Clockwise":true}}]"#, V1),

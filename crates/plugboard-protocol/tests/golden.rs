@@ -115,7 +115,11 @@ fn status_server_messages_round_trip(version: SpecVersion) {
     server(
         version,
         r#"[{"Error":{"Id":7,"ErrorCode":4,"ErrorMessage":"Device 99 is not connected."}}]"#,
-        ServerMessage::Error(ErrorMessage { id: 7, error_code: 4, error_message: "Device 99 is not connected.".into() }),
+        ServerMessage::Error(ErrorMessage {
+            id: 7,
+            error_code: 4,
+            error_message: "Device 99 is not connected.".into(),
+        }),
     );
     server(
         version,
@@ -392,7 +396,11 @@ mod v0 {
 
     #[test]
     fn request_server_info_has_no_version_field() {
-        client(V0, r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c"}}]"#, ClientMessage::RequestServerInfo(rsi(1, "c")));
+        client(
+            V0,
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c"}}]"#,
+            ClientMessage::RequestServerInfo(rsi(1, "c")),
+        );
     }
 
     #[test]
@@ -484,7 +492,12 @@ mod v0 {
         client(
             V0,
             r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":0,"Speed":50,"Clockwise":true}}]"#,
-            ClientMessage::VorzeA10CycloneCmd(VorzeA10CycloneCmd { id: 4, device_index: 0, speed: 50, clockwise: true }),
+            ClientMessage::VorzeA10CycloneCmd(VorzeA10CycloneCmd {
+                id: 4,
+                device_index: 0,
+                speed: 50,
+                clockwise: true,
+            }),
         );
     }
 
@@ -657,7 +670,12 @@ mod v1 {
         client(
             V1,
             r#"[{"VorzeA10CycloneCmd":{"Id":42,"DeviceIndex":1,"Speed":99,"Clockwise":false}}]"#,
-            ClientMessage::VorzeA10CycloneCmd(VorzeA10CycloneCmd { id: 42, device_index: 1, speed: 99, clockwise: false }),
+            ClientMessage::VorzeA10CycloneCmd(VorzeA10CycloneCmd {
+                id: 42,
+                device_index: 1,
+                speed: 99,
+                clockwise: false,
+            }),
         );
         client(
             V1,
@@ -739,7 +757,11 @@ mod v1 {
             device_v2(
                 0,
                 "Simulated 2-Motor Vibrator",
-                vec![("SingleMotorVibrateCmd", no_attrs()), ("StopDeviceCmd", no_attrs()), ("VibrateCmd", feature_count(2))],
+                vec![
+                    ("SingleMotorVibrateCmd", no_attrs()),
+                    ("StopDeviceCmd", no_attrs()),
+                    ("VibrateCmd", feature_count(2)),
+                ],
             ),
             device_v2(1, "Simulated Rotator", vec![("RotateCmd", feature_count(1)), ("StopDeviceCmd", no_attrs())]),
             device_v2(2, "Simulated Stroker", vec![("LinearCmd", feature_count(1)), ("StopDeviceCmd", no_attrs())]),
@@ -884,7 +906,10 @@ mod v2 {
 
     #[test]
     fn server_info_has_message_version_only() {
-        server_info(V2, r#"[{"ServerInfo":{"Id":1,"MaxPingTime":0,"MessageVersion":2,"ServerName":"Harness Server"}}]"#);
+        server_info(
+            V2,
+            r#"[{"ServerInfo":{"Id":1,"MaxPingTime":0,"MessageVersion":2,"ServerName":"Harness Server"}}]"#,
+        );
     }
 
     #[test]
@@ -929,7 +954,11 @@ mod v2 {
                 device: device_v2(
                     0,
                     "Simulated Lovense Max",
-                    vec![("BatteryLevelCmd", no_attrs()), ("StopDeviceCmd", no_attrs()), ("VibrateCmd", steps(1, &[20]))],
+                    vec![
+                        ("BatteryLevelCmd", no_attrs()),
+                        ("StopDeviceCmd", no_attrs()),
+                        ("VibrateCmd", steps(1, &[20])),
+                    ],
                 ),
             })),
         );
@@ -1110,15 +1139,20 @@ mod v3 {
     #[test]
     fn sensor_type_rssi_also_accepted_as_v4_spelling() {
         // §4.5 / §11.5: accept both `RSSI` and `Rssi`; emit `RSSI` to v3 clients.
-        let decoded =
-            decode_one_client(r#"[{"SensorUnsubscribeCmd":{"Id":22,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Rssi"}}]"#, V3);
+        let decoded = decode_one_client(
+            r#"[{"SensorUnsubscribeCmd":{"Id":22,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Rssi"}}]"#,
+            V3,
+        );
         assert_eq!(decoded, ClientMessage::SensorUnsubscribeCmd(sensor(22, 0, SensorType::Rssi)));
         assert_encodes_to(
             &decoded,
             r#"[{"SensorUnsubscribeCmd":{"Id":22,"DeviceIndex":0,"SensorIndex":0,"SensorType":"RSSI"}}]"#,
         );
         assert_eq!(
-            decode_one_client(r#"[{"SensorReadCmd":{"Id":24,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Rssi"}}]"#, V3),
+            decode_one_client(
+                r#"[{"SensorReadCmd":{"Id":24,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Rssi"}}]"#,
+                V3
+            ),
             ClientMessage::SensorReadCmd(sensor(24, 0, SensorType::Rssi)),
         );
     }
@@ -1150,7 +1184,10 @@ mod v3 {
 
     #[test]
     fn server_info_has_message_version_only() {
-        server_info(V3, r#"[{"ServerInfo":{"Id":1,"MaxPingTime":0,"MessageVersion":3,"ServerName":"Harness Server"}}]"#);
+        server_info(
+            V3,
+            r#"[{"ServerInfo":{"Id":1,"MaxPingTime":0,"MessageVersion":3,"ServerName":"Harness Server"}}]"#,
+        );
     }
 
     #[test]
@@ -1229,7 +1266,11 @@ mod v3 {
 
     #[test]
     fn device_added_with_display_name_and_sensors() {
-        server(V3, LOVENSE_MAX_ADDED, ServerMessage::DeviceAdded(DeviceAdded::V3(DeviceAddedBody { id: 0, device: lovense_max() })));
+        server(
+            V3,
+            LOVENSE_MAX_ADDED,
+            ServerMessage::DeviceAdded(DeviceAdded::V3(DeviceAddedBody { id: 0, device: lovense_max() })),
+        );
     }
 
     #[test]
@@ -1372,8 +1413,9 @@ mod v4 {
 
     #[test]
     fn handshake_asks_for_v4() {
-        let request =
-            handshake(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
+        let request = handshake(
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+        );
         assert_eq!(request, rsi_v4(1, "c", 4, 0));
         let requested = request.requested_version().expect("valid");
         assert_eq!((requested.major, requested.minor), (4, 0));
@@ -1383,8 +1425,9 @@ mod v4 {
     #[test]
     fn handshake_prefers_protocol_version_major() {
         // §2.2: version = ProtocolVersionMajor if present; a newer minor is fine (§2.3).
-        let request =
-            handshake(r#"[{"RequestServerInfo":{"Id":3,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":7}}]"#);
+        let request = handshake(
+            r#"[{"RequestServerInfo":{"Id":3,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":7}}]"#,
+        );
         assert_eq!(request.requested_version().expect("valid").major, 4);
         assert_eq!(request.negotiate(V4).expect("newer minor is fine"), V4);
     }
@@ -1392,11 +1435,13 @@ mod v4 {
     #[test]
     fn client_newer_than_server_gets_handshake_error() {
         // §2.4 / §11.2: refuse newer majors with Error code 1.
-        let request =
-            handshake(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
+        let request = handshake(
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+        );
         assert_eq!(request.negotiate(V3).expect_err("v4 client, v3 server").code(), ErrorCode::Init);
-        let request =
-            handshake(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#);
+        let request = handshake(
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#,
+        );
         assert_eq!(request.negotiate(V4).expect_err("v5 client").code(), ErrorCode::Init);
     }
 
@@ -1443,7 +1488,13 @@ mod v4 {
         client(
             V4,
             r#"[{"StopCmd":{"Id":25}}]"#,
-            ClientMessage::StopCmd(StopCmd { id: 25, device_index: None, feature_index: None, inputs: None, outputs: None }),
+            ClientMessage::StopCmd(StopCmd {
+                id: 25,
+                device_index: None,
+                feature_index: None,
+                inputs: None,
+                outputs: None,
+            }),
         );
     }
 
@@ -1467,7 +1518,13 @@ mod v4 {
         client(
             V4,
             r#"[{"StopCmd":{"Id":28,"DeviceIndex":3}}]"#,
-            ClientMessage::StopCmd(StopCmd { id: 28, device_index: Some(3), feature_index: None, inputs: None, outputs: None }),
+            ClientMessage::StopCmd(StopCmd {
+                id: 28,
+                device_index: Some(3),
+                feature_index: None,
+                inputs: None,
+                outputs: None,
+            }),
         );
     }
 
@@ -1485,7 +1542,12 @@ mod v4 {
         client(
             V4,
             r#"[{"OutputCmd":{"Id":23,"DeviceIndex":1,"FeatureIndex":0,"Command":{"HwPositionWithDuration":{"Value":91,"Duration":150}}}}]"#,
-            output_cmd(23, 1, 0, OutputCommandV4::HwPositionWithDuration(PositionWithDuration { value: 91, duration: 150 })),
+            output_cmd(
+                23,
+                1,
+                0,
+                OutputCommandV4::HwPositionWithDuration(PositionWithDuration { value: 91, duration: 150 }),
+            ),
         );
     }
 
@@ -1515,7 +1577,9 @@ mod v4 {
         for (name, make) in cases {
             client(
                 V4,
-                &format!(r#"[{{"OutputCmd":{{"Id":31,"DeviceIndex":2,"FeatureIndex":3,"Command":{{"{name}":{{"Value":7}}}}}}}}]"#),
+                &format!(
+                    r#"[{{"OutputCmd":{{"Id":31,"DeviceIndex":2,"FeatureIndex":3,"Command":{{"{name}":{{"Value":7}}}}}}}}]"#
+                ),
                 output_cmd(31, 2, 3, make(value(7))),
             );
         }
@@ -1577,7 +1641,9 @@ mod v4 {
         ] {
             client(
                 V4,
-                &format!(r#"[{{"InputCmd":{{"Id":36,"DeviceIndex":0,"FeatureIndex":2,"Type":"{name}","Command":"Read"}}}}]"#),
+                &format!(
+                    r#"[{{"InputCmd":{{"Id":36,"DeviceIndex":0,"FeatureIndex":2,"Type":"{name}","Command":"Read"}}}}]"#
+                ),
                 input_cmd(36, kind, InputCommand::Read),
             );
         }
@@ -1732,9 +1798,14 @@ mod v4 {
             device_name: "Simulated Rotator".into(),
             device_display_name: None,
             device_message_timing_gap: 100,
-            device_features: [feature_v4(0, "Rotation Motor", output(&[("Rotate", Range::new(-100, 100), None)]), None)]
-                .into_iter()
-                .collect(),
+            device_features: [feature_v4(
+                0,
+                "Rotation Motor",
+                output(&[("Rotate", Range::new(-100, 100), None)]),
+                None,
+            )]
+            .into_iter()
+            .collect(),
         };
         server(
             V4,
@@ -1859,7 +1930,13 @@ mod frames {
         assert_eq!(
             decoded,
             vec![
-                ClientMessage::StopCmd(StopCmd { id: 25, device_index: None, feature_index: None, inputs: None, outputs: None }),
+                ClientMessage::StopCmd(StopCmd {
+                    id: 25,
+                    device_index: None,
+                    feature_index: None,
+                    inputs: None,
+                    outputs: None
+                }),
                 ClientMessage::Ping(id_only(2)),
                 ClientMessage::InputCmd(InputCmd {
                     id: 24,
@@ -1874,10 +1951,11 @@ mod frames {
 
     #[test]
     fn split_frame_names_each_message_in_order() {
-        let raw: Vec<RawMessage> = split_frame(r#"[{"Ping":{"Id":1}},{"StartScanning":{"Id":2}}][{"StopScanning":{"Id":3}}]"#)
-            .into_iter()
-            .map(|r| r.expect("well-formed"))
-            .collect();
+        let raw: Vec<RawMessage> =
+            split_frame(r#"[{"Ping":{"Id":1}},{"StartScanning":{"Id":2}}][{"StopScanning":{"Id":3}}]"#)
+                .into_iter()
+                .map(|r| r.expect("well-formed"))
+                .collect();
         let names: Vec<&str> = raw.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["Ping", "StartScanning", "StopScanning"]);
         let ids: Vec<u32> = raw.iter().map(|m| m.id()).collect();

@@ -23,37 +23,54 @@ fn v3_client_message() -> impl Strategy<Value = ClientMessage> {
         Just(ActuatorType::Inflate),
         Just(ActuatorType::Position)
     ];
-    let sensor = prop_oneof![Just(SensorType::Battery), Just(SensorType::Rssi), Just(SensorType::Button), Just(SensorType::Pressure)];
+    let sensor = prop_oneof![
+        Just(SensorType::Battery),
+        Just(SensorType::Rssi),
+        Just(SensorType::Button),
+        Just(SensorType::Pressure)
+    ];
     prop_oneof![
         id().prop_map(|id| ClientMessage::Ping(IdOnly { id })),
         id().prop_map(|id| ClientMessage::StopAllDevices(IdOnly { id })),
-        (id(), any::<u32>()).prop_map(|(id, device_index)| ClientMessage::StopDeviceCmd(DeviceIndexOnly { id, device_index })),
-        (id(), any::<u32>(), prop::collection::vec((any::<u32>(), unit()), 1..4)).prop_map(|(id, device_index, speeds)| {
-            ClientMessage::VibrateCmd(VibrateCmd {
-                id,
-                device_index,
-                speeds: speeds.into_iter().map(|(index, speed)| VibrateSpeed { index, speed }).collect(),
-            })
-        }),
+        (id(), any::<u32>())
+            .prop_map(|(id, device_index)| ClientMessage::StopDeviceCmd(DeviceIndexOnly { id, device_index })),
+        (id(), any::<u32>(), prop::collection::vec((any::<u32>(), unit()), 1..4)).prop_map(
+            |(id, device_index, speeds)| {
+                ClientMessage::VibrateCmd(VibrateCmd {
+                    id,
+                    device_index,
+                    speeds: speeds.into_iter().map(|(index, speed)| VibrateSpeed { index, speed }).collect(),
+                })
+            }
+        ),
         (id(), any::<u32>(), prop::collection::vec((any::<u32>(), unit(), any::<bool>()), 1..4)).prop_map(
             |(id, device_index, rotations)| ClientMessage::RotateCmd(RotateCmd {
                 id,
                 device_index,
-                rotations: rotations.into_iter().map(|(index, speed, clockwise)| Rotation { index, speed, clockwise }).collect(),
+                rotations: rotations
+                    .into_iter()
+                    .map(|(index, speed, clockwise)| Rotation { index, speed, clockwise })
+                    .collect(),
             })
         ),
         (id(), any::<u32>(), prop::collection::vec((any::<u32>(), any::<u32>(), unit()), 1..4)).prop_map(
             |(id, device_index, vectors)| ClientMessage::LinearCmd(LinearCmd {
                 id,
                 device_index,
-                vectors: vectors.into_iter().map(|(index, duration, position)| Vector { index, duration, position }).collect(),
+                vectors: vectors
+                    .into_iter()
+                    .map(|(index, duration, position)| Vector { index, duration, position })
+                    .collect(),
             })
         ),
         (id(), any::<u32>(), prop::collection::vec((any::<u32>(), unit(), actuator), 1..4)).prop_map(
             |(id, device_index, scalars)| ClientMessage::ScalarCmd(ScalarCmd {
                 id,
                 device_index,
-                scalars: scalars.into_iter().map(|(index, scalar, actuator_type)| Scalar { index, scalar, actuator_type }).collect(),
+                scalars: scalars
+                    .into_iter()
+                    .map(|(index, scalar, actuator_type)| Scalar { index, scalar, actuator_type })
+                    .collect(),
             })
         ),
         (id(), any::<u32>(), any::<u32>(), sensor).prop_map(|(id, device_index, sensor_index, sensor_type)| {
@@ -68,20 +85,27 @@ fn v4_client_message() -> impl Strategy<Value = ClientMessage> {
         any::<i32>().prop_map(|value| OutputCommandV4::Rotate(OutputValue { value })),
         any::<i32>().prop_map(|value| OutputCommandV4::Constrict(OutputValue { value })),
         any::<i32>().prop_map(|value| OutputCommandV4::Temperature(OutputValue { value })),
-        (any::<u32>(), any::<u32>()).prop_map(|(value, duration)| OutputCommandV4::HwPositionWithDuration(PositionWithDuration {
-            value,
-            duration
-        })),
+        (any::<u32>(), any::<u32>()).prop_map(|(value, duration)| OutputCommandV4::HwPositionWithDuration(
+            PositionWithDuration { value, duration }
+        )),
     ];
-    let input_type = prop_oneof![Just(InputType::Battery), Just(InputType::Rssi), Just(InputType::Button), Just(InputType::Pressure)];
-    let input_command = prop_oneof![Just(InputCommand::Read), Just(InputCommand::Subscribe), Just(InputCommand::Unsubscribe)];
+    let input_type = prop_oneof![
+        Just(InputType::Battery),
+        Just(InputType::Rssi),
+        Just(InputType::Button),
+        Just(InputType::Pressure)
+    ];
+    let input_command =
+        prop_oneof![Just(InputCommand::Read), Just(InputCommand::Subscribe), Just(InputCommand::Unsubscribe)];
     prop_oneof![
         (id(), any::<u32>(), any::<u32>(), command).prop_map(|(id, device_index, feature_index, command)| {
             ClientMessage::OutputCmd(OutputCmd { id, device_index, feature_index, command })
         }),
-        (id(), any::<u32>(), any::<u32>(), input_type, input_command).prop_map(|(id, device_index, feature_index, input_type, command)| {
-            ClientMessage::InputCmd(InputCmd { id, device_index, feature_index, input_type, command })
-        }),
+        (id(), any::<u32>(), any::<u32>(), input_type, input_command).prop_map(
+            |(id, device_index, feature_index, input_type, command)| {
+                ClientMessage::InputCmd(InputCmd { id, device_index, feature_index, input_type, command })
+            }
+        ),
         (id(), any::<Option<u32>>(), any::<Option<u32>>(), any::<Option<bool>>(), any::<Option<bool>>()).prop_map(
             |(id, device_index, feature_index, inputs, outputs)| ClientMessage::StopCmd(StopCmd {
                 id,

@@ -31,7 +31,9 @@ impl Spec {
     fn handshake(self) -> &'static str {
         match self {
             Spec::V3 => r#"[{"RequestServerInfo":{"Id":1,"ClientName":"bench","MessageVersion":3}}]"#,
-            Spec::V4 => r#"[{"RequestServerInfo":{"Id":1,"ClientName":"bench","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+            Spec::V4 => {
+                r#"[{"RequestServerInfo":{"Id":1,"ClientName":"bench","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#
+            }
         }
     }
     /// A command that sets the vibrator of device 0 to `level` (1..=20).

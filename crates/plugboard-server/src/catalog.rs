@@ -17,25 +17,14 @@ pub fn protocol_names() -> Vec<&'static str> {
 pub fn device_lines(database: &Database) -> Vec<String> {
     let mut lines = Vec::new();
     for protocol in database.protocols() {
-        let mut models: Vec<(String, String)> = protocol
-            .models
-            .iter()
-            .map(|model| (model.name.clone(), model.identifiers.join(", ")))
-            .collect();
+        let mut models: Vec<(String, String)> =
+            protocol.models.iter().map(|model| (model.name.clone(), model.identifiers.join(", "))).collect();
         models.sort();
-        let defaults_usable = protocol
-            .defaults
-            .features
-            .as_ref()
-            .is_some_and(|features| !features.is_empty());
+        let defaults_usable = protocol.defaults.features.as_ref().is_some_and(|features| !features.is_empty());
         if defaults_usable {
             models.push((protocol.defaults.name.clone(), "(any other)".to_string()));
         }
-        lines.extend(
-            models
-                .into_iter()
-                .map(|(name, identifiers)| format!("{}\t{name}\t{identifiers}", protocol.name)),
-        );
+        lines.extend(models.into_iter().map(|(name, identifiers)| format!("{}\t{name}\t{identifiers}", protocol.name)));
     }
     lines
 }
@@ -47,50 +36,28 @@ mod tests {
     #[test]
     fn every_listed_protocol_is_implemented() {
         let names = protocol_names();
-        assert!(
-            names.windows(2).all(|pair| pair[0] < pair[1]),
-            "sorted, no duplicates"
-        );
+        assert!(names.windows(2).all(|pair| pair[0] < pair[1]), "sorted, no duplicates");
         for name in &names {
             assert!(protocols::by_name(name).is_some(), "{name}");
         }
-        assert!(
-            !names.contains(&"virtual"),
-            "the engine's own virtual devices are not a protocol of the database"
-        );
+        assert!(!names.contains(&"virtual"), "the engine's own virtual devices are not a protocol of the database");
     }
 
     #[test]
     fn device_lines_name_protocol_model_and_identifiers() {
         let database = Database::builtin().unwrap();
         let lines = device_lines(&database);
-        assert!(
-            lines.contains(&"lovense\tLovense Max\tB".to_string()),
-            "{lines:#?}"
-        );
+        assert!(lines.contains(&"lovense\tLovense Max\tB".to_string()), "{lines:#?}");
         assert!(lines.contains(&"lovense\tLovense Device\t(any other)".to_string()));
-        let models: usize = database
-            .protocols()
-            .map(|protocol| protocol.models.len())
-            .sum();
+        let models: usize = database.protocols().map(|protocol| protocol.models.len()).sum();
         let defaults = database
             .protocols()
-            .filter(|protocol| {
-                protocol
-                    .defaults
-                    .features
-                    .as_ref()
-                    .is_some_and(|features| !features.is_empty())
-            })
+            .filter(|protocol| protocol.defaults.features.as_ref().is_some_and(|features| !features.is_empty()))
             .count();
         assert_eq!(lines.len(), models + defaults);
         // Every protocol of the built-in database can be driven.
         for protocol in database.protocols() {
-            assert!(
-                protocols::by_name(&protocol.name).is_some(),
-                "{}",
-                protocol.name
-            );
+            assert!(protocols::by_name(&protocol.name).is_some(), "{}", protocol.name);
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::access::{AccessRules, DeviceAccess};
-use crate::approval::{Approval, ApprovedPeer, Approvals};
+use crate::approval::{Approval, Approvals, ApprovedPeer};
 use crate::clients::{ClientRegistry, ClientSnapshot};
 use crate::config::EngineConfig;
 use crate::error::StartError;
@@ -122,7 +122,9 @@ impl Engine {
     }
 
     /// Every transport's status: usable, or why not and what to do.
-    pub fn hardware_statuses(&self) -> std::collections::BTreeMap<&'static str, plugboard_devices::transport::HardwareStatus> {
+    pub fn hardware_statuses(
+        &self,
+    ) -> std::collections::BTreeMap<&'static str, plugboard_devices::transport::HardwareStatus> {
         self.shared.devices.hardware_statuses()
     }
 

@@ -14,7 +14,9 @@ pub enum EngineEvent {
     ClientConnected(Box<ClientSnapshot>),
     /// A client finished its handshake, or its last error changed.
     ClientChanged(Box<ClientSnapshot>),
-    ClientDisconnected { id: ClientId },
+    ClientDisconnected {
+        id: ClientId,
+    },
     /// A device appeared, disappeared, or one of its outputs changed.
     Device(DeviceEvent),
     /// The engine stopped; every output was stopped first.

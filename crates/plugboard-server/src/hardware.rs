@@ -15,7 +15,10 @@ use crate::error::StartError;
 
 /// Loads the database and user config and starts the transports the options ask for.
 /// Returns the device-websocket server's address when it runs.
-pub(crate) async fn start(devices: &Arc<DeviceManager>, options: &DeviceOptions) -> Result<Option<SocketAddr>, StartError> {
+pub(crate) async fn start(
+    devices: &Arc<DeviceManager>,
+    options: &DeviceOptions,
+) -> Result<Option<SocketAddr>, StartError> {
     if !options.any_transport() {
         return Ok(None);
     }

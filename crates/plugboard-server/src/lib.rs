@@ -45,9 +45,9 @@ pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
 pub use clients::ClientSnapshot;
 pub use config::{
-    DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
+    DEFAULT_WEBSOCKET_PORT,
 };
-pub use plugboard_devices::transport::HardwareStatus;
 pub use engine::Engine;
 pub use error::StartError;
 pub use events::EngineEvent;
@@ -55,6 +55,7 @@ pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
+pub use plugboard_devices::transport::HardwareStatus;
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
 
 /// Resolves once a stop flag is raised (or its sender is gone). The guard `wait_for` returns

@@ -4,9 +4,9 @@
 //! outputs this client set are stopped. What a connection may do (frame size, messages per
 //! frame and per second, time to handshake, keepalive) is decided in [`crate::limits`].
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::future::Future;
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
@@ -20,7 +20,9 @@ use plugboard_protocol::{DecodeError, DecodeErrorKind, Error, ErrorCode, SpecVer
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request as HttpRequest, Response as HttpResponse};
+use tokio_tungstenite::tungstenite::handshake::server::{
+    ErrorResponse, Request as HttpRequest, Response as HttpResponse,
+};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
@@ -30,9 +32,9 @@ use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
 use crate::clients::{ClientSnapshot, Signals};
 use crate::engine::Shared;
-use crate::origin;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
+use crate::origin;
 
 /// The longest the websocket upgrade itself may take (less when the handshake timeout is shorter).
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -610,7 +612,9 @@ impl Session {
             }
             Request::Input(input) => match input.command {
                 InputCommand::Read => match devices.read(input.device_index, input.feature_index, input.kind).await {
-                    Ok(reading) => convert::reading_message(id, input.device_index, input.feature_index, input.reply, reading),
+                    Ok(reading) => {
+                        convert::reading_message(id, input.device_index, input.feature_index, input.reply, reading)
+                    }
                     Err(error) => Err(error),
                 },
                 // Virtual devices have nothing to subscribe to; the conversion refused any

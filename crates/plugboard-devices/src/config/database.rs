@@ -215,7 +215,8 @@ impl Database {
                 warnings: read.warnings,
             });
         }
-        let (major, minor, protocols) = parse_database(&root).map_err(|error| ConfigFileError::invalid(source, error))?;
+        let (major, minor, protocols) =
+            parse_database(&root).map_err(|error| ConfigFileError::invalid(source, error))?;
         Ok(Database {
             source: source.to_string(),
             format: DatabaseFormat::Plugboard,
@@ -487,7 +488,9 @@ fn parse_model(node: &Node, is_defaults: bool) -> PResult<ModelDef> {
                     Some(index_node) => {
                         let index = index_node.u32()?;
                         if index < next {
-                            return Err(index_node.err(format!("feature indices must increase (expected {next} or more)")));
+                            return Err(
+                                index_node.err(format!("feature indices must increase (expected {next} or more)"))
+                            );
                         }
                         index
                     }

@@ -62,17 +62,12 @@ const KEY_ORDER: &[&str] = &[
 pub fn to_plugboard_json(database: &Database, imported_from: Option<&str>) -> String {
     let mut root = Map::new();
     root.insert("$schema".into(), json!(SCHEMA));
-    root.insert(
-        "version".into(),
-        json!({"major": super::database::DATABASE_FORMAT_MAJOR, "minor": 0}),
-    );
+    root.insert("version".into(), json!({"major": super::database::DATABASE_FORMAT_MAJOR, "minor": 0}));
     if let Some(source) = imported_from {
         root.insert("imported_from".into(), json!(source));
     }
-    let protocols: Map<String, Value> = database
-        .protocols()
-        .map(|protocol| (protocol.name.clone(), protocol_value(protocol)))
-        .collect();
+    let protocols: Map<String, Value> =
+        database.protocols().map(|protocol| (protocol.name.clone(), protocol_value(protocol))).collect();
     root.insert("protocols".into(), Value::Object(protocols));
     let mut text = String::new();
     write_value(&mut text, &Value::Object(root), 0);
@@ -90,10 +85,7 @@ fn protocol_value(protocol: &ProtocolDef) -> Value {
     }
     map.insert("defaults".into(), model_value(&protocol.defaults));
     if !protocol.models.is_empty() {
-        map.insert(
-            "models".into(),
-            Value::Array(protocol.models.iter().map(model_value).collect()),
-        );
+        map.insert("models".into(), Value::Array(protocol.models.iter().map(model_value).collect()));
     }
     Value::Object(map)
 }
@@ -133,10 +125,7 @@ fn identify_value(identify: &Identify) -> Option<Value> {
         );
     }
     if !identify.websocket_names.is_empty() {
-        map.insert(
-            "websocket".into(),
-            json!({"names": identify.websocket_names}),
-        );
+        map.insert("websocket".into(), json!({"names": identify.websocket_names}));
     }
     (!map.is_empty()).then_some(Value::Object(map))
 }
@@ -232,12 +221,7 @@ fn input_type_name(kind: InputType) -> &'static str {
 
 fn ordered_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    let rank = |key: &str| {
-        KEY_ORDER
-            .iter()
-            .position(|known| *known == key)
-            .unwrap_or(KEY_ORDER.len())
-    };
+    let rank = |key: &str| KEY_ORDER.iter().position(|known| *known == key).unwrap_or(KEY_ORDER.len());
     entries.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
     entries
 }
@@ -245,10 +229,7 @@ fn ordered_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
 /// One line: `{"a": 1, "b": [2, 3]}`.
 fn compact(value: &Value) -> String {
     match value {
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(compact).collect::<Vec<_>>().join(", ")
-        ),
+        Value::Array(items) => format!("[{}]", items.iter().map(compact).collect::<Vec<_>>().join(", ")),
         Value::Object(map) => format!(
             "{{{}}}",
             ordered_entries(map)

@@ -135,7 +135,10 @@ pub fn candidates(database: &Database, user: &UserConfig, found: &Discovered) ->
 pub fn bindings_to_unknown_protocols(user: &UserConfig, database: &Database) -> Vec<String> {
     let unknown = |protocol: &str| database.protocol(protocol).is_none();
     let serial = user.serial_ports.iter().filter(|binding| unknown(&binding.protocol)).map(|binding| {
-        format!("serial port {:?} is bound to protocol {:?}, which the device database does not have", binding.port, binding.protocol)
+        format!(
+            "serial port {:?} is bound to protocol {:?}, which the device database does not have",
+            binding.port, binding.protocol
+        )
     });
     let websocket = user.websocket_devices.iter().filter(|binding| unknown(&binding.protocol)).map(|binding| {
         format!(

@@ -24,7 +24,8 @@ pub mod store;
 pub mod user;
 
 pub use database::{
-    ConfigFileError, Database, DatabaseFormat, DeviceDefinition, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
+    ConfigFileError, Database, DatabaseFormat, DeviceDefinition, Identify, ModelDef, Parity, ProtocolDef,
+    SerialSettings,
 };
 pub use intiface::{detect_kind, UserConfigKind};
 pub use json::PathError;
@@ -50,7 +51,8 @@ mod tests {
                "config": {"features": [{"output": {"vibrate": {"value": [0, 15], "disabled": true}}}],
                "user_config": {"allow": true, "deny": false, "index": 3, "display_name": "N"}}}]}}"#,
         ];
-        let replacements = ["", "0", "-1", "\"", "[", "]", "{}", "null", "*", "1e400", "4294967296", "[[[", "\"\\u0000\""];
+        let replacements =
+            ["", "0", "-1", "\"", "[", "]", "{}", "null", "*", "1e400", "4294967296", "[[[", "\"\\u0000\""];
         for input in inputs {
             let step = (input.len() / 60).max(1);
             for cut in (0..input.len()).step_by(step) {

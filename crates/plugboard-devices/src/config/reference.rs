@@ -25,9 +25,8 @@ use plugboard_protocol::model::{Feature, Input, InputCommand, Output, OutputType
 use serde_json::Value;
 
 use super::database::{
-    input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name,
-    parse_manufacturer_data, valid_protocol_name, BleIdentify, Identify, ModelDef, Parity,
-    ProtocolDef, SerialSettings,
+    input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name, parse_manufacturer_data,
+    valid_protocol_name, BleIdentify, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
 };
 use super::json::{Node, PResult};
 use super::user::ConfigWarning;
@@ -39,25 +38,15 @@ pub const REFERENCE_MAJORS: [u32; 2] = [4, 5];
 /// its protocols are described by `communication` / `configurations`, or its major version is
 /// one only the reference uses.
 pub fn is_reference_format(value: &Value) -> bool {
-    let major = value
-        .get("version")
-        .and_then(|version| version.get("major"))
-        .and_then(Value::as_u64);
-    if major.is_some_and(|major| {
-        REFERENCE_MAJORS
-            .iter()
-            .any(|known| u64::from(*known) == major)
-    }) {
+    let major = value.get("version").and_then(|version| version.get("major")).and_then(Value::as_u64);
+    if major.is_some_and(|major| REFERENCE_MAJORS.iter().any(|known| u64::from(*known) == major)) {
         return true;
     }
-    value
-        .get("protocols")
-        .and_then(Value::as_object)
-        .is_some_and(|protocols| {
-            protocols.values().any(|protocol| {
-                protocol.get("communication").is_some() || protocol.get("configurations").is_some()
-            })
-        })
+    value.get("protocols").and_then(Value::as_object).is_some_and(|protocols| {
+        protocols
+            .values()
+            .any(|protocol| protocol.get("communication").is_some() || protocol.get("configurations").is_some())
+    })
 }
 
 /// What reading a reference database gives.
@@ -89,10 +78,7 @@ pub(crate) fn read_reference(
         Some(node) => node.u32()?,
         None => 0,
     };
-    let mut reader = Reader {
-        file,
-        warnings: Vec::new(),
-    };
+    let mut reader = Reader { file, warnings: Vec::new() };
     let mut protocols = BTreeMap::new();
     let mut skipped_protocols = Vec::new();
     for (name, node) in root.require("protocols")?.entries()? {
@@ -107,13 +93,7 @@ pub(crate) fn read_reference(
     if protocols.is_empty() {
         return Err(root.err("none of the protocols in this file is implemented by Plugboard"));
     }
-    Ok(ReferenceDatabase {
-        major,
-        minor,
-        protocols,
-        skipped_protocols,
-        warnings: reader.warnings,
-    })
+    Ok(ReferenceDatabase { major, minor, protocols, skipped_protocols, warnings: reader.warnings })
 }
 
 struct Reader<'f> {
@@ -144,27 +124,24 @@ impl Reader<'_> {
                             let name = spec.require("name")?.non_empty_str()?;
                             identify.websocket_names.push(name.to_string());
                         }
-                        other => {
-                            self.ignore(&spec, format!("Plugboard has no {other:?} transport"))
-                        }
+                        other => self.ignore(&spec, format!("Plugboard has no {other:?} transport")),
                     }
                 }
             }
         }
         if let Some(ble) = &identify.ble {
-            let recognisable = !ble.names.is_empty()
-                || !ble.manufacturer_data.is_empty()
-                || !ble.advertised_services.is_empty();
+            let recognisable =
+                !ble.names.is_empty() || !ble.manufacturer_data.is_empty() || !ble.advertised_services.is_empty();
             if !recognisable || endpoints.is_empty() {
-                self.ignore(node, format!("{name}: its Bluetooth LE entry has no names or no services Plugboard can use"));
+                self.ignore(
+                    node,
+                    format!("{name}: its Bluetooth LE entry has no names or no services Plugboard can use"),
+                );
                 identify.ble = None;
             }
         }
         let Some(defaults_node) = node.get("defaults")? else {
-            self.ignore(
-                node,
-                format!("{name} has no defaults; Plugboard needs them to describe its devices"),
-            );
+            self.ignore(node, format!("{name} has no defaults; Plugboard needs them to describe its devices"));
             return Ok(None);
         };
         let Some(defaults) = self.model(&defaults_node, true)? else {
@@ -183,26 +160,15 @@ impl Reader<'_> {
         let mut seen = BTreeSet::new();
         let mut models = Vec::new();
         for (model_node, mut model) in read.into_iter().rev() {
-            model
-                .identifiers
-                .retain(|identifier| seen.insert(identifier.clone()));
+            model.identifiers.retain(|identifier| seen.insert(identifier.clone()));
             if model.identifiers.is_empty() {
-                self.ignore(
-                    &model_node,
-                    "its identifiers are all used by later configurations",
-                );
+                self.ignore(&model_node, "its identifiers are all used by later configurations");
             } else {
                 models.push(model);
             }
         }
         models.reverse();
-        Ok(Some(ProtocolDef {
-            name: name.to_string(),
-            identify,
-            endpoints,
-            defaults,
-            models,
-        }))
+        Ok(Some(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models }))
     }
 
     fn btle(
@@ -245,10 +211,7 @@ impl Reader<'_> {
                     if is_endpoint_name(endpoint) {
                         characteristics.insert(endpoint.to_string(), characteristic.uuid()?);
                     } else {
-                        self.ignore(
-                            &characteristic,
-                            format!("Plugboard has no endpoint named {endpoint:?}"),
-                        );
+                        self.ignore(&characteristic, format!("Plugboard has no endpoint named {endpoint:?}"));
                     }
                 }
             }
@@ -263,41 +226,25 @@ impl Reader<'_> {
             Vec::new()
         } else {
             let Some(list) = node.get("identifier")? else {
-                self.ignore(
-                    node,
-                    "a configuration without an identifier matches nothing",
-                );
+                self.ignore(node, "a configuration without an identifier matches nothing");
                 return Ok(None);
             };
             let identifiers = list.strings()?;
             if identifiers.is_empty() {
-                self.ignore(
-                    &list,
-                    "a configuration without an identifier matches nothing",
-                );
+                self.ignore(&list, "a configuration without an identifier matches nothing");
                 return Ok(None);
             }
             identifiers
         };
         let name = match node.get("name")? {
             Some(name) => name.non_empty_str()?.to_string(),
-            None if is_defaults => {
-                return Err(node
-                    .require("name")
-                    .err()
-                    .unwrap_or_else(|| node.err("missing name")))
-            }
+            None if is_defaults => return Err(node.require("name").err().unwrap_or_else(|| node.err("missing name"))),
             // A configuration without a name shows as its first identifier.
             None => identifiers[0].clone(),
         };
-        let variant = node
-            .get("protocol_variant")?
-            .map(|v| v.non_empty_str().map(str::to_string))
-            .transpose()?;
-        let message_gap_ms = node
-            .get("message_gap_ms")?
-            .map(|gap| gap.int_in(0, 60_000).map(|ms| ms as u32))
-            .transpose()?;
+        let variant = node.get("protocol_variant")?.map(|v| v.non_empty_str().map(str::to_string)).transpose()?;
+        let message_gap_ms =
+            node.get("message_gap_ms")?.map(|gap| gap.int_in(0, 60_000).map(|ms| ms as u32)).transpose()?;
         let features = match node.get("features")? {
             Some(list) => {
                 let mut features: Vec<Feature> = Vec::new();
@@ -319,13 +266,7 @@ impl Reader<'_> {
             None if is_defaults => Some(Vec::new()),
             None => None,
         };
-        Ok(Some(ModelDef {
-            identifiers,
-            name,
-            variant,
-            message_gap_ms,
-            features,
-        }))
+        Ok(Some(ModelDef { identifiers, name, variant, message_gap_ms, features }))
     }
 
     fn feature(&mut self, node: &Node, previous: Option<&Feature>) -> PResult<Option<Feature>> {
@@ -334,10 +275,7 @@ impl Reader<'_> {
             Some(index_node) => {
                 let index = index_node.u32()?;
                 if index < next {
-                    self.ignore(
-                        &index_node,
-                        format!("feature indices must increase (expected {next} or more)"),
-                    );
+                    self.ignore(&index_node, format!("feature indices must increase (expected {next} or more)"));
                     return Ok(None);
                 }
                 index
@@ -369,20 +307,13 @@ impl Reader<'_> {
             // quietly. A feature whose outputs were all unusable was warned about above.
             return Ok(None);
         }
-        Ok(Some(Feature {
-            index,
-            description,
-            outputs,
-            inputs,
-        }))
+        Ok(Some(Feature { index, description, outputs, inputs }))
     }
 
     fn output(&mut self, type_name: &str, spec: &Node) -> PResult<Option<Output>> {
         let kind = match type_name {
             "hw_position_with_duration" => OutputType::HwPositionWithDuration,
-            name => match output_type_from_name(name)
-                .filter(|kind| *kind != OutputType::HwPositionWithDuration)
-            {
+            name => match output_type_from_name(name).filter(|kind| *kind != OutputType::HwPositionWithDuration) {
                 Some(kind) => kind,
                 None => {
                     self.ignore(spec, format!("Plugboard has no {type_name:?} output"));
@@ -400,10 +331,7 @@ impl Reader<'_> {
                 let duration = node.range()?;
                 // Plugboard's own format refuses these too: the converted file must load.
                 if duration.min < 0 {
-                    self.ignore(
-                        &node,
-                        "unusable duration range: durations are milliseconds, 0 or more",
-                    );
+                    self.ignore(&node, "unusable duration range: durations are milliseconds, 0 or more");
                     return Ok(None);
                 }
                 Some(duration)
@@ -414,11 +342,7 @@ impl Reader<'_> {
             }
             (_, _) => None,
         };
-        Ok(Some(Output {
-            kind,
-            range,
-            duration,
-        }))
+        Ok(Some(Output { kind, range, duration }))
     }
 
     fn input(&mut self, type_name: &str, spec: &Node) -> PResult<Option<Input>> {
@@ -426,12 +350,7 @@ impl Reader<'_> {
             self.ignore(spec, format!("Plugboard has no {type_name:?} input"));
             return Ok(None);
         };
-        let ranges = spec
-            .require("value")?
-            .array()?
-            .iter()
-            .map(Node::range)
-            .collect::<PResult<Vec<Range>>>()?;
+        let ranges = spec.require("value")?.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
         let mut commands = Vec::new();
         for command_node in spec.require("command")?.array()? {
             let command = match command_node.str()?.to_ascii_lowercase().as_str() {
@@ -450,11 +369,7 @@ impl Reader<'_> {
             self.ignore(spec, "an input needs a value range and a command");
             return Ok(None);
         }
-        Ok(Some(Input {
-            kind,
-            ranges,
-            commands,
-        }))
+        Ok(Some(Input { kind, ranges, commands }))
     }
 }
 
@@ -472,8 +387,8 @@ fn serial(spec: &Node) -> PResult<SerialSettings> {
     }
     if let Some(parity) = spec.get("parity")? {
         let text = parity.str()?;
-        settings.parity = Parity::parse(text)
-            .ok_or_else(|| parity.err(format!("{text:?} is not a parity (N, O or E)")))?;
+        settings.parity =
+            Parity::parse(text).ok_or_else(|| parity.err(format!("{text:?} is not a parity (N, O or E)")))?;
     }
     Ok(settings)
 }
@@ -546,8 +461,7 @@ mod tests {
     fn tells_the_formats_apart() {
         let value: Value = serde_json::from_str(SAMPLE).unwrap();
         assert!(is_reference_format(&value));
-        let own: Value =
-            serde_json::from_str(crate::config::database::BUILTIN_DATABASE_JSON).unwrap();
+        let own: Value = serde_json::from_str(crate::config::database::BUILTIN_DATABASE_JSON).unwrap();
         assert!(!is_reference_format(&own));
         assert_eq!(sample().format, DatabaseFormat::Reference);
         assert_eq!((sample().version_major, sample().version_minor), (5, 57));
@@ -556,10 +470,7 @@ mod tests {
     #[test]
     fn keeps_implemented_protocols_only() {
         let db = sample();
-        let names: Vec<&str> = db
-            .protocols()
-            .map(|protocol| protocol.name.as_str())
-            .collect();
+        let names: Vec<&str> = db.protocols().map(|protocol| protocol.name.as_str()).collect();
         assert_eq!(names, ["kiiroo-v21", "lovense", "tcode-v03"]);
         assert_eq!(db.skipped_protocols, ["some-unwritten-brand"]);
     }
@@ -569,28 +480,15 @@ mod tests {
         let db = sample();
         let lovense = db.protocol("lovense").unwrap();
         let ble = lovense.identify.ble.as_ref().unwrap();
-        assert_eq!(
-            ble.names,
-            ["LVS-*"],
-            "duplicates and unusable wildcards dropped"
-        );
+        assert_eq!(ble.names, ["LVS-*"], "duplicates and unusable wildcards dropped");
         assert_eq!(ble.manufacturer_data[0].company, 620);
-        assert_eq!(
-            ble.advertised_services,
-            ["5a300001-0023-4bd4-bbd5-a6920e4c5653"]
-        );
+        assert_eq!(ble.advertised_services, ["5a300001-0023-4bd4-bbd5-a6920e4c5653"]);
         let service = &lovense.endpoints["0000fff0-0000-1000-8000-00805f9b34fb"];
         assert_eq!(service.keys().collect::<Vec<_>>(), ["rx", "tx"]);
         let text = warnings(&db).join("\n");
-        assert!(
-            text.contains("$.protocols.lovense.communication[0].btle.names[2]: ignored"),
-            "{text}"
-        );
+        assert!(text.contains("$.protocols.lovense.communication[0].btle.names[2]: ignored"), "{text}");
         assert!(text.contains("no endpoint named \"mystery\""), "{text}");
-        assert!(
-            text.contains("$.protocols.lovense.communication[1].lovense_connect_service: ignored"),
-            "{text}"
-        );
+        assert!(text.contains("$.protocols.lovense.communication[1].lovense_connect_service: ignored"), "{text}");
     }
 
     #[test]
@@ -602,13 +500,9 @@ mod tests {
         assert_eq!(tcode.identify.websocket_names, ["Stroker"]);
         let definition = db.definition("tcode-v03", None).unwrap();
         assert_eq!(definition.variant.as_deref(), Some("single"));
-        let with_duration = definition.features[0]
-            .output(OutputType::HwPositionWithDuration)
-            .unwrap();
+        let with_duration = definition.features[0].output(OutputType::HwPositionWithDuration).unwrap();
         assert_eq!(with_duration.duration, Some(Range::new(0, 99_999)));
-        assert!(definition.features[0]
-            .output(OutputType::Position)
-            .is_some());
+        assert!(definition.features[0].output(OutputType::Position).is_some());
     }
 
     #[test]
@@ -619,56 +513,32 @@ mod tests {
         assert_eq!(max.name, "Lovense Max");
         assert_eq!(max.message_gap_ms, Some(50));
         // The placeholder feature 1 is dropped, index 3 is kept, the decreasing index 2 goes.
-        assert_eq!(
-            max.features.iter().map(|f| f.index).collect::<Vec<_>>(),
-            [0, 3]
-        );
+        assert_eq!(max.features.iter().map(|f| f.index).collect::<Vec<_>>(), [0, 3]);
         assert_eq!(max.features[0].outputs.len(), 1, "wiggle is no output type");
-        assert_eq!(
-            max.features[1].outputs.len(),
-            1,
-            "temperature 37..42 is no usable step range"
-        );
+        assert_eq!(max.features[1].outputs.len(), 1, "temperature 37..42 is no usable step range");
         assert_eq!(max.features[1].outputs[0].range, Range::new(-20, 20));
         // A model without features inherits the defaults' (battery included).
         let lovense = db.protocol("lovense").unwrap();
-        assert_eq!(
-            lovense.models.len(),
-            1,
-            "the emptied and the identifier-less configurations are gone"
-        );
+        assert_eq!(lovense.models.len(), 1, "the emptied and the identifier-less configurations are gone");
         let unknown = db.definition("lovense", Some("QQ")).unwrap();
         assert_eq!(unknown.features[1].inputs[0].kind, InputType::Battery);
         let text = warnings(&db).join("\n");
         assert!(
-            text.contains(
-                "configurations[0]: ignored: its identifiers are all used by later configurations"
-            ),
+            text.contains("configurations[0]: ignored: its identifiers are all used by later configurations"),
             "{text}"
         );
         assert!(
-            text.contains(
-                "configurations[2].identifier: ignored: a configuration without an identifier"
-            ),
+            text.contains("configurations[2].identifier: ignored: a configuration without an identifier"),
             "{text}"
         );
-        assert!(
-            text.contains("features[3].index: ignored: feature indices must increase"),
-            "{text}"
-        );
-        assert!(
-            text.contains("temperature: ignored: unusable step range"),
-            "{text}"
-        );
+        assert!(text.contains("features[3].index: ignored: feature indices must increase"), "{text}");
+        assert!(text.contains("temperature: ignored: unusable step range"), "{text}");
     }
 
     #[test]
     fn defaults_without_features_know_only_their_models() {
         let db = sample();
-        assert_eq!(
-            db.definition("kiiroo-v21", Some("Pearl2.1")).unwrap().name,
-            "Kiiroo Pearl 2.1"
-        );
+        assert_eq!(db.definition("kiiroo-v21", Some("Pearl2.1")).unwrap().name, "Kiiroo Pearl 2.1");
         assert!(db.definition("kiiroo-v21", Some("Pearl9")).is_none());
         assert!(db.definition("kiiroo-v21", None).is_none());
     }
@@ -677,23 +547,17 @@ mod tests {
     fn written_in_plugboard_format_it_reads_back_the_same() {
         let db = sample();
         let text = to_plugboard_json(&db, Some("sample v5.57"));
-        let again = Database::from_json_str(&text, "written.json")
-            .unwrap_or_else(|error| panic!("{error}\n{text}"));
+        let again = Database::from_json_str(&text, "written.json").unwrap_or_else(|error| panic!("{error}\n{text}"));
         assert_eq!(again.format, DatabaseFormat::Plugboard);
         for protocol in db.protocols() {
             assert_eq!(again.protocol(&protocol.name), Some(protocol));
         }
         assert!(text.contains(r#""imported_from": "sample v5.57""#));
         // The skipped feature index is written; the counted ones are not.
-        assert!(
-            text.contains(r#"{"index": 3, "outputs": [{"type": "rotate", "range": [-20, 20]}]}"#),
-            "{text}"
-        );
+        assert!(text.contains(r#"{"index": 3, "outputs": [{"type": "rotate", "range": [-20, 20]}]}"#), "{text}");
         let builtin = Database::builtin().unwrap();
         let again = Database::from_json_str(&to_plugboard_json(&builtin, None), "b").unwrap();
-        assert!(builtin
-            .protocols()
-            .all(|protocol| again.protocol(&protocol.name) == Some(protocol)));
+        assert!(builtin.protocols().all(|protocol| again.protocol(&protocol.name) == Some(protocol)));
     }
 
     /// Found by the `device_config` fuzz target: a negative duration was read, and the database
@@ -703,23 +567,10 @@ mod tests {
         let text = r#"{"version":{"major":5},"protocols":{"lovense":{"defaults":{"name":"Lo","features":[{"output":
             {"hw_position_with_duration":{"value":[0,9],"duration":[-10,9]},"position":{"value":[0,9]}}}]}}}}"#;
         let db = Database::from_json_str(text, "r.json").unwrap();
-        let outputs = &db
-            .protocol("lovense")
-            .unwrap()
-            .defaults
-            .features
-            .as_ref()
-            .unwrap()[0]
-            .outputs;
-        assert_eq!(
-            outputs.iter().map(|output| output.kind).collect::<Vec<_>>(),
-            [OutputType::Position]
-        );
+        let outputs = &db.protocol("lovense").unwrap().defaults.features.as_ref().unwrap()[0].outputs;
+        assert_eq!(outputs.iter().map(|output| output.kind).collect::<Vec<_>>(), [OutputType::Position]);
         let text = warnings(&db).join("\n");
-        assert!(
-            text.contains("hw_position_with_duration.duration: ignored: unusable duration range"),
-            "{text}"
-        );
+        assert!(text.contains("hw_position_with_duration.duration: ignored: unusable duration range"), "{text}");
         Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
     }
 
@@ -731,41 +582,22 @@ mod tests {
             "names": [" ", "Libo"], "services": {"00006000-0000-1000-8000-00805f9b34fb": {
             "tx": "00006001-0000-1000-8000-00805f9b34fb"}}}}], "defaults": {"name": " e"}}}}"#;
         let db = Database::from_json_str(text, "r.json").unwrap();
-        let ble = db
-            .protocol("libo-vibes")
-            .unwrap()
-            .identify
-            .ble
-            .as_ref()
-            .unwrap();
+        let ble = db.protocol("libo-vibes").unwrap().identify.ble.as_ref().unwrap();
         assert_eq!(ble.names, ["Libo"]);
         let text = warnings(&db).join("\n");
-        assert!(
-            text.contains("names[0]: ignored: not a usable name"),
-            "{text}"
-        );
+        assert!(text.contains("names[0]: ignored: not a usable name"), "{text}");
         Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
     }
 
     #[test]
     fn errors() {
-        let error = |text: &str| {
-            Database::from_json_str(text, "r.json")
-                .unwrap_err()
-                .to_string()
-        };
+        let error = |text: &str| Database::from_json_str(text, "r.json").unwrap_err().to_string();
         assert!(error(r#"{"version": {"major": 4}, "protocols": {"x": {"defaults": {"name": "X", "features": []}}}}"#)
             .contains("none of the protocols in this file is implemented"));
-        assert!(
-            error(r#"{"protocols": {"lovense": {"communication": []}}}"#)
-                .contains("$.version: missing")
-        );
-        assert!(error(
-            r#"{"version": {"major": 5}, "protocols": {"lovense": {"communication": {}}}}"#
-        )
-        .contains("$.protocols.lovense.communication: expected an array"));
+        assert!(error(r#"{"protocols": {"lovense": {"communication": []}}}"#).contains("$.version: missing"));
+        assert!(error(r#"{"version": {"major": 5}, "protocols": {"lovense": {"communication": {}}}}"#)
+            .contains("$.protocols.lovense.communication: expected an array"));
         // A reference file of the buttplug 9 era (major 3, kebab-case) is named as unsupported.
-        assert!(error(r#"{"version": {"major": 3}, "protocols": {}}"#)
-            .contains("format version 3 is not supported"));
+        assert!(error(r#"{"version": {"major": 3}, "protocols": {}}"#).contains("format version 3 is not supported"));
     }
 }

@@ -74,7 +74,7 @@ impl DeviceHandler for AmorelieJoyHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, features, tx_data};
+    use super::super::test_support::{features, tx_data, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};

@@ -134,7 +134,7 @@ impl DeviceHandler for JoyHubHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, feature, features, tx_data};
+    use super::super::test_support::{feature, features, tx_data, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -174,11 +174,8 @@ mod tests {
 
     #[test]
     fn constrict() {
-        let features = vec![
-            feature(0, &[(Vibrate, 0, 255)]),
-            feature(1, &[(Constrict, 0, 5)]),
-            feature(4, &[(Constrict, 0, 5)]),
-        ];
+        let features =
+            vec![feature(0, &[(Vibrate, 0, 255)]), feature(1, &[(Constrict, 0, 5)]), feature(4, &[(Constrict, 0, 5)])];
         let mut hub = sim(&features);
         assert_eq!(bytes(&hub.set(4, Constrict, 3)), [[0xa0, 0x07, 0x01, 0x00, 0x03, 0xff]]);
         assert_eq!(bytes(&hub.set(4, Constrict, 0)), [[0xa0, 0x07, 0x00, 0x00, 0x00, 0xff]]);
@@ -211,10 +208,7 @@ mod tests {
         assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
         assert_eq!(bytes(&hub.set(7, Spray, 0)), [[0xa0, 0x24, 0x00, 0x00, 0x00, 0x00]]);
         hub.flush(&[(5, Temperature, 1), (6, Led, 1)]);
-        assert_eq!(
-            bytes(&hub.stop()),
-            [[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00], [0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]
-        );
+        assert_eq!(bytes(&hub.stop()), [[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00], [0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]);
     }
 
     #[test]

@@ -293,7 +293,7 @@ mod tests {
     use plugboard_protocol::model::OutputType::*;
     use plugboard_protocol::model::{Output, Range};
 
-    use super::super::test_support::{Sim, feature, features, tx_data};
+    use super::super::test_support::{feature, features, tx_data, Sim};
     use super::*;
     use crate::testing::{Event, FakeHardware};
 

@@ -277,7 +277,7 @@ impl DeviceHandler for LeloHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, features, tx_data};
+    use super::super::test_support::{features, tx_data, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;

@@ -17,7 +17,9 @@
 
 use plugboard_protocol::model::{Feature, OutputType};
 
-use super::{clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use super::{
+    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
+};
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
 /// Which packet layout.
@@ -122,9 +124,7 @@ impl MagicMotionHandler {
             Variant::Three => vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
             Variant::Two | Variant::Four => {
                 let b5 = if self.variant == Variant::Two { 0x0a } else { 0x32 };
-                vec![
-                    0x10, 0xff, 0x04, 0x0a, 0x32, b5, 0x00, 0x04, 0x08, s0, 0x64, 0x00, 0x04, 0x08, s1, 0x64, 0x01,
-                ]
+                vec![0x10, 0xff, 0x04, 0x0a, 0x32, b5, 0x00, 0x04, 0x08, s0, 0x64, 0x00, 0x04, 0x08, s1, 0x64, 0x01]
             }
         }
     }
@@ -151,7 +151,7 @@ impl DeviceHandler for MagicMotionHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, features, tx_data};
+    use super::super::test_support::{features, tx_data, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;

@@ -115,7 +115,7 @@ impl DeviceHandler for SatisfyerHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, features, tx_data};
+    use super::super::test_support::{features, tx_data, Sim};
     use super::*;
     use crate::testing::{Event, FakeHardware};
 

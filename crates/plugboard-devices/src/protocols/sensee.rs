@@ -187,7 +187,7 @@ impl DeviceHandler for SenseeV2Handler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, feature, features, tx_data};
+    use super::super::test_support::{feature, features, tx_data, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};

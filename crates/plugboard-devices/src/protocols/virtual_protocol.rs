@@ -116,7 +116,10 @@ impl Protocol for VirtualProtocol {
                 .parse()
                 .map_err(ProtocolError::Definition)?;
             if let Some(feature) = features.iter().find(|f| f.index > u8::MAX as u32 && !f.outputs.is_empty()) {
-                return Err(ProtocolError::Definition(format!("feature index {} does not fit in a byte", feature.index)));
+                return Err(ProtocolError::Definition(format!(
+                    "feature index {} does not fit in a byte",
+                    feature.index
+                )));
             }
             Ok(Box::new(VirtualHandler { kind }) as Box<dyn DeviceHandler>)
         })
@@ -161,11 +164,13 @@ mod tests {
             assert_eq!(packet.encode().len(), 6);
             assert_eq!(Packet::decode(&packet.encode()), Some(packet));
         }
-        let moving = Packet { feature_index: 0, kind: OutputType::HwPositionWithDuration, value: 90, duration_ms: Some(500) };
+        let moving =
+            Packet { feature_index: 0, kind: OutputType::HwPositionWithDuration, value: 90, duration_ms: Some(500) };
         assert_eq!(moving.encode(), vec![0, 9, 90, 0, 0, 0, 0xF4, 1, 0, 0]);
         assert_eq!(Packet::decode(&moving.encode()), Some(moving));
         assert_eq!(type_of_code(type_code(OutputType::Inflate)), Some(OutputType::Constrict));
-        for bad in [&[][..], &[0], &[0, 0, 1, 2, 3], &[0, 0, 1, 2, 3, 4, 5], &[0, 4, 0, 0, 0, 0], &[0, 200, 0, 0, 0, 0]] {
+        for bad in [&[][..], &[0], &[0, 0, 1, 2, 3], &[0, 0, 1, 2, 3, 4, 5], &[0, 4, 0, 0, 0, 0], &[0, 200, 0, 0, 0, 0]]
+        {
             assert_eq!(Packet::decode(bad), None, "{bad:?}");
         }
     }

@@ -148,7 +148,7 @@ impl DeviceHandler for WeVibeHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{Sim, features, tx_data};
+    use super::super::test_support::{features, tx_data, Sim};
     use super::super::{by_name, Keepalive};
     use super::*;
     use crate::testing::{Event, FakeHardware};

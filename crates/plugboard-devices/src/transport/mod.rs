@@ -64,7 +64,10 @@ impl std::fmt::Debug for FoundDevice {
 pub enum HardwareStatus {
     Ready,
     /// Cannot work now. `reason` says what is wrong, `remedy` what the user can do.
-    Unavailable { reason: String, remedy: String },
+    Unavailable {
+        reason: String,
+        remedy: String,
+    },
 }
 
 /// What a transport reports.
@@ -72,8 +75,13 @@ pub enum HardwareStatus {
 pub enum TransportEvent {
     Found(FoundDevice),
     /// A scan this transport ran on its own finished (BLE scans run until stopped).
-    ScanningFinished { transport: &'static str },
-    Status { transport: &'static str, status: HardwareStatus },
+    ScanningFinished {
+        transport: &'static str,
+    },
+    Status {
+        transport: &'static str,
+        status: HardwareStatus,
+    },
 }
 
 /// One way of finding devices.

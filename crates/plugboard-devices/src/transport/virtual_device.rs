@@ -90,7 +90,12 @@ impl VirtualHardware {
         self.state()
             .levels
             .iter()
-            .map(|(&(feature_index, kind), &(value, duration_ms))| WrittenLevel { feature_index, kind, value, duration_ms })
+            .map(|(&(feature_index, kind), &(value, duration_ms))| WrittenLevel {
+                feature_index,
+                kind,
+                value,
+                duration_ms,
+            })
             .collect()
     }
 

@@ -48,9 +48,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig as So
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::{
-    ConnectPlan, Connector, EventSender, FoundDevice, HardwareStatus, Transport, TransportEvent,
-};
+use super::{ConnectPlan, Connector, EventSender, FoundDevice, HardwareStatus, Transport, TransportEvent};
 use crate::config::matching::Discovered;
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
@@ -145,29 +143,20 @@ pub struct WebsocketTransport {
 
 impl std::fmt::Debug for WebsocketTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebsocketTransport")
-            .field("local_addr", &self.local_addr)
-            .finish_non_exhaustive()
+        f.debug_struct("WebsocketTransport").field("local_addr", &self.local_addr).finish_non_exhaustive()
     }
 }
 
 impl WebsocketTransport {
     /// Binds `config.bind` and starts accepting devices, reporting them on `events`. Must be
     /// called inside a tokio runtime.
-    pub async fn start(
-        config: WebsocketConfig,
-        events: EventSender,
-    ) -> Result<WebsocketTransport, StartError> {
+    pub async fn start(config: WebsocketConfig, events: EventSender) -> Result<WebsocketTransport, StartError> {
         let addr = config.bind;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| match source.kind() {
-                std::io::ErrorKind::AddrInUse => StartError::AddressInUse { addr },
-                _ => StartError::Bind { addr, source },
-            })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
+        let listener = TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::AddressInUse { addr },
+            _ => StartError::Bind { addr, source },
+        })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let context = Arc::new(Context {
             config,
@@ -177,12 +166,7 @@ impl WebsocketTransport {
         });
         let listener = tokio::spawn(accept_loop(context, listener));
         tracing::info!(%local_addr, "device websocket server listening");
-        Ok(WebsocketTransport {
-            local_addr,
-            events,
-            shutdown,
-            listener,
-        })
+        Ok(WebsocketTransport { local_addr, events, shutdown, listener })
     }
 
     /// The address actually bound (useful with port 0).
@@ -215,9 +199,7 @@ impl Transport for WebsocketTransport {
     /// [`TransportEvent::ScanningFinished`] at once so sessions get their ScanningFinished.
     fn start_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
-            let _ = self.events.send(TransportEvent::ScanningFinished {
-                transport: TRANSPORT_NAME,
-            });
+            let _ = self.events.send(TransportEvent::ScanningFinished { transport: TRANSPORT_NAME });
             Ok(())
         })
     }
@@ -229,10 +211,7 @@ impl Transport for WebsocketTransport {
     fn status(&self) -> HardwareStatus {
         if *self.shutdown.borrow() || self.listener.is_finished() {
             HardwareStatus::Unavailable {
-                reason: format!(
-                    "the device websocket server on {} has stopped",
-                    self.local_addr
-                ),
+                reason: format!("the device websocket server on {} has stopped", self.local_addr),
                 remedy: "restart Plugboard".into(),
             }
         } else {
@@ -291,11 +270,9 @@ struct Hello {
 /// Parses the identification frame; the error says what is wrong, for the log and the close
 /// reason.
 fn parse_hello(text: &str) -> Result<Hello, String> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|error| format!("identification is not JSON: {error}"))?;
-    let object = value
-        .as_object()
-        .ok_or("identification is not a JSON object")?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("identification is not JSON: {error}"))?;
+    let object = value.as_object().ok_or("identification is not a JSON object")?;
     let string = |key: &str| {
         object
             .get(key)
@@ -310,11 +287,7 @@ fn parse_hello(text: &str) -> Result<Hello, String> {
         .and_then(serde_json::Value::as_u64)
         .and_then(|version| u32::try_from(version).ok())
         .ok_or("identification needs an unsigned 32-bit integer \"version\"")?;
-    Ok(Hello {
-        identifier,
-        address,
-        version,
-    })
+    Ok(Hello { identifier, address, version })
 }
 
 /// Upgrades the connection and reads the identification frame.
@@ -339,9 +312,7 @@ async fn handshake(stream: TcpStream, peer: SocketAddr) -> Option<(Socket, Hello
                 Err(problem) => problem,
             },
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Ok(Message::Binary(_))) => {
-                "the first message must be a Text frame with the identification".into()
-            }
+            Some(Ok(Message::Binary(_))) => "the first message must be a Text frame with the identification".into(),
             Some(Ok(Message::Close(_))) | None => {
                 tracing::debug!(%peer, "websocket device left before identifying");
                 return None;
@@ -365,15 +336,9 @@ async fn close(socket: &mut Socket, code: CloseCode, reason: &str) {
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    let frame = CloseFrame {
-        code,
-        reason: reason[..end].to_owned().into(),
-    };
+    let frame = CloseFrame { code, reason: reason[..end].to_owned().into() };
     if let Ok(Ok(())) = tokio::time::timeout(CLOSE_GRACE, socket.close(Some(frame))).await {
-        let _ = tokio::time::timeout(CLOSE_GRACE, async {
-            while let Some(Ok(_)) = socket.next().await {}
-        })
-        .await;
+        let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
     }
 }
 
@@ -385,24 +350,16 @@ struct AddressClaim {
 
 impl AddressClaim {
     fn claim(context: &Arc<Context>, address: &str) -> Option<AddressClaim> {
-        let mut addresses = context
-            .addresses
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        addresses.insert(address.to_owned()).then(|| AddressClaim {
-            context: context.clone(),
-            address: address.to_owned(),
-        })
+        let mut addresses = context.addresses.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        addresses
+            .insert(address.to_owned())
+            .then(|| AddressClaim { context: context.clone(), address: address.to_owned() })
     }
 }
 
 impl Drop for AddressClaim {
     fn drop(&mut self) {
-        self.context
-            .addresses
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&self.address);
+        self.context.addresses.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.address);
     }
 }
 
@@ -422,12 +379,7 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
     };
     let Some(_claim) = AddressClaim::claim(&context, &hello.address) else {
         tracing::warn!(%peer, address = ?hello.address, "websocket device refused: a device with this address is already connected");
-        close(
-            &mut socket,
-            CloseCode::Policy,
-            "a device with this address is already connected",
-        )
-        .await;
+        close(&mut socket, CloseCode::Policy, "a device with this address is already connected").await;
         return;
     };
     tracing::info!(%peer, identifier = ?hello.identifier, address = ?hello.address, "websocket device connected");
@@ -440,17 +392,11 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
         notifications: broadcast::channel(NOTIFICATION_CAPACITY).0,
     });
     let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
-    let connector = WebsocketConnector {
-        shared: shared.clone(),
-        commands,
-        hardware: OnceLock::new(),
-    };
+    let connector = WebsocketConnector { shared: shared.clone(), commands, hardware: OnceLock::new() };
     let found = FoundDevice {
         transport: TRANSPORT_NAME,
         address: hello.address.clone(),
-        discovered: Discovered::Websocket {
-            identifier: hello.identifier.clone(),
-        },
+        discovered: Discovered::Websocket { identifier: hello.identifier.clone() },
         connector: Arc::new(connector),
     };
     if context.events.send(TransportEvent::Found(found)).is_err() {
@@ -573,10 +519,7 @@ impl Shared {
     /// Bytes from the device: a notification on `rx` if subscribed, else dropped.
     fn deliver(&self, bytes: &[u8]) {
         if self.is_connected() && self.rx_subscribed.load(Ordering::SeqCst) {
-            let _ = self.notifications.send(Notification::Data {
-                endpoint: Endpoint::Rx,
-                bytes: bytes.to_vec(),
-            });
+            let _ = self.notifications.send(Notification::Data { endpoint: Endpoint::Rx, bytes: bytes.to_vec() });
         }
     }
 
@@ -597,16 +540,10 @@ struct WebsocketConnector {
 
 impl Connector for WebsocketConnector {
     /// The plan is ignored: a websocket device has just `rx` and `tx`, nothing to map.
-    fn connect(
-        &self,
-        _plan: ConnectPlan,
-    ) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
+    fn connect(&self, _plan: ConnectPlan) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
         let result = if self.shared.is_connected() {
             let hardware = self.hardware.get_or_init(|| {
-                Arc::new(WebsocketHardware {
-                    shared: self.shared.clone(),
-                    commands: self.commands.clone(),
-                })
+                Arc::new(WebsocketHardware { shared: self.shared.clone(), commands: self.commands.clone() })
             });
             Ok(hardware.clone() as Arc<dyn Hardware>)
         } else {
@@ -655,10 +592,7 @@ impl Hardware for WebsocketHardware {
                 return Err(HardwareError::Disconnected);
             }
             let (reply, answer) = oneshot::channel();
-            self.commands
-                .send(Command::Write(write.data, reply))
-                .await
-                .map_err(|_| HardwareError::Disconnected)?;
+            self.commands.send(Command::Write(write.data, reply)).await.map_err(|_| HardwareError::Disconnected)?;
             answer.await.unwrap_or(Err(HardwareError::Disconnected))
         })
     }
@@ -726,65 +660,38 @@ mod tests {
     type Client = WebSocketStream<TcpStream>;
 
     fn local(ping_interval: Duration) -> WebsocketConfig {
-        WebsocketConfig {
-            ping_interval,
-            ..WebsocketConfig::localhost(0)
-        }
+        WebsocketConfig { ping_interval, ..WebsocketConfig::localhost(0) }
     }
 
-    async fn server(
-        config: WebsocketConfig,
-    ) -> (WebsocketTransport, UnboundedReceiver<TransportEvent>) {
+    async fn server(config: WebsocketConfig) -> (WebsocketTransport, UnboundedReceiver<TransportEvent>) {
         let (events, rx) = mpsc::unbounded_channel();
-        (
-            WebsocketTransport::start(config, events)
-                .await
-                .expect("bind"),
-            rx,
-        )
+        (WebsocketTransport::start(config, events).await.expect("bind"), rx)
     }
 
     async fn open(addr: SocketAddr) -> Client {
         let tcp = TcpStream::connect(addr).await.expect("connect");
-        tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
-            .await
-            .expect("upgrade")
-            .0
+        tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp).await.expect("upgrade").0
     }
 
     fn hello(identifier: &str, address: &str) -> Message {
-        Message::text(format!(
-            r#"{{"identifier":"{identifier}","address":"{address}","version":0}}"#
-        ))
+        Message::text(format!(r#"{{"identifier":"{identifier}","address":"{address}","version":0}}"#))
     }
 
     async fn device(addr: SocketAddr, identifier: &str, address: &str) -> Client {
         let mut client = open(addr).await;
-        client
-            .send(hello(identifier, address))
-            .await
-            .expect("send hello");
+        client.send(hello(identifier, address)).await.expect("send hello");
         client
     }
 
     async fn found(events: &mut UnboundedReceiver<TransportEvent>) -> FoundDevice {
-        match timeout(WAIT, events.recv())
-            .await
-            .expect("an event in time")
-            .expect("channel open")
-        {
+        match timeout(WAIT, events.recv()).await.expect("an event in time").expect("channel open") {
             TransportEvent::Found(found) => found,
             other => panic!("expected Found, got {other:?}"),
         }
     }
 
     async fn connected(events: &mut UnboundedReceiver<TransportEvent>) -> Arc<dyn Hardware> {
-        found(events)
-            .await
-            .connector
-            .connect(ConnectPlan::default())
-            .await
-            .expect("connect")
+        found(events).await.connector.connect(ConnectPlan::default()).await.expect("connect")
     }
 
     /// The next data message the device receives (pings and pongs skipped); `None` once the
@@ -804,49 +711,33 @@ mod tests {
     }
 
     async fn expect_closed(client: &mut Client) {
-        assert_eq!(
-            receive(client).await,
-            None,
-            "the server should have closed the socket"
-        );
+        assert_eq!(receive(client).await, None, "the server should have closed the socket");
     }
 
     /// Sends a Ping and waits for its Pong: everything the client sent before has been read by
     /// the server once this returns.
     async fn ping_barrier<S>(client: &mut S)
     where
-        S: futures_util::Sink<Message> + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+        S: futures_util::Sink<Message>
+            + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + Unpin,
         <S as futures_util::Sink<Message>>::Error: std::fmt::Debug,
     {
         client.send(Message::Ping(Default::default())).await.unwrap();
-        timeout(WAIT, async {
-            while !matches!(client.next().await, Some(Ok(Message::Pong(_)))) {}
-        })
-        .await
-        .unwrap();
+        timeout(WAIT, async { while !matches!(client.next().await, Some(Ok(Message::Pong(_)))) {} }).await.unwrap();
     }
 
     async fn next_notification(rx: &mut broadcast::Receiver<Notification>) -> Notification {
-        timeout(WAIT, rx.recv())
-            .await
-            .expect("a notification in time")
-            .expect("notification channel")
+        timeout(WAIT, rx.recv()).await.expect("a notification in time").expect("notification channel")
     }
 
     #[test]
     fn hello_parsing() {
         assert_eq!(
             parse_hello(r#"{"address":"AABBCCDDEE01","identifier":"FakeLVS","version":0}"#),
-            Ok(Hello {
-                identifier: "FakeLVS".into(),
-                address: "AABBCCDDEE01".into(),
-                version: 0
-            })
+            Ok(Hello { identifier: "FakeLVS".into(), address: "AABBCCDDEE01".into(), version: 0 })
         );
-        assert!(
-            parse_hello(r#"{"identifier":"a","address":"b","version":4294967295,"extra":1}"#)
-                .is_ok()
-        );
+        assert!(parse_hello(r#"{"identifier":"a","address":"b","version":4294967295,"extra":1}"#).is_ok());
         for bad in [
             "",
             "hello",
@@ -871,10 +762,7 @@ mod tests {
         let config = WebsocketConfig::default();
         assert_eq!(config.bind, "127.0.0.1:54817".parse().unwrap());
         assert_eq!(config.ping_interval, Duration::from_secs(10));
-        assert_eq!(
-            WebsocketConfig::all_interfaces(DEFAULT_PORT).bind,
-            "0.0.0.0:54817".parse().unwrap()
-        );
+        assert_eq!(WebsocketConfig::all_interfaces(DEFAULT_PORT).bind, "0.0.0.0:54817".parse().unwrap());
     }
 
     #[tokio::test]
@@ -886,28 +774,13 @@ mod tests {
         let found = found(&mut events).await;
         assert_eq!(found.transport, "websocket");
         assert_eq!(found.address, "AABBCCDDEE01");
-        assert_eq!(
-            found.discovered,
-            Discovered::Websocket {
-                identifier: "FakeLVS".into()
-            }
-        );
-        let hardware = found
-            .connector
-            .connect(ConnectPlan::default())
-            .await
-            .unwrap();
+        assert_eq!(found.discovered, Discovered::Websocket { identifier: "FakeLVS".into() });
+        let hardware = found.connector.connect(ConnectPlan::default()).await.unwrap();
         assert_eq!(hardware.name(), "FakeLVS");
         assert_eq!(hardware.address(), "AABBCCDDEE01");
         assert_eq!(hardware.endpoints(), &[Endpoint::Rx, Endpoint::Tx]);
-        assert!(matches!(
-            hardware.read(Endpoint::Rx).await,
-            Err(HardwareError::Unsupported(_))
-        ));
-        assert_eq!(
-            hardware.subscribe(Endpoint::Command).await,
-            Err(HardwareError::NoEndpoint(Endpoint::Command))
-        );
+        assert!(matches!(hardware.read(Endpoint::Rx).await, Err(HardwareError::Unsupported(_))));
+        assert_eq!(hardware.subscribe(Endpoint::Command).await, Err(HardwareError::NoEndpoint(Endpoint::Command)));
     }
 
     #[tokio::test]
@@ -941,19 +814,13 @@ mod tests {
 
     #[tokio::test]
     async fn silent_connection_times_out() {
-        let config = WebsocketConfig {
-            first_frame_timeout: Duration::from_millis(200),
-            ..local(Duration::from_secs(10))
-        };
+        let config =
+            WebsocketConfig { first_frame_timeout: Duration::from_millis(200), ..local(Duration::from_secs(10)) };
         let (transport, mut events) = server(config).await;
         let started = Instant::now();
         let mut client = open(transport.local_addr()).await;
         expect_closed(&mut client).await;
-        assert!(
-            started.elapsed() >= Duration::from_millis(150),
-            "closed too early: {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() >= Duration::from_millis(150), "closed too early: {:?}", started.elapsed());
         assert!(events.try_recv().is_err());
     }
 
@@ -962,25 +829,10 @@ mod tests {
         let (transport, mut events) = server(local(Duration::from_secs(10))).await;
         let mut client = device(transport.local_addr(), "FakeLVS", "A1").await;
         let hardware = connected(&mut events).await;
-        hardware
-            .write(Write::without_response(
-                Endpoint::Tx,
-                b"Vibrate:10;".to_vec(),
-            ))
-            .await
-            .unwrap();
-        hardware
-            .write(Write::with_response(Endpoint::Rx, b"Battery;".to_vec()))
-            .await
-            .unwrap();
-        assert_eq!(
-            receive(&mut client).await,
-            Some(Message::binary(b"Vibrate:10;".to_vec()))
-        );
-        assert_eq!(
-            receive(&mut client).await,
-            Some(Message::binary(b"Battery;".to_vec()))
-        );
+        hardware.write(Write::without_response(Endpoint::Tx, b"Vibrate:10;".to_vec())).await.unwrap();
+        hardware.write(Write::with_response(Endpoint::Rx, b"Battery;".to_vec())).await.unwrap();
+        assert_eq!(receive(&mut client).await, Some(Message::binary(b"Vibrate:10;".to_vec())));
+        assert_eq!(receive(&mut client).await, Some(Message::binary(b"Battery;".to_vec())));
     }
 
     #[tokio::test]
@@ -990,57 +842,30 @@ mod tests {
         let hardware = connected(&mut events).await;
         let mut notifications = hardware.notifications();
 
-        client
-            .send(Message::text("Z:11:0082059AD3BD;"))
-            .await
-            .unwrap();
+        client.send(Message::text("Z:11:0082059AD3BD;")).await.unwrap();
         // Make sure the server has read (and dropped) the frame: a round trip through it.
-        hardware
-            .write(Write::without_response(
-                Endpoint::Tx,
-                b"DeviceType;".to_vec(),
-            ))
-            .await
-            .unwrap();
-        assert_eq!(
-            receive(&mut client).await,
-            Some(Message::binary(b"DeviceType;".to_vec()))
-        );
+        hardware.write(Write::without_response(Endpoint::Tx, b"DeviceType;".to_vec())).await.unwrap();
+        assert_eq!(receive(&mut client).await, Some(Message::binary(b"DeviceType;".to_vec())));
         ping_barrier(&mut client).await;
-        assert!(
-            notifications.try_recv().is_err(),
-            "data before subscribe must be dropped"
-        );
+        assert!(notifications.try_recv().is_err(), "data before subscribe must be dropped");
 
         hardware.subscribe(Endpoint::Rx).await.unwrap();
         hardware.subscribe(Endpoint::Rx).await.unwrap();
-        client
-            .send(Message::text("Z:11:0082059AD3BD;"))
-            .await
-            .unwrap();
+        client.send(Message::text("Z:11:0082059AD3BD;")).await.unwrap();
         client.send(Message::binary(b"73;".to_vec())).await.unwrap();
         assert_eq!(
             next_notification(&mut notifications).await,
-            Notification::Data {
-                endpoint: Endpoint::Rx,
-                bytes: b"Z:11:0082059AD3BD;".to_vec()
-            }
+            Notification::Data { endpoint: Endpoint::Rx, bytes: b"Z:11:0082059AD3BD;".to_vec() }
         );
         assert_eq!(
             next_notification(&mut notifications).await,
-            Notification::Data {
-                endpoint: Endpoint::Rx,
-                bytes: b"73;".to_vec()
-            }
+            Notification::Data { endpoint: Endpoint::Rx, bytes: b"73;".to_vec() }
         );
 
         hardware.unsubscribe(Endpoint::Rx).await.unwrap();
         client.send(Message::text("dropped")).await.unwrap();
         ping_barrier(&mut client).await;
-        assert!(
-            notifications.try_recv().is_err(),
-            "data after unsubscribe must be dropped"
-        );
+        assert!(notifications.try_recv().is_err(), "data after unsubscribe must be dropped");
     }
 
     #[tokio::test]
@@ -1050,24 +875,12 @@ mod tests {
         let hardware = connected(&mut events).await;
         let mut notifications = hardware.notifications();
         client.close(None).await.unwrap();
-        assert_eq!(
-            next_notification(&mut notifications).await,
-            Notification::Disconnected
-        );
+        assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
         let write = Write::without_response(Endpoint::Tx, b"Vibrate:0;".to_vec());
-        assert_eq!(
-            hardware.write(write).await,
-            Err(HardwareError::Disconnected)
-        );
-        assert_eq!(
-            hardware.subscribe(Endpoint::Rx).await,
-            Err(HardwareError::Disconnected)
-        );
+        assert_eq!(hardware.write(write).await, Err(HardwareError::Disconnected));
+        assert_eq!(hardware.subscribe(Endpoint::Rx).await, Err(HardwareError::Disconnected));
         assert_eq!(hardware.disconnect().await, Ok(()));
-        assert!(
-            notifications.try_recv().is_err(),
-            "Disconnected is reported once"
-        );
+        assert!(notifications.try_recv().is_err(), "Disconnected is reported once");
     }
 
     #[tokio::test]
@@ -1077,10 +890,7 @@ mod tests {
         let hardware = connected(&mut events).await;
         let mut notifications = hardware.notifications();
         drop(client);
-        assert_eq!(
-            next_notification(&mut notifications).await,
-            Notification::Disconnected
-        );
+        assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
     }
 
     #[tokio::test]
@@ -1097,15 +907,9 @@ mod tests {
             expect_closed(&mut client).await;
         });
         hardware.disconnect().await.unwrap();
-        assert_eq!(
-            next_notification(&mut notifications).await,
-            Notification::Disconnected
-        );
+        assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
         let write = Write::without_response(Endpoint::Tx, b"Vibrate:1;".to_vec());
-        assert_eq!(
-            hardware.write(write).await,
-            Err(HardwareError::Disconnected)
-        );
+        assert_eq!(hardware.write(write).await, Err(HardwareError::Disconnected));
         closing.await.unwrap();
     }
 
@@ -1121,18 +925,10 @@ mod tests {
         let mut response = Vec::new();
         while !response.ends_with(b"\r\n\r\n") {
             let mut byte = [0u8; 1];
-            assert_eq!(
-                tcp.read(&mut byte).await.unwrap(),
-                1,
-                "server closed during upgrade"
-            );
+            assert_eq!(tcp.read(&mut byte).await.unwrap(), 1, "server closed during upgrade");
             response.push(byte[0]);
         }
-        assert!(
-            response.starts_with(b"HTTP/1.1 101"),
-            "{}",
-            String::from_utf8_lossy(&response)
-        );
+        assert!(response.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&response));
         // One masked, final Text frame (client frames must be masked).
         let payload = format!(r#"{{"identifier":"Mute","address":"{address}","version":0}}"#);
         assert!(payload.len() < 126);
@@ -1153,21 +949,9 @@ mod tests {
         let mut notifications = hardware.notifications();
         let started = Instant::now();
         // First ping after one period, noticed unanswered at the second: ~2 periods.
-        let notification = timeout(
-            period * 3 + Duration::from_millis(300),
-            notifications.recv(),
-        )
-        .await;
-        assert_eq!(
-            notification
-                .expect("disconnected within ~3 ping periods")
-                .unwrap(),
-            Notification::Disconnected
-        );
-        assert!(
-            started.elapsed() >= period,
-            "disconnected before any ping was due"
-        );
+        let notification = timeout(period * 3 + Duration::from_millis(300), notifications.recv()).await;
+        assert_eq!(notification.expect("disconnected within ~3 ping periods").unwrap(), Notification::Disconnected);
+        assert!(started.elapsed() >= period, "disconnected before any ping was due");
     }
 
     #[tokio::test]
@@ -1188,10 +972,7 @@ mod tests {
             pings
         });
         tokio::time::sleep(period * 6).await;
-        assert!(
-            notifications.try_recv().is_err(),
-            "a responsive device must stay connected"
-        );
+        assert!(notifications.try_recv().is_err(), "a responsive device must stay connected");
         hardware.disconnect().await.unwrap();
         let pings = timeout(WAIT, reader).await.unwrap().unwrap();
         assert!(pings >= 3, "only {pings} pings");
@@ -1209,30 +990,15 @@ mod tests {
             Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::Policy),
             other => panic!("expected a Close frame, got {other:?}"),
         }
-        assert!(
-            events.try_recv().is_err(),
-            "the duplicate must not be reported"
-        );
+        assert!(events.try_recv().is_err(), "the duplicate must not be reported");
 
         // The first one is unaffected...
-        hardware
-            .write(Write::without_response(
-                Endpoint::Tx,
-                b"Vibrate:1;".to_vec(),
-            ))
-            .await
-            .unwrap();
-        assert_eq!(
-            receive(&mut first).await,
-            Some(Message::binary(b"Vibrate:1;".to_vec()))
-        );
+        hardware.write(Write::without_response(Endpoint::Tx, b"Vibrate:1;".to_vec())).await.unwrap();
+        assert_eq!(receive(&mut first).await, Some(Message::binary(b"Vibrate:1;".to_vec())));
         // ...and once it is gone the address is free again.
         let mut notifications = hardware.notifications();
         first.close(None).await.unwrap();
-        assert_eq!(
-            next_notification(&mut notifications).await,
-            Notification::Disconnected
-        );
+        assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
         let _third = device(addr, "FakeLVS", "SAME").await;
         assert_eq!(found(&mut events).await.address, "SAME");
     }
@@ -1262,10 +1028,7 @@ mod tests {
         let (events, _rx) = mpsc::unbounded_channel();
         let config = WebsocketConfig::on(transport.local_addr());
         let error = WebsocketTransport::start(config, events).await.unwrap_err();
-        assert!(
-            matches!(error, StartError::AddressInUse { addr } if addr == transport.local_addr()),
-            "{error:?}"
-        );
+        assert!(matches!(error, StartError::AddressInUse { addr } if addr == transport.local_addr()), "{error:?}");
         assert!(error.to_string().contains("already in use"), "{error}");
     }
 
@@ -1279,17 +1042,12 @@ mod tests {
         // A connection that has not identified yet ends too.
         let mut pending = open(addr).await;
         drop(transport);
-        assert_eq!(
-            next_notification(&mut notifications).await,
-            Notification::Disconnected
-        );
+        assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
         expect_closed(&mut client).await;
         expect_closed(&mut pending).await;
         // The port is free again.
         let (events, _rx) = mpsc::unbounded_channel();
-        let again = WebsocketTransport::start(WebsocketConfig::on(addr), events)
-            .await
-            .expect("port released");
+        let again = WebsocketTransport::start(WebsocketConfig::on(addr), events).await.expect("port released");
         assert_eq!(again.local_addr(), addr);
     }
 
@@ -1297,9 +1055,6 @@ mod tests {
     async fn shutdown_reports_unavailable() {
         let (transport, _events) = server(local(Duration::from_secs(10))).await;
         transport.shutdown();
-        assert!(matches!(
-            transport.status(),
-            HardwareStatus::Unavailable { .. }
-        ));
+        assert!(matches!(transport.status(), HardwareStatus::Unavailable { .. }));
     }
 }

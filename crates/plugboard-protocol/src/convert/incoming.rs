@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::messages::{ActuatorType, ClientMessage, OutputCommandV4, SensorCmd, SensorType};
-use crate::model::{
-    DeviceInfo, FeatureCommand, InputCommand, InputType, OutputCommand, OutputType, StopScope,
-};
+use crate::model::{DeviceInfo, FeatureCommand, InputCommand, InputType, OutputCommand, OutputType, StopScope};
 
 use super::legacy_view::{InputEntry, LegacyView, OutputEntry};
 use super::steps;
@@ -72,7 +70,10 @@ pub enum Request {
     Test(String),
     Stop(StopScope),
     /// Output commands for one device, sorted by feature index, executed as one batch.
-    Output { device_index: u32, commands: Vec<FeatureCommand> },
+    Output {
+        device_index: u32,
+        commands: Vec<FeatureCommand>,
+    },
     Input(InputRequest),
 }
 
@@ -114,7 +115,9 @@ pub fn to_request(
             };
             match (m.device_index, m.feature_index) {
                 (None, Some(_)) => {
-                    return Err(Error::message("StopCmd with a FeatureIndex also needs the DeviceIndex of that feature."))
+                    return Err(Error::message(
+                        "StopCmd with a FeatureIndex also needs the DeviceIndex of that feature.",
+                    ))
                 }
                 (Some(d), feature) => {
                     let info = device(d)?;
@@ -251,11 +254,9 @@ pub fn to_request(
                 OutputCommandV4::Temperature(v) => (OutputType::Temperature, v.value, None),
                 OutputCommandV4::Led(v) => (OutputType::Led, v.value, None),
                 OutputCommandV4::Position(v) => (OutputType::Position, v.value, None),
-                OutputCommandV4::HwPositionWithDuration(v) => (
-                    OutputType::HwPositionWithDuration,
-                    i32::try_from(v.value).unwrap_or(i32::MAX),
-                    Some(v.duration),
-                ),
+                OutputCommandV4::HwPositionWithDuration(v) => {
+                    (OutputType::HwPositionWithDuration, i32::try_from(v.value).unwrap_or(i32::MAX), Some(v.duration))
+                }
             };
             let out = feature
                 .output(kind)
@@ -320,7 +321,9 @@ pub fn to_request(
                 reply: ReadingReply::InputReading,
             })
         }
-        M::BatteryLevelCmd(m) => legacy_level_read(device(m.device_index)?, InputType::Battery, ReadingReply::BatteryLevel)?,
+        M::BatteryLevelCmd(m) => {
+            legacy_level_read(device(m.device_index)?, InputType::Battery, ReadingReply::BatteryLevel)?
+        }
         M::RssiLevelCmd(m) => legacy_level_read(device(m.device_index)?, InputType::Rssi, ReadingReply::RssiLevel)?,
         M::SensorReadCmd(m) => sensor(device(m.device_index)?, m, InputCommand::Read)?,
         M::SensorSubscribeCmd(m) => sensor(device(m.device_index)?, m, InputCommand::Subscribe)?,
@@ -367,7 +370,11 @@ fn entry<'a>(list: &[OutputEntry<'a>], info: &DeviceInfo, index: u32) -> Result<
 fn level(e: &OutputEntry<'_>, value: f64) -> FeatureCommand {
     FeatureCommand {
         feature_index: e.feature_index,
-        command: OutputCommand { kind: e.output.kind, value: steps::level_to_steps(value, e.output.range), duration_ms: None },
+        command: OutputCommand {
+            kind: e.output.kind,
+            value: steps::level_to_steps(value, e.output.range),
+            duration_ms: None,
+        },
     }
 }
 
@@ -395,9 +402,9 @@ fn actuator_matches(actuator: ActuatorType, kind: OutputType) -> bool {
 }
 
 fn legacy_level_read(info: &DeviceInfo, kind: InputType, reply: ReadingReply) -> Result<Request, Error> {
-    let entry = LegacyView::new(info)
-        .readable(kind)
-        .ok_or_else(|| Error::device(format!("Device {} ({}) has no readable {:?} sensor.", info.index, info.name, kind)))?;
+    let entry = LegacyView::new(info).readable(kind).ok_or_else(|| {
+        Error::device(format!("Device {} ({}) has no readable {:?} sensor.", info.index, info.name, kind))
+    })?;
     Ok(input_request(info, &entry, InputCommand::Read, reply))
 }
 
@@ -407,7 +414,9 @@ fn sensor(info: &DeviceInfo, m: &SensorCmd, command: InputCommand) -> Result<Req
         InputCommand::Read => view.sensor_read(),
         InputCommand::Subscribe | InputCommand::Unsubscribe => view.sensor_subscribe(),
     };
-    let entry = list.get(m.sensor_index as usize).ok_or_else(|| Error::feature_index(info.index, list.len(), m.sensor_index))?;
+    let entry = list
+        .get(m.sensor_index as usize)
+        .ok_or_else(|| Error::feature_index(info.index, list.len(), m.sensor_index))?;
     let wanted = match m.sensor_type {
         SensorType::Battery => InputType::Battery,
         SensorType::Rssi => InputType::Rssi,

@@ -72,7 +72,9 @@ impl<'a> LegacyView<'a> {
     /// v3 ScalarCmd: every level or position output, feature by feature
     /// (position-with-duration is LinearCmd's).
     pub fn scalar(&self) -> Vec<OutputEntry<'a>> {
-        self.outputs().filter(|e| e.output.kind != OutputType::HwPositionWithDuration && known_to_v3(e.output.kind)).collect()
+        self.outputs()
+            .filter(|e| e.output.kind != OutputType::HwPositionWithDuration && known_to_v3(e.output.kind))
+            .collect()
     }
 
     /// v1/v2 VibrateCmd (and SingleMotorVibrateCmd): the vibrators of the ScalarCmd list.

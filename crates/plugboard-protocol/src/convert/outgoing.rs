@@ -11,12 +11,20 @@ use super::incoming::ReadingReply;
 use super::legacy_view::{InputEntry, LegacyView, OutputEntry};
 
 /// The DeviceList answering a RequestDeviceList (or, with Id 0, the v4 change event).
-pub fn device_list<'a>(version: SpecVersion, id: u32, devices: impl IntoIterator<Item = &'a DeviceInfo>) -> ServerMessage {
+pub fn device_list<'a>(
+    version: SpecVersion,
+    id: u32,
+    devices: impl IntoIterator<Item = &'a DeviceInfo>,
+) -> ServerMessage {
     let devices = devices.into_iter();
     ServerMessage::DeviceList(match version {
         SpecVersion::V0 => DeviceList::V0(DeviceListBody { id, devices: devices.map(device_v0).collect() }),
-        SpecVersion::V1 => DeviceList::V1(DeviceListBody { id, devices: devices.map(|d| device_v2(d, false)).collect() }),
-        SpecVersion::V2 => DeviceList::V2(DeviceListBody { id, devices: devices.map(|d| device_v2(d, true)).collect() }),
+        SpecVersion::V1 => {
+            DeviceList::V1(DeviceListBody { id, devices: devices.map(|d| device_v2(d, false)).collect() })
+        }
+        SpecVersion::V2 => {
+            DeviceList::V2(DeviceListBody { id, devices: devices.map(|d| device_v2(d, true)).collect() })
+        }
         SpecVersion::V3 => DeviceList::V3(DeviceListBody { id, devices: devices.map(device_v3).collect() }),
         SpecVersion::V4 => DeviceList::V4(DeviceListBody {
             id,
@@ -259,5 +267,8 @@ pub fn reading_message(
 }
 
 fn mismatch(reading: Reading, request: &str) -> Error {
-    Error::unknown(format!("The device answered {request} with a {:?} reading; this is a server bug.", reading.input_type()))
+    Error::unknown(format!(
+        "The device answered {request} with a {:?} reading; this is a server bug.",
+        reading.input_type()
+    ))
 }

@@ -184,8 +184,9 @@ impl ClientMessage {
         use ClientMessage::*;
         match self {
             RequestServerInfo(m) => m.id,
-            Ping(m) | StartScanning(m) | StopScanning(m) | RequestDeviceList(m) | StopAllDevices(m)
-            | Disconnect(m) => m.id,
+            Ping(m) | StartScanning(m) | StopScanning(m) | RequestDeviceList(m) | StopAllDevices(m) | Disconnect(m) => {
+                m.id
+            }
             StopDeviceCmd(m) | BatteryLevelCmd(m) | RssiLevelCmd(m) => m.id,
             RequestLog(m) => m.id,
             Test(m) => m.id,

@@ -58,7 +58,10 @@ impl Client {
         });
         let mut client = Client { sink, pending, next_id: 1, reader };
         let info = client
-            .ask("RequestServerInfo", json!({"ClientName": "plugboard-differential", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}))
+            .ask(
+                "RequestServerInfo",
+                json!({"ClientName": "plugboard-differential", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}),
+            )
             .await?;
         if info.get("ServerInfo").is_none() {
             return Err(format!("handshake refused: {info}"));

@@ -33,7 +33,12 @@ pub fn device_from_list(list: &Value) -> Option<(String, Vec<Output>)> {
         let index = feature["FeatureIndex"].as_u64().unwrap_or(u64::MAX);
         for (kind, props) in feature["Output"].as_object().into_iter().flatten() {
             let Some(steps) = range(&props["Value"]) else { continue };
-            outputs.push(Output { feature: index, kind: kind.clone(), range: steps, duration: range(&props["Duration"]) });
+            outputs.push(Output {
+                feature: index,
+                kind: kind.clone(),
+                range: steps,
+                duration: range(&props["Duration"]),
+            });
         }
     }
     outputs.sort_by(|a, b| (a.feature, &a.kind).cmp(&(b.feature, &b.kind)));
@@ -81,9 +86,15 @@ pub fn commands(index: u64, output: &Output) -> Vec<Command> {
         }
         "Position" => [lo, part(1, 4), hi, hi, part(1, 2), lo].into_iter().map(value_cmd).collect(),
         // Two-way outputs (a rotator with a direction): both directions too.
-        _ if lo < 0 => [part(1, 4), part(1, 2), -part(1, 2), -hi, hi, 0, part(1, 2)].into_iter().map(value_cmd).collect(),
+        _ if lo < 0 => {
+            [part(1, 4), part(1, 2), -part(1, 2), -hi, hi, 0, part(1, 2)].into_iter().map(value_cmd).collect()
+        }
         _ => [part(1, 4), part(1, 2), hi, hi, part(1, 3), 0, part(1, 2)].into_iter().map(value_cmd).collect(),
     };
-    plan.push(Command { label: format!("f{f} {} then StopCmd", output.kind), name: "StopCmd", body: json!({"DeviceIndex": index}) });
+    plan.push(Command {
+        label: format!("f{f} {} then StopCmd", output.kind),
+        name: "StopCmd",
+        body: json!({"DeviceIndex": index}),
+    });
     plan
 }

@@ -57,7 +57,13 @@ pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, identi
 
 type Played = (String, Vec<Output>, Vec<(String, String)>);
 
-async fn play(server: &mut Server, identifier: &str, address: &str, recorder: &Recorder, gap: Duration) -> Result<Played, String> {
+async fn play(
+    server: &mut Server,
+    identifier: &str,
+    address: &str,
+    recorder: &Recorder,
+    gap: Duration,
+) -> Result<Played, String> {
     // The first client connection is also the check that the server is up.
     let deadline = tokio::time::Instant::now() + STARTUP;
     let mut client = loop {
@@ -67,7 +73,10 @@ async fn play(server: &mut Server, identifier: &str, address: &str, recorder: &R
         match Client::connect(server.port).await {
             Ok(client) => break client,
             Err(error) if tokio::time::Instant::now() >= deadline => {
-                return Err(format!("no client connection within {STARTUP:?} ({error}); log: {}", server.log_excerpt(None)))
+                return Err(format!(
+                    "no client connection within {STARTUP:?} ({error}); log: {}",
+                    server.log_excerpt(None)
+                ))
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }

@@ -107,10 +107,13 @@ impl Server {
         let lines: Vec<String> = text.lines().map(strip_ansi).filter(|l| !l.trim().is_empty()).collect();
         let from = after.and_then(|needle| lines.iter().position(|l| l.contains(needle))).unwrap_or(0);
         let lines = &lines[from..];
-        let problem = lines.iter().find(|l| l.contains(" ERROR ")).or_else(|| lines.iter().find(|l| l.contains(" WARN ")));
+        let problem =
+            lines.iter().find(|l| l.contains(" ERROR ")).or_else(|| lines.iter().find(|l| l.contains(" WARN ")));
         match (problem, lines.last()) {
             (Some(line), _) => shorten(message(line), 200),
-            (None, Some(last)) => format!("nothing went wrong in the log, which ends with: {}", shorten(message(last), 160)),
+            (None, Some(last)) => {
+                format!("nothing went wrong in the log, which ends with: {}", shorten(message(last), 160))
+            }
             (None, None) => "(empty log)".to_owned(),
         }
     }
