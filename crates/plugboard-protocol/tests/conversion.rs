@@ -164,6 +164,9 @@ fn vorze_cyclone_drives_every_rotator() {
     assert_eq!(outputs(convert(V1, frame).unwrap()), vec![(3, OutputType::Rotate, 11, None)]);
     let no_rotator = r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":0,"Speed":50,"Clockwise":true}}]"#;
     assert_eq!(code(convert(V0, no_rotator)), ErrorCode::Device);
+    // The spec's schema allows 100, the top of the range like 99; 101 is refused when decoded.
+    let hundred = r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":1,"Speed":100,"Clockwise":true}}]"#;
+    assert_eq!(outputs(convert(V0, hundred).unwrap()), vec![(0, OutputType::Rotate, 100, None)]);
 }
 
 #[test]

@@ -159,6 +159,11 @@ fn values_are_range_checked() {
         assert_eq!(error.id, 2, "{text}");
         assert!(matches!(error.kind, DecodeErrorKind::OutOfRange { .. }), "{text}: {:?}", error.kind);
     }
+    // The message names the range the check enforces.
+    let error = only_error(r#"[{"VorzeA10CycloneCmd":{"Id":2,"DeviceIndex":0,"Speed":101,"Clockwise":true}}]"#, V1);
+    let message = error.to_message();
+    let text = format!("{message:?}");
+    assert!(text.contains("between 0 and 100, got 101"), "{text}");
 }
 
 #[test]
