@@ -143,6 +143,15 @@ pub fn export_logs(state: State<'_, AppState>, path: String) -> Result<()> {
     state.export_logs(&path)
 }
 
+/// An output type as the front end names it ("Vibrate", the v4 spelling).
+fn output_type(name: &str) -> Result<plugboard_protocol::model::OutputType> {
+    use plugboard_protocol::model::OutputType::*;
+    [Vibrate, Rotate, Oscillate, Constrict, Inflate, Temperature, Led, Spray, Position, HwPositionWithDuration]
+        .into_iter()
+        .find(|kind| kind.v4_name() == name)
+        .ok_or_else(|| Error::new(format!("'{name}' is not an output type.")))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -450,13 +459,4 @@ mod tests {
         call(&window, "export_logs", json!({"path": path.to_str().unwrap()})).unwrap();
         assert!(path.exists());
     }
-}
-
-/// An output type as the front end names it ("Vibrate", the v4 spelling).
-fn output_type(name: &str) -> Result<plugboard_protocol::model::OutputType> {
-    use plugboard_protocol::model::OutputType::*;
-    [Vibrate, Rotate, Oscillate, Constrict, Inflate, Temperature, Led, Spray, Position, HwPositionWithDuration]
-        .into_iter()
-        .find(|kind| kind.v4_name() == name)
-        .ok_or_else(|| Error::new(format!("'{name}' is not an output type.")))
 }

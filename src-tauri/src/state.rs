@@ -31,6 +31,9 @@ pub struct TrayStatus {
     pub message: Option<String>,
 }
 
+/// The serial ports listed last, and when: (path, description) pairs.
+type PortsSeen = (Instant, Vec<(String, String)>);
+
 pub struct AppState {
     engine: tokio::sync::Mutex<Option<Engine>>,
     settings: Mutex<Settings>,
@@ -39,7 +42,7 @@ pub struct AppState {
     settings_message: Mutex<Option<String>>,
     server_error: Mutex<Option<ServerError>>,
     tray: Mutex<TrayStatus>,
-    ports_cache: Mutex<Option<(Instant, Vec<(String, String)>)>>,
+    ports_cache: Mutex<Option<PortsSeen>>,
     shut_down: AtomicBool,
     /// Which client addresses are this machine (loopback; tests replace it).
     is_local: fn(std::net::IpAddr) -> bool,

@@ -217,7 +217,7 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
         }
     };
     click(&window, "#nav-devices").await;
-    let row = format!("#devices tr[data-device-address] .output[data-feature=\"0\"][data-kind=\"Vibrate\"]");
+    let row = "#devices tr[data-device-address] .output[data-feature=\"0\"][data-kind=\"Vibrate\"]".to_string();
     wait_for("the virtual vibrator", async || text_of(&window, &row).await).await;
 
     // A client vibrates it: the live level moves in the window.

@@ -928,7 +928,7 @@ fn cases() -> Vec<Case> {
         "binary and websocket frames",
         "invalid UTF-8 across fragments",
         FreshV3,
-        Input::Wire([ws_frame(0x01, &[b'[', 0xE2, 0x82], true), ws_frame(0x80, &[b'x', b']'], true)].concat()),
+        Input::Wire([ws_frame(0x01, &[b'[', 0xE2, 0x82], true), ws_frame(0x80, b"x]", true)].concat()),
         Closes(vec![err(0, 3)], 1007),
     );
     add(

@@ -1564,7 +1564,8 @@ mod v4 {
     fn output_cmd_every_value_output_type() {
         // §4.6: Vibrate, Rotate, Oscillate, Constrict, Spray, Temperature, Led, Position
         // carry {"Value":i32}.
-        let cases: [(&str, fn(OutputValue) -> OutputCommandV4); 8] = [
+        type Constructor = fn(OutputValue) -> OutputCommandV4;
+        let cases: [(&str, Constructor); 8] = [
             ("Vibrate", OutputCommandV4::Vibrate),
             ("Rotate", OutputCommandV4::Rotate),
             ("Oscillate", OutputCommandV4::Oscillate),
