@@ -22,6 +22,9 @@ pub const MAX_VALUE: u8 = 100;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AmorelieJoy;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&AMORELIE_JOY];
+
 pub static AMORELIE_JOY: AmorelieJoy = AmorelieJoy;
 
 impl Protocol for AmorelieJoy {

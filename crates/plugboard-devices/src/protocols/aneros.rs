@@ -20,6 +20,9 @@ pub const MAX_VALUE: u8 = 127;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Aneros;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&ANEROS];
+
 pub static ANEROS: Aneros = Aneros;
 
 impl Protocol for Aneros {

@@ -26,6 +26,9 @@ pub const MAX_LEVEL: u8 = 10;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Foreo;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&FOREO];
+
 pub static FOREO: Foreo = Foreo;
 
 /// The mode byte for a device name.

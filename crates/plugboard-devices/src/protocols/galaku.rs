@@ -102,6 +102,9 @@ impl Galaku {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&GALAKU, &GALAKU_PUMP];
+
 pub static GALAKU: Galaku = Galaku::new(Variant::Galaku);
 pub static GALAKU_PUMP: Galaku = Galaku::new(Variant::Pump);
 

@@ -96,6 +96,9 @@ impl Hismith {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&HISMITH, &HISMITH_MINI];
+
 pub static HISMITH: Hismith = Hismith::new(Variant::Hismith);
 pub static HISMITH_MINI: Hismith = Hismith::new(Variant::Mini);
 

@@ -209,6 +209,9 @@ pub fn parse_handshake_reply(frame: &[u8]) -> HandshakeReply {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HoneyPlayBox;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&HONEYPLAYBOX];
+
 pub static HONEYPLAYBOX: HoneyPlayBox = HoneyPlayBox;
 
 impl Protocol for HoneyPlayBox {

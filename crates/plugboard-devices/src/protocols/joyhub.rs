@@ -31,7 +31,10 @@ pub const CONSTRICT_FEATURE: u32 = 4;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JoyHub;
 
-/// `joyhub`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&JOYHUB];
+
+/// `joyhub`.
 pub static JOYHUB: JoyHub = JoyHub;
 
 impl Protocol for JoyHub {

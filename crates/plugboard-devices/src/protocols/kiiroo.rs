@@ -108,7 +108,10 @@ impl Kiiroo {
     }
 }
 
-/// `kiiroo-v2`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&KIIROO_V2, &KIIROO_V21, &KIIROO_V21_INITIALIZED, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT];
+
+/// `kiiroo-v2`.
 pub static KIIROO_V2: Kiiroo = Kiiroo::new(Variant::V2);
 /// `kiiroo-v21`.
 pub static KIIROO_V21: Kiiroo = Kiiroo::new(Variant::V21);

@@ -92,6 +92,9 @@ impl Lelo {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LELO_HARMONY, &LELO_F1S, &LELO_F1SV2];
+
 pub static LELO_HARMONY: Lelo = Lelo::new(Variant::Harmony);
 pub static LELO_F1S: Lelo = Lelo::new(Variant::F1s);
 pub static LELO_F1SV2: Lelo = Lelo::new(Variant::F1sV2);

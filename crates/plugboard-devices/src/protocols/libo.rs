@@ -46,6 +46,9 @@ impl Libo {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LIBO_VIBES, &LIBO_ELLE, &LIBO_SHARK];
+
 pub static LIBO_VIBES: Libo = Libo::new(Variant::Vibes);
 pub static LIBO_ELLE: Libo = Libo::new(Variant::Elle);
 pub static LIBO_SHARK: Libo = Libo::new(Variant::Shark);

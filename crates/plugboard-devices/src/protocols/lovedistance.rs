@@ -21,6 +21,9 @@ pub const INIT: [&[u8]; 2] = [&[0xf3, 0x00, 0x00], &[0xf4, 0x01]];
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoveDistance;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LOVEDISTANCE];
+
 pub static LOVEDISTANCE: LoveDistance = LoveDistance;
 
 impl Protocol for LoveDistance {

@@ -30,6 +30,11 @@ pub const IDENTIFY_ATTEMPTS: usize = 6;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Lovense;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LOVENSE];
+
+pub static LOVENSE: Lovense = Lovense;
+
 impl Protocol for Lovense {
     fn name(&self) -> &'static str {
         "lovense"

@@ -26,6 +26,9 @@ pub const TAPPING_FEATURE: u32 = 2;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Luvmazer;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LUVMAZER];
+
 pub static LUVMAZER: Luvmazer = Luvmazer;
 
 impl Protocol for Luvmazer {

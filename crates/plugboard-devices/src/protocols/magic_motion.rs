@@ -63,7 +63,10 @@ impl MagicMotion {
     }
 }
 
-/// `magic-motion-1`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MAGIC_MOTION_1, &MAGIC_MOTION_2, &MAGIC_MOTION_3, &MAGIC_MOTION_4];
+
+/// `magic-motion-1`.
 pub static MAGIC_MOTION_1: MagicMotion = MagicMotion::new(Variant::One);
 /// `magic-motion-2`.
 pub static MAGIC_MOTION_2: MagicMotion = MagicMotion::new(Variant::Two);

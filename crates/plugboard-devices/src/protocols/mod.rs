@@ -1,7 +1,8 @@
 //! Protocol families: how output levels become bytes, and the talkative parts around that.
 //!
-//! A family (one per device-config protocol name, see [`NAMES`] and [`by_name`]) is a
-//! stateless [`Protocol`]. The connect pipeline uses it like this:
+//! A protocol (one per device-config protocol name, see [`all`] and [`by_name`]) is a
+//! stateless [`Protocol`]; a family file implements one or several related protocols. The
+//! connect pipeline uses one like this:
 //!
 //! ```text
 //! let protocol = protocols::by_name("lovense")?;
@@ -53,167 +54,79 @@ use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
-pub mod amorelie;
-pub mod aneros;
-pub mod foreo;
-pub mod galaku;
-pub mod hismith;
-pub mod honeyplaybox;
-pub mod joyhub;
-pub mod kiiroo;
-pub mod lelo;
-pub mod libo;
-pub mod lovedistance;
-pub mod lovense;
-pub mod luvmazer;
-pub mod magic_motion;
-pub mod monsterpub;
-pub mod motorbunny;
-pub mod mysteryvibe;
-pub mod nobra;
-pub mod picobong;
-pub mod satisfyer;
-pub mod sensee;
-pub mod sexverse;
-pub mod svakom;
-pub mod tcode_v03;
-pub mod thehandy;
-pub mod vibratissimo;
+/// Declares the protocol family modules and collects the protocols each one registers.
+///
+/// Every family file named here must expose
+/// `pub static PROTOCOLS: &[&dyn Protocol]`: the protocols it implements, by their statics.
+/// Their names come from [`Protocol::name`] alone; nothing else lists them.
+macro_rules! families {
+    ($($family:ident),* $(,)?) => {
+        $(pub mod $family;)*
+
+        /// Each family file's protocols, in the order of the list below.
+        static FAMILIES: &[&[&dyn Protocol]] = &[$($family::PROTOCOLS),*];
+    };
+}
+
+// One line per family file.
+families! {
+    amorelie,
+    aneros,
+    foreo,
+    galaku,
+    hismith,
+    honeyplaybox,
+    joyhub,
+    kiiroo,
+    lelo,
+    libo,
+    lovedistance,
+    lovense,
+    luvmazer,
+    magic_motion,
+    monsterpub,
+    motorbunny,
+    mysteryvibe,
+    nobra,
+    picobong,
+    satisfyer,
+    sensee,
+    sexverse,
+    svakom,
+    tcode_v03,
+    thehandy,
+    vibratissimo,
+    vorze,
+    wevibe,
+    zalo,
+}
+
 pub mod virtual_protocol;
-pub mod vorze;
-pub mod wevibe;
-pub mod zalo;
 
-/// The reference database names of the implemented protocol families.
-pub const NAMES: &[&str] = &[
-    "lovense",
-    "wevibe",
-    "wevibe-8bit",
-    "wevibe-chorus",
-    "satisfyer",
-    "tcode-v03",
-    "svakom-v1",
-    "svakom-v2",
-    "svakom-v3",
-    "svakom-v4",
-    "svakom-v5",
-    "svakom-v6",
-    "svakom-pulse",
-    "libo-vibes",
-    "libo-elle",
-    "libo-shark",
-    "sensee",
-    "sensee-v2",
-    "magic-motion-1",
-    "magic-motion-2",
-    "magic-motion-3",
-    "magic-motion-4",
-    "joyhub",
-    "kiiroo-v21",
-    "kiiroo-v21-initialized",
-    "kiiroo-v2-vibrator",
-    "kiiroo-spot",
-    "kiiroo-prowand",
-    "kiiroo-powershot",
-    "galaku",
-    "galaku-pump",
-    "foreo",
-    "honeyplaybox",
-    "monsterpub",
-    "lovedistance",
-    "luvmazer",
-    "hismith",
-    "hismith-mini",
-    "lelo-harmony",
-    "lelo-f1s",
-    "lelo-f1sv2",
-    "sexverse-v1",
-    "amorelie-joy",
-    "zalo",
-    "aneros",
-    "picobong",
-    "vorze-sa",
-    "thehandy",
-    "thehandy-v3",
-    "motorbunny",
-    "mysteryvibe",
-    "mysteryvibe-v2",
-    "nobra",
-    "vibratissimo",
-    "kiiroo-v2",
-];
+#[cfg(test)]
+pub(crate) mod test_support;
 
-static LOVENSE: lovense::Lovense = lovense::Lovense;
-static WEVIBE: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Nibble);
-static WEVIBE_8BIT: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::EightBit);
-static WEVIBE_CHORUS: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Chorus);
-static SATISFYER: satisfyer::Satisfyer = satisfyer::Satisfyer;
-static TCODE_V03: tcode_v03::TCodeV03 = tcode_v03::TCodeV03;
+/// The engine's own virtual devices: registered under `virtual`, which is not a protocol of the
+/// device database (so neither in [`all`] nor in [`names`]).
 static VIRTUAL: virtual_protocol::VirtualProtocol = virtual_protocol::VirtualProtocol;
 
-/// The protocol family registered under a device-config protocol name (one of [`NAMES`], or
+/// Every implemented protocol of the device database, family by family.
+pub fn all() -> impl Iterator<Item = &'static dyn Protocol> {
+    FAMILIES.iter().flat_map(|family| family.iter().copied())
+}
+
+/// The device database names of the implemented protocols (what `--list-protocols` prints).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    all().map(|protocol| protocol.name())
+}
+
+/// The protocol registered under a device-config protocol name (one of [`names`], or
 /// `"virtual"` for the engine's virtual devices).
 pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
-    Some(match name {
-        "lovense" => &LOVENSE,
-        "wevibe" => &WEVIBE,
-        "wevibe-8bit" => &WEVIBE_8BIT,
-        "wevibe-chorus" => &WEVIBE_CHORUS,
-        "satisfyer" => &SATISFYER,
-        "tcode-v03" => &TCODE_V03,
-        "svakom-v1" => &svakom::SVAKOM_V1,
-        "svakom-v2" => &svakom::SVAKOM_V2,
-        "svakom-v3" => &svakom::SVAKOM_V3,
-        "svakom-v4" => &svakom::SVAKOM_V4,
-        "svakom-v5" => &svakom::SVAKOM_V5,
-        "svakom-v6" => &svakom::SVAKOM_V6,
-        "svakom-pulse" => &svakom::SVAKOM_PULSE,
-        "libo-vibes" => &libo::LIBO_VIBES,
-        "libo-elle" => &libo::LIBO_ELLE,
-        "libo-shark" => &libo::LIBO_SHARK,
-        "sensee" => &sensee::SENSEE,
-        "sensee-v2" => &sensee::SENSEE_V2,
-        "magic-motion-1" => &magic_motion::MAGIC_MOTION_1,
-        "magic-motion-2" => &magic_motion::MAGIC_MOTION_2,
-        "magic-motion-3" => &magic_motion::MAGIC_MOTION_3,
-        "magic-motion-4" => &magic_motion::MAGIC_MOTION_4,
-        "joyhub" => &joyhub::JOYHUB,
-        "kiiroo-v21" => &kiiroo::KIIROO_V21,
-        "kiiroo-v21-initialized" => &kiiroo::KIIROO_V21_INITIALIZED,
-        "kiiroo-v2-vibrator" => &kiiroo::KIIROO_V2_VIBRATOR,
-        "kiiroo-spot" => &kiiroo::KIIROO_SPOT,
-        "kiiroo-prowand" => &kiiroo::KIIROO_PROWAND,
-        "kiiroo-powershot" => &kiiroo::KIIROO_POWERSHOT,
-        "galaku" => &galaku::GALAKU,
-        "galaku-pump" => &galaku::GALAKU_PUMP,
-        "foreo" => &foreo::FOREO,
-        "honeyplaybox" => &honeyplaybox::HONEYPLAYBOX,
-        "monsterpub" => &monsterpub::MONSTERPUB,
-        "lovedistance" => &lovedistance::LOVEDISTANCE,
-        "luvmazer" => &luvmazer::LUVMAZER,
-        "hismith" => &hismith::HISMITH,
-        "hismith-mini" => &hismith::HISMITH_MINI,
-        "lelo-harmony" => &lelo::LELO_HARMONY,
-        "lelo-f1s" => &lelo::LELO_F1S,
-        "lelo-f1sv2" => &lelo::LELO_F1SV2,
-        "sexverse-v1" => &sexverse::SEXVERSE_V1,
-        "amorelie-joy" => &amorelie::AMORELIE_JOY,
-        "zalo" => &zalo::ZALO,
-        "aneros" => &aneros::ANEROS,
-        "picobong" => &picobong::PICOBONG,
-        "vorze-sa" => &vorze::VORZE_SA,
-        "thehandy" => &thehandy::THEHANDY,
-        "thehandy-v3" => &thehandy::THEHANDY_V3,
-        "motorbunny" => &motorbunny::MOTORBUNNY,
-        "mysteryvibe" => &mysteryvibe::MYSTERYVIBE,
-        "mysteryvibe-v2" => &mysteryvibe::MYSTERYVIBE_V2,
-        "nobra" => &nobra::NOBRA,
-        "vibratissimo" => &vibratissimo::VIBRATISSIMO,
-        "kiiroo-v2" => &kiiroo::KIIROO_V2,
-        // Not in the reference database: the engine's own virtual devices.
-        "virtual" => &VIRTUAL,
-        _ => return None,
-    })
+    if name == VIRTUAL.name() {
+        return Some(&VIRTUAL);
+    }
+    all().find(|protocol| protocol.name() == name)
 }
 
 /// What a transport saw of a device before connecting. BLE fills everything it has; serial and
@@ -505,112 +418,6 @@ pub(crate) fn clamp_byte(value: i32, max: u8) -> u8 {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    //! A miniature device task for encoder tests: holds levels, tracks changes like the real
-    //! task (a value equal to the current one is not a change), commits after each flush.
-
-    use plugboard_protocol::model::{Feature, Output, OutputType, Range};
-
-    use super::*;
-
-    pub fn feature(index: u32, outputs: &[(OutputType, i32, i32)]) -> Feature {
-        Feature {
-            index,
-            description: String::new(),
-            outputs: outputs.iter().map(|&(kind, min, max)| Output::new(kind, Range::new(min, max))).collect(),
-            inputs: Vec::new(),
-        }
-    }
-
-    /// Features with one output each, indexed 0, 1, ...
-    pub fn features(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
-        outputs.iter().enumerate().map(|(i, &output)| feature(i as u32, &[output])).collect()
-    }
-
-    pub struct Sim {
-        pub handler: Box<dyn DeviceHandler>,
-        pub levels: Vec<OutputLevel>,
-    }
-
-    impl Sim {
-        pub fn new(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Sim {
-            Sim { handler, levels: OutputLevel::for_features(features) }
-        }
-
-        /// Applies several (feature, type, value) commands in one flush.
-        pub fn flush(&mut self, commands: &[(u32, OutputType, i32)]) -> Vec<Write> {
-            self.flush_with_duration(&commands.iter().map(|&(f, k, v)| (f, k, v, None)).collect::<Vec<_>>())
-        }
-
-        pub fn flush_with_duration(&mut self, commands: &[(u32, OutputType, i32, Option<u32>)]) -> Vec<Write> {
-            let mut changed = ChangeSet::NONE;
-            for &(feature_index, kind, value, duration_ms) in commands {
-                let i = find_level(&self.levels, feature_index, kind).expect("no such output");
-                if self.levels[i].value != value || self.levels[i].duration_ms != duration_ms {
-                    self.levels[i].value = value;
-                    self.levels[i].duration_ms = duration_ms;
-                    changed.insert(i);
-                }
-            }
-            self.commit(changed)
-        }
-
-        pub fn set(&mut self, feature_index: u32, kind: OutputType, value: i32) -> Vec<Write> {
-            self.flush(&[(feature_index, kind, value)])
-        }
-
-        /// Sets every stoppable output to 0 (changed only where it was not 0).
-        pub fn stop(&mut self) -> Vec<Write> {
-            let mut changed = ChangeSet::NONE;
-            for (i, level) in self.levels.iter_mut().enumerate() {
-                if level.kind.stops_at_zero() && level.value != 0 {
-                    level.value = 0;
-                    changed.insert(i);
-                }
-            }
-            self.commit(changed)
-        }
-
-        /// Encodes the whole current state (keepalive seed).
-        pub fn all(&mut self) -> Vec<Write> {
-            self.commit(ChangeSet::ALL)
-        }
-
-        fn commit(&mut self, changed: ChangeSet) -> Vec<Write> {
-            let writes = self.handler.encode(&self.levels, changed);
-            for i in changed.iter(self.levels.len()) {
-                self.levels[i].commit();
-            }
-            writes
-        }
-    }
-
-    /// The writes' data, asserting they all go to `tx`, with or without response as given.
-    pub fn tx_data(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert_eq!(write.with_response, with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
-    }
-
-    /// The writes' data as text (for ASCII protocols), asserting they all go to `tx` w/o.
-    pub fn ascii(writes: &[Write]) -> Vec<String> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert!(!write.with_response, "{write:?}");
-                String::from_utf8(write.data.clone()).expect("ascii")
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use plugboard_protocol::model::{Output, Range};
 
@@ -620,9 +427,19 @@ mod tests {
 
     #[test]
     fn registry_knows_every_name() {
-        for &name in NAMES {
-            assert_eq!(by_name(name).map(|p| p.name()), Some(name));
+        let names: Vec<&str> = names().collect();
+        assert!(names.len() >= 55, "{names:?}");
+        for protocol in all() {
+            let found = by_name(protocol.name()).expect("registered");
+            assert!(std::ptr::addr_eq(found, protocol), "{} is registered twice", protocol.name());
+            assert!(crate::config::database::valid_protocol_name(protocol.name()), "{}", protocol.name());
         }
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "every name once");
+        assert_eq!(by_name("virtual").map(|p| p.name()), Some("virtual"));
+        assert!(!names.contains(&"virtual"), "the engine's virtual devices are not a database protocol");
         assert!(by_name("Lovense").is_none());
         assert!(by_name("kiiroo-v3").is_none(), "not implemented");
         assert!(by_name("").is_none());

@@ -48,6 +48,9 @@ pub const AUTH_KEYS: [[u8; 15]; 4] =
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MonsterPub;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MONSTERPUB];
+
 pub static MONSTERPUB: MonsterPub = MonsterPub;
 
 /// The identifier in a model read: the text without NULs. Not UTF-8: an error.

@@ -27,7 +27,10 @@ pub const ROTATE_STOP: [u8; 6] = [0xa0, 0x00, 0x00, 0x00, 0x00, 0xec];
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Motorbunny;
 
-/// `motorbunny`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MOTORBUNNY];
+
+/// `motorbunny`.
 pub static MOTORBUNNY: Motorbunny = Motorbunny;
 
 impl Protocol for Motorbunny {

@@ -65,7 +65,10 @@ impl MysteryVibe {
     }
 }
 
-/// `mysteryvibe`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MYSTERYVIBE, &MYSTERYVIBE_V2];
+
+/// `mysteryvibe`.
 pub static MYSTERYVIBE: MysteryVibe = MysteryVibe::new(Variant::V1);
 /// `mysteryvibe-v2`.
 pub static MYSTERYVIBE_V2: MysteryVibe = MysteryVibe::new(Variant::V2);

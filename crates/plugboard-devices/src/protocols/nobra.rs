@@ -25,7 +25,10 @@ pub const MAX_LEVEL: u8 = 15;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Nobra;
 
-/// `nobra`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&NOBRA];
+
+/// `nobra`.
 pub static NOBRA: Nobra = Nobra;
 
 impl Protocol for Nobra {

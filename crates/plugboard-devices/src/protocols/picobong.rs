@@ -20,6 +20,9 @@ pub const MAX_VALUE: u8 = 10;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Picobong;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&PICOBONG];
+
 pub static PICOBONG: Picobong = Picobong;
 
 impl Protocol for Picobong {

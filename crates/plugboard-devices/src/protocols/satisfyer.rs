@@ -27,6 +27,11 @@ pub const KEEPALIVE: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Satisfyer;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SATISFYER];
+
+pub static SATISFYER: Satisfyer = Satisfyer;
+
 /// The identifier in advertised manufacturer data: company 93's data, else any company's data
 /// that starts `00 00 27` or `00 00 28` (the known Satisfyer prefixes); its first 4 bytes as a
 /// big-endian u32, in decimal.

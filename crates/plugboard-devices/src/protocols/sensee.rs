@@ -29,6 +29,9 @@ pub struct Sensee;
 #[derive(Debug, Clone, Copy)]
 pub struct SenseeV2;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SENSEE, &SENSEE_V2];
+
 pub static SENSEE: Sensee = Sensee;
 pub static SENSEE_V2: SenseeV2 = SenseeV2;
 

@@ -25,6 +25,9 @@ use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SexverseV1;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SEXVERSE_V1];
+
 pub static SEXVERSE_V1: SexverseV1 = SexverseV1;
 
 impl Protocol for SexverseV1 {

@@ -72,6 +72,9 @@ impl Svakom {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SVAKOM_V1, &SVAKOM_V2, &SVAKOM_V3, &SVAKOM_V4, &SVAKOM_V5, &SVAKOM_V6, &SVAKOM_PULSE];
+
 pub static SVAKOM_V1: Svakom = Svakom::new(Variant::V1);
 pub static SVAKOM_V2: Svakom = Svakom::new(Variant::V2);
 pub static SVAKOM_V3: Svakom = Svakom::new(Variant::V3);

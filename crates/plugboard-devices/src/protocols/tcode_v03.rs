@@ -19,6 +19,11 @@ use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TCodeV03;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&TCODE_V03];
+
+pub static TCODE_V03: TCodeV03 = TCodeV03;
+
 impl Protocol for TCodeV03 {
     fn name(&self) -> &'static str {
         "tcode-v03"

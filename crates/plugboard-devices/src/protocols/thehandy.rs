@@ -125,7 +125,10 @@ pub mod pb {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TheHandy;
 
-/// `thehandy`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&THEHANDY, &THEHANDY_V3];
+
+/// `thehandy`.
 pub static THEHANDY: TheHandy = TheHandy;
 
 impl Protocol for TheHandy {
@@ -200,7 +203,7 @@ fn slots(features: &[Feature]) -> Vec<(u32, OutputType)> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TheHandyV3;
 
-/// `thehandy-v3`, for registration in `by_name`.
+/// `thehandy-v3`.
 pub static THEHANDY_V3: TheHandyV3 = TheHandyV3;
 
 /// The identifier in an `OHD_hwN_…` name: the second `_`-separated field, if there are at

@@ -32,7 +32,10 @@ pub const WRITE_MODE: [u8; 2] = [0x03, 0xff];
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Vibratissimo;
 
-/// `vibratissimo`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&VIBRATISSIMO];
+
+/// `vibratissimo`.
 pub static VIBRATISSIMO: Vibratissimo = Vibratissimo;
 
 impl Protocol for Vibratissimo {

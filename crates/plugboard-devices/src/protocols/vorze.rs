@@ -65,7 +65,10 @@ pub enum Device {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VorzeSa;
 
-/// `vorze-sa`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&VORZE_SA];
+
+/// `vorze-sa`.
 pub static VORZE_SA: VorzeSa = VorzeSa;
 
 impl Protocol for VorzeSa {

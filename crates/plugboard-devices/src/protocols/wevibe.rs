@@ -48,6 +48,13 @@ impl WeVibe {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&WEVIBE, &WEVIBE_8BIT, &WEVIBE_CHORUS];
+
+pub static WEVIBE: WeVibe = WeVibe::new(Variant::Nibble);
+pub static WEVIBE_8BIT: WeVibe = WeVibe::new(Variant::EightBit);
+pub static WEVIBE_CHORUS: WeVibe = WeVibe::new(Variant::Chorus);
+
 impl Protocol for WeVibe {
     fn name(&self) -> &'static str {
         match self.variant {

@@ -27,6 +27,9 @@ pub const MAX_VALUE: u8 = 8;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Zalo;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&ZALO];
+
 pub static ZALO: Zalo = Zalo;
 
 impl Protocol for Zalo {
