@@ -272,7 +272,7 @@ impl DeviceHandler for HismithHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;
@@ -281,10 +281,6 @@ mod tests {
     fn sim(dialect: Dialect, outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
         Sim::new(Box::new(HismithHandler::new(dialect, &features).unwrap()), &features)
-    }
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
     }
 
     fn empty() -> Vec<Vec<u8>> {

@@ -137,14 +137,10 @@ impl DeviceHandler for JoyHubHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     fn sim(features: &[Feature]) -> Sim {
         Sim::new(Box::new(JoyHubHandler::new(features).unwrap()), features)

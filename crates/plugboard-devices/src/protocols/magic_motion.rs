@@ -154,7 +154,7 @@ impl DeviceHandler for MagicMotionHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -164,23 +164,19 @@ mod tests {
         Sim::new(Box::new(MagicMotionHandler::new(variant, &features).unwrap()), &features)
     }
 
-    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        tx_data(writes, with_response)
-    }
-
     #[test]
     fn one() {
         let mut mini = sim(Variant::One, 1, 100);
         assert_eq!(
-            bytes(&mini.set(0, Vibrate, 50), false),
+            bytes(&mini.set(0, Vibrate, 50)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&mini.set(0, Vibrate, 100), false),
+            bytes(&mini.set(0, Vibrate, 100)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x64, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&mini.stop(), false),
+            bytes(&mini.stop()),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
         );
         assert!(mini.stop().is_empty());
@@ -190,11 +186,11 @@ mod tests {
     fn three() {
         let mut krush = sim(Variant::Three, 1, 77);
         assert_eq!(
-            bytes(&krush.set(0, Vibrate, 77), false),
+            bytes(&krush.set(0, Vibrate, 77)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x4d, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&krush.stop(), false),
+            bytes(&krush.stop()),
             [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
         );
         let handler = MagicMotionHandler::new(Variant::Three, &features(&[(Vibrate, 0, 77)])).unwrap();
@@ -205,21 +201,21 @@ mod tests {
     fn two() {
         let mut eidolon = sim(Variant::Two, 2, 100);
         assert_eq!(
-            bytes(&eidolon.set(0, Vibrate, 10), false),
+            bytes(&eidolon.set(0, Vibrate, 10)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&eidolon.set(1, Vibrate, 100), false),
+            bytes(&eidolon.set(1, Vibrate, 100)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x64, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&eidolon.stop(), false),
+            bytes(&eidolon.stop()),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
         // One motor: the second slot stays 0 (unlike magic-motion-4).
         let mut single = sim(Variant::Two, 1, 100);
         assert_eq!(
-            bytes(&single.set(0, Vibrate, 25), false),
+            bytes(&single.set(0, Vibrate, 25)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x19, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
     }
@@ -228,16 +224,16 @@ mod tests {
     fn four_with_response_and_single_motor() {
         let mut nyx = sim(Variant::Four, 2, 100);
         assert_eq!(
-            bytes(&nyx.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)]), true),
+            bytes_with_response(&nyx.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)])),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01]]
         );
         let mut umi = sim(Variant::Four, 1, 100);
         assert_eq!(
-            bytes(&umi.set(0, Vibrate, 33), true),
+            bytes_with_response(&umi.set(0, Vibrate, 33)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x21, 0x64, 0x00, 0x04, 0x08, 0x21, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&umi.stop(), true),
+            bytes_with_response(&umi.stop()),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
     }

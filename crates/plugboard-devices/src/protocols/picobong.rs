@@ -75,14 +75,10 @@ impl DeviceHandler for PicobongHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     #[test]
     fn vibrate_and_stop() {

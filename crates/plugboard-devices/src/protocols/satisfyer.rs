@@ -120,13 +120,9 @@ impl DeviceHandler for SatisfyerHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::*;
     use crate::testing::{Event, FakeHardware};
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);

@@ -190,14 +190,10 @@ impl DeviceHandler for SenseeV2Handler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     const NONE: [Vec<u8>; 0] = [];
 

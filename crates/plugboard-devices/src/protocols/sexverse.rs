@@ -108,7 +108,7 @@ impl DeviceHandler for SexverseV1Handler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -116,10 +116,6 @@ mod tests {
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
         Sim::new(Box::new(SexverseV1Handler::new(&features).unwrap()), &features)
-    }
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
     }
 
     #[test]

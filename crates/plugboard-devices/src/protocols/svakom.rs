@@ -269,7 +269,7 @@ impl DeviceHandler for SvakomHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -279,36 +279,24 @@ mod tests {
         Sim::new(Box::new(SvakomHandler::new(variant, &features).unwrap()), &features)
     }
 
-    /// The writes' bytes, asserting they go to `tx` with the variant's write type.
-    fn bytes(variant: Variant, writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert_eq!(write.with_response, variant == Variant::V2, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
-    }
-
     const NONE: [Vec<u8>; 0] = [];
 
     #[test]
     fn v1() {
         let mut toy = sim(Variant::V1, &[(Vibrate, 0, 19)]);
-        assert_eq!(bytes(Variant::V1, &toy.set(0, Vibrate, 19)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x13]]);
-        assert_eq!(bytes(Variant::V1, &toy.set(0, Vibrate, 5)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x05]]);
-        assert_eq!(bytes(Variant::V1, &toy.stop()), [vec![0x55, 0x04, 0x03, 0x00, 0x00, 0x00]]);
-        assert_eq!(bytes(Variant::V1, &toy.stop()), NONE);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 19)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x13]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 5)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x05]]);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x04, 0x03, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.stop()), NONE);
     }
 
     #[test]
     fn v2_with_response() {
         let mut toy = sim(Variant::V2, &[(Vibrate, 0, 10), (Vibrate, 0, 10)]);
-        assert_eq!(bytes(Variant::V2, &toy.set(0, Vibrate, 10)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
-        assert_eq!(bytes(Variant::V2, &toy.set(1, Vibrate, 7)), [vec![0x55, 0x06, 0x01, 0x00, 0x07, 0x07]]);
+        assert_eq!(bytes_with_response(&toy.set(0, Vibrate, 10)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
+        assert_eq!(bytes_with_response(&toy.set(1, Vibrate, 7)), [vec![0x55, 0x06, 0x01, 0x00, 0x07, 0x07]]);
         assert_eq!(
-            bytes(Variant::V2, &toy.stop()),
+            bytes_with_response(&toy.stop()),
             [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00], vec![0x55, 0x06, 0x01, 0x00, 0x00, 0x00]]
         );
         assert!(SvakomHandler::new(Variant::V2, &features(&[(Vibrate, 0, 10); 3])).is_err());
@@ -317,11 +305,11 @@ mod tests {
     #[test]
     fn v3() {
         let mut toy = sim(Variant::V3, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Rotate, 0, 10)]);
-        assert_eq!(bytes(Variant::V3, &toy.set(0, Vibrate, 3)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x03]]);
-        assert_eq!(bytes(Variant::V3, &toy.set(1, Vibrate, 4)), [vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x04]]);
-        assert_eq!(bytes(Variant::V3, &toy.set(2, Rotate, 6)), [vec![0x55, 0x08, 0x00, 0x00, 0x06, 0xff]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 3)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x03]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 4)), [vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x04]]);
+        assert_eq!(bytes(&toy.set(2, Rotate, 6)), [vec![0x55, 0x08, 0x00, 0x00, 0x06, 0xff]]);
         assert_eq!(
-            bytes(Variant::V3, &toy.stop()),
+            bytes(&toy.stop()),
             [
                 vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00],
                 vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00],
@@ -335,22 +323,22 @@ mod tests {
         let v = Variant::V4;
         let mut toy = sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10)]);
         // Only the first runs.
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 5)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x05, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 5)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x05, 0x00]]);
         // Both run: sel 00, max.
-        assert_eq!(bytes(v, &toy.set(1, Vibrate, 8)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 8)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00]]);
         // Only the second runs.
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 0)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x08, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 0)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x08, 0x00]]);
         // One packet for both in one flush; equal values: sel 00.
         assert_eq!(
-            bytes(v, &toy.flush(&[(0, Vibrate, 3), (1, Vibrate, 3)])),
+            bytes(&toy.flush(&[(0, Vibrate, 3), (1, Vibrate, 3)])),
             [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x03, 0x00]]
         );
-        assert_eq!(bytes(v, &toy.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
-        assert_eq!(bytes(v, &toy.stop()), NONE);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.stop()), NONE);
 
         let mut single = sim(v, &[(Vibrate, 0, 10)]);
-        assert_eq!(bytes(v, &single.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x09, 0x00]]);
-        assert_eq!(bytes(v, &single.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&single.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x09, 0x00]]);
+        assert_eq!(bytes(&single.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
         assert!(SvakomHandler::new(v, &features(&[(Vibrate, 0, 10), (Rotate, 0, 10)])).is_err());
     }
 
@@ -358,15 +346,15 @@ mod tests {
     fn v5() {
         let v = Variant::V5;
         let mut toy = sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Oscillate, 0, 10)]);
-        assert_eq!(bytes(v, &toy.set(1, Vibrate, 4)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04]]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 6)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x06]]);
-        assert_eq!(bytes(v, &toy.set(2, Oscillate, 7)), [vec![0x55, 0x09, 0x00, 0x00, 0x07, 0x00]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 4)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 6)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x06]]);
+        assert_eq!(bytes(&toy.set(2, Oscillate, 7)), [vec![0x55, 0x09, 0x00, 0x00, 0x07, 0x00]]);
         assert_eq!(
-            bytes(v, &toy.stop()),
+            bytes(&toy.stop()),
             [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00], vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00]]
         );
         let mut single = sim(v, &[(Vibrate, 0, 10)]);
-        assert_eq!(bytes(v, &single.set(0, Vibrate, 2)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x02]]);
+        assert_eq!(bytes(&single.set(0, Vibrate, 2)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x02]]);
     }
 
     #[test]
@@ -374,12 +362,12 @@ mod tests {
         let v = Variant::V6;
         let mut toy =
             sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Vibrate, 0, 10), (Constrict, 0, 5), (Rotate, 0, 10)]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 4)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x04, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(2, Vibrate, 9)), [vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x09, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(3, Constrict, 3)), [vec![0x55, 0x09, 0x00, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(4, Rotate, 10)), [vec![0x55, 0x14, 0x00, 0x00, 0x01, 0x0a, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 4)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x04, 0x00]]);
+        assert_eq!(bytes(&toy.set(2, Vibrate, 9)), [vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x09, 0x00]]);
+        assert_eq!(bytes(&toy.set(3, Constrict, 3)), [vec![0x55, 0x09, 0x00, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.set(4, Rotate, 10)), [vec![0x55, 0x14, 0x00, 0x00, 0x01, 0x0a, 0x00]]);
         assert_eq!(
-            bytes(v, &toy.stop()),
+            bytes(&toy.stop()),
             [
                 vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
                 vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00],
@@ -394,9 +382,9 @@ mod tests {
     fn pulse_offsets_by_one() {
         let v = Variant::Pulse;
         let mut toy = sim(v, &[(Vibrate, 0, 9)]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 1)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x02]]);
-        assert_eq!(bytes(v, &toy.stop()), [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x01]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 1)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x02]]);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x01]]);
     }
 
     #[test]

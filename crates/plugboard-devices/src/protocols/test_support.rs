@@ -100,3 +100,18 @@ pub fn ascii(writes: &[Write]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The writes' data, asserting they all go to `tx` without response (most protocols' writes).
+pub fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
+    tx_data(writes, false)
+}
+
+/// The writes' data, asserting they all go to `tx` with response.
+pub fn bytes_with_response(writes: &[Write]) -> Vec<Vec<u8>> {
+    tx_data(writes, true)
+}
+
+/// The bytes written as hex pairs separated by white space: `hex("02 a5 5a")`.
+pub fn hex(text: &str) -> Vec<u8> {
+    text.split_whitespace().map(|byte| u8::from_str_radix(byte, 16).expect("hex byte")).collect()
+}

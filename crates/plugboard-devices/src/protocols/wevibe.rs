@@ -155,7 +155,7 @@ impl DeviceHandler for WeVibeHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes_with_response, features, Sim};
     use super::super::{by_name, Keepalive};
     use super::*;
     use crate::testing::{Event, FakeHardware};
@@ -165,31 +165,27 @@ mod tests {
         Sim::new(Box::new(WeVibeHandler::new(variant, &features).unwrap()), &features)
     }
 
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, true)
-    }
-
     #[test]
     fn nibble_packing_dual_motor() {
         let mut sync = sim(Variant::Nibble, 2, 15);
-        assert_eq!(bytes(&sync.set(0, Vibrate, 10)), [[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 10)), [[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00]]);
         // devices.md §3.2: internal 10, external 3.
-        assert_eq!(bytes(&sync.set(1, Vibrate, 3)), [[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&sync.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x03, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(1, Vibrate, 3)), [[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x03, 0x00, 0x03, 0x00, 0x00]]);
         assert_eq!(
-            bytes(&sync.flush(&[(0, Vibrate, 15), (1, Vibrate, 15)])),
+            bytes_with_response(&sync.flush(&[(0, Vibrate, 15), (1, Vibrate, 15)])),
             [[0x0f, 0x03, 0x00, 0xff, 0x00, 0x03, 0x00, 0x00]]
         );
-        assert_eq!(bytes(&sync.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&sync.stop()), [STOP_PACKET]);
         assert_eq!(STOP_PACKET, [0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
-        assert_eq!(bytes(&sync.stop()), [] as [[u8; 8]; 0]);
+        assert_eq!(bytes_with_response(&sync.stop()), [] as [[u8; 8]; 0]);
     }
 
     #[test]
     fn nibble_single_motor_fills_both_nibbles() {
         let mut ditto = sim(Variant::Nibble, 1, 15);
-        assert_eq!(bytes(&ditto.set(0, Vibrate, 7)), [[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&ditto.set(0, Vibrate, 0)), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&ditto.set(0, Vibrate, 7)), [[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&ditto.set(0, Vibrate, 0)), [STOP_PACKET]);
     }
 
     #[test]
@@ -201,27 +197,27 @@ mod tests {
     #[test]
     fn eight_bit() {
         let mut melt = sim(Variant::EightBit, 2, 12);
-        assert_eq!(bytes(&melt.set(0, Vibrate, 5)), [[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.set(1, Vibrate, 12)), [[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x0f, 0x03, 0x02, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&melt.set(0, Vibrate, 5)), [[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.set(1, Vibrate, 12)), [[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x0f, 0x03, 0x02, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.stop()), [STOP_PACKET]);
 
         let mut wand = sim(Variant::EightBit, 1, 27);
-        assert_eq!(bytes(&wand.set(0, Vibrate, 27)), [[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&wand.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&wand.set(0, Vibrate, 27)), [[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&wand.stop()), [STOP_PACKET]);
     }
 
     #[test]
     fn chorus() {
         let mut chorus = sim(Variant::Chorus, 2, 30);
-        assert_eq!(bytes(&chorus.set(0, Vibrate, 30)), [[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&chorus.set(1, Vibrate, 4)), [[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&chorus.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x00, 0x04, 0x02, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(0, Vibrate, 30)), [[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(1, Vibrate, 4)), [[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x00, 0x04, 0x02, 0x00, 0x00]]);
         // Both at 0: the stop packet, as for the other variants.
-        assert_eq!(bytes(&chorus.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&chorus.stop()), [STOP_PACKET]);
 
         let mut single = sim(Variant::Chorus, 1, 30);
-        assert_eq!(bytes(&single.set(0, Vibrate, 9)), [[0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&single.set(0, Vibrate, 9)), [[0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00]]);
     }
 
     #[test]

@@ -88,14 +88,10 @@ impl DeviceHandler for ZaloHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, true)
-    }
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
@@ -106,21 +102,21 @@ mod tests {
     fn two_motors() {
         // Queen, King.
         let mut queen = sim(&[(Vibrate, 0, 8), (Vibrate, 0, 8)]);
-        assert_eq!(bytes(&queen.set(0, Vibrate, 5)), [[0x01, 0x05, 0x01]]);
-        assert_eq!(bytes(&queen.set(1, Vibrate, 8)), [[0x01, 0x05, 0x08]]);
-        assert_eq!(bytes(&queen.set(0, Vibrate, 0)), [[0x01, 0x01, 0x08]]);
-        assert_eq!(bytes(&queen.flush(&[(0, Vibrate, 2), (1, Vibrate, 30)])), [[0x01, 0x02, 0x08]]);
-        assert_eq!(bytes(&queen.stop()), [[0x02, 0x01, 0x01]]);
-        assert_eq!(bytes(&queen.stop()), Vec::<Vec<u8>>::new());
-        assert_eq!(bytes(&queen.all()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.set(0, Vibrate, 5)), [[0x01, 0x05, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.set(1, Vibrate, 8)), [[0x01, 0x05, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.set(0, Vibrate, 0)), [[0x01, 0x01, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.flush(&[(0, Vibrate, 2), (1, Vibrate, 30)])), [[0x01, 0x02, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.stop()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.stop()), Vec::<Vec<u8>>::new());
+        assert_eq!(bytes_with_response(&queen.all()), [[0x02, 0x01, 0x01]]);
     }
 
     #[test]
     fn one_motor() {
         // Defaults (Jeanne).
         let mut jeanne = sim(&[(Vibrate, 0, 8)]);
-        assert_eq!(bytes(&jeanne.set(0, Vibrate, 3)), [[0x01, 0x03, 0x01]]);
-        assert_eq!(bytes(&jeanne.stop()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&jeanne.set(0, Vibrate, 3)), [[0x01, 0x03, 0x01]]);
+        assert_eq!(bytes_with_response(&jeanne.stop()), [[0x02, 0x01, 0x01]]);
     }
 
     #[test]
