@@ -14,68 +14,30 @@
 //! vibrate 0 + vibrate 1, vibrate 0 + oscillate 1 + constrict 2, and the Rose Finger Vibe
 //! (TKLM-C001-BT) with vibrators on features 0 and 2.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The feature index whose vibrator is driven with the "tapping" command.
 pub const TAPPING_FEATURE: u32 = 2;
 
-/// The Luvmazer protocol family (`luvmazer`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Luvmazer;
-
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
 pub static PROTOCOLS: &[&dyn Protocol] = &[&LUVMAZER];
 
-pub static LUVMAZER: Luvmazer = Luvmazer;
-
-impl Protocol for Luvmazer {
-    fn name(&self) -> &'static str {
-        "luvmazer"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(LuvmazerHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one Luvmazer device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LuvmazerHandler {
-    outputs: Vec<(u32, OutputType)>,
-}
-
-impl LuvmazerHandler {
-    /// Accepts vibrate, rotate, oscillate and constrict outputs (vibrators on feature indices
-    /// that fit a byte).
-    pub fn new(features: &[Feature]) -> Result<LuvmazerHandler, ProtocolError> {
-        let outputs = motor_slots(features);
-        if outputs.is_empty() {
-            return Err(ProtocolError::Definition("luvmazer device with no outputs".into()));
-        }
-        for &(index, kind) in &outputs {
-            match kind {
-                OutputType::Vibrate if index > u8::MAX as u32 => {
-                    return Err(ProtocolError::Definition(format!("luvmazer vibrator on feature {index}")));
-                }
-                OutputType::Vibrate
-                | OutputType::Rotate
-                | OutputType::Oscillate
-                | OutputType::Constrict
-                | OutputType::Inflate => {}
-                other => return Err(ProtocolError::Definition(format!("luvmazer has no command for {other:?}"))),
-            }
-        }
-        Ok(LuvmazerHandler { outputs })
-    }
-}
+/// The Luvmazer protocol (`luvmazer`): vibrate, rotate, oscillate and constrict outputs, on
+/// feature indices that fit the packet's byte.
+pub static LUVMAZER: SinglePacket = SinglePacket {
+    name: "luvmazer",
+    outputs: Outputs::of(&[OutputType::Vibrate, OutputType::Rotate, OutputType::Oscillate, OutputType::Constrict])
+        .up_to_feature(u8::MAX as u32),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(|level: &OutputLevel| packet(level.feature_index, level.kind, level.value)),
+    keepalive: Keepalive::None,
+};
 
 /// The packet for one output at a level.
 pub fn packet(feature_index: u32, kind: OutputType, value: i32) -> Vec<u8> {
@@ -90,20 +52,11 @@ pub fn packet(feature_index: u32, kind: OutputType, value: i32) -> Vec<u8> {
     }
 }
 
-impl DeviceHandler for LuvmazerHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        self.outputs
-            .iter()
-            .filter_map(|&slot| match lookup(levels, changed, slot) {
-                (Some(level), true) => Some(Write::without_response(Endpoint::Tx, packet(slot.0, slot.1, level.value))),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use plugboard_protocol::model::Feature;
+    use super::super::ProtocolError;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{feature, features, Sim};
@@ -116,7 +69,7 @@ mod tests {
     }
 
     fn sim(features: Vec<Feature>) -> Sim {
-        Sim::new(Box::new(LuvmazerHandler::new(&features).unwrap()), &features)
+        Sim::new(Box::new(LUVMAZER.handler(&features).unwrap()), &features)
     }
 
     #[test]
@@ -181,9 +134,9 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(LuvmazerHandler::new(&[]).is_err());
-        assert!(LuvmazerHandler::new(&features(&[(Temperature, 0, 1)])).is_err());
-        assert!(LuvmazerHandler::new(&[feature(300, &[(Vibrate, 0, 255)])]).is_err());
+        assert!(LUVMAZER.handler(&[]).is_err());
+        assert!(LUVMAZER.handler(&features(&[(Temperature, 0, 1)])).is_err());
+        assert!(LUVMAZER.handler(&[feature(300, &[(Vibrate, 0, 255)])]).is_err());
     }
 
     #[tokio::test]

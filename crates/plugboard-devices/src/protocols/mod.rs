@@ -101,6 +101,7 @@ families! {
     zalo,
 }
 
+pub mod single_packet;
 pub mod virtual_protocol;
 
 #[cfg(test)]
