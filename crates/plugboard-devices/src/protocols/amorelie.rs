@@ -80,3 +80,21 @@ mod tests {
         assert!(untouched.events().is_empty(), "a bad definition writes nothing");
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&AMORELIE_JOY, Some("4D02"), &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x01, 0x01, 0x64])]),
+            Set(&[(0, Vibrate, 35)], &[tx(&[0x01, 0x01, 0x23])]),
+            Stop(&[tx(&[0x01, 0x01, 0x00])]),
+        ]),
+    ];
+}

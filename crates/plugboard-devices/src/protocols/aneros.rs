@@ -75,3 +75,21 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&ANEROS, None, &[
+            Set(&[(0, Vibrate, 127)], &[tx(&[0xf1, 0x7f])]),
+            Set(&[(1, Vibrate, 64)], &[tx(&[0xf2, 0x40])]),
+            Stop(&[tx(&[0xf1, 0x00]), tx(&[0xf2, 0x00])]),
+        ]),
+    ];
+}

@@ -150,3 +150,30 @@ mod tests {
         assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w([0x01, 0x01, 0x02])]);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // The mode byte comes from the name: `smart` and `2` is 03, `fofo` 01, anything else 00.
+        Vector::new(&FOREO, Some("LUNA PLAYSMART2"), &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x01, 0x03, 0x0a])]),
+            Set(&[(0, Vibrate, 4)], &[tx_with_response(&[0x01, 0x03, 0x04])]),
+            Stop(&[tx_with_response(&[0x01, 0x03, 0x00])]),
+        ]),
+        Vector::new(&FOREO, Some("FOFO"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x01, 0x01, 0x07])]),
+            Stop(&[tx_with_response(&[0x01, 0x01, 0x00])]),
+        ]),
+        Vector::new(&FOREO, Some("LUNA 3"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x01, 0x00, 0x07])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00])]),
+        ]),
+    ];
+}

@@ -577,3 +577,62 @@ mod tests {
         assert_eq!(v21.battery(&std).await, Ok(55));
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // The Launch: `pos speed`, the speed from the distance moved in the duration.
+        Vector::new(&KIIROO_V2, Some("Launch"), &[
+            Move(&[(0, 99, 500)], &[tx(&[99, 40])]),
+            Move(&[(0, 0, 200)], &[tx(&[0, 106])]),
+            Move(&[(0, 10, 300)], &[tx(&[10, 6])]),
+            Stop(&[]),
+        ]),
+        Vector::new(&KIIROO_V21, Some("Cliona"), &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x01, 0x64])]),
+            Set(&[(0, Vibrate, 7)], &[tx(&[0x01, 0x07])]),
+            Stop(&[tx(&[0x01, 0x00])]),
+        ]),
+        // A vibrator and a stroker (`03 00 speed pos`); a stop leaves the stroker where it is.
+        Vector::new(&KIIROO_V21, Some("Titan1.1"), &[
+            Set(&[(0, Vibrate, 50)], &[tx(&[0x01, 0x32])]),
+            Move(&[(1, 99, 200)], &[tx(&[0x03, 0x00, 106, 99])]),
+            Stop(&[tx(&[0x01, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_V21_INITIALIZED, Some("KEON"), &[
+            Move(&[(0, 99, 500)], &[tx(&[0x03, 0x00, 40, 99])]),
+            Move(&[(0, 20, 200)], &[tx(&[0x03, 0x00, 83, 20])]),
+            Stop(&[]),
+        ]),
+        // Every motor each time; a model's missing motors are 0.
+        Vector::new(&KIIROO_V2_VIBRATOR, None, &[
+            Set(&[(1, Vibrate, 20)], &[tx(&[0x00, 0x14, 0x00])]),
+            Set(&[(0, Vibrate, 100), (2, Vibrate, 5)], &[tx(&[0x64, 0x14, 0x05])]),
+            Stop(&[tx(&[0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_V2_VIBRATOR, Some("Pearl2"), &[
+            Set(&[(0, Vibrate, 42)], &[tx(&[0x2a, 0x00, 0x00])]),
+            Stop(&[tx(&[0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_SPOT, None, &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x64])]),
+            Stop(&[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_PROWAND, None, &[
+            Set(&[(0, Vibrate, 0x80)], &[tx(&[0x00, 0x00, 0x64, 0xff, 0x80, 0x80])]),
+            Stop(&[tx(&[0x00, 0x00, 0x64, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_POWERSHOT, None, &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x01, 0x00, 0x00, 0x0a, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 90)], &[tx_with_response(&[0x01, 0x00, 0x00, 0x0a, 0x5a, 0x00])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+    ];
+}

@@ -555,3 +555,68 @@ mod tests {
         assert_eq!(statics.map(|p| p.name()), ["lelo-harmony", "lelo-f1s", "lelo-f1sv2"]);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+    use crate::testing::FakeHardware;
+
+    /// The device says it is authorised as soon as anyone subscribes to its security
+    /// characteristic (`whitelist`, or `generic0` on an F1s V2 without one).
+    fn authorised(device: &FakeHardware) {
+        device.notify_on_subscribe(Endpoint::Whitelist, &AUTHORISED);
+        device.notify_on_subscribe(Endpoint::Generic(0), &AUTHORISED);
+    }
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Harmony packets: `0a 12 (feature index + 1) 08 00 00 00 00 S 00`, after the device
+        // said it is authorised.
+        Vector::new(&LELO_HARMONY, None, &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00])]),
+            Set(&[(1, Vibrate, 33)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x21, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .answering(authorised),
+        Vector::new(&LELO_HARMONY, Some("IdaWave"), &[
+            Set(&[(1, Rotate, 70)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x46, 0x00])]),
+            Set(&[(0, Vibrate, 5)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .answering(authorised),
+        // F1s: `01 S0 S1`, both motors each time.
+        Vector::new(&LELO_F1S, None, &[
+            Set(&[(0, Vibrate, 40)], &[tx(&[0x01, 0x28, 0x00])]),
+            Set(&[(1, Vibrate, 100)], &[tx(&[0x01, 0x28, 0x64])]),
+            Stop(&[tx(&[0x01, 0x00, 0x00])]),
+        ]),
+        // F1s V2 with a whitelist characteristic: F1s packets, with response.
+        Vector::new(&LELO_F1SV2, Some("F1SV2A"), &[
+            Set(&[(1, Vibrate, 9)], &[tx_with_response(&[0x01, 0x00, 0x09])]),
+            Set(&[(0, Vibrate, 100)], &[tx_with_response(&[0x01, 0x64, 0x09])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00])]),
+        ])
+        .answering(authorised),
+        // Without one it authenticates on generic0 and speaks Harmony.
+        Vector::new(&LELO_F1SV2, None, &[
+            Set(&[(1, Vibrate, 60)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3c, 0x00])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .endpoints(&[Endpoint::Tx, Endpoint::TxVibrate, Endpoint::Rx, Endpoint::Generic(0)])
+        .answering(authorised),
+    ];
+}

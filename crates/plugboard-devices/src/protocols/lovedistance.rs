@@ -83,3 +83,21 @@ mod tests {
         assert!(hw.events().is_empty());
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&LOVEDISTANCE, Some("REACH"), &[
+            Set(&[(0, Vibrate, 121)], &[tx(&[0xf3, 0x00, 0x79])]),
+            Set(&[(0, Vibrate, 60)], &[tx(&[0xf3, 0x00, 0x3c])]),
+            Stop(&[tx(&[0xf3, 0x00, 0x00])]),
+        ]),
+    ];
+}

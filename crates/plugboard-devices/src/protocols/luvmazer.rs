@@ -151,3 +151,39 @@ mod tests {
         assert!(matches!(handler.battery(&hw).await, Err(ProtocolError::Unsupported(_))));
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Defaults: vibrate 0, rotate 1 (speed only).
+        Vector::new(&LUVMAZER, Some("TKLM-W001-BT"), &[
+            Set(&[(0, Vibrate, 255)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0xff])]),
+            Set(&[(1, Rotate, 128)], &[tx(&[0xa0, 0x0f, 0x00, 0x00, 0x64, 0x80])]),
+            Stop(&[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), tx(&[0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00])]),
+        ]),
+        // Vibrate, oscillate and constrict 0..54; a constrict at 0 has 00 in place of 14.
+        Vector::new(&LUVMAZER, Some("TKLM-C004-BT"), &[
+            Set(&[(1, Oscillate, 77)], &[tx(&[0xa0, 0x06, 0x01, 0x00, 0x64, 0x4d])]),
+            Set(&[(2, Constrict, 54)], &[tx(&[0xa0, 0x0d, 0x00, 0x00, 0x14, 0x36])]),
+            Set(&[(0, Vibrate, 3)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x03])]),
+            Stop(&[
+                tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]),
+                tx(&[0xa0, 0x06, 0x01, 0x00, 0x64, 0x00]),
+                tx(&[0xa0, 0x0d, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ]),
+        // Rose Finger Vibe: the vibrator on feature 2 is the tapping motor.
+        Vector::new(&LUVMAZER, Some("TKLM-C001-BT"), &[
+            Set(&[(2, Vibrate, 200)], &[tx(&[0xa0, 0x0c, 0x00, 0x00, 0x64, 0xc8])]),
+            Set(&[(0, Vibrate, 100)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x64])]),
+            Stop(&[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), tx(&[0xa0, 0x0c, 0x00, 0x00, 0x64, 0x00])]),
+        ]),
+    ];
+}

@@ -54,17 +54,22 @@ use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
-/// Declares the protocol family modules and collects the protocols each one registers.
+/// Declares the protocol family modules and collects what each one registers.
 ///
-/// Every family file named here must expose
-/// `pub static PROTOCOLS: &[&dyn Protocol]`: the protocols it implements, by their statics.
-/// Their names come from [`Protocol::name`] alone; nothing else lists them.
+/// Every family file named here must expose `pub static PROTOCOLS: &[&dyn Protocol]` (the
+/// protocols it implements, by their statics; their names come from [`Protocol::name`] alone)
+/// and, for tests, `pub(crate) mod vectors` with `pub(crate) static VECTORS: &[Vector]` (see
+/// `test_vectors.rs`). A file without either does not compile.
 macro_rules! families {
     ($($family:ident),* $(,)?) => {
         $(pub mod $family;)*
 
         /// Each family file's protocols, in the order of the list below.
         static FAMILIES: &[&[&dyn Protocol]] = &[$($family::PROTOCOLS),*];
+
+        /// Each family file's test vectors.
+        #[cfg(test)]
+        static FAMILY_VECTORS: &[&[test_vectors::Vector]] = &[$($family::vectors::VECTORS),*];
     };
 }
 
@@ -106,6 +111,8 @@ pub mod virtual_protocol;
 
 #[cfg(test)]
 pub(crate) mod test_support;
+#[cfg(test)]
+pub(crate) mod test_vectors;
 
 /// The engine's own virtual devices: registered under `virtual`, which is not a protocol of the
 /// device database (so neither in [`all`] nor in [`names`]).

@@ -124,3 +124,34 @@ mod tests {
         }
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&MYSTERYVIBE, Some("MV Crescendo"), &[
+            Set(&[(2, Vibrate, 56)], &[write_to(Endpoint::TxVibrate, false, &[0, 0, 56, 0, 0, 0])]),
+            Set(
+                &[(0, Vibrate, 1), (1, Vibrate, 2), (3, Vibrate, 3), (4, Vibrate, 4), (5, Vibrate, 30)],
+                &[write_to(Endpoint::TxVibrate, false, &[1, 2, 56, 3, 4, 30])],
+            ),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0, 0, 0, 0, 0])]),
+        ]),
+        Vector::new(&MYSTERYVIBE, Some("MV Poco     "), &[
+            Set(&[(1, Vibrate, 7)], &[write_to(Endpoint::TxVibrate, false, &[0, 7])]),
+            Set(&[(0, Vibrate, 20)], &[write_to(Endpoint::TxVibrate, false, &[20, 7])]),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0])]),
+        ]),
+        Vector::new(&MYSTERYVIBE_V2, Some("6907 MV1"), &[
+            Set(&[(0, Vibrate, 9)], &[write_to(Endpoint::TxVibrate, false, &[9, 0, 0])]),
+            Set(&[(1, Vibrate, 10), (2, Vibrate, 11)], &[write_to(Endpoint::TxVibrate, false, &[9, 10, 11])]),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0, 0])]),
+        ]),
+    ];
+}

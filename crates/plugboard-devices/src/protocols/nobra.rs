@@ -89,3 +89,21 @@ mod tests {
         }
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&NOBRA, None, &[
+            Set(&[(0, Vibrate, 1)], &[tx(b"a")]),
+            Set(&[(0, Vibrate, 15)], &[tx(&[0x6f])]),
+            Stop(&[tx(&[0x70])]),
+        ]),
+    ];
+}

@@ -74,3 +74,21 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&PICOBONG, Some("Diver"), &[
+            Set(&[(0, Vibrate, 10)], &[tx(&[0x01, 0x01, 0x0a])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x01, 0x01, 0x01])]),
+            Stop(&[tx(&[0x01, 0xff, 0x00])]),
+        ]),
+    ];
+}

@@ -199,3 +199,31 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Every motor's level four times.
+        Vector::new(&SATISFYER, Some("10005"), &[
+            Set(&[(0, Vibrate, 50)], &[tx(&[50, 50, 50, 50])]),
+            Set(&[(0, Vibrate, 100)], &[tx(&[100, 100, 100, 100])]),
+            Stop(&[tx(&[0, 0, 0, 0])]),
+        ]),
+        Vector::new(&SATISFYER, Some("10006"), &[
+            Set(&[(1, Vibrate, 30)], &[tx(&[0, 0, 0, 0, 30, 30, 30, 30])]),
+            Set(&[(0, Vibrate, 0x64)], &[tx(&[0x64, 0x64, 0x64, 0x64, 0x1e, 0x1e, 0x1e, 0x1e])]),
+            Stop(&[tx(&[0, 0, 0, 0, 0, 0, 0, 0])]),
+        ]),
+        Vector::new(&SATISFYER, Some("10065"), &[
+            Set(&[(0, Vibrate, 1), (1, Vibrate, 2), (2, Vibrate, 3)], &[tx(&[1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])]),
+            Stop(&[tx(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]),
+        ]),
+    ];
+}

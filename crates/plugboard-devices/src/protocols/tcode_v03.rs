@@ -118,3 +118,23 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Feature 0 has a position-with-duration and a position output; a stop moves neither.
+        Vector::new(&TCODE_V03, None, &[
+            Move(&[(0, 250, 500)], &[tx(b"L0250I500\n")]),
+            Set(&[(0, Position, 500)], &[tx(b"L0500\nR0500\n")]),
+            Move(&[(0, 7, 1200)], &[tx(b"L0007I1200\n")]),
+            Stop(&[]),
+        ]),
+    ];
+}

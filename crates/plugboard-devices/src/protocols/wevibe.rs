@@ -254,3 +254,43 @@ mod tests {
         }
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Nibbles: `0f 03 00 (ext | int << 4) 00 03 00 00`; both 0 is the stop packet.
+        Vector::new(&WEVIBE, Some("Sync"), &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 3)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // One motor drives both nibbles.
+        Vector::new(&WEVIBE, Some("Ditto"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // 8-bit: `0f 03 00 (ext + 3) (int + 3) flags 00 00`.
+        Vector::new(&WEVIBE_8BIT, Some("Vector"), &[
+            Set(&[(0, Vibrate, 5)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 12)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&WEVIBE_8BIT, Some("Bond"), &[
+            Set(&[(0, Vibrate, 27)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // Chorus: `0f 03 00 int ext flags 00 00`.
+        Vector::new(&WEVIBE_CHORUS, None, &[
+            Set(&[(0, Vibrate, 30)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 4)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+    ];
+}

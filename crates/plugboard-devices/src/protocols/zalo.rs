@@ -101,3 +101,25 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
 }
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&ZALO, Some("ZALO-Queen"), &[
+            Set(&[(0, Vibrate, 5)], &[tx_with_response(&[0x01, 0x05, 0x01])]),
+            Set(&[(1, Vibrate, 8)], &[tx_with_response(&[0x01, 0x05, 0x08])]),
+            Stop(&[tx_with_response(&[0x02, 0x01, 0x01])]),
+        ]),
+        Vector::new(&ZALO, Some("ZALO-Jeanne"), &[
+            Set(&[(0, Vibrate, 3)], &[tx_with_response(&[0x01, 0x03, 0x01])]),
+            Stop(&[tx_with_response(&[0x02, 0x01, 0x01])]),
+        ]),
+    ];
+}
