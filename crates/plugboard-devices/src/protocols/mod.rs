@@ -44,6 +44,68 @@
 //! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
 //! repeats the last written packets whenever nothing was written for the period.
+//!
+//! # Adding a protocol
+//!
+//! 1. **One file**, `protocols/<family>.rs` (a family file may hold several related
+//!    protocols). Its module docs give the byte table: every packet, init write, keepalive and
+//!    reply, and where it deliberately differs from the reference. A protocol that writes one
+//!    packet per changed output, or one packet with every output, to one endpoint, after fixed
+//!    init writes, is a [`single_packet::SinglePacket`] static plus one small packet function
+//!    (`amorelie.rs`, `zalo.rs`); anything that reads, waits for answers or decides facts at
+//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`). The file
+//!    exposes `pub static PROTOCOLS: &[&dyn Protocol] = &[&FOO];` and ends with the `vectors`
+//!    module of step 4 (empty until then). The protocol's name, spelt as in the reference
+//!    device database, is written once: in [`Protocol::name`] (the `name` field of a
+//!    `SinglePacket`).
+//! 2. **One line**: the file's module name in `families!` below, in alphabetical order. From
+//!    then on [`all`], [`names`], [`by_name`], `plugboard-engine --list-protocols` and the
+//!    database reader know the protocol.
+//! 3. **The database**: run `scripts/import-reference-device-config.sh`. It rewrites
+//!    `device-config/plugboard-devices.json` with every registered protocol and all its models,
+//!    and prints the coverage figures `device-config/README.md` quotes (update them and the
+//!    protocol list there). Commit the regenerated file; after a merge, regenerate it rather
+//!    than merging it by hand.
+//! 4. **The vectors**: at the end of the file, after its unit tests,
+//!
+//!    ```text
+//!    #[cfg(test)]
+//!    pub(crate) mod vectors {
+//!        use plugboard_protocol::model::OutputType::*;
+//!
+//!        use super::*;
+//!        use crate::protocols::test_vectors::*;
+//!
+//!        pub(crate) static VECTORS: &[Vector] = &[
+//!            Vector::new(&FOO, Some("<model identifier>"), &[
+//!                Set(&[(0, Vibrate, 20)], &[tx(&[0x01, 0x14])]),
+//!                Set(&[(1, Rotate, -5)], &[tx(&[0x02, 0x05]), tx(&[0x03, 0x01])]),
+//!                Stop(&[tx(&[0x01, 0x00]), tx(&[0x02, 0x00])]),
+//!            ]),
+//!        ];
+//!    }
+//!    ```
+//!
+//!    A vector names a model of the database (`None`: the protocol's defaults), whose features
+//!    the test takes from the database; its steps are `Set` (feature index, type, value),
+//!    `Move` (feature index, position, duration in ms), `Stop`, each with the exact writes
+//!    (`tx`, `tx_with_response`, `write_to(endpoint, with_response, bytes)`), or `Ignored`
+//!    with the reason an accepted output is not driven. The fake device is named after the
+//!    model and has every endpoint the database names; `.endpoints(&[..])` gives it fewer, and
+//!    `.answering(fn)` scripts what it answers during `initialize` (reads, replies to writes,
+//!    notifications on subscribe). If the file has an item named like one of `test_vectors`
+//!    (`tx`), import that one by name. Take the expected bytes from the reference
+//!    implementation's byte layouts, never from what the encoder happens to write.
+//! 5. **The check**: `cargo test -p plugboard-devices protocols`. Besides the file's own tests,
+//!    `test_vectors` runs every vector through the protocol's real `initialize` and `encode`,
+//!    and fails unless, for every registered protocol: it is in the database; every output
+//!    type of its models and defaults is set by some step that sets outputs of that type only
+//!    (to a non-zero value) and expects writes, or is declared `Ignored`; and every such type
+//!    appears in a stop vector, a `Stop` taken while every output of the model runs. A `Stop`
+//!    that expects no write while anything but a position or a spray runs is an error in
+//!    itself. A registered protocol without vectors does not count as implemented. And
+//!    `every_builtin_model_fits_its_protocol` (below) initialises every model of the database
+//!    with its protocol.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -59,7 +121,7 @@ use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification
 /// Every family file named here must expose `pub static PROTOCOLS: &[&dyn Protocol]` (the
 /// protocols it implements, by their statics; their names come from [`Protocol::name`] alone)
 /// and, for tests, `pub(crate) mod vectors` with `pub(crate) static VECTORS: &[Vector]` (see
-/// `test_vectors.rs`). A file without either does not compile.
+/// "Adding a protocol" above). A file without either does not compile.
 macro_rules! families {
     ($($family:ident),* $(,)?) => {
         $(pub mod $family;)*
