@@ -44,6 +44,7 @@ struct State {
     subscribed: BTreeSet<Endpoint>,
     reads: HashMap<Endpoint, Vec<u8>>,
     replies: Vec<Reply>,
+    on_subscribe: Vec<(Endpoint, Vec<u8>)>,
     connected: bool,
     fail_writes: Option<HardwareError>,
 }
@@ -89,6 +90,12 @@ impl FakeHardware {
             notify_endpoint,
             notify_bytes: notify_bytes.to_vec(),
         });
+    }
+
+    /// Every time `endpoint` is subscribed, notify it with `bytes` (a device reporting its state
+    /// to a new subscriber, such as a Lelo saying it is authorised).
+    pub fn notify_on_subscribe(&self, endpoint: Endpoint, bytes: &[u8]) {
+        self.state().on_subscribe.push((endpoint, bytes.to_vec()));
     }
 
     /// Reads of `endpoint` return `bytes` (every time, until changed).
@@ -213,6 +220,12 @@ impl Hardware for FakeHardware {
             self.check(&state, endpoint)?;
             state.events.push(Event::Subscribe(endpoint));
             state.subscribed.insert(endpoint);
+            let reports: Vec<Vec<u8>> =
+                state.on_subscribe.iter().filter(|(on, _)| *on == endpoint).map(|(_, bytes)| bytes.clone()).collect();
+            drop(state);
+            for bytes in reports {
+                let _ = self.notifications.send(Notification::Data { endpoint, bytes });
+            }
             Ok(())
         })();
         Box::pin(async move { result })
@@ -272,6 +285,20 @@ mod tests {
         assert_eq!(hw.subscribed(), vec![Endpoint::Rx]);
         assert_eq!(hw.take_writes().len(), 3);
         assert!(hw.writes().is_empty());
+    }
+
+    #[tokio::test]
+    async fn subscribing_can_bring_a_report() {
+        let hw = FakeHardware::new("F1s", "addr");
+        hw.notify_on_subscribe(Endpoint::Rx, &[1, 0]);
+        let mut rx = hw.notifications();
+        hw.subscribe(Endpoint::Tx).await.unwrap();
+        assert!(rx.try_recv().is_err(), "only the scripted endpoint reports");
+        hw.subscribe(Endpoint::Rx).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Data { endpoint: Endpoint::Rx, bytes: vec![1, 0] });
+        hw.unsubscribe(Endpoint::Rx).await.unwrap();
+        hw.subscribe(Endpoint::Rx).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Data { endpoint: Endpoint::Rx, bytes: vec![1, 0] });
     }
 
     #[tokio::test]

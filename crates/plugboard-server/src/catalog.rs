@@ -6,7 +6,7 @@ use plugboard_devices::protocols;
 
 /// The implemented protocol families, by their reference database names, sorted.
 pub fn protocol_names() -> Vec<&'static str> {
-    let mut names = protocols::NAMES.to_vec();
+    let mut names: Vec<&str> = protocols::names().collect();
     names.sort_unstable();
     names
 }

@@ -8,85 +8,50 @@
 //!
 //! The devices have one vibrator (feature 0).
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{tx, Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The init packet.
 pub const INIT: [u8; 1] = [0x03];
 /// The highest vibrate value.
 pub const MAX_VALUE: u8 = 100;
 
-/// The `amorelie-joy` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AmorelieJoy;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&AMORELIE_JOY];
 
-pub static AMORELIE_JOY: AmorelieJoy = AmorelieJoy;
+/// The `amorelie-joy` protocol.
+pub static AMORELIE_JOY: SinglePacket = SinglePacket {
+    name: "amorelie-joy",
+    outputs: Outputs::of(&[OutputType::Vibrate]).at_most(1),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[tx(&INIT)],
+    packets: Packets::PerOutput(packet),
+    keepalive: Keepalive::None,
+};
 
-impl Protocol for AmorelieJoy {
-    fn name(&self) -> &'static str {
-        "amorelie-joy"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move {
-            let handler = AmorelieJoyHandler::new(features)?;
-            hw.write(Write::without_response(Endpoint::Tx, INIT.to_vec())).await?;
-            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
-        })
-    }
-}
-
-/// The encoder of one Amorelie Joy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AmorelieJoyHandler {
-    motor: (u32, OutputType),
-}
-
-impl AmorelieJoyHandler {
-    /// Exactly one vibrate output.
-    pub fn new(features: &[Feature]) -> Result<AmorelieJoyHandler, ProtocolError> {
-        match motor_slots(features).as_slice() {
-            &[motor @ (_, OutputType::Vibrate)] => Ok(AmorelieJoyHandler { motor }),
-            slots => Err(ProtocolError::Definition(format!("amorelie-joy drives one vibrator, not {slots:?}"))),
-        }
-    }
-}
-
-impl DeviceHandler for AmorelieJoyHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        match lookup(levels, changed, self.motor) {
-            (Some(level), true) => {
-                vec![Write::without_response(Endpoint::Tx, vec![0x01, 0x01, clamp_byte(level.value, MAX_VALUE)])]
-            }
-            _ => Vec::new(),
-        }
-    }
+/// `01 01 S`.
+fn packet(level: &OutputLevel) -> Vec<u8> {
+    vec![0x01, 0x01, clamp_byte(level.value, MAX_VALUE)]
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};
 
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
-
     #[test]
     fn vibrate() {
         let features = features(&[(Vibrate, 0, 100)]);
-        let mut joy = Sim::new(Box::new(AmorelieJoyHandler::new(&features).unwrap()), &features);
+        let mut joy = Sim::new(Box::new(AMORELIE_JOY.handler(&features).unwrap()), &features);
         assert_eq!(bytes(&joy.set(0, Vibrate, 100)), [[0x01, 0x01, 0x64]]);
         assert_eq!(bytes(&joy.set(0, Vibrate, 35)), [[0x01, 0x01, 0x23]]);
         assert_eq!(bytes(&joy.set(0, Vibrate, 1000)), [[0x01, 0x01, 0x64]], "clamped");
@@ -96,9 +61,9 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(AmorelieJoyHandler::new(&[]).is_err());
-        assert!(AmorelieJoyHandler::new(&features(&[(Vibrate, 0, 100); 2])).is_err());
-        assert!(AmorelieJoyHandler::new(&features(&[(Rotate, 0, 100)])).is_err());
+        assert!(AMORELIE_JOY.handler(&[]).is_err());
+        assert!(AMORELIE_JOY.handler(&features(&[(Vibrate, 0, 100); 2])).is_err());
+        assert!(AMORELIE_JOY.handler(&features(&[(Rotate, 0, 100)])).is_err());
     }
 
     #[tokio::test]
@@ -114,4 +79,22 @@ mod tests {
         assert!(AMORELIE_JOY.initialize(&untouched, None, &[]).await.is_err());
         assert!(untouched.events().is_empty(), "a bad definition writes nothing");
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&AMORELIE_JOY, Some("4D02"), &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x01, 0x01, 0x64])]),
+            Set(&[(0, Vibrate, 35)], &[tx(&[0x01, 0x01, 0x23])]),
+            Stop(&[tx(&[0x01, 0x01, 0x00])]),
+        ]),
+    ];
 }

@@ -15,14 +15,19 @@
 
 use plugboard_protocol::model::{Feature, OutputType};
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Encoder, Outputs, SinglePacketHandler};
+use super::{clamp_byte, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use crate::hardware::{BoxFuture, Endpoint, Hardware};
 
 /// The highest level: the reference database gives Foreo vibrators 10 steps. Higher values are
 /// clamped rather than sent as something the firmware was never told about.
 pub const MAX_LEVEL: u8 = 10;
 
-/// The Foreo protocol family (`foreo`).
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&FOREO];
+
+/// The Foreo protocol family (`foreo`): single packets, but the mode byte in them comes from the
+/// device's name, so it builds its [`SinglePacketHandler`] itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Foreo;
 
@@ -40,6 +45,14 @@ pub fn mode_for_name(name: &str) -> u8 {
     }
 }
 
+/// The handler of a device with these features and this mode byte: `01 mode S` per vibrator,
+/// to `tx` with response.
+pub fn handler(features: &[Feature], mode: u8) -> Result<SinglePacketHandler, ProtocolError> {
+    let packet = move |level: &OutputLevel| vec![0x01, mode, clamp_byte(level.value, MAX_LEVEL)];
+    let outputs = Outputs::of(&[OutputType::Vibrate]);
+    SinglePacketHandler::new("foreo", &outputs, features, Endpoint::Tx, true, Encoder::PerOutput(Box::new(packet)))
+}
+
 impl Protocol for Foreo {
     fn name(&self) -> &'static str {
         "foreo"
@@ -55,49 +68,15 @@ impl Protocol for Foreo {
     ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
         Box::pin(async move {
             let name = if hw.name().is_empty() { identifier.unwrap_or_default() } else { hw.name() };
-            Ok(Box::new(ForeoHandler::new(features, mode_for_name(name))?) as Box<dyn DeviceHandler>)
+            Ok(Box::new(handler(features, mode_for_name(name))?) as Box<dyn DeviceHandler>)
         })
-    }
-}
-
-/// The encoder of one Foreo device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForeoHandler {
-    mode: u8,
-    motors: Vec<(u32, OutputType)>,
-}
-
-impl ForeoHandler {
-    /// Every non-position output gets the same packet (the database has one vibrate).
-    pub fn new(features: &[Feature], mode: u8) -> Result<ForeoHandler, ProtocolError> {
-        let motors = motor_slots(features);
-        if motors.is_empty() {
-            return Err(ProtocolError::Definition("foreo device with no outputs".into()));
-        }
-        Ok(ForeoHandler { mode, motors })
-    }
-
-    pub fn mode(&self) -> u8 {
-        self.mode
-    }
-}
-
-impl DeviceHandler for ForeoHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        self.motors
-            .iter()
-            .filter_map(|&slot| match lookup(levels, changed, slot) {
-                (Some(level), true) => {
-                    Some(Write::with_response(Endpoint::Tx, vec![0x01, self.mode, clamp_byte(level.value, MAX_LEVEL)]))
-                }
-                _ => None,
-            })
-            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::ChangeSet;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{features, Sim};
@@ -134,7 +113,7 @@ mod tests {
     #[test]
     fn vibrate_with_mode() {
         let f = features(&[(Vibrate, 0, 10)]);
-        let mut toy = Sim::new(Box::new(ForeoHandler::new(&f, 3).unwrap()), &f);
+        let mut toy = Sim::new(Box::new(handler(&f, 3).unwrap()), &f);
         assert_eq!(toy.set(0, Vibrate, 10), [w([0x01, 0x03, 0x0a])]);
         assert_eq!(toy.set(0, Vibrate, 4), [w([0x01, 0x03, 0x04])]);
         assert_eq!(toy.stop(), [w([0x01, 0x03, 0x00])]);
@@ -142,9 +121,9 @@ mod tests {
         assert_eq!(toy.set(0, Vibrate, -1), [w([0x01, 0x03, 0x00])], "negative clamps to a stop");
         assert_eq!(toy.set(0, Vibrate, 300), [w([0x01, 0x03, 0x0a])]);
 
-        let mut plain = Sim::new(Box::new(ForeoHandler::new(&f, 0).unwrap()), &f);
+        let mut plain = Sim::new(Box::new(handler(&f, 0).unwrap()), &f);
         assert_eq!(plain.set(0, Vibrate, 7), [w([0x01, 0x00, 0x07])]);
-        assert!(ForeoHandler::new(&[], 0).is_err());
+        assert!(handler(&[], 0).is_err());
     }
 
     #[tokio::test]
@@ -170,4 +149,31 @@ mod tests {
         levels[0].value = 2;
         assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w([0x01, 0x01, 0x02])]);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // The mode byte comes from the name: `smart` and `2` is 03, `fofo` 01, anything else 00.
+        Vector::new(&FOREO, Some("LUNA PLAYSMART2"), &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x01, 0x03, 0x0a])]),
+            Set(&[(0, Vibrate, 4)], &[tx_with_response(&[0x01, 0x03, 0x04])]),
+            Stop(&[tx_with_response(&[0x01, 0x03, 0x00])]),
+        ]),
+        Vector::new(&FOREO, Some("FOFO"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x01, 0x01, 0x07])]),
+            Stop(&[tx_with_response(&[0x01, 0x01, 0x00])]),
+        ]),
+        Vector::new(&FOREO, Some("LUNA 3"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x01, 0x00, 0x07])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00])]),
+        ]),
+    ];
 }

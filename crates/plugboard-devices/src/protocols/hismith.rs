@@ -96,6 +96,9 @@ impl Hismith {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&HISMITH, &HISMITH_MINI];
+
 pub static HISMITH: Hismith = Hismith::new(Variant::Hismith);
 pub static HISMITH_MINI: Hismith = Hismith::new(Variant::Mini);
 
@@ -269,7 +272,7 @@ impl DeviceHandler for HismithHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;
@@ -278,10 +281,6 @@ mod tests {
     fn sim(dialect: Dialect, outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
         Sim::new(Box::new(HismithHandler::new(dialect, &features).unwrap()), &features)
-    }
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
     }
 
     fn empty() -> Vec<Vec<u8>> {
@@ -537,4 +536,63 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::None);
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Legacy (AA) models: the checksum is value + command.
+        Vector::new(&HISMITH, Some("1001"), &[
+            Set(&[(0, Oscillate, 50)], &[tx(&[0xaa, 0x04, 0x32, 0x36])]),
+            Stop(&[tx(&[0xaa, 0x04, 0x00, 0x04])]),
+        ]),
+        // An on/off vibrator on feature 1, whose 0 is sent as f0.
+        Vector::new(&HISMITH, Some("2001"), &[
+            Set(&[(1, Vibrate, 1)], &[tx(&[0xaa, 0x06, 0x01, 0x07])]),
+            Set(&[(0, Oscillate, 20)], &[tx(&[0xaa, 0x04, 0x14, 0x18])]),
+            Stop(&[tx(&[0xaa, 0x04, 0x00, 0x04]), tx(&[0xaa, 0x06, 0xf0, 0xf6])]),
+        ]),
+        Vector::new(&HISMITH, Some("3001"), &[
+            Set(&[(0, Vibrate, 77)], &[tx(&[0xaa, 0x04, 0x4d, 0x51])]),
+            Stop(&[tx(&[0xaa, 0x04, 0x00, 0x04])]),
+        ]),
+        // Mini (CC) models.
+        Vector::new(&HISMITH_MINI, Some("4001"), &[
+            Set(&[(0, Oscillate, 60)], &[tx(&[0xcc, 0x03, 0x3c, 0x3f])]),
+            Stop(&[tx(&[0xcc, 0x03, 0x00, 0x03])]),
+        ]),
+        Vector::new(&HISMITH_MINI, Some("2201"), &[
+            Set(&[(0, Constrict, 40)], &[tx(&[0xcc, 0x03, 0x28, 0x2b])]),
+            Set(&[(1, Vibrate, 100)], &[tx(&[0xcc, 0x05, 0x64, 0x69])]),
+            Stop(&[tx(&[0xcc, 0x03, 0x00, 0x03]), tx(&[0xcc, 0x05, 0x00, 0x05])]),
+        ]),
+        Vector::new(&HISMITH_MINI, Some("3101"), &[
+            Set(&[(0, Vibrate, 10)], &[tx(&[0xcc, 0x03, 0x0a, 0x0d])]),
+            Set(&[(1, Vibrate, 11)], &[tx(&[0xcc, 0x05, 0x0b, 0x10])]),
+            Stop(&[tx(&[0xcc, 0x03, 0x00, 0x03]), tx(&[0xcc, 0x05, 0x00, 0x05])]),
+        ]),
+        Vector::new(&HISMITH_MINI, Some("2204"), &[
+            Set(&[(1, Constrict, 50)], &[tx(&[0xcc, 0x05, 0x32, 0x37])]),
+            Set(&[(0, Oscillate, 50)], &[tx(&[0xcc, 0x03, 0x32, 0x35])]),
+            Stop(&[tx(&[0xcc, 0x03, 0x00, 0x03]), tx(&[0xcc, 0x05, 0x00, 0x05])]),
+        ]),
+        // Rotation: the speed, then the direction.
+        Vector::new(&HISMITH_MINI, Some("2205"), &[
+            Set(&[(0, Rotate, 50)], &[tx(&[0xcc, 0x03, 0x32, 0x35]), tx(&[0xcc, 0x01, 0xc0, 0xc1])]),
+            Set(&[(0, Rotate, -100)], &[tx(&[0xcc, 0x03, 0x64, 0x67]), tx(&[0xcc, 0x01, 0xc1, 0xc2])]),
+            Stop(&[tx(&[0xcc, 0x03, 0x00, 0x03]), tx(&[0xcc, 0x01, 0xc0, 0xc1])]),
+        ]),
+        // Spray fires on a non-zero level; a stop must not fire it.
+        Vector::new(&HISMITH_MINI, Some("4002"), &[
+            Set(&[(0, Spray, 1)], &[tx(&[0xcc, 0x0b, 0x01, 0x0c])]),
+            Stop(&[]),
+        ]),
+    ];
 }

@@ -37,6 +37,7 @@
 
 use std::time::Duration;
 
+use md5::{Digest, Md5};
 use plugboard_protocol::model::{Feature, OutputType};
 use tokio::time::Instant;
 
@@ -209,6 +210,9 @@ pub fn parse_handshake_reply(frame: &[u8]) -> HandshakeReply {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HoneyPlayBox;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&HONEYPLAYBOX];
+
 pub static HONEYPLAYBOX: HoneyPlayBox = HoneyPlayBox;
 
 impl Protocol for HoneyPlayBox {
@@ -324,54 +328,9 @@ impl DeviceHandler for HoneyPlayBoxHandler {
     }
 }
 
-/// MD5 (RFC 1321), for the command signature.
+/// The MD5 digest of `message`, for the command signature.
 pub fn md5(message: &[u8]) -> [u8; 16] {
-    const SHIFTS: [u32; 16] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
-    const K: [u32; 64] = [
-        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501, 0x698098d8,
-        0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
-        0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87,
-        0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
-        0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039,
-        0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
-        0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
-        0xeb86d391,
-    ];
-    let mut padded = message.to_vec();
-    padded.push(0x80);
-    while padded.len() % 64 != 56 {
-        padded.push(0);
-    }
-    padded.extend_from_slice(&((message.len() as u64).wrapping_mul(8)).to_le_bytes());
-
-    let mut state: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
-    for block in padded.chunks_exact(64) {
-        let words: Vec<u32> = block.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
-        let [mut a, mut b, mut c, mut d] = state;
-        for i in 0..64 {
-            let (f, g) = match i / 16 {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let rotated =
-                a.wrapping_add(f).wrapping_add(K[i]).wrapping_add(words[g]).rotate_left(SHIFTS[(i / 16) * 4 + i % 4]);
-            a = d;
-            d = c;
-            c = b;
-            b = b.wrapping_add(rotated);
-        }
-        state[0] = state[0].wrapping_add(a);
-        state[1] = state[1].wrapping_add(b);
-        state[2] = state[2].wrapping_add(c);
-        state[3] = state[3].wrapping_add(d);
-    }
-    let mut digest = [0u8; 16];
-    for (chunk, word) in digest.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    digest
+    Md5::digest(message).into()
 }
 
 #[cfg(test)]
@@ -380,7 +339,7 @@ mod tests {
 
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, Sim};
+    use super::super::test_support::{feature, hex, Sim};
     use super::*;
     use crate::hardware::HardwareError;
     use crate::testing::{Event, FakeHardware};
@@ -400,10 +359,6 @@ mod tests {
 
     const REFUSAL: [u8; 16] =
         [0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x02, 0x6a, 0x80, 0x03, 0xfa, 0xa8];
-
-    fn hex(text: &str) -> Vec<u8> {
-        text.split_whitespace().map(|byte| u8::from_str_radix(byte, 16).unwrap()).collect()
-    }
 
     fn wr(data: Vec<u8>) -> Write {
         Write { endpoint: Endpoint::Tx, data, with_response: true }
@@ -656,4 +611,111 @@ mod tests {
         ));
         assert!(hw.events().is_empty());
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+    use crate::testing::FakeHardware;
+
+    /// The first handshake frame.
+    const HANDSHAKE: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x02, 0x00, 0x10, 0x03, 0x36, 0x86,
+    ];
+
+    /// Its answer: success, session random 10 11 .. 1f.
+    const REPLY: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x00, 0xb1, 0x01, 0x00, 0x12, 0x90, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14,
+        0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x03, 0x55, 0x0b,
+    ];
+
+    /// One output at 50 (counter 2: one handshake frame was sent).
+    const VIBRATE_50: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x10, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x32, 0x6e, 0xf0, 0x77, 0xe1, 0x4e, 0xb8, 0x11, 0xe6, 0x03, 0x28, 0x08,
+    ];
+
+    /// One output at 0.
+    const ONE_STOPPED: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x10, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x00, 0x88, 0xd8, 0x4e, 0x12, 0x09, 0x03, 0xde, 0x95, 0x03, 0xd1, 0x12,
+    ];
+
+    /// Two outputs at 30 and 100.
+    const AT_30_100: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x1e, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x64, 0x17, 0x78, 0x3f, 0xaf, 0x5e, 0xd1, 0x24, 0x02, 0x03,
+        0xe7, 0x1d,
+    ];
+
+    /// Two outputs at 60 and 20.
+    const AT_60_20: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x3c, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x14, 0xf1, 0x36, 0x2d, 0x83, 0x70, 0x6c, 0x4a, 0x92, 0x03,
+        0x5d, 0xc7,
+    ];
+
+    /// Vibrate 40 and constrict level 3 (sent as 103).
+    const AT_40_103: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x28, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x67, 0x92, 0xe2, 0x66, 0x84, 0xa6, 0x08, 0x8a, 0x04, 0x03,
+        0xd9, 0x38,
+    ];
+
+    /// Two outputs at 60 and 0.
+    const AT_60_0: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x3c, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x00, 0xcf, 0x8a, 0x1e, 0xd1, 0x76, 0xc8, 0xc4, 0x6b, 0x03,
+        0x88, 0x9f,
+    ];
+
+    /// Vibrate 0 and constrict level 3 (sent as 103).
+    const AT_0_103: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x00, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x67, 0x21, 0xf1, 0x6a, 0xab, 0x26, 0x22, 0xb3, 0x69, 0x03,
+        0xce, 0xc1,
+    ];
+
+    /// Two outputs at 0.
+    const TWO_STOPPED: &[u8] = &[
+        0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
+        0x00, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x2c, 0xf8, 0x58, 0xee, 0x4c, 0x51, 0xb7, 0x26, 0x03,
+        0x8f, 0x71,
+    ];
+
+    /// The device answers the first handshake frame with [`REPLY`].
+    fn handshake(device: &FakeHardware) {
+        device.reply(Endpoint::Tx, HANDSHAKE, Endpoint::Rx, REPLY);
+    }
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&HONEYPLAYBOX, Some("HPB-0520"), &[
+            Set(&[(0, Vibrate, 50)], &[tx_with_response(VIBRATE_50)]),
+            Stop(&[tx_with_response(ONE_STOPPED)]),
+        ])
+        .answering(handshake),
+        Vector::new(&HONEYPLAYBOX, Some("HPB-296"), &[
+            Set(&[(0, Vibrate, 30), (1, Vibrate, 100)], &[tx_with_response(AT_30_100)]),
+            Stop(&[tx_with_response(TWO_STOPPED)]),
+        ])
+        .answering(handshake),
+        // Rotation is sent as its speed.
+        Vector::new(&HONEYPLAYBOX, Some("HPB-376-1"), &[
+            Set(&[(0, Rotate, 60)], &[tx_with_response(AT_60_0)]),
+            Set(&[(1, Oscillate, 20)], &[tx_with_response(AT_60_20)]),
+            Stop(&[tx_with_response(TWO_STOPPED)]),
+        ])
+        .answering(handshake),
+        Vector::new(&HONEYPLAYBOX, Some("HPB-274"), &[
+            Set(&[(1, Constrict, 3)], &[tx_with_response(AT_0_103)]),
+            Set(&[(0, Vibrate, 40)], &[tx_with_response(AT_40_103)]),
+            Stop(&[tx_with_response(TWO_STOPPED)]),
+        ])
+        .answering(handshake),
+    ];
 }

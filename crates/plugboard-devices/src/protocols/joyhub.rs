@@ -31,7 +31,10 @@ pub const CONSTRICT_FEATURE: u32 = 4;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JoyHub;
 
-/// `joyhub`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&JOYHUB];
+
+/// `joyhub`.
 pub static JOYHUB: JoyHub = JoyHub;
 
 impl Protocol for JoyHub {
@@ -134,14 +137,10 @@ impl DeviceHandler for JoyHubHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     fn sim(features: &[Feature]) -> Sim {
         Sim::new(Box::new(JoyHubHandler::new(features).unwrap()), features)
@@ -226,4 +225,48 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Motors on features 0..=3 share one packet; constrict on feature 4 has its own command.
+        Vector::new(&JOYHUB, Some("J-VortexTongue"), &[
+            Set(&[(0, Vibrate, 0x80)], &[tx(&[0xa0, 0x03, 0x80, 0x00, 0x00, 0x00, 0xaa])]),
+            Set(&[(1, Rotate, 0x10)], &[tx(&[0xa0, 0x03, 0x80, 0x10, 0x00, 0x00, 0xaa])]),
+            Set(&[(4, Constrict, 3)], &[tx(&[0xa0, 0x07, 0x01, 0x00, 0x03, 0xff])]),
+            Stop(&[tx(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x07, 0x00, 0x00, 0x00, 0xff])]),
+        ]),
+        // Constrict on any other feature; in one flush with motors, the motor packet comes first.
+        Vector::new(&JOYHUB, Some("J-VortexTongue2"), &[
+            Set(
+                &[(0, Vibrate, 1), (1, Rotate, 2), (5, Constrict, 3)],
+                &[tx(&[0xa0, 0x03, 0x01, 0x02, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x0d, 0x00, 0x00, 0x03, 0xff])],
+            ),
+            Stop(&[tx(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x0d, 0x00, 0x00, 0x00, 0xff])]),
+        ]),
+        Vector::new(&JOYHUB, Some("J-VibSiren"), &[
+            Set(&[(0, Vibrate, 1), (1, Vibrate, 2)], &[tx(&[0xa0, 0x03, 0x01, 0x02, 0x00, 0x00, 0xaa])]),
+            Set(&[(2, Oscillate, 3)], &[tx(&[0xa0, 0x03, 0x01, 0x02, 0x03, 0x00, 0xaa])]),
+            Set(&[(6, Temperature, 1)], &[tx(&[0xa0, 0x04, 0x01, 0x00, 0x01, 0xff])]),
+            Stop(&[tx(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&JOYHUB, Some("J-Rainbow"), &[
+            Set(&[(6, Led, 1)], &[tx(&[0xa0, 0x14, 0x01, 0x00, 0x01, 0xff])]),
+            Set(&[(0, Vibrate, 5)], &[tx(&[0xa0, 0x03, 0x05, 0x00, 0x00, 0x00, 0xaa])]),
+            Stop(&[tx(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x14, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&JOYHUB, Some("J-Dodge"), &[
+            Set(&[(7, Spray, 1)], &[tx(&[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff])]),
+            Set(&[(0, Oscillate, 7), (1, Vibrate, 9)], &[tx(&[0xa0, 0x03, 0x07, 0x09, 0x00, 0x00, 0xaa])]),
+            Stop(&[tx(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa]), tx(&[0xa0, 0x24, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+    ];
 }

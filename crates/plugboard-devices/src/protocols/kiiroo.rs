@@ -108,7 +108,10 @@ impl Kiiroo {
     }
 }
 
-/// `kiiroo-v2`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&KIIROO_V2, &KIIROO_V21, &KIIROO_V21_INITIALIZED, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT];
+
+/// `kiiroo-v2`.
 pub static KIIROO_V2: Kiiroo = Kiiroo::new(Variant::V2);
 /// `kiiroo-v21`.
 pub static KIIROO_V21: Kiiroo = Kiiroo::new(Variant::V21);
@@ -293,13 +296,9 @@ mod tests {
     use plugboard_protocol::model::OutputType::*;
     use plugboard_protocol::model::{Output, Range};
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, feature, features, Sim};
     use super::*;
     use crate::testing::{Event, FakeHardware};
-
-    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        tx_data(writes, with_response)
-    }
 
     fn sim(variant: Variant, features: &[Feature]) -> Sim {
         Sim::new(Box::new(KiirooHandler::new(variant, features).unwrap()), features)
@@ -336,9 +335,9 @@ mod tests {
     #[test]
     fn v21_vibrate() {
         let mut pearl = sim(Variant::V21, &features(&[(Vibrate, 0, 100)]));
-        assert_eq!(bytes(&pearl.set(0, Vibrate, 100), false), [[0x01, 0x64]]);
-        assert_eq!(bytes(&pearl.set(0, Vibrate, 7), false), [[0x01, 0x07]]);
-        assert_eq!(bytes(&pearl.stop(), false), [[0x01, 0x00]]);
+        assert_eq!(bytes(&pearl.set(0, Vibrate, 100)), [[0x01, 0x64]]);
+        assert_eq!(bytes(&pearl.set(0, Vibrate, 7)), [[0x01, 0x07]]);
+        assert_eq!(bytes(&pearl.stop()), [[0x01, 0x00]]);
         assert!(pearl.stop().is_empty());
     }
 
@@ -347,7 +346,7 @@ mod tests {
         let features = vec![linear(0)];
         let mut keon = sim(Variant::V21, &features);
         let mut stroke =
-            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]));
         // From the start position 0 to 99 in 500 ms.
         assert_eq!(stroke(99, 500), [[0x03, 0x00, 40, 99]]);
         // Back from 99 to 0 in 200 ms.
@@ -366,7 +365,7 @@ mod tests {
     fn v21_strokes_between_zero_and_a_position_are_exact() {
         let mut keon = sim(Variant::V21, &[linear(0)]);
         let mut stroke =
-            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+            |pos, ms| bytes(&keon.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]));
         for _ in 0..3 {
             // 0 -> 99 and 99 -> 0, 500 ms each: the full-stroke speed 40 every time (the levels
             // never record the 0, see the module docs; the equal-target rule covers it).
@@ -407,7 +406,7 @@ mod tests {
         let mut launch = sim(Variant::V2, &features);
         assert_eq!(launch.handler.keepalive(), Keepalive::None);
         let mut stroke =
-            |pos, ms| bytes(&launch.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]), false);
+            |pos, ms| bytes(&launch.flush_with_duration(&[(0, HwPositionWithDuration, pos, Some(ms))]));
         // `pos speed`: full strokes in 500 ms and 200 ms.
         assert_eq!(stroke(99, 500), [[99, 40]]);
         assert_eq!(stroke(0, 200), [[0, 106]]);
@@ -420,7 +419,7 @@ mod tests {
         // A stop leaves the stroker where it is.
         assert!(launch.stop().is_empty());
         // No duration: an instant move, the fastest speed.
-        assert_eq!(bytes(&launch.flush(&[(0, HwPositionWithDuration, 20)]), false), [[20, 255]]);
+        assert_eq!(bytes(&launch.flush(&[(0, HwPositionWithDuration, 20)])), [[20, 255]]);
     }
 
     #[test]
@@ -428,13 +427,10 @@ mod tests {
         let features = vec![feature(0, &[(Vibrate, 0, 100)]), linear(1)];
         let mut titan = sim(Variant::V21, &features);
         assert_eq!(
-            bytes(
-                &titan.flush_with_duration(&[(0, Vibrate, 50, None), (1, HwPositionWithDuration, 99, Some(200))]),
-                false
-            ),
+            bytes(&titan.flush_with_duration(&[(0, Vibrate, 50, None), (1, HwPositionWithDuration, 99, Some(200))])),
             [vec![0x01, 0x32], vec![0x03, 0x00, 106, 99]]
         );
-        assert_eq!(bytes(&titan.stop(), false), [[0x01, 0x00]]);
+        assert_eq!(bytes(&titan.stop()), [[0x01, 0x00]]);
     }
 
     #[test]
@@ -443,9 +439,9 @@ mod tests {
         let mut onyx = sim(Variant::V21Initialized, &features);
         assert_eq!(onyx.handler.keepalive(), Keepalive::RepeatLast(Duration::from_millis(2000)));
         // The seed: position 0, no distance, speed 0.
-        assert_eq!(bytes(&onyx.all(), false), [[0x03, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&onyx.all()), [[0x03, 0x00, 0x00, 0x00]]);
         assert_eq!(
-            bytes(&onyx.flush_with_duration(&[(0, HwPositionWithDuration, 99, Some(500))]), false),
+            bytes(&onyx.flush_with_duration(&[(0, HwPositionWithDuration, 99, Some(500))])),
             [[0x03, 0x00, 40, 99]]
         );
     }
@@ -453,37 +449,37 @@ mod tests {
     #[test]
     fn v2_vibrator_sends_all_motors() {
         let mut pearl2 = sim(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 3]));
-        assert_eq!(bytes(&pearl2.set(1, Vibrate, 20), false), [[0x00, 0x14, 0x00]]);
-        assert_eq!(bytes(&pearl2.flush(&[(0, Vibrate, 100), (2, Vibrate, 5)]), false), [[0x64, 0x14, 0x05]]);
-        assert_eq!(bytes(&pearl2.stop(), false), [[0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&pearl2.set(1, Vibrate, 20)), [[0x00, 0x14, 0x00]]);
+        assert_eq!(bytes(&pearl2.flush(&[(0, Vibrate, 100), (2, Vibrate, 5)])), [[0x64, 0x14, 0x05]]);
+        assert_eq!(bytes(&pearl2.stop()), [[0x00, 0x00, 0x00]]);
 
         let mut fuse = sim(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100)]));
-        assert_eq!(bytes(&fuse.set(0, Vibrate, 42), false), [[0x2a, 0x00, 0x00]]);
+        assert_eq!(bytes(&fuse.set(0, Vibrate, 42)), [[0x2a, 0x00, 0x00]]);
     }
 
     #[test]
     fn spot() {
         let mut spot = sim(Variant::Spot, &features(&[(Vibrate, 0, 100)]));
-        assert_eq!(bytes(&spot.set(0, Vibrate, 100), false), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x64]]);
-        assert_eq!(bytes(&spot.stop(), false), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&spot.set(0, Vibrate, 100)), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x64]]);
+        assert_eq!(bytes(&spot.stop()), [[0x00, 0xff, 0x00, 0x00, 0x00, 0x00]]);
     }
 
     #[test]
     fn prowand() {
         let mut wand = sim(Variant::ProWand, &features(&[(Vibrate, 0, 255)]));
-        assert_eq!(bytes(&wand.set(0, Vibrate, 0x80), false), [[0x00, 0x00, 0x64, 0xff, 0x80, 0x80]]);
-        assert_eq!(bytes(&wand.stop(), false), [[0x00, 0x00, 0x64, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&wand.set(0, Vibrate, 0x80)), [[0x00, 0x00, 0x64, 0xff, 0x80, 0x80]]);
+        assert_eq!(bytes(&wand.stop()), [[0x00, 0x00, 0x64, 0x00, 0x00, 0x00]]);
     }
 
     #[test]
     fn powershot() {
         let mut shot = sim(Variant::PowerShot, &features(&[(Vibrate, 0, 100); 2]));
-        assert_eq!(bytes(&shot.set(0, Vibrate, 10), true), [[0x01, 0x00, 0x00, 0x0a, 0x00, 0x00]]);
-        assert_eq!(bytes(&shot.set(1, Vibrate, 90), true), [[0x01, 0x00, 0x00, 0x0a, 0x5a, 0x00]]);
-        assert_eq!(bytes(&shot.stop(), true), [[0x01, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&shot.set(0, Vibrate, 10)), [[0x01, 0x00, 0x00, 0x0a, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&shot.set(1, Vibrate, 90)), [[0x01, 0x00, 0x00, 0x0a, 0x5a, 0x00]]);
+        assert_eq!(bytes_with_response(&shot.stop()), [[0x01, 0x00, 0x00, 0x00, 0x00, 0x00]]);
 
         let mut single = sim(Variant::PowerShot, &features(&[(Vibrate, 0, 100)]));
-        assert_eq!(bytes(&single.set(0, Vibrate, 3), true), [[0x01, 0x00, 0x00, 0x03, 0x03, 0x00]]);
+        assert_eq!(bytes_with_response(&single.set(0, Vibrate, 3)), [[0x01, 0x00, 0x00, 0x03, 0x03, 0x00]]);
     }
 
     #[test]
@@ -580,4 +576,63 @@ mod tests {
         // v2.1 without a whitelist endpoint falls back to the standard characteristic.
         assert_eq!(v21.battery(&std).await, Ok(55));
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // The Launch: `pos speed`, the speed from the distance moved in the duration.
+        Vector::new(&KIIROO_V2, Some("Launch"), &[
+            Move(&[(0, 99, 500)], &[tx(&[99, 40])]),
+            Move(&[(0, 0, 200)], &[tx(&[0, 106])]),
+            Move(&[(0, 10, 300)], &[tx(&[10, 6])]),
+            Stop(&[]),
+        ]),
+        Vector::new(&KIIROO_V21, Some("Cliona"), &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x01, 0x64])]),
+            Set(&[(0, Vibrate, 7)], &[tx(&[0x01, 0x07])]),
+            Stop(&[tx(&[0x01, 0x00])]),
+        ]),
+        // A vibrator and a stroker (`03 00 speed pos`); a stop leaves the stroker where it is.
+        Vector::new(&KIIROO_V21, Some("Titan1.1"), &[
+            Set(&[(0, Vibrate, 50)], &[tx(&[0x01, 0x32])]),
+            Move(&[(1, 99, 200)], &[tx(&[0x03, 0x00, 106, 99])]),
+            Stop(&[tx(&[0x01, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_V21_INITIALIZED, Some("KEON"), &[
+            Move(&[(0, 99, 500)], &[tx(&[0x03, 0x00, 40, 99])]),
+            Move(&[(0, 20, 200)], &[tx(&[0x03, 0x00, 83, 20])]),
+            Stop(&[]),
+        ]),
+        // Every motor each time; a model's missing motors are 0.
+        Vector::new(&KIIROO_V2_VIBRATOR, None, &[
+            Set(&[(1, Vibrate, 20)], &[tx(&[0x00, 0x14, 0x00])]),
+            Set(&[(0, Vibrate, 100), (2, Vibrate, 5)], &[tx(&[0x64, 0x14, 0x05])]),
+            Stop(&[tx(&[0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_V2_VIBRATOR, Some("Pearl2"), &[
+            Set(&[(0, Vibrate, 42)], &[tx(&[0x2a, 0x00, 0x00])]),
+            Stop(&[tx(&[0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_SPOT, None, &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x64])]),
+            Stop(&[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_PROWAND, None, &[
+            Set(&[(0, Vibrate, 0x80)], &[tx(&[0x00, 0x00, 0x64, 0xff, 0x80, 0x80])]),
+            Stop(&[tx(&[0x00, 0x00, 0x64, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&KIIROO_POWERSHOT, None, &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x01, 0x00, 0x00, 0x0a, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 90)], &[tx_with_response(&[0x01, 0x00, 0x00, 0x0a, 0x5a, 0x00])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+    ];
 }

@@ -92,6 +92,9 @@ impl Lelo {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LELO_HARMONY, &LELO_F1S, &LELO_F1SV2];
+
 pub static LELO_HARMONY: Lelo = Lelo::new(Variant::Harmony);
 pub static LELO_F1S: Lelo = Lelo::new(Variant::F1s);
 pub static LELO_F1SV2: Lelo = Lelo::new(Variant::F1sV2);
@@ -277,7 +280,7 @@ impl DeviceHandler for LeloHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::hardware::HardwareError;
@@ -288,10 +291,6 @@ mod tests {
         Sim::new(Box::new(LeloHandler::new(encoding, &features).unwrap()), &features)
     }
 
-    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        tx_data(writes, with_response)
-    }
-
     fn harmony(feature: u8, s: u8) -> Vec<u8> {
         vec![0x0a, 0x12, feature, 0x08, 0x00, 0x00, 0x00, 0x00, s, 0x00]
     }
@@ -300,51 +299,51 @@ mod tests {
     fn harmony_two_vibrators() {
         // Defaults (Tiani Harmony, Hugo 2, F2S, Boomerang, F1s V3) and Switch.
         let mut tiani = sim(Encoding::Harmony, &[(Vibrate, 0, 100), (Vibrate, 0, 100)]);
-        assert_eq!(bytes(&tiani.set(0, Vibrate, 100), false), [harmony(1, 0x64)]);
-        assert_eq!(bytes(&tiani.set(1, Vibrate, 33), false), [harmony(2, 0x21)]);
-        assert_eq!(bytes(&tiani.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)]), false), [harmony(1, 1), harmony(2, 2)]);
-        assert_eq!(bytes(&tiani.stop(), false), [harmony(1, 0), harmony(2, 0)]);
-        assert_eq!(bytes(&tiani.stop(), false), Vec::<Vec<u8>>::new());
+        assert_eq!(bytes(&tiani.set(0, Vibrate, 100)), [harmony(1, 0x64)]);
+        assert_eq!(bytes(&tiani.set(1, Vibrate, 33)), [harmony(2, 0x21)]);
+        assert_eq!(bytes(&tiani.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)])), [harmony(1, 1), harmony(2, 2)]);
+        assert_eq!(bytes(&tiani.stop()), [harmony(1, 0), harmony(2, 0)]);
+        assert_eq!(bytes(&tiani.stop()), Vec::<Vec<u8>>::new());
     }
 
     #[test]
     fn harmony_vibrate_and_rotate() {
         // Ida Wave and Enigma Double Sonic: vibrate feature 0, rotate (0..100) feature 1.
         let mut ida = sim(Encoding::Harmony, &[(Vibrate, 0, 100), (Rotate, 0, 100)]);
-        assert_eq!(bytes(&ida.set(1, Rotate, 70), false), [harmony(2, 0x46)]);
-        assert_eq!(bytes(&ida.set(1, Rotate, -20), false), [harmony(2, 0x14)], "magnitude");
-        assert_eq!(bytes(&ida.set(0, Vibrate, 250), false), [harmony(1, 0x64)], "clamped");
-        assert_eq!(bytes(&ida.stop(), false), [harmony(1, 0), harmony(2, 0)]);
+        assert_eq!(bytes(&ida.set(1, Rotate, 70)), [harmony(2, 0x46)]);
+        assert_eq!(bytes(&ida.set(1, Rotate, -20)), [harmony(2, 0x14)], "magnitude");
+        assert_eq!(bytes(&ida.set(0, Vibrate, 250)), [harmony(1, 0x64)], "clamped");
+        assert_eq!(bytes(&ida.stop()), [harmony(1, 0), harmony(2, 0)]);
     }
 
     #[test]
     fn harmony_single_vibrator() {
         // Tor 3, Gigi 3, Liv 3, Sona 3 Cruise, Tiani Twist, Surfer 2.
         let mut tor = sim(Encoding::Harmony, &[(Vibrate, 0, 100)]);
-        assert_eq!(bytes(&tor.set(0, Vibrate, 5), false), [harmony(1, 5)]);
-        assert_eq!(bytes(&tor.stop(), false), [harmony(1, 0)]);
+        assert_eq!(bytes(&tor.set(0, Vibrate, 5)), [harmony(1, 5)]);
+        assert_eq!(bytes(&tor.stop()), [harmony(1, 0)]);
     }
 
     #[test]
     fn f1s_whole_state() {
         let mut f1s = sim(Encoding::F1s { with_response: false }, &[(Vibrate, 0, 100), (Vibrate, 0, 100)]);
-        assert_eq!(bytes(&f1s.all(), false), [[0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&f1s.set(0, Vibrate, 40), false), [[0x01, 0x28, 0x00]]);
-        assert_eq!(bytes(&f1s.set(1, Vibrate, 100), false), [[0x01, 0x28, 0x64]]);
-        assert_eq!(bytes(&f1s.set(0, Vibrate, 0), false), [[0x01, 0x00, 0x64]]);
-        assert_eq!(bytes(&f1s.flush(&[(0, Vibrate, 7), (1, Vibrate, 300)]), false), [[0x01, 0x07, 0x64]]);
-        assert_eq!(bytes(&f1s.stop(), false), [[0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&f1s.stop(), false), Vec::<Vec<u8>>::new());
+        assert_eq!(bytes(&f1s.all()), [[0x01, 0x00, 0x00]]);
+        assert_eq!(bytes(&f1s.set(0, Vibrate, 40)), [[0x01, 0x28, 0x00]]);
+        assert_eq!(bytes(&f1s.set(1, Vibrate, 100)), [[0x01, 0x28, 0x64]]);
+        assert_eq!(bytes(&f1s.set(0, Vibrate, 0)), [[0x01, 0x00, 0x64]]);
+        assert_eq!(bytes(&f1s.flush(&[(0, Vibrate, 7), (1, Vibrate, 300)])), [[0x01, 0x07, 0x64]]);
+        assert_eq!(bytes(&f1s.stop()), [[0x01, 0x00, 0x00]]);
+        assert_eq!(bytes(&f1s.stop()), Vec::<Vec<u8>>::new());
     }
 
     #[test]
     fn f1sv2_whole_state_with_response() {
         let mut f1s = sim(Encoding::F1s { with_response: true }, &[(Vibrate, 0, 100), (Vibrate, 0, 100)]);
-        assert_eq!(bytes(&f1s.set(1, Vibrate, 9), true), [[0x01, 0x00, 0x09]]);
-        assert_eq!(bytes(&f1s.stop(), true), [[0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&f1s.set(1, Vibrate, 9)), [[0x01, 0x00, 0x09]]);
+        assert_eq!(bytes_with_response(&f1s.stop()), [[0x01, 0x00, 0x00]]);
 
         let mut one = sim(Encoding::F1s { with_response: true }, &[(Vibrate, 0, 100)]);
-        assert_eq!(bytes(&one.set(0, Vibrate, 9), true), [[0x01, 0x09, 0x00]]);
+        assert_eq!(bytes_with_response(&one.set(0, Vibrate, 9)), [[0x01, 0x09, 0x00]]);
     }
 
     #[test]
@@ -419,7 +418,7 @@ mod tests {
         assert_eq!(hw.events(), handshake_events(Endpoint::Whitelist));
         assert_eq!(handler.keepalive(), Keepalive::None);
         let mut ida = Sim::new(handler, &features);
-        assert_eq!(bytes(&ida.set(0, Vibrate, 50), false), [harmony(1, 0x32)]);
+        assert_eq!(bytes(&ida.set(0, Vibrate, 50)), [harmony(1, 0x32)]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -491,7 +490,7 @@ mod tests {
         let handler = LELO_F1S.initialize(&hw, Some("F1s"), &features).await.unwrap();
         assert_eq!(hw.events(), vec![Event::Subscribe(Endpoint::Rx)]);
         let mut f1s = Sim::new(handler, &features);
-        assert_eq!(bytes(&f1s.set(1, Vibrate, 1), false), [[0x01, 0x00, 0x01]]);
+        assert_eq!(bytes(&f1s.set(1, Vibrate, 1)), [[0x01, 0x00, 0x01]]);
     }
 
     fn f1sv2_hw(whitelist: bool) -> FakeHardware {
@@ -512,8 +511,8 @@ mod tests {
         );
         assert_eq!(hw.events(), handshake_events(Endpoint::Whitelist));
         let mut f1s = Sim::new(handler.unwrap(), &features);
-        assert_eq!(bytes(&f1s.set(0, Vibrate, 100), true), [[0x01, 0x64, 0x00]]);
-        assert_eq!(bytes(&f1s.stop(), true), [[0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&f1s.set(0, Vibrate, 100)), [[0x01, 0x64, 0x00]]);
+        assert_eq!(bytes_with_response(&f1s.stop()), [[0x01, 0x00, 0x00]]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -526,7 +525,7 @@ mod tests {
         );
         assert_eq!(hw.events(), handshake_events(Endpoint::Generic(0)));
         let mut toy = Sim::new(handler.unwrap(), &features);
-        assert_eq!(bytes(&toy.set(1, Vibrate, 60), false), [harmony(2, 0x3c)]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 60)), [harmony(2, 0x3c)]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -555,4 +554,69 @@ mod tests {
         let statics: [&Lelo; 3] = [&LELO_HARMONY, &LELO_F1S, &LELO_F1SV2];
         assert_eq!(statics.map(|p| p.name()), ["lelo-harmony", "lelo-f1s", "lelo-f1sv2"]);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+    use crate::testing::FakeHardware;
+
+    /// The device says it is authorised as soon as anyone subscribes to its security
+    /// characteristic (`whitelist`, or `generic0` on an F1s V2 without one).
+    fn authorised(device: &FakeHardware) {
+        device.notify_on_subscribe(Endpoint::Whitelist, &AUTHORISED);
+        device.notify_on_subscribe(Endpoint::Generic(0), &AUTHORISED);
+    }
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Harmony packets: `0a 12 (feature index + 1) 08 00 00 00 00 S 00`, after the device
+        // said it is authorised.
+        Vector::new(&LELO_HARMONY, None, &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00])]),
+            Set(&[(1, Vibrate, 33)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x21, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .answering(authorised),
+        Vector::new(&LELO_HARMONY, Some("IdaWave"), &[
+            Set(&[(1, Rotate, 70)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x46, 0x00])]),
+            Set(&[(0, Vibrate, 5)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .answering(authorised),
+        // F1s: `01 S0 S1`, both motors each time.
+        Vector::new(&LELO_F1S, None, &[
+            Set(&[(0, Vibrate, 40)], &[tx(&[0x01, 0x28, 0x00])]),
+            Set(&[(1, Vibrate, 100)], &[tx(&[0x01, 0x28, 0x64])]),
+            Stop(&[tx(&[0x01, 0x00, 0x00])]),
+        ]),
+        // F1s V2 with a whitelist characteristic: F1s packets, with response.
+        Vector::new(&LELO_F1SV2, Some("F1SV2A"), &[
+            Set(&[(1, Vibrate, 9)], &[tx_with_response(&[0x01, 0x00, 0x09])]),
+            Set(&[(0, Vibrate, 100)], &[tx_with_response(&[0x01, 0x64, 0x09])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00])]),
+        ])
+        .answering(authorised),
+        // Without one it authenticates on generic0 and speaks Harmony.
+        Vector::new(&LELO_F1SV2, None, &[
+            Set(&[(1, Vibrate, 60)], &[tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3c, 0x00])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00])]),
+            Stop(&[
+                tx(&[0x0a, 0x12, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x0a, 0x12, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ])
+        .endpoints(&[Endpoint::Tx, Endpoint::TxVibrate, Endpoint::Rx, Endpoint::Generic(0)])
+        .answering(authorised),
+    ];
 }

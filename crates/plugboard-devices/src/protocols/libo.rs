@@ -46,6 +46,9 @@ impl Libo {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LIBO_VIBES, &LIBO_ELLE, &LIBO_SHARK];
+
 pub static LIBO_VIBES: Libo = Libo::new(Variant::Vibes);
 pub static LIBO_ELLE: Libo = Libo::new(Variant::Elle);
 pub static LIBO_SHARK: Libo = Libo::new(Variant::Shark);
@@ -241,4 +244,44 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::None);
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+    use crate::protocols::test_vectors::tx;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // libo-vibes: feature 0 to `tx` (and `00` to `txmode` when it goes to 0), feature 1 to
+        // `txmode`.
+        Vector::new(&LIBO_VIBES, Some("BaiHu"), &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x64])]),
+            Set(&[(1, Vibrate, 3)], &[write_to(Endpoint::TxMode, false, &[0x03])]),
+            Stop(&[
+                tx(&[0x00]),
+                write_to(Endpoint::TxMode, false, &[0x00]),
+                write_to(Endpoint::TxMode, false, &[0x00]),
+            ]),
+        ]),
+        Vector::new(&LIBO_VIBES, None, &[
+            Set(&[(0, Vibrate, 42)], &[tx(&[0x2a])]),
+            Stop(&[tx(&[0x00]), write_to(Endpoint::TxMode, false, &[0x00])]),
+        ]),
+        // libo-elle: feature 0 to `txmode`.
+        Vector::new(&LIBO_ELLE, None, &[
+            Set(&[(0, Vibrate, 2)], &[write_to(Endpoint::TxMode, false, &[0x02])]),
+            Stop(&[write_to(Endpoint::TxMode, false, &[0x00])]),
+        ]),
+        // libo-shark: both motors in one byte, `(S0 << 4) | S1`.
+        Vector::new(&LIBO_SHARK, None, &[
+            Set(&[(0, Vibrate, 3)], &[tx(&[0x30])]),
+            Set(&[(1, Vibrate, 2)], &[tx(&[0x32])]),
+            Stop(&[tx(&[0x00])]),
+        ]),
+    ];
 }

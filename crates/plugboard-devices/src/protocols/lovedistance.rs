@@ -7,76 +7,40 @@
 //! | init, second | `f4 01` |
 //! | vibrate (feature 0, steps 0..=121) | `f3 00 S` |
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{tx, Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The highest level the reference database gives these vibrators; higher values are clamped.
 pub const MAX_LEVEL: u8 = 121;
 /// The init packets, in order.
 pub const INIT: [&[u8]; 2] = [&[0xf3, 0x00, 0x00], &[0xf4, 0x01]];
 
-/// The Love Distance protocol family (`lovedistance`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LoveDistance;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LOVEDISTANCE];
 
-pub static LOVEDISTANCE: LoveDistance = LoveDistance;
+/// The Love Distance protocol (`lovedistance`).
+pub static LOVEDISTANCE: SinglePacket = SinglePacket {
+    name: "lovedistance",
+    outputs: Outputs::of(&[OutputType::Vibrate]),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[tx(INIT[0]), tx(INIT[1])],
+    packets: Packets::PerOutput(packet),
+    keepalive: Keepalive::None,
+};
 
-impl Protocol for LoveDistance {
-    fn name(&self) -> &'static str {
-        "lovedistance"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move {
-            let handler = LoveDistanceHandler::new(features)?;
-            for packet in INIT {
-                hw.write(Write::without_response(Endpoint::Tx, packet)).await?;
-            }
-            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
-        })
-    }
-}
-
-/// The encoder of one Love Distance device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoveDistanceHandler {
-    motors: Vec<(u32, OutputType)>,
-}
-
-impl LoveDistanceHandler {
-    /// Every non-position output gets the same packet (the database has one vibrate).
-    pub fn new(features: &[Feature]) -> Result<LoveDistanceHandler, ProtocolError> {
-        let motors = motor_slots(features);
-        if motors.is_empty() {
-            return Err(ProtocolError::Definition("lovedistance device with no outputs".into()));
-        }
-        Ok(LoveDistanceHandler { motors })
-    }
-}
-
-impl DeviceHandler for LoveDistanceHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        self.motors
-            .iter()
-            .filter_map(|&slot| match lookup(levels, changed, slot) {
-                (Some(level), true) => {
-                    Some(Write::without_response(Endpoint::Tx, vec![0xf3, 0x00, clamp_byte(level.value, MAX_LEVEL)]))
-                }
-                _ => None,
-            })
-            .collect()
-    }
+/// `f3 00 S`.
+fn packet(level: &OutputLevel) -> Vec<u8> {
+    vec![0xf3, 0x00, clamp_byte(level.value, MAX_LEVEL)]
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::ProtocolError;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{features, Sim};
@@ -91,14 +55,14 @@ mod tests {
     #[test]
     fn vibrate() {
         let f = features(&[(Vibrate, 0, 121)]);
-        let mut toy = Sim::new(Box::new(LoveDistanceHandler::new(&f).unwrap()), &f);
+        let mut toy = Sim::new(Box::new(LOVEDISTANCE.handler(&f).unwrap()), &f);
         assert_eq!(toy.set(0, Vibrate, 121), [w(&[0xf3, 0x00, 0x79])]);
         assert_eq!(toy.set(0, Vibrate, 60), [w(&[0xf3, 0x00, 0x3c])]);
         assert_eq!(toy.stop(), [w(&[0xf3, 0x00, 0x00])]);
         assert_eq!(toy.stop(), []);
         assert_eq!(toy.set(0, Vibrate, 500), [w(&[0xf3, 0x00, 0x79])], "clamped to 121");
         assert_eq!(toy.set(0, Vibrate, -5), [w(&[0xf3, 0x00, 0x00])]);
-        assert!(LoveDistanceHandler::new(&[]).is_err());
+        assert!(LOVEDISTANCE.handler(&[]).is_err());
     }
 
     #[tokio::test]
@@ -118,4 +82,22 @@ mod tests {
         assert!(LOVEDISTANCE.initialize(&hw, None, &[]).await.is_err());
         assert!(hw.events().is_empty());
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&LOVEDISTANCE, Some("REACH"), &[
+            Set(&[(0, Vibrate, 121)], &[tx(&[0xf3, 0x00, 0x79])]),
+            Set(&[(0, Vibrate, 60)], &[tx(&[0xf3, 0x00, 0x3c])]),
+            Stop(&[tx(&[0xf3, 0x00, 0x00])]),
+        ]),
+    ];
 }

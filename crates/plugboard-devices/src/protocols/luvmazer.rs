@@ -14,65 +14,30 @@
 //! vibrate 0 + vibrate 1, vibrate 0 + oscillate 1 + constrict 2, and the Rose Finger Vibe
 //! (TKLM-C001-BT) with vibrators on features 0 and 2.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The feature index whose vibrator is driven with the "tapping" command.
 pub const TAPPING_FEATURE: u32 = 2;
 
-/// The Luvmazer protocol family (`luvmazer`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Luvmazer;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&LUVMAZER];
 
-pub static LUVMAZER: Luvmazer = Luvmazer;
-
-impl Protocol for Luvmazer {
-    fn name(&self) -> &'static str {
-        "luvmazer"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(LuvmazerHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one Luvmazer device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LuvmazerHandler {
-    outputs: Vec<(u32, OutputType)>,
-}
-
-impl LuvmazerHandler {
-    /// Accepts vibrate, rotate, oscillate and constrict outputs (vibrators on feature indices
-    /// that fit a byte).
-    pub fn new(features: &[Feature]) -> Result<LuvmazerHandler, ProtocolError> {
-        let outputs = motor_slots(features);
-        if outputs.is_empty() {
-            return Err(ProtocolError::Definition("luvmazer device with no outputs".into()));
-        }
-        for &(index, kind) in &outputs {
-            match kind {
-                OutputType::Vibrate if index > u8::MAX as u32 => {
-                    return Err(ProtocolError::Definition(format!("luvmazer vibrator on feature {index}")));
-                }
-                OutputType::Vibrate
-                | OutputType::Rotate
-                | OutputType::Oscillate
-                | OutputType::Constrict
-                | OutputType::Inflate => {}
-                other => return Err(ProtocolError::Definition(format!("luvmazer has no command for {other:?}"))),
-            }
-        }
-        Ok(LuvmazerHandler { outputs })
-    }
-}
+/// The Luvmazer protocol (`luvmazer`): vibrate, rotate, oscillate and constrict outputs, on
+/// feature indices that fit the packet's byte.
+pub static LUVMAZER: SinglePacket = SinglePacket {
+    name: "luvmazer",
+    outputs: Outputs::of(&[OutputType::Vibrate, OutputType::Rotate, OutputType::Oscillate, OutputType::Constrict])
+        .up_to_feature(u8::MAX as u32),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(|level: &OutputLevel| packet(level.feature_index, level.kind, level.value)),
+    keepalive: Keepalive::None,
+};
 
 /// The packet for one output at a level.
 pub fn packet(feature_index: u32, kind: OutputType, value: i32) -> Vec<u8> {
@@ -87,20 +52,11 @@ pub fn packet(feature_index: u32, kind: OutputType, value: i32) -> Vec<u8> {
     }
 }
 
-impl DeviceHandler for LuvmazerHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        self.outputs
-            .iter()
-            .filter_map(|&slot| match lookup(levels, changed, slot) {
-                (Some(level), true) => Some(Write::without_response(Endpoint::Tx, packet(slot.0, slot.1, level.value))),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use plugboard_protocol::model::Feature;
+    use super::super::ProtocolError;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{feature, features, Sim};
@@ -113,7 +69,7 @@ mod tests {
     }
 
     fn sim(features: Vec<Feature>) -> Sim {
-        Sim::new(Box::new(LuvmazerHandler::new(&features).unwrap()), &features)
+        Sim::new(Box::new(LUVMAZER.handler(&features).unwrap()), &features)
     }
 
     #[test]
@@ -178,9 +134,9 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(LuvmazerHandler::new(&[]).is_err());
-        assert!(LuvmazerHandler::new(&features(&[(Temperature, 0, 1)])).is_err());
-        assert!(LuvmazerHandler::new(&[feature(300, &[(Vibrate, 0, 255)])]).is_err());
+        assert!(LUVMAZER.handler(&[]).is_err());
+        assert!(LUVMAZER.handler(&features(&[(Temperature, 0, 1)])).is_err());
+        assert!(LUVMAZER.handler(&[feature(300, &[(Vibrate, 0, 255)])]).is_err());
     }
 
     #[tokio::test]
@@ -194,4 +150,40 @@ mod tests {
         assert_eq!(handler.keepalive(), Keepalive::None);
         assert!(matches!(handler.battery(&hw).await, Err(ProtocolError::Unsupported(_))));
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Defaults: vibrate 0, rotate 1 (speed only).
+        Vector::new(&LUVMAZER, Some("TKLM-W001-BT"), &[
+            Set(&[(0, Vibrate, 255)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0xff])]),
+            Set(&[(1, Rotate, 128)], &[tx(&[0xa0, 0x0f, 0x00, 0x00, 0x64, 0x80])]),
+            Stop(&[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), tx(&[0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00])]),
+        ]),
+        // Vibrate, oscillate and constrict 0..54; a constrict at 0 has 00 in place of 14.
+        Vector::new(&LUVMAZER, Some("TKLM-C004-BT"), &[
+            Set(&[(1, Oscillate, 77)], &[tx(&[0xa0, 0x06, 0x01, 0x00, 0x64, 0x4d])]),
+            Set(&[(2, Constrict, 54)], &[tx(&[0xa0, 0x0d, 0x00, 0x00, 0x14, 0x36])]),
+            Set(&[(0, Vibrate, 3)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x03])]),
+            Stop(&[
+                tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]),
+                tx(&[0xa0, 0x06, 0x01, 0x00, 0x64, 0x00]),
+                tx(&[0xa0, 0x0d, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ]),
+        // Rose Finger Vibe: the vibrator on feature 2 is the tapping motor.
+        Vector::new(&LUVMAZER, Some("TKLM-C001-BT"), &[
+            Set(&[(2, Vibrate, 200)], &[tx(&[0xa0, 0x0c, 0x00, 0x00, 0x64, 0xc8])]),
+            Set(&[(0, Vibrate, 100)], &[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x64])]),
+            Stop(&[tx(&[0xa0, 0x01, 0x00, 0x00, 0x64, 0x00]), tx(&[0xa0, 0x0c, 0x00, 0x00, 0x64, 0x00])]),
+        ]),
+    ];
 }

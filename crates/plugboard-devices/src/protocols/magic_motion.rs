@@ -1,7 +1,7 @@
 //! Magic Motion (devices.md §3 rows "magic-motion-1" .. "magic-motion-4").
 //!
 //! Every variant sends one whole-state packet to `tx`; no init, battery from the standard
-//! BLE battery characteristic (the [`DeviceHandler::battery`] default).
+//! BLE battery characteristic (the [`DeviceHandler::battery`](super::DeviceHandler::battery) default).
 //!
 //! | variant | packet | range | write |
 //! |---|---|---|---|
@@ -13,14 +13,13 @@
 //! The two-motor variants take one or two motors. With one motor, `magic-motion-4` puts its
 //! value in both slots (the table states this) and `magic-motion-2` sends 0 in the second slot,
 //! as the reference does (checked with `make differential`).
-//! Motors are the non-position outputs in definition order (first = `S0`).
+//! Motors are the vibrate and oscillate outputs in feature-index order (first = `S0`).
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{
-    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
-};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// Which packet layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,107 +42,89 @@ impl Variant {
         }
     }
 
-    fn motors(self) -> usize {
+    /// The protocol of this layout.
+    pub fn protocol(self) -> &'static SinglePacket {
         match self {
-            Variant::One | Variant::Three => 1,
-            Variant::Two | Variant::Four => 2,
+            Variant::One => &MAGIC_MOTION_1,
+            Variant::Two => &MAGIC_MOTION_2,
+            Variant::Three => &MAGIC_MOTION_3,
+            Variant::Four => &MAGIC_MOTION_4,
         }
     }
 }
 
-/// A Magic Motion protocol family; one per [`Variant`].
-#[derive(Debug, Clone, Copy)]
-pub struct MagicMotion {
-    variant: Variant,
-}
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MAGIC_MOTION_1, &MAGIC_MOTION_2, &MAGIC_MOTION_3, &MAGIC_MOTION_4];
 
-impl MagicMotion {
-    pub const fn new(variant: Variant) -> MagicMotion {
-        MagicMotion { variant }
-    }
-}
+/// The motor types the reference database gives these devices.
+const MOTORS: &[OutputType] = &[OutputType::Vibrate, OutputType::Oscillate];
 
-/// `magic-motion-1`, for registration in `by_name`.
-pub static MAGIC_MOTION_1: MagicMotion = MagicMotion::new(Variant::One);
-/// `magic-motion-2`.
-pub static MAGIC_MOTION_2: MagicMotion = MagicMotion::new(Variant::Two);
+/// `magic-motion-1`.
+pub static MAGIC_MOTION_1: SinglePacket = SinglePacket {
+    name: "magic-motion-1",
+    outputs: Outputs::of(MOTORS).at_most(1),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::WholeState(|levels: &[OutputLevel]| packet(Variant::One, first(levels), 0)),
+    keepalive: Keepalive::None,
+};
+
+/// `magic-motion-2`: with one motor, the second slot is 0, as the reference sends it.
+pub static MAGIC_MOTION_2: SinglePacket = SinglePacket {
+    name: "magic-motion-2",
+    outputs: Outputs::of(MOTORS).at_most(2),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::WholeState(|levels: &[OutputLevel]| packet(Variant::Two, first(levels), second(levels, 0))),
+    keepalive: Keepalive::None,
+};
+
 /// `magic-motion-3`.
-pub static MAGIC_MOTION_3: MagicMotion = MagicMotion::new(Variant::Three);
-/// `magic-motion-4`.
-pub static MAGIC_MOTION_4: MagicMotion = MagicMotion::new(Variant::Four);
+pub static MAGIC_MOTION_3: SinglePacket = SinglePacket {
+    name: "magic-motion-3",
+    outputs: Outputs::of(MOTORS).at_most(1),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::WholeState(|levels: &[OutputLevel]| packet(Variant::Three, first(levels), 0)),
+    keepalive: Keepalive::None,
+};
 
-impl Protocol for MagicMotion {
-    fn name(&self) -> &'static str {
-        match self.variant {
-            Variant::One => "magic-motion-1",
-            Variant::Two => "magic-motion-2",
-            Variant::Three => "magic-motion-3",
-            Variant::Four => "magic-motion-4",
-        }
-    }
+/// `magic-motion-4`: with one motor, its value goes in both slots.
+pub static MAGIC_MOTION_4: SinglePacket = SinglePacket {
+    name: "magic-motion-4",
+    outputs: Outputs::of(MOTORS).at_most(2),
+    endpoint: Endpoint::Tx,
+    with_response: true,
+    init: &[],
+    packets: Packets::WholeState(|levels: &[OutputLevel]| {
+        packet(Variant::Four, first(levels), second(levels, first(levels)))
+    }),
+    keepalive: Keepalive::None,
+};
 
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move {
-            let handler = MagicMotionHandler::new(self.variant, features)?;
-            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
-        })
-    }
+fn first(levels: &[OutputLevel]) -> i32 {
+    levels.first().map_or(0, |level| level.value)
 }
 
-/// The encoder of one Magic Motion device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MagicMotionHandler {
-    variant: Variant,
-    motors: Vec<(u32, OutputType)>,
+/// The second motor's value, `alone` for a device with one motor.
+fn second(levels: &[OutputLevel], alone: i32) -> i32 {
+    levels.get(1).map_or(alone, |level| level.value)
 }
 
-impl MagicMotionHandler {
-    /// A device with 1 motor (variants 1, 3) or 1..=2 motors (variants 2, 4).
-    pub fn new(variant: Variant, features: &[Feature]) -> Result<MagicMotionHandler, ProtocolError> {
-        let motors = motor_slots(features);
-        if motors.is_empty() || motors.len() > variant.motors() {
-            return Err(ProtocolError::Definition(format!(
-                "magic motion {variant:?} needs 1..={} motors, got {}",
-                variant.motors(),
-                motors.len()
-            )));
+/// The packet of `variant` for these motor levels (the second is ignored by the one-motor
+/// variants).
+pub fn packet(variant: Variant, s0: i32, s1: i32) -> Vec<u8> {
+    let (s0, s1) = (clamp_byte(s0, variant.max()), clamp_byte(s1, variant.max()));
+    match variant {
+        Variant::One => vec![0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
+        Variant::Three => vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
+        Variant::Two | Variant::Four => {
+            let b5 = if variant == Variant::Two { 0x0a } else { 0x32 };
+            vec![0x10, 0xff, 0x04, 0x0a, 0x32, b5, 0x00, 0x04, 0x08, s0, 0x64, 0x00, 0x04, 0x08, s1, 0x64, 0x01]
         }
-        Ok(MagicMotionHandler { variant, motors })
-    }
-
-    /// The packet for these motor levels (the second is ignored by the one-motor variants).
-    pub fn packet(&self, s0: i32, s1: i32) -> Vec<u8> {
-        let (s0, s1) = (clamp_byte(s0, self.variant.max()), clamp_byte(s1, self.variant.max()));
-        match self.variant {
-            Variant::One => vec![0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
-            Variant::Three => vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, s0, 0x64, 0x00],
-            Variant::Two | Variant::Four => {
-                let b5 = if self.variant == Variant::Two { 0x0a } else { 0x32 };
-                vec![0x10, 0xff, 0x04, 0x0a, 0x32, b5, 0x00, 0x04, 0x08, s0, 0x64, 0x00, 0x04, 0x08, s1, 0x64, 0x01]
-            }
-        }
-    }
-}
-
-impl DeviceHandler for MagicMotionHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        if !self.motors.iter().any(|&slot| lookup(levels, changed, slot).1) {
-            return Vec::new();
-        }
-        let s0 = value_of(levels, self.motors[0]);
-        let single_motor_second_slot = if self.variant == Variant::Four { s0 } else { 0 };
-        let s1 = self.motors.get(1).map_or(single_motor_second_slot, |&slot| value_of(levels, slot));
-        let data = self.packet(s0, s1);
-        vec![if self.variant == Variant::Four {
-            Write::with_response(Endpoint::Tx, data)
-        } else {
-            Write::without_response(Endpoint::Tx, data)
-        }]
     }
 }
 
@@ -151,33 +132,29 @@ impl DeviceHandler for MagicMotionHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
 
     fn sim(variant: Variant, motors: usize, max: i32) -> Sim {
         let features = features(&vec![(Vibrate, 0, max); motors]);
-        Sim::new(Box::new(MagicMotionHandler::new(variant, &features).unwrap()), &features)
-    }
-
-    fn bytes(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        tx_data(writes, with_response)
+        Sim::new(Box::new(variant.protocol().handler(&features).unwrap()), &features)
     }
 
     #[test]
     fn one() {
         let mut mini = sim(Variant::One, 1, 100);
         assert_eq!(
-            bytes(&mini.set(0, Vibrate, 50), false),
+            bytes(&mini.set(0, Vibrate, 50)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&mini.set(0, Vibrate, 100), false),
+            bytes(&mini.set(0, Vibrate, 100)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x64, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&mini.stop(), false),
+            bytes(&mini.stop()),
             [[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
         );
         assert!(mini.stop().is_empty());
@@ -187,36 +164,35 @@ mod tests {
     fn three() {
         let mut krush = sim(Variant::Three, 1, 77);
         assert_eq!(
-            bytes(&krush.set(0, Vibrate, 77), false),
+            bytes(&krush.set(0, Vibrate, 77)),
             [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x4d, 0x64, 0x00]]
         );
         assert_eq!(
-            bytes(&krush.stop(), false),
+            bytes(&krush.stop()),
             [[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00]]
         );
-        let handler = MagicMotionHandler::new(Variant::Three, &features(&[(Vibrate, 0, 77)])).unwrap();
-        assert_eq!(handler.packet(200, 0)[9], 77, "clamped to the range");
+        assert_eq!(packet(Variant::Three, 200, 0)[9], 77, "clamped to the range");
     }
 
     #[test]
     fn two() {
         let mut eidolon = sim(Variant::Two, 2, 100);
         assert_eq!(
-            bytes(&eidolon.set(0, Vibrate, 10), false),
+            bytes(&eidolon.set(0, Vibrate, 10)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&eidolon.set(1, Vibrate, 100), false),
+            bytes(&eidolon.set(1, Vibrate, 100)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x64, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&eidolon.stop(), false),
+            bytes(&eidolon.stop()),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
         // One motor: the second slot stays 0 (unlike magic-motion-4).
         let mut single = sim(Variant::Two, 1, 100);
         assert_eq!(
-            bytes(&single.set(0, Vibrate, 25), false),
+            bytes(&single.set(0, Vibrate, 25)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x19, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
     }
@@ -225,25 +201,25 @@ mod tests {
     fn four_with_response_and_single_motor() {
         let mut nyx = sim(Variant::Four, 2, 100);
         assert_eq!(
-            bytes(&nyx.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)]), true),
+            bytes_with_response(&nyx.flush(&[(0, Vibrate, 1), (1, Vibrate, 2)])),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01]]
         );
         let mut umi = sim(Variant::Four, 1, 100);
         assert_eq!(
-            bytes(&umi.set(0, Vibrate, 33), true),
+            bytes_with_response(&umi.set(0, Vibrate, 33)),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x21, 0x64, 0x00, 0x04, 0x08, 0x21, 0x64, 0x01]]
         );
         assert_eq!(
-            bytes(&umi.stop(), true),
+            bytes_with_response(&umi.stop()),
             [[0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01]]
         );
     }
 
     #[test]
     fn definitions() {
-        assert!(MagicMotionHandler::new(Variant::One, &features(&[(Vibrate, 0, 100); 2])).is_err());
-        assert!(MagicMotionHandler::new(Variant::Four, &features(&[(Vibrate, 0, 100); 3])).is_err());
-        assert!(MagicMotionHandler::new(Variant::Two, &[]).is_err());
+        assert!(MAGIC_MOTION_1.handler(&features(&[(Vibrate, 0, 100); 2])).is_err());
+        assert!(MAGIC_MOTION_4.handler(&features(&[(Vibrate, 0, 100); 3])).is_err());
+        assert!(MAGIC_MOTION_2.handler(&[]).is_err());
     }
 
     #[tokio::test]
@@ -262,4 +238,77 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::None);
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&MAGIC_MOTION_1, Some("Smart Bean"), &[
+            Set(&[(0, Vibrate, 50)], &[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00])]),
+            Stop(&[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00])]),
+        ]),
+        Vector::new(&MAGIC_MOTION_1, Some("Xone"), &[
+            Set(&[(0, Oscillate, 100)], &[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x64, 0x64, 0x00])]),
+            Stop(&[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00])]),
+        ]),
+        Vector::new(&MAGIC_MOTION_2, Some("Eidolon"), &[
+            Set(&[(0, Vibrate, 10)], &[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+            Set(&[(1, Vibrate, 100)], &[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x0a, 0x64, 0x00, 0x04, 0x08, 0x64, 0x64, 0x01,
+            ])]),
+            Stop(&[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+        ]),
+        Vector::new(&MAGIC_MOTION_2, Some("CBT001"), &[
+            Set(&[(1, Oscillate, 2)], &[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01,
+            ])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01,
+            ])]),
+            Stop(&[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+        ]),
+        // One motor: the second slot is 0.
+        Vector::new(&MAGIC_MOTION_2, Some("Lipstick"), &[
+            Set(&[(0, Vibrate, 25)], &[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x19, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+            Stop(&[tx(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+        ]),
+        Vector::new(&MAGIC_MOTION_3, None, &[
+            Set(&[(0, Vibrate, 77)], &[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x4d, 0x64, 0x00])]),
+            Stop(&[tx(&[0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00])]),
+        ]),
+        Vector::new(&MAGIC_MOTION_4, Some("umi"), &[
+            Set(&[(0, Vibrate, 1), (1, Vibrate, 2)], &[tx_with_response(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00, 0x04, 0x08, 0x02, 0x64, 0x01,
+            ])]),
+            Stop(&[tx_with_response(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+        ]),
+        // One motor: its value in both slots.
+        Vector::new(&MAGIC_MOTION_4, Some("nyx"), &[
+            Set(&[(0, Vibrate, 33)], &[tx_with_response(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x21, 0x64, 0x00, 0x04, 0x08, 0x21, 0x64, 0x01,
+            ])]),
+            Stop(&[tx_with_response(&[
+                0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04, 0x08, 0x00, 0x64, 0x01,
+            ])]),
+        ]),
+    ];
 }

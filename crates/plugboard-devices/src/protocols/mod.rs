@@ -1,7 +1,8 @@
 //! Protocol families: how output levels become bytes, and the talkative parts around that.
 //!
-//! A family (one per device-config protocol name, see [`NAMES`] and [`by_name`]) is a
-//! stateless [`Protocol`]. The connect pipeline uses it like this:
+//! A protocol (one per device-config protocol name, see [`all`] and [`by_name`]) is a
+//! stateless [`Protocol`]; a family file implements one or several related protocols. The
+//! connect pipeline uses one like this:
 //!
 //! ```text
 //! let protocol = protocols::by_name("lovense")?;
@@ -43,6 +44,68 @@
 //! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
 //! repeats the last written packets whenever nothing was written for the period.
+//!
+//! # Adding a protocol
+//!
+//! 1. **One file**, `protocols/<family>.rs` (a family file may hold several related
+//!    protocols). Its module docs give the byte table: every packet, init write, keepalive and
+//!    reply, and where it deliberately differs from the reference. A protocol that writes one
+//!    packet per changed output, or one packet with every output, to one endpoint, after fixed
+//!    init writes, is a [`single_packet::SinglePacket`] static plus one small packet function
+//!    (`amorelie.rs`, `zalo.rs`); anything that reads, waits for answers or decides facts at
+//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`). The file
+//!    exposes `pub static PROTOCOLS: &[&dyn Protocol] = &[&FOO];` and ends with the `vectors`
+//!    module of step 4 (empty until then). The protocol's name, spelt as in the reference
+//!    device database, is written once: in [`Protocol::name`] (the `name` field of a
+//!    `SinglePacket`).
+//! 2. **One line**: the file's module name in `families!` below, in alphabetical order. From
+//!    then on [`all`], [`names`], [`by_name`], `plugboard-engine --list-protocols` and the
+//!    database reader know the protocol.
+//! 3. **The database**: run `scripts/import-reference-device-config.sh`. It rewrites
+//!    `device-config/plugboard-devices.json` with every registered protocol and all its models,
+//!    and prints the coverage figures `device-config/README.md` quotes (update them and the
+//!    protocol list there). Commit the regenerated file; after a merge, regenerate it rather
+//!    than merging it by hand.
+//! 4. **The vectors**: at the end of the file, after its unit tests,
+//!
+//!    ```text
+//!    #[cfg(test)]
+//!    pub(crate) mod vectors {
+//!        use plugboard_protocol::model::OutputType::*;
+//!
+//!        use super::*;
+//!        use crate::protocols::test_vectors::*;
+//!
+//!        pub(crate) static VECTORS: &[Vector] = &[
+//!            Vector::new(&FOO, Some("<model identifier>"), &[
+//!                Set(&[(0, Vibrate, 20)], &[tx(&[0x01, 0x14])]),
+//!                Set(&[(1, Rotate, -5)], &[tx(&[0x02, 0x05]), tx(&[0x03, 0x01])]),
+//!                Stop(&[tx(&[0x01, 0x00]), tx(&[0x02, 0x00])]),
+//!            ]),
+//!        ];
+//!    }
+//!    ```
+//!
+//!    A vector names a model of the database (`None`: the protocol's defaults), whose features
+//!    the test takes from the database; its steps are `Set` (feature index, type, value),
+//!    `Move` (feature index, position, duration in ms), `Stop`, each with the exact writes
+//!    (`tx`, `tx_with_response`, `write_to(endpoint, with_response, bytes)`), or `Ignored`
+//!    with the reason an accepted output is not driven. The fake device is named after the
+//!    model and has every endpoint the database names; `.endpoints(&[..])` gives it fewer, and
+//!    `.answering(fn)` scripts what it answers during `initialize` (reads, replies to writes,
+//!    notifications on subscribe). If the file has an item named like one of `test_vectors`
+//!    (`tx`), import that one by name. Take the expected bytes from the reference
+//!    implementation's byte layouts, never from what the encoder happens to write.
+//! 5. **The check**: `cargo test -p plugboard-devices protocols`. Besides the file's own tests,
+//!    `test_vectors` runs every vector through the protocol's real `initialize` and `encode`,
+//!    and fails unless, for every registered protocol: it is in the database; every output
+//!    type of its models and defaults is set by some step that sets outputs of that type only
+//!    (to a non-zero value) and expects writes, or is declared `Ignored`; and every such type
+//!    appears in a stop vector, a `Stop` taken while every output of the model runs. A `Stop`
+//!    that expects no write while anything but a position or a spray runs is an error in
+//!    itself. A registered protocol without vectors does not count as implemented. And
+//!    `every_builtin_model_fits_its_protocol` (below) initialises every model of the database
+//!    with its protocol.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -53,167 +116,87 @@ use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
-pub mod amorelie;
-pub mod aneros;
-pub mod foreo;
-pub mod galaku;
-pub mod hismith;
-pub mod honeyplaybox;
-pub mod joyhub;
-pub mod kiiroo;
-pub mod lelo;
-pub mod libo;
-pub mod lovedistance;
-pub mod lovense;
-pub mod luvmazer;
-pub mod magic_motion;
-pub mod monsterpub;
-pub mod motorbunny;
-pub mod mysteryvibe;
-pub mod nobra;
-pub mod picobong;
-pub mod satisfyer;
-pub mod sensee;
-pub mod sexverse;
-pub mod svakom;
-pub mod tcode_v03;
-pub mod thehandy;
-pub mod vibratissimo;
+/// Declares the protocol family modules and collects what each one registers.
+///
+/// Every family file named here must expose `pub static PROTOCOLS: &[&dyn Protocol]` (the
+/// protocols it implements, by their statics; their names come from [`Protocol::name`] alone)
+/// and, for tests, `pub(crate) mod vectors` with `pub(crate) static VECTORS: &[Vector]` (see
+/// "Adding a protocol" above). A file without either does not compile.
+macro_rules! families {
+    ($($family:ident),* $(,)?) => {
+        $(pub mod $family;)*
+
+        /// Each family file's protocols, in the order of the list below.
+        static FAMILIES: &[&[&dyn Protocol]] = &[$($family::PROTOCOLS),*];
+
+        /// Each family file's test vectors.
+        #[cfg(test)]
+        static FAMILY_VECTORS: &[&[test_vectors::Vector]] = &[$($family::vectors::VECTORS),*];
+    };
+}
+
+// One line per family file.
+families! {
+    amorelie,
+    aneros,
+    foreo,
+    galaku,
+    hismith,
+    honeyplaybox,
+    joyhub,
+    kiiroo,
+    lelo,
+    libo,
+    lovedistance,
+    lovense,
+    luvmazer,
+    magic_motion,
+    monsterpub,
+    motorbunny,
+    mysteryvibe,
+    nobra,
+    picobong,
+    satisfyer,
+    sensee,
+    sexverse,
+    svakom,
+    tcode_v03,
+    thehandy,
+    vibratissimo,
+    vorze,
+    wevibe,
+    zalo,
+}
+
+pub mod single_packet;
 pub mod virtual_protocol;
-pub mod vorze;
-pub mod wevibe;
-pub mod zalo;
 
-/// The reference database names of the implemented protocol families.
-pub const NAMES: &[&str] = &[
-    "lovense",
-    "wevibe",
-    "wevibe-8bit",
-    "wevibe-chorus",
-    "satisfyer",
-    "tcode-v03",
-    "svakom-v1",
-    "svakom-v2",
-    "svakom-v3",
-    "svakom-v4",
-    "svakom-v5",
-    "svakom-v6",
-    "svakom-pulse",
-    "libo-vibes",
-    "libo-elle",
-    "libo-shark",
-    "sensee",
-    "sensee-v2",
-    "magic-motion-1",
-    "magic-motion-2",
-    "magic-motion-3",
-    "magic-motion-4",
-    "joyhub",
-    "kiiroo-v21",
-    "kiiroo-v21-initialized",
-    "kiiroo-v2-vibrator",
-    "kiiroo-spot",
-    "kiiroo-prowand",
-    "kiiroo-powershot",
-    "galaku",
-    "galaku-pump",
-    "foreo",
-    "honeyplaybox",
-    "monsterpub",
-    "lovedistance",
-    "luvmazer",
-    "hismith",
-    "hismith-mini",
-    "lelo-harmony",
-    "lelo-f1s",
-    "lelo-f1sv2",
-    "sexverse-v1",
-    "amorelie-joy",
-    "zalo",
-    "aneros",
-    "picobong",
-    "vorze-sa",
-    "thehandy",
-    "thehandy-v3",
-    "motorbunny",
-    "mysteryvibe",
-    "mysteryvibe-v2",
-    "nobra",
-    "vibratissimo",
-    "kiiroo-v2",
-];
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+pub(crate) mod test_vectors;
 
-static LOVENSE: lovense::Lovense = lovense::Lovense;
-static WEVIBE: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Nibble);
-static WEVIBE_8BIT: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::EightBit);
-static WEVIBE_CHORUS: wevibe::WeVibe = wevibe::WeVibe::new(wevibe::Variant::Chorus);
-static SATISFYER: satisfyer::Satisfyer = satisfyer::Satisfyer;
-static TCODE_V03: tcode_v03::TCodeV03 = tcode_v03::TCodeV03;
+/// The engine's own virtual devices: registered under `virtual`, which is not a protocol of the
+/// device database (so neither in [`all`] nor in [`names`]).
 static VIRTUAL: virtual_protocol::VirtualProtocol = virtual_protocol::VirtualProtocol;
 
-/// The protocol family registered under a device-config protocol name (one of [`NAMES`], or
+/// Every implemented protocol of the device database, family by family.
+pub fn all() -> impl Iterator<Item = &'static dyn Protocol> {
+    FAMILIES.iter().flat_map(|family| family.iter().copied())
+}
+
+/// The device database names of the implemented protocols (what `--list-protocols` prints).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    all().map(|protocol| protocol.name())
+}
+
+/// The protocol registered under a device-config protocol name (one of [`names`], or
 /// `"virtual"` for the engine's virtual devices).
 pub fn by_name(name: &str) -> Option<&'static dyn Protocol> {
-    Some(match name {
-        "lovense" => &LOVENSE,
-        "wevibe" => &WEVIBE,
-        "wevibe-8bit" => &WEVIBE_8BIT,
-        "wevibe-chorus" => &WEVIBE_CHORUS,
-        "satisfyer" => &SATISFYER,
-        "tcode-v03" => &TCODE_V03,
-        "svakom-v1" => &svakom::SVAKOM_V1,
-        "svakom-v2" => &svakom::SVAKOM_V2,
-        "svakom-v3" => &svakom::SVAKOM_V3,
-        "svakom-v4" => &svakom::SVAKOM_V4,
-        "svakom-v5" => &svakom::SVAKOM_V5,
-        "svakom-v6" => &svakom::SVAKOM_V6,
-        "svakom-pulse" => &svakom::SVAKOM_PULSE,
-        "libo-vibes" => &libo::LIBO_VIBES,
-        "libo-elle" => &libo::LIBO_ELLE,
-        "libo-shark" => &libo::LIBO_SHARK,
-        "sensee" => &sensee::SENSEE,
-        "sensee-v2" => &sensee::SENSEE_V2,
-        "magic-motion-1" => &magic_motion::MAGIC_MOTION_1,
-        "magic-motion-2" => &magic_motion::MAGIC_MOTION_2,
-        "magic-motion-3" => &magic_motion::MAGIC_MOTION_3,
-        "magic-motion-4" => &magic_motion::MAGIC_MOTION_4,
-        "joyhub" => &joyhub::JOYHUB,
-        "kiiroo-v21" => &kiiroo::KIIROO_V21,
-        "kiiroo-v21-initialized" => &kiiroo::KIIROO_V21_INITIALIZED,
-        "kiiroo-v2-vibrator" => &kiiroo::KIIROO_V2_VIBRATOR,
-        "kiiroo-spot" => &kiiroo::KIIROO_SPOT,
-        "kiiroo-prowand" => &kiiroo::KIIROO_PROWAND,
-        "kiiroo-powershot" => &kiiroo::KIIROO_POWERSHOT,
-        "galaku" => &galaku::GALAKU,
-        "galaku-pump" => &galaku::GALAKU_PUMP,
-        "foreo" => &foreo::FOREO,
-        "honeyplaybox" => &honeyplaybox::HONEYPLAYBOX,
-        "monsterpub" => &monsterpub::MONSTERPUB,
-        "lovedistance" => &lovedistance::LOVEDISTANCE,
-        "luvmazer" => &luvmazer::LUVMAZER,
-        "hismith" => &hismith::HISMITH,
-        "hismith-mini" => &hismith::HISMITH_MINI,
-        "lelo-harmony" => &lelo::LELO_HARMONY,
-        "lelo-f1s" => &lelo::LELO_F1S,
-        "lelo-f1sv2" => &lelo::LELO_F1SV2,
-        "sexverse-v1" => &sexverse::SEXVERSE_V1,
-        "amorelie-joy" => &amorelie::AMORELIE_JOY,
-        "zalo" => &zalo::ZALO,
-        "aneros" => &aneros::ANEROS,
-        "picobong" => &picobong::PICOBONG,
-        "vorze-sa" => &vorze::VORZE_SA,
-        "thehandy" => &thehandy::THEHANDY,
-        "thehandy-v3" => &thehandy::THEHANDY_V3,
-        "motorbunny" => &motorbunny::MOTORBUNNY,
-        "mysteryvibe" => &mysteryvibe::MYSTERYVIBE,
-        "mysteryvibe-v2" => &mysteryvibe::MYSTERYVIBE_V2,
-        "nobra" => &nobra::NOBRA,
-        "vibratissimo" => &vibratissimo::VIBRATISSIMO,
-        "kiiroo-v2" => &kiiroo::KIIROO_V2,
-        // Not in the reference database: the engine's own virtual devices.
-        "virtual" => &VIRTUAL,
-        _ => return None,
-    })
+    if name == VIRTUAL.name() {
+        return Some(&VIRTUAL);
+    }
+    all().find(|protocol| protocol.name() == name)
 }
 
 /// What a transport saw of a device before connecting. BLE fills everything it has; serial and
@@ -505,112 +488,6 @@ pub(crate) fn clamp_byte(value: i32, max: u8) -> u8 {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    //! A miniature device task for encoder tests: holds levels, tracks changes like the real
-    //! task (a value equal to the current one is not a change), commits after each flush.
-
-    use plugboard_protocol::model::{Feature, Output, OutputType, Range};
-
-    use super::*;
-
-    pub fn feature(index: u32, outputs: &[(OutputType, i32, i32)]) -> Feature {
-        Feature {
-            index,
-            description: String::new(),
-            outputs: outputs.iter().map(|&(kind, min, max)| Output::new(kind, Range::new(min, max))).collect(),
-            inputs: Vec::new(),
-        }
-    }
-
-    /// Features with one output each, indexed 0, 1, ...
-    pub fn features(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
-        outputs.iter().enumerate().map(|(i, &output)| feature(i as u32, &[output])).collect()
-    }
-
-    pub struct Sim {
-        pub handler: Box<dyn DeviceHandler>,
-        pub levels: Vec<OutputLevel>,
-    }
-
-    impl Sim {
-        pub fn new(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Sim {
-            Sim { handler, levels: OutputLevel::for_features(features) }
-        }
-
-        /// Applies several (feature, type, value) commands in one flush.
-        pub fn flush(&mut self, commands: &[(u32, OutputType, i32)]) -> Vec<Write> {
-            self.flush_with_duration(&commands.iter().map(|&(f, k, v)| (f, k, v, None)).collect::<Vec<_>>())
-        }
-
-        pub fn flush_with_duration(&mut self, commands: &[(u32, OutputType, i32, Option<u32>)]) -> Vec<Write> {
-            let mut changed = ChangeSet::NONE;
-            for &(feature_index, kind, value, duration_ms) in commands {
-                let i = find_level(&self.levels, feature_index, kind).expect("no such output");
-                if self.levels[i].value != value || self.levels[i].duration_ms != duration_ms {
-                    self.levels[i].value = value;
-                    self.levels[i].duration_ms = duration_ms;
-                    changed.insert(i);
-                }
-            }
-            self.commit(changed)
-        }
-
-        pub fn set(&mut self, feature_index: u32, kind: OutputType, value: i32) -> Vec<Write> {
-            self.flush(&[(feature_index, kind, value)])
-        }
-
-        /// Sets every stoppable output to 0 (changed only where it was not 0).
-        pub fn stop(&mut self) -> Vec<Write> {
-            let mut changed = ChangeSet::NONE;
-            for (i, level) in self.levels.iter_mut().enumerate() {
-                if level.kind.stops_at_zero() && level.value != 0 {
-                    level.value = 0;
-                    changed.insert(i);
-                }
-            }
-            self.commit(changed)
-        }
-
-        /// Encodes the whole current state (keepalive seed).
-        pub fn all(&mut self) -> Vec<Write> {
-            self.commit(ChangeSet::ALL)
-        }
-
-        fn commit(&mut self, changed: ChangeSet) -> Vec<Write> {
-            let writes = self.handler.encode(&self.levels, changed);
-            for i in changed.iter(self.levels.len()) {
-                self.levels[i].commit();
-            }
-            writes
-        }
-    }
-
-    /// The writes' data, asserting they all go to `tx`, with or without response as given.
-    pub fn tx_data(writes: &[Write], with_response: bool) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert_eq!(write.with_response, with_response, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
-    }
-
-    /// The writes' data as text (for ASCII protocols), asserting they all go to `tx` w/o.
-    pub fn ascii(writes: &[Write]) -> Vec<String> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert!(!write.with_response, "{write:?}");
-                String::from_utf8(write.data.clone()).expect("ascii")
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use plugboard_protocol::model::{Output, Range};
 
@@ -620,9 +497,19 @@ mod tests {
 
     #[test]
     fn registry_knows_every_name() {
-        for &name in NAMES {
-            assert_eq!(by_name(name).map(|p| p.name()), Some(name));
+        let names: Vec<&str> = names().collect();
+        assert!(names.len() >= 55, "{names:?}");
+        for protocol in all() {
+            let found = by_name(protocol.name()).expect("registered");
+            assert!(std::ptr::addr_eq(found, protocol), "{} is registered twice", protocol.name());
+            assert!(crate::config::database::valid_protocol_name(protocol.name()), "{}", protocol.name());
         }
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "every name once");
+        assert_eq!(by_name("virtual").map(|p| p.name()), Some("virtual"));
+        assert!(!names.contains(&"virtual"), "the engine's virtual devices are not a database protocol");
         assert!(by_name("Lovense").is_none());
         assert!(by_name("kiiroo-v3").is_none(), "not implemented");
         assert!(by_name("").is_none());

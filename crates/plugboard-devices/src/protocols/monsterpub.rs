@@ -48,6 +48,9 @@ pub const AUTH_KEYS: [[u8; 15]; 4] =
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MonsterPub;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MONSTERPUB];
+
 pub static MONSTERPUB: MonsterPub = MonsterPub;
 
 /// The identifier in a model read: the text without NULs. Not UTF-8: an error.
@@ -351,4 +354,44 @@ mod tests {
         let handler = MONSTERPUB.initialize(&hw, Some("TDG_CRAYBIT_PT"), &f).await.unwrap();
         assert_eq!(handler.encode(&levels, ChangeSet::ALL), [wo(Endpoint::Generic(0), &[0x03, 0x32])]);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Every endpoint of the database entry: `txvibrate` wins, after the authentication on
+        // `rx` (challenge key 0: the answer is bytes 1..=15 XOR "2IPO..." and written back).
+        Vector::new(&MONSTERPUB, Some("MP2_JK_N_P1"), &[
+            Set(&[(1, Vibrate, 40)], &[write_to(Endpoint::TxVibrate, false, &[0x00, 0x28])]),
+            Set(&[(0, Vibrate, 100)], &[write_to(Endpoint::TxVibrate, false, &[0x64, 0x28])]),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0x00, 0x00])]),
+        ])
+        .answering(|device| device.set_read(Endpoint::Rx, b"\x002IPO2IPO2IPO2IP")),
+        // A device with `tx`: motor packets there, an all-zero packet to `txmode` with response.
+        Vector::new(&MONSTERPUB, Some("MP_SUCKBANG_P5"), &[
+            Set(&[(0, Oscillate, 20)], &[write_to(Endpoint::Tx, false, &[0x14, 0x00])]),
+            Set(&[(1, Vibrate, 30)], &[write_to(Endpoint::Tx, false, &[0x14, 0x1e])]),
+            Stop(&[write_to(Endpoint::TxMode, true, &[0x00, 0x00])]),
+        ])
+        .endpoints(&[Endpoint::Tx, Endpoint::TxMode, Endpoint::RxBleModel]),
+        Vector::new(&MONSTERPUB, Some("MP_MXY_N_P1"), &[
+            Set(&[(0, Vibrate, 55)], &[write_to(Endpoint::Tx, false, &[0x37])]),
+            Stop(&[write_to(Endpoint::TxMode, true, &[0x00])]),
+        ])
+        .endpoints(&[Endpoint::Tx, Endpoint::TxMode, Endpoint::RxBleModel]),
+        // Tracy's Dog Craybit Pro: `03` and every motor on `generic0`.
+        Vector::new(&MONSTERPUB, Some("TDG_CRAYBIT_PT"), &[
+            Set(&[(2, Vibrate, 9)], &[write_to(Endpoint::Generic(0), false, &[0x03, 0x00, 0x00, 0x09])]),
+            Set(&[(0, Vibrate, 1), (1, Vibrate, 2)], &[write_to(Endpoint::Generic(0), false, &[0x03, 0x01, 0x02, 0x09])]),
+            Stop(&[write_to(Endpoint::Generic(0), false, &[0x03, 0x00, 0x00, 0x00])]),
+        ])
+        .endpoints(&[Endpoint::Generic(0), Endpoint::RxBleModel]),
+    ];
 }

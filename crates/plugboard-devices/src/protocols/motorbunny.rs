@@ -13,35 +13,36 @@
 //!
 //! `sum` is the wrapping 8-bit sum of the 14 repeated bytes.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{lookup, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The vibrate stop packet.
 pub const VIBRATE_STOP: [u8; 6] = [0xf0, 0x00, 0x00, 0x00, 0x00, 0xec];
 /// The rotate stop packet.
 pub const ROTATE_STOP: [u8; 6] = [0xa0, 0x00, 0x00, 0x00, 0x00, 0xec];
 
-/// The `motorbunny` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Motorbunny;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MOTORBUNNY];
 
-/// `motorbunny`, for registration in `by_name`.
-pub static MOTORBUNNY: Motorbunny = Motorbunny;
+/// The `motorbunny` protocol: at most one vibrate and one rotate output.
+pub static MOTORBUNNY: SinglePacket = SinglePacket {
+    name: "motorbunny",
+    outputs: Outputs::of(&[OutputType::Vibrate, OutputType::Rotate]).one_per_type(),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(packet),
+    keepalive: Keepalive::None,
+};
 
-impl Protocol for Motorbunny {
-    fn name(&self) -> &'static str {
-        "motorbunny"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(MotorbunnyHandler::new(features)?) as Box<dyn DeviceHandler>) })
+/// The packet of a vibrate or rotate output.
+fn packet(level: &OutputLevel) -> Vec<u8> {
+    match level.kind {
+        OutputType::Rotate => rotate_packet(level.value),
+        _ => vibrate_packet(level.value),
     }
 }
 
@@ -74,50 +75,10 @@ pub fn rotate_packet(speed: i32) -> Vec<u8> {
     framed(0xaf, [direction, magnitude])
 }
 
-/// The encoder of one Motorbunny: at most one vibrate and one rotate output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MotorbunnyHandler {
-    vibrate: Option<(u32, OutputType)>,
-    rotate: Option<(u32, OutputType)>,
-}
-
-impl MotorbunnyHandler {
-    pub fn new(features: &[Feature]) -> Result<MotorbunnyHandler, ProtocolError> {
-        let (mut vibrate, mut rotate) = (None, None);
-        for feature in features {
-            for output in &feature.outputs {
-                let place = match output.kind {
-                    OutputType::Vibrate => &mut vibrate,
-                    OutputType::Rotate => &mut rotate,
-                    kind => return Err(ProtocolError::Definition(format!("motorbunny has no command for {kind:?}"))),
-                };
-                if place.replace((feature.index, output.kind)).is_some() {
-                    return Err(ProtocolError::Definition(format!("motorbunny supports one {:?} output", output.kind)));
-                }
-            }
-        }
-        if vibrate.is_none() && rotate.is_none() {
-            return Err(ProtocolError::Definition("motorbunny device without outputs".into()));
-        }
-        Ok(MotorbunnyHandler { vibrate, rotate })
-    }
-}
-
-impl DeviceHandler for MotorbunnyHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        let mut writes = Vec::new();
-        if let Some(slot) = self.vibrate.filter(|&slot| lookup(levels, changed, slot).1) {
-            writes.push(Write::without_response(Endpoint::Tx, vibrate_packet(value_of(levels, slot))));
-        }
-        if let Some(slot) = self.rotate.filter(|&slot| lookup(levels, changed, slot).1) {
-            writes.push(Write::without_response(Endpoint::Tx, rotate_packet(value_of(levels, slot))));
-        }
-        writes
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use plugboard_protocol::model::Feature;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{feature, features, Sim};
@@ -170,7 +131,7 @@ mod tests {
     #[test]
     fn outputs_have_their_own_packets() {
         let features = bunny();
-        let mut toy = Sim::new(Box::new(MotorbunnyHandler::new(&features).unwrap()), &features);
+        let mut toy = Sim::new(Box::new(MOTORBUNNY.handler(&features).unwrap()), &features);
         assert_eq!(toy.set(0, Vibrate, 0x80), [w(&vibrate_packet(0x80))]);
         assert_eq!(toy.set(1, Rotate, -255), [w(&rotate_packet(-255))]);
         assert_eq!(toy.flush(&[(0, Vibrate, 1), (1, Rotate, 16)]), [w(&vibrate_packet(1)), w(&rotate_packet(16))]);
@@ -183,15 +144,15 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(MotorbunnyHandler::new(&[]).is_err());
-        assert!(MotorbunnyHandler::new(&features(&[(Vibrate, 0, 255); 2])).is_err());
-        assert!(MotorbunnyHandler::new(&features(&[(Oscillate, 0, 255)])).is_err());
+        assert!(MOTORBUNNY.handler(&[]).is_err());
+        assert!(MOTORBUNNY.handler(&features(&[(Vibrate, 0, 255); 2])).is_err());
+        assert!(MOTORBUNNY.handler(&features(&[(Oscillate, 0, 255)])).is_err());
         let vibrate_only = features(&[(Vibrate, 0, 255)]);
-        let mut toy = Sim::new(Box::new(MotorbunnyHandler::new(&vibrate_only).unwrap()), &vibrate_only);
+        let mut toy = Sim::new(Box::new(MOTORBUNNY.handler(&vibrate_only).unwrap()), &vibrate_only);
         assert_eq!(toy.set(0, Vibrate, 3), [w(&vibrate_packet(3))]);
         // Rotate on feature 0 works too: packets do not carry the feature index.
         let rotate_first = vec![feature(0, &[(Rotate, -255, 255)])];
-        assert!(MotorbunnyHandler::new(&rotate_first).is_ok());
+        assert!(MOTORBUNNY.handler(&rotate_first).is_ok());
     }
 
     #[tokio::test]
@@ -202,4 +163,30 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&MOTORBUNNY, Some("MB Controller"), &[
+            Set(&[(0, Vibrate, 0x80)], &[tx(&[
+                0xff, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x0c, 0xec,
+            ])]),
+            // Counter-clockwise (29), then clockwise (2a).
+            Set(&[(1, Rotate, -255)], &[tx(&[
+                0xaf, 0x29, 0xff, 0x29, 0xff, 0x29, 0xff, 0x29, 0xff, 0x29, 0xff, 0x29, 0xff, 0x29, 0xff, 0x18, 0xec,
+            ])]),
+            Set(&[(1, Rotate, 16)], &[tx(&[
+                0xaf, 0x2a, 0x10, 0x2a, 0x10, 0x2a, 0x10, 0x2a, 0x10, 0x2a, 0x10, 0x2a, 0x10, 0x2a, 0x10, 0x96, 0xec,
+            ])]),
+            Stop(&[tx(&[0xf0, 0x00, 0x00, 0x00, 0x00, 0xec]), tx(&[0xa0, 0x00, 0x00, 0x00, 0x00, 0xec])]),
+        ]),
+    ];
 }

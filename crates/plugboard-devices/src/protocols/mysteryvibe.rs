@@ -14,119 +14,47 @@
 
 use std::time::Duration;
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{
-    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, Keepalive, OutputLevel, Protocol,
-    ProtocolError,
-};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{write_to, Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// How often the last packet is repeated.
 pub const KEEPALIVE: Duration = Duration::from_millis(93);
 /// The highest vibration level.
 pub const MAX_LEVEL: u8 = 56;
 
-/// Which MysteryVibe generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// `mysteryvibe`
-    V1,
-    /// `mysteryvibe-v2`
-    V2,
-}
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&MYSTERYVIBE, &MYSTERYVIBE_V2];
 
-impl Variant {
-    fn name(self) -> &'static str {
-        match self {
-            Variant::V1 => "mysteryvibe",
-            Variant::V2 => "mysteryvibe-v2",
-        }
-    }
+/// `mysteryvibe`.
+pub static MYSTERYVIBE: SinglePacket = SinglePacket {
+    name: "mysteryvibe",
+    outputs: Outputs::of(&[OutputType::Vibrate]),
+    endpoint: Endpoint::TxVibrate,
+    with_response: false,
+    init: &[write_to(Endpoint::TxMode, true, &[0x43, 0x02, 0x00])],
+    packets: Packets::WholeState(packet),
+    keepalive: Keepalive::RepeatLast(KEEPALIVE),
+};
 
-    /// The init packet written with response to `txmode`.
-    pub fn init_packet(self) -> [u8; 3] {
-        match self {
-            Variant::V1 => [0x43, 0x02, 0x00],
-            Variant::V2 => [0x03, 0x02, 0x40],
-        }
-    }
-}
+/// `mysteryvibe-v2`: as `mysteryvibe` but for its init packet.
+pub static MYSTERYVIBE_V2: SinglePacket = SinglePacket {
+    init: &[write_to(Endpoint::TxMode, true, &[0x03, 0x02, 0x40])],
+    name: "mysteryvibe-v2",
+    ..MYSTERYVIBE
+};
 
-/// A MysteryVibe protocol family; one per [`Variant`].
-#[derive(Debug, Clone, Copy)]
-pub struct MysteryVibe {
-    variant: Variant,
-}
-
-impl MysteryVibe {
-    pub const fn new(variant: Variant) -> MysteryVibe {
-        MysteryVibe { variant }
-    }
-}
-
-/// `mysteryvibe`, for registration in `by_name`.
-pub static MYSTERYVIBE: MysteryVibe = MysteryVibe::new(Variant::V1);
-/// `mysteryvibe-v2`.
-pub static MYSTERYVIBE_V2: MysteryVibe = MysteryVibe::new(Variant::V2);
-
-impl Protocol for MysteryVibe {
-    fn name(&self) -> &'static str {
-        self.variant.name()
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move {
-            let handler = MysteryVibeHandler::new(self.variant, features)?;
-            hw.write(Write::with_response(Endpoint::TxMode, self.variant.init_packet().to_vec())).await?;
-            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
-        })
-    }
-}
-
-/// The encoder of one MysteryVibe (both generations encode alike).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MysteryVibeHandler {
-    vibrators: Vec<(u32, OutputType)>,
-}
-
-impl MysteryVibeHandler {
-    /// Every output must be a vibrator; they are sent in feature index order.
-    pub fn new(variant: Variant, features: &[Feature]) -> Result<MysteryVibeHandler, ProtocolError> {
-        let mut vibrators = motor_slots(features);
-        if let Some((_, kind)) = vibrators.iter().find(|(_, kind)| *kind != OutputType::Vibrate) {
-            return Err(ProtocolError::Definition(format!("{} has no command for {kind:?} outputs", variant.name())));
-        }
-        if vibrators.is_empty() || vibrators.len() != features.iter().map(|f| f.outputs.len()).sum::<usize>() {
-            return Err(ProtocolError::Definition(format!("{} needs vibrate outputs only", variant.name())));
-        }
-        vibrators.sort_by_key(|&(index, _)| index);
-        Ok(MysteryVibeHandler { vibrators })
-    }
-}
-
-impl DeviceHandler for MysteryVibeHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        if !self.vibrators.iter().any(|&slot| lookup(levels, changed, slot).1) {
-            return Vec::new();
-        }
-        let data =
-            self.vibrators.iter().map(|&slot| clamp_byte(value_of(levels, slot), MAX_LEVEL)).collect::<Vec<u8>>();
-        vec![Write::without_response(Endpoint::TxVibrate, data)]
-    }
-
-    fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
-    }
+/// Every vibrator's level, in feature-index order.
+fn packet(levels: &[OutputLevel]) -> Vec<u8> {
+    levels.iter().map(|level| clamp_byte(level.value, MAX_LEVEL)).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::DeviceHandler;
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{feature, features, Sim};
@@ -135,7 +63,7 @@ mod tests {
 
     fn sim(count: usize) -> Sim {
         let features = features(&vec![(Vibrate, 0, 56); count]);
-        Sim::new(Box::new(MysteryVibeHandler::new(Variant::V1, &features).unwrap()), &features)
+        Sim::new(Box::new(MYSTERYVIBE.handler(&features).unwrap()), &features)
     }
 
     fn w(data: &[u8]) -> Write {
@@ -172,15 +100,15 @@ mod tests {
     #[test]
     fn feature_index_order() {
         let shuffled = vec![feature(1, &[(Vibrate, 0, 56)]), feature(0, &[(Vibrate, 0, 56)])];
-        let mut toy = Sim::new(Box::new(MysteryVibeHandler::new(Variant::V2, &shuffled).unwrap()), &shuffled);
+        let mut toy = Sim::new(Box::new(MYSTERYVIBE_V2.handler(&shuffled).unwrap()), &shuffled);
         assert_eq!(toy.set(1, Vibrate, 5), [w(&[0, 5])]);
     }
 
     #[test]
     fn definitions_and_keepalive() {
-        assert!(MysteryVibeHandler::new(Variant::V1, &[]).is_err());
-        assert!(MysteryVibeHandler::new(Variant::V1, &features(&[(Rotate, -56, 56)])).is_err());
-        let handler = MysteryVibeHandler::new(Variant::V2, &features(&[(Vibrate, 0, 56)])).unwrap();
+        assert!(MYSTERYVIBE.handler(&[]).is_err());
+        assert!(MYSTERYVIBE.handler(&features(&[(Rotate, -56, 56)])).is_err());
+        let handler = MYSTERYVIBE_V2.handler(&features(&[(Vibrate, 0, 56)])).unwrap();
         assert_eq!(handler.keepalive(), Keepalive::RepeatLast(Duration::from_millis(93)));
     }
 
@@ -195,4 +123,35 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&MYSTERYVIBE, Some("MV Crescendo"), &[
+            Set(&[(2, Vibrate, 56)], &[write_to(Endpoint::TxVibrate, false, &[0, 0, 56, 0, 0, 0])]),
+            Set(
+                &[(0, Vibrate, 1), (1, Vibrate, 2), (3, Vibrate, 3), (4, Vibrate, 4), (5, Vibrate, 30)],
+                &[write_to(Endpoint::TxVibrate, false, &[1, 2, 56, 3, 4, 30])],
+            ),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0, 0, 0, 0, 0])]),
+        ]),
+        Vector::new(&MYSTERYVIBE, Some("MV Poco     "), &[
+            Set(&[(1, Vibrate, 7)], &[write_to(Endpoint::TxVibrate, false, &[0, 7])]),
+            Set(&[(0, Vibrate, 20)], &[write_to(Endpoint::TxVibrate, false, &[20, 7])]),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0])]),
+        ]),
+        Vector::new(&MYSTERYVIBE_V2, Some("6907 MV1"), &[
+            Set(&[(0, Vibrate, 9)], &[write_to(Endpoint::TxVibrate, false, &[9, 0, 0])]),
+            Set(&[(1, Vibrate, 10), (2, Vibrate, 11)], &[write_to(Endpoint::TxVibrate, false, &[9, 10, 11])]),
+            Stop(&[write_to(Endpoint::TxVibrate, false, &[0, 0, 0])]),
+        ]),
+    ];
 }

@@ -11,41 +11,30 @@
 //!
 //! One vibrate output (the reference database's only feature, 0..=15); levels are clamped.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{tx, Outputs, Packets, SinglePacket};
+use super::{Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The stop byte, also written at init.
 pub const STOP: u8 = 0x70;
 /// The highest level.
 pub const MAX_LEVEL: u8 = 15;
 
-/// The `nobra` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Nobra;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&NOBRA];
 
-/// `nobra`, for registration in `by_name`.
-pub static NOBRA: Nobra = Nobra;
-
-impl Protocol for Nobra {
-    fn name(&self) -> &'static str {
-        "nobra"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move {
-            let handler = NobraHandler::new(features)?;
-            hw.write(Write::without_response(Endpoint::Tx, vec![STOP])).await?;
-            Ok(Box::new(handler) as Box<dyn DeviceHandler>)
-        })
-    }
-}
+/// The `nobra` protocol: one vibrate output.
+pub static NOBRA: SinglePacket = SinglePacket {
+    name: "nobra",
+    outputs: Outputs::of(&[OutputType::Vibrate]).at_most(1),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[tx(&[STOP])],
+    packets: Packets::PerOutput(|level: &OutputLevel| vec![level_byte(level.value)]),
+    keepalive: Keepalive::None,
+};
 
 /// The byte for vibration level `level` (clamped to 0..=15).
 pub fn level_byte(level: i32) -> u8 {
@@ -55,34 +44,9 @@ pub fn level_byte(level: i32) -> u8 {
     }
 }
 
-/// The encoder of one Nobra: one vibrate output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NobraHandler {
-    slot: (u32, OutputType),
-}
-
-impl NobraHandler {
-    pub fn new(features: &[Feature]) -> Result<NobraHandler, ProtocolError> {
-        let slots = motor_slots(features);
-        let outputs: usize = features.iter().map(|f| f.outputs.len()).sum();
-        match slots.as_slice() {
-            [slot @ (_, OutputType::Vibrate)] if outputs == 1 => Ok(NobraHandler { slot: *slot }),
-            _ => Err(ProtocolError::Definition(format!("nobra supports one vibrate output, got {slots:?}"))),
-        }
-    }
-}
-
-impl DeviceHandler for NobraHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        match lookup(levels, changed, self.slot) {
-            (Some(level), true) => vec![Write::without_response(Endpoint::Tx, vec![level_byte(level.value)])],
-            _ => Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::hardware::Write;
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{ascii, features, Sim};
@@ -93,7 +57,7 @@ mod tests {
     #[test]
     fn levels() {
         let features = features(&[(Vibrate, 0, 15)]);
-        let mut toy = Sim::new(Box::new(NobraHandler::new(&features).unwrap()), &features);
+        let mut toy = Sim::new(Box::new(NOBRA.handler(&features).unwrap()), &features);
         assert_eq!(ascii(&toy.set(0, Vibrate, 1)), ["a"]);
         assert_eq!(toy.set(0, Vibrate, 15), [Write::without_response(Endpoint::Tx, vec![0x6f])]);
         assert_eq!(ascii(&toy.set(0, Vibrate, 8)), ["h"]);
@@ -105,9 +69,9 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(NobraHandler::new(&[]).is_err());
-        assert!(NobraHandler::new(&features(&[(Vibrate, 0, 15); 2])).is_err());
-        assert!(NobraHandler::new(&features(&[(Rotate, -15, 15)])).is_err());
+        assert!(NOBRA.handler(&[]).is_err());
+        assert!(NOBRA.handler(&features(&[(Vibrate, 0, 15); 2])).is_err());
+        assert!(NOBRA.handler(&features(&[(Rotate, -15, 15)])).is_err());
     }
 
     #[tokio::test]
@@ -124,4 +88,22 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::None);
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&NOBRA, None, &[
+            Set(&[(0, Vibrate, 1)], &[tx(b"a")]),
+            Set(&[(0, Vibrate, 15)], &[tx(&[0x6f])]),
+            Stop(&[tx(&[0x70])]),
+        ]),
+    ];
 }

@@ -8,50 +8,28 @@
 //!
 //! The second byte is the mode: `01` steady, `ff` off. The devices have one vibrator.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{clamp_byte, lookup, motor_slots, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The highest vibrate value.
 pub const MAX_VALUE: u8 = 10;
 
-/// The `picobong` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Picobong;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&PICOBONG];
 
-pub static PICOBONG: Picobong = Picobong;
-
-impl Protocol for Picobong {
-    fn name(&self) -> &'static str {
-        "picobong"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(PicobongHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one Picobong device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PicobongHandler {
-    motor: (u32, OutputType),
-}
-
-impl PicobongHandler {
-    /// Exactly one vibrate output.
-    pub fn new(features: &[Feature]) -> Result<PicobongHandler, ProtocolError> {
-        match motor_slots(features).as_slice() {
-            &[motor @ (_, OutputType::Vibrate)] => Ok(PicobongHandler { motor }),
-            slots => Err(ProtocolError::Definition(format!("picobong drives one vibrator, not {slots:?}"))),
-        }
-    }
-}
+/// The `picobong` protocol.
+pub static PICOBONG: SinglePacket = SinglePacket {
+    name: "picobong",
+    outputs: Outputs::of(&[OutputType::Vibrate]).at_most(1),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(|level: &OutputLevel| packet(level.value).to_vec()),
+    keepalive: Keepalive::None,
+};
 
 /// The packet for level `value`.
 pub fn packet(value: i32) -> [u8; 3] {
@@ -59,32 +37,19 @@ pub fn packet(value: i32) -> [u8; 3] {
     [0x01, if s == 0 { 0xff } else { 0x01 }, s]
 }
 
-impl DeviceHandler for PicobongHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        match lookup(levels, changed, self.motor) {
-            (Some(level), true) => vec![Write::without_response(Endpoint::Tx, packet(level.value).to_vec())],
-            _ => Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
 
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
-
     #[test]
     fn vibrate_and_stop() {
         let features = features(&[(Vibrate, 0, 10)]);
-        let mut diver = Sim::new(Box::new(PicobongHandler::new(&features).unwrap()), &features);
+        let mut diver = Sim::new(Box::new(PICOBONG.handler(&features).unwrap()), &features);
         assert_eq!(bytes(&diver.set(0, Vibrate, 10)), [[0x01, 0x01, 0x0a]]);
         assert_eq!(bytes(&diver.set(0, Vibrate, 1)), [[0x01, 0x01, 0x01]]);
         assert_eq!(bytes(&diver.set(0, Vibrate, 11)), [[0x01, 0x01, 0x0a]], "clamped");
@@ -95,9 +60,9 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(PicobongHandler::new(&[]).is_err());
-        assert!(PicobongHandler::new(&features(&[(Vibrate, 0, 10); 2])).is_err());
-        assert!(PicobongHandler::new(&features(&[(Oscillate, 0, 10)])).is_err());
+        assert!(PICOBONG.handler(&[]).is_err());
+        assert!(PICOBONG.handler(&features(&[(Vibrate, 0, 10); 2])).is_err());
+        assert!(PICOBONG.handler(&features(&[(Oscillate, 0, 10)])).is_err());
     }
 
     #[tokio::test]
@@ -108,4 +73,22 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&PICOBONG, Some("Diver"), &[
+            Set(&[(0, Vibrate, 10)], &[tx(&[0x01, 0x01, 0x0a])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x01, 0x01, 0x01])]),
+            Stop(&[tx(&[0x01, 0xff, 0x00])]),
+        ]),
+    ];
 }

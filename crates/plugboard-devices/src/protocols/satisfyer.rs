@@ -27,6 +27,11 @@ pub const KEEPALIVE: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Satisfyer;
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SATISFYER];
+
+pub static SATISFYER: Satisfyer = Satisfyer;
+
 /// The identifier in advertised manufacturer data: company 93's data, else any company's data
 /// that starts `00 00 27` or `00 00 28` (the known Satisfyer prefixes); its first 4 bytes as a
 /// big-endian u32, in decimal.
@@ -115,13 +120,9 @@ impl DeviceHandler for SatisfyerHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes, features, Sim};
     use super::*;
     use crate::testing::{Event, FakeHardware};
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
@@ -197,4 +198,32 @@ mod tests {
         assert_eq!(hw.events(), vec![Event::Write(Write::with_response(Endpoint::Command, vec![0x01]))]);
         assert_eq!(handler.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Every motor's level four times.
+        Vector::new(&SATISFYER, Some("10005"), &[
+            Set(&[(0, Vibrate, 50)], &[tx(&[50, 50, 50, 50])]),
+            Set(&[(0, Vibrate, 100)], &[tx(&[100, 100, 100, 100])]),
+            Stop(&[tx(&[0, 0, 0, 0])]),
+        ]),
+        Vector::new(&SATISFYER, Some("10006"), &[
+            Set(&[(1, Vibrate, 30)], &[tx(&[0, 0, 0, 0, 30, 30, 30, 30])]),
+            Set(&[(0, Vibrate, 0x64)], &[tx(&[0x64, 0x64, 0x64, 0x64, 0x1e, 0x1e, 0x1e, 0x1e])]),
+            Stop(&[tx(&[0, 0, 0, 0, 0, 0, 0, 0])]),
+        ]),
+        Vector::new(&SATISFYER, Some("10065"), &[
+            Set(&[(0, Vibrate, 1), (1, Vibrate, 2), (2, Vibrate, 3)], &[tx(&[1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])]),
+            Stop(&[tx(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]),
+        ]),
+    ];
 }

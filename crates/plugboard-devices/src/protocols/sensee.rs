@@ -11,8 +11,10 @@
 
 use plugboard_protocol::model::{Feature, OutputType};
 
+use super::single_packet::{Outputs, Packets, SinglePacket};
 use super::{
-    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
+    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, Keepalive, OutputLevel, Protocol,
+    ProtocolError,
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
@@ -21,64 +23,32 @@ pub const SENSEE_PREFIX: [u8; 10] = [0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0
 /// The `sensee-v2` device type used when the init read has no byte 6.
 pub const DEFAULT_DEVICE_TYPE: u8 = 0x65;
 
-/// `sensee` (the CTY222S4).
-#[derive(Debug, Clone, Copy)]
-pub struct Sensee;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SENSEE, &SENSEE_V2];
+
+/// `sensee` (the CTY222S4): one packet per changed vibrator.
+pub static SENSEE: SinglePacket = SinglePacket {
+    name: "sensee",
+    outputs: Outputs::of(&[OutputType::Vibrate]),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(sensee_packet),
+    keepalive: Keepalive::None,
+};
+
+/// [`SENSEE_PREFIX`] and the level.
+fn sensee_packet(level: &OutputLevel) -> Vec<u8> {
+    let mut packet = SENSEE_PREFIX.to_vec();
+    packet.push(clamp_byte(level.value, 255));
+    packet
+}
 
 /// `sensee-v2`.
 #[derive(Debug, Clone, Copy)]
 pub struct SenseeV2;
 
-pub static SENSEE: Sensee = Sensee;
 pub static SENSEE_V2: SenseeV2 = SenseeV2;
-
-impl Protocol for Sensee {
-    fn name(&self) -> &'static str {
-        "sensee"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(SenseeHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of a `sensee` device: one packet per changed vibrator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SenseeHandler {
-    vibrators: Vec<(u32, OutputType)>,
-}
-
-impl SenseeHandler {
-    pub fn new(features: &[Feature]) -> Result<SenseeHandler, ProtocolError> {
-        let vibrators = motor_slots(features);
-        if let Some((_, kind)) = vibrators.iter().find(|(_, kind)| *kind != OutputType::Vibrate) {
-            return Err(ProtocolError::Definition(format!("sensee has no command for {kind:?} outputs")));
-        }
-        if vibrators.is_empty() {
-            return Err(ProtocolError::Definition("sensee needs a vibrator".into()));
-        }
-        Ok(SenseeHandler { vibrators })
-    }
-}
-
-impl DeviceHandler for SenseeHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        self.vibrators
-            .iter()
-            .filter(|&&slot| lookup(levels, changed, slot).1)
-            .map(|&slot| {
-                let mut packet = SENSEE_PREFIX.to_vec();
-                packet.push(clamp_byte(value_of(levels, slot), 255));
-                Write::without_response(Endpoint::Tx, packet)
-            })
-            .collect()
-    }
-}
 
 impl Protocol for SenseeV2 {
     fn name(&self) -> &'static str {
@@ -187,21 +157,17 @@ impl DeviceHandler for SenseeV2Handler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::{Event, FakeHardware};
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
-    }
 
     const NONE: [Vec<u8>; 0] = [];
 
     #[test]
     fn sensee() {
         let features = features(&[(Vibrate, 0, 100)]);
-        let mut toy = Sim::new(Box::new(SenseeHandler::new(&features).unwrap()), &features);
+        let mut toy = Sim::new(Box::new(SENSEE.handler(&features).unwrap()), &features);
         assert_eq!(
             bytes(&toy.set(0, Vibrate, 100)),
             [vec![0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x64]]
@@ -212,8 +178,8 @@ mod tests {
         );
         assert_eq!(bytes(&toy.stop()), [vec![0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x00]]);
         assert_eq!(bytes(&toy.stop()), NONE);
-        assert!(SenseeHandler::new(&[]).is_err());
-        assert!(SenseeHandler::new(&features_of(&[(Rotate, 0, 100)])).is_err());
+        assert!(SENSEE.handler(&[]).is_err());
+        assert!(SENSEE.handler(&features_of(&[(Rotate, 0, 100)])).is_err());
     }
 
     fn features_of(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
@@ -329,4 +295,57 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&SENSEE, None, &[
+            Set(&[(0, Vibrate, 100)], &[tx(&[0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x64])]),
+            Stop(&[tx(&[0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x00])]),
+        ]),
+        // A short read at init: device type 65. Vibrate and constrict groups (00, 02).
+        Vector::new(&SENSEE_V2, Some("CCPA10S2"), &[
+            Set(&[(1, Constrict, 7)], &[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x65, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x00, 0x02, 0x01, 0x01, 0x07, 0x00,
+                0x00,
+            ])]),
+            Set(&[(0, Vibrate, 50)], &[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x65, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x32, 0x02, 0x01, 0x01, 0x07, 0x00,
+                0x00,
+            ])]),
+            Stop(&[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x65, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x00, 0x02, 0x01, 0x01, 0x00, 0x00,
+                0x00,
+            ])]),
+        ])
+        .answering(|device| device.set_read(Endpoint::Tx, &[0x01, 0x02])),
+        // Byte 6 of the init read is the device type (42 here); all three groups.
+        Vector::new(&SENSEE_V2, Some("CCPB22S5"), &[
+            Set(&[(1, Oscillate, 20)], &[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x11, 0x42, 0xf1, 0x03, 0x00, 0x01, 0x01, 0x00, 0x01, 0x01, 0x01, 0x14, 0x02,
+                0x01, 0x01, 0x00, 0x00, 0x00,
+            ])]),
+            Set(&[(0, Vibrate, 100)], &[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x11, 0x42, 0xf1, 0x03, 0x00, 0x01, 0x01, 0x64, 0x01, 0x01, 0x01, 0x14, 0x02,
+                0x01, 0x01, 0x00, 0x00, 0x00,
+            ])]),
+            Set(&[(2, Constrict, 5)], &[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x11, 0x42, 0xf1, 0x03, 0x00, 0x01, 0x01, 0x64, 0x01, 0x01, 0x01, 0x14, 0x02,
+                0x01, 0x01, 0x05, 0x00, 0x00,
+            ])]),
+            Stop(&[tx(&[
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x11, 0x42, 0xf1, 0x03, 0x00, 0x01, 0x01, 0x00, 0x01, 0x01, 0x01, 0x00, 0x02,
+                0x01, 0x01, 0x00, 0x00, 0x00,
+            ])]),
+        ])
+        .answering(|device| device.set_read(Endpoint::Tx, &[0x55, 0xaa, 0xf0, 0x01, 0x00, 0x08, 0x42, 0x01])),
+    ];
 }

@@ -14,66 +14,34 @@
 //! definition order (feature index order). Rotate values are taken by magnitude (the database's
 //! rotations are 0..=255 speeds without a direction).
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{
-    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
+
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SEXVERSE_V1];
+
+/// The `sexverse-v1` protocol: vibrate, oscillate, constrict and rotate outputs, at most 42 (the
+/// length byte is 3n).
+pub static SEXVERSE_V1: SinglePacket = SinglePacket {
+    name: "sexverse-v1",
+    outputs: Outputs::of(&[OutputType::Vibrate, OutputType::Oscillate, OutputType::Constrict, OutputType::Rotate])
+        .at_most(0x7f / 3),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::WholeState(state_packet),
+    keepalive: Keepalive::None,
 };
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
-/// The `sexverse-v1` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SexverseV1;
-
-pub static SEXVERSE_V1: SexverseV1 = SexverseV1;
-
-impl Protocol for SexverseV1 {
-    fn name(&self) -> &'static str {
-        "sexverse-v1"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(SexverseV1Handler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one `sexverse-v1` device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SexverseV1Handler {
-    /// Every output with its type byte, in motor-number order.
-    motors: Vec<((u32, OutputType), u8)>,
-}
-
-impl SexverseV1Handler {
-    /// Vibrate, oscillate, constrict and rotate outputs; at most 42 (the length byte is 3n).
-    pub fn new(features: &[Feature]) -> Result<SexverseV1Handler, ProtocolError> {
-        let mut slots = motor_slots(features);
-        slots.sort_by_key(|&(index, _)| index);
-        let motors = slots
-            .into_iter()
-            .map(|slot| {
-                let kind = match slot.1 {
-                    OutputType::Vibrate => 0x03,
-                    OutputType::Oscillate | OutputType::Constrict | OutputType::Inflate => 0x04,
-                    OutputType::Rotate => 0x06,
-                    kind => {
-                        return Err(ProtocolError::Definition(format!(
-                            "sexverse-v1 has no command for {kind:?} outputs"
-                        )))
-                    }
-                };
-                Ok((slot, kind))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if motors.is_empty() || motors.len() > 0x7f / 3 {
-            return Err(ProtocolError::Definition(format!("sexverse-v1 device with {} outputs", motors.len())));
-        }
-        Ok(SexverseV1Handler { motors })
+/// The type byte of an output.
+fn type_byte(kind: OutputType) -> u8 {
+    match kind {
+        OutputType::Vibrate => 0x03,
+        OutputType::Rotate => 0x06,
+        _ => 0x04,
     }
 }
 
@@ -87,36 +55,27 @@ pub fn packet(motors: &[(u8, u8)]) -> Vec<u8> {
     data
 }
 
-impl DeviceHandler for SexverseV1Handler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        if !self.motors.iter().any(|&(slot, _)| lookup(levels, changed, slot).1) {
-            return Vec::new();
-        }
-        let motors: Vec<(u8, u8)> = self
-            .motors
-            .iter()
-            .map(|&(slot, kind)| (kind, clamp_byte(value_of(levels, slot).saturating_abs(), u8::MAX)))
-            .collect();
-        vec![Write::without_response(Endpoint::Tx, packet(&motors))]
-    }
+/// Every output, numbered in feature-index order; rotations by magnitude.
+fn state_packet(levels: &[OutputLevel]) -> Vec<u8> {
+    let motors: Vec<(u8, u8)> = levels
+        .iter()
+        .map(|level| (type_byte(level.kind), clamp_byte(level.value.saturating_abs(), u8::MAX)))
+        .collect();
+    packet(&motors)
 }
 
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{feature, features, tx_data, Sim};
+    use super::super::test_support::{bytes, feature, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
-        Sim::new(Box::new(SexverseV1Handler::new(&features).unwrap()), &features)
-    }
-
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, false)
+        Sim::new(Box::new(SEXVERSE_V1.handler(&features).unwrap()), &features)
     }
 
     #[test]
@@ -186,17 +145,17 @@ mod tests {
     #[test]
     fn motors_numbered_by_feature_index() {
         let features = vec![feature(1, &[(Constrict, 0, 255)]), feature(0, &[(Vibrate, 0, 255)])];
-        let handler = SexverseV1Handler::new(&features).unwrap();
+        let handler = SEXVERSE_V1.handler(&features).unwrap();
         let mut toy = Sim::new(Box::new(handler), &features);
         assert_eq!(bytes(&toy.set(0, Vibrate, 1)), [[0x23, 0x07, 0x06, 0x81, 0x03, 0x01, 0x82, 0x04, 0x00, 0x27]]);
     }
 
     #[test]
     fn definitions() {
-        assert!(SexverseV1Handler::new(&[]).is_err());
-        assert!(SexverseV1Handler::new(&features(&[(Spray, 0, 1)])).is_err());
-        assert!(SexverseV1Handler::new(&features(&[(Vibrate, 0, 255); 42])).is_ok());
-        assert!(SexverseV1Handler::new(&features(&[(Vibrate, 0, 255); 43])).is_err());
+        assert!(SEXVERSE_V1.handler(&[]).is_err());
+        assert!(SEXVERSE_V1.handler(&features(&[(Spray, 0, 1)])).is_err());
+        assert!(SEXVERSE_V1.handler(&features(&[(Vibrate, 0, 255); 42])).is_ok());
+        assert!(SEXVERSE_V1.handler(&features(&[(Vibrate, 0, 255); 43])).is_err());
     }
 
     #[tokio::test]
@@ -207,4 +166,40 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // The last byte is the XOR of all before it.
+        Vector::new(&SEXVERSE_V1, Some("Rex"), &[
+            Set(&[(0, Vibrate, 255)], &[tx(&[0x23, 0x07, 0x03, 0x81, 0x03, 0xff, 0x5a])]),
+            Stop(&[tx(&[0x23, 0x07, 0x03, 0x81, 0x03, 0x00, 0xa5])]),
+        ]),
+        Vector::new(&SEXVERSE_V1, Some("Cali"), &[
+            Set(&[(1, Constrict, 0x80)], &[tx(&[0x23, 0x07, 0x06, 0x81, 0x03, 0x00, 0x82, 0x04, 0x80, 0xa6])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x23, 0x07, 0x06, 0x81, 0x03, 0x01, 0x82, 0x04, 0x80, 0xa7])]),
+            Stop(&[tx(&[0x23, 0x07, 0x06, 0x81, 0x03, 0x00, 0x82, 0x04, 0x00, 0x26])]),
+        ]),
+        Vector::new(&SEXVERSE_V1, Some("Olis"), &[
+            Set(
+                &[(0, Vibrate, 10), (1, Vibrate, 20)],
+                &[tx(&[0x23, 0x07, 0x09, 0x81, 0x03, 0x0a, 0x82, 0x03, 0x14, 0x83, 0x06, 0x00, 0xb5])],
+            ),
+            Set(&[(2, Rotate, 40)], &[tx(&[0x23, 0x07, 0x09, 0x81, 0x03, 0x0a, 0x82, 0x03, 0x14, 0x83, 0x06, 0x28, 0x9d])]),
+            Stop(&[tx(&[0x23, 0x07, 0x09, 0x81, 0x03, 0x00, 0x82, 0x03, 0x00, 0x83, 0x06, 0x00, 0xab])]),
+        ]),
+        Vector::new(&SEXVERSE_V1, Some("LY213A01"), &[
+            Set(&[(0, Oscillate, 200)], &[tx(&[0x23, 0x07, 0x06, 0x81, 0x04, 0xc8, 0x82, 0x03, 0x00, 0xee])]),
+            Set(&[(1, Vibrate, 9)], &[tx(&[0x23, 0x07, 0x06, 0x81, 0x04, 0xc8, 0x82, 0x03, 0x09, 0xe7])]),
+            Stop(&[tx(&[0x23, 0x07, 0x06, 0x81, 0x04, 0x00, 0x82, 0x03, 0x00, 0x26])]),
+        ]),
+    ];
 }

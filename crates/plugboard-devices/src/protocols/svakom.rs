@@ -72,6 +72,9 @@ impl Svakom {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&SVAKOM_V1, &SVAKOM_V2, &SVAKOM_V3, &SVAKOM_V4, &SVAKOM_V5, &SVAKOM_V6, &SVAKOM_PULSE];
+
 pub static SVAKOM_V1: Svakom = Svakom::new(Variant::V1);
 pub static SVAKOM_V2: Svakom = Svakom::new(Variant::V2);
 pub static SVAKOM_V3: Svakom = Svakom::new(Variant::V3);
@@ -266,7 +269,7 @@ impl DeviceHandler for SvakomHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, Sim};
+    use super::super::test_support::{bytes, bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
@@ -276,36 +279,24 @@ mod tests {
         Sim::new(Box::new(SvakomHandler::new(variant, &features).unwrap()), &features)
     }
 
-    /// The writes' bytes, asserting they go to `tx` with the variant's write type.
-    fn bytes(variant: Variant, writes: &[Write]) -> Vec<Vec<u8>> {
-        writes
-            .iter()
-            .map(|write| {
-                assert_eq!(write.endpoint, Endpoint::Tx, "{write:?}");
-                assert_eq!(write.with_response, variant == Variant::V2, "{write:?}");
-                write.data.clone()
-            })
-            .collect()
-    }
-
     const NONE: [Vec<u8>; 0] = [];
 
     #[test]
     fn v1() {
         let mut toy = sim(Variant::V1, &[(Vibrate, 0, 19)]);
-        assert_eq!(bytes(Variant::V1, &toy.set(0, Vibrate, 19)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x13]]);
-        assert_eq!(bytes(Variant::V1, &toy.set(0, Vibrate, 5)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x05]]);
-        assert_eq!(bytes(Variant::V1, &toy.stop()), [vec![0x55, 0x04, 0x03, 0x00, 0x00, 0x00]]);
-        assert_eq!(bytes(Variant::V1, &toy.stop()), NONE);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 19)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x13]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 5)), [vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x05]]);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x04, 0x03, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.stop()), NONE);
     }
 
     #[test]
     fn v2_with_response() {
         let mut toy = sim(Variant::V2, &[(Vibrate, 0, 10), (Vibrate, 0, 10)]);
-        assert_eq!(bytes(Variant::V2, &toy.set(0, Vibrate, 10)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
-        assert_eq!(bytes(Variant::V2, &toy.set(1, Vibrate, 7)), [vec![0x55, 0x06, 0x01, 0x00, 0x07, 0x07]]);
+        assert_eq!(bytes_with_response(&toy.set(0, Vibrate, 10)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
+        assert_eq!(bytes_with_response(&toy.set(1, Vibrate, 7)), [vec![0x55, 0x06, 0x01, 0x00, 0x07, 0x07]]);
         assert_eq!(
-            bytes(Variant::V2, &toy.stop()),
+            bytes_with_response(&toy.stop()),
             [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00], vec![0x55, 0x06, 0x01, 0x00, 0x00, 0x00]]
         );
         assert!(SvakomHandler::new(Variant::V2, &features(&[(Vibrate, 0, 10); 3])).is_err());
@@ -314,11 +305,11 @@ mod tests {
     #[test]
     fn v3() {
         let mut toy = sim(Variant::V3, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Rotate, 0, 10)]);
-        assert_eq!(bytes(Variant::V3, &toy.set(0, Vibrate, 3)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x03]]);
-        assert_eq!(bytes(Variant::V3, &toy.set(1, Vibrate, 4)), [vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x04]]);
-        assert_eq!(bytes(Variant::V3, &toy.set(2, Rotate, 6)), [vec![0x55, 0x08, 0x00, 0x00, 0x06, 0xff]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 3)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x03]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 4)), [vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x04]]);
+        assert_eq!(bytes(&toy.set(2, Rotate, 6)), [vec![0x55, 0x08, 0x00, 0x00, 0x06, 0xff]]);
         assert_eq!(
-            bytes(Variant::V3, &toy.stop()),
+            bytes(&toy.stop()),
             [
                 vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00],
                 vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00],
@@ -332,22 +323,22 @@ mod tests {
         let v = Variant::V4;
         let mut toy = sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10)]);
         // Only the first runs.
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 5)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x05, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 5)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x05, 0x00]]);
         // Both run: sel 00, max.
-        assert_eq!(bytes(v, &toy.set(1, Vibrate, 8)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 8)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00]]);
         // Only the second runs.
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 0)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x08, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 0)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x08, 0x00]]);
         // One packet for both in one flush; equal values: sel 00.
         assert_eq!(
-            bytes(v, &toy.flush(&[(0, Vibrate, 3), (1, Vibrate, 3)])),
+            bytes(&toy.flush(&[(0, Vibrate, 3), (1, Vibrate, 3)])),
             [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x03, 0x00]]
         );
-        assert_eq!(bytes(v, &toy.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
-        assert_eq!(bytes(v, &toy.stop()), NONE);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.stop()), NONE);
 
         let mut single = sim(v, &[(Vibrate, 0, 10)]);
-        assert_eq!(bytes(v, &single.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x09, 0x00]]);
-        assert_eq!(bytes(v, &single.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(bytes(&single.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x09, 0x00]]);
+        assert_eq!(bytes(&single.stop()), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]]);
         assert!(SvakomHandler::new(v, &features(&[(Vibrate, 0, 10), (Rotate, 0, 10)])).is_err());
     }
 
@@ -355,15 +346,15 @@ mod tests {
     fn v5() {
         let v = Variant::V5;
         let mut toy = sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Oscillate, 0, 10)]);
-        assert_eq!(bytes(v, &toy.set(1, Vibrate, 4)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04]]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 6)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x06]]);
-        assert_eq!(bytes(v, &toy.set(2, Oscillate, 7)), [vec![0x55, 0x09, 0x00, 0x00, 0x07, 0x00]]);
+        assert_eq!(bytes(&toy.set(1, Vibrate, 4)), [vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 6)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x06]]);
+        assert_eq!(bytes(&toy.set(2, Oscillate, 7)), [vec![0x55, 0x09, 0x00, 0x00, 0x07, 0x00]]);
         assert_eq!(
-            bytes(v, &toy.stop()),
+            bytes(&toy.stop()),
             [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00], vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00]]
         );
         let mut single = sim(v, &[(Vibrate, 0, 10)]);
-        assert_eq!(bytes(v, &single.set(0, Vibrate, 2)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x02]]);
+        assert_eq!(bytes(&single.set(0, Vibrate, 2)), [vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x02]]);
     }
 
     #[test]
@@ -371,12 +362,12 @@ mod tests {
         let v = Variant::V6;
         let mut toy =
             sim(v, &[(Vibrate, 0, 10), (Vibrate, 0, 10), (Vibrate, 0, 10), (Constrict, 0, 5), (Rotate, 0, 10)]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 4)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x04, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(2, Vibrate, 9)), [vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x09, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(3, Constrict, 3)), [vec![0x55, 0x09, 0x00, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(v, &toy.set(4, Rotate, 10)), [vec![0x55, 0x14, 0x00, 0x00, 0x01, 0x0a, 0x00]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 4)), [vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x04, 0x00]]);
+        assert_eq!(bytes(&toy.set(2, Vibrate, 9)), [vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x09, 0x00]]);
+        assert_eq!(bytes(&toy.set(3, Constrict, 3)), [vec![0x55, 0x09, 0x00, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes(&toy.set(4, Rotate, 10)), [vec![0x55, 0x14, 0x00, 0x00, 0x01, 0x0a, 0x00]]);
         assert_eq!(
-            bytes(v, &toy.stop()),
+            bytes(&toy.stop()),
             [
                 vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
                 vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00],
@@ -391,9 +382,9 @@ mod tests {
     fn pulse_offsets_by_one() {
         let v = Variant::Pulse;
         let mut toy = sim(v, &[(Vibrate, 0, 9)]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
-        assert_eq!(bytes(v, &toy.set(0, Vibrate, 1)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x02]]);
-        assert_eq!(bytes(v, &toy.stop()), [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x01]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 9)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x0a]]);
+        assert_eq!(bytes(&toy.set(0, Vibrate, 1)), [vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x02]]);
+        assert_eq!(bytes(&toy.stop()), [vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x01]]);
     }
 
     #[test]
@@ -425,4 +416,76 @@ mod tests {
             assert_eq!(handler.keepalive(), Keepalive::None);
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // "on" (byte 4) is 1 while the level is not 0.
+        Vector::new(&SVAKOM_V1, Some("Emma NEO"), &[
+            Set(&[(0, Vibrate, 19)], &[tx(&[0x55, 0x04, 0x03, 0x00, 0x01, 0x13])]),
+            Set(&[(0, Vibrate, 5)], &[tx(&[0x55, 0x04, 0x03, 0x00, 0x01, 0x05])]),
+            Stop(&[tx(&[0x55, 0x04, 0x03, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&SVAKOM_V2, Some("Viviana"), &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x55, 0x03, 0x03, 0x00, 0x01, 0x0a])]),
+            Stop(&[tx_with_response(&[0x55, 0x03, 0x03, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&SVAKOM_V3, Some("FK008A"), &[
+            Set(&[(0, Vibrate, 3)], &[tx(&[0x55, 0x03, 0x03, 0x00, 0x01, 0x03])]),
+            Set(&[(1, Rotate, 1)], &[tx(&[0x55, 0x08, 0x00, 0x00, 0x01, 0xff])]),
+            Stop(&[tx(&[0x55, 0x03, 0x03, 0x00, 0x00, 0x00]), tx(&[0x55, 0x08, 0x00, 0x00, 0x00, 0xff])]),
+        ]),
+        // The second vibrator has a command of its own.
+        Vector::new(&SVAKOM_V3, Some("QH-SX007E"), &[
+            Set(&[(1, Vibrate, 1)], &[tx(&[0x55, 0x09, 0x00, 0x00, 0x01, 0x01])]),
+            Set(&[(0, Vibrate, 10)], &[tx(&[0x55, 0x03, 0x03, 0x00, 0x01, 0x0a])]),
+            Stop(&[tx(&[0x55, 0x03, 0x03, 0x00, 0x00, 0x00]), tx(&[0x55, 0x09, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // Two vibrators in one packet: the selector says which runs (01 first, 02 second, 00 both
+        // or neither), then the larger level.
+        Vector::new(&SVAKOM_V4, None, &[
+            Set(&[(0, Vibrate, 5)], &[tx(&[0x55, 0x03, 0x01, 0x00, 0x01, 0x05, 0x00])]),
+            Set(&[(1, Vibrate, 8)], &[tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00])]),
+            Set(&[(0, Vibrate, 0)], &[tx(&[0x55, 0x03, 0x02, 0x00, 0x01, 0x08, 0x00])]),
+            Set(&[(0, Vibrate, 3)], &[tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00])]),
+            Stop(&[tx(&[0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&SVAKOM_V5, Some("Mora Neo"), &[
+            Set(&[(1, Vibrate, 4)], &[tx(&[0x55, 0x03, 0x02, 0x00, 0x01, 0x04])]),
+            Set(&[(0, Vibrate, 6)], &[tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x06])]),
+            Set(&[(2, Oscillate, 3)], &[tx(&[0x55, 0x09, 0x00, 0x00, 0x03, 0x00])]),
+            Stop(&[tx(&[0x55, 0x03, 0x00, 0x00, 0x00, 0x00]), tx(&[0x55, 0x09, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&SVAKOM_V6, Some("ST462A"), &[
+            Set(&[(0, Vibrate, 4)], &[tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x04, 0x00])]),
+            Set(&[(1, Constrict, 3)], &[tx(&[0x55, 0x09, 0x00, 0x00, 0x03, 0x00, 0x00])]),
+            Set(&[(2, Rotate, 10)], &[tx(&[0x55, 0x14, 0x00, 0x00, 0x01, 0x0a, 0x00])]),
+            Stop(&[
+                tx(&[0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x55, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00]),
+                tx(&[0x55, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            ]),
+        ]),
+        // The third vibrator has a command of its own.
+        Vector::new(&SVAKOM_V6, Some("Iker Neo"), &[
+            Set(&[(0, Vibrate, 4)], &[tx(&[0x55, 0x03, 0x01, 0x00, 0x01, 0x04, 0x00])]),
+            Set(&[(2, Vibrate, 5)], &[tx(&[0x55, 0x07, 0x00, 0x00, 0x01, 0x05, 0x00])]),
+            Set(&[(1, Vibrate, 9)], &[tx(&[0x55, 0x03, 0x00, 0x00, 0x01, 0x09, 0x00])]),
+            Stop(&[tx(&[0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00]), tx(&[0x55, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // Pulse: the level + 1, so a stop sends 01.
+        Vector::new(&SVAKOM_PULSE, Some("Pulse Union"), &[
+            Set(&[(0, Vibrate, 9)], &[tx(&[0x55, 0x03, 0x03, 0x00, 0x01, 0x0a])]),
+            Set(&[(0, Vibrate, 1)], &[tx(&[0x55, 0x03, 0x03, 0x00, 0x01, 0x02])]),
+            Stop(&[tx(&[0x55, 0x03, 0x03, 0x00, 0x00, 0x01])]),
+        ]),
+    ];
 }

@@ -10,79 +10,43 @@
 //! Positions are 000..999 and vibration 00..99; values outside are clamped. Nothing is written
 //! to identify or initialize the device (identifier = the port name, the default).
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{lookup, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
-/// The TCode v0.3 protocol family (`tcode-v03`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TCodeV03;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&TCODE_V03];
 
-impl Protocol for TCodeV03 {
-    fn name(&self) -> &'static str {
-        "tcode-v03"
-    }
+/// The TCode v0.3 protocol (`tcode-v03`): positions, positions with duration and vibrators.
+pub static TCODE_V03: SinglePacket = SinglePacket {
+    name: "tcode-v03",
+    outputs: Outputs::of(&[OutputType::Position, OutputType::HwPositionWithDuration, OutputType::Vibrate]),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(line),
+    keepalive: Keepalive::None,
+};
 
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(TCodeHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one TCode device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TCodeHandler {
-    outputs: Vec<(u32, OutputType)>,
-}
-
-impl TCodeHandler {
-    /// A device whose outputs are positions, positions with duration and vibrators.
-    pub fn new(features: &[Feature]) -> Result<TCodeHandler, ProtocolError> {
-        let outputs: Vec<(u32, OutputType)> = features
-            .iter()
-            .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind)))
-            .collect();
-        if let Some((_, kind)) = outputs.iter().find(|(_, kind)| {
-            !matches!(kind, OutputType::Position | OutputType::HwPositionWithDuration | OutputType::Vibrate)
-        }) {
-            return Err(ProtocolError::Definition(format!("tcode-v03 has no command for {kind:?} outputs")));
+/// The line for one output.
+fn line(level: &OutputLevel) -> Vec<u8> {
+    let line = match level.kind {
+        OutputType::Position => {
+            let p = level.value.clamp(0, 999);
+            format!("L0{p:03}\nR0{p:03}\n")
         }
-        if outputs.is_empty() {
-            return Err(ProtocolError::Definition("tcode-v03 device with no outputs".into()));
+        OutputType::HwPositionWithDuration => {
+            let p = level.value.clamp(0, 999);
+            match level.duration_ms {
+                Some(ms) => format!("L{}{p:03}I{ms}\n", level.feature_index),
+                None => format!("L{}{p:03}\n", level.feature_index),
+            }
         }
-        Ok(TCodeHandler { outputs })
-    }
-}
-
-impl DeviceHandler for TCodeHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        let mut writes = Vec::new();
-        for &slot in &self.outputs {
-            let (Some(level), true) = lookup(levels, changed, slot) else { continue };
-            let line = match level.kind {
-                OutputType::Position => {
-                    let p = level.value.clamp(0, 999);
-                    format!("L0{p:03}\nR0{p:03}\n")
-                }
-                OutputType::HwPositionWithDuration => {
-                    let p = level.value.clamp(0, 999);
-                    match level.duration_ms {
-                        Some(ms) => format!("L{}{p:03}I{ms}\n", level.feature_index),
-                        None => format!("L{}{p:03}\n", level.feature_index),
-                    }
-                }
-                OutputType::Vibrate => format!("V{}{:02}\n", level.feature_index, level.value.clamp(0, 99)),
-                _ => continue,
-            };
-            writes.push(Write::without_response(Endpoint::Tx, line.into_bytes()));
-        }
-        writes
-    }
+        _ => format!("V{}{:02}\n", level.feature_index, level.value.clamp(0, 99)),
+    };
+    line.into_bytes()
 }
 
 #[cfg(test)]
@@ -96,7 +60,7 @@ mod tests {
 
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
-        Sim::new(Box::new(TCodeHandler::new(&features).unwrap()), &features)
+        Sim::new(Box::new(TCODE_V03.handler(&features).unwrap()), &features)
     }
 
     #[test]
@@ -141,16 +105,36 @@ mod tests {
 
     #[test]
     fn definitions() {
-        assert!(TCodeHandler::new(&features(&[(Rotate, -20, 20)])).is_err());
-        assert!(TCodeHandler::new(&[]).is_err());
+        assert!(TCODE_V03.handler(&features(&[(Rotate, -20, 20)])).is_err());
+        assert!(TCODE_V03.handler(&[]).is_err());
     }
 
     #[tokio::test]
     async fn no_init_and_no_keepalive() {
         let hw = FakeHardware::new("/dev/ttyUSB0", "/dev/ttyUSB0");
         let features = features(&[(HwPositionWithDuration, 0, 999)]);
-        let handler = TCodeV03.initialize(&hw, Some("/dev/ttyUSB0"), &features).await.unwrap();
+        let handler = TCODE_V03.initialize(&hw, Some("/dev/ttyUSB0"), &features).await.unwrap();
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Feature 0 has a position-with-duration and a position output; a stop moves neither.
+        Vector::new(&TCODE_V03, None, &[
+            Move(&[(0, 250, 500)], &[tx(b"L0250I500\n")]),
+            Set(&[(0, Position, 500)], &[tx(b"L0500\nR0500\n")]),
+            Move(&[(0, 7, 1200)], &[tx(b"L0007I1200\n")]),
+            Stop(&[]),
+        ]),
+    ];
 }

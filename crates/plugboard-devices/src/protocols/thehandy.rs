@@ -125,7 +125,10 @@ pub mod pb {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TheHandy;
 
-/// `thehandy`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&THEHANDY, &THEHANDY_V3];
+
+/// `thehandy`.
 pub static THEHANDY: TheHandy = TheHandy;
 
 impl Protocol for TheHandy {
@@ -200,7 +203,7 @@ fn slots(features: &[Feature]) -> Vec<(u32, OutputType)> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TheHandyV3;
 
-/// `thehandy-v3`, for registration in `by_name`.
+/// `thehandy-v3`.
 pub static THEHANDY_V3: TheHandyV3 = TheHandyV3;
 
 /// The identifier in an `OHD_hwN_…` name: the second `_`-separated field, if there are at
@@ -576,4 +579,43 @@ mod tests {
         let hw = FakeHardware::with_endpoints("OHD_hw3_CAFE", "aa", &[Endpoint::Tx]);
         assert!(THEHANDY_V3.initialize(&hw, Some("hw3"), &stroker()).await.is_err());
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Firmware 3: a handyplug Payload with one LinearCmd (50 % in 500 ms).
+        Vector::new(&THEHANDY, None, &[
+            Move(&[(0, 50, 500)], &[tx_with_response(&[
+                0x0a, 0x13, 0x9a, 0x19, 0x10, 0x08, 0x02, 0x1a, 0x0c, 0x10, 0xf4, 0x03, 0x19, 0x00, 0x00, 0x00, 0x00, 0x00,
+                0x00, 0xe0, 0x3f,
+            ])]),
+            Move(&[(0, 100, 100000)], &[tx_with_response(&[
+                0x0a, 0x14, 0x9a, 0x19, 0x11, 0x08, 0x02, 0x1a, 0x0d, 0x10, 0xa0, 0x8d, 0x06, 0x19, 0x00, 0x00, 0x00, 0x00,
+                0x00, 0x00, 0xf0, 0x3f,
+            ])]),
+            Stop(&[]),
+        ]),
+        // Firmware 4: RPC requests with id 3; the init requests go unanswered here.
+        Vector::new(&THEHANDY_V3, Some("hw3"), &[
+            Move(&[(0, 25, 1500)], &[tx_with_response(&[
+                0x08, 0x01, 0x12, 0x0d, 0x10, 0x03, 0xc2, 0x2e, 0x08, 0x0d, 0x00, 0x00, 0x80, 0x3e, 0x10, 0xdc, 0x0b,
+            ])]),
+            Stop(&[]),
+        ]),
+        // The Oh!: HvpSet at 100 Hz, HvpStop for 0.
+        Vector::new(&THEHANDY_V3, Some("hw1"), &[
+            Set(&[(0, Vibrate, 50)], &[tx_with_response(&[
+                0x08, 0x01, 0x12, 0x0c, 0x10, 0x03, 0xa2, 0x38, 0x07, 0x0d, 0x00, 0x00, 0x00, 0x3f, 0x10, 0x64,
+            ])]),
+            Stop(&[tx_with_response(&[0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xaa, 0x38, 0x00])]),
+        ]),
+    ];
 }

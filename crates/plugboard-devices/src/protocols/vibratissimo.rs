@@ -32,7 +32,10 @@ pub const WRITE_MODE: [u8; 2] = [0x03, 0xff];
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Vibratissimo;
 
-/// `vibratissimo`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&VIBRATISSIMO];
+
+/// `vibratissimo`.
 pub static VIBRATISSIMO: Vibratissimo = Vibratissimo;
 
 impl Protocol for Vibratissimo {
@@ -215,4 +218,40 @@ mod tests {
         assert_eq!(handler.battery(&hw).await, Ok(73));
         assert_eq!(hw.events(), vec![Event::Read(Endpoint::RxBleBattery)]);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Every flush: the write mode to `txmode`, then every motor to `txvibrate` (one motor
+        // padded with 00).
+        Vector::new(&VIBRATISSIMO, None, &[
+            Set(&[(0, Vibrate, 255)], &[
+                write_to(Endpoint::TxMode, false, &[0x03, 0xff]),
+                write_to(Endpoint::TxVibrate, false, &[0xff, 0x00]),
+            ]),
+            Stop(&[write_to(Endpoint::TxMode, false, &[0x03, 0xff]), write_to(Endpoint::TxVibrate, false, &[0x00, 0x00])]),
+        ]),
+        Vector::new(&VIBRATISSIMO, Some("Rabbit"), &[
+            Set(&[(2, Vibrate, 2)], &[
+                write_to(Endpoint::TxMode, false, &[0x03, 0xff]),
+                write_to(Endpoint::TxVibrate, false, &[0x00, 0x00, 0x02]),
+            ]),
+            Set(&[(0, Vibrate, 0x80), (1, Vibrate, 1)], &[
+                write_to(Endpoint::TxMode, false, &[0x03, 0xff]),
+                write_to(Endpoint::TxVibrate, false, &[0x80, 0x01, 0x02]),
+            ]),
+            Stop(&[
+                write_to(Endpoint::TxMode, false, &[0x03, 0xff]),
+                write_to(Endpoint::TxVibrate, false, &[0x00, 0x00, 0x00]),
+            ]),
+        ]),
+    ];
 }

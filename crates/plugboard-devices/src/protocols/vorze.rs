@@ -65,7 +65,10 @@ pub enum Device {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VorzeSa;
 
-/// `vorze-sa`, for registration in `by_name`.
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&VORZE_SA];
+
+/// `vorze-sa`.
 pub static VORZE_SA: VorzeSa = VorzeSa;
 
 impl Protocol for VorzeSa {
@@ -357,4 +360,52 @@ mod tests {
         let unknown = FakeHardware::new("Vorze?", "aa");
         assert!(VORZE_SA.initialize(&unknown, None, &rotate).await.is_err());
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Rotation byte: clockwise (level >= 0) in bit 7, the speed below; a stopped rotor is 80.
+        Vector::new(&VORZE_SA, Some("CycSA"), &[
+            Set(&[(0, Rotate, 50)], &[tx_with_response(&[0x01, 0x01, 0xb2])]),
+            Set(&[(0, Rotate, -99)], &[tx_with_response(&[0x01, 0x01, 0x63])]),
+            Stop(&[tx_with_response(&[0x01, 0x01, 0x80])]),
+        ]),
+        Vector::new(&VORZE_SA, Some("UFOSA"), &[
+            Set(&[(0, Rotate, -30)], &[tx_with_response(&[0x02, 0x01, 0x1e])]),
+            Stop(&[tx_with_response(&[0x02, 0x01, 0x80])]),
+        ]),
+        Vector::new(&VORZE_SA, Some("UFO-TW"), &[
+            Set(&[(0, Rotate, 20)], &[tx_with_response(&[0x05, 0x94, 0x80])]),
+            Set(&[(1, Rotate, -40)], &[tx_with_response(&[0x05, 0x94, 0x28])]),
+            Stop(&[tx_with_response(&[0x05, 0x80, 0x80])]),
+        ]),
+        Vector::new(&VORZE_SA, Some("Bach smart"), &[
+            Set(&[(0, Vibrate, 100)], &[tx_with_response(&[0x06, 0x03, 0x64])]),
+            Stop(&[tx_with_response(&[0x06, 0x03, 0x00])]),
+        ]),
+        Vector::new(&VORZE_SA, Some("ROCKET"), &[
+            Set(&[(0, Vibrate, 55)], &[tx_with_response(&[0x07, 0x03, 0x37])]),
+            Stop(&[tx_with_response(&[0x07, 0x03, 0x00])]),
+        ]),
+        Vector::new(&VORZE_SA, Some("OMORFI"), &[
+            Set(&[(1, Vibrate, 99)], &[tx_with_response(&[0x09, 0x00, 0x63])]),
+            Set(&[(0, Vibrate, 12)], &[tx_with_response(&[0x09, 0x0c, 0x63])]),
+            Stop(&[tx_with_response(&[0x09, 0x00, 0x00])]),
+        ]),
+        // Piston: `03 P speed`, the speed from the distance and the duration.
+        Vector::new(&VORZE_SA, Some("VorzePiston"), &[
+            Move(&[(0, 99, 200)], &[tx_with_response(&[0x03, 99, 29])]),
+            Move(&[(0, 0, 100)], &[tx_with_response(&[0x03, 0, 68])]),
+            Move(&[(0, 20, 200)], &[tx_with_response(&[0x03, 20, 4])]),
+            Stop(&[]),
+        ]),
+    ];
 }

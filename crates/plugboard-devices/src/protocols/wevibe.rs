@@ -48,6 +48,13 @@ impl WeVibe {
     }
 }
 
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&WEVIBE, &WEVIBE_8BIT, &WEVIBE_CHORUS];
+
+pub static WEVIBE: WeVibe = WeVibe::new(Variant::Nibble);
+pub static WEVIBE_8BIT: WeVibe = WeVibe::new(Variant::EightBit);
+pub static WEVIBE_CHORUS: WeVibe = WeVibe::new(Variant::Chorus);
+
 impl Protocol for WeVibe {
     fn name(&self) -> &'static str {
         match self.variant {
@@ -148,7 +155,7 @@ impl DeviceHandler for WeVibeHandler {
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes_with_response, features, Sim};
     use super::super::{by_name, Keepalive};
     use super::*;
     use crate::testing::{Event, FakeHardware};
@@ -158,31 +165,27 @@ mod tests {
         Sim::new(Box::new(WeVibeHandler::new(variant, &features).unwrap()), &features)
     }
 
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, true)
-    }
-
     #[test]
     fn nibble_packing_dual_motor() {
         let mut sync = sim(Variant::Nibble, 2, 15);
-        assert_eq!(bytes(&sync.set(0, Vibrate, 10)), [[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 10)), [[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00]]);
         // devices.md §3.2: internal 10, external 3.
-        assert_eq!(bytes(&sync.set(1, Vibrate, 3)), [[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&sync.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x03, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(1, Vibrate, 3)), [[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x03, 0x00, 0x03, 0x00, 0x00]]);
         assert_eq!(
-            bytes(&sync.flush(&[(0, Vibrate, 15), (1, Vibrate, 15)])),
+            bytes_with_response(&sync.flush(&[(0, Vibrate, 15), (1, Vibrate, 15)])),
             [[0x0f, 0x03, 0x00, 0xff, 0x00, 0x03, 0x00, 0x00]]
         );
-        assert_eq!(bytes(&sync.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&sync.stop()), [STOP_PACKET]);
         assert_eq!(STOP_PACKET, [0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
-        assert_eq!(bytes(&sync.stop()), [] as [[u8; 8]; 0]);
+        assert_eq!(bytes_with_response(&sync.stop()), [] as [[u8; 8]; 0]);
     }
 
     #[test]
     fn nibble_single_motor_fills_both_nibbles() {
         let mut ditto = sim(Variant::Nibble, 1, 15);
-        assert_eq!(bytes(&ditto.set(0, Vibrate, 7)), [[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&ditto.set(0, Vibrate, 0)), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&ditto.set(0, Vibrate, 7)), [[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&ditto.set(0, Vibrate, 0)), [STOP_PACKET]);
     }
 
     #[test]
@@ -194,27 +197,27 @@ mod tests {
     #[test]
     fn eight_bit() {
         let mut melt = sim(Variant::EightBit, 2, 12);
-        assert_eq!(bytes(&melt.set(0, Vibrate, 5)), [[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.set(1, Vibrate, 12)), [[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x0f, 0x03, 0x02, 0x00, 0x00]]);
-        assert_eq!(bytes(&melt.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&melt.set(0, Vibrate, 5)), [[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.set(1, Vibrate, 12)), [[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x0f, 0x03, 0x02, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&melt.stop()), [STOP_PACKET]);
 
         let mut wand = sim(Variant::EightBit, 1, 27);
-        assert_eq!(bytes(&wand.set(0, Vibrate, 27)), [[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&wand.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&wand.set(0, Vibrate, 27)), [[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&wand.stop()), [STOP_PACKET]);
     }
 
     #[test]
     fn chorus() {
         let mut chorus = sim(Variant::Chorus, 2, 30);
-        assert_eq!(bytes(&chorus.set(0, Vibrate, 30)), [[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00]]);
-        assert_eq!(bytes(&chorus.set(1, Vibrate, 4)), [[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00]]);
-        assert_eq!(bytes(&chorus.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x00, 0x04, 0x02, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(0, Vibrate, 30)), [[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(1, Vibrate, 4)), [[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&chorus.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x00, 0x04, 0x02, 0x00, 0x00]]);
         // Both at 0: the stop packet, as for the other variants.
-        assert_eq!(bytes(&chorus.stop()), [STOP_PACKET]);
+        assert_eq!(bytes_with_response(&chorus.stop()), [STOP_PACKET]);
 
         let mut single = sim(Variant::Chorus, 1, 30);
-        assert_eq!(bytes(&single.set(0, Vibrate, 9)), [[0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00]]);
+        assert_eq!(bytes_with_response(&single.set(0, Vibrate, 9)), [[0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00]]);
     }
 
     #[test]
@@ -250,4 +253,44 @@ mod tests {
             assert!(hw.events().is_empty(), "{name} has no init");
         }
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        // Nibbles: `0f 03 00 (ext | int << 4) 00 03 00 00`; both 0 is the stop packet.
+        Vector::new(&WEVIBE, Some("Sync"), &[
+            Set(&[(0, Vibrate, 10)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 3)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // One motor drives both nibbles.
+        Vector::new(&WEVIBE, Some("Ditto"), &[
+            Set(&[(0, Vibrate, 7)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x77, 0x00, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // 8-bit: `0f 03 00 (ext + 3) (int + 3) flags 00 00`.
+        Vector::new(&WEVIBE_8BIT, Some("Vector"), &[
+            Set(&[(0, Vibrate, 5)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x03, 0x08, 0x01, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 12)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        Vector::new(&WEVIBE_8BIT, Some("Bond"), &[
+            Set(&[(0, Vibrate, 27)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x1e, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // Chorus: `0f 03 00 int ext flags 00 00`.
+        Vector::new(&WEVIBE_CHORUS, None, &[
+            Set(&[(0, Vibrate, 30)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x00, 0x01, 0x00, 0x00])]),
+            Set(&[(1, Vibrate, 4)], &[tx_with_response(&[0x0f, 0x03, 0x00, 0x1e, 0x04, 0x03, 0x00, 0x00])]),
+            Stop(&[tx_with_response(&[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+    ];
 }

@@ -13,56 +13,28 @@
 //! `01`: the packet has no per-motor "off" that is known to work, so that motor may keep running
 //! at its lowest level until both are 0.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::{
-    clamp_byte, lookup, motor_slots, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
-};
-use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+use super::single_packet::{Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The highest motor value.
 pub const MAX_VALUE: u8 = 8;
 
-/// The `zalo` protocol family.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Zalo;
+/// The protocols this file implements, for the registry in `protocols/mod.rs`.
+pub static PROTOCOLS: &[&dyn Protocol] = &[&ZALO];
 
-pub static ZALO: Zalo = Zalo;
-
-impl Protocol for Zalo {
-    fn name(&self) -> &'static str {
-        "zalo"
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        Box::pin(async move { Ok(Box::new(ZaloHandler::new(features)?) as Box<dyn DeviceHandler>) })
-    }
-}
-
-/// The encoder of one Zalo device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZaloHandler {
-    motors: Vec<(u32, OutputType)>,
-}
-
-impl ZaloHandler {
-    /// Vibrate outputs on features 0 and (optionally) 1.
-    pub fn new(features: &[Feature]) -> Result<ZaloHandler, ProtocolError> {
-        let motors = motor_slots(features);
-        if let Some((index, kind)) = motors.iter().find(|&&(index, kind)| kind != OutputType::Vibrate || index > 1) {
-            return Err(ProtocolError::Definition(format!("zalo has no command for {kind:?} on feature {index}")));
-        }
-        if motors.is_empty() {
-            return Err(ProtocolError::Definition("zalo device with no vibrators".into()));
-        }
-        Ok(ZaloHandler { motors })
-    }
-}
+/// The `zalo` protocol: vibrators on features 0 and (optionally) 1.
+pub static ZALO: SinglePacket = SinglePacket {
+    name: "zalo",
+    outputs: Outputs::of(&[OutputType::Vibrate]).up_to_feature(1),
+    endpoint: Endpoint::Tx,
+    with_response: true,
+    init: &[],
+    packets: Packets::WholeState(state_packet),
+    keepalive: Keepalive::None,
+};
 
 /// The packet for motor levels `a` (feature 0) and `b` (feature 1).
 pub fn packet(a: i32, b: i32) -> [u8; 3] {
@@ -71,60 +43,52 @@ pub fn packet(a: i32, b: i32) -> [u8; 3] {
     [mode, a.max(1), b.max(1)]
 }
 
-impl DeviceHandler for ZaloHandler {
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        if !self.motors.iter().any(|&slot| lookup(levels, changed, slot).1) {
-            return Vec::new();
-        }
-        let motor = |index: u32| value_of(levels, (index, OutputType::Vibrate));
-        vec![Write::with_response(Endpoint::Tx, packet(motor(0), motor(1)).to_vec())]
-    }
+/// The packet for the motors on features 0 and 1 (0 for one the device lacks).
+fn state_packet(levels: &[OutputLevel]) -> Vec<u8> {
+    let motor = |index: u32| levels.iter().find(|level| level.feature_index == index).map_or(0, |level| level.value);
+    packet(motor(0), motor(1)).to_vec()
 }
 
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
-    use super::super::test_support::{features, tx_data, Sim};
+    use super::super::test_support::{bytes_with_response, features, Sim};
     use super::super::Keepalive;
     use super::*;
     use crate::testing::FakeHardware;
 
-    fn bytes(writes: &[Write]) -> Vec<Vec<u8>> {
-        tx_data(writes, true)
-    }
-
     fn sim(outputs: &[(OutputType, i32, i32)]) -> Sim {
         let features = features(outputs);
-        Sim::new(Box::new(ZaloHandler::new(&features).unwrap()), &features)
+        Sim::new(Box::new(ZALO.handler(&features).unwrap()), &features)
     }
 
     #[test]
     fn two_motors() {
         // Queen, King.
         let mut queen = sim(&[(Vibrate, 0, 8), (Vibrate, 0, 8)]);
-        assert_eq!(bytes(&queen.set(0, Vibrate, 5)), [[0x01, 0x05, 0x01]]);
-        assert_eq!(bytes(&queen.set(1, Vibrate, 8)), [[0x01, 0x05, 0x08]]);
-        assert_eq!(bytes(&queen.set(0, Vibrate, 0)), [[0x01, 0x01, 0x08]]);
-        assert_eq!(bytes(&queen.flush(&[(0, Vibrate, 2), (1, Vibrate, 30)])), [[0x01, 0x02, 0x08]]);
-        assert_eq!(bytes(&queen.stop()), [[0x02, 0x01, 0x01]]);
-        assert_eq!(bytes(&queen.stop()), Vec::<Vec<u8>>::new());
-        assert_eq!(bytes(&queen.all()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.set(0, Vibrate, 5)), [[0x01, 0x05, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.set(1, Vibrate, 8)), [[0x01, 0x05, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.set(0, Vibrate, 0)), [[0x01, 0x01, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.flush(&[(0, Vibrate, 2), (1, Vibrate, 30)])), [[0x01, 0x02, 0x08]]);
+        assert_eq!(bytes_with_response(&queen.stop()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&queen.stop()), Vec::<Vec<u8>>::new());
+        assert_eq!(bytes_with_response(&queen.all()), [[0x02, 0x01, 0x01]]);
     }
 
     #[test]
     fn one_motor() {
         // Defaults (Jeanne).
         let mut jeanne = sim(&[(Vibrate, 0, 8)]);
-        assert_eq!(bytes(&jeanne.set(0, Vibrate, 3)), [[0x01, 0x03, 0x01]]);
-        assert_eq!(bytes(&jeanne.stop()), [[0x02, 0x01, 0x01]]);
+        assert_eq!(bytes_with_response(&jeanne.set(0, Vibrate, 3)), [[0x01, 0x03, 0x01]]);
+        assert_eq!(bytes_with_response(&jeanne.stop()), [[0x02, 0x01, 0x01]]);
     }
 
     #[test]
     fn definitions() {
-        assert!(ZaloHandler::new(&[]).is_err());
-        assert!(ZaloHandler::new(&features(&[(Vibrate, 0, 8); 3])).is_err());
-        assert!(ZaloHandler::new(&features(&[(Rotate, 0, 8)])).is_err());
+        assert!(ZALO.handler(&[]).is_err());
+        assert!(ZALO.handler(&features(&[(Vibrate, 0, 8); 3])).is_err());
+        assert!(ZALO.handler(&features(&[(Rotate, 0, 8)])).is_err());
         assert_eq!(packet(-4, 0), [0x02, 0x01, 0x01]);
     }
 
@@ -136,4 +100,26 @@ mod tests {
         assert!(hw.events().is_empty());
         assert_eq!(handler.keepalive(), Keepalive::None);
     }
+}
+
+/// Byte-exact vectors of this file's protocols, run (and checked for coverage of every output
+/// type and of the stop) by `protocols::test_vectors`.
+#[cfg(test)]
+pub(crate) mod vectors {
+    use plugboard_protocol::model::OutputType::*;
+
+    use super::*;
+    use crate::protocols::test_vectors::*;
+
+    pub(crate) static VECTORS: &[Vector] = &[
+        Vector::new(&ZALO, Some("ZALO-Queen"), &[
+            Set(&[(0, Vibrate, 5)], &[tx_with_response(&[0x01, 0x05, 0x01])]),
+            Set(&[(1, Vibrate, 8)], &[tx_with_response(&[0x01, 0x05, 0x08])]),
+            Stop(&[tx_with_response(&[0x02, 0x01, 0x01])]),
+        ]),
+        Vector::new(&ZALO, Some("ZALO-Jeanne"), &[
+            Set(&[(0, Vibrate, 3)], &[tx_with_response(&[0x01, 0x03, 0x01])]),
+            Stop(&[tx_with_response(&[0x02, 0x01, 0x01])]),
+        ]),
+    ];
 }

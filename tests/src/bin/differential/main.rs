@@ -2,7 +2,7 @@
 //! server (intiface-engine) and through Plugboard, for every protocol Plugboard registers;
 //! the bytes the device receives are compared. Run it with `make differential`.
 //!
-//! For each protocol in `plugboard_devices::protocols::NAMES`, and each server in turn (one at
+//! For each protocol in `plugboard_devices::protocols::names()`, and each server in turn (one at
 //! a time, on free ports): the server's user config binds a websocket identifier to the
 //! protocol (`Differential-<protocol>`, or a model's identifier when the protocol's defaults
 //! have no features, see [`identifier`]); the server starts with its device-websocket
@@ -65,9 +65,7 @@ async fn main() -> std::process::ExitCode {
     let out_dir = markdown.parent().unwrap_or(std::path::Path::new(".")).join("differential");
     let _ = std::fs::remove_dir_all(&out_dir);
 
-    let names: Vec<&str> = plugboard_devices::protocols::NAMES
-        .iter()
-        .copied()
+    let names: Vec<&str> = plugboard_devices::protocols::names()
         .filter(|name| args.protocols.is_empty() || args.protocols.iter().any(|p| p == name))
         .collect();
     for unknown in args.protocols.iter().filter(|p| !names.contains(&p.as_str())) {
