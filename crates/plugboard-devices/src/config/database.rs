@@ -14,7 +14,9 @@ pub use super::database_file::{
     BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile,
     OutputFile, OutputTypeName, ParityName, ProtocolFile, SerialFile, VersionFile, WebsocketFile,
 };
-use super::json::{self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, PResult, PathError, ReadError};
+use super::json::{
+    self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, PathError, ReadError,
+};
 use super::reference;
 use super::user::{serial_overrides, ConfigWarning};
 use crate::hardware::Endpoint;
@@ -323,7 +325,7 @@ impl DatabaseFile {
             if !valid_protocol_name(&name) {
                 return Err(loc.err("protocol names are lowercase letters, digits and '-' (e.g. \"wevibe-8bit\")"));
             }
-            let protocol = file.into_protocol(&name, &loc)?;
+            let protocol = file.0.into_protocol(&name, &loc)?;
             protocols.insert(name, protocol);
         }
         Ok(protocols)
@@ -333,7 +335,7 @@ impl DatabaseFile {
 impl ProtocolFile {
     fn into_protocol(self, name: &str, loc: &Loc) -> PResult<ProtocolDef> {
         let identify = match self.identify {
-            Some(identify) => identify.into_identify(&loc.key("identify"))?,
+            Some(identify) => identify.0.into_identify(&loc.key("identify"))?,
             None => Identify::default(),
         };
         let endpoints_loc = loc.key("endpoints");
@@ -364,14 +366,14 @@ impl ProtocolFile {
         if identify.ble.is_some() && endpoints.is_empty() {
             return Err(endpoints_loc.err("a protocol recognised over BLE needs at least one service in \"endpoints\""));
         }
-        let defaults = self.defaults.into_model(&loc.key("defaults"))?;
+        let defaults = self.defaults.0.into_model(&loc.key("defaults"))?;
         let models_loc = loc.key("models");
         let files = self.models.unwrap_or_default();
         let mut models = Vec::with_capacity(files.len());
         let mut seen = BTreeSet::new();
         for (position, file) in files.into_iter().enumerate() {
             let model_loc = models_loc.index(position);
-            let model = file.into_model(&model_loc)?;
+            let model = file.0.into_model(&model_loc)?;
             for identifier in &model.identifiers {
                 if !seen.insert(identifier.clone()) {
                     return Err(model_loc.err(format!("identifier {identifier:?} is used by another model of {name}")));
@@ -385,10 +387,10 @@ impl ProtocolFile {
 
 impl IdentifyFile {
     fn into_identify(self, loc: &Loc) -> PResult<Identify> {
-        let ble = self.ble.map(|ble| ble.into_ble(&loc.key("ble"))).transpose()?;
-        let serial = self.serial.map(|serial| serial.into_settings(&loc.key("serial"))).transpose()?;
+        let ble = self.ble.map(|ble| ble.0.into_ble(&loc.key("ble"))).transpose()?;
+        let serial = self.serial.map(|serial| serial.0.into_settings(&loc.key("serial"))).transpose()?;
         let websocket_names = match self.websocket {
-            Some(websocket) => names(&loc.key("websocket").key("names"), websocket.names)?,
+            Some(websocket) => names(&loc.key("websocket").key("names"), websocket.0.names)?,
             None => Vec::new(),
         };
         Ok(Identify { ble, serial, websocket_names })
@@ -415,7 +417,7 @@ impl BleFile {
             }
         }
         let manufacturer_data: Vec<ManufacturerData> =
-            self.manufacturer_data.unwrap_or_default().into_iter().map(ManufacturerDataFile::into_rule).collect();
+            self.manufacturer_data.unwrap_or_default().into_iter().map(|rule| rule.0.into_rule()).collect();
         let services_loc = loc.key("advertised_services");
         let advertised_services = self
             .advertised_services
@@ -498,7 +500,7 @@ impl ModelFile {
 }
 
 /// A model's features, allocated at their final length.
-fn features(loc: &Loc, files: Vec<FeatureFile>) -> PResult<Vec<Feature>> {
+fn features(loc: &Loc, files: Vec<Object<FeatureFile>>) -> PResult<Vec<Feature>> {
     let mut features: Vec<Feature> = Vec::with_capacity(files.len());
     for (position, file) in files.into_iter().enumerate() {
         let feature_loc = loc.index(position);
@@ -514,7 +516,7 @@ fn features(loc: &Loc, files: Vec<FeatureFile>) -> PResult<Vec<Feature>> {
             Some(index) => index,
             None => next,
         };
-        features.push(file.into_feature(&feature_loc, index)?);
+        features.push(file.0.into_feature(&feature_loc, index)?);
     }
     Ok(features)
 }
@@ -526,7 +528,7 @@ impl FeatureFile {
         let mut outputs: Vec<Output> = Vec::with_capacity(output_files.len());
         for (position, file) in output_files.into_iter().enumerate() {
             let output_loc = outputs_loc.index(position);
-            let output = file.into_output(&output_loc)?;
+            let output = file.0.into_output(&output_loc)?;
             if outputs.iter().any(|known| known.kind == output.kind) {
                 return Err(
                     output_loc.err(format!("this feature already has a {} output", output_type_name(output.kind)))
@@ -540,7 +542,7 @@ impl FeatureFile {
         for (position, file) in input_files.into_iter().enumerate() {
             let input_loc = inputs_loc.index(position);
             let name = file.kind.clone();
-            let input = file.into_input(&input_loc)?;
+            let input = file.0.into_input(&input_loc)?;
             if inputs.iter().any(|known| known.kind == input.kind) {
                 return Err(input_loc.err(format!("this feature already has a {name} input")));
             }
@@ -849,6 +851,20 @@ mod tests {
         assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "position_with_duration", "range": [0, 20]}]}]}}"#)).contains("duration"));
         assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "vibrate", "range": [0, 20], "duration": [0, 5]}]}]}}"#)).contains("only position_with_duration"));
         assert!(error_of(&minimal(r#"{"identify": {"serial": {"data_bits": 8}}, "defaults": {"name": "T", "features": [{"description": "x"}]}}"#)).contains("$.protocols.toy.identify.serial.baud_rate: missing"));
+    }
+
+    /// serde's derived structs also read an array of their fields in order; no file means that.
+    #[test]
+    fn an_array_is_no_object() {
+        assert_eq!(
+            error_of(r#"{"version": [1, 0], "protocols": {}}"#),
+            "test.json: $.version: expected an object, found an array"
+        );
+        assert_eq!(
+            error_of(&minimal(r#"{"defaults": {"name": "T", "features": [["x"]]}}"#)),
+            "test.json: $.protocols.toy.defaults.features[0]: expected an object, found an array"
+        );
+        assert!(error_of("[]").starts_with("test.json: $: expected an object"));
     }
 
     #[test]

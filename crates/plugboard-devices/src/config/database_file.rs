@@ -3,7 +3,8 @@
 //! and checks what the shape cannot say; [`super::export`] writes a database through them; and
 //! `device-config/plugboard-devices.schema.json` is generated from them ([`super::schema`]).
 //!
-//! The format is strict: an unknown key is an error (it is most often a typo in a file written
+//! Every object is an [`Object`], which refuses an array in its place. The format is strict: an
+//! unknown key is an error (it is most often a typo in a file written
 //! by hand), named by its JSON path.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::json::Object;
 use super::json::Pair;
 
 /// The device database: per protocol, how its hardware is recognised, its Bluetooth LE
@@ -22,13 +24,13 @@ pub struct DatabaseFile {
     /// Where an editor finds this schema.
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
-    pub version: VersionFile,
+    pub version: Object<VersionFile>,
     /// Which reference device database this file was generated from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_from: Option<String>,
     /// By protocol name: lowercase letters, digits, '-' and '_'.
     #[schemars(extend("minProperties" = 1, "propertyNames" = {"pattern": "^[a-z0-9_][a-z0-9_-]*$"}))]
-    pub protocols: BTreeMap<String, ProtocolFile>,
+    pub protocols: BTreeMap<String, Object<ProtocolFile>>,
 }
 
 /// `major`: the format (this Plugboard reads 1); `minor`: the revision of the data.
@@ -47,17 +49,17 @@ pub struct VersionFile {
 pub struct ProtocolFile {
     /// How the protocol's hardware is recognised on each transport.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identify: Option<IdentifyFile>,
+    pub identify: Option<Object<IdentifyFile>>,
     /// BLE service UUID to endpoint name (`tx`, `rx`, `generic0` .. `generic31`, ...) to
     /// characteristic UUID. Needed by every protocol recognised over BLE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<BTreeMap<Uuid, BTreeMap<String, Uuid>>>")]
     pub endpoints: Option<BTreeMap<String, BTreeMap<String, String>>>,
     /// What a device of this protocol is when no model matches its identifier.
-    pub defaults: DefaultsFile,
+    pub defaults: Object<DefaultsFile>,
     /// The models the protocol knows, by the identifiers its identify step produces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub models: Option<Vec<ModelFile>>,
+    pub models: Option<Vec<Object<ModelFile>>>,
 }
 
 /// How a protocol's hardware is recognised.
@@ -65,12 +67,12 @@ pub struct ProtocolFile {
 #[serde(deny_unknown_fields)]
 pub struct IdentifyFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ble: Option<BleFile>,
+    pub ble: Option<Object<BleFile>>,
     /// Port settings (the ports themselves are bound in the user config).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial: Option<SerialFile>,
+    pub serial: Option<Object<SerialFile>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub websocket: Option<WebsocketFile>,
+    pub websocket: Option<Object<WebsocketFile>>,
 }
 
 /// What a Bluetooth LE advertisement must show; any one rule that matches is enough.
@@ -82,7 +84,7 @@ pub struct BleFile {
     #[schemars(with = "Option<Vec<BleName>>")]
     pub names: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manufacturer_data: Option<Vec<ManufacturerDataFile>>,
+    pub manufacturer_data: Option<Vec<Object<ManufacturerDataFile>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<Uuid>>")]
     pub advertised_services: Option<Vec<String>>,
@@ -140,7 +142,7 @@ pub struct DefaultsFile {
     #[schemars(range(max = 60000))]
     pub message_gap_ms: Option<u32>,
     /// Empty: the protocol knows only its listed models.
-    pub features: Vec<FeatureFile>,
+    pub features: Vec<Object<FeatureFile>>,
 }
 
 /// A device model.
@@ -161,7 +163,7 @@ pub struct ModelFile {
     /// Left out: the protocol defaults' features.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
-    pub features: Option<Vec<FeatureFile>>,
+    pub features: Option<Vec<Object<FeatureFile>>>,
 }
 
 /// One feature: at least one output or input.
@@ -174,9 +176,9 @@ pub struct FeatureFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outputs: Option<Vec<OutputFile>>,
+    pub outputs: Option<Vec<Object<OutputFile>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inputs: Option<Vec<InputFile>>,
+    pub inputs: Option<Vec<Object<InputFile>>>,
 }
 
 /// An output and its range of hardware steps.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::database::{output_type_name, Database, Identify, ModelDef, ProtocolDef, DATABASE_FORMAT_MAJOR};
 use super::database_file::{
-    BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile,
+    BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile, Object,
     OutputFile, ProtocolFile, SerialFile, VersionFile, WebsocketFile,
 };
 
@@ -78,9 +78,12 @@ pub fn to_plugboard_json(database: &Database, imported_from: Option<&str>) -> St
 pub fn database_file(database: &Database, imported_from: Option<&str>) -> DatabaseFile {
     DatabaseFile {
         schema: Some(SCHEMA.to_string()),
-        version: VersionFile { major: DATABASE_FORMAT_MAJOR, minor: Some(0) },
+        version: Object(VersionFile { major: DATABASE_FORMAT_MAJOR, minor: Some(0) }),
         imported_from: imported_from.map(str::to_string),
-        protocols: database.protocols().map(|protocol| (protocol.name.clone(), protocol_file(protocol))).collect(),
+        protocols: database
+            .protocols()
+            .map(|protocol| (protocol.name.clone(), Object(protocol_file(protocol))))
+            .collect(),
     }
 }
 
@@ -89,31 +92,39 @@ fn protocol_file(protocol: &ProtocolDef) -> ProtocolFile {
     ProtocolFile {
         identify: identify_file(&protocol.identify),
         endpoints: (!protocol.endpoints.is_empty()).then(|| protocol.endpoints.clone()),
-        defaults: defaults_file(&protocol.defaults),
-        models: (!models.is_empty()).then(|| models.iter().map(model_file).collect()),
+        defaults: Object(defaults_file(&protocol.defaults)),
+        models: (!models.is_empty()).then(|| models.iter().map(|model| Object(model_file(model))).collect()),
     }
 }
 
-fn identify_file(identify: &Identify) -> Option<IdentifyFile> {
-    let ble = identify.ble.as_ref().map(|ble| BleFile {
-        names: (!ble.names.is_empty()).then(|| ble.names.clone()),
-        manufacturer_data: (!ble.manufacturer_data.is_empty()).then(|| {
-            ble.manufacturer_data
-                .iter()
-                .map(|rule| ManufacturerDataFile { company: rule.company, data: rule.data.clone() })
-                .collect()
-        }),
-        advertised_services: (!ble.advertised_services.is_empty()).then(|| ble.advertised_services.clone()),
+fn identify_file(identify: &Identify) -> Option<Object<IdentifyFile>> {
+    let ble = identify.ble.as_ref().map(|ble| {
+        Object(BleFile {
+            names: (!ble.names.is_empty()).then(|| ble.names.clone()),
+            manufacturer_data: (!ble.manufacturer_data.is_empty()).then(|| {
+                ble.manufacturer_data
+                    .iter()
+                    .map(|rule| Object(ManufacturerDataFile { company: rule.company, data: rule.data.clone() }))
+                    .collect()
+            }),
+            advertised_services: (!ble.advertised_services.is_empty()).then(|| ble.advertised_services.clone()),
+        })
     });
-    let serial = identify.serial.map(|serial| SerialFile {
-        baud_rate: serial.baud_rate,
-        data_bits: Some(serial.data_bits),
-        stop_bits: Some(serial.stop_bits),
-        parity: Some(serial.parity.name().to_string()),
+    let serial = identify.serial.map(|serial| {
+        Object(SerialFile {
+            baud_rate: serial.baud_rate,
+            data_bits: Some(serial.data_bits),
+            stop_bits: Some(serial.stop_bits),
+            parity: Some(serial.parity.name().to_string()),
+        })
     });
-    let websocket =
-        (!identify.websocket_names.is_empty()).then(|| WebsocketFile { names: identify.websocket_names.clone() });
-    (ble.is_some() || serial.is_some() || websocket.is_some()).then_some(IdentifyFile { ble, serial, websocket })
+    let websocket = (!identify.websocket_names.is_empty())
+        .then(|| Object(WebsocketFile { names: identify.websocket_names.clone() }));
+    (ble.is_some() || serial.is_some() || websocket.is_some()).then_some(Object(IdentifyFile {
+        ble,
+        serial,
+        websocket,
+    }))
 }
 
 fn defaults_file(model: &ModelDef) -> DefaultsFile {
@@ -135,13 +146,13 @@ fn model_file(model: &ModelDef) -> ModelFile {
     }
 }
 
-fn feature_files(features: &[Feature]) -> Vec<FeatureFile> {
+fn feature_files(features: &[Feature]) -> Vec<Object<FeatureFile>> {
     let mut next = 0;
     features
         .iter()
         .map(|feature| {
             // The index is written only where it skips ahead; a reader counts from 0.
-            let file = feature_file(feature, feature.index != next);
+            let file = Object(feature_file(feature, feature.index != next));
             next = feature.index + 1;
             file
         })
@@ -153,24 +164,28 @@ fn pair(range: Range) -> Vec<i64> {
 }
 
 fn feature_file(feature: &Feature, with_index: bool) -> FeatureFile {
-    let outputs = feature.outputs.iter().map(|output| OutputFile {
-        kind: output_type_name(output.kind).to_string(),
-        range: pair(output.range),
-        duration: output.duration.map(pair),
+    let outputs = feature.outputs.iter().map(|output| {
+        Object(OutputFile {
+            kind: output_type_name(output.kind).to_string(),
+            range: pair(output.range),
+            duration: output.duration.map(pair),
+        })
     });
-    let inputs = feature.inputs.iter().map(|input| InputFile {
-        kind: input_type_name(input.kind).to_string(),
-        ranges: input.ranges.iter().copied().map(pair).collect(),
-        // Unsubscribe goes with subscribe; database files never list it.
-        commands: input
-            .commands
-            .iter()
-            .filter_map(|command| match command {
-                InputCommand::Read => Some("read".to_string()),
-                InputCommand::Subscribe => Some("subscribe".to_string()),
-                InputCommand::Unsubscribe => None,
-            })
-            .collect(),
+    let inputs = feature.inputs.iter().map(|input| {
+        Object(InputFile {
+            kind: input_type_name(input.kind).to_string(),
+            ranges: input.ranges.iter().copied().map(pair).collect(),
+            // Unsubscribe goes with subscribe; database files never list it.
+            commands: input
+                .commands
+                .iter()
+                .filter_map(|command| match command {
+                    InputCommand::Read => Some("read".to_string()),
+                    InputCommand::Subscribe => Some("subscribe".to_string()),
+                    InputCommand::Unsubscribe => None,
+                })
+                .collect(),
+        })
     });
     FeatureFile {
         index: with_index.then_some(feature.index),

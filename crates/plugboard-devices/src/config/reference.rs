@@ -30,7 +30,7 @@ use super::database::{
     input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name, valid_protocol_name,
     BleIdentify, ConfigFileError, Identify, ManufacturerDataFile, ModelDef, Parity, ProtocolDef, SerialSettings,
 };
-use super::json::{self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, PResult, Pair};
+use super::json::{self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, Pair};
 use super::user::ConfigWarning;
 
 /// The reference format majors this reader understands (same shape, snake_case).
@@ -58,7 +58,7 @@ pub fn is_reference_format(value: &Value) -> bool {
 
 #[derive(Deserialize)]
 struct ReferenceFile {
-    version: ReferenceVersion,
+    version: Object<ReferenceVersion>,
     protocols: BTreeMap<String, Box<RawValue>>,
 }
 
@@ -71,14 +71,14 @@ struct ReferenceVersion {
 #[derive(Deserialize)]
 struct ProtocolEntry {
     communication: Option<Vec<BTreeMap<String, Box<RawValue>>>>,
-    defaults: Option<ModelEntry>,
-    configurations: Option<Vec<ModelEntry>>,
+    defaults: Option<Object<ModelEntry>>,
+    configurations: Option<Vec<Object<ModelEntry>>>,
 }
 
 #[derive(Deserialize)]
 struct BtleEntry {
     names: Option<Vec<String>>,
-    manufacturer_data: Option<Vec<ManufacturerDataFile>>,
+    manufacturer_data: Option<Vec<Object<ManufacturerDataFile>>>,
     advertised_services: Option<Vec<String>>,
     services: Option<BTreeMap<String, BTreeMap<String, String>>>,
 }
@@ -103,7 +103,7 @@ struct ModelEntry {
     name: Option<String>,
     protocol_variant: Option<String>,
     message_gap_ms: Option<u32>,
-    features: Option<Vec<FeatureEntry>>,
+    features: Option<Vec<Object<FeatureEntry>>>,
 }
 
 #[derive(Deserialize)]
@@ -236,13 +236,13 @@ impl Reader<'_> {
             self.ignore(loc, format!("{name} has no defaults; Plugboard needs them to describe its devices"));
             return Ok(None);
         };
-        let Some(defaults) = self.model(&loc.key("defaults"), defaults_entry, true)? else {
+        let Some(defaults) = self.model(&loc.key("defaults"), defaults_entry.0, true)? else {
             return Ok(None);
         };
         let configurations_loc = loc.key("configurations");
         let mut read = Vec::new();
         for (position, model_entry) in entry.configurations.unwrap_or_default().into_iter().enumerate() {
-            if let Some(model) = self.model(&configurations_loc.index(position), model_entry, false)? {
+            if let Some(model) = self.model(&configurations_loc.index(position), model_entry.0, false)? {
                 read.push((position, model));
             }
         }
@@ -285,7 +285,7 @@ impl Reader<'_> {
             }
         }
         ble.manufacturer_data
-            .extend(spec.manufacturer_data.unwrap_or_default().into_iter().map(ManufacturerDataFile::into_rule));
+            .extend(spec.manufacturer_data.unwrap_or_default().into_iter().map(|rule| rule.0.into_rule()));
         let services_loc = loc.key("advertised_services");
         for (position, uuid) in spec.advertised_services.unwrap_or_default().iter().enumerate() {
             ble.advertised_services.push(uuid_at(&services_loc.index(position), uuid)?);
@@ -357,7 +357,7 @@ impl Reader<'_> {
                 let mut features: Vec<Feature> = Vec::new();
                 for (position, feature_entry) in list.into_iter().enumerate() {
                     if let Some(feature) =
-                        self.feature(&features_loc.index(position), feature_entry, features.last())?
+                        self.feature(&features_loc.index(position), feature_entry.0, features.last())?
                     {
                         features.push(feature);
                     }

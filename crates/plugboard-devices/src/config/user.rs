@@ -21,7 +21,7 @@ use super::database::{
     output_type_at, output_type_name, parity_at, valid_protocol_name, ConfigFileError, OutputTypeName, Parity,
     ParityName, SerialSettings,
 };
-use super::json::{self, non_empty, pair, whole_in, Loc, PResult, Pair};
+use super::json::{self, non_empty, pair, whole_in, Loc, Object, PResult, Pair};
 
 /// The `format` value Plugboard writes.
 pub const USER_CONFIG_FORMAT: &str = "plugboard-user-device-config";
@@ -291,13 +291,13 @@ pub struct UserConfigFile {
     pub version: Option<u32>,
     /// What the user decided about each device, by device address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub devices: Option<BTreeMap<String, UserDeviceFile>>,
+    pub devices: Option<BTreeMap<String, Object<UserDeviceFile>>>,
     /// Serial ports that belong to a protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial_ports: Option<Vec<SerialBindingFile>>,
+    pub serial_ports: Option<Vec<Object<SerialBindingFile>>>,
     /// Device-websocket identifiers that belong to a protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub websocket_devices: Option<Vec<WebsocketBindingFile>>,
+    pub websocket_devices: Option<Vec<Object<WebsocketBindingFile>>>,
 }
 
 /// The one `format` value (for the schema).
@@ -335,7 +335,7 @@ pub struct UserDeviceFile {
     pub message_gap_ms: Option<u32>,
     /// Limits and switches for single outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outputs: Option<Vec<OutputSettingFile>>,
+    pub outputs: Option<Vec<Object<OutputSettingFile>>>,
 }
 
 /// The user's setting for one output of a device.
@@ -384,22 +384,23 @@ pub struct WebsocketBindingFile {
 
 impl UserConfigFile {
     fn from_config(config: &UserConfig) -> UserConfigFile {
-        let devices =
-            config.devices.iter().map(|(address, device)| (address.clone(), UserDeviceFile::from_device(device)));
+        let devices = config
+            .devices
+            .iter()
+            .map(|(address, device)| (address.clone(), Object(UserDeviceFile::from_device(device))));
         let serial_ports = config.serial_ports.iter().map(|binding| {
             let settings = &binding.settings;
-            SerialBindingFile {
+            Object(SerialBindingFile {
                 port: binding.port.clone(),
                 protocol: binding.protocol.clone(),
                 baud_rate: settings.baud_rate,
                 data_bits: settings.data_bits,
                 stop_bits: settings.stop_bits,
                 parity: settings.parity.map(|parity| parity.name().to_string()),
-            }
+            })
         });
-        let websocket_devices = config.websocket_devices.iter().map(|binding| WebsocketBindingFile {
-            identifier: binding.identifier.clone(),
-            protocol: binding.protocol.clone(),
+        let websocket_devices = config.websocket_devices.iter().map(|binding| {
+            Object(WebsocketBindingFile { identifier: binding.identifier.clone(), protocol: binding.protocol.clone() })
         });
         UserConfigFile {
             schema: None,
@@ -433,7 +434,7 @@ impl UserConfigFile {
             if address.trim().is_empty() {
                 return Err(loc.err("a device address must not be empty"));
             }
-            let mut device = raw.into_device(&loc)?;
+            let mut device = raw.0.into_device(&loc)?;
             if let Some(index) = device.index {
                 if let Some(other) = indices.get(&index) {
                     warnings.push(ConfigWarning::Ignored {
@@ -449,7 +450,7 @@ impl UserConfigFile {
             config.devices.insert(address, device);
         }
         let serial_loc = root.key("serial_ports");
-        for (position, raw) in self.serial_ports.unwrap_or_default().into_iter().enumerate() {
+        for (position, Object(raw)) in self.serial_ports.unwrap_or_default().into_iter().enumerate() {
             let loc = serial_loc.index(position);
             non_empty(&loc.key("port"), &raw.port)?;
             let protocol = protocol_name(&loc.key("protocol"), raw.protocol)?;
@@ -457,7 +458,7 @@ impl UserConfigFile {
             config.serial_ports.push(SerialBinding { port: raw.port, protocol, settings });
         }
         let websocket_loc = root.key("websocket_devices");
-        for (position, raw) in self.websocket_devices.unwrap_or_default().into_iter().enumerate() {
+        for (position, Object(raw)) in self.websocket_devices.unwrap_or_default().into_iter().enumerate() {
             let loc = websocket_loc.index(position);
             non_empty(&loc.key("identifier"), &raw.identifier)?;
             let protocol = protocol_name(&loc.key("protocol"), raw.protocol)?;
@@ -469,11 +470,13 @@ impl UserConfigFile {
 
 impl UserDeviceFile {
     fn from_device(device: &UserDevice) -> UserDeviceFile {
-        let outputs = device.outputs.iter().map(|output| OutputSettingFile {
-            feature: output.feature,
-            kind: output_type_name(output.kind).to_string(),
-            limit: output.limit.map(|limit| vec![i64::from(limit.min), i64::from(limit.max)]),
-            disabled: output.disabled.then_some(true),
+        let outputs = device.outputs.iter().map(|output| {
+            Object(OutputSettingFile {
+                feature: output.feature,
+                kind: output_type_name(output.kind).to_string(),
+                limit: output.limit.map(|limit| vec![i64::from(limit.min), i64::from(limit.max)]),
+                disabled: output.disabled.then_some(true),
+            })
         });
         UserDeviceFile {
             protocol: device.protocol.clone(),
@@ -504,7 +507,7 @@ impl UserDeviceFile {
             outputs: Vec::new(),
         };
         let outputs_loc = loc.key("outputs");
-        for (position, raw) in self.outputs.unwrap_or_default().into_iter().enumerate() {
+        for (position, Object(raw)) in self.outputs.unwrap_or_default().into_iter().enumerate() {
             let output_loc = outputs_loc.index(position);
             let kind = output_type_at(&output_loc.key("type"), &raw.kind)?;
             let limit = match &raw.limit {
@@ -668,6 +671,18 @@ mod tests {
             let error = UserConfig::from_json_str(bad, "u.json").unwrap_err().to_string();
             assert!(error.starts_with("u.json: $"), "{error}");
             assert!(error.contains(fragment), "{error} should contain {fragment}");
+        }
+    }
+
+    #[test]
+    fn an_array_is_no_object() {
+        for (text, path) in [
+            (r#"{"devices": {"AA": []}}"#, "$.devices.AA"),
+            (r#"{"devices": {"AA": {"outputs": [[0, "vibrate"]]}}}"#, "$.devices.AA.outputs[0]"),
+            (r#"{"serial_ports": [["COM3", "tcode-v03"]]}"#, "$.serial_ports[0]"),
+        ] {
+            let error = UserConfig::from_json_str(text, "u.json").unwrap_err().to_string();
+            assert_eq!(error, format!("u.json: {path}: expected an object, found an array"));
         }
     }
 
