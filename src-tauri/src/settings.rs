@@ -82,7 +82,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<Option<String>, String> 
 
 /// Plugboard's config dir (shared with the user device config).
 pub fn default_dir() -> Option<PathBuf> {
-    store::default_config_dir()
+    plugboard_server::default_config_dir()
 }
 
 #[cfg(test)]

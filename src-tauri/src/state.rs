@@ -133,7 +133,9 @@ impl AppState {
             Some(engine) => engine.device_manager().user_config(),
             None => match self.user_config_path() {
                 Some(path) => store::load_user_config_from(None, &path).map(|l| l.config).unwrap_or_default(),
-                None => store::load_user_config(None).map(|l| l.config).unwrap_or_default(),
+                None => store::load_user_config(None, plugboard_server::default_user_config_path().as_deref())
+                    .map(|l| l.config)
+                    .unwrap_or_default(),
             },
         };
         drop(engine);

@@ -37,11 +37,9 @@ pub(crate) async fn start(
             database.skipped_protocols.join(", ")
         );
     }
-    let loaded = match &options.own_user_config_path {
-        Some(own) => store::load_user_config_from(options.user_device_config_file.as_deref(), own),
-        None => store::load_user_config(options.user_device_config_file.as_deref()),
-    }
-    .map_err(|error| StartError::DeviceConfig(format!("The user device config could not be loaded: {error}")))?;
+    let own = options.own_user_config_path.clone().or_else(crate::paths::default_user_config_path);
+    let loaded = store::load_user_config(options.user_device_config_file.as_deref(), own.as_deref())
+        .map_err(|error| StartError::DeviceConfig(format!("The user device config could not be loaded: {error}")))?;
     for warning in &loaded.warnings {
         tracing::warn!(%warning, "user device config");
     }

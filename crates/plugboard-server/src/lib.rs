@@ -39,6 +39,7 @@ mod hardware;
 mod limits;
 mod listener;
 mod origin;
+mod paths;
 mod session;
 
 pub use access::AccessRules;
@@ -55,6 +56,7 @@ pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
+pub use paths::{default_config_dir, default_user_config_path};
 pub use plugboard_devices::transport::HardwareStatus;
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
 

@@ -10,9 +10,15 @@ use std::path::Path;
 use plugboard_protocol::model::{Feature, Input, InputCommand, InputType, Output, OutputType, Range};
 use serde_json::Value;
 
-use super::json::{normalize_uuid, Node, PResult, PathError};
+pub use super::database_file::{
+    BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile,
+    OutputFile, OutputTypeName, ParityName, ProtocolFile, SerialFile, VersionFile, WebsocketFile,
+};
+use super::json::{
+    self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, PathError, ReadError,
+};
 use super::reference;
-use super::user::ConfigWarning;
+use super::user::{serial_overrides, ConfigWarning};
 use crate::hardware::Endpoint;
 
 /// The database shipped with Plugboard.
@@ -46,6 +52,13 @@ pub enum ConfigFileError {
 impl ConfigFileError {
     pub(crate) fn invalid(file: &str, error: PathError) -> ConfigFileError {
         ConfigFileError::Invalid { file: file.to_string(), path: error.path, message: error.message }
+    }
+
+    pub(crate) fn from_read(file: &str, error: ReadError) -> ConfigFileError {
+        match error {
+            ReadError::Syntax(message) => ConfigFileError::Syntax { file: file.to_string(), message },
+            ReadError::Invalid(error) => ConfigFileError::invalid(file, error),
+        }
     }
 }
 
@@ -196,15 +209,20 @@ impl Database {
         Database::from_json_str(&text, &file)
     }
 
-    /// Parses and validates database text; `source` names it in errors.
+    /// Parses and validates database text; `source` names it in errors. The format is told
+    /// by content: Plugboard's own, or the reference's v4/v5 ([`super::reference`]).
     pub fn from_json_str(text: &str, source: &str) -> Result<Database, ConfigFileError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|error| ConfigFileError::Syntax { file: source.to_string(), message: error.to_string() })?;
-        let root = Node::root(&value);
-        if reference::is_reference_format(&value) {
+        // Plugboard's own format is read first and in one pass (the built-in database is, at
+        // every start). Its types refuse the reference's keys, so a text that reads as one is
+        // in Plugboard's format, unless its version says otherwise.
+        let own = serde_json::from_str::<json::Object<DatabaseFile>>(text).map(|json::Object(file)| file);
+        let is_reference = match &own {
+            Ok(file) => reference::REFERENCE_MAJORS.contains(&file.version.major),
+            Err(_) => serde_json::from_str::<Value>(text).is_ok_and(|value| reference::is_reference_format(&value)),
+        };
+        if is_reference {
             let implemented = |name: &str| crate::protocols::by_name(name).is_some();
-            let read = reference::read_reference(&root, source, &implemented)
-                .map_err(|error| ConfigFileError::invalid(source, error))?;
+            let read = reference::read_reference(text, source, &implemented)?;
             return Ok(Database {
                 source: source.to_string(),
                 format: DatabaseFormat::Reference,
@@ -215,8 +233,12 @@ impl Database {
                 warnings: read.warnings,
             });
         }
-        let (major, minor, protocols) =
-            parse_database(&root).map_err(|error| ConfigFileError::invalid(source, error))?;
+        let file = match own {
+            Ok(file) => file,
+            Err(_) => json::read::<DatabaseFile>(text).map_err(|error| ConfigFileError::from_read(source, error))?,
+        };
+        let (major, minor) = (file.version.major, file.version.minor.unwrap_or(0));
+        let protocols = file.into_protocols().map_err(|error| ConfigFileError::invalid(source, error))?;
         Ok(Database {
             source: source.to_string(),
             format: DatabaseFormat::Plugboard,
@@ -269,243 +291,332 @@ impl Database {
     }
 }
 
-fn parse_database(root: &Node) -> PResult<(u32, u32, BTreeMap<String, ProtocolDef>)> {
-    root.only_keys(&["$schema", "version", "imported_from", "protocols"])?;
-    if let Some(source) = root.get("imported_from")? {
-        source.str()?;
-    }
-    let version = root.require("version")?;
-    version.only_keys(&["major", "minor"])?;
-    let major_node = version.require("major")?;
-    let major = major_node.u32()?;
-    if major != DATABASE_FORMAT_MAJOR {
-        return Err(major_node.err(format!(
-            "format version {major} is not supported (this Plugboard reads its own format version \
-             {DATABASE_FORMAT_MAJOR} and the reference's versions 4 and 5)"
-        )));
-    }
-    let minor = match version.get("minor")? {
-        Some(node) => node.u32()?,
-        None => 0,
-    };
-    let protocols_node = root.require("protocols")?;
-    let mut protocols = BTreeMap::new();
-    for (name, node) in protocols_node.entries()? {
-        if !valid_protocol_name(name) {
-            return Err(node.err("protocol names are lowercase letters, digits and '-' (e.g. \"wevibe-8bit\")"));
-        }
-        protocols.insert(name.to_string(), parse_protocol(name, &node)?);
-    }
-    if protocols.is_empty() {
-        return Err(protocols_node.err("no protocols"));
-    }
-    Ok((major, minor, protocols))
-}
-
 pub(crate) fn valid_protocol_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn parse_protocol(name: &str, node: &Node) -> PResult<ProtocolDef> {
-    node.only_keys(&["identify", "endpoints", "defaults", "models"])?;
-    let identify = match node.get("identify")? {
-        Some(identify) => parse_identify(&identify)?,
-        None => Identify::default(),
-    };
-    let mut endpoints = BTreeMap::new();
-    if let Some(services) = node.get("endpoints")? {
-        for (service, map) in services.entries()? {
-            let service_uuid =
-                normalize_uuid(service).ok_or_else(|| map.err(format!("service {service:?} is not a UUID")))?;
-            let mut characteristics = BTreeMap::new();
-            for (endpoint, characteristic) in map.entries()? {
-                if !is_endpoint_name(endpoint) {
-                    return Err(characteristic.err(format!(
+/// A vector that is grown by pushing (as serde reads a list) keeps up to twice the room it
+/// needs; the database lives as long as the engine, so its lists are cut to length.
+fn fitted<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
+}
+
+impl DatabaseFile {
+    /// Checks what the JSON shape cannot say, and gives the protocols.
+    fn into_protocols(self) -> PResult<BTreeMap<String, ProtocolDef>> {
+        let root = Loc::Root;
+        let major = self.version.major;
+        if major != DATABASE_FORMAT_MAJOR {
+            return Err(root.key("version").key("major").err(format!(
+                "format version {major} is not supported (this Plugboard reads its own format version \
+                 {DATABASE_FORMAT_MAJOR} and the reference's versions 4 and 5)"
+            )));
+        }
+        let protocols_loc = root.key("protocols");
+        if self.protocols.is_empty() {
+            return Err(protocols_loc.err("no protocols"));
+        }
+        let mut protocols = BTreeMap::new();
+        for (name, file) in self.protocols {
+            let loc = protocols_loc.key(&name);
+            if !valid_protocol_name(&name) {
+                return Err(loc.err("protocol names are lowercase letters, digits and '-' (e.g. \"wevibe-8bit\")"));
+            }
+            let protocol = file.0.into_protocol(&name, &loc)?;
+            protocols.insert(name, protocol);
+        }
+        Ok(protocols)
+    }
+}
+
+impl ProtocolFile {
+    fn into_protocol(self, name: &str, loc: &Loc) -> PResult<ProtocolDef> {
+        let identify = match self.identify {
+            Some(identify) => identify.0.into_identify(&loc.key("identify"))?,
+            None => Identify::default(),
+        };
+        let endpoints_loc = loc.key("endpoints");
+        let mut endpoints = BTreeMap::new();
+        for (service, characteristics) in self.endpoints.unwrap_or_default() {
+            let service_loc = endpoints_loc.key(&service);
+            let service_uuid = normalize_uuid(&service)
+                .ok_or_else(|| service_loc.err(format!("service {service:?} is not a UUID")))?;
+            let mut by_endpoint = BTreeMap::new();
+            for (endpoint, characteristic) in characteristics {
+                let characteristic_loc = service_loc.key(&endpoint);
+                if !is_endpoint_name(&endpoint) {
+                    return Err(characteristic_loc.err(format!(
                         "unknown endpoint name {endpoint:?} (one of {}, generic0..generic31)",
                         endpoint_names()
                     )));
                 }
-                characteristics.insert(endpoint.to_string(), characteristic.uuid()?);
+                let uuid = uuid_at(&characteristic_loc, &characteristic)?;
+                by_endpoint.insert(endpoint, uuid);
             }
-            if characteristics.is_empty() {
-                return Err(map.err("a service needs at least one endpoint"));
+            if by_endpoint.is_empty() {
+                return Err(service_loc.err("a service needs at least one endpoint"));
             }
-            if endpoints.insert(service_uuid, characteristics).is_some() {
-                return Err(map.err("this service is listed twice (UUIDs are compared ignoring case)"));
-            }
-        }
-    }
-    if identify.ble.is_some() && endpoints.is_empty() {
-        return Err(PathError {
-            path: node.path_of("endpoints"),
-            message: "a protocol recognised over BLE needs at least one service in \"endpoints\"".to_string(),
-        });
-    }
-    let defaults_node = node.require("defaults")?;
-    let defaults = parse_model(&defaults_node, true)?;
-    // Every list is allocated at its final length: the database lives as long as the engine,
-    // and a vector grown by pushing keeps up to four times the room it needs.
-    let model_nodes = node.optional_array("models")?;
-    let mut models = Vec::with_capacity(model_nodes.len());
-    let mut seen = BTreeSet::new();
-    for model_node in model_nodes {
-        let model = parse_model(&model_node, false)?;
-        for identifier in &model.identifiers {
-            if !seen.insert(identifier.clone()) {
-                return Err(model_node.err(format!("identifier {identifier:?} is used by another model of {name}")));
+            if endpoints.insert(service_uuid, by_endpoint).is_some() {
+                return Err(service_loc.err("this service is listed twice (UUIDs are compared ignoring case)"));
             }
         }
-        models.push(model);
+        if identify.ble.is_some() && endpoints.is_empty() {
+            return Err(endpoints_loc.err("a protocol recognised over BLE needs at least one service in \"endpoints\""));
+        }
+        let defaults = self.defaults.0.into_model(&loc.key("defaults"))?;
+        let models_loc = loc.key("models");
+        let files = self.models.unwrap_or_default();
+        let mut models = Vec::with_capacity(files.len());
+        let mut seen = BTreeSet::new();
+        for (position, file) in files.into_iter().enumerate() {
+            let model_loc = models_loc.index(position);
+            let model = file.0.into_model(&model_loc)?;
+            for identifier in &model.identifiers {
+                if !seen.insert(identifier.clone()) {
+                    return Err(model_loc.err(format!("identifier {identifier:?} is used by another model of {name}")));
+                }
+            }
+            models.push(model);
+        }
+        Ok(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models })
     }
-    Ok(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models })
 }
 
-fn parse_identify(node: &Node) -> PResult<Identify> {
-    node.only_keys(&["ble", "serial", "websocket"])?;
-    let ble = node.get("ble")?.map(|ble| parse_ble(&ble)).transpose()?;
-    let serial = node.get("serial")?.map(|serial| parse_serial(&serial, true)).transpose()?;
-    let websocket_names = match node.get("websocket")? {
-        Some(websocket) => {
-            websocket.only_keys(&["names"])?;
-            websocket.require("names")?.strings()?
-        }
-        None => Vec::new(),
-    };
-    Ok(Identify { ble, serial, websocket_names })
+impl IdentifyFile {
+    fn into_identify(self, loc: &Loc) -> PResult<Identify> {
+        let ble = self.ble.map(|ble| ble.0.into_ble(&loc.key("ble"))).transpose()?;
+        let serial = self.serial.map(|serial| serial.0.into_settings(&loc.key("serial"))).transpose()?;
+        let websocket_names = match self.websocket {
+            Some(websocket) => names(&loc.key("websocket").key("names"), websocket.0.names)?,
+            None => Vec::new(),
+        };
+        Ok(Identify { ble, serial, websocket_names })
+    }
 }
 
-fn parse_ble(node: &Node) -> PResult<BleIdentify> {
-    node.only_keys(&["names", "manufacturer_data", "advertised_services"])?;
-    let mut ble = BleIdentify::default();
-    if let Some(names) = node.get("names")? {
-        for name_node in names.array()? {
-            let name = name_node.non_empty_str()?;
+/// A list of names, none of them blank.
+fn names(loc: &Loc, list: Vec<String>) -> PResult<Vec<String>> {
+    for (position, name) in list.iter().enumerate() {
+        non_empty(&loc.index(position), name)?;
+    }
+    Ok(fitted(list))
+}
+
+impl BleFile {
+    fn into_ble(self, loc: &Loc) -> PResult<BleIdentify> {
+        let names_loc = loc.key("names");
+        let names = names(&names_loc, self.names.unwrap_or_default())?;
+        for (position, name) in names.iter().enumerate() {
             if name.trim_end_matches('*').contains('*') || name == "*" {
-                return Err(name_node.err("'*' may only end a name, after at least one character (\"LVS-*\")"));
+                return Err(names_loc
+                    .index(position)
+                    .err("'*' may only end a name, after at least one character (\"LVS-*\")"));
             }
-            ble.names.push(name.to_string());
         }
-    }
-    if let Some(list) = node.get("manufacturer_data")? {
-        for entry in list.array()? {
-            ble.manufacturer_data.push(parse_manufacturer_data(&entry)?);
+        let manufacturer_data: Vec<ManufacturerData> =
+            self.manufacturer_data.unwrap_or_default().into_iter().map(|rule| rule.0.into_rule()).collect();
+        let services_loc = loc.key("advertised_services");
+        let advertised_services = self
+            .advertised_services
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(position, uuid)| uuid_at(&services_loc.index(position), uuid))
+            .collect::<PResult<Vec<String>>>()?;
+        if names.is_empty() && manufacturer_data.is_empty() && advertised_services.is_empty() {
+            return Err(loc.err("needs names, manufacturer_data or advertised_services to recognise anything"));
         }
+        Ok(BleIdentify { names, manufacturer_data, advertised_services })
     }
-    if let Some(list) = node.get("advertised_services")? {
-        for entry in list.array()? {
-            ble.advertised_services.push(entry.uuid()?);
-        }
-    }
-    if ble.names.is_empty() && ble.manufacturer_data.is_empty() && ble.advertised_services.is_empty() {
-        return Err(node.err("needs names, manufacturer_data or advertised_services to recognise anything"));
-    }
-    Ok(ble)
 }
 
-pub(crate) fn parse_manufacturer_data(node: &Node) -> PResult<ManufacturerData> {
-    node.only_keys(&["company", "data"])?;
-    let company = node.require("company")?.int_in(0, u16::MAX as i64)? as u16;
-    let data = match node.get("data")? {
-        Some(data) => {
-            Some(data.array()?.iter().map(|byte| Ok(byte.int_in(0, 255)? as u8)).collect::<PResult<Vec<u8>>>()?)
-        }
-        None => None,
-    };
-    Ok(ManufacturerData { company, data })
+impl ManufacturerDataFile {
+    pub(crate) fn into_rule(self) -> ManufacturerData {
+        ManufacturerData { company: self.company, data: self.data.map(fitted) }
+    }
 }
 
-/// Serial settings; with `require_baud` the baud rate must be given, otherwise 115200.
-pub(crate) fn parse_serial(node: &Node, require_baud: bool) -> PResult<SerialSettings> {
-    node.only_keys(&["baud_rate", "data_bits", "stop_bits", "parity"])?;
-    let mut settings = SerialSettings::default();
-    match node.get("baud_rate")? {
-        Some(baud) => settings.baud_rate = baud.int_in(1, u32::MAX as i64)? as u32,
-        None if require_baud => {
-            return Err(node.require("baud_rate").err().unwrap_or_else(|| node.err("missing baud_rate")))
-        }
-        None => {}
+impl SerialFile {
+    fn into_settings(self, loc: &Loc) -> PResult<SerialSettings> {
+        let overrides =
+            serial_overrides(loc, Some(self.baud_rate), self.data_bits, self.stop_bits, self.parity.as_deref())?;
+        Ok(overrides.apply_to(SerialSettings::default()))
     }
-    apply_serial_details(node, &mut settings)?;
-    Ok(settings)
 }
 
-/// `data_bits`, `stop_bits` and `parity`, where given.
-pub(crate) fn apply_serial_details(node: &Node, settings: &mut SerialSettings) -> PResult<()> {
-    if let Some(bits) = node.get("data_bits")? {
-        settings.data_bits = bits.int_in(5, 8)? as u8;
-    }
-    if let Some(bits) = node.get("stop_bits")? {
-        settings.stop_bits = bits.int_in(1, 2)? as u8;
-    }
-    if let Some(parity) = node.get("parity")? {
-        let text = parity.str()?;
-        settings.parity =
-            Parity::parse(text).ok_or_else(|| parity.err(format!("{text:?} is not a parity (none, odd or even)")))?;
-    }
-    Ok(())
+/// A parity as Plugboard (`none`, `odd`, `even`) or Intiface (`N`, `O`, `E`) writes it.
+pub(crate) fn parity_at(loc: &Loc, text: &str) -> PResult<Parity> {
+    Parity::parse(text).ok_or_else(|| loc.err(format!("{text:?} is not a parity (none, odd or even)")))
 }
 
-fn parse_model(node: &Node, is_defaults: bool) -> PResult<ModelDef> {
-    if is_defaults {
-        node.only_keys(&["name", "variant", "message_gap_ms", "features"])?;
-    } else {
-        node.only_keys(&["identifiers", "name", "variant", "message_gap_ms", "features"])?;
+/// A model's or the defaults' message gap: 0 to 60 s.
+fn message_gap(loc: &Loc, gap: Option<u32>) -> PResult<Option<u32>> {
+    gap.map(|gap| whole_in(&loc.key("message_gap_ms"), i64::from(gap), 0, 60_000).map(|gap| gap as u32)).transpose()
+}
+
+fn variant(loc: &Loc, variant: Option<String>) -> PResult<Option<String>> {
+    if let Some(text) = &variant {
+        non_empty(&loc.key("variant"), text)?;
     }
-    let identifiers = if is_defaults {
-        Vec::new()
-    } else {
-        let list = node.require("identifiers")?;
-        let identifiers = list.strings()?;
+    Ok(variant)
+}
+
+impl DefaultsFile {
+    fn into_model(self, loc: &Loc) -> PResult<ModelDef> {
+        non_empty(&loc.key("name"), &self.name)?;
+        let variant = variant(loc, self.variant)?;
+        let message_gap_ms = message_gap(loc, self.message_gap_ms)?;
+        // Defaults without features: a protocol that only knows its listed models (the
+        // reference's Kiiroo v2.1).
+        let features = features(&loc.key("features"), self.features)?;
+        Ok(ModelDef { identifiers: Vec::new(), name: self.name, variant, message_gap_ms, features: Some(features) })
+    }
+}
+
+impl ModelFile {
+    fn into_model(self, loc: &Loc) -> PResult<ModelDef> {
+        let identifiers_loc = loc.key("identifiers");
+        let identifiers = names(&identifiers_loc, self.identifiers)?;
         if identifiers.is_empty() {
-            return Err(list.err("a model needs at least one identifier"));
+            return Err(identifiers_loc.err("a model needs at least one identifier"));
         }
-        identifiers
-    };
-    let name = node.require("name")?.non_empty_str()?.to_string();
-    let variant = node.get("variant")?.map(|v| v.non_empty_str().map(str::to_string)).transpose()?;
-    let message_gap_ms =
-        node.get("message_gap_ms")?.map(|gap| gap.int_in(0, 60_000).map(|ms| ms as u32)).transpose()?;
-    let features = match node.get("features")? {
-        Some(list) => {
-            let nodes = list.array()?;
-            if nodes.is_empty() && is_defaults {
-                // A protocol that only knows its listed models (the reference's Kiiroo v2.1).
-                return Ok(ModelDef { identifiers, name, variant, message_gap_ms, features: Some(Vec::new()) });
+        non_empty(&loc.key("name"), &self.name)?;
+        let variant = variant(loc, self.variant)?;
+        let message_gap_ms = message_gap(loc, self.message_gap_ms)?;
+        let features = match self.features {
+            Some(list) if list.is_empty() => {
+                return Err(loc
+                    .key("features")
+                    .err("a device needs at least one feature (leave \"features\" out to use the defaults)"))
             }
-            if nodes.is_empty() {
+            Some(list) => Some(features(&loc.key("features"), list)?),
+            None => None,
+        };
+        Ok(ModelDef { identifiers, name: self.name, variant, message_gap_ms, features })
+    }
+}
+
+/// A model's features, allocated at their final length.
+fn features(loc: &Loc, files: Vec<Object<FeatureFile>>) -> PResult<Vec<Feature>> {
+    let mut features: Vec<Feature> = Vec::with_capacity(files.len());
+    for (position, file) in files.into_iter().enumerate() {
+        let feature_loc = loc.index(position);
+        // Indices count up from 0; a file may skip some (the reference database gives a
+        // JoyHub's LED index 6), and they must keep increasing.
+        let next = features.last().map_or(0, |previous| previous.index + 1);
+        let index = match file.index {
+            Some(index) if index < next => {
+                return Err(feature_loc
+                    .key("index")
+                    .err(format!("feature indices must increase (expected {next} or more)")))
+            }
+            Some(index) => index,
+            None => next,
+        };
+        features.push(file.0.into_feature(&feature_loc, index)?);
+    }
+    Ok(features)
+}
+
+impl FeatureFile {
+    fn into_feature(self, loc: &Loc, index: u32) -> PResult<Feature> {
+        let outputs_loc = loc.key("outputs");
+        let output_files = self.outputs.unwrap_or_default();
+        let mut outputs: Vec<Output> = Vec::with_capacity(output_files.len());
+        for (position, file) in output_files.into_iter().enumerate() {
+            let output_loc = outputs_loc.index(position);
+            let output = file.0.into_output(&output_loc)?;
+            if outputs.iter().any(|known| known.kind == output.kind) {
                 return Err(
-                    list.err("a device needs at least one feature (leave \"features\" out to use the defaults)")
+                    output_loc.err(format!("this feature already has a {} output", output_type_name(output.kind)))
                 );
             }
-            let mut features: Vec<Feature> = Vec::with_capacity(nodes.len());
-            for feature in &nodes {
-                // Indices count up from 0; a file may skip some (the reference database gives a
-                // JoyHub's LED index 6), and they must keep increasing.
-                let next = features.last().map_or(0, |previous| previous.index + 1);
-                let index = match feature.get("index")? {
-                    Some(index_node) => {
-                        let index = index_node.u32()?;
-                        if index < next {
-                            return Err(
-                                index_node.err(format!("feature indices must increase (expected {next} or more)"))
-                            );
-                        }
-                        index
-                    }
-                    None => next,
-                };
-                features.push(parse_feature(feature, index)?);
+            outputs.push(output);
+        }
+        let inputs_loc = loc.key("inputs");
+        let input_files = self.inputs.unwrap_or_default();
+        let mut inputs: Vec<Input> = Vec::with_capacity(input_files.len());
+        for (position, file) in input_files.into_iter().enumerate() {
+            let input_loc = inputs_loc.index(position);
+            let name = file.kind.clone();
+            let input = file.0.into_input(&input_loc)?;
+            if inputs.iter().any(|known| known.kind == input.kind) {
+                return Err(input_loc.err(format!("this feature already has a {name} input")));
             }
-            Some(features)
+            inputs.push(input);
         }
-        None if is_defaults => {
-            return Err(node.require("features").err().unwrap_or_else(|| node.err("missing features")))
+        if outputs.is_empty() && inputs.is_empty() {
+            return Err(loc.err("a feature needs at least one output or input"));
         }
-        None => None,
-    };
-    Ok(ModelDef { identifiers, name, variant, message_gap_ms, features })
+        Ok(Feature { index, description: self.description.unwrap_or_default(), outputs, inputs })
+    }
+}
+
+impl OutputFile {
+    fn into_output(self, loc: &Loc) -> PResult<Output> {
+        let kind = output_type_at(&loc.key("type"), &self.kind)?;
+        let range_loc = loc.key("range");
+        let range = pair(&range_loc, &self.range)?;
+        if let Some(problem) = output_range_problem(kind, range) {
+            return Err(range_loc.err(problem));
+        }
+        let duration = match (kind, self.duration) {
+            (OutputType::HwPositionWithDuration, Some(values)) => {
+                let duration_loc = loc.key("duration");
+                let duration = pair(&duration_loc, &values)?;
+                if duration.min < 0 {
+                    return Err(duration_loc.err("durations are milliseconds, 0 or more"));
+                }
+                Some(duration)
+            }
+            (OutputType::HwPositionWithDuration, None) => {
+                return Err(loc.key("duration").err("position_with_duration needs a duration range [min_ms, max_ms]"))
+            }
+            (_, Some(_)) => return Err(loc.key("duration").err("only position_with_duration outputs have a duration")),
+            (_, None) => None,
+        };
+        Ok(Output { kind, range, duration })
+    }
+}
+
+impl InputFile {
+    fn into_input(self, loc: &Loc) -> PResult<Input> {
+        let kind = input_type_from_name(&self.kind).ok_or_else(|| {
+            loc.key("type")
+                .err(format!("unknown input type {:?} (battery, rssi, button, pressure, depth, position)", self.kind))
+        })?;
+        let ranges_loc = loc.key("ranges");
+        let ranges = self
+            .ranges
+            .iter()
+            .enumerate()
+            .map(|(position, values)| pair(&ranges_loc.index(position), values))
+            .collect::<PResult<Vec<Range>>>()?;
+        if ranges.is_empty() {
+            return Err(ranges_loc.err("an input needs at least one range"));
+        }
+        let commands_loc = loc.key("commands");
+        let mut commands = Vec::with_capacity(self.commands.len());
+        for (position, name) in self.commands.iter().enumerate() {
+            let command_loc = commands_loc.index(position);
+            let command = match name.as_str() {
+                "read" => InputCommand::Read,
+                "subscribe" => InputCommand::Subscribe,
+                other => return Err(command_loc.err(format!("unknown input command {other:?} (read, subscribe)"))),
+            };
+            if commands.contains(&command) {
+                return Err(command_loc.err("listed twice"));
+            }
+            commands.push(command);
+        }
+        if commands.is_empty() {
+            return Err(commands_loc.err("an input needs at least one command (read, subscribe)"));
+        }
+        Ok(Input { kind, ranges, commands })
+    }
 }
 
 /// Output type names in Plugboard's files.
@@ -556,95 +667,9 @@ pub(crate) fn input_type_from_name(name: &str) -> Option<InputType> {
     })
 }
 
-pub(crate) fn output_type_node(node: &Node) -> PResult<OutputType> {
-    let name = node.str()?;
-    output_type_from_name(name).ok_or_else(|| node.err(format!("unknown output type {name:?} ({OUTPUT_TYPE_NAMES})")))
-}
-
-fn parse_feature(node: &Node, index: u32) -> PResult<Feature> {
-    node.only_keys(&["index", "description", "outputs", "inputs"])?;
-    let description = match node.get("description")? {
-        Some(description) => description.str()?.to_string(),
-        None => String::new(),
-    };
-    let output_nodes = node.optional_array("outputs")?;
-    let mut outputs: Vec<Output> = Vec::with_capacity(output_nodes.len());
-    for output_node in output_nodes {
-        output_node.only_keys(&["type", "range", "duration"])?;
-        let kind = output_type_node(&output_node.require("type")?)?;
-        let range_node = output_node.require("range")?;
-        let range = range_node.range()?;
-        check_output_range(&range_node, kind, range)?;
-        let duration = match (kind, output_node.get("duration")?) {
-            (OutputType::HwPositionWithDuration, Some(duration_node)) => {
-                let duration = duration_node.range()?;
-                if duration.min < 0 {
-                    return Err(duration_node.err("durations are milliseconds, 0 or more"));
-                }
-                Some(duration)
-            }
-            (OutputType::HwPositionWithDuration, None) => {
-                return Err(PathError {
-                    path: output_node.path_of("duration"),
-                    message: "position_with_duration needs a duration range [min_ms, max_ms]".to_string(),
-                })
-            }
-            (_, Some(duration_node)) => {
-                return Err(duration_node.err("only position_with_duration outputs have a duration"))
-            }
-            (_, None) => None,
-        };
-        if outputs.iter().any(|output| output.kind == kind) {
-            return Err(output_node.err(format!("this feature already has a {} output", output_type_name(kind))));
-        }
-        outputs.push(Output { kind, range, duration });
-    }
-    let input_nodes = node.optional_array("inputs")?;
-    let mut inputs: Vec<Input> = Vec::with_capacity(input_nodes.len());
-    for input_node in input_nodes {
-        input_node.only_keys(&["type", "ranges", "commands"])?;
-        let type_node = input_node.require("type")?;
-        let name = type_node.str()?;
-        let kind = input_type_from_name(name).ok_or_else(|| {
-            type_node.err(format!("unknown input type {name:?} (battery, rssi, button, pressure, depth, position)"))
-        })?;
-        let ranges_node = input_node.require("ranges")?;
-        let ranges = ranges_node.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
-        if ranges.is_empty() {
-            return Err(ranges_node.err("an input needs at least one range"));
-        }
-        let commands_node = input_node.require("commands")?;
-        let mut commands = Vec::new();
-        for command_node in commands_node.array()? {
-            let command = match command_node.str()? {
-                "read" => InputCommand::Read,
-                "subscribe" => InputCommand::Subscribe,
-                other => return Err(command_node.err(format!("unknown input command {other:?} (read, subscribe)"))),
-            };
-            if commands.contains(&command) {
-                return Err(command_node.err("listed twice"));
-            }
-            commands.push(command);
-        }
-        if commands.is_empty() {
-            return Err(commands_node.err("an input needs at least one command (read, subscribe)"));
-        }
-        if inputs.iter().any(|input| input.kind == kind) {
-            return Err(input_node.err(format!("this feature already has a {name} input")));
-        }
-        inputs.push(Input { kind, ranges, commands });
-    }
-    if outputs.is_empty() && inputs.is_empty() {
-        return Err(node.err("a feature needs at least one output or input"));
-    }
-    Ok(Feature { index, description, outputs, inputs })
-}
-
-fn check_output_range(node: &Node, kind: OutputType, range: Range) -> PResult<()> {
-    match output_range_problem(kind, range) {
-        Some(problem) => Err(node.err(problem)),
-        None => Ok(()),
-    }
+/// An output type's name, or an error at `loc`.
+pub(crate) fn output_type_at(loc: &Loc, name: &str) -> PResult<OutputType> {
+    output_type_from_name(name).ok_or_else(|| loc.err(format!("unknown output type {name:?} ({OUTPUT_TYPE_NAMES})")))
 }
 
 /// Why `range` cannot be the step range of a `kind` output, if it cannot.
@@ -826,6 +851,20 @@ mod tests {
         assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "position_with_duration", "range": [0, 20]}]}]}}"#)).contains("duration"));
         assert!(error_of(&minimal(r#"{"defaults": {"name": "T", "features": [{"outputs": [{"type": "vibrate", "range": [0, 20], "duration": [0, 5]}]}]}}"#)).contains("only position_with_duration"));
         assert!(error_of(&minimal(r#"{"identify": {"serial": {"data_bits": 8}}, "defaults": {"name": "T", "features": [{"description": "x"}]}}"#)).contains("$.protocols.toy.identify.serial.baud_rate: missing"));
+    }
+
+    /// serde's derived structs also read an array of their fields in order; no file means that.
+    #[test]
+    fn an_array_is_no_object() {
+        assert_eq!(
+            error_of(r#"{"version": [1, 0], "protocols": {}}"#),
+            "test.json: $.version: expected an object, found an array"
+        );
+        assert_eq!(
+            error_of(&minimal(r#"{"defaults": {"name": "T", "features": [["x"]]}}"#)),
+            "test.json: $.protocols.toy.defaults.features[0]: expected an object, found an array"
+        );
+        assert!(error_of("[]").starts_with("test.json: $: expected an object"));
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! database from the reference's; reading the written text back gives an equal database (tested).
 
 use plugboard_protocol::model::{Feature, InputCommand, InputType, Range};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::database::{output_type_name, Database, Identify, ModelDef, ProtocolDef};
+use super::database::{output_type_name, Database, Identify, ModelDef, ProtocolDef, DATABASE_FORMAT_MAJOR};
+use super::database_file::{
+    BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile, Object,
+    OutputFile, ProtocolFile, SerialFile, VersionFile, WebsocketFile,
+};
 
 /// Where the JSON schema sits relative to the database file.
 const SCHEMA: &str = "./plugboard-devices.schema.json";
@@ -60,152 +64,135 @@ const KEY_ORDER: &[&str] = &[
 /// The database as Plugboard-format JSON text. `imported_from` (e.g. "reference device config
 /// v5.57") is recorded in the file so a reader knows where the facts came from.
 pub fn to_plugboard_json(database: &Database, imported_from: Option<&str>) -> String {
-    let mut root = Map::new();
-    root.insert("$schema".into(), json!(SCHEMA));
-    root.insert("version".into(), json!({"major": super::database::DATABASE_FORMAT_MAJOR, "minor": 0}));
-    if let Some(source) = imported_from {
-        root.insert("imported_from".into(), json!(source));
-    }
-    let protocols: Map<String, Value> =
-        database.protocols().map(|protocol| (protocol.name.clone(), protocol_value(protocol))).collect();
-    root.insert("protocols".into(), Value::Object(protocols));
+    let file = database_file(database, imported_from);
+    // The file types hold strings, numbers and maps with string keys: nothing that JSON
+    // cannot hold, so this cannot fail.
+    let value = serde_json::to_value(&file).unwrap_or(Value::Null);
     let mut text = String::new();
-    write_value(&mut text, &Value::Object(root), 0);
+    write_value(&mut text, &value, 0);
     text.push('\n');
     text
 }
 
-fn protocol_value(protocol: &ProtocolDef) -> Value {
-    let mut map = Map::new();
-    if let Some(identify) = identify_value(&protocol.identify) {
-        map.insert("identify".into(), identify);
+/// The database in the types of Plugboard's file format.
+pub fn database_file(database: &Database, imported_from: Option<&str>) -> DatabaseFile {
+    DatabaseFile {
+        schema: Some(SCHEMA.to_string()),
+        version: Object(VersionFile { major: DATABASE_FORMAT_MAJOR, minor: Some(0) }),
+        imported_from: imported_from.map(str::to_string),
+        protocols: database
+            .protocols()
+            .map(|protocol| (protocol.name.clone(), Object(protocol_file(protocol))))
+            .collect(),
     }
-    if !protocol.endpoints.is_empty() {
-        map.insert("endpoints".into(), json!(protocol.endpoints));
-    }
-    map.insert("defaults".into(), model_value(&protocol.defaults));
-    if !protocol.models.is_empty() {
-        map.insert("models".into(), Value::Array(protocol.models.iter().map(model_value).collect()));
-    }
-    Value::Object(map)
 }
 
-fn identify_value(identify: &Identify) -> Option<Value> {
-    let mut map = Map::new();
-    if let Some(ble) = &identify.ble {
-        let mut entry = Map::new();
-        if !ble.names.is_empty() {
-            entry.insert("names".into(), json!(ble.names));
-        }
-        if !ble.manufacturer_data.is_empty() {
-            let list = ble
-                .manufacturer_data
-                .iter()
-                .map(|rule| match &rule.data {
-                    Some(data) => json!({"company": rule.company, "data": data}),
-                    None => json!({"company": rule.company}),
-                })
-                .collect();
-            entry.insert("manufacturer_data".into(), Value::Array(list));
-        }
-        if !ble.advertised_services.is_empty() {
-            entry.insert("advertised_services".into(), json!(ble.advertised_services));
-        }
-        map.insert("ble".into(), Value::Object(entry));
+fn protocol_file(protocol: &ProtocolDef) -> ProtocolFile {
+    let models = &protocol.models;
+    ProtocolFile {
+        identify: identify_file(&protocol.identify),
+        endpoints: (!protocol.endpoints.is_empty()).then(|| protocol.endpoints.clone()),
+        defaults: Object(defaults_file(&protocol.defaults)),
+        models: (!models.is_empty()).then(|| models.iter().map(|model| Object(model_file(model))).collect()),
     }
-    if let Some(serial) = &identify.serial {
-        map.insert(
-            "serial".into(),
-            json!({
-                "baud_rate": serial.baud_rate,
-                "data_bits": serial.data_bits,
-                "stop_bits": serial.stop_bits,
-                "parity": serial.parity.name(),
+}
+
+fn identify_file(identify: &Identify) -> Option<Object<IdentifyFile>> {
+    let ble = identify.ble.as_ref().map(|ble| {
+        Object(BleFile {
+            names: (!ble.names.is_empty()).then(|| ble.names.clone()),
+            manufacturer_data: (!ble.manufacturer_data.is_empty()).then(|| {
+                ble.manufacturer_data
+                    .iter()
+                    .map(|rule| Object(ManufacturerDataFile { company: rule.company, data: rule.data.clone() }))
+                    .collect()
             }),
-        );
-    }
-    if !identify.websocket_names.is_empty() {
-        map.insert("websocket".into(), json!({"names": identify.websocket_names}));
-    }
-    (!map.is_empty()).then_some(Value::Object(map))
+            advertised_services: (!ble.advertised_services.is_empty()).then(|| ble.advertised_services.clone()),
+        })
+    });
+    let serial = identify.serial.map(|serial| {
+        Object(SerialFile {
+            baud_rate: serial.baud_rate,
+            data_bits: Some(serial.data_bits),
+            stop_bits: Some(serial.stop_bits),
+            parity: Some(serial.parity.name().to_string()),
+        })
+    });
+    let websocket = (!identify.websocket_names.is_empty())
+        .then(|| Object(WebsocketFile { names: identify.websocket_names.clone() }));
+    (ble.is_some() || serial.is_some() || websocket.is_some()).then_some(Object(IdentifyFile {
+        ble,
+        serial,
+        websocket,
+    }))
 }
 
-fn model_value(model: &ModelDef) -> Value {
-    let mut map = Map::new();
-    if !model.identifiers.is_empty() {
-        map.insert("identifiers".into(), json!(model.identifiers));
+fn defaults_file(model: &ModelDef) -> DefaultsFile {
+    DefaultsFile {
+        name: model.name.clone(),
+        variant: model.variant.clone(),
+        message_gap_ms: model.message_gap_ms,
+        features: model.features.as_deref().map(feature_files).unwrap_or_default(),
     }
-    map.insert("name".into(), json!(model.name));
-    if let Some(variant) = &model.variant {
-        map.insert("variant".into(), json!(variant));
-    }
-    if let Some(gap) = model.message_gap_ms {
-        map.insert("message_gap_ms".into(), json!(gap));
-    }
-    if let Some(features) = &model.features {
-        let mut next = 0;
-        let list = features
-            .iter()
-            .map(|feature| {
-                // The index is written only where it skips ahead; a reader counts from 0.
-                let value = feature_value(feature, feature.index != next);
-                next = feature.index + 1;
-                value
-            })
-            .collect();
-        map.insert("features".into(), Value::Array(list));
-    }
-    Value::Object(map)
 }
 
-fn range_value(range: Range) -> Value {
-    json!([range.min, range.max])
+fn model_file(model: &ModelDef) -> ModelFile {
+    ModelFile {
+        identifiers: model.identifiers.clone(),
+        name: model.name.clone(),
+        variant: model.variant.clone(),
+        message_gap_ms: model.message_gap_ms,
+        features: model.features.as_deref().map(feature_files),
+    }
 }
 
-fn feature_value(feature: &Feature, with_index: bool) -> Value {
-    let mut map = Map::new();
-    if with_index {
-        map.insert("index".into(), json!(feature.index));
-    }
-    if !feature.description.is_empty() {
-        map.insert("description".into(), json!(feature.description));
-    }
-    if !feature.outputs.is_empty() {
-        let outputs = feature
-            .outputs
-            .iter()
-            .map(|output| {
-                let mut entry = Map::new();
-                entry.insert("type".into(), json!(output_type_name(output.kind)));
-                entry.insert("range".into(), range_value(output.range));
-                if let Some(duration) = output.duration {
-                    entry.insert("duration".into(), range_value(duration));
-                }
-                Value::Object(entry)
-            })
-            .collect();
-        map.insert("outputs".into(), Value::Array(outputs));
-    }
-    if !feature.inputs.is_empty() {
-        let inputs = feature
-            .inputs
-            .iter()
-            .map(|input| {
-                json!({
-                    "type": input_type_name(input.kind),
-                    "ranges": input.ranges.iter().map(|range| range_value(*range)).collect::<Vec<_>>(),
-                    // Unsubscribe goes with subscribe; database files never list it.
-                    "commands": input.commands.iter().filter_map(|command| match command {
-                        InputCommand::Read => Some("read"),
-                        InputCommand::Subscribe => Some("subscribe"),
-                        InputCommand::Unsubscribe => None,
-                    }).collect::<Vec<_>>(),
+fn feature_files(features: &[Feature]) -> Vec<Object<FeatureFile>> {
+    let mut next = 0;
+    features
+        .iter()
+        .map(|feature| {
+            // The index is written only where it skips ahead; a reader counts from 0.
+            let file = Object(feature_file(feature, feature.index != next));
+            next = feature.index + 1;
+            file
+        })
+        .collect()
+}
+
+fn pair(range: Range) -> Vec<i64> {
+    vec![i64::from(range.min), i64::from(range.max)]
+}
+
+fn feature_file(feature: &Feature, with_index: bool) -> FeatureFile {
+    let outputs = feature.outputs.iter().map(|output| {
+        Object(OutputFile {
+            kind: output_type_name(output.kind).to_string(),
+            range: pair(output.range),
+            duration: output.duration.map(pair),
+        })
+    });
+    let inputs = feature.inputs.iter().map(|input| {
+        Object(InputFile {
+            kind: input_type_name(input.kind).to_string(),
+            ranges: input.ranges.iter().copied().map(pair).collect(),
+            // Unsubscribe goes with subscribe; database files never list it.
+            commands: input
+                .commands
+                .iter()
+                .filter_map(|command| match command {
+                    InputCommand::Read => Some("read".to_string()),
+                    InputCommand::Subscribe => Some("subscribe".to_string()),
+                    InputCommand::Unsubscribe => None,
                 })
-            })
-            .collect();
-        map.insert("inputs".into(), Value::Array(inputs));
+                .collect(),
+        })
+    });
+    FeatureFile {
+        index: with_index.then_some(feature.index),
+        description: (!feature.description.is_empty()).then(|| feature.description.clone()),
+        outputs: (!feature.outputs.is_empty()).then(|| outputs.collect()),
+        inputs: (!feature.inputs.is_empty()).then(|| inputs.collect()),
     }
-    Value::Object(map)
 }
 
 fn input_type_name(kind: InputType) -> &'static str {
@@ -276,6 +263,6 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
             out.push_str(&" ".repeat(indent));
             out.push('}');
         }
-        _ => unreachable!("scalars are written on one line above"),
+        scalar => out.push_str(&scalar.to_string()),
     }
 }

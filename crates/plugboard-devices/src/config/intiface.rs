@@ -5,13 +5,18 @@
 //! cannot use is skipped with a warning naming its JSON path; only a file whose overall shape
 //! is wrong is an error.
 
+use std::collections::BTreeMap;
+
 use plugboard_protocol::model::{OutputType, Range};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::database::{output_type_from_name, valid_protocol_name, ConfigFileError};
-use super::json::{Node, PResult};
+use super::database::{output_type_from_name, ConfigFileError};
+use super::json::{self, non_empty, pair, whole_in, Loc, Object, PResult, Pair};
 use super::user::{
-    parse_serial_overrides, ConfigWarning, OutputSetting, SerialBinding, UserConfig, UserDevice, WebsocketBinding,
+    protocol_name, serial_overrides, ConfigWarning, OutputSetting, SerialBinding, UserConfig, UserDevice,
+    WebsocketBinding,
 };
 
 /// What kind of user config a JSON document is, told apart by content.
@@ -42,17 +47,92 @@ pub fn detect_kind(value: &Value) -> UserConfigKind {
     }
 }
 
-/// Reads Intiface user config text.
-pub fn read_intiface_str(text: &str, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|error| ConfigFileError::Syntax { file: file.to_string(), message: error.to_string() })?;
-    read_intiface_value(&value, file)
+// Intiface's file, as far as Plugboard reads it. Each entry Plugboard may have to skip (a
+// protocol, a communication entry, a device, a feature, an output) is kept as raw JSON and
+// read on its own, so that a damaged one is skipped with a warning instead of failing the file.
+
+#[derive(Deserialize)]
+struct IntifaceFile {
+    version: Option<Object<VersionEntry>>,
+    user_configs: Option<Object<UserConfigsEntry>>,
 }
 
-/// Reads an already parsed Intiface user config.
-pub fn read_intiface_value(value: &Value, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
+#[derive(Deserialize)]
+struct VersionEntry {
+    major: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct UserConfigsEntry {
+    protocols: Option<BTreeMap<String, Box<RawValue>>>,
+    devices: Option<Vec<Box<RawValue>>>,
+    simulated_devices: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct ProtocolEntry {
+    communication: Option<Vec<Box<RawValue>>>,
+}
+
+#[derive(Deserialize)]
+struct SerialEntry {
+    port: String,
+    baud_rate: Option<u32>,
+    data_bits: Option<u8>,
+    stop_bits: Option<u8>,
+    parity: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WebsocketEntry {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct DeviceEntry {
+    identifier: Object<DeviceIdentifier>,
+    config: Option<Object<DeviceSettingsEntry>>,
+}
+
+#[derive(Deserialize)]
+struct DeviceIdentifier {
+    address: String,
+    protocol: String,
+    identifier: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeviceSettingsEntry {
+    user_config: Option<Object<UserSettingsEntry>>,
+    features: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct UserSettingsEntry {
+    allow: Option<bool>,
+    deny: Option<bool>,
+    display_name: Option<String>,
+    index: Option<u32>,
+    message_gap_ms: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct FeatureEntry {
+    output: Option<BTreeMap<String, Box<RawValue>>>,
+}
+
+#[derive(Deserialize)]
+struct OutputEntry {
+    value: Option<Pair>,
+    disabled: Option<bool>,
+    reverse: Option<bool>,
+}
+
+/// Reads Intiface user config text.
+pub fn read_intiface_str(text: &str, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
+    let intiface: IntifaceFile = json::read(text).map_err(|error| ConfigFileError::from_read(file, error))?;
     let mut reader = Reader { file, warnings: Vec::new() };
-    let config = reader.read(&Node::root(value)).map_err(|error| ConfigFileError::invalid(file, error))?;
+    let config = reader.read(intiface).map_err(|error| ConfigFileError::invalid(file, error))?;
     Ok((config, reader.warnings))
 }
 
@@ -66,39 +146,47 @@ impl Reader<'_> {
         self.warnings.push(ConfigWarning::Ignored { file: self.file.to_string(), path, message: message.into() });
     }
 
-    fn read(&mut self, root: &Node) -> PResult<UserConfig> {
-        root.object()?;
-        if let Some(major_node) = root.get("version")?.map(|v| v.get("major")).transpose()?.flatten() {
-            match major_node.i64() {
+    /// A problem with one entry, which is skipped: `what` says what was skipped.
+    fn skipped(&mut self, error: json::PathError, what: &str) {
+        self.warn(error.path, format!("{}; {what} skipped", error.message));
+    }
+
+    fn read(&mut self, intiface: IntifaceFile) -> PResult<UserConfig> {
+        let root = Loc::Root;
+        if let Some(raw) = intiface.version.and_then(|version| version.0.major) {
+            let version_loc = root.key("version");
+            let major_loc = version_loc.key("major");
+            match json::read_at::<i64>(raw.get(), &major_loc) {
                 Ok(4 | 5) => {}
-                Ok(major) => self.warn(major_node.path.clone(), format!("version {major}: read as version 5")),
+                Ok(major) => self.warn(major_loc.path(), format!("version {major}: read as version 5")),
                 Err(error) => self.warn(error.path, error.message),
             }
         }
         let mut config = UserConfig::default();
-        let Some(user) = root.get("user_configs")? else {
+        let Some(Object(user)) = intiface.user_configs else {
             return Err(root.err("not an Intiface user config (no \"user_configs\")"));
         };
-        user.object()?;
-        if let Some(protocols) = user.get("protocols")? {
-            for (name, protocol) in protocols.entries()? {
-                if let Err(error) = self.read_protocol(name, &protocol, &mut config) {
-                    self.warn(error.path, format!("{}; entry skipped", error.message));
-                }
+        let user_loc = root.key("user_configs");
+        let protocols_loc = user_loc.key("protocols");
+        for (name, raw) in user.protocols.unwrap_or_default() {
+            let loc = protocols_loc.key(&name);
+            if let Err(error) = self.read_protocol(&loc, name.clone(), &raw, &mut config) {
+                self.skipped(error, "entry");
             }
         }
-        if let Some(devices) = user.get("devices")? {
-            for node in devices.array()? {
-                match self.read_device(&node) {
-                    Ok((address, device)) => self.add_device(&node, address, device, &mut config),
-                    Err(error) => self.warn(error.path, format!("{}; device entry skipped", error.message)),
-                }
+        let devices_loc = user_loc.key("devices");
+        for (position, raw) in user.devices.unwrap_or_default().iter().enumerate() {
+            let loc = devices_loc.index(position);
+            match self.read_device(&loc, raw) {
+                Ok((address, device)) => self.add_device(&loc, address, device, &mut config),
+                Err(error) => self.skipped(error, "device entry"),
             }
         }
-        if let Some(simulated) = user.get("simulated_devices")? {
-            if simulated.array().map(|items| !items.is_empty()).unwrap_or(true) {
+        if let Some(simulated) = user.simulated_devices {
+            let empty = matches!(serde_json::from_str::<Vec<serde::de::IgnoredAny>>(simulated.get()), Ok(list) if list.is_empty());
+            if !empty {
                 self.warn(
-                    simulated.path.clone(),
+                    user_loc.key("simulated_devices").path(),
                     "simulated devices are not imported (use Plugboard's virtual devices)",
                 );
             }
@@ -106,15 +194,15 @@ impl Reader<'_> {
         Ok(config)
     }
 
-    fn add_device(&mut self, node: &Node, address: String, mut device: UserDevice, config: &mut UserConfig) {
+    fn add_device(&mut self, loc: &Loc, address: String, mut device: UserDevice, config: &mut UserConfig) {
         if config.devices.contains_key(&address) {
-            self.warn(node.path.clone(), format!("a second entry for address {address:?}; the first one is kept"));
+            self.warn(loc.path(), format!("a second entry for address {address:?}; the first one is kept"));
             return;
         }
         if let Some(index) = device.index {
             if let Some((other, _)) = config.devices.iter().find(|(_, d)| d.index == Some(index)) {
                 self.warn(
-                    node.path.clone(),
+                    loc.path(),
                     format!("index {index} is already used by {other}; a new index will be assigned"),
                 );
                 device.index = None;
@@ -123,115 +211,141 @@ impl Reader<'_> {
         config.devices.insert(address, device);
     }
 
-    fn read_protocol(&mut self, name: &str, node: &Node, config: &mut UserConfig) -> PResult<()> {
-        if !valid_protocol_name(name) {
-            return Err(node.err(format!("{name:?} is not a protocol name")));
-        }
-        for path in node.unknown_keys(&["communication"])? {
+    fn read_protocol(&mut self, loc: &Loc, name: String, raw: &RawValue, config: &mut UserConfig) -> PResult<()> {
+        let protocol = protocol_name(loc, name)?;
+        let mut unknown = Vec::new();
+        let entry: ProtocolEntry = json::read_at_noting_ignored(raw.get(), loc, |path| unknown.push(path))?;
+        for path in unknown {
             self.warn(path, "only communication entries (serial, websocket) are imported");
         }
-        let Some(list) = node.get("communication")? else { return Ok(()) };
-        for entry in list.array()? {
-            let result = (|| -> PResult<()> {
-                for (kind, spec) in entry.entries()? {
-                    match kind {
-                        "serial" => {
-                            let port = spec.require("port")?.non_empty_str()?.to_string();
-                            let settings = parse_serial_overrides(&spec)?;
-                            config.serial_ports.push(SerialBinding { port, protocol: name.to_string(), settings });
-                        }
-                        "websocket" => {
-                            let identifier = spec.require("name")?.non_empty_str()?.to_string();
-                            config.websocket_devices.push(WebsocketBinding { identifier, protocol: name.to_string() });
-                        }
-                        other => self.warn(spec.path.clone(), format!("{other} specifiers are not imported")),
-                    }
-                }
-                Ok(())
-            })();
-            if let Err(error) = result {
-                self.warn(error.path, format!("{}; entry skipped", error.message));
+        let communication_loc = loc.key("communication");
+        for (position, raw) in entry.communication.unwrap_or_default().iter().enumerate() {
+            let entry_loc = communication_loc.index(position);
+            if let Err(error) = self.read_communication(&entry_loc, raw, &protocol, config) {
+                self.skipped(error, "entry");
             }
         }
         Ok(())
     }
 
-    fn read_device(&mut self, node: &Node) -> PResult<(String, UserDevice)> {
-        let identifier = node.require("identifier")?;
-        let address = identifier.require("address")?.non_empty_str()?.to_string();
-        let protocol_node = identifier.require("protocol")?;
-        let protocol = protocol_node.non_empty_str()?;
-        if !valid_protocol_name(protocol) {
-            return Err(protocol_node.err(format!("{protocol:?} is not a protocol name")));
+    fn read_communication(
+        &mut self,
+        loc: &Loc,
+        raw: &RawValue,
+        protocol: &str,
+        config: &mut UserConfig,
+    ) -> PResult<()> {
+        let specifiers: BTreeMap<String, Box<RawValue>> = json::read_at(raw.get(), loc)?;
+        for (kind, raw) in specifiers {
+            let spec_loc = loc.key(&kind);
+            match kind.as_str() {
+                "serial" => {
+                    let spec: SerialEntry = json::read_object_at(raw.get(), &spec_loc)?;
+                    non_empty(&spec_loc.key("port"), &spec.port)?;
+                    let settings = serial_overrides(
+                        &spec_loc,
+                        spec.baud_rate,
+                        spec.data_bits,
+                        spec.stop_bits,
+                        spec.parity.as_deref(),
+                    )?;
+                    config.serial_ports.push(SerialBinding {
+                        port: spec.port,
+                        protocol: protocol.to_string(),
+                        settings,
+                    });
+                }
+                "websocket" => {
+                    let spec: WebsocketEntry = json::read_object_at(raw.get(), &spec_loc)?;
+                    non_empty(&spec_loc.key("name"), &spec.name)?;
+                    config
+                        .websocket_devices
+                        .push(WebsocketBinding { identifier: spec.name, protocol: protocol.to_string() });
+                }
+                other => self.warn(spec_loc.path(), format!("{other} specifiers are not imported")),
+            }
         }
-        let mut device = UserDevice {
-            protocol: Some(protocol.to_string()),
-            identifier: identifier.get("identifier")?.map(|i| i.str().map(str::to_string)).transpose()?,
-            ..UserDevice::default()
-        };
-        let Some(config) = node.get("config")? else { return Ok((address, device)) };
-        if let Some(user) = config.get("user_config")? {
-            device.allow = user.get("allow")?.map(|b| b.bool()).transpose()?.unwrap_or(false);
-            device.deny = user.get("deny")?.map(|b| b.bool()).transpose()?.unwrap_or(false);
-            device.display_name = user
-                .get("display_name")?
-                .map(|n| n.str().map(str::to_string))
-                .transpose()?
-                .filter(|name| !name.trim().is_empty());
-            device.index = user.get("index")?.map(|i| i.u32()).transpose()?;
-            device.message_gap_ms =
-                user.get("message_gap_ms")?.map(|g| g.int_in(0, 60_000).map(|g| g as u32)).transpose()?;
+        Ok(())
+    }
+
+    fn read_device(&mut self, loc: &Loc, raw: &RawValue) -> PResult<(String, UserDevice)> {
+        let entry: DeviceEntry = json::read_object_at(raw.get(), loc)?;
+        let identifier_loc = loc.key("identifier");
+        let identifier = entry.identifier.0;
+        non_empty(&identifier_loc.key("address"), &identifier.address)?;
+        let protocol_loc = identifier_loc.key("protocol");
+        let protocol =
+            protocol_name(&protocol_loc, identifier.protocol).map_err(|error| protocol_loc.err(error.message))?;
+        let mut device =
+            UserDevice { protocol: Some(protocol), identifier: identifier.identifier, ..UserDevice::default() };
+        let Some(Object(settings)) = entry.config else { return Ok((identifier.address, device)) };
+        let config_loc = loc.key("config");
+        if let Some(Object(user)) = settings.user_config {
+            device.allow = user.allow.unwrap_or(false);
+            device.deny = user.deny.unwrap_or(false);
+            device.display_name = user.display_name.filter(|name| !name.trim().is_empty());
+            device.index = user.index;
+            let user_loc = config_loc.key("user_config");
+            let gap_loc = user_loc.key("message_gap_ms");
+            device.message_gap_ms = user
+                .message_gap_ms
+                .map(|gap| whole_in(&gap_loc, i64::from(gap), 0, 60_000).map(|gap| gap as u32))
+                .transpose()?;
         }
-        if let Some(features) = config.get("features")? {
+        if let Some(raw) = settings.features {
+            let features_loc = config_loc.key("features");
             // Features are matched by their position in the list (= feature index).
-            let features = match features.array() {
+            let features = match json::read_at::<Vec<Box<RawValue>>>(raw.get(), &features_loc) {
                 Ok(features) => features,
                 Err(error) => {
-                    self.warn(error.path, format!("{}; output settings skipped", error.message));
+                    self.skipped(error, "output settings");
                     Vec::new()
                 }
             };
-            for (index, feature) in features.iter().enumerate() {
-                let outputs = match feature.get("output").and_then(|o| o.map(|o| o.entries()).transpose()) {
-                    Ok(Some(outputs)) => outputs,
-                    Ok(None) => continue,
+            for (index, raw) in features.iter().enumerate() {
+                let feature_loc = features_loc.index(index);
+                let outputs = match json::read_object_at::<FeatureEntry>(raw.get(), &feature_loc) {
+                    Ok(FeatureEntry { output: Some(outputs) }) => outputs,
+                    Ok(FeatureEntry { output: None }) => continue,
                     Err(error) => {
-                        self.warn(error.path, format!("{}; feature skipped", error.message));
+                        self.skipped(error, "feature");
                         continue;
                     }
                 };
-                for (name, output) in outputs {
-                    match self.read_output(index as u32, name, &output) {
+                let output_loc = feature_loc.key("output");
+                for (name, raw) in outputs {
+                    match self.read_output(&output_loc.key(&name), index as u32, &name, &raw) {
                         Ok(Some(setting)) => device.outputs.push(setting),
                         Ok(None) => {}
-                        Err(error) => self.warn(error.path, format!("{}; output skipped", error.message)),
+                        Err(error) => self.skipped(error, "output"),
                     }
                 }
             }
         }
-        Ok((address, device))
+        Ok((identifier.address, device))
     }
 
-    fn read_output(&mut self, feature: u32, name: &str, node: &Node) -> PResult<Option<OutputSetting>> {
+    fn read_output(&mut self, loc: &Loc, feature: u32, name: &str, raw: &RawValue) -> PResult<Option<OutputSetting>> {
         let kind = match name {
             "hw_position_with_duration" => OutputType::HwPositionWithDuration,
             other => match output_type_from_name(other) {
                 Some(kind) => kind,
-                None => return Err(node.err(format!("unknown output type {other:?}"))),
+                None => return Err(loc.err(format!("unknown output type {other:?}"))),
             },
         };
-        let limit = match node.get("value")? {
-            Some(value) => {
-                let range = value.range()?;
+        let spec: OutputEntry = json::read_object_at(raw.get(), loc)?;
+        let limit = match &spec.value {
+            Some(values) => {
+                let range = pair(&loc.key("value"), values)?;
                 // Intiface keeps user ranges inside [0, max]; a signed range is read as its
                 // magnitudes.
                 Some(Range::new(range.min.max(0), range.max.max(0)))
             }
             None => None,
         };
-        let disabled = node.get("disabled")?.map(|d| d.bool()).transpose()?.unwrap_or(false);
-        if node.get("reverse")?.map(|r| r.bool()).transpose()?.unwrap_or(false) {
-            self.warn(node.path_of("reverse"), "reversed positions are not supported yet");
+        let disabled = spec.disabled.unwrap_or(false);
+        if spec.reverse.unwrap_or(false) {
+            self.warn(loc.key("reverse").path(), "reversed positions are not supported yet");
         }
         if limit.is_none() && !disabled {
             return Ok(None);

@@ -1,8 +1,12 @@
 //! Device configuration: the device database and the user's device settings.
 //!
+//! Every file is read through serde into types that mirror its JSON, then checked; problems are
+//! named by their JSON path ([`json`] says how).
+//!
 //! - [`database`]: Plugboard's device database (`device-config/plugboard-devices.json`,
 //!   embedded; `--device-config-file` replaces it): per protocol, how its hardware is
-//!   recognised, its GATT endpoints, and its device models.
+//!   recognised, its GATT endpoints, and its device models. [`database_file`] holds the types
+//!   its JSON is read into and written from.
 //! - [`export`]: writing a database in Plugboard's format (the converter's output).
 //! - [`matching`]: which protocols may drive a found device (BLE advertisement, serial port,
 //!   websocket identifier), user bindings first.
@@ -10,16 +14,19 @@
 //!   output limits; serial port and websocket bindings.
 //! - [`reference`]: reading the reference engine's v4/v5 device database format.
 //! - [`intiface`]: reading Intiface's v4/v5 user config (read only).
-//! - [`store`]: default location, atomic writes, moving unreadable files aside.
+//! - [`schema`]: the JSON Schemas of Plugboard's own formats, generated from their types.
+//! - [`store`]: loading and saving the user config: atomic writes, moving unreadable files aside.
 //!
 //! The format is described for contributors and users in `device-config/README.md`.
 
 pub mod database;
+pub mod database_file;
 pub mod export;
 pub mod intiface;
 mod json;
 pub mod matching;
 pub mod reference;
+pub mod schema;
 pub mod store;
 pub mod user;
 
@@ -30,9 +37,7 @@ pub use database::{
 pub use intiface::{detect_kind, UserConfigKind};
 pub use json::PathError;
 pub use matching::{candidates, BleAdvertisement, Candidate, Discovered, MatchSource};
-pub use store::{
-    default_user_config_path, load_user_config, save_user_config, LoadedUserConfig, StoreError, UserConfigSource,
-};
+pub use store::{load_user_config, save_user_config, LoadedUserConfig, StoreError, UserConfigSource};
 pub use user::{AddressDecision, ConfigWarning, OutputSetting, UserConfig, UserDevice};
 
 #[cfg(test)]

@@ -22,13 +22,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plugboard_protocol::model::{Feature, Input, InputCommand, Output, OutputType, Range};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::database::{
-    input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name, parse_manufacturer_data,
-    valid_protocol_name, BleIdentify, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
+    input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name, valid_protocol_name,
+    BleIdentify, ConfigFileError, Identify, ManufacturerDataFile, ModelDef, Parity, ProtocolDef, SerialSettings,
 };
-use super::json::{Node, PResult};
+use super::json::{self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, Pair};
 use super::user::ConfigWarning;
 
 /// The reference format majors this reader understands (same shape, snake_case).
@@ -49,6 +51,81 @@ pub fn is_reference_format(value: &Value) -> bool {
     })
 }
 
+// The reference's file, as far as Plugboard reads it. Keys Plugboard has no use for (`id`,
+// `base_id`, ...) are read past; entries it may have to skip (a protocol it does not
+// implement, a transport, output or input it does not know) are kept as raw JSON and read
+// only when they are used, so that one of them can never fail the file.
+
+#[derive(Deserialize)]
+struct ReferenceFile {
+    version: Object<ReferenceVersion>,
+    protocols: BTreeMap<String, Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct ReferenceVersion {
+    major: u32,
+    minor: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct ProtocolEntry {
+    communication: Option<Vec<BTreeMap<String, Box<RawValue>>>>,
+    defaults: Option<Object<ModelEntry>>,
+    configurations: Option<Vec<Object<ModelEntry>>>,
+}
+
+#[derive(Deserialize)]
+struct BtleEntry {
+    names: Option<Vec<String>>,
+    manufacturer_data: Option<Vec<Object<ManufacturerDataFile>>>,
+    advertised_services: Option<Vec<String>>,
+    services: Option<BTreeMap<String, BTreeMap<String, String>>>,
+}
+
+/// `port` is bound per user, in the user config.
+#[derive(Deserialize)]
+struct SerialEntry {
+    baud_rate: Option<u32>,
+    data_bits: Option<u8>,
+    stop_bits: Option<u8>,
+    parity: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WebsocketEntry {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ModelEntry {
+    identifier: Option<Vec<String>>,
+    name: Option<String>,
+    protocol_variant: Option<String>,
+    message_gap_ms: Option<u32>,
+    features: Option<Vec<Object<FeatureEntry>>>,
+}
+
+#[derive(Deserialize)]
+struct FeatureEntry {
+    index: Option<u32>,
+    description: Option<String>,
+    output: Option<BTreeMap<String, Box<RawValue>>>,
+    input: Option<BTreeMap<String, Box<RawValue>>>,
+}
+
+#[derive(Deserialize)]
+struct OutputEntry {
+    value: Pair,
+    duration: Option<Pair>,
+}
+
+#[derive(Deserialize)]
+struct InputEntry {
+    value: Vec<Pair>,
+    command: Vec<String>,
+}
+
 /// What reading a reference database gives.
 pub(crate) struct ReferenceDatabase {
     pub major: u32,
@@ -61,33 +138,41 @@ pub(crate) struct ReferenceDatabase {
 
 /// Reads a reference database, keeping the protocols for which `implemented` says yes.
 pub(crate) fn read_reference(
-    root: &Node,
+    text: &str,
+    file: &str,
+    implemented: &dyn Fn(&str) -> bool,
+) -> Result<ReferenceDatabase, ConfigFileError> {
+    let reference: ReferenceFile = json::read(text).map_err(|error| ConfigFileError::from_read(file, error))?;
+    read_protocols(reference, file, implemented).map_err(|error| ConfigFileError::invalid(file, error))
+}
+
+fn read_protocols(
+    reference: ReferenceFile,
     file: &str,
     implemented: &dyn Fn(&str) -> bool,
 ) -> PResult<ReferenceDatabase> {
-    let version = root.require("version")?;
-    let major_node = version.require("major")?;
-    let major = major_node.u32()?;
+    let root = Loc::Root;
+    let major = reference.version.major;
     if !REFERENCE_MAJORS.contains(&major) {
-        return Err(major_node.err(format!(
+        return Err(root.key("version").key("major").err(format!(
             "the reference device config format version {major} is not supported (Plugboard reads versions 4 and 5, \
              and its own format)"
         )));
     }
-    let minor = match version.get("minor")? {
-        Some(node) => node.u32()?,
-        None => 0,
-    };
+    let minor = reference.version.minor.unwrap_or(0);
     let mut reader = Reader { file, warnings: Vec::new() };
     let mut protocols = BTreeMap::new();
     let mut skipped_protocols = Vec::new();
-    for (name, node) in root.require("protocols")?.entries()? {
-        if !valid_protocol_name(name) || !implemented(name) {
-            skipped_protocols.push(name.to_string());
+    let protocols_loc = root.key("protocols");
+    for (name, raw) in reference.protocols {
+        if !valid_protocol_name(&name) || !implemented(&name) {
+            skipped_protocols.push(name);
             continue;
         }
-        if let Some(protocol) = reader.protocol(name, &node)? {
-            protocols.insert(name.to_string(), protocol);
+        let loc = protocols_loc.key(&name);
+        let entry: ProtocolEntry = json::read_object_at(raw.get(), &loc)?;
+        if let Some(protocol) = reader.protocol(&name, &loc, entry)? {
+            protocols.insert(name, protocol);
         }
     }
     if protocols.is_empty() {
@@ -102,30 +187,37 @@ struct Reader<'f> {
 }
 
 impl Reader<'_> {
-    fn ignore(&mut self, node: &Node, message: impl Into<String>) {
+    fn ignore(&mut self, loc: &Loc, message: impl Into<String>) {
         self.warnings.push(ConfigWarning::Ignored {
             file: self.file.to_string(),
-            path: node.path.clone(),
+            path: loc.path(),
             message: message.into(),
         });
     }
 
     /// One protocol; `None` (with a warning) when nothing usable is left of it.
-    fn protocol(&mut self, name: &str, node: &Node) -> PResult<Option<ProtocolDef>> {
+    fn protocol(&mut self, name: &str, loc: &Loc, entry: ProtocolEntry) -> PResult<Option<ProtocolDef>> {
         let mut identify = Identify::default();
         let mut endpoints: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-        if let Some(list) = node.get("communication")? {
-            for entry in list.array()? {
-                for (transport, spec) in entry.entries()? {
-                    match transport {
-                        "btle" => self.btle(&spec, &mut identify, &mut endpoints)?,
-                        "serial" => identify.serial = Some(serial(&spec)?),
-                        "websocket" => {
-                            let name = spec.require("name")?.non_empty_str()?;
-                            identify.websocket_names.push(name.to_string());
-                        }
-                        other => self.ignore(&spec, format!("Plugboard has no {other:?} transport")),
+        let communication_loc = loc.key("communication");
+        for (position, transports) in entry.communication.unwrap_or_default().into_iter().enumerate() {
+            let entry_loc = communication_loc.index(position);
+            for (transport, raw) in transports {
+                let spec_loc = entry_loc.key(&transport);
+                match transport.as_str() {
+                    "btle" => self.btle(
+                        &spec_loc,
+                        json::read_object_at(raw.get(), &spec_loc)?,
+                        &mut identify,
+                        &mut endpoints,
+                    )?,
+                    "serial" => identify.serial = Some(serial(&spec_loc, json::read_object_at(raw.get(), &spec_loc)?)?),
+                    "websocket" => {
+                        let spec: WebsocketEntry = json::read_object_at(raw.get(), &spec_loc)?;
+                        non_empty(&spec_loc.key("name"), &spec.name)?;
+                        identify.websocket_names.push(spec.name);
                     }
+                    other => self.ignore(&spec_loc, format!("Plugboard has no {other:?} transport")),
                 }
             }
         }
@@ -134,125 +226,143 @@ impl Reader<'_> {
                 !ble.names.is_empty() || !ble.manufacturer_data.is_empty() || !ble.advertised_services.is_empty();
             if !recognisable || endpoints.is_empty() {
                 self.ignore(
-                    node,
+                    loc,
                     format!("{name}: its Bluetooth LE entry has no names or no services Plugboard can use"),
                 );
                 identify.ble = None;
             }
         }
-        let Some(defaults_node) = node.get("defaults")? else {
-            self.ignore(node, format!("{name} has no defaults; Plugboard needs them to describe its devices"));
+        let Some(defaults_entry) = entry.defaults else {
+            self.ignore(loc, format!("{name} has no defaults; Plugboard needs them to describe its devices"));
             return Ok(None);
         };
-        let Some(defaults) = self.model(&defaults_node, true)? else {
+        let Some(defaults) = self.model(&loc.key("defaults"), defaults_entry.0, true)? else {
             return Ok(None);
         };
+        let configurations_loc = loc.key("configurations");
         let mut read = Vec::new();
-        if let Some(list) = node.get("configurations")? {
-            for model_node in list.array()? {
-                if let Some(model) = self.model(&model_node, false)? {
-                    read.push((model_node, model));
-                }
+        for (position, model_entry) in entry.configurations.unwrap_or_default().into_iter().enumerate() {
+            if let Some(model) = self.model(&configurations_loc.index(position), model_entry.0, false)? {
+                read.push((position, model));
             }
         }
         // An identifier listed twice belongs to its last configuration, as in the reference
         // (which fills a map in file order).
         let mut seen = BTreeSet::new();
-        let mut models = Vec::new();
-        for (model_node, mut model) in read.into_iter().rev() {
+        let mut models = Vec::with_capacity(read.len());
+        for (position, mut model) in read.into_iter().rev() {
             model.identifiers.retain(|identifier| seen.insert(identifier.clone()));
             if model.identifiers.is_empty() {
-                self.ignore(&model_node, "its identifiers are all used by later configurations");
+                self.ignore(
+                    &configurations_loc.index(position),
+                    "its identifiers are all used by later configurations",
+                );
             } else {
                 models.push(model);
             }
         }
         models.reverse();
+        models.shrink_to_fit();
         Ok(Some(ProtocolDef { name: name.to_string(), identify, endpoints, defaults, models }))
     }
 
     fn btle(
         &mut self,
-        spec: &Node,
+        loc: &Loc,
+        spec: BtleEntry,
         identify: &mut Identify,
         endpoints: &mut BTreeMap<String, BTreeMap<String, String>>,
     ) -> PResult<()> {
         let ble = identify.ble.get_or_insert_with(BleIdentify::default);
-        if let Some(names) = spec.get("names")? {
-            for name_node in names.array()? {
-                let name = name_node.str()?;
-                let wildcard_inside = name.trim_end_matches('*').contains('*');
-                // Blank names too: Plugboard's format refuses them, the converted file must load.
-                if name.trim().is_empty() || name == "*" || wildcard_inside {
-                    self.ignore(&name_node, "not a usable name ('*' may only end a name)");
-                } else if !ble.names.iter().any(|known| known == name) {
-                    ble.names.push(name.to_string());
+        let names_loc = loc.key("names");
+        for (position, name) in spec.names.unwrap_or_default().into_iter().enumerate() {
+            let wildcard_inside = name.trim_end_matches('*').contains('*');
+            // Blank names too: Plugboard's format refuses them, the converted file must load.
+            if name.trim().is_empty() || name == "*" || wildcard_inside {
+                self.ignore(&names_loc.index(position), "not a usable name ('*' may only end a name)");
+            } else if !ble.names.contains(&name) {
+                ble.names.push(name);
+            }
+        }
+        ble.manufacturer_data
+            .extend(spec.manufacturer_data.unwrap_or_default().into_iter().map(|rule| rule.0.into_rule()));
+        let services_loc = loc.key("advertised_services");
+        for (position, uuid) in spec.advertised_services.unwrap_or_default().iter().enumerate() {
+            ble.advertised_services.push(uuid_at(&services_loc.index(position), uuid)?);
+        }
+        let services_loc = loc.key("services");
+        for (service, characteristics) in spec.services.unwrap_or_default() {
+            let service_loc = services_loc.key(&service);
+            let Some(service_uuid) = normalize_uuid(&service) else {
+                self.ignore(&service_loc, format!("service {service:?} is not a UUID"));
+                continue;
+            };
+            let by_endpoint = endpoints.entry(service_uuid).or_default();
+            for (endpoint, characteristic) in characteristics {
+                let characteristic_loc = service_loc.key(&endpoint);
+                if is_endpoint_name(&endpoint) {
+                    let uuid = uuid_at(&characteristic_loc, &characteristic)?;
+                    by_endpoint.insert(endpoint, uuid);
+                } else {
+                    self.ignore(&characteristic_loc, format!("Plugboard has no endpoint named {endpoint:?}"));
                 }
             }
         }
-        if let Some(list) = spec.get("manufacturer_data")? {
-            for entry in list.array()? {
-                ble.manufacturer_data.push(parse_manufacturer_data(&entry)?);
-            }
-        }
-        if let Some(list) = spec.get("advertised_services")? {
-            for entry in list.array()? {
-                ble.advertised_services.push(entry.uuid()?);
-            }
-        }
-        if let Some(services) = spec.get("services")? {
-            for (service, map) in services.entries()? {
-                let Some(service_uuid) = super::json::normalize_uuid(service) else {
-                    self.ignore(&map, format!("service {service:?} is not a UUID"));
-                    continue;
-                };
-                let characteristics = endpoints.entry(service_uuid).or_default();
-                for (endpoint, characteristic) in map.entries()? {
-                    if is_endpoint_name(endpoint) {
-                        characteristics.insert(endpoint.to_string(), characteristic.uuid()?);
-                    } else {
-                        self.ignore(&characteristic, format!("Plugboard has no endpoint named {endpoint:?}"));
-                    }
-                }
-            }
-            endpoints.retain(|_, characteristics| !characteristics.is_empty());
-        }
+        endpoints.retain(|_, by_endpoint| !by_endpoint.is_empty());
+        ble.names.shrink_to_fit();
+        ble.manufacturer_data.shrink_to_fit();
+        ble.advertised_services.shrink_to_fit();
         Ok(())
     }
 
     /// A configuration (or the defaults); `None` (with a warning) when nothing usable is left.
-    fn model(&mut self, node: &Node, is_defaults: bool) -> PResult<Option<ModelDef>> {
+    fn model(&mut self, loc: &Loc, entry: ModelEntry, is_defaults: bool) -> PResult<Option<ModelDef>> {
         let identifiers = if is_defaults {
             Vec::new()
         } else {
-            let Some(list) = node.get("identifier")? else {
-                self.ignore(node, "a configuration without an identifier matches nothing");
+            let Some(mut identifiers) = entry.identifier else {
+                self.ignore(loc, "a configuration without an identifier matches nothing");
                 return Ok(None);
             };
-            let identifiers = list.strings()?;
+            let identifiers_loc = loc.key("identifier");
+            for (position, identifier) in identifiers.iter().enumerate() {
+                non_empty(&identifiers_loc.index(position), identifier)?;
+            }
             if identifiers.is_empty() {
-                self.ignore(&list, "a configuration without an identifier matches nothing");
+                self.ignore(&identifiers_loc, "a configuration without an identifier matches nothing");
                 return Ok(None);
             }
+            identifiers.shrink_to_fit();
             identifiers
         };
-        let name = match node.get("name")? {
-            Some(name) => name.non_empty_str()?.to_string(),
-            None if is_defaults => return Err(node.require("name").err().unwrap_or_else(|| node.err("missing name"))),
+        let name = match entry.name {
+            Some(name) => {
+                non_empty(&loc.key("name"), &name)?;
+                name
+            }
+            None if is_defaults => return Err(loc.key("name").err("missing (required)")),
             // A configuration without a name shows as its first identifier.
             None => identifiers[0].clone(),
         };
-        let variant = node.get("protocol_variant")?.map(|v| v.non_empty_str().map(str::to_string)).transpose()?;
-        let message_gap_ms =
-            node.get("message_gap_ms")?.map(|gap| gap.int_in(0, 60_000).map(|ms| ms as u32)).transpose()?;
-        let features = match node.get("features")? {
+        if let Some(variant) = &entry.protocol_variant {
+            non_empty(&loc.key("protocol_variant"), variant)?;
+        }
+        let message_gap_ms = entry
+            .message_gap_ms
+            .map(|gap| whole_in(&loc.key("message_gap_ms"), i64::from(gap), 0, 60_000).map(|gap| gap as u32))
+            .transpose()?;
+        let features = match entry.features {
             Some(list) => {
+                let features_loc = loc.key("features");
                 let mut features: Vec<Feature> = Vec::new();
-                for feature_node in list.array()? {
-                    if let Some(feature) = self.feature(&feature_node, features.last())? {
+                for (position, feature_entry) in list.into_iter().enumerate() {
+                    if let Some(feature) =
+                        self.feature(&features_loc.index(position), feature_entry.0, features.last())?
+                    {
                         features.push(feature);
                     }
                 }
+                features.shrink_to_fit();
                 if !features.is_empty() {
                     Some(features)
                 } else if is_defaults {
@@ -266,40 +376,31 @@ impl Reader<'_> {
             None if is_defaults => Some(Vec::new()),
             None => None,
         };
-        Ok(Some(ModelDef { identifiers, name, variant, message_gap_ms, features }))
+        Ok(Some(ModelDef { identifiers, name, variant: entry.protocol_variant, message_gap_ms, features }))
     }
 
-    fn feature(&mut self, node: &Node, previous: Option<&Feature>) -> PResult<Option<Feature>> {
+    fn feature(&mut self, loc: &Loc, entry: FeatureEntry, previous: Option<&Feature>) -> PResult<Option<Feature>> {
         let next = previous.map_or(0, |feature| feature.index + 1);
-        let index = match node.get("index")? {
-            Some(index_node) => {
-                let index = index_node.u32()?;
-                if index < next {
-                    self.ignore(&index_node, format!("feature indices must increase (expected {next} or more)"));
-                    return Ok(None);
-                }
-                index
+        let index = match entry.index {
+            Some(index) if index < next => {
+                self.ignore(&loc.key("index"), format!("feature indices must increase (expected {next} or more)"));
+                return Ok(None);
             }
+            Some(index) => index,
             None => next,
         };
-        let description = match node.get("description")? {
-            Some(description) => description.str()?.to_string(),
-            None => String::new(),
-        };
         let mut outputs = Vec::new();
-        if let Some(map) = node.get("output")? {
-            for (type_name, spec) in map.entries()? {
-                if let Some(output) = self.output(type_name, &spec)? {
-                    outputs.push(output);
-                }
+        let output_loc = loc.key("output");
+        for (type_name, raw) in entry.output.unwrap_or_default() {
+            if let Some(output) = self.output(&output_loc.key(&type_name), &type_name, &raw)? {
+                outputs.push(output);
             }
         }
         let mut inputs = Vec::new();
-        if let Some(map) = node.get("input")? {
-            for (type_name, spec) in map.entries()? {
-                if let Some(input) = self.input(type_name, &spec)? {
-                    inputs.push(input);
-                }
+        let input_loc = loc.key("input");
+        for (type_name, raw) in entry.input.unwrap_or_default() {
+            if let Some(input) = self.input(&input_loc.key(&type_name), &type_name, &raw)? {
+                inputs.push(input);
             }
         }
         if outputs.is_empty() && inputs.is_empty() {
@@ -307,37 +408,41 @@ impl Reader<'_> {
             // quietly. A feature whose outputs were all unusable was warned about above.
             return Ok(None);
         }
-        Ok(Some(Feature { index, description, outputs, inputs }))
+        outputs.shrink_to_fit();
+        inputs.shrink_to_fit();
+        Ok(Some(Feature { index, description: entry.description.unwrap_or_default(), outputs, inputs }))
     }
 
-    fn output(&mut self, type_name: &str, spec: &Node) -> PResult<Option<Output>> {
+    fn output(&mut self, loc: &Loc, type_name: &str, raw: &RawValue) -> PResult<Option<Output>> {
         let kind = match type_name {
             "hw_position_with_duration" => OutputType::HwPositionWithDuration,
             name => match output_type_from_name(name).filter(|kind| *kind != OutputType::HwPositionWithDuration) {
                 Some(kind) => kind,
                 None => {
-                    self.ignore(spec, format!("Plugboard has no {type_name:?} output"));
+                    self.ignore(loc, format!("Plugboard has no {type_name:?} output"));
                     return Ok(None);
                 }
             },
         };
-        let range = spec.require("value")?.range()?;
+        let spec: OutputEntry = json::read_object_at(raw.get(), loc)?;
+        let range = pair(&loc.key("value"), &spec.value)?;
         if let Some(problem) = output_range_problem(kind, range) {
-            self.ignore(spec, format!("unusable step range: {problem}"));
+            self.ignore(loc, format!("unusable step range: {problem}"));
             return Ok(None);
         }
-        let duration = match (kind, spec.get("duration")?) {
-            (OutputType::HwPositionWithDuration, Some(node)) => {
-                let duration = node.range()?;
+        let duration = match (kind, spec.duration) {
+            (OutputType::HwPositionWithDuration, Some(values)) => {
+                let duration_loc = loc.key("duration");
+                let duration = pair(&duration_loc, &values)?;
                 // Plugboard's own format refuses these too: the converted file must load.
                 if duration.min < 0 {
-                    self.ignore(&node, "unusable duration range: durations are milliseconds, 0 or more");
+                    self.ignore(&duration_loc, "unusable duration range: durations are milliseconds, 0 or more");
                     return Ok(None);
                 }
                 Some(duration)
             }
             (OutputType::HwPositionWithDuration, None) => {
-                self.ignore(spec, "hw_position_with_duration without a duration range");
+                self.ignore(loc, "hw_position_with_duration without a duration range");
                 return Ok(None);
             }
             (_, _) => None,
@@ -345,19 +450,27 @@ impl Reader<'_> {
         Ok(Some(Output { kind, range, duration }))
     }
 
-    fn input(&mut self, type_name: &str, spec: &Node) -> PResult<Option<Input>> {
+    fn input(&mut self, loc: &Loc, type_name: &str, raw: &RawValue) -> PResult<Option<Input>> {
         let Some(kind) = input_type_from_name(type_name) else {
-            self.ignore(spec, format!("Plugboard has no {type_name:?} input"));
+            self.ignore(loc, format!("Plugboard has no {type_name:?} input"));
             return Ok(None);
         };
-        let ranges = spec.require("value")?.array()?.iter().map(Node::range).collect::<PResult<Vec<Range>>>()?;
+        let spec: InputEntry = json::read_object_at(raw.get(), loc)?;
+        let value_loc = loc.key("value");
+        let ranges = spec
+            .value
+            .iter()
+            .enumerate()
+            .map(|(position, values)| pair(&value_loc.index(position), values))
+            .collect::<PResult<Vec<Range>>>()?;
+        let command_loc = loc.key("command");
         let mut commands = Vec::new();
-        for command_node in spec.require("command")?.array()? {
-            let command = match command_node.str()?.to_ascii_lowercase().as_str() {
+        for (position, name) in spec.command.iter().enumerate() {
+            let command = match name.to_ascii_lowercase().as_str() {
                 "read" => InputCommand::Read,
                 "subscribe" => InputCommand::Subscribe,
                 other => {
-                    self.ignore(&command_node, format!("unknown input command {other:?}"));
+                    self.ignore(&command_loc.index(position), format!("unknown input command {other:?}"));
                     continue;
                 }
             };
@@ -366,29 +479,29 @@ impl Reader<'_> {
             }
         }
         if ranges.is_empty() || commands.is_empty() {
-            self.ignore(spec, "an input needs a value range and a command");
+            self.ignore(loc, "an input needs a value range and a command");
             return Ok(None);
         }
+        commands.shrink_to_fit();
         Ok(Some(Input { kind, ranges, commands }))
     }
 }
 
-/// The reference's serial settings (`parity` is "N", "O" or "E"; `port` is bound per user).
-fn serial(spec: &Node) -> PResult<SerialSettings> {
+/// The reference's serial settings (`parity` is "N", "O" or "E").
+fn serial(loc: &Loc, spec: SerialEntry) -> PResult<SerialSettings> {
     let mut settings = SerialSettings::default();
-    if let Some(baud) = spec.get("baud_rate")? {
-        settings.baud_rate = baud.int_in(1, u32::MAX as i64)? as u32;
+    if let Some(baud) = spec.baud_rate {
+        settings.baud_rate = whole_in(&loc.key("baud_rate"), i64::from(baud), 1, i64::from(u32::MAX))? as u32;
     }
-    if let Some(bits) = spec.get("data_bits")? {
-        settings.data_bits = bits.int_in(5, 8)? as u8;
+    if let Some(bits) = spec.data_bits {
+        settings.data_bits = whole_in(&loc.key("data_bits"), i64::from(bits), 5, 8)? as u8;
     }
-    if let Some(bits) = spec.get("stop_bits")? {
-        settings.stop_bits = bits.int_in(1, 2)? as u8;
+    if let Some(bits) = spec.stop_bits {
+        settings.stop_bits = whole_in(&loc.key("stop_bits"), i64::from(bits), 1, 2)? as u8;
     }
-    if let Some(parity) = spec.get("parity")? {
-        let text = parity.str()?;
-        settings.parity =
-            Parity::parse(text).ok_or_else(|| parity.err(format!("{text:?} is not a parity (N, O or E)")))?;
+    if let Some(text) = &spec.parity {
+        settings.parity = Parity::parse(text)
+            .ok_or_else(|| loc.key("parity").err(format!("{text:?} is not a parity (N, O or E)")))?;
     }
     Ok(settings)
 }

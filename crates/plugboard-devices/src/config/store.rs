@@ -11,13 +11,15 @@
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 use super::database::ConfigFileError;
-use super::intiface::{detect_kind, read_intiface_value, UserConfigKind};
+use super::intiface::{detect_kind, read_intiface_str, UserConfigKind};
 use super::user::{ConfigWarning, UserConfig};
 
 /// The file name of Plugboard's user config in its config directory.
@@ -46,101 +48,69 @@ fn io_error(path: &Path, source: io::Error) -> StoreError {
     StoreError::Io { path: path.display().to_string(), source }
 }
 
-/// Plugboard's directory in the OS config directory: `$XDG_CONFIG_HOME/plugboard` or
-/// `~/.config/plugboard` on Linux and other Unixes, `~/Library/Application Support/plugboard`
-/// on macOS, `%APPDATA%\plugboard` on Windows.
-pub fn default_config_dir() -> Option<PathBuf> {
-    if cfg!(target_os = "windows") {
-        return std::env::var_os("APPDATA")
-            .filter(|dir| !dir.is_empty())
-            .map(|dir| PathBuf::from(dir).join("plugboard"));
-    }
-    if cfg!(target_os = "macos") {
-        return std::env::var_os("HOME")
-            .filter(|home| !home.is_empty())
-            .map(|home| PathBuf::from(home).join("Library").join("Application Support").join("plugboard"));
-    }
-    unix_config_dir(std::env::var_os("XDG_CONFIG_HOME"), std::env::var_os("HOME"))
-}
-
-/// The XDG rule: an absolute `XDG_CONFIG_HOME`, else `$HOME/.config`.
-fn unix_config_dir(xdg_config_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
-    let base = match xdg_config_home.map(PathBuf::from).filter(|dir| dir.is_absolute()) {
-        Some(dir) => dir,
-        None => PathBuf::from(home.filter(|home| !home.is_empty())?).join(".config"),
-    };
-    Some(base.join("plugboard"))
-}
-
-/// `<config dir>/user-device-config.json`.
-pub fn default_user_config_path() -> Option<PathBuf> {
-    default_config_dir().map(|dir| dir.join(USER_CONFIG_FILE_NAME))
-}
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// Writes `contents` to `path` atomically: a temporary file in the same directory (created
-/// if missing), flushed to disk, then renamed over `path`. No temporary file is left behind.
+/// if missing), flushed to disk, then renamed over `path`. A process killed at any moment
+/// leaves the old file or the new one, whole (`tests/kill_during_write.rs`); a failed write
+/// leaves no temporary file behind.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let name =
         path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
     let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     };
-    std::fs::create_dir_all(&dir)?;
-    let (temp_path, mut file) = loop {
-        let count = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut temp_name = OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".tmp-{}-{count}", std::process::id()));
-        let candidate = dir.join(temp_name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&candidate) {
-            Ok(file) => break (candidate, file),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && count < u64::MAX => continue,
-            Err(error) => return Err(error),
-        }
-    };
-    let result = file.write_all(contents).and_then(|()| file.sync_all()).and_then(|()| {
-        drop(file);
-        std::fs::rename(&temp_path, path)
-    });
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temp_path);
-        return Err(error);
-    }
+    std::fs::create_dir_all(dir)?;
+    // A hidden name that says whose it is (`.user-device-config.json.tmp-XXXXXX`), so that one
+    // left by a killed process is recognisable. tempfile removes it on every error path.
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".tmp-");
+    let mut file = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
     #[cfg(unix)]
     {
         // Make the rename itself durable; not all file systems allow this, so best effort.
-        if let Ok(dir) = std::fs::File::open(&dir) {
+        if let Ok(dir) = std::fs::File::open(dir) {
             let _ = dir.sync_all();
         }
     }
     Ok(())
 }
 
+/// A point in time as UTC, at whole seconds; before 1970 or past the year 9999 it is taken
+/// as 1970-01-01.
+fn utc(time: SystemTime) -> OffsetDateTime {
+    let seconds = time.duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or(0);
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A point in time as UTC calendar fields: (year, month, day, hour, minute, second).
 pub fn utc_fields(time: SystemTime) -> (i64, i64, i64, i64, i64, i64) {
-    let seconds = time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let days = (seconds / 86_400) as i64;
-    let rest = (seconds % 86_400) as i64;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
+    let utc = utc(time);
+    (
+        i64::from(utc.year()),
+        i64::from(u8::from(utc.month())),
+        i64::from(utc.day()),
+        i64::from(utc.hour()),
+        i64::from(utc.minute()),
+        i64::from(utc.second()),
+    )
+}
+
+/// RFC 3339 in UTC at whole seconds (`2024-02-29T12:34:56Z`), as log lines carry it.
+pub fn rfc3339(time: SystemTime) -> String {
+    utc(time).format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }
 
 /// `YYYYMMDDTHHMMSS` (UTC) for a point in time.
 pub fn timestamp(time: SystemTime) -> String {
-    let (year, month, day, hour, minute, second) = utc_fields(time);
-    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}")
+    let compact = format_description!("[year][month][day]T[hour][minute][second]");
+    utc(time).format(&compact).unwrap_or_else(|_| "19700101T000000".to_string())
 }
 
 /// Renames `path` to `<name>.corrupt-<timestamp>` (or `...-2`, `-3` ... if taken) in the same
@@ -179,11 +149,16 @@ pub fn replace_file(path: &Path, contents: &[u8], still_ours: impl Fn(&[u8]) -> 
     Ok(moved)
 }
 
+/// Which kind of user config a text is, if it is JSON at all. User configs are small: the
+/// look at the whole document costs nothing worth saving.
+fn kind_of(text: &str) -> Option<UserConfigKind> {
+    serde_json::from_str::<Value>(text).ok().map(|value| detect_kind(&value))
+}
+
 /// Whether bytes are a Plugboard user config that loads.
 fn is_own_user_config(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else { return false };
-    let Ok(value) = serde_json::from_str::<Value>(text) else { return false };
-    detect_kind(&value) == UserConfigKind::Plugboard && UserConfig::from_value(&value, "").is_ok()
+    kind_of(text) == Some(UserConfigKind::Plugboard) && UserConfig::from_json_str(text, "").is_ok()
 }
 
 /// Saves Plugboard's user config at `path` (atomically; a file there that does not parse is
@@ -217,12 +192,12 @@ pub struct LoadedUserConfig {
     pub warnings: Vec<ConfigWarning>,
 }
 
-/// Loads the user config for `--user-device-config-file` (`explicit`), or Plugboard's file in
-/// the OS config directory.
-pub fn load_user_config(explicit: Option<&Path>) -> Result<LoadedUserConfig, StoreError> {
-    let default_path = default_user_config_path();
-    match (explicit, default_path) {
-        (Some(path), Some(default_path)) => load_user_config_from(Some(path), &default_path),
+/// Loads the user config for `--user-device-config-file` (`explicit`), or Plugboard's own file
+/// (`own`: by default `user-device-config.json` in the config directory that
+/// `plugboard_server::default_config_dir` names; `None` where there is none).
+pub fn load_user_config(explicit: Option<&Path>, own: Option<&Path>) -> Result<LoadedUserConfig, StoreError> {
+    match (explicit, own) {
+        (Some(path), Some(own)) => load_user_config_from(Some(path), own),
         (Some(path), None) => {
             // Without a config directory an Intiface file has nowhere to keep changes.
             let loaded = load_user_config_from(Some(path), path)?;
@@ -231,7 +206,7 @@ pub fn load_user_config(explicit: Option<&Path>) -> Result<LoadedUserConfig, Sto
                 _ => Ok(loaded),
             }
         }
-        (None, Some(default_path)) => load_user_config_from(None, &default_path),
+        (None, Some(own)) => load_user_config_from(None, own),
         (None, None) => Err(StoreError::NoConfigDir),
     }
 }
@@ -254,12 +229,11 @@ pub fn load_user_config_from(explicit: Option<&Path>, default_path: &Path) -> Re
         Err(error) if error.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(error) => return Err(io_error(path, error)),
     };
-    let value = std::str::from_utf8(&text).ok().and_then(|text| serde_json::from_str::<Value>(text).ok());
-    match value.as_ref().map(detect_kind) {
+    let text = std::str::from_utf8(&text).ok();
+    match text.and_then(kind_of) {
         Some(UserConfigKind::IntifaceV3) => Err(StoreError::UnsupportedIntiface { file }),
         Some(UserConfigKind::Intiface { .. }) if path != default_path => {
-            let value = value.unwrap_or(Value::Null);
-            let (mut config, mut warnings) = read_intiface_value(&value, &file)?;
+            let (mut config, mut warnings) = read_intiface_str(text.unwrap_or_default(), &file)?;
             let (own, own_warnings) = load_own(default_path)?;
             warnings.extend(own_warnings);
             for address in config.overlay(own) {
@@ -305,7 +279,7 @@ fn load_own(path: &Path) -> Result<(UserConfig, Vec<ConfigWarning>), StoreError>
         Ok(text) => match serde_json::from_str::<Value>(text) {
             Err(error) => Err(format!("not valid JSON: {error}")),
             Ok(value) => match detect_kind(&value) {
-                UserConfigKind::Plugboard => UserConfig::from_value(&value, &file).map_err(|error| error.to_string()),
+                UserConfigKind::Plugboard => UserConfig::from_json_str(text, &file).map_err(|error| error.to_string()),
                 _ => Err("an Intiface user config where Plugboard keeps its own file".to_string()),
             },
         },
@@ -344,17 +318,12 @@ mod tests {
     }
 
     #[test]
-    fn config_dir_follows_xdg() {
-        assert_eq!(
-            unix_config_dir(Some("/x/cfg".into()), Some("/home/u".into())),
-            Some(PathBuf::from("/x/cfg/plugboard"))
-        );
-        assert_eq!(
-            unix_config_dir(Some("relative".into()), Some("/home/u".into())),
-            Some(PathBuf::from("/home/u/.config/plugboard"))
-        );
-        assert_eq!(unix_config_dir(None, Some("/home/u".into())), Some(PathBuf::from("/home/u/.config/plugboard")));
-        assert_eq!(unix_config_dir(None, None), None);
+    fn rfc3339_is_utc_at_whole_seconds() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(1_709_210_096_789)), "2024-02-29T12:34:56Z");
+        assert_eq!(utc_fields(UNIX_EPOCH + Duration::from_secs(1_709_210_096)), (2024, 2, 29, 12, 34, 56));
+        assert_eq!(rfc3339(UNIX_EPOCH - Duration::from_secs(5)), "1970-01-01T00:00:00Z", "before 1970");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(400_000_000_000)), "1970-01-01T00:00:00Z", "past 9999");
     }
 
     #[test]

@@ -14,13 +14,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plugboard_protocol::model::{OutputType, Range};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::database::{
-    apply_serial_details, output_type_name, output_type_node, valid_protocol_name, ConfigFileError, Parity,
-    SerialSettings,
+    output_type_at, output_type_name, parity_at, valid_protocol_name, ConfigFileError, OutputTypeName, Parity,
+    ParityName, SerialSettings,
 };
-use super::json::{Node, PResult};
+use super::json::{self, non_empty, pair, whole_in, Loc, Object, PResult, Pair};
 
 /// The `format` value Plugboard writes.
 pub const USER_CONFIG_FORMAT: &str = "plugboard-user-device-config";
@@ -253,242 +254,320 @@ impl UserConfig {
     /// Parses Plugboard's own user config text; `file` names it in messages. Unknown keys
     /// are reported as warnings; anything else wrong is an error.
     pub fn from_json_str(text: &str, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|error| ConfigFileError::Syntax { file: file.to_string(), message: error.to_string() })?;
-        UserConfig::from_value(&value, file)
-    }
-
-    pub(crate) fn from_value(value: &Value, file: &str) -> Result<(UserConfig, Vec<ConfigWarning>), ConfigFileError> {
         let mut warnings = Vec::new();
-        let config = parse_user_config(&Node::root(value), file, &mut warnings)
-            .map_err(|error| ConfigFileError::invalid(file, error))?;
+        let raw: UserConfigFile = json::read_noting_ignored(text, |path| {
+            warnings.push(ConfigWarning::Ignored { file: file.to_string(), path, message: "unknown key".to_string() })
+        })
+        .map_err(|error| ConfigFileError::from_read(file, error))?;
+        let config = raw.into_config(file, &mut warnings).map_err(|error| ConfigFileError::invalid(file, error))?;
         Ok((config, warnings))
     }
 
     /// The config as Plugboard writes it (pretty JSON, ending in a newline).
     pub fn to_json_string(&self) -> String {
-        let mut devices = Map::new();
-        for (address, device) in &self.devices {
-            let mut entry = Map::new();
-            if let Some(protocol) = &device.protocol {
-                entry.insert("protocol".into(), json!(protocol));
-            }
-            if let Some(identifier) = &device.identifier {
-                entry.insert("identifier".into(), json!(identifier));
-            }
-            if let Some(name) = &device.display_name {
-                entry.insert("display_name".into(), json!(name));
-            }
-            if let Some(index) = device.index {
-                entry.insert("index".into(), json!(index));
-            }
-            entry.insert("allow".into(), json!(device.allow));
-            entry.insert("deny".into(), json!(device.deny));
-            if let Some(gap) = device.message_gap_ms {
-                entry.insert("message_gap_ms".into(), json!(gap));
-            }
-            if !device.outputs.is_empty() {
-                let outputs: Vec<Value> = device
-                    .outputs
-                    .iter()
-                    .map(|output| {
-                        let mut item = Map::new();
-                        item.insert("feature".into(), json!(output.feature));
-                        item.insert("type".into(), json!(output_type_name(output.kind)));
-                        if let Some(limit) = output.limit {
-                            item.insert("limit".into(), json!([limit.min, limit.max]));
-                        }
-                        if output.disabled {
-                            item.insert("disabled".into(), json!(true));
-                        }
-                        Value::Object(item)
-                    })
-                    .collect();
-                entry.insert("outputs".into(), Value::Array(outputs));
-            }
-            devices.insert(address.clone(), Value::Object(entry));
-        }
-        let serial: Vec<Value> = self
-            .serial_ports
-            .iter()
-            .map(|binding| {
-                let mut item = Map::new();
-                item.insert("port".into(), json!(binding.port));
-                item.insert("protocol".into(), json!(binding.protocol));
-                let s = &binding.settings;
-                if let Some(baud) = s.baud_rate {
-                    item.insert("baud_rate".into(), json!(baud));
-                }
-                if let Some(bits) = s.data_bits {
-                    item.insert("data_bits".into(), json!(bits));
-                }
-                if let Some(bits) = s.stop_bits {
-                    item.insert("stop_bits".into(), json!(bits));
-                }
-                if let Some(parity) = s.parity {
-                    item.insert("parity".into(), json!(parity.name()));
-                }
-                Value::Object(item)
-            })
-            .collect();
-        let websocket: Vec<Value> = self
-            .websocket_devices
-            .iter()
-            .map(|binding| json!({"identifier": binding.identifier, "protocol": binding.protocol}))
-            .collect();
-        let root = json!({
-            "format": USER_CONFIG_FORMAT,
-            "version": USER_CONFIG_VERSION,
-            "devices": devices,
-            "serial_ports": serial,
-            "websocket_devices": websocket,
-        });
-        let mut text = serde_json::to_string_pretty(&root).unwrap_or_else(|_| "{}".to_string());
+        let mut text =
+            serde_json::to_string_pretty(&UserConfigFile::from_config(self)).unwrap_or_else(|_| "{}".to_string());
         text.push('\n');
         text
     }
 }
 
-fn ignore_unknown(node: &Node, allowed: &[&str], file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<()> {
-    for path in node.unknown_keys(allowed)? {
-        warnings.push(ConfigWarning::Ignored { file: file.to_string(), path, message: "unknown key".to_string() });
-    }
-    Ok(())
+/// Plugboard's user device config file, as written (`device-config/README.md` describes it;
+/// `device-config/plugboard-user-device-config.schema.json` is generated from this type).
+/// Unknown keys are read past with a warning: a newer Plugboard may have added them.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Plugboard user device config", extend("additionalProperties" = true))]
+pub struct UserConfigFile {
+    /// Where an editor finds the schema of this file.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Always "plugboard-user-device-config".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<FormatName>")]
+    pub format: Option<String>,
+    /// The format's version; this Plugboard writes and reads 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1))]
+    pub version: Option<u32>,
+    /// What the user decided about each device, by device address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<BTreeMap<String, Object<UserDeviceFile>>>,
+    /// Serial ports that belong to a protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_ports: Option<Vec<Object<SerialBindingFile>>>,
+    /// Device-websocket identifiers that belong to a protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websocket_devices: Option<Vec<Object<WebsocketBindingFile>>>,
 }
 
-fn protocol_name(node: &Node) -> PResult<String> {
-    let name = node.non_empty_str()?;
-    if !valid_protocol_name(name) {
-        return Err(node.err(format!("{name:?} is not a protocol name (e.g. \"tcode-v03\")")));
-    }
-    Ok(name.to_string())
+/// The one `format` value (for the schema).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum FormatName {
+    #[serde(rename = "plugboard-user-device-config")]
+    UserDeviceConfig,
 }
 
-fn parse_user_config(root: &Node, file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<UserConfig> {
-    ignore_unknown(
-        root,
-        &["$schema", "format", "version", "devices", "serial_ports", "websocket_devices"],
-        file,
-        warnings,
-    )?;
-    if let Some(format) = root.get("format")? {
-        if format.str()? != USER_CONFIG_FORMAT {
-            return Err(format.err(format!("expected {USER_CONFIG_FORMAT:?}")));
+/// One device's entry.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct UserDeviceFile {
+    /// The protocol the device was last seen with (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The model identifier it was last seen with (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// The name clients see instead of the model's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The device's stable index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// Allow list: once any device is allowed, only allowed devices connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<bool>,
+    /// Never connect this device (wins over allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny: Option<bool>,
+    /// The least time between two messages to the device, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 60000))]
+    pub message_gap_ms: Option<u32>,
+    /// Limits and switches for single outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<Object<OutputSettingFile>>>,
+}
+
+/// The user's setting for one output of a device.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct OutputSettingFile {
+    /// The feature's index in the device definition.
+    pub feature: u32,
+    #[serde(rename = "type")]
+    #[schemars(with = "OutputTypeName")]
+    pub kind: String,
+    /// `[lo, hi]` with `0 <= lo <= hi`: the part of the hardware's steps to use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<[u32; 2]>")]
+    pub limit: Option<Pair>,
+    /// Hide this output from clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+}
+
+/// A serial port bound to a protocol.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SerialBindingFile {
+    /// The port's name (`/dev/ttyUSB0`, `COM3`).
+    pub port: String,
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub baud_rate: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 8))]
+    pub data_bits: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2))]
+    pub stop_bits: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ParityName>")]
+    pub parity: Option<String>,
+}
+
+/// A device-websocket identifier bound to a protocol.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WebsocketBindingFile {
+    pub identifier: String,
+    pub protocol: String,
+}
+
+impl UserConfigFile {
+    fn from_config(config: &UserConfig) -> UserConfigFile {
+        let devices = config
+            .devices
+            .iter()
+            .map(|(address, device)| (address.clone(), Object(UserDeviceFile::from_device(device))));
+        let serial_ports = config.serial_ports.iter().map(|binding| {
+            let settings = &binding.settings;
+            Object(SerialBindingFile {
+                port: binding.port.clone(),
+                protocol: binding.protocol.clone(),
+                baud_rate: settings.baud_rate,
+                data_bits: settings.data_bits,
+                stop_bits: settings.stop_bits,
+                parity: settings.parity.map(|parity| parity.name().to_string()),
+            })
+        });
+        let websocket_devices = config.websocket_devices.iter().map(|binding| {
+            Object(WebsocketBindingFile { identifier: binding.identifier.clone(), protocol: binding.protocol.clone() })
+        });
+        UserConfigFile {
+            schema: None,
+            format: Some(USER_CONFIG_FORMAT.to_string()),
+            version: Some(USER_CONFIG_VERSION),
+            devices: Some(devices.collect()),
+            serial_ports: Some(serial_ports.collect()),
+            websocket_devices: Some(websocket_devices.collect()),
         }
     }
-    if let Some(version) = root.get("version")? {
-        let number = version.u32()?;
-        if number > USER_CONFIG_VERSION {
-            return Err(version.err(format!(
-                "version {number} was written by a newer Plugboard (this one reads version {USER_CONFIG_VERSION})"
-            )));
-        }
-    }
-    let mut config = UserConfig::default();
-    if let Some(devices) = root.get("devices")? {
-        let mut indices: BTreeMap<u32, String> = BTreeMap::new();
-        for (address, node) in devices.entries()? {
-            if address.trim().is_empty() {
-                return Err(node.err("a device address must not be empty"));
+
+    fn into_config(self, file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<UserConfig> {
+        let root = Loc::Root;
+        if let Some(format) = &self.format {
+            if format != USER_CONFIG_FORMAT {
+                return Err(root.key("format").err(format!("expected {USER_CONFIG_FORMAT:?}")));
             }
-            let mut device = parse_user_device(&node, file, warnings)?;
+        }
+        if let Some(version) = self.version {
+            if version > USER_CONFIG_VERSION {
+                return Err(root.key("version").err(format!(
+                    "version {version} was written by a newer Plugboard (this one reads version {USER_CONFIG_VERSION})"
+                )));
+            }
+        }
+        let mut config = UserConfig::default();
+        let devices_loc = root.key("devices");
+        let mut indices: BTreeMap<u32, String> = BTreeMap::new();
+        for (address, raw) in self.devices.unwrap_or_default() {
+            let loc = devices_loc.key(&address);
+            if address.trim().is_empty() {
+                return Err(loc.err("a device address must not be empty"));
+            }
+            let mut device = raw.0.into_device(&loc)?;
             if let Some(index) = device.index {
                 if let Some(other) = indices.get(&index) {
                     warnings.push(ConfigWarning::Ignored {
                         file: file.to_string(),
-                        path: node.path_of("index"),
+                        path: loc.key("index").path(),
                         message: format!("index {index} is already used by {other}; a new index will be assigned"),
                     });
                     device.index = None;
                 } else {
-                    indices.insert(index, address.to_string());
+                    indices.insert(index, address.clone());
                 }
             }
-            config.devices.insert(address.to_string(), device);
+            config.devices.insert(address, device);
         }
-    }
-    if let Some(list) = root.get("serial_ports")? {
-        for node in list.array()? {
-            ignore_unknown(
-                &node,
-                &["port", "protocol", "baud_rate", "data_bits", "stop_bits", "parity"],
-                file,
-                warnings,
-            )?;
-            let port = node.require("port")?.non_empty_str()?.to_string();
-            let protocol = protocol_name(&node.require("protocol")?)?;
-            config.serial_ports.push(SerialBinding { port, protocol, settings: parse_serial_overrides(&node)? });
+        let serial_loc = root.key("serial_ports");
+        for (position, Object(raw)) in self.serial_ports.unwrap_or_default().into_iter().enumerate() {
+            let loc = serial_loc.index(position);
+            non_empty(&loc.key("port"), &raw.port)?;
+            let protocol = protocol_name(&loc.key("protocol"), raw.protocol)?;
+            let settings = serial_overrides(&loc, raw.baud_rate, raw.data_bits, raw.stop_bits, raw.parity.as_deref())?;
+            config.serial_ports.push(SerialBinding { port: raw.port, protocol, settings });
         }
-    }
-    if let Some(list) = root.get("websocket_devices")? {
-        for node in list.array()? {
-            ignore_unknown(&node, &["identifier", "protocol"], file, warnings)?;
-            let identifier = node.require("identifier")?.non_empty_str()?.to_string();
-            let protocol = protocol_name(&node.require("protocol")?)?;
-            config.websocket_devices.push(WebsocketBinding { identifier, protocol });
+        let websocket_loc = root.key("websocket_devices");
+        for (position, Object(raw)) in self.websocket_devices.unwrap_or_default().into_iter().enumerate() {
+            let loc = websocket_loc.index(position);
+            non_empty(&loc.key("identifier"), &raw.identifier)?;
+            let protocol = protocol_name(&loc.key("protocol"), raw.protocol)?;
+            config.websocket_devices.push(WebsocketBinding { identifier: raw.identifier, protocol });
         }
+        Ok(config)
     }
-    Ok(config)
 }
 
-/// Serial overrides from a node that may carry `baud_rate`, `data_bits`, `stop_bits`, `parity`
-/// (Plugboard and Intiface spellings of parity).
-pub(crate) fn parse_serial_overrides(node: &Node) -> PResult<SerialOverrides> {
-    let baud_rate = node.get("baud_rate")?.map(|baud| baud.int_in(1, u32::MAX as i64).map(|b| b as u32)).transpose()?;
-    // Validate the rest through the same rules as the database, then keep only what was given.
-    let mut details = SerialSettings::default();
-    apply_serial_details(node, &mut details)?;
-    Ok(SerialOverrides {
-        baud_rate,
-        data_bits: node.get("data_bits")?.map(|_| details.data_bits),
-        stop_bits: node.get("stop_bits")?.map(|_| details.stop_bits),
-        parity: node.get("parity")?.map(|_| details.parity),
-    })
-}
-
-fn parse_user_device(node: &Node, file: &str, warnings: &mut Vec<ConfigWarning>) -> PResult<UserDevice> {
-    ignore_unknown(
-        node,
-        &["protocol", "identifier", "display_name", "index", "allow", "deny", "message_gap_ms", "outputs"],
-        file,
-        warnings,
-    )?;
-    let mut device = UserDevice {
-        protocol: node.get("protocol")?.map(|p| protocol_name(&p)).transpose()?,
-        identifier: node.get("identifier")?.map(|i| i.str().map(str::to_string)).transpose()?,
-        display_name: node.get("display_name")?.map(|n| n.str().map(str::to_string)).transpose()?,
-        index: node.get("index")?.map(|i| i.u32()).transpose()?,
-        allow: node.get("allow")?.map(|b| b.bool()).transpose()?.unwrap_or(false),
-        deny: node.get("deny")?.map(|b| b.bool()).transpose()?.unwrap_or(false),
-        message_gap_ms: node.get("message_gap_ms")?.map(|g| g.int_in(0, 60_000).map(|g| g as u32)).transpose()?,
-        outputs: Vec::new(),
-    };
-    if device.display_name.as_deref().is_some_and(|name| name.trim().is_empty()) {
-        device.display_name = None;
+impl UserDeviceFile {
+    fn from_device(device: &UserDevice) -> UserDeviceFile {
+        let outputs = device.outputs.iter().map(|output| {
+            Object(OutputSettingFile {
+                feature: output.feature,
+                kind: output_type_name(output.kind).to_string(),
+                limit: output.limit.map(|limit| vec![i64::from(limit.min), i64::from(limit.max)]),
+                disabled: output.disabled.then_some(true),
+            })
+        });
+        UserDeviceFile {
+            protocol: device.protocol.clone(),
+            identifier: device.identifier.clone(),
+            display_name: device.display_name.clone(),
+            index: device.index,
+            allow: Some(device.allow),
+            deny: Some(device.deny),
+            message_gap_ms: device.message_gap_ms,
+            outputs: (!device.outputs.is_empty()).then(|| outputs.collect()),
+        }
     }
-    if let Some(list) = node.get("outputs")? {
-        for output in list.array()? {
-            ignore_unknown(&output, &["feature", "type", "limit", "disabled"], file, warnings)?;
-            let feature = output.require("feature")?.u32()?;
-            let kind = output_type_node(&output.require("type")?)?;
-            let limit = match output.get("limit")? {
-                Some(limit_node) => {
-                    let limit = limit_node.range()?;
+
+    fn into_device(self, loc: &Loc) -> PResult<UserDevice> {
+        let protocol = self.protocol.map(|name| protocol_name(&loc.key("protocol"), name)).transpose()?;
+        let message_gap_ms = self
+            .message_gap_ms
+            .map(|gap| whole_in(&loc.key("message_gap_ms"), i64::from(gap), 0, 60_000).map(|gap| gap as u32))
+            .transpose()?;
+        let mut device = UserDevice {
+            protocol,
+            identifier: self.identifier,
+            display_name: self.display_name.filter(|name| !name.trim().is_empty()),
+            index: self.index,
+            allow: self.allow.unwrap_or(false),
+            deny: self.deny.unwrap_or(false),
+            message_gap_ms,
+            outputs: Vec::new(),
+        };
+        let outputs_loc = loc.key("outputs");
+        for (position, Object(raw)) in self.outputs.unwrap_or_default().into_iter().enumerate() {
+            let output_loc = outputs_loc.index(position);
+            let kind = output_type_at(&output_loc.key("type"), &raw.kind)?;
+            let limit = match &raw.limit {
+                Some(values) => {
+                    let limit_loc = output_loc.key("limit");
+                    let limit = pair(&limit_loc, values)?;
                     if limit.min < 0 {
-                        return Err(limit_node.err("a limit is [lo, hi] with 0 <= lo <= hi"));
+                        return Err(limit_loc.err("a limit is [lo, hi] with 0 <= lo <= hi"));
                     }
                     Some(limit)
                 }
                 None => None,
             };
-            let disabled = output.get("disabled")?.map(|d| d.bool()).transpose()?.unwrap_or(false);
-            if device.output(feature, kind).is_some() {
-                return Err(output.err(format!("feature {feature} {} is listed twice", output_type_name(kind))));
+            if device.output(raw.feature, kind).is_some() {
+                return Err(output_loc.err(format!(
+                    "feature {} {} is listed twice",
+                    raw.feature,
+                    output_type_name(kind)
+                )));
             }
-            device.outputs.push(OutputSetting { feature, kind, limit, disabled });
+            device.outputs.push(OutputSetting {
+                feature: raw.feature,
+                kind,
+                limit,
+                disabled: raw.disabled.unwrap_or(false),
+            });
         }
+        Ok(device)
     }
-    Ok(device)
+}
+
+/// A protocol name as the user config and Intiface's give it.
+pub(crate) fn protocol_name(loc: &Loc, name: String) -> PResult<String> {
+    non_empty(loc, &name)?;
+    if !valid_protocol_name(&name) {
+        return Err(loc.err(format!("{name:?} is not a protocol name (e.g. \"tcode-v03\")")));
+    }
+    Ok(name)
+}
+
+/// Serial settings that override the protocol's (Plugboard and Intiface spellings of parity);
+/// `loc` is the object that holds them.
+pub(crate) fn serial_overrides(
+    loc: &Loc,
+    baud_rate: Option<u32>,
+    data_bits: Option<u8>,
+    stop_bits: Option<u8>,
+    parity: Option<&str>,
+) -> PResult<SerialOverrides> {
+    let baud_rate = baud_rate
+        .map(|baud| whole_in(&loc.key("baud_rate"), i64::from(baud), 1, i64::from(u32::MAX)).map(|baud| baud as u32))
+        .transpose()?;
+    let data_bits = data_bits
+        .map(|bits| whole_in(&loc.key("data_bits"), i64::from(bits), 5, 8).map(|bits| bits as u8))
+        .transpose()?;
+    let stop_bits = stop_bits
+        .map(|bits| whole_in(&loc.key("stop_bits"), i64::from(bits), 1, 2).map(|bits| bits as u8))
+        .transpose()?;
+    let parity = parity.map(|text| parity_at(&loc.key("parity"), text)).transpose()?;
+    Ok(SerialOverrides { baud_rate, data_bits, stop_bits, parity })
 }
 
 #[cfg(test)]
@@ -592,6 +671,18 @@ mod tests {
             let error = UserConfig::from_json_str(bad, "u.json").unwrap_err().to_string();
             assert!(error.starts_with("u.json: $"), "{error}");
             assert!(error.contains(fragment), "{error} should contain {fragment}");
+        }
+    }
+
+    #[test]
+    fn an_array_is_no_object() {
+        for (text, path) in [
+            (r#"{"devices": {"AA": []}}"#, "$.devices.AA"),
+            (r#"{"devices": {"AA": {"outputs": [[0, "vibrate"]]}}}"#, "$.devices.AA.outputs[0]"),
+            (r#"{"serial_ports": [["COM3", "tcode-v03"]]}"#, "$.serial_ports[0]"),
+        ] {
+            let error = UserConfig::from_json_str(text, "u.json").unwrap_err().to_string();
+            assert_eq!(error, format!("u.json: {path}: expected an object, found an array"));
         }
     }
 
