@@ -31,6 +31,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     settings,
     trayAvailable: true,
     trayMessage: null,
+    settingsMessage: null,
     ...over,
   };
 }
