@@ -134,7 +134,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     /// The modules of this crate (`src/<name>.rs`), each with the modules its code (tests
-    /// left out) names as `crate::<module>`.
+    /// left out) names after `crate::`.
     fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let sources: BTreeMap<String, String> = std::fs::read_dir(&src)
@@ -146,26 +146,50 @@ mod tests {
             })
             .filter(|(name, _)| name != "lib" && name != "main")
             .collect();
-        let names: BTreeSet<String> = sources.keys().cloned().collect();
         sources
             .iter()
             .map(|(name, text)| {
                 let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
-                let used = names
-                    .iter()
-                    .filter(|other| *other != name)
-                    .filter(|other| {
-                        code.contains(&format!("crate::{other}::"))
-                            || code.contains(&format!("crate::{other};"))
-                            || code.contains(&format!("crate::{other},"))
-                            || code.contains(&format!("crate::{other}}}"))
-                            || code.contains(&format!("crate::{other}`"))
-                    })
-                    .cloned()
+                let used = crate_references(code)
+                    .into_iter()
+                    .filter(|other| other != name && sources.contains_key(other))
                     .collect();
                 (name.clone(), used)
             })
             .collect()
+    }
+
+    /// The first path segment after each `crate::` in `code`: `a` of `crate::a::x`, and `b`
+    /// and `c` of `crate::{b::{y, z}, c}`.
+    fn crate_references(code: &str) -> BTreeSet<String> {
+        let identifier = |text: &str| -> String {
+            text.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+        };
+        let mut found = BTreeSet::new();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let Some(group) = rest.strip_prefix('{') else {
+                found.insert(identifier(rest));
+                continue;
+            };
+            let (mut depth, mut item_start) = (0, 0);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        found.insert(identifier(&group[item_start..i]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        found.insert(identifier(&group[item_start..i]));
+                        item_start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
     }
 
     /// A cycle in `graph`, if it has one, as the modules around it.
@@ -202,6 +226,13 @@ mod tests {
         let graph = module_graph();
         assert!(graph["events"].contains("state") && graph["tray"].contains("state"), "the graph is read: {graph:?}");
         assert_eq!(find_cycle(&graph), None, "modules that depend on each other in a cycle; {graph:?}");
+    }
+
+    #[test]
+    fn crate_references_are_read_in_every_form() {
+        let code = "use crate::a::X;\nuse crate::{b::{y, z}, c};\n/// See [`crate::d`].\nlet e = crate::e::f();";
+        let names: Vec<String> = crate_references(code).into_iter().collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
     }
 
     #[test]
