@@ -137,9 +137,13 @@ macro_rules! families {
 
 // One line per family file.
 families! {
+    activejoy,
     amorelie,
     aneros,
+    cupido,
+    deepsire,
     foreo,
+    fox,
     galaku,
     hismith,
     honeyplaybox,
@@ -149,13 +153,20 @@ families! {
     libo,
     lovedistance,
     lovense,
+    lovenuts,
     luvmazer,
     magic_motion,
+    mannuo,
+    maxpro,
+    mizzzee,
     monsterpub,
     motorbunny,
     mysteryvibe,
     nobra,
+    omobo,
     picobong,
+    pink_punch,
+    realov,
     satisfyer,
     sensee,
     sexverse,
@@ -165,6 +176,8 @@ families! {
     vibratissimo,
     vorze,
     wevibe,
+    xiuxiuda,
+    youcups,
     zalo,
 }
 
