@@ -351,6 +351,26 @@ mod tests {
         assert_eq!(ble_match(rule, &ad("XM-2", &[], &[])), None);
     }
 
+    /// An Adrien Lastic is named like a Lovense (`LVS-S001`) and both protocols list the Nordic
+    /// UART service; it advertises a service of its own, which puts `adrienlastic` first, so it
+    /// is not asked Lovense's `DeviceType;`.
+    #[test]
+    fn an_adrien_lastic_is_tried_before_lovense() {
+        let db = Database::builtin().unwrap();
+        let user = UserConfig::default();
+        let names =
+            |found: Discovered| candidates(&db, &user, &found).into_iter().map(|c| c.protocol).collect::<Vec<_>>();
+        let adrien = "00001320-0000-1000-8000-00805f9b34fb";
+        let nordic_uart = "6E400001-B5A3-F393-E0A9-E50E24DCCA9E";
+        for model in ["LVS-S001", "LVS-S002"] {
+            assert_eq!(names(Discovered::Ble(ad(model, &[], &[adrien]))), ["adrienlastic", "lovense"]);
+            assert_eq!(names(Discovered::Ble(ad(model, &[], &[nordic_uart, adrien]))), ["adrienlastic", "lovense"]);
+        }
+        // A Lovense is never taken for one.
+        assert_eq!(names(Discovered::Ble(ad("LVS-S001", &[], &[]))), ["lovense"]);
+        assert_eq!(names(Discovered::Ble(ad("LVS-Z36", &[(620, &[255, 33])], &[nordic_uart]))), ["lovense"]);
+    }
+
     #[test]
     fn user_bindings_match_serial_ports_and_websocket_identifiers() {
         let db = Database::builtin().unwrap();
