@@ -17,6 +17,7 @@ mod rust_v4;
 mod security;
 mod serial_tcode;
 mod soak;
+mod stops;
 mod toy;
 
 #[test]
