@@ -232,7 +232,7 @@ impl DeviceManager {
                 None => format!("the device database has no definition for {}", protocol.name()),
             })?;
         let handler = protocol
-            .initialize(&*hardware, identifier.as_deref(), &definition.features)
+            .initialize_advertised(&*hardware, advertisement, identifier.as_deref(), &definition.features)
             .await
             .map_err(|e| e.to_string())?;
 
