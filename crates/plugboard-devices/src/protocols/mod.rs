@@ -151,12 +151,15 @@ families! {
     adrienlastic,
     amorelie,
     aneros,
+    ankni,
     cachito,
     cowgirl_cone,
     cupido,
     deepsire,
+    fluffer,
     foreo,
     fox,
+    fredorch,
     galaku,
     hismith,
     honeyplaybox,
@@ -196,6 +199,7 @@ families! {
     tcode_v03,
     thehandy,
     tryfun,
+    vibcrafter,
     vibratissimo,
     vorze,
     wetoy,
@@ -206,6 +210,7 @@ families! {
     zalo,
 }
 
+pub(crate) mod aes_ecb;
 pub mod single_packet;
 pub mod virtual_protocol;
 
