@@ -14,11 +14,14 @@
 //! same manager (issue 4).
 
 pub mod config;
+pub mod device_inputs;
 mod device_settings;
 pub mod device_task;
 #[cfg(any(test, feature = "testing"))]
 pub mod fake_bluez;
 pub mod hardware;
+#[cfg(test)]
+mod input_tests;
 pub mod manager;
 mod pipeline;
 pub mod protocols;
@@ -27,5 +30,5 @@ pub mod testing;
 pub mod transport;
 pub mod virtual_device;
 
-pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, OutputLevel};
+pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, InputEvent, OutputLevel};
 pub use plugboard_protocol::model;

@@ -319,10 +319,12 @@ impl DeviceManager {
                     },
                     outputs,
                     battery: None,
+                    subscribers: BTreeMap::new(),
                 },
             );
             info
         };
+        let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);

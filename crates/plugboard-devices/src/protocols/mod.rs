@@ -34,8 +34,8 @@
 //! to an input, the task subscribes to the endpoint [`DeviceHandler::input_endpoint`] names;
 //! every notification goes through [`DeviceHandler::decode_input`] (pure), and the task keeps
 //! the last reading of each input and forwards the ones that changed to subscribers. A device
-//! that pushes its battery level ([`DeviceHandler::battery_is_pushed`]) has its battery reads
-//! answered from the last level it pushed.
+//! that pushes its battery level ([`DeviceHandler::pushed_battery_endpoint`]) has its battery
+//! reads answered from the last level it pushed.
 //!
 //! # Batching without command ids
 //!
@@ -165,6 +165,7 @@ families! {
     honeyplaybox,
     itoys,
     joyhub,
+    kgoal_boost,
     kiiroo,
     kizuna,
     lelo,
@@ -206,6 +207,7 @@ families! {
     wevibe,
     xibao,
     xiuxiuda,
+    yiciyuan,
     youcups,
     zalo,
 }
@@ -474,12 +476,13 @@ pub trait DeviceHandler: Send + Sync {
         Box::pin(read_ble_battery(hw))
     }
 
-    /// Whether the device reports its battery level by itself, in notifications that
+    /// Where the device reports its battery level by itself, in notifications that
     /// [`DeviceHandler::decode_input`] turns into [`Reading::Battery`], instead of being asked
-    /// ([`DeviceHandler::battery`]). The device task then answers a battery read with the last
-    /// level reported (waiting a bounded time for the first one).
-    fn battery_is_pushed(&self) -> bool {
-        false
+    /// ([`DeviceHandler::battery`]). The device task subscribes to it as soon as it runs (so no
+    /// report is missed) and answers a battery read with the last level reported, waiting a
+    /// bounded time for the first one. `None`: the battery is read.
+    fn pushed_battery_endpoint(&self) -> Option<Endpoint> {
+        None
     }
 
     /// The endpoint whose notifications carry input `kind` of feature `feature_index`: the
@@ -491,7 +494,7 @@ pub trait DeviceHandler: Send + Sync {
 
     /// The readings one notification carries, as (feature index, reading). Pure, like
     /// [`DeviceHandler::encode`]: the device task keeps the last reading of every input, sends
-    /// subscribers the ones that changed, and answers pushed battery reads from them.
+    /// subscribers the ones that changed, and answers battery reads of devices that push their level from them.
     fn decode_input(&self, _endpoint: Endpoint, _bytes: &[u8]) -> Vec<(u32, Reading)> {
         Vec::new()
     }
