@@ -13,6 +13,8 @@
 //! Real transports (BLE, serial, device-websocket) and protocol encoders plug in behind the
 //! same manager (issue 4).
 
+#[cfg(test)]
+mod answering_tests;
 pub mod config;
 pub mod device_inputs;
 mod device_settings;
@@ -20,8 +22,6 @@ pub mod device_task;
 #[cfg(any(test, feature = "testing"))]
 pub mod fake_bluez;
 pub mod hardware;
-#[cfg(test)]
-mod input_tests;
 pub mod manager;
 mod pipeline;
 pub mod protocols;

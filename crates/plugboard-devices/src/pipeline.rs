@@ -53,6 +53,14 @@ impl DeviceManager {
         sender
     }
 
+    /// Connects a device that something other than the engine's transports found, through
+    /// matching, its protocol and a device task like any found device: a simulated peripheral
+    /// in tests (`testing::FakeConnector`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn connect_found_device(self: &Arc<Self>, found: FoundDevice) {
+        self.clone().on_transport_event(TransportEvent::Found(found));
+    }
+
     pub fn add_transport(&self, transport: Arc<dyn Transport>) {
         let status = transport.status();
         let name = transport.name();

@@ -1,6 +1,6 @@
-//! Inputs end to end: a device found by a transport, connected through the pipeline and its
-//! protocol, subscribed and read through the manager and the device task, with readings coming
-//! back as [`InputEvent`]s.
+//! Devices that answer, end to end: found by a transport, connected through the pipeline and
+//! their protocol (a handshake with what the device advertised), then subscribed and read
+//! through the manager and the device task, with readings coming back as [`InputEvent`]s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,35 +13,30 @@ use crate::config::matching::{BleAdvertisement, Discovered};
 use crate::config::user::UserConfig;
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError};
 use crate::manager::{DeviceEvent, DeviceManager, InputEvent};
-use crate::testing::{Event, FakeHardware};
+use crate::testing::{Event, FakeConnector, FakeHardware};
 use crate::transport::{ConnectPlan, Connector, FoundDevice, TransportEvent};
-
-/// Hands out one fake device.
-struct FakeConnector(Arc<FakeHardware>);
-
-impl Connector for FakeConnector {
-    fn connect(&self, _plan: ConnectPlan) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
-        let hardware: Arc<dyn Hardware> = self.0.clone();
-        Box::pin(async move { Ok(hardware) })
-    }
-}
 
 /// A manager with the built-in database, and `hw` found over BLE under its name; returns the
 /// device's index once it is connected.
 async fn connect(hw: Arc<FakeHardware>) -> (Arc<DeviceManager>, u32) {
+    connect_advertising(hw, Vec::new()).await
+}
+
+/// [`connect`] for a device that advertises manufacturer data.
+async fn connect_advertising(
+    hw: Arc<FakeHardware>,
+    manufacturer_data: Vec<(u16, Vec<u8>)>,
+) -> (Arc<DeviceManager>, u32) {
     let manager = DeviceManager::new();
     let mut events = manager.subscribe();
-    let sender = manager.attach_hardware(Database::builtin().unwrap(), UserConfig::default(), None);
-    let advertisement =
-        BleAdvertisement { name: hw.name().to_owned(), manufacturer_data: Vec::new(), services: Vec::new() };
-    sender
-        .send(TransportEvent::Found(FoundDevice {
-            transport: "ble",
-            address: hw.address().to_owned(),
-            discovered: Discovered::Ble(advertisement),
-            connector: Arc::new(FakeConnector(hw)),
-        }))
-        .unwrap();
+    manager.attach_hardware(Database::builtin().unwrap(), UserConfig::default(), None);
+    let advertisement = BleAdvertisement { name: hw.name().to_owned(), manufacturer_data, services: Vec::new() };
+    manager.connect_found_device(FoundDevice {
+        transport: "ble",
+        address: hw.address().to_owned(),
+        discovered: Discovered::Ble(advertisement),
+        connector: Arc::new(FakeConnector(hw)),
+    });
     let added = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Ok(DeviceEvent::Added(info)) = events.recv().await {
@@ -278,4 +273,18 @@ async fn a_device_that_goes_away_takes_its_subscriptions_with_it() {
     assert_eq!(removed.await.unwrap(), index);
     let error = manager.subscribe_input(1, index, 0, InputType::Pressure).await.unwrap_err();
     assert_eq!(error, plugboard_protocol::Error::device_not_available(index));
+}
+
+#[tokio::test]
+async fn a_fluffer_authenticates_with_what_it_advertised() {
+    use crate::protocols::fluffer;
+    let hw = Arc::new(FakeHardware::new("MBO", "AA:00:00:00:00:03"));
+    hw.simulate(fluffer::simulated::Toy { manufacturer_data: crate::testing::FLUFFER_MANUFACTURER_DATA });
+    let data = crate::testing::FLUFFER_MANUFACTURER_DATA.to_vec();
+    let (manager, index) = connect_advertising(hw.clone(), vec![(fluffer::COMPANY, data)]).await;
+    let writes = hw.writes();
+    assert_eq!(writes.len(), 2, "the challenge, then the write after the toy agreed: {writes:02x?}");
+    assert_eq!(fluffer::CIPHER.decrypt(&writes[1].data), Ok(fluffer::AFTER_AUTHENTICATION.to_vec()));
+    assert_eq!(manager.devices()[0].index, index);
+    assert_eq!(manager.devices()[0].name, "MotorBunny Classic (Fluffer version)");
 }
