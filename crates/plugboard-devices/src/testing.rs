@@ -78,6 +78,8 @@ struct State {
     simulated: Option<Arc<dyn SimulatedDevice>>,
     /// Drop the connection once this many writes have been made.
     drop_after_writes: Option<usize>,
+    /// Reads never complete.
+    stall_reads: bool,
 }
 
 /// A scriptable, recording [`Hardware`].
@@ -139,6 +141,11 @@ impl FakeHardware {
     /// recorded: a device that goes away in the middle of a handshake.
     pub fn drop_after_writes(&self, count: usize) {
         self.state().drop_after_writes = Some(count);
+    }
+
+    /// Makes every later read wait for ever: a device that does not answer a read.
+    pub fn stall_reads(&self) {
+        self.state().stall_reads = true;
     }
 
     /// Reads of `endpoint` return `bytes` (every time, until changed).
@@ -259,6 +266,10 @@ impl Hardware for FakeHardware {
     }
 
     fn read(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<Vec<u8>, HardwareError>> {
+        if self.state().stall_reads {
+            self.state().events.push(Event::Read(endpoint));
+            return Box::pin(std::future::pending());
+        }
         let result = (|| {
             let mut state = self.state();
             self.check(&state, endpoint)?;

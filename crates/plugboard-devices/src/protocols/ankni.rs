@@ -95,7 +95,13 @@ impl Protocol for Ankni {
                 SinglePacketHandler::new(self.name(), &outputs, features, Endpoint::Tx, true, Encoder::PerOutput(Box::new(packet)))?;
             let read = tokio::time::timeout(READ_TIMEOUT, hw.read(Endpoint::Generic(0)))
                 .await
-                .map_err(|_| ProtocolError::Timeout("the Ankni toy's PnP ID (generic0)"))??;
+                .map_err(|_| {
+                    ProtocolError::Handshake(format!(
+                        "the Ankni toy did not answer the read of its PnP ID within {} s; switch it off and on \
+                         again and scan again",
+                        READ_TIMEOUT.as_secs()
+                    ))
+                })??;
             if read.len() <= LONGEST_READ_NEEDING_A_HANDSHAKE {
                 hw.write(Write::with_response(Endpoint::Tx, HANDSHAKE_START)).await?;
                 hw.write(Write::with_response(Endpoint::Tx, handshake_answer(&read))).await?;
@@ -184,6 +190,20 @@ mod tests {
         hw.drop_connection();
         let error = ANKNI.initialize(&hw, None, &features(&[(Vibrate, 0, 3)])).await.err().unwrap();
         assert_eq!(error, ProtocolError::Hardware(HardwareError::Disconnected));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_read_gives_up_after_the_timeout() {
+        let hw = toy(&[1, 2, 3]);
+        hw.stall_reads();
+        let started = tokio::time::Instant::now();
+        let error = ANKNI.initialize(&hw, None, &features(&[(Vibrate, 0, 3)])).await.err().unwrap();
+        assert_eq!(started.elapsed(), READ_TIMEOUT);
+        assert_eq!(
+            error.to_string(),
+            "the Ankni toy did not answer the read of its PnP ID within 1 s; switch it off and on again and scan again"
+        );
+        assert!(hw.writes().is_empty());
     }
 
     #[tokio::test]
