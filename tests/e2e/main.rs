@@ -6,6 +6,7 @@ mod device_settings;
 mod device_websocket;
 mod faults;
 mod gui;
+mod inputs;
 mod js;
 mod malformed;
 mod pty;
