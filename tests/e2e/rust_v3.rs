@@ -172,7 +172,8 @@ async fn rust_v3_client_is_refused_by_a_v2_server_with_a_handshake_error() {
     );
     assert!(!client.connected());
     // The engine closes the refused connection (or at least never lists it as a live client).
-    wait_until("no handshaken client", || engine.clients(), |c| c.iter().all(|c| c.spec_version.is_none())).await;
+    wait_until("no handshaken client", WAIT, async || engine.clients(), |c| c.iter().all(|c| c.spec_version.is_none()))
+        .await;
     engine.stop().await;
 }
 

@@ -1,6 +1,7 @@
 //! Soak: 64 clients of every spec version connect, shake hands, command devices, leave (cleanly
 //! or by dropping the connection) and come back, for a minute (`make test`) or as long as
-//! `PLUGBOARD_SOAK_SECONDS` says (`cargo test -p plugboard-e2e --test e2e -- --ignored soak`),
+//! `PLUGBOARD_SOAK_SECONDS` says (`cargo test -p plugboard-e2e --test e2e -- --ignored --exact
+//! soak::soak_long`),
 //! while simulated toys dial into the device-websocket server and drop off again and virtual
 //! devices are added and removed.
 //!
@@ -45,7 +46,8 @@ async fn soak_for_a_minute() {
     soak(Duration::from_secs(60)).await;
 }
 
-/// The long form: `PLUGBOARD_SOAK_SECONDS=600 cargo test -p plugboard-e2e --test e2e -- --ignored soak`.
+/// The long form: `PLUGBOARD_SOAK_SECONDS=600 cargo test -p plugboard-e2e --test e2e -- --ignored --exact
+/// soak::soak_long`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long; run on demand with PLUGBOARD_SOAK_SECONDS"]
 async fn soak_long() {
@@ -53,11 +55,12 @@ async fn soak_long() {
     soak(Duration::from_secs(seconds)).await;
 }
 
-/// The engine side, run in a child process by [`soak`] (does nothing when run otherwise).
+/// The engine side, run in a child process by [`soak`], which sets its environment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the engine process of the soak test; started by it"]
 async fn engine_process() {
-    let Ok(dir) = std::env::var("PLUGBOARD_SOAK_ENGINE_DIR") else { return };
+    let dir = std::env::var("PLUGBOARD_SOAK_ENGINE_DIR")
+        .expect("not a test of its own: the soak test runs it with PLUGBOARD_SOAK_ENGINE_DIR set");
     use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
     let own = std::path::Path::new(&dir).join("user-device-config.json");
     let text = json!({"format": "plugboard-user-device-config", "version": 1,

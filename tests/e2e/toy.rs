@@ -66,13 +66,6 @@ impl Toy {
             .expect("the toy's link is still open")
     }
 
-    /// Nothing arrives for `period` (and the link stays open or closes quietly).
-    pub(crate) async fn quiet(&mut self, period: Duration) {
-        if let Ok(Some(text)) = tokio::time::timeout(period, self.received.recv()).await {
-            panic!("the toy should have received nothing, got {text:?}");
-        }
-    }
-
     /// Every command received so far, without waiting.
     pub(crate) fn drain(&mut self) -> Vec<String> {
         std::iter::from_fn(|| self.received.try_recv().ok()).collect()
