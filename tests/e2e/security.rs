@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_e2e::{non_loopback_address, wait_for_level, wait_until, WAIT};
 use plugboard_protocol::model::OutputType;
@@ -13,7 +14,7 @@ use plugboard_server::{Approval, ApprovedPeer, Engine, EngineConfig, RemoteClien
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::raw::Raw;
 
@@ -49,8 +50,8 @@ async fn hello(client: &mut Raw, name: &str, v4: bool) {
     assert!(reply.get("ServerInfo").is_some(), "{reply}");
 }
 
-/// Waits until the session of client `id` has read `count` messages: whatever it answered
-/// them is on its way to the client by then.
+/// Waits until the session of client `id` has read `count` messages (the registry counts them
+/// as it reads them).
 async fn read_by_the_session(engine: &Engine, id: u64, count: u64) {
     wait_until(
         format!("client {id}'s session to read {count} messages"),
@@ -59,6 +60,24 @@ async fn read_by_the_session(engine: &Engine, id: u64, count: u64) {
         |read| read.is_some_and(|read| read >= count),
     )
     .await;
+}
+
+/// Asserts that a client waiting for approval is told nothing: two websocket Ping round trips,
+/// and nothing but their Pongs arrives. A session answers a Ping when it next reads, after
+/// sending what it owed; and it reads before it takes a device event, so the second round trip
+/// comes after the session has gone round again and taken any event that was waiting.
+async fn hears_nothing(client: &mut Raw, what: &str) {
+    for _ in 0..2 {
+        client.socket.send(Message::Ping(Default::default())).await.expect("send a websocket Ping");
+        loop {
+            let message = tokio::time::timeout(WAIT, client.socket.next()).await.expect("a Pong in time");
+            match message {
+                Some(Ok(Message::Pong(_))) => break,
+                Some(Ok(Message::Ping(_))) => continue,
+                other => panic!("{what}: got {other:?}"),
+            }
+        }
+    }
 }
 
 fn device_indexes(list: &Value) -> Vec<u64> {
@@ -123,12 +142,11 @@ async fn a_remote_client_gets_only_its_handshake_until_the_user_allows_it() {
     hello(&mut client, "Remote game", false).await;
     let id = pending_client(&engine, "Remote game").await;
     // A waiting client hears nothing: not of a device added meanwhile, not the answers to
-    // what it sends. The device's event is queued before the frame is sent, so the session has
-    // taken it when it reads the frame, or takes it straight after, before the user's answer
-    // below; anything the client were wrongly told would come before what it hears once allowed.
+    // what it sends.
     engine.add_virtual_device(VirtualDeviceSpec::new(VirtualKind::Rotator)).await;
     client.send(r#"[{"RequestDeviceList":{"Id":2}},{"Ping":{"Id":3}}]"#).await;
     read_by_the_session(&engine, id, 3).await;
+    hears_nothing(&mut client, "a waiting client hears nothing").await;
     assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(0));
 
     assert!(!engine.refuse_client(999), "no such client");
@@ -159,11 +177,11 @@ async fn a_refused_or_unanswered_remote_client_gets_an_error_and_is_closed() {
     hello(&mut refused, "Refused", false).await;
     let id = pending_client(&engine, "Refused").await;
     refused.send(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
-    // Read while waiting: an answer to it would come before the Error.
     read_by_the_session(&engine, id, 2).await;
+    hears_nothing(&mut refused, "waiting").await;
     assert!(engine.refuse_client(id));
     let error = refused.recv().await;
-    assert_eq!(error["Error"]["Id"], 2, "the waiting message gets the Error, and nothing came before: {error}");
+    assert_eq!(error["Error"]["Id"], 2, "the waiting message gets the Error: {error}");
     assert_eq!(error["Error"]["ErrorCode"], 1);
     assert!(error["Error"]["ErrorMessage"].as_str().unwrap().contains("did not allow this client"), "{error}");
     assert!(refused.closed().await);
