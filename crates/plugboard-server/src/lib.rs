@@ -34,6 +34,7 @@ mod clients;
 mod config;
 mod engine;
 mod error;
+pub mod event_log;
 mod events;
 mod hardware;
 mod limits;
