@@ -18,6 +18,7 @@ mod security;
 mod serial_tcode;
 mod soak;
 mod toy;
+mod windows;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

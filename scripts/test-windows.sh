@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Windows phase: builds plugboard-engine.exe (x86_64-pc-windows-gnu), prepares a Wine
+# prefix, and runs the end-to-end tests of tests/e2e/windows.rs against the .exe under Wine:
+# the official clients of every spec version, virtual devices, a simulated toy on the device
+# websocket, Ctrl+C, and the user config in %APPDATA% across a restart. Prints each phase's time.
+#
+#   scripts/test-windows.sh          everything (`make test-windows`)
+#   scripts/test-windows.sh --smoke  the official clients only (`make test` runs this part)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+phase() { local name=$1; shift; local t0=$SECONDS; echo "=== $name"; "$@"; echo "=== $name: $((SECONDS - t0)) s"; }
+filter="windows::"
+[ "${1:-}" = "--smoke" ] && filter="windows::clients::"
+
+t0=$SECONDS
+echo "=== Windows: cross-build plugboard-engine.exe"
+exe=$(scripts/build-windows-engine.sh | tail -1)
+echo "=== Windows: cross-build plugboard-engine.exe: $((SECONDS - t0)) s"
+t0=$SECONDS
+echo "=== Windows: Wine prefix"
+prefix=$(scripts/windows-wine-prefix.sh | tail -1)
+echo "=== Windows: Wine prefix: $((SECONDS - t0)) s"
+
+export PLUGBOARD_WINDOWS_ENGINE="$exe" WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# One wineserver for the whole run (each engine start then takes about a second, not several),
+# ended when the run ends.
+wineserver --persistent
+trap 'wineserver --kill >/dev/null 2>&1 || true' EXIT
+phase "Windows: build the tests" cargo test --quiet -p plugboard-e2e --test e2e --no-run
+phase "Windows: tests under Wine ($filter)" cargo test --quiet -p plugboard-e2e --test e2e -- --ignored "$filter"
