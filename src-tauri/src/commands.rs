@@ -3,7 +3,7 @@
 use tauri::{AppHandle, Runtime, State};
 
 use crate::autostart;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::{LogLine, Settings, Snapshot};
 use crate::state::AppState;
 
@@ -87,22 +87,12 @@ pub async fn remove_virtual_device(state: State<'_, AppState>, index: u32) -> Re
 
 #[tauri::command]
 pub async fn set_device_access(state: State<'_, AppState>, address: String, allow: bool, deny: bool) -> Result<()> {
-    state
-        .with_devices("allow or deny devices", |devices| {
-            devices.set_access(&address, allow, deny);
-            Ok(())
-        })
-        .await
+    state.set_device_access(&address, allow, deny).await
 }
 
 #[tauri::command]
 pub async fn rename_device(state: State<'_, AppState>, address: String, display_name: Option<String>) -> Result<()> {
-    state
-        .with_devices("rename devices", |devices| {
-            devices.rename(&address, display_name);
-            Ok(())
-        })
-        .await
+    state.rename_device(&address, display_name).await
 }
 
 #[tauri::command]
@@ -114,23 +104,12 @@ pub async fn set_output_limit(
     limit: Option<[i32; 2]>,
     disabled: bool,
 ) -> Result<()> {
-    let kind = output_type(&kind)?;
-    state
-        .with_devices("limit outputs", |devices| {
-            let limit = limit.map(|[min, max]| plugboard_protocol::model::Range::new(min, max));
-            Ok(devices.set_output_limit(&address, feature_index, kind, limit, disabled)?)
-        })
-        .await
+    state.set_output_limit(&address, feature_index, &kind, limit, disabled).await
 }
 
 #[tauri::command]
 pub async fn forget_device(state: State<'_, AppState>, address: String) -> Result<()> {
-    state
-        .with_devices("forget devices", |devices| {
-            devices.forget(&address);
-            Ok(())
-        })
-        .await
+    state.forget_device(&address).await
 }
 
 #[tauri::command]
@@ -143,15 +122,6 @@ pub fn export_logs(state: State<'_, AppState>, path: String) -> Result<()> {
     state.export_logs(&path)
 }
 
-/// An output type as the front end names it ("Vibrate", the v4 spelling).
-fn output_type(name: &str) -> Result<plugboard_protocol::model::OutputType> {
-    use plugboard_protocol::model::OutputType::*;
-    [Vibrate, Rotate, Oscillate, Constrict, Inflate, Temperature, Led, Spray, Position, HwPositionWithDuration]
-        .into_iter()
-        .find(|kind| kind.v4_name() == name)
-        .ok_or_else(|| Error::new(format!("'{name}' is not an output type.")))
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -162,7 +132,7 @@ mod tests {
     use tauri::webview::InvokeRequest;
     use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-    use crate::events::LogBuffer;
+    use crate::logs::LogBuffer;
     use crate::state::AppState;
 
     fn app(config_dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
@@ -250,6 +220,49 @@ mod tests {
 
         let error = call(&window, "rename_device", json!({"address": "virtual:0", "displayName": "x"})).unwrap_err();
         assert!(error.as_str().unwrap().starts_with("The server is not running"), "{error}");
+    }
+
+    #[test]
+    fn device_settings_reach_the_engine_and_show_in_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        // With a transport on, the engine keeps the user device config in a file.
+        let mut settings = quiet_settings(0);
+        settings["useDeviceWebsocketServer"] = json!(true);
+        settings["deviceWebsocketPort"] = json!(0);
+        call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        call(&window, "start_server", json!({})).unwrap();
+        call(&window, "add_virtual_device", json!({"kind": "dual-vibrator", "name": null})).unwrap();
+        let address = call(&window, "get_snapshot", json!({})).unwrap()["devices"][0]["address"].clone();
+
+        call(&window, "rename_device", json!({"address": address, "displayName": " Desk "})).unwrap();
+        let limit =
+            json!({"address": address, "featureIndex": 1, "kind": "Vibrate", "limit": [2, 12], "disabled": false});
+        call(&window, "set_output_limit", limit).unwrap();
+        call(&window, "set_device_access", json!({"address": address, "allow": true, "deny": false})).unwrap();
+        let device = call(&window, "get_snapshot", json!({})).unwrap()["devices"][0].clone();
+        assert_eq!(device["displayName"], "Desk");
+        assert_eq!(device["outputs"][1]["limit"], json!([2, 12]));
+        assert_eq!((device["allowed"].clone(), device["denied"].clone()), (json!(true), json!(false)));
+        let saved = std::fs::read_to_string(dir.path().join("user-device-config.json")).unwrap();
+        assert!(saved.contains("Desk"), "kept in the user device config next to the settings: {saved}");
+
+        let backwards =
+            json!({"address": address, "featureIndex": 1, "kind": "Vibrate", "limit": [9, 3], "disabled": false});
+        let error = call(&window, "set_output_limit", backwards).unwrap_err();
+        assert!(error.as_str().unwrap().starts_with("A limit goes from a low value to a high one"), "{error}");
+        let unknown = json!({"address": address, "featureIndex": 1, "kind": "Wiggle", "limit": null, "disabled": true});
+        assert_eq!(call(&window, "set_output_limit", unknown).unwrap_err(), "'Wiggle' is not an output type.");
+
+        call(&window, "stop_server", json!({})).unwrap();
+        let remembered = call(&window, "get_snapshot", json!({})).unwrap()["devices"].clone();
+        assert_eq!(remembered[0]["displayName"], "Desk", "a stopped server still lists the remembered device");
+        assert_eq!(remembered[0]["connected"], false);
+        call(&window, "start_server", json!({})).unwrap();
+        call(&window, "forget_device", json!({"address": address})).unwrap();
+        call(&window, "stop_server", json!({})).unwrap();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["devices"], json!([]), "forgotten");
     }
 
     #[test]

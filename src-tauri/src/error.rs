@@ -17,9 +17,9 @@ impl Error {
     }
 }
 
-impl From<plugboard_protocol::Error> for Error {
-    fn from(error: plugboard_protocol::Error) -> Error {
-        Error(error.text().to_owned())
+impl From<plugboard_server::InvalidSetting> for Error {
+    fn from(error: plugboard_server::InvalidSetting) -> Error {
+        Error(error.0)
     }
 }
 

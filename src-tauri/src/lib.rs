@@ -1,22 +1,33 @@
-//! The Plugboard desktop app: a thin Tauri shell over `plugboard_server::Engine`.
-//! Commands ([`commands`]) call [`state::AppState`]; engine events become coalesced
-//! "snapshot" events and log lines "log" events ([`events`]). No protocol or device logic here.
+//! The Plugboard desktop app: a thin Tauri shell over `plugboard_server::Engine`, its only
+//! door into the engine. No protocol or device logic lives here.
+//!
+//! Modules, each depending only on those listed before it (a test below keeps it so):
+//! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
+//! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
+//! command goes through it), [`window`], [`tray`], [`events`] (engine and state changes become
+//! coalesced "snapshot" events, log lines "log" events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod logs;
 pub mod models;
 pub mod ports;
 pub mod settings;
+pub mod snapshot;
+pub mod start_error;
 pub mod state;
 pub mod tray;
+#[cfg(test)]
+mod typescript;
+pub mod window;
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
-use crate::events::LogBuffer;
+use crate::logs::LogBuffer;
 use crate::state::AppState;
 
 /// Every contract command.
@@ -43,44 +54,6 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
     ]
 }
 
-/// Shows, unminimizes and focuses the main window.
-pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
-}
-
-/// Stops every device and the server, then exits.
-pub fn quit<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        app.state::<AppState>().shutdown().await;
-        app.exit(0);
-    });
-}
-
-/// SIGTERM (logout, shutdown, `kill`) and SIGINT quit the way the menu does: every device
-/// stops first. Without this the process would end with toys still running.
-fn quit_on_signals<R: Runtime>(app: AppHandle<R>) {
-    #[cfg(unix)]
-    tauri::async_runtime::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-        else {
-            tracing::warn!("cannot listen for SIGTERM/SIGINT; quit from the window or the tray");
-            return;
-        };
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
-        }
-        tracing::info!("asked to quit by a signal");
-        quit(&app);
-    });
-}
-
 /// The single-instance plugin uses the D-Bus session bus on Linux and may panic without one.
 fn session_bus_available() -> bool {
     if !cfg!(target_os = "linux") {
@@ -95,6 +68,8 @@ fn session_bus_available() -> bool {
         .unwrap_or(false)
 }
 
+/// Once the app exists: the event publishers, the tray, the window, and the server when the
+/// settings say to start it.
 fn setup<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     events::spawn_log_forwarder(app.clone(), &state.logs);
@@ -106,15 +81,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         state.reflect_launch_at_login(on);
     }
     let settings = state.settings();
-    if let Some(window) = app.get_webview_window("main") {
-        if !settings.start_minimized {
-            let _ = window.show();
-        } else if !tray_available {
-            // Nowhere to hide to: show it minimized.
-            let _ = window.show();
-            let _ = window.minimize();
-        }
-    }
+    window::show_at_start(app, settings.start_minimized, tray_available);
     if settings.start_server_on_launch {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
@@ -123,31 +90,16 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
             }
         });
     }
-}
-
-fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
-    if let WindowEvent::CloseRequested { api, .. } = event {
-        let app = window.app_handle();
-        let state = app.state::<AppState>();
-        if state.is_shut_down() {
-            return;
-        }
-        api.prevent_close();
-        if state.tray().available && state.settings().close_to_tray {
-            let _ = window.hide();
-        } else {
-            quit(app);
-        }
-    }
+    window::quit_on_signals(app.clone());
 }
 
 pub fn run() {
     let logs = Arc::new(LogBuffer::default());
-    events::init_tracing(logs.clone());
+    logs::init_tracing(logs.clone());
     let state = AppState::new(settings::default_dir(), logs);
     let mut builder = tauri::Builder::default();
     if session_bus_available() {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| window::show_main(app)));
     } else {
         tracing::warn!(
             "no D-Bus session bus: a second launch of Plugboard will not be noticed (run under dbus-run-session)"
@@ -157,10 +109,9 @@ pub fn run() {
         .plugin(autostart::plugin())
         .manage(state)
         .invoke_handler(handler())
-        .on_window_event(on_window_event)
+        .on_window_event(window::on_window_event)
         .setup(|app| {
             setup(app.handle());
-            quit_on_signals(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -172,7 +123,7 @@ pub fn run() {
         if let RunEvent::ExitRequested { api, .. } = event {
             if !app.state::<AppState>().is_shut_down() {
                 api.prevent_exit();
-                quit(app);
+                window::quit(app);
             }
         }
     });
@@ -180,6 +131,120 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The modules of this crate (`src/<name>.rs`), each with the modules its code (tests
+    /// left out) names after `crate::`.
+    fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let sources: BTreeMap<String, String> = std::fs::read_dir(&src)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .map(|path| {
+                (path.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(path).unwrap())
+            })
+            .filter(|(name, _)| name != "lib" && name != "main")
+            .collect();
+        sources
+            .iter()
+            .map(|(name, text)| {
+                let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+                let used = crate_references(code)
+                    .into_iter()
+                    .filter(|other| other != name && sources.contains_key(other))
+                    .collect();
+                (name.clone(), used)
+            })
+            .collect()
+    }
+
+    /// The first path segment after each `crate::` in `code`: `a` of `crate::a::x`, and `b`
+    /// and `c` of `crate::{b::{y, z}, c}`.
+    fn crate_references(code: &str) -> BTreeSet<String> {
+        let identifier = |text: &str| -> String {
+            text.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+        };
+        let mut found = BTreeSet::new();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let Some(group) = rest.strip_prefix('{') else {
+                found.insert(identifier(rest));
+                continue;
+            };
+            let (mut depth, mut item_start) = (0, 0);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        found.insert(identifier(&group[item_start..i]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        found.insert(identifier(&group[item_start..i]));
+                        item_start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+
+    /// A cycle in `graph`, if it has one, as the modules around it.
+    fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+        fn visit<'a>(
+            graph: &'a BTreeMap<String, BTreeSet<String>>,
+            module: &'a str,
+            path: &mut Vec<&'a str>,
+            done: &mut BTreeSet<&'a str>,
+        ) -> Option<Vec<String>> {
+            if let Some(start) = path.iter().position(|m| *m == module) {
+                return Some(path[start..].iter().chain([&module]).map(|m| m.to_string()).collect());
+            }
+            if !done.insert(module) {
+                return None;
+            }
+            path.push(module);
+            for next in graph.get(module).into_iter().flatten() {
+                if let Some(cycle) = visit(graph, next, path, done) {
+                    return Some(cycle);
+                }
+            }
+            path.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        graph.keys().find_map(|module| visit(graph, module, &mut Vec::new(), &mut done))
+    }
+
+    /// Modules depend on each other in one direction only (the order in the crate's doc):
+    /// events, state and tray used to need each other, so none could change alone.
+    #[test]
+    fn no_module_depends_on_itself_through_others() {
+        let graph = module_graph();
+        assert!(graph["events"].contains("state") && graph["tray"].contains("state"), "the graph is read: {graph:?}");
+        assert_eq!(find_cycle(&graph), None, "modules that depend on each other in a cycle; {graph:?}");
+    }
+
+    #[test]
+    fn crate_references_are_read_in_every_form() {
+        let code = "use crate::a::X;\nuse crate::{b::{y, z}, c};\n/// See [`crate::d`].\nlet e = crate::e::f();";
+        let names: Vec<String> = crate_references(code).into_iter().collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_cycle_is_found_and_named() {
+        let graph: BTreeMap<String, BTreeSet<String>> =
+            [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec![])]
+                .into_iter()
+                .map(|(m, uses)| (m.to_owned(), uses.into_iter().map(str::to_owned).collect()))
+                .collect();
+        assert_eq!(find_cycle(&graph), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+    }
+
     /// The window may call Plugboard's own commands (they need no capability entry) and listen
     /// to events; nothing else: no plugin's commands (autostart included), no file system, no
     /// shell. A permission added here must be a deliberate decision.

@@ -1,10 +1,13 @@
-//! The types the front end sees (notes/app-contract.md), camelCase in JSON.
+//! The types the front end sees, camelCase in JSON. The front end's TypeScript models
+//! (`ui/src/models.ts`) are generated from these, doc comments included, by the test in
+//! `typescript.rs`, which fails when the checked-in file is stale.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub server: ServerView,
@@ -14,12 +17,12 @@ pub struct Snapshot {
     pub settings: Settings,
     pub tray_available: bool,
     pub tray_message: Option<String>,
-    /// Set when the settings file could not be read or written (e.g. it was corrupt and was
-    /// moved aside). An addition to the contract; the front end may ignore it.
+    /// Set when the settings file could not be read or saved (for example it was corrupt and
+    /// was moved aside).
     pub settings_message: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerView {
     pub running: bool,
@@ -32,14 +35,14 @@ pub struct ServerView {
     pub error: Option<ServerError>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ServerErrorKind {
     PortInUse,
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerError {
     pub kind: ServerErrorKind,
@@ -50,12 +53,12 @@ pub struct ServerError {
     pub next_free_port: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientView {
     pub id: u64,
     pub name: Option<String>,
-    /// "v3"
+    /// The negotiated spec version, such as "v3"; absent until the handshake is done.
     pub spec_version: Option<String>,
     pub address: String,
     pub origin: Option<String>,
@@ -68,15 +71,15 @@ pub struct ClientView {
     pub awaiting_approval: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceView {
-    /// `None` when known but not connected.
+    /// Absent for a device that is known but not connected.
     pub index: Option<u32>,
     pub name: String,
     pub display_name: Option<String>,
     pub protocol: String,
-    /// ble | serial | websocket | virtual
+    /// "ble", "serial", "websocket" or "virtual"; empty for a device that is not connected.
     pub transport: String,
     pub address: String,
     pub connected: bool,
@@ -86,11 +89,11 @@ pub struct DeviceView {
     pub outputs: Vec<OutputView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputView {
     pub feature_index: u32,
-    /// "Vibrate"
+    /// The output type's v4 name, such as "Vibrate".
     pub kind: String,
     pub value: i32,
     pub min: i32,
@@ -99,7 +102,7 @@ pub struct OutputView {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HardwareView {
     pub transports: Vec<TransportView>,
@@ -108,7 +111,7 @@ pub struct HardwareView {
     pub scanning: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TransportView {
     pub name: String,
@@ -118,7 +121,7 @@ pub struct TransportView {
     pub remedy: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SerialPortView {
     pub path: String,
@@ -126,7 +129,7 @@ pub struct SerialPortView {
     pub bound_protocol: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceWebsocketView {
     pub enabled: bool,
@@ -134,7 +137,7 @@ pub struct DeviceWebsocketView {
 }
 
 /// The user's settings, saved as JSON in the OS config dir. Missing fields take defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub port: u16,
@@ -144,18 +147,20 @@ pub struct Settings {
     pub start_server_on_launch: bool,
     pub close_to_tray: bool,
     pub start_minimized: bool,
-    /// Start the app when the user logs in (off by default; see [`crate::autostart`]).
+    /// Start Plugboard when the user logs in (an autostart entry of the desktop session; off
+    /// by default).
     pub launch_at_login: bool,
     pub use_bluetooth_le: bool,
     pub use_serial: bool,
     pub use_device_websocket_server: bool,
     pub device_websocket_port: u16,
-    /// With `all_interfaces`: let clients from other machines in without asking.
+    /// With allInterfaces: let clients from other machines in without asking.
     pub allow_all_remote_clients: bool,
     /// Clients from other machines the user allowed for good (changed by `answer_client` and
     /// `forget_approved_client`, not by `save_settings`).
     pub approved_clients: Vec<ApprovedClient>,
-    /// Refuse browser clients whose Origin is not in `allowed_origins`.
+    /// Refuse web pages whose Origin is not in allowedOrigins (apps that are not web pages
+    /// are not affected).
     pub restrict_origins: bool,
     pub allowed_origins: Vec<String>,
     /// Client name → addresses of the only devices it may use (changed by
@@ -163,8 +168,9 @@ pub struct Settings {
     pub client_device_access: BTreeMap<String, Vec<String>>,
 }
 
-/// A remembered approval: the client's IP address and its Origin (`None`: a native app).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A remembered approval: the client's IP address and its Origin (absent for an app that is
+/// not a web page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovedClient {
     pub address: String,
@@ -195,21 +201,58 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LogLine {
     /// RFC 3339
     pub time: String,
-    /// ERROR | WARN | INFO | DEBUG | TRACE
-    pub level: String,
+    pub level: LogLevel,
     pub target: String,
     pub message: String,
 }
 
-/// RFC 3339 (UTC, seconds) for a point in time, without a date library.
+/// How much a log line matters, most first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// Every level, most important first (the order of the window's level filter).
+    pub const ALL: [LogLevel; 5] = [LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace];
+
+    /// The name in JSON and in exported logs: `ERROR`, `WARN`...
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Error => "ERROR",
+            LogLevel::Warn => "WARN",
+            LogLevel::Info => "INFO",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Trace => "TRACE",
+        }
+    }
+}
+
+impl From<tracing::Level> for LogLevel {
+    fn from(level: tracing::Level) -> LogLevel {
+        match level {
+            tracing::Level::ERROR => LogLevel::Error,
+            tracing::Level::WARN => LogLevel::Warn,
+            tracing::Level::INFO => LogLevel::Info,
+            tracing::Level::DEBUG => LogLevel::Debug,
+            tracing::Level::TRACE => LogLevel::Trace,
+        }
+    }
+}
+
+/// RFC 3339 (UTC, whole seconds) for a point in time, such as `2024-02-29T12:34:56Z`.
 pub fn rfc3339(time: std::time::SystemTime) -> String {
-    let (year, month, day, hour, minute, second) = plugboard_devices::config::store::utc_fields(time);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    humantime::format_rfc3339_seconds(time).to_string()
 }
 
 #[cfg(test)]
@@ -235,5 +278,15 @@ mod tests {
     #[test]
     fn server_error_kind_is_camel_case() {
         assert_eq!(serde_json::to_value(ServerErrorKind::PortInUse).unwrap(), "portInUse");
+    }
+
+    #[test]
+    fn log_levels_are_named_as_tracing_names_them() {
+        for level in [tracing::Level::ERROR, tracing::Level::WARN, tracing::Level::INFO, tracing::Level::TRACE] {
+            let ours = LogLevel::from(level);
+            assert_eq!(ours.name(), level.as_str());
+            assert_eq!(serde_json::to_value(ours).unwrap(), level.as_str());
+        }
+        assert!(LogLevel::ALL.is_sorted(), "most important first");
     }
 }

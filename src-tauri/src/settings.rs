@@ -1,9 +1,10 @@
 //! Settings as JSON in the OS config dir (`~/.config/plugboard/settings.json` on Linux),
-//! written atomically. A file that does not parse is moved aside and reported.
+//! written atomically. A file that does not parse is moved aside and reported. Settings the
+//! user saves are checked first ([`checked`]).
 
 use std::path::{Path, PathBuf};
 
-use plugboard_devices::config::store;
+use plugboard_server::files;
 
 use crate::models::Settings;
 
@@ -42,7 +43,7 @@ pub fn load(path: &Path) -> Loaded {
     match serde_json::from_slice::<Settings>(&bytes) {
         Ok(settings) => Loaded { settings, message: None },
         Err(parse_error) => {
-            let message = match store::move_aside(path) {
+            let message = match files::move_aside(path) {
                 Ok(aside) => format!(
                     "The settings file {} was not valid ({parse_error}); it was kept as {} and the defaults are used.",
                     path.display(),
@@ -65,7 +66,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<Option<String>, String> 
     let mut json =
         serde_json::to_vec_pretty(settings).map_err(|e| format!("The settings could not be encoded: {e}."))?;
     json.push(b'\n');
-    match store::replace_file(path, &json, parses) {
+    match files::replace_file(path, &json, parses) {
         Ok(None) => Ok(None),
         Ok(Some(aside)) => {
             let message = format!(
@@ -80,14 +81,68 @@ pub fn save(path: &Path, settings: &Settings) -> Result<Option<String>, String> 
     }
 }
 
-/// Plugboard's config dir (shared with the user device config).
+/// Plugboard's config dir, shared with the engine's user device config (the engine decides
+/// where it is).
 pub fn default_dir() -> Option<PathBuf> {
     plugboard_server::default_config_dir()
+}
+
+/// The settings as the user saved them, tidied (blank Origins dropped), or a sentence saying
+/// what is wrong with them.
+pub fn checked(mut settings: Settings) -> Result<Settings, String> {
+    if settings.server_name.trim().is_empty() {
+        return Err("The server name cannot be empty.".to_owned());
+    }
+    settings.allowed_origins =
+        settings.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+    if let Some(bad) = settings.allowed_origins.iter().find(|o| !looks_like_origin(o)) {
+        return Err(format!(
+            "'{bad}' is not an Origin: write it as the web page's scheme and host, like https://game.example or http://localhost:5173."
+        ));
+    }
+    Ok(settings)
+}
+
+/// `scheme://host[:port]`, or `null` (what sandboxed pages and files send).
+fn looks_like_origin(text: &str) -> bool {
+    if text == "null" {
+        return true;
+    }
+    match text.split_once("://") {
+        Some((scheme, host)) => {
+            !scheme.is_empty()
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && !host.trim_end_matches('/').is_empty()
+                && !host.trim_end_matches('/').contains(['/', ' ', '?', '#'])
+        }
+        None => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        for good in ["https://game.example", "http://localhost:5173", "https://game.example/", "null", "app://x"] {
+            assert!(looks_like_origin(good), "{good}");
+        }
+        for bad in ["game.example", "https://", "https://game.example/play", "https://a b", "://x"] {
+            assert!(!looks_like_origin(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn saved_settings_are_checked_and_tidied() {
+        let blank_name = Settings { server_name: " ".into(), ..Settings::default() };
+        assert_eq!(checked(blank_name), Err("The server name cannot be empty.".to_owned()));
+        let origins = vec![" https://game.example ".to_owned(), "".to_owned()];
+        let tidied = checked(Settings { allowed_origins: origins, ..Settings::default() }).unwrap();
+        assert_eq!(tidied.allowed_origins, vec!["https://game.example"]);
+        let bad = Settings { allowed_origins: vec!["game.example".into()], ..Settings::default() };
+        assert!(checked(bad).unwrap_err().starts_with("'game.example' is not an Origin"));
+    }
 
     #[test]
     fn missing_file_gives_defaults() {

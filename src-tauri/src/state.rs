@@ -1,38 +1,27 @@
 //! The app's state: the engine (when running), the settings, the log buffer. Every command
-//! goes through here; snapshot building is pure ([`build_snapshot`]) and unit-tested.
+//! goes through here, and reaches the engine through its handle only. After every change the
+//! state raises [`AppState::changed`]; whoever publishes snapshots listens to it.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use plugboard_devices::config::store;
-use plugboard_devices::config::user::UserConfig;
-use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_server::{
-    Approval, ApprovedPeer, ClientSnapshot, DeviceSnapshot, Engine, EngineConfig, HardwareStatus, StartError,
+    files, ApprovedPeer, DeviceOptions, Engine, EngineConfig, EngineEvent, OutputType, Range, SerialPort,
+    UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
 };
-use tokio::sync::Notify;
+use tokio::sync::{broadcast, Notify};
 
 use crate::error::{Error, Result};
-use crate::events::LogBuffer;
+use crate::logs::LogBuffer;
 use crate::models::*;
-use crate::{ports, settings};
+use crate::settings;
+use crate::snapshot::{build_snapshot, RunningInfo, SnapshotInput, TrayStatus};
+use crate::start_error::describe_start_error;
 
-/// The client id the engine scans under for front ends (`plugboard_server`'s FRONT_END).
-const FRONT_END: plugboard_server::ClientId = 0;
 /// Serial ports are listed at most this often.
 const PORTS_TTL: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrayStatus {
-    pub available: bool,
-    pub message: Option<String>,
-}
-
-/// The serial ports listed last, and when: (path, description) pairs.
-type PortsSeen = (Instant, Vec<(String, String)>);
 
 pub struct AppState {
     engine: tokio::sync::Mutex<Option<Engine>>,
@@ -42,7 +31,7 @@ pub struct AppState {
     settings_message: Mutex<Option<String>>,
     server_error: Mutex<Option<ServerError>>,
     tray: Mutex<TrayStatus>,
-    ports_cache: Mutex<Option<PortsSeen>>,
+    ports_cache: Mutex<Option<(Instant, Vec<SerialPort>)>>,
     shut_down: AtomicBool,
     /// Which client addresses are this machine (loopback; tests replace it).
     is_local: fn(std::net::IpAddr) -> bool,
@@ -99,20 +88,14 @@ impl AppState {
         lock(&self.tray).clone()
     }
 
-    fn user_config_path(&self) -> Option<PathBuf> {
-        self.config_dir.as_ref().map(|dir| dir.join("user-device-config.json"))
-    }
-
-    fn serial_ports(&self) -> Vec<(String, String)> {
+    fn serial_ports(&self) -> Vec<SerialPort> {
         let mut cache = lock(&self.ports_cache);
         if let Some((at, ports)) = cache.as_ref() {
             if at.elapsed() < PORTS_TTL {
                 return ports.clone();
             }
         }
-        let ports: Vec<(String, String)> = plugboard_devices::transport::serial::list_ports()
-            .map(|ports| ports.into_iter().map(|p| (p.description(), p.path)).map(|(d, p)| (p, d)).collect())
-            .unwrap_or_default();
+        let ports = plugboard_server::list_serial_ports();
         *cache = Some((Instant::now(), ports.clone()));
         ports
     }
@@ -126,17 +109,12 @@ impl AppState {
             clients: engine.clients(),
             devices: engine.devices(),
             statuses: engine.hardware_statuses().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            scanning: engine.device_manager().is_scanning(FRONT_END),
+            scanning: engine.is_scanning(),
             device_websocket_port: engine.device_websocket_address().map(|a| a.port()),
         });
         let user_config = match engine.as_ref() {
-            Some(engine) => engine.device_manager().user_config(),
-            None => match self.user_config_path() {
-                Some(path) => store::load_user_config_from(None, &path).map(|l| l.config).unwrap_or_default(),
-                None => store::load_user_config(None, plugboard_server::default_user_config_path().as_deref())
-                    .map(|l| l.config)
-                    .unwrap_or_default(),
-            },
+            Some(engine) => engine.user_device_config(),
+            None => UserDeviceConfig::load(&self.device_options(&self.settings())),
         };
         drop(engine);
         build_snapshot(SnapshotInput {
@@ -158,17 +136,26 @@ impl AppState {
         }
     }
 
+    /// Where devices come from, by the settings; the user device config is kept next to the
+    /// window's settings.
+    fn device_options(&self, s: &Settings) -> DeviceOptions {
+        DeviceOptions {
+            use_bluetooth_le: s.use_bluetooth_le,
+            use_serial: s.use_serial,
+            use_device_websocket_server: s.use_device_websocket_server,
+            device_websocket_port: s.device_websocket_port,
+            own_user_config_path: self.config_dir.as_ref().map(|dir| dir.join("user-device-config.json")),
+            ..DeviceOptions::default()
+        }
+    }
+
     pub fn engine_config(&self) -> EngineConfig {
         let s = self.settings();
         let mut config =
             if s.all_interfaces { EngineConfig::all_interfaces(s.port) } else { EngineConfig::loopback(s.port) };
         config.server_name = s.server_name.clone();
         config.max_ping_time_ms = s.max_ping_time_ms;
-        config.devices.use_bluetooth_le = s.use_bluetooth_le;
-        config.devices.use_serial = s.use_serial;
-        config.devices.use_device_websocket_server = s.use_device_websocket_server;
-        config.devices.device_websocket_port = s.device_websocket_port;
-        config.devices.own_user_config_path = self.user_config_path();
+        config.devices = self.device_options(&s);
         config.allowed_origins = s.restrict_origins.then(|| s.allowed_origins.clone());
         // Listening on all interfaces is the user's explicit choice; each new client from
         // another machine is still theirs to allow, unless they said "allow all".
@@ -192,7 +179,7 @@ impl AppState {
                 match Engine::start(config).await {
                     Ok(started) => {
                         tracing::info!(url = %started.url(), "server started");
-                        crate::events::forward_engine_events(&started, self.changed.clone());
+                        notify_on_engine_events(&started, self.changed.clone());
                         *engine = Some(started);
                         *lock(&self.server_error) = None;
                     }
@@ -242,17 +229,8 @@ impl AppState {
 
     /// Saves the settings (they apply at the next start of the server). The remembered
     /// approvals and the device access rules have commands of their own and are kept as they are.
-    pub async fn save_settings(&self, mut new: Settings) -> Result<Snapshot> {
-        if new.server_name.trim().is_empty() {
-            return Err(Error::new("The server name cannot be empty."));
-        }
-        new.allowed_origins =
-            new.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
-        if let Some(bad) = new.allowed_origins.iter().find(|o| !looks_like_origin(o)) {
-            return Err(Error::new(format!(
-                "'{bad}' is not an Origin: write it as the web page's scheme and host, like https://game.example or http://localhost:5173."
-            )));
-        }
+    pub async fn save_settings(&self, new: Settings) -> Result<Snapshot> {
+        let mut new = settings::checked(new).map_err(Error::new)?;
         let current = self.settings();
         new.approved_clients = current.approved_clients;
         new.client_device_access = current.client_device_access;
@@ -373,23 +351,64 @@ impl AppState {
     pub async fn remove_virtual_device(&self, index: u32) -> Result<()> {
         let engine = self.engine.lock().await;
         let engine = engine.as_ref().ok_or_else(|| Error::not_running("remove a virtual device"))?;
-        if engine.device_manager().virtual_hardware(index).is_none() {
+        if !engine.is_virtual_device(index) {
             return Err(Error::new(format!("Device {index} is not a virtual device.")));
         }
         engine.remove_device(index).await;
         Ok(())
     }
 
-    /// Runs `change` on the running engine's devices (device settings need a running engine,
-    /// which holds the user device config).
-    pub async fn with_devices<T>(
+    /// Allows or denies the device at `address`.
+    pub async fn set_device_access(&self, address: &str, allow: bool, deny: bool) -> Result<()> {
+        self.with_engine("allow or deny devices", |engine| {
+            engine.allow_or_deny_device(address, allow, deny);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Names the device at `address` (`None` or blank: its model name again).
+    pub async fn rename_device(&self, address: &str, display_name: Option<String>) -> Result<()> {
+        self.with_engine("rename devices", |engine| {
+            engine.rename_device(address, display_name);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Limits one output of the device at `address` (`kind` as the window names it, such as
+    /// "Vibrate"), or turns it off.
+    pub async fn set_output_limit(
         &self,
-        action: &str,
-        change: impl FnOnce(&std::sync::Arc<plugboard_devices::DeviceManager>) -> Result<T>,
-    ) -> Result<T> {
+        address: &str,
+        feature_index: u32,
+        kind: &str,
+        limit: Option<[i32; 2]>,
+        disabled: bool,
+    ) -> Result<()> {
+        let kind = output_type(kind)?;
+        let limit = limit.map(|[min, max]| Range::new(min, max));
+        self.with_engine("limit outputs", |engine| {
+            Ok(engine.set_output_limit(address, feature_index, kind, limit, disabled)?)
+        })
+        .await
+    }
+
+    /// Forgets the user's settings for the device at `address`.
+    pub async fn forget_device(&self, address: &str) -> Result<()> {
+        self.with_engine("forget devices", |engine| {
+            engine.forget_device(address);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `change` on the running engine (device settings need one: it holds the user
+    /// device config).
+    async fn with_engine<T>(&self, action: &str, change: impl FnOnce(&Engine) -> Result<T>) -> Result<T> {
         let engine = self.engine.lock().await;
         let engine = engine.as_ref().ok_or_else(|| Error::not_running(action))?;
-        change(engine.device_manager())
+        change(engine)
     }
 
     pub fn get_logs(&self) -> Vec<LogLine> {
@@ -400,7 +419,7 @@ impl AppState {
         if path.trim().is_empty() {
             return Err(Error::new("Choose a file to export the logs to."));
         }
-        store::write_atomic(std::path::Path::new(path), self.logs.export_text().as_bytes())
+        files::write_atomic(std::path::Path::new(path), self.logs.export_text().as_bytes())
             .map_err(|e| Error::new(format!("The logs could not be written to {path}: {e}.")))
     }
 
@@ -422,26 +441,35 @@ impl AppState {
     }
 }
 
+/// Raises `changed` after each event of this engine, until it stops.
+fn notify_on_engine_events(engine: &Engine, changed: Arc<Notify>) {
+    let mut events = engine.events();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::Stopped) | Err(broadcast::error::RecvError::Closed) => {
+                    changed.notify_one();
+                    return;
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => changed.notify_one(),
+            }
+        }
+    });
+}
+
 /// The remembered approvals the engine understands (entries with an address that is not an
 /// IP address, edited by hand, are skipped).
 fn approved_peers(approved: &[ApprovedClient]) -> Vec<ApprovedPeer> {
     approved.iter().filter_map(|c| Some(ApprovedPeer::new(c.address.parse().ok()?, c.origin.clone()))).collect()
 }
 
-/// `scheme://host[:port]`, or `null` (what sandboxed pages and files send).
-fn looks_like_origin(text: &str) -> bool {
-    if text == "null" {
-        return true;
-    }
-    match text.split_once("://") {
-        Some((scheme, host)) => {
-            !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !host.trim_end_matches('/').is_empty()
-                && !host.trim_end_matches('/').contains(['/', ' ', '?', '#'])
-        }
-        None => false,
-    }
+/// An output type as the front end names it ("Vibrate", the v4 spelling).
+fn output_type(name: &str) -> Result<OutputType> {
+    use OutputType::*;
+    [Vibrate, Rotate, Oscillate, Constrict, Inflate, Temperature, Led, Spray, Position, HwPositionWithDuration]
+        .into_iter()
+        .find(|kind| kind.v4_name() == name)
+        .ok_or_else(|| Error::new(format!("'{name}' is not an output type.")))
 }
 
 fn sentence(text: &str) -> String {
@@ -456,313 +484,19 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// A start error for the user: for a port in use, who holds it and which port is free.
-pub fn describe_start_error(error: &StartError) -> ServerError {
-    match error {
-        StartError::PortInUse { port, suggestion, .. } => {
-            let held_by = ports::holder(*port);
-            let next_free_port = ports::next_free(*port).or(Some(*suggestion));
-            let by = held_by.as_ref().map(|h| format!(" by {h}")).unwrap_or_default();
-            let hint = next_free_port.map(|p| format!(", or use port {p}")).unwrap_or_default();
-            ServerError {
-                kind: ServerErrorKind::PortInUse,
-                message: format!(
-                    "Port {port} is already in use{by}, probably by another Buttplug server such as Intiface or a second Plugboard. Stop that program{hint}."
-                ),
-                port: Some(*port),
-                held_by,
-                next_free_port,
-            }
-        }
-        other => ServerError {
-            kind: ServerErrorKind::Other,
-            message: other.to_string(),
-            port: None,
-            held_by: None,
-            next_free_port: None,
-        },
-    }
-}
-
-/// What the running engine reports.
-#[derive(Debug, Clone, Default)]
-pub struct RunningInfo {
-    pub url: String,
-    pub port: u16,
-    pub clients: Vec<ClientSnapshot>,
-    pub devices: Vec<DeviceSnapshot>,
-    pub statuses: BTreeMap<String, HardwareStatus>,
-    pub scanning: bool,
-    pub device_websocket_port: Option<u16>,
-}
-
-pub struct SnapshotInput {
-    pub settings: Settings,
-    pub running: Option<RunningInfo>,
-    pub user_config: UserConfig,
-    /// (path, description)
-    pub serial_ports: Vec<(String, String)>,
-    pub server_error: Option<ServerError>,
-    pub tray: TrayStatus,
-    pub settings_message: Option<String>,
-}
-
-fn client_view(client: &ClientSnapshot) -> ClientView {
-    ClientView {
-        id: client.id,
-        name: client.name.clone(),
-        spec_version: client.spec_version.map(|v| v.to_string()),
-        address: client.peer.to_string(),
-        origin: client.origin.clone(),
-        connected_since: rfc3339(client.connected_since),
-        messages_in: client.messages_in,
-        messages_out: client.messages_out,
-        last_error: client.last_error.clone(),
-        awaiting_approval: client.approval == Approval::Pending,
-    }
-}
-
-/// Pure: the snapshot from what the engine, the settings and the user config say.
-pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
-    let SnapshotInput { settings, running, user_config, serial_ports, server_error, tray, settings_message } = input;
-    let run = running.as_ref();
-
-    let mut devices = Vec::new();
-    let mut shown_addresses = BTreeSet::new();
-    for device in run.map(|r| r.devices.as_slice()).unwrap_or_default() {
-        let index = device.info.index;
-        let address = device.address.clone();
-        let user = user_config.devices.get(&address);
-        let mut outputs = Vec::new();
-        for feature in &device.info.features {
-            for output in &feature.outputs {
-                let value = device
-                    .outputs
-                    .iter()
-                    .find(|o| o.feature_index == feature.index && o.kind == output.kind)
-                    .map(|o| o.value)
-                    .unwrap_or(0);
-                let setting = user.and_then(|u| u.output(feature.index, output.kind));
-                outputs.push(OutputView {
-                    feature_index: feature.index,
-                    kind: output.kind.v4_name().to_owned(),
-                    value,
-                    min: output.range.min,
-                    max: output.range.max,
-                    limit: setting.and_then(|s| s.limit).map(|r| [r.min, r.max]),
-                    disabled: setting.is_some_and(|s| s.disabled),
-                });
-            }
-        }
-        shown_addresses.insert(address.clone());
-        devices.push(DeviceView {
-            index: Some(index),
-            name: device.info.name.clone(),
-            display_name: device.info.display_name.clone().or_else(|| user.and_then(|u| u.display_name.clone())),
-            protocol: device.protocol.clone(),
-            transport: device.transport.to_owned(),
-            address,
-            connected: true,
-            battery: device.battery,
-            allowed: user.is_some_and(|u| u.allow),
-            denied: user.is_some_and(|u| u.deny),
-            outputs,
-        });
-    }
-    for (address, user) in &user_config.devices {
-        if shown_addresses.contains(address) {
-            continue;
-        }
-        devices.push(DeviceView {
-            index: None,
-            name: user.identifier.clone().unwrap_or_else(|| address.clone()),
-            display_name: user.display_name.clone(),
-            protocol: user.protocol.clone().unwrap_or_default(),
-            // Not connected: the user config does not say how it was reached.
-            transport: String::new(),
-            address: address.clone(),
-            connected: false,
-            battery: None,
-            allowed: user.allow,
-            denied: user.deny,
-            outputs: Vec::new(),
-        });
-    }
-
-    let transports = [
-        ("ble", settings.use_bluetooth_le),
-        ("serial", settings.use_serial),
-        ("websocket", settings.use_device_websocket_server),
-    ]
-    .into_iter()
-    .map(|(name, enabled)| {
-        let status = run.and_then(|r| r.statuses.get(name));
-        let (ready, reason, remedy) = match (enabled, run, status) {
-            (false, _, _) => (false, Some("Turned off in the settings.".to_owned()), None),
-            (true, None, _) => (false, Some("The server is stopped.".to_owned()), Some("Start the server.".to_owned())),
-            (true, Some(_), Some(HardwareStatus::Unavailable { reason, remedy })) => {
-                (false, Some(reason.clone()), Some(remedy.clone()))
-            }
-            (true, Some(_), _) => (true, None, None),
-        };
-        TransportView { name: name.to_owned(), enabled, ready, reason, remedy }
-    })
-    .collect();
-
-    let serial_ports = serial_ports
-        .into_iter()
-        .map(|(path, description)| SerialPortView {
-            bound_protocol: user_config.serial_ports.iter().find(|b| b.port == path).map(|b| b.protocol.clone()),
-            path,
-            description,
-        })
-        .collect();
-
-    Snapshot {
-        server: ServerView {
-            running: run.is_some(),
-            url: run.map(|r| r.url.clone()),
-            port: run.map(|r| r.port).unwrap_or(settings.port),
-            server_name: settings.server_name.clone(),
-            all_interfaces: settings.all_interfaces,
-            max_ping_time_ms: settings.max_ping_time_ms,
-            start_on_launch: settings.start_server_on_launch,
-            error: server_error,
-        },
-        clients: run.map(|r| r.clients.iter().map(client_view).collect()).unwrap_or_default(),
-        devices,
-        hardware: HardwareView {
-            transports,
-            serial_ports,
-            device_websocket: DeviceWebsocketView {
-                enabled: settings.use_device_websocket_server,
-                port: run.and_then(|r| r.device_websocket_port).unwrap_or(settings.device_websocket_port),
-            },
-            scanning: run.is_some_and(|r| r.scanning),
-        },
-        settings,
-        tray_available: tray.available,
-        tray_message: tray.message,
-        settings_message,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plugboard_devices::config::user::UserDevice;
-    use plugboard_server::OutputLevel;
-
-    fn input() -> SnapshotInput {
-        SnapshotInput {
-            settings: Settings::default(),
-            running: None,
-            user_config: UserConfig::default(),
-            serial_ports: vec![],
-            server_error: None,
-            tray: TrayStatus::default(),
-            settings_message: None,
-        }
-    }
-
-    #[test]
-    fn stopped_server_shows_settings_and_known_devices() {
-        let mut input = input();
-        input.user_config.devices.insert(
-            "AA:BB:CC:DD:EE:FF".into(),
-            UserDevice {
-                protocol: Some("lovense".into()),
-                display_name: Some("Mine".into()),
-                index: Some(3),
-                allow: true,
-                ..Default::default()
-            },
-        );
-        input.serial_ports = vec![("/dev/ttyUSB0".into(), "USB 1a86:7523".into())];
-        let snapshot = build_snapshot(input);
-        assert!(!snapshot.server.running);
-        assert_eq!(snapshot.server.url, None);
-        assert_eq!(snapshot.server.port, 12345);
-        assert_eq!(snapshot.devices.len(), 1);
-        let device = &snapshot.devices[0];
-        assert_eq!((device.index, device.connected, device.transport.as_str()), (None, false, ""));
-        assert_eq!(device.display_name.as_deref(), Some("Mine"));
-        assert!(device.allowed && !device.denied);
-        assert_eq!(snapshot.hardware.serial_ports[0].bound_protocol, None);
-        assert_eq!(snapshot.hardware.transports[0].reason.as_deref(), Some("The server is stopped."));
-        assert!(!snapshot.hardware.transports[2].enabled);
-    }
-
-    #[test]
-    fn running_server_shows_virtual_devices_with_levels() {
-        let spec = VirtualDeviceSpec::new(VirtualKind::DualVibrator);
-        let device = DeviceSnapshot {
-            info: spec.device_info(0),
-            outputs: vec![OutputLevel {
-                feature_index: 1,
-                kind: plugboard_protocol::model::OutputType::Vibrate,
-                value: 7,
-                owner: Some(1),
-            }],
-            address: "virtual:0".into(),
-            transport: "virtual",
-            protocol: "virtual".into(),
-            battery: Some(80),
-        };
-        let mut input = input();
-        input.running = Some(RunningInfo {
-            url: "ws://127.0.0.1:4000".into(),
-            port: 4000,
-            devices: vec![device],
-            statuses: [(
-                "ble".to_owned(),
-                HardwareStatus::Unavailable { reason: "No adapter.".into(), remedy: "Plug one in.".into() },
-            )]
-            .into(),
-            ..Default::default()
-        });
-        let snapshot = build_snapshot(input);
-        assert!(snapshot.server.running);
-        assert_eq!(snapshot.server.url.as_deref(), Some("ws://127.0.0.1:4000"));
-        let device = &snapshot.devices[0];
-        assert_eq!(
-            (device.index, device.address.as_str(), device.transport.as_str()),
-            (Some(0), "virtual:0", "virtual")
-        );
-        let levels: Vec<_> =
-            device.outputs.iter().map(|o| (o.feature_index, o.kind.as_str(), o.value, o.max)).collect();
-        assert_eq!(levels, vec![(0, "Vibrate", 0, 20), (1, "Vibrate", 7, 20)]);
-        assert_eq!(device.battery, Some(80));
-        let ble = &snapshot.hardware.transports[0];
-        assert_eq!(
-            (ble.ready, ble.reason.as_deref(), ble.remedy.as_deref()),
-            (false, Some("No adapter."), Some("Plug one in."))
-        );
-        assert!(snapshot.hardware.transports[1].ready, "serial enabled and running");
-    }
-
-    #[test]
-    fn port_in_use_names_a_free_port() {
-        let error = StartError::PortInUse { address: "127.0.0.1".parse().unwrap(), port: 1, suggestion: 2 };
-        let described = describe_start_error(&error);
-        assert_eq!(described.kind, ServerErrorKind::PortInUse);
-        assert_eq!(described.port, Some(1));
-        assert!(described.next_free_port.is_some());
-        assert!(described.message.starts_with("Port 1 is already in use"));
-    }
-
-    #[test]
-    fn origins_are_scheme_and_host() {
-        for good in ["https://game.example", "http://localhost:5173", "https://game.example/", "null", "app://x"] {
-            assert!(looks_like_origin(good), "{good}");
-        }
-        for bad in ["game.example", "https://", "https://game.example/play", "https://a b", "://x"] {
-            assert!(!looks_like_origin(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn sentences_are_capitalised_and_end_with_a_period() {
         assert_eq!(sentence("unknown kind 'x'"), "Unknown kind 'x'.");
+    }
+
+    #[test]
+    fn output_types_are_read_by_their_v4_names() {
+        assert_eq!(output_type("Vibrate"), Ok(OutputType::Vibrate));
+        assert_eq!(output_type("HwPositionWithDuration"), Ok(OutputType::HwPositionWithDuration));
+        assert_eq!(output_type("vibrate"), Err(Error::new("'vibrate' is not an output type.")));
     }
 }

@@ -10,7 +10,9 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::models::Snapshot;
-use crate::state::{AppState, TrayStatus};
+use crate::snapshot::TrayStatus;
+use crate::state::AppState;
+use crate::window;
 
 const RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
 const STOPPED: &[u8] = include_bytes!("../../icons/tray-stopped.png");
@@ -86,7 +88,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     state.stop_server().await;
                 } else if let Err(error) = state.start_server().await {
                     tracing::warn!("{error}");
-                    crate::show_main(&app);
+                    window::show_main(&app);
                 }
             });
         }
@@ -94,8 +96,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move { app.state::<AppState>().stop_all().await });
         }
-        "show" => crate::show_main(app),
-        "quit" => crate::quit(app),
+        "show" => window::show_main(app),
+        "quit" => window::quit(app),
         _ => {}
     }
 }

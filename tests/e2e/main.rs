@@ -15,6 +15,7 @@ mod raw_limits;
 mod rust_v3;
 mod rust_v4;
 mod security;
+mod serial_nextlevelracing;
 mod serial_tcode;
 mod soak;
 mod toy;

@@ -3,7 +3,8 @@ import './style.css';
 import { api, errorText, isTauri, onSnapshot } from './api';
 import { byId, notify, run, setText } from './dom';
 import type { Snapshot } from './models';
-import { applyEvent, applyResult, mark, subscribe } from './store';
+import { navigation } from './navigation';
+import { applyEvent, applyResult, mark, snapshot, subscribe } from './store';
 import * as clients from './views/clients';
 import * as devices from './views/devices';
 import * as hardware from './views/hardware';
@@ -13,7 +14,14 @@ import * as server from './views/server';
 const VIEWS = ['server', 'clients', 'devices', 'hardware', 'logs'] as const;
 type ViewName = (typeof VIEWS)[number];
 
+// Only the view on screen renders each snapshot; the logs view follows the "log" events.
+const views = navigation<ViewName>(
+  { server: server.render, clients: clients.render, devices: devices.render, hardware: hardware.render, logs: null },
+  'server',
+);
+
 function show(view: ViewName): void {
+  views.show(view, snapshot());
   for (const v of VIEWS) {
     byId(`view-${v}`).hidden = v !== view;
     const nav = byId(`nav-${v}`);
@@ -72,10 +80,7 @@ async function boot(): Promise<void> {
 
   subscribe((s) => {
     renderChrome(s);
-    server.render(s);
-    clients.render(s);
-    devices.render(s);
-    hardware.render(s);
+    views.publish(s);
   });
   window.setInterval(clients.tick, 15_000);
 

@@ -1,143 +1,191 @@
-// Typed models of notes/app-contract.md (serde camelCase JSON from src-tauri/src/models.rs).
-// u64/u32/u16/u8/i32 all arrive as JS numbers.
+// Generated from src-tauri/src/models.rs by `PLUGBOARD_UPDATE_TS_MODELS=1 cargo test -p plugboard typescript`; do not edit.
+// The shell serializes these types as camelCase JSON; every integer arrives as a number.
 
-export interface ServerError {
-  kind: 'portInUse' | 'other';
-  message: string;
-  port: number | null;
-  /** Name of the process holding the port, when it can be found. */
-  heldBy: string | null;
-  nextFreePort: number | null;
-}
+export type Snapshot = {
+  server: ServerView,
+  clients: Array<ClientView>,
+  devices: Array<DeviceView>,
+  hardware: HardwareView,
+  settings: Settings,
+  trayAvailable: boolean,
+  trayMessage: string | null,
+  /**
+   * Set when the settings file could not be read or saved (for example it was corrupt and
+   * was moved aside).
+   */
+  settingsMessage: string | null,
+};
 
-export interface ServerView {
-  running: boolean;
-  url: string | null;
-  port: number;
-  serverName: string;
-  allInterfaces: boolean;
-  maxPingTimeMs: number;
-  startOnLaunch: boolean;
-  error: ServerError | null;
-}
+export type ServerView = {
+  running: boolean,
+  url: string | null,
+  port: number,
+  serverName: string,
+  allInterfaces: boolean,
+  maxPingTimeMs: number,
+  startOnLaunch: boolean,
+  error: ServerError | null,
+};
 
-export interface ClientView {
-  id: number;
-  name: string | null;
-  /** Negotiated spec version, e.g. "v3"; null until the handshake is done. */
-  specVersion: string | null;
-  address: string;
-  origin: string | null;
-  /** RFC 3339 */
-  connectedSince: string;
-  messagesIn: number;
-  messagesOut: number;
-  lastError: string | null;
-  /** A client from another machine waiting for the user to allow or refuse it. */
-  awaitingApproval: boolean;
-}
+export type ServerErrorKind = "portInUse" | "other";
 
-export interface OutputView {
-  featureIndex: number;
-  kind: string;
-  value: number;
-  min: number;
-  max: number;
-  limit: [number, number] | null;
-  disabled: boolean;
-}
+export type ServerError = {
+  kind: ServerErrorKind,
+  message: string,
+  port: number | null,
+  /**
+   * The process holding the port, when it could be found.
+   */
+  heldBy: string | null,
+  nextFreePort: number | null,
+};
 
-export type Transport = 'ble' | 'serial' | 'websocket' | 'virtual';
+export type ClientView = {
+  id: number,
+  name: string | null,
+  /**
+   * The negotiated spec version, such as "v3"; absent until the handshake is done.
+   */
+  specVersion: string | null,
+  address: string,
+  origin: string | null,
+  /**
+   * RFC 3339
+   */
+  connectedSince: string,
+  messagesIn: number,
+  messagesOut: number,
+  lastError: string | null,
+  /**
+   * A client from another machine waiting for the user to allow or refuse it.
+   */
+  awaitingApproval: boolean,
+};
 
-export interface DeviceView {
-  /** null when the device is known but not connected. */
-  index: number | null;
-  name: string;
-  displayName: string | null;
-  protocol: string;
-  transport: Transport | string;
-  address: string;
-  connected: boolean;
-  battery: number | null;
-  allowed: boolean;
-  denied: boolean;
-  outputs: OutputView[];
-}
+export type DeviceView = {
+  /**
+   * Absent for a device that is known but not connected.
+   */
+  index: number | null,
+  name: string,
+  displayName: string | null,
+  protocol: string,
+  /**
+   * "ble", "serial", "websocket" or "virtual"; empty for a device that is not connected.
+   */
+  transport: string,
+  address: string,
+  connected: boolean,
+  battery: number | null,
+  allowed: boolean,
+  denied: boolean,
+  outputs: Array<OutputView>,
+};
 
-export interface TransportStatus {
-  name: string;
-  enabled: boolean;
-  ready: boolean;
-  reason: string | null;
-  remedy: string | null;
-}
+export type OutputView = {
+  featureIndex: number,
+  /**
+   * The output type's v4 name, such as "Vibrate".
+   */
+  kind: string,
+  value: number,
+  min: number,
+  max: number,
+  limit: [number, number] | null,
+  disabled: boolean,
+};
 
-export interface SerialPortView {
-  path: string;
-  description: string;
-  boundProtocol: string | null;
-}
+export type HardwareView = {
+  transports: Array<TransportView>,
+  serialPorts: Array<SerialPortView>,
+  deviceWebsocket: DeviceWebsocketView,
+  scanning: boolean,
+};
 
-export interface HardwareView {
-  transports: TransportStatus[];
-  serialPorts: SerialPortView[];
-  deviceWebsocket: { enabled: boolean; port: number };
-  scanning: boolean;
-}
+export type TransportView = {
+  name: string,
+  enabled: boolean,
+  ready: boolean,
+  reason: string | null,
+  remedy: string | null,
+};
 
-export interface Settings {
-  port: number;
-  serverName: string;
-  allInterfaces: boolean;
-  maxPingTimeMs: number;
-  startServerOnLaunch: boolean;
-  closeToTray: boolean;
-  startMinimized: boolean;
-  /** Start Plugboard when the user logs in (an autostart entry of the desktop session). */
-  launchAtLogin: boolean;
-  useBluetoothLe: boolean;
-  useSerial: boolean;
-  useDeviceWebsocketServer: boolean;
-  deviceWebsocketPort: number;
-  /** With allInterfaces: let clients from other machines in without asking. */
-  allowAllRemoteClients: boolean;
-  /** Remembered approvals (changed by answer_client / forget_approved_client only). */
-  approvedClients: ApprovedClient[];
-  /** Refuse web pages whose Origin is not in allowedOrigins. */
-  restrictOrigins: boolean;
-  allowedOrigins: string[];
-  /** Client name → addresses of the only devices it may use (set_client_device_access only). */
-  clientDeviceAccess: Record<string, string[]>;
-}
+export type SerialPortView = {
+  path: string,
+  description: string,
+  boundProtocol: string | null,
+};
 
-export interface ApprovedClient {
-  /** IP address */
-  address: string;
-  /** null: a native app */
-  origin: string | null;
-}
+export type DeviceWebsocketView = {
+  enabled: boolean,
+  port: number,
+};
 
-export interface Snapshot {
-  server: ServerView;
-  clients: ClientView[];
-  devices: DeviceView[];
-  hardware: HardwareView;
-  settings: Settings;
-  trayAvailable: boolean;
-  trayMessage: string | null;
-  /** Set when the settings file could not be read or saved (e.g. it was corrupt and was moved aside). */
-  settingsMessage?: string | null;
-}
+/**
+ * The user's settings, saved as JSON in the OS config dir. Missing fields take defaults.
+ */
+export type Settings = {
+  port: number,
+  serverName: string,
+  allInterfaces: boolean,
+  maxPingTimeMs: number,
+  startServerOnLaunch: boolean,
+  closeToTray: boolean,
+  startMinimized: boolean,
+  /**
+   * Start Plugboard when the user logs in (an autostart entry of the desktop session; off
+   * by default).
+   */
+  launchAtLogin: boolean,
+  useBluetoothLe: boolean,
+  useSerial: boolean,
+  useDeviceWebsocketServer: boolean,
+  deviceWebsocketPort: number,
+  /**
+   * With allInterfaces: let clients from other machines in without asking.
+   */
+  allowAllRemoteClients: boolean,
+  /**
+   * Clients from other machines the user allowed for good (changed by `answer_client` and
+   * `forget_approved_client`, not by `save_settings`).
+   */
+  approvedClients: Array<ApprovedClient>,
+  /**
+   * Refuse web pages whose Origin is not in allowedOrigins (apps that are not web pages
+   * are not affected).
+   */
+  restrictOrigins: boolean,
+  allowedOrigins: Array<string>,
+  /**
+   * Client name → addresses of the only devices it may use (changed by
+   * `set_client_device_access`, not by `save_settings`).
+   */
+  clientDeviceAccess: { [key in string]: Array<string> },
+};
 
+/**
+ * A remembered approval: the client's IP address and its Origin (absent for an app that is
+ * not a web page).
+ */
+export type ApprovedClient = {
+  address: string,
+  origin: string | null,
+};
+
+export type LogLine = {
+  /**
+   * RFC 3339
+   */
+  time: string,
+  level: LogLevel,
+  target: string,
+  message: string,
+};
+
+/** Log levels, most important first. */
 export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface LogLine {
-  time: string;
-  level: LogLevel;
-  target: string;
-  message: string;
-}
-
+/** The kinds of virtual device the engine can add. */
 export const VIRTUAL_KINDS = ['vibrator', 'dual-vibrator', 'rotator', 'stroker', 'lovense-max'] as const;
 export type VirtualKind = (typeof VIRTUAL_KINDS)[number];

@@ -31,12 +31,15 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     settings,
     trayAvailable: true,
     trayMessage: null,
+    settingsMessage: null,
     ...over,
   };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
+/** Puts a view on screen, as its navigation button does (only the view on screen renders). */
+const view = (name: 'server' | 'clients' | 'devices' | 'hardware' | 'logs') => $(`#nav-${name}`).click();
 
 beforeAll(async () => {
   document.body.innerHTML = /<body>([\s\S]*)<\/body>/.exec(html)?.[1]?.replace(/<script[\s\S]*?<\/script>/, '') ?? '';
@@ -74,6 +77,7 @@ describe('DOM contract', () => {
     expect($('#server-toggle').textContent).toBe('Start server');
     expect(($('#setting-port') as HTMLInputElement).value).toBe('12345');
     expect($('#server-error').hidden).toBe(true);
+    view('hardware');
     expect($('#hw-ble').textContent).toContain('No Bluetooth adapter was found.');
     expect($('#hw-ble').textContent).toContain('Plug in a Bluetooth dongle.');
     expect($('#serial-ports').textContent).toContain('tcode-v03');
@@ -82,6 +86,7 @@ describe('DOM contract', () => {
   });
 
   it('applies pushed snapshots: server, port in use, clients, devices', async () => {
+    view('server');
     await emit('snapshot', snap({
       server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
         maxPingTimeMs: 0, startOnLaunch: false, error: null },
@@ -97,11 +102,13 @@ describe('DOM contract', () => {
     expect($('#server-toggle').textContent).toBe('Stop server');
     expect($('#server-url').textContent).toBe('ws://127.0.0.1:12345');
     expect($('#all-interfaces-warning').hidden).toBe(false);
+    view('clients');
     const row = $('#clients tr[data-client-id="7"]');
     expect(row.querySelector('td.spec')?.textContent).toBe('v3');
     expect(row.querySelector('td.origin')?.textContent).toBe('https://example.org');
     expect(row.querySelector('td.messages')?.textContent).toBe('4 / 5');
     expect(row.querySelector('button.disconnect')).not.toBeNull();
+    view('devices');
     const dev = $('#devices tr[data-device-address="virtual:1"]');
     expect(dev.querySelector('td.index')?.textContent).toBe('0');
     expect(dev.querySelector('td.battery')?.textContent).toBe('80%');
@@ -111,20 +118,25 @@ describe('DOM contract', () => {
     for (const sel of ['button.allow', 'button.deny', 'button.rename', 'button.forget', 'input.limit-min', 'input.limit-max']) {
       expect(dev.querySelector(sel), sel).not.toBeNull();
     }
+    view('hardware');
     expect($('#virtual-devices button.remove-virtual')).not.toBeNull();
 
     await emit('snapshot', snap({
       server: { ...snap().server, error: { kind: 'portInUse', message: 'in use', port: 12345, heldBy: 'intiface-engine', nextFreePort: 12346 } },
     }));
     await tick();
+    view('server');
     expect($('#server-error').hidden).toBe(false);
     expect($('#server-error').textContent).toContain('intiface-engine');
     expect($('#use-next-port').textContent).toBe('Use port 12346');
+    view('clients');
     expect(document.querySelector('#clients tr[data-client-id]')).toBeNull();
+    view('devices');
     expect(document.querySelector('#devices tr[data-device-address]')).toBeNull();
   });
 
   it('saves a port typed just before Start, then starts', async () => {
+    view('server');
     const port = $('#setting-port') as HTMLInputElement;
     port.focus();
     port.value = '23456';
@@ -153,6 +165,7 @@ describe('DOM contract', () => {
     ];
     await emit('snapshot', snap({ settings, clients: [waiting], devices }));
     await tick();
+    view('clients');
     expect($('#clients-waiting').hidden).toBe(false);
     const row = $('#clients tr[data-client-id="8"]');
     expect(row.classList.contains('waiting')).toBe(true);
@@ -191,6 +204,7 @@ describe('DOM contract', () => {
   it('saves allowed origins and shows a settings problem', async () => {
     await emit('snapshot', snap({ settingsMessage: 'The settings file was not valid; it was kept as settings.json.corrupt-1.' }));
     await tick();
+    view('server');
     expect($('#settings-message').hidden).toBe(false);
     expect($('#settings-message').textContent).toContain('corrupt');
     expect($('#allowed-origins-field').hidden).toBe(true);
@@ -207,6 +221,24 @@ describe('DOM contract', () => {
     const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
     expect(saved.some((s) => s.restrictOrigins)).toBe(true);
     expect(saved.some((s) => s.allowedOrigins.join(' ') === 'https://game.example http://localhost:5173')).toBe(true);
+  });
+
+  it('renders a hidden view only when it is shown, from the latest snapshot', async () => {
+    view('server');
+    const game = { id: 9, name: 'Hidden game', specVersion: 'v4', address: '127.0.0.1:6000', origin: null,
+      connectedSince: new Date().toISOString(), messagesIn: 0, messagesOut: 0, lastError: null, awaitingApproval: false };
+    const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345' };
+    for (let i = 1; i <= 20; i++) {
+      await emit('snapshot', snap({ server: running, clients: [{ ...game, messagesIn: i }] }));
+    }
+    await tick();
+    expect($('#server-clients-summary').textContent).toBe('1 app connected.');
+    expect($('#badge-clients').textContent).toBe('1');
+    expect(document.querySelector('#clients tr[data-client-id="9"]'), 'the hidden view was not rendered').toBeNull();
+    view('clients');
+    const row = $('#clients tr[data-client-id="9"]');
+    expect(row.querySelector('td.messages')?.textContent).toBe('20 / 0');
+    view('server');
   });
 
   it('sends commands with the contract argument names', async () => {

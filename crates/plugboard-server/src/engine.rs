@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_devices::{ClientId, DeviceManager, DeviceSnapshot};
-use plugboard_protocol::model::{OutputType, StopScope};
+use plugboard_protocol::model::{OutputType, Range, StopScope};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
@@ -14,7 +14,8 @@ use crate::access::{AccessRules, DeviceAccess};
 use crate::approval::{Approval, Approvals, ApprovedPeer};
 use crate::clients::{ClientRegistry, ClientSnapshot};
 use crate::config::EngineConfig;
-use crate::error::StartError;
+use crate::device_views::UserDeviceConfig;
+use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::listener;
 
@@ -137,6 +138,11 @@ impl Engine {
         self.shared.devices.stop_scanning(FRONT_END).await;
     }
 
+    /// Whether the front end's scan ([`Engine::start_scanning`]) is running.
+    pub fn is_scanning(&self) -> bool {
+        self.shared.devices.is_scanning(FRONT_END)
+    }
+
     pub fn config(&self) -> &EngineConfig {
         &self.shared.config
     }
@@ -167,9 +173,53 @@ impl Engine {
         self.shared.devices.output_level(device_index, feature_index, kind)
     }
 
-    /// The device manager, for front ends that drive devices themselves.
+    /// The device manager, for tests and tools that look inside the engine. Front ends use
+    /// the engine's own methods: this handle is their only door into the engine.
     pub fn device_manager(&self) -> &Arc<DeviceManager> {
         &self.shared.devices
+    }
+
+    /// The user device config as it stands (it changes as devices connect and the user
+    /// changes their settings); join it with [`Engine::devices`] for the devices to list.
+    pub fn user_device_config(&self) -> UserDeviceConfig {
+        self.shared.devices.user_config().into()
+    }
+
+    /// Allows or denies the device at `address` (saved in the user device config). A device
+    /// that may no longer connect is disconnected, its outputs stopped first.
+    pub fn allow_or_deny_device(&self, address: &str, allow: bool, deny: bool) {
+        self.shared.devices.set_access(address, allow, deny);
+    }
+
+    /// Gives the device at `address` the name clients see; `None` goes back to its model name.
+    pub fn rename_device(&self, address: &str, display_name: Option<String>) {
+        self.shared.devices.rename(address, display_name);
+    }
+
+    /// Narrows one output of the device at `address` to `limit` (hardware steps; `None`: its
+    /// full range), or hides it from clients. Saved, and applied to the running device at once.
+    pub fn set_output_limit(
+        &self,
+        address: &str,
+        feature_index: u32,
+        kind: OutputType,
+        limit: Option<Range>,
+        disabled: bool,
+    ) -> Result<(), InvalidSetting> {
+        self.shared
+            .devices
+            .set_output_limit(address, feature_index, kind, limit, disabled)
+            .map_err(|error| InvalidSetting(error.text().to_owned()))
+    }
+
+    /// Forgets what the user device config says about the device at `address`.
+    pub fn forget_device(&self, address: &str) {
+        self.shared.devices.forget(address);
+    }
+
+    /// Whether the device at `index` is a virtual one (which the front end may remove).
+    pub fn is_virtual_device(&self, index: u32) -> bool {
+        self.shared.devices.virtual_hardware(index).is_some()
     }
 
     /// Changes as they happen.

@@ -1,4 +1,4 @@
-//! Why the engine could not start.
+//! What the engine refuses: a start it cannot make, a device setting that makes no sense.
 
 use std::net::SocketAddr;
 
@@ -19,3 +19,8 @@ pub enum StartError {
     #[error("Cannot start the {transport} device transport: {message}")]
     Transport { transport: &'static str, message: String },
 }
+
+/// A device setting the engine refused; the message says why, for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidSetting(pub String);

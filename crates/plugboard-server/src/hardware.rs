@@ -13,6 +13,14 @@ use plugboard_devices::DeviceManager;
 use crate::config::DeviceOptions;
 use crate::error::StartError;
 
+/// The user device config the options name: Plugboard's own file (at
+/// `own_user_config_path`, else in the default config directory), with an imported one laid
+/// under it.
+pub(crate) fn load_user_config(options: &DeviceOptions) -> Result<store::LoadedUserConfig, store::StoreError> {
+    let own = options.own_user_config_path.clone().or_else(crate::paths::default_user_config_path);
+    store::load_user_config(options.user_device_config_file.as_deref(), own.as_deref())
+}
+
 /// Loads the database and user config and starts the transports the options ask for.
 /// Returns the device-websocket server's address when it runs.
 pub(crate) async fn start(
@@ -37,8 +45,7 @@ pub(crate) async fn start(
             database.skipped_protocols.join(", ")
         );
     }
-    let own = options.own_user_config_path.clone().or_else(crate::paths::default_user_config_path);
-    let loaded = store::load_user_config(options.user_device_config_file.as_deref(), own.as_deref())
+    let loaded = load_user_config(options)
         .map_err(|error| StartError::DeviceConfig(format!("The user device config could not be loaded: {error}")))?;
     for warning in &loaded.warnings {
         tracing::warn!(%warning, "user device config");

@@ -15,6 +15,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! What a front end shows comes from the engine too, so the window and the CLI show the same
+//! truth: [`Engine::devices`] joined with [`Engine::user_device_config`] gives each device as
+//! a [`DeviceView`] (with the remembered devices that are not connected; a stopped engine's
+//! are read with [`UserDeviceConfig::load`]), [`list_serial_ports`] the ports to bind, and the
+//! model types a front end needs are re-exported here, so that it depends on this crate alone.
+//!
 //! Who gets in and what they see: `EngineConfig::allowed_origins` refuses web pages from
 //! other Origins at the upgrade (the `origin` module); with `EngineConfig::remote_clients`
 //! asking, a client from another machine waits after its handshake until the front end calls
@@ -32,15 +38,18 @@ mod approval;
 pub mod catalog;
 mod clients;
 mod config;
+mod device_views;
 mod engine;
 mod error;
 pub mod event_log;
 mod events;
+pub mod files;
 mod hardware;
 mod limits;
 mod listener;
 mod origin;
 mod paths;
+mod serial_ports;
 mod session;
 
 pub use access::AccessRules;
@@ -50,16 +59,23 @@ pub use config::{
     DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
     DEFAULT_WEBSOCKET_PORT,
 };
+pub use device_views::{DeviceView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
-pub use error::StartError;
+pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
 pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
 pub use paths::{default_config_dir, default_user_config_path};
+pub use serial_ports::{list_serial_ports, SerialPort};
+
+// The model types front ends need, so that they depend on this crate alone.
 pub use plugboard_devices::transport::HardwareStatus;
+pub use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
+pub use plugboard_protocol::model::{OutputType, Range};
+pub use plugboard_protocol::SpecVersion;
 
 /// Resolves once a stop flag is raised (or its sender is gone). The guard `wait_for` returns
 /// is dropped here, so callers stay `Send`.

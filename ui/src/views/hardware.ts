@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { byId, h, notify, reconcile, run, setChecked, setText, setValue } from '../dom';
 import { transportLabel, validatePort } from '../format';
-import { VIRTUAL_KINDS, type DeviceView, type Snapshot, type TransportStatus, type VirtualKind } from '../models';
+import { VIRTUAL_KINDS, type DeviceView, type Snapshot, type TransportView, type VirtualKind } from '../models';
 import { saveSetting } from './server';
 
 const KIND_LABELS: Record<VirtualKind, string> = {
@@ -121,11 +121,11 @@ export function mount(root: HTMLElement): void {
   });
 }
 
-function findTransport(s: Snapshot, names: string[]): TransportStatus | undefined {
+function findTransport(s: Snapshot, names: string[]): TransportView | undefined {
   return s.hardware.transports.find((t) => names.includes(t.name.toLowerCase()));
 }
 
-function renderStatus(el: HTMLElement, label: string, t: TransportStatus | undefined): void {
+function renderStatus(el: HTMLElement, label: string, t: TransportView | undefined): void {
   let state: string;
   let kind: string;
   if (!t) {
