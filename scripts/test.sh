@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: every test of the workspace, the front end's unit tests, and the app window's
-# end-to-end test (WebDriver, under Xvfb and a private D-Bus session). Prints each phase's time.
+# `make test`: every test of the workspace, the front end's unit tests, the app window's
+# end-to-end test (WebDriver, under Xvfb and a private D-Bus session), and the Windows build of
+# the engine under Wine (scripts/test-windows.sh). Prints each phase's time.
 # Runs as root (as CI does): some tests need it, and the private network namespace too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +21,6 @@ phase "run tests" scripts/with-test-network.sh \
   dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet
 # Tests that need root are #[ignore]d in a plain `cargo test`; they live in `as_root` modules.
 phase "run tests that need root" cargo test --workspace --quiet -- --ignored as_root::
+# plugboard-engine.exe cross-built and tested under Wine (each of its steps prints its own time).
+phase "Windows: engine under Wine" scripts/test-windows.sh
 phase "package: build, install, start, remove" scripts/test-package.sh
