@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
-use plugboard_e2e::{wait_until, ClientView, EngineUnderTest};
+use plugboard_e2e::{wait_until, ClientView, EngineUnderTest, WithContext};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::{Engine, EngineConfig};
@@ -63,15 +63,6 @@ pub async fn start_engine(devices: &[VirtualKind]) -> Engine {
 
 pub fn url(engine: &impl EngineUnderTest) -> String {
     engine.url()
-}
-
-/// What a wait is for, and (shown only when the wait fails) the client's transcript.
-struct WithContext<'a>(String, &'a dyn Fn() -> String);
-
-impl std::fmt::Display for WithContext<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}\n{}", self.0, (self.1)())
-    }
 }
 
 /// Waits until an output has `value`; on timeout, fails with `context` (a client transcript).

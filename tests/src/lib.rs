@@ -39,6 +39,16 @@ pub fn ws_url(engine: &impl EngineUnderTest) -> String {
     engine.url()
 }
 
+/// What a [`wait_until`] waits for, and context (a client's transcript, an engine's log) that is
+/// built and shown only when the wait fails, so it is as of the failure.
+pub struct WithContext<F: Fn() -> String>(pub String, pub F);
+
+impl<F: Fn() -> String> std::fmt::Display for WithContext<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n{}", self.0, (self.1)())
+    }
+}
+
 /// Waits until the engine records `value` for output `kind` of feature `feature` of device
 /// `device` (commands are executed asynchronously).
 pub async fn wait_for_level(engine: &impl EngineUnderTest, device: u32, feature: u32, kind: OutputType, value: i32) {
