@@ -196,6 +196,7 @@ families! {
     sensee,
     sexverse,
     svakom,
+    svakom_models,
     synchro,
     tcode_v03,
     thehandy,
@@ -597,7 +598,7 @@ mod tests {
         assert_eq!(by_name("virtual").map(|p| p.name()), Some("virtual"));
         assert!(!names.contains(&"virtual"), "the engine's virtual devices are not a database protocol");
         assert!(by_name("Lovense").is_none());
-        assert!(by_name("kiiroo-v3").is_none(), "not implemented");
+        assert!(by_name("xinput").is_none(), "a transport Plugboard does not have");
         assert!(by_name("").is_none());
     }
 
