@@ -193,6 +193,7 @@ families! {
     nexus_revo,
     nobra,
     omobo,
+    patoo,
     picobong,
     pink_punch,
     prettylove,
