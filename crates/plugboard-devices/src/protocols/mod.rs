@@ -173,6 +173,7 @@ families! {
     joyhub,
     kgoal_boost,
     kiiroo,
+    kiiroo_v1,
     kiiroo_v3,
     kizuna,
     lelo,
