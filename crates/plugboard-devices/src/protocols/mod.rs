@@ -226,6 +226,8 @@ families! {
     tcode_v03,
     thehandy,
     tryfun,
+    tryfun_blackhole,
+    tryfun_meta2,
     utimi,
     vibcrafter,
     vibratissimo,
@@ -236,6 +238,7 @@ families! {
     xiuxiuda,
     yiciyuan,
     youcups,
+    youou,
     zalo,
 }
 
