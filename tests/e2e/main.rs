@@ -22,6 +22,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod windows;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

@@ -41,6 +41,7 @@ mod config;
 mod device_views;
 mod engine;
 mod error;
+pub mod event_log;
 mod events;
 pub mod files;
 mod hardware;
