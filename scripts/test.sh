@@ -11,7 +11,7 @@ phase "tools" scripts/ensure-tools.sh
 # The app embeds ui/dist, so the front end is built before anything compiles the app.
 phase "front end: build and unit tests" scripts/build-ui.sh --test
 # Formatting and lints first: they fail in seconds where a test run takes minutes.
-phase "format and lints" bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
+phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
 # The fault tests run the headless engine's binary (killed with SIGKILL and restarted).
 phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard -p plugboard-server --bins'
 phase "run tests" dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet

@@ -50,7 +50,7 @@ impl OutputLimit {
     }
 }
 
-/// Maps a value in the advertised range onto the user's limit (ARCHITECTURE.md, Safety).
+/// Maps a value in the advertised range onto the user's limit (docs/architecture.md, Safety).
 ///
 /// Level outputs keep 0 as off and map steps `1..=max` onto `max(lo, 1)..=hi`, so the
 /// smallest request still moves the motor and the largest reaches the user's ceiling; the
