@@ -12,7 +12,7 @@ phase "tools" scripts/ensure-tools.sh
 # The app embeds ui/dist, so the front end is built before anything compiles the app.
 phase "front end: build and unit tests" scripts/build-ui.sh --test
 # Formatting and lints first: they fail in seconds where a test run takes minutes.
-phase "format and lints" bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
+phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
 # The fault tests run the headless engine's binary (killed with SIGKILL and restarted).
 phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard -p plugboard-server --bins'
 # In a private network namespace with an address besides loopback, so the tests of clients from
