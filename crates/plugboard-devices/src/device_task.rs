@@ -791,7 +791,7 @@ mod tests {
         let task = DeviceTask::new(fake.clone(), Box::new(NumberedProbe(keepalive)), slots, vec![], Duration::ZERO);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(task.run(rx));
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         let on_connect = packets(&fake);
         (fake, tx, on_connect)
     }
@@ -801,13 +801,13 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::None).await;
         assert!(on_connect.is_empty());
         tx.send(set_slot(0, 50, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         tx.send(set_slot(1, 70, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![0, 50], vec![1, 70]], "numbered from 0");
         tx.send(set_slot(0, 0, true)).unwrap();
         tx.send(set_slot(1, 0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 0], vec![3, 0]], "a stop's writes count on");
     }
 
@@ -817,7 +817,7 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::ResendState(period)).await;
         assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]], "seeded with the stopped state");
         tx.send(set_slot(0, 50, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 50]]);
         tokio::time::sleep(period - Duration::from_millis(1)).await;
         assert_eq!(packets(&fake), Vec::<Vec<u8>>::new(), "nothing before the period is over");
@@ -833,12 +833,12 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::RepeatLast(period)).await;
         assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]]);
         tx.send(set_slot(1, 9, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 9]]);
         tokio::time::sleep(period).await;
         assert_eq!(packets(&fake), vec![vec![2, 9]], "the same bytes again");
         tx.send(set_slot(0, 4, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![3, 4]], "numbers count what was encoded, not repeated");
     }
 }
