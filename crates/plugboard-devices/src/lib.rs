@@ -22,6 +22,8 @@ pub mod hardware;
 pub mod manager;
 mod pipeline;
 pub mod protocols;
+#[cfg(test)]
+mod stop_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transport;

@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::database::Database;
 use crate::config::user::UserConfig;
-use crate::device_task::{DeviceTask, Slot, TaskCommand};
+use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Hardware;
 use crate::protocols::{self, Advertisement};
 use crate::transport::virtual_device::VirtualHardware;
@@ -407,28 +407,34 @@ impl DeviceManager {
         self.lock().0.values().map(|entry| (entry.info.clone(), entry.backend.address.clone())).collect()
     }
 
-    /// Applies a batch of output commands from `client` to one device. The client becomes the
-    /// owner of every output it set, even when the value did not change.
+    /// Applies a batch of output commands from `client` to one device, as one change: the
+    /// device task encodes them together. The client becomes the owner of every output it set,
+    /// even when the value did not change.
     pub fn command(&self, client: ClientId, device_index: u32, commands: &[FeatureCommand]) -> Result<(), Error> {
         let mut changed = Vec::new();
         {
             let mut devices = self.lock();
             let entry = devices.0.get_mut(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            // Checked first, so that a batch with one bad entry changes nothing.
             for command in commands {
-                let key = (command.feature_index, command.command.kind);
-                let state = entry.outputs.get_mut(&key).ok_or_else(|| {
-                    Error::device(format!(
+                if !entry.outputs.contains_key(&(command.feature_index, command.command.kind)) {
+                    return Err(Error::device(format!(
                         "Feature {} of device {} has no {} output.",
                         command.feature_index,
                         device_index,
                         command.command.kind.v4_name()
-                    ))
-                })?;
+                    )));
+                }
+            }
+            let mut changes = Vec::with_capacity(commands.len());
+            for command in commands {
+                let key = (command.feature_index, command.command.kind);
+                let Some(state) = entry.outputs.get_mut(&key) else { continue };
                 state.owner = Some(client);
                 // Every command goes to the device task, which knows what was really written
                 // (an output never written since connect is in an unknown state, so even a
                 // value equal to the assumed 0 must go out); front ends hear only of changes.
-                entry.backend.set(key, command.command.value, command.command.duration_ms, false);
+                changes.extend(entry.backend.change(key, command.command.value, command.command.duration_ms));
                 if state.value != command.command.value || state.duration_ms != command.command.duration_ms {
                     state.value = command.command.value;
                     state.duration_ms = command.command.duration_ms;
@@ -441,6 +447,7 @@ impl DeviceManager {
                     });
                 }
             }
+            entry.backend.send(changes, false);
         }
         for event in changed {
             self.emit(event);
@@ -451,6 +458,9 @@ impl DeviceManager {
     /// Stops the outputs in `scope`. With `owner`, the outputs that client set last and those
     /// nobody set (never another client's); with `None` (the user's STOP ALL), every output.
     /// Positions are left where they are.
+    ///
+    /// Every device gets one urgent change with all its stopped outputs (ARCHITECTURE.md,
+    /// Safety): its task encodes them together and writes at once, ahead of the message gap.
     pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
         if !scope.outputs {
             return Ok(());
@@ -467,6 +477,7 @@ impl DeviceManager {
                 if scope.device_index.is_some_and(|wanted| wanted != device_index) {
                     continue;
                 }
+                let mut stops = Vec::new();
                 for (&(feature_index, kind), state) in entry.outputs.iter_mut() {
                     let in_scope = scope.feature_index.is_none_or(|wanted| wanted == feature_index);
                     let owned = owner.is_none() || state.owner == owner || state.owner.is_none();
@@ -478,7 +489,7 @@ impl DeviceManager {
                     // stop where the output's state is not known, and drops it elsewhere.
                     state.value = 0;
                     state.duration_ms = None;
-                    entry.backend.set((feature_index, kind), 0, None, true);
+                    stops.extend(entry.backend.change((feature_index, kind), 0, None));
                     if was_running {
                         changed.push(DeviceEvent::OutputChanged {
                             device_index,
@@ -489,6 +500,7 @@ impl DeviceManager {
                         });
                     }
                 }
+                entry.backend.send(stops, true);
             }
         }
         if !changed.is_empty() {
@@ -550,10 +562,16 @@ pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), Outpu
 }
 
 impl Backend {
-    /// Passes a new level to the device task.
-    fn set(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>, urgent: bool) {
-        if let Some(&slot) = self.slots.get(&key) {
-            let _ = self.task.send(TaskCommand::Set { slot, value, duration_ms, urgent });
+    /// The task's change for a new level of the output `key`; `None` if the task has no such
+    /// output.
+    fn change(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>) -> Option<SlotChange> {
+        self.slots.get(&key).map(|&slot| SlotChange { slot, value, duration_ms })
+    }
+
+    /// Passes the changes of one request to the device task, as one command.
+    fn send(&self, changes: Vec<SlotChange>, urgent: bool) {
+        if !changes.is_empty() {
+            let _ = self.task.send(TaskCommand::Set { changes, urgent });
         }
     }
 }

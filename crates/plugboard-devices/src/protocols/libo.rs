@@ -128,15 +128,17 @@ impl DeviceHandler for LiboHandler {
         let mut writes = Vec::new();
         match self.variant {
             Variant::Vibes => {
+                // A first motor that stops is stopped on `txmode` too (what a single-motor
+                // device needs); `txmode` is written once, with the second motor's level when
+                // that changed as well (a stop of both is `00` to each, not `00` twice).
+                let first_stops = first_changed && clamp_byte(first, 255) == 0;
                 if first_changed {
-                    let s = clamp_byte(first, 255);
-                    writes.push(tx(s));
-                    if s == 0 {
-                        writes.push(txmode(0x00));
-                    }
+                    writes.push(tx(clamp_byte(first, 255)));
                 }
                 if second_changed {
                     writes.push(txmode(clamp_byte(second, 255)));
+                } else if first_stops {
+                    writes.push(txmode(0x00));
                 }
             }
             Variant::Elle => {
@@ -188,8 +190,11 @@ mod tests {
         // Feature 0 to zero also resets the mode.
         assert_eq!(toy.set(0, Vibrate, 0), [tx_w(0x00), mode_w(0x00)]);
         assert_eq!(toy.set(0, Vibrate, 7), [tx_w(0x07)]);
-        assert_eq!(toy.stop(), [tx_w(0x00), mode_w(0x00), mode_w(0x00)]);
+        assert_eq!(toy.stop(), [tx_w(0x00), mode_w(0x00)], "a stop of both: each endpoint once");
         assert_eq!(toy.stop(), []);
+        // The first motor stopping while the second changes: `txmode` once, with the second's level.
+        toy.flush(&[(0, Vibrate, 9), (1, Vibrate, 1)]);
+        assert_eq!(toy.flush(&[(0, Vibrate, 0), (1, Vibrate, 2)]), [tx_w(0x00), mode_w(0x02)]);
 
         let mut single = sim(Variant::Vibes, &[(Vibrate, 0, 100)]);
         assert_eq!(single.set(0, Vibrate, 1), [tx_w(0x01)]);
