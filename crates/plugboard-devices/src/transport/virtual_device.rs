@@ -99,7 +99,7 @@ impl VirtualHardware {
             .collect()
     }
 
-    /// How many packets were written.
+    /// How many writes it received (each sets one or more outputs together).
     pub fn write_count(&self) -> usize {
         self.state().writes
     }
@@ -146,13 +146,22 @@ impl Hardware for VirtualHardware {
                 return Err(HardwareError::NoEndpoint(write.endpoint));
             }
             self.check(Endpoint::Tx)?;
-            let packet = Packet::decode(&write.data)
-                .ok_or_else(|| HardwareError::Io(format!("not a virtual-protocol packet: {:?}", write.data)))?;
+            let packets = Packet::decode_all(&write.data)
+                .ok_or_else(|| HardwareError::Io(format!("not a virtual-protocol write: {:?}", write.data)))?;
             let mut state = self.state();
-            let level = state.levels.get_mut(&(packet.feature_index, canonical(packet.kind))).ok_or_else(|| {
-                HardwareError::Io(format!("no {:?} output on feature {}", packet.kind, packet.feature_index))
-            })?;
-            *level = (packet.value, packet.duration_ms);
+            // Every entry is checked before any is applied: a write changes all its outputs
+            // together or none of them, like one packet to a toy.
+            if let Some(packet) =
+                packets.iter().find(|p| !state.levels.contains_key(&(p.feature_index, canonical(p.kind))))
+            {
+                return Err(HardwareError::Io(format!(
+                    "no {:?} output on feature {}",
+                    packet.kind, packet.feature_index
+                )));
+            }
+            for packet in packets {
+                state.levels.insert((packet.feature_index, canonical(packet.kind)), (packet.value, packet.duration_ms));
+            }
             state.writes += 1;
             Ok(())
         })
@@ -217,6 +226,20 @@ mod tests {
         assert!(hw.write(packet(5, OutputType::Vibrate, 1, None)).await.is_err(), "no such output");
         assert!(hw.write(Write::without_response(Endpoint::Tx, b"Vibrate:1;".to_vec())).await.is_err(), "not a packet");
         assert!(hw.write(packet(0, OutputType::Vibrate, 1, None)).await.is_ok());
+
+        // One write sets several outputs together, or none of them.
+        let both = [
+            Packet { feature_index: 0, kind: OutputType::Vibrate, value: 0, duration_ms: None },
+            Packet { feature_index: 1, kind: OutputType::Constrict, value: 0, duration_ms: None },
+        ];
+        let count = hw.write_count();
+        hw.write(Write::without_response(Endpoint::Tx, Packet::encode_all(&both))).await.unwrap();
+        assert_eq!((hw.level(0, OutputType::Vibrate), hw.level(1, OutputType::Constrict)), (Some(0), Some(0)));
+        assert_eq!(hw.write_count(), count + 1, "one write, however many outputs it sets");
+        let half_bad = [both[0], Packet { feature_index: 7, ..both[1] }];
+        let half_bad = Packet::encode_all(&[Packet { value: 9, ..half_bad[0] }, half_bad[1]]);
+        assert!(hw.write(Write::without_response(Endpoint::Tx, half_bad)).await.is_err());
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(0), "a write with a bad entry changes nothing");
 
         let mut notifications = hw.notifications();
         hw.disconnect().await.unwrap();
