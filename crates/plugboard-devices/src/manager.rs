@@ -459,7 +459,7 @@ impl DeviceManager {
     /// nobody set (never another client's); with `None` (the user's STOP ALL), every output.
     /// Positions are left where they are.
     ///
-    /// Every device gets one urgent change with all its stopped outputs (ARCHITECTURE.md,
+    /// Every device gets one urgent change with all its stopped outputs (docs/architecture.md,
     /// Safety): its task encodes them together and writes at once, ahead of the message gap.
     pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
         if !scope.outputs {

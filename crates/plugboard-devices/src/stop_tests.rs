@@ -9,7 +9,7 @@
 //! ping time-out do, the user's STOP ALL, and the user disabling an output). What the fake
 //! received for each is compared with what the protocol's encoder gives for the whole change at
 //! once, on a [`Sim`] that mirrors the device: one encode per request, never one per output
-//! (ARCHITECTURE.md, Safety). A protocol added to the registry is covered without a change here.
+//! (docs/architecture.md, Safety). A protocol added to the registry is covered without a change here.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use plugboard_protocol::model::{InputType, OutputType, Reading};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 use crate::protocols::virtual_protocol::Packet;
@@ -45,6 +45,8 @@ pub struct VirtualHardware {
     endpoints: Vec<Endpoint>,
     state: Mutex<State>,
     notifications: broadcast::Sender<Notification>,
+    /// The write count, for those who wait for writes (see [`VirtualHardware::watch_writes`]).
+    written: watch::Sender<usize>,
 }
 
 impl VirtualHardware {
@@ -67,6 +69,7 @@ impl VirtualHardware {
             endpoints,
             state: Mutex::new(State { connected: true, levels, writes: 0 }),
             notifications: broadcast::channel(16).0,
+            written: watch::channel(0).0,
         }
     }
 
@@ -102,6 +105,12 @@ impl VirtualHardware {
     /// How many writes it received (each sets one or more outputs together).
     pub fn write_count(&self) -> usize {
         self.state().writes
+    }
+
+    /// The write count as it changes: a receiver wakes up at every write, once its outputs
+    /// are set (for waiting on a device without polling it).
+    pub fn watch_writes(&self) -> watch::Receiver<usize> {
+        self.written.subscribe()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -163,6 +172,7 @@ impl Hardware for VirtualHardware {
                 state.levels.insert((packet.feature_index, canonical(packet.kind)), (packet.value, packet.duration_ms));
             }
             state.writes += 1;
+            self.written.send_replace(state.writes);
             Ok(())
         })
     }
@@ -233,7 +243,10 @@ mod tests {
             Packet { feature_index: 1, kind: OutputType::Constrict, value: 0, duration_ms: None },
         ];
         let count = hw.write_count();
+        let mut watch = hw.watch_writes();
         hw.write(Write::without_response(Endpoint::Tx, Packet::encode_all(&both))).await.unwrap();
+        assert!(watch.has_changed().unwrap(), "a watcher hears of the write");
+        assert_eq!(*watch.borrow_and_update(), count + 1);
         assert_eq!((hw.level(0, OutputType::Vibrate), hw.level(1, OutputType::Constrict)), (Some(0), Some(0)));
         assert_eq!(hw.write_count(), count + 1, "one write, however many outputs it sets");
         let half_bad = [both[0], Packet { feature_index: 7, ..both[1] }];
