@@ -290,6 +290,11 @@ impl ScriptClient {
         self.trace("sent")
     }
 
+    /// Frames the client library received so far.
+    pub fn received_frames(&self) -> Vec<Value> {
+        self.trace("received")
+    }
+
     fn trace(&self, kind: &str) -> Vec<Value> {
         self.transcript
             .lock()

@@ -7,7 +7,8 @@ use plugboard_protocol::SpecVersion;
 use serde_json::{json, Value};
 
 use crate::client_scripts::{
-    device, run_disconnect_scenario, run_vibrate_scenario, start_engine, url, ScriptClient, VIBRATE_DEVICES,
+    device, run_disconnect_scenario, run_vibrate_scenario, start_engine, url, wait_for_client, ScriptClient,
+    VIBRATE_DEVICES,
 };
 
 const V4_VENV: &str = "python-v4";
@@ -130,4 +131,39 @@ async fn python_buttplug_1_0_disconnect_stops_only_its_own_device() {
         (client.context())()
     );
     engine.stop().await;
+}
+
+/// buttplug-py 0.2 forgets its scan when ScanningFinished arrives, and its stop_scanning() then
+/// raises ScanNotRunningError. With only virtual devices nothing can scan; the scan stays open
+/// until the client stops it (the reference server keeps it open too), so a game that starts and
+/// stops a scan runs, in spec v2 and v3.
+#[tokio::test]
+async fn python_buttplug_py_0_2_starts_and_stops_a_scan_when_nothing_can_scan() {
+    for spec in ["2", "3"] {
+        let engine = start_engine(&[VirtualKind::Vibrator]).await;
+        let mut client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(&engine), "scan", &[spec], &[]);
+        let context = client.context();
+        client.expect_event("server").await;
+        client.expect_event("devices").await;
+        client.expect_event("scanning").await;
+        client.expect_ready("scanning").await;
+        let me = wait_for_client(&engine, "plugboard-e2e py legacy", &context).await;
+        assert!(
+            engine.device_manager().is_scanning(me.id),
+            "spec {spec}: the scan finished while nothing could scan\n{}",
+            context()
+        );
+        client.proceed().await;
+        client.expect_event("scan stopped").await;
+        client.expect_clean_exit().await;
+        let finished = client
+            .received_frames()
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter(|message| message.get("ScanningFinished").is_some())
+            .count();
+        assert_eq!(finished, 0, "spec {spec}: the client was told the scan finished\n{}", context());
+        engine.stop().await;
+    }
 }

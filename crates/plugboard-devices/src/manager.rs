@@ -46,7 +46,8 @@ pub enum DeviceEvent {
         value: i32,
         owner: Option<ClientId>,
     },
-    /// Every transport finished the scan that clients asked for.
+    /// The scan that clients asked for finished: a transport finished its pass and none is
+    /// still looking. A scan where nothing can look stays open until it is stopped.
     ScanningFinished,
     /// A new battery reading (front ends show it; clients ask for their own).
     Battery {
@@ -128,6 +129,8 @@ pub(crate) struct HardwareState {
     pub(crate) scanning: BTreeSet<ClientId>,
     /// Transports still scanning for the current scan.
     pub(crate) scans_running: BTreeSet<&'static str>,
+    /// Whether a transport finished a pass of the current scan (the scan can then finish).
+    pub(crate) scan_pass_finished: bool,
     /// Addresses being connected right now.
     pub(crate) connecting: BTreeSet<String>,
     /// Virtual devices the user denied: kept to come back when allowed again.
