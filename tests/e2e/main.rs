@@ -18,6 +18,7 @@ mod security;
 mod serial_nextlevelracing;
 mod serial_tcode;
 mod soak;
+mod stops;
 mod toy;
 
 #[test]
