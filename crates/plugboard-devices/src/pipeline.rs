@@ -254,6 +254,20 @@ impl DeviceManager {
                 ),
                 None => format!("the device database has no definition for {}", protocol.name()),
             })?;
+        if definition.features.iter().all(|feature| feature.outputs.is_empty()) {
+            let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
+            let examples: Vec<&str> =
+                models.iter().filter_map(|model| model.identifiers.first()).map(String::as_str).take(4).collect();
+            tracing::warn!(
+                address = %found.address,
+                identifier = identifier.as_deref().unwrap_or(""),
+                protocol = protocol.name(),
+                "the device is none of the models the device database knows for its protocol, whose defaults have no \
+                 outputs: it connects with nothing to drive. A device that announces a model's identifier (such as {}) \
+                 is that model",
+                examples.join(", ")
+            );
+        }
         let handler = protocol
             .initialize(&*hardware, identifier.as_deref(), &definition.features)
             .await

@@ -366,7 +366,8 @@ impl Reader<'_> {
                 if !features.is_empty() {
                     Some(features)
                 } else if is_defaults {
-                    // Defaults without features: only the listed models are known.
+                    // Defaults without features: a device that is none of the listed models
+                    // connects with nothing to drive.
                     Some(Vec::new())
                 } else {
                     // The reference treats an empty list like a missing one: the defaults apply.
@@ -648,12 +649,16 @@ mod tests {
         assert!(text.contains("temperature: ignored: unusable step range"), "{text}");
     }
 
+    /// As the reference: a device that is none of the models gets the defaults, here with no
+    /// features.
     #[test]
-    fn defaults_without_features_know_only_their_models() {
+    fn defaults_without_features_describe_unknown_models_with_nothing_to_drive() {
         let db = sample();
         assert_eq!(db.definition("kiiroo-v21", Some("Pearl2.1")).unwrap().name, "Kiiroo Pearl 2.1");
-        assert!(db.definition("kiiroo-v21", Some("Pearl9")).is_none());
-        assert!(db.definition("kiiroo-v21", None).is_none());
+        for identifier in [Some("Pearl9"), None] {
+            let unknown = db.definition("kiiroo-v21", identifier).unwrap();
+            assert_eq!((unknown.name.as_str(), unknown.features.len()), ("Kiiroo V2.1 Device", 0));
+        }
     }
 
     #[test]

@@ -215,9 +215,7 @@ impl KiirooHandler {
                 motors.len()
             )));
         }
-        if motors.is_empty() && linears.is_empty() {
-            return Err(ProtocolError::Definition(format!("{} device without outputs", variant.name())));
-        }
+        // No outputs at all is the v2.1 protocols' defaults (an unknown model): nothing to write.
         Ok(KiirooHandler { variant, motors, linear: linears.first().copied() })
     }
 
@@ -510,10 +508,10 @@ mod tests {
         assert!(KiirooHandler::new(Variant::Spot, &[linear(0)]).is_err());
         assert!(KiirooHandler::new(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 4])).is_err());
         assert!(KiirooHandler::new(Variant::PowerShot, &features(&[(Rotate, -20, 20)])).is_err());
-        assert!(KiirooHandler::new(Variant::ProWand, &[]).is_err());
+        let unknown_model = KiirooHandler::new(Variant::V21, &[]).expect("the defaults: no outputs");
+        assert!(unknown_model.encode(&[], ChangeSet::ALL).is_empty());
         assert!(KiirooHandler::new(Variant::V2, &features(&[(Vibrate, 0, 100)])).is_err());
         assert!(KiirooHandler::new(Variant::V2, &[linear(0), linear(1)]).is_err());
-        assert!(KiirooHandler::new(Variant::V2, &[]).is_err());
         assert!(KiirooHandler::new(Variant::V2, &[linear(0)]).is_ok());
     }
 
