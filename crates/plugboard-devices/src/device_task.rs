@@ -323,11 +323,27 @@ impl DeviceTask {
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
-            self.known.insert(slot);
         }
+        self.known = self.known_after(changed);
         if !writes.is_empty() {
             self.last_packets = writes;
         }
+    }
+
+    /// The outputs whose state is known once `written` has been written: those, and the known
+    /// ones of other features. The outputs of one feature may drive one thing (a stroker's
+    /// position, set with or without a move time): once one of them is written, what another
+    /// last set is no longer what the device does, so that one's next command goes out even if
+    /// it repeats its last (the reference drops a command only when it repeats its feature's).
+    fn known_after(&self, written: ChangeSet) -> ChangeSet {
+        let count = self.slots.len();
+        let features: Vec<u32> = written.iter(count).map(|slot| self.slots[slot].feature_index).collect();
+        (0..count)
+            .filter(|&slot| {
+                written.contains(slot)
+                    || (self.known.contains(slot) && !features.contains(&self.slots[slot].feature_index))
+            })
+            .collect()
     }
 
     async fn repeat_last(&mut self) {
@@ -600,6 +616,44 @@ mod tests {
             fake.writes()
         );
         assert!(battery.await.unwrap().is_err(), "and the read still ends");
+    }
+
+    /// A stroker whose position is set with and without a move time (one feature, two
+    /// outputs): after the other output moved it, a repeat of a command is no repeat for the
+    /// device and goes out.
+    #[tokio::test(start_paused = true)]
+    async fn a_repeat_goes_out_when_another_output_of_its_feature_was_written_since() {
+        let fake = Arc::new(FakeHardware::new("Virtual Stroker", "virtual:0"));
+        let position = Output::new(OutputType::Position, Range::new(0, 100));
+        let timed = Output {
+            kind: OutputType::HwPositionWithDuration,
+            range: Range::new(0, 100),
+            duration: Some(Range::new(0, 60_000)),
+        };
+        let features =
+            vec![Feature { index: 0, description: String::new(), outputs: vec![position, timed], inputs: vec![] }];
+        let handler = by_name("virtual").unwrap().initialize(&*fake, Some("stroker"), &features).await.unwrap();
+        let slots = [OutputType::Position, OutputType::HwPositionWithDuration]
+            .map(|kind| Slot { feature_index: 0, kind, advertised: Range::new(0, 100) })
+            .to_vec();
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        let command = |slot, value, duration_ms| TaskCommand::Set {
+            changes: vec![SlotChange { slot, value, duration_ms }],
+            urgent: false,
+        };
+        for (step, (slot, value, duration_ms)) in
+            [(1, 33, Some(700)), (0, 66, None), (1, 33, Some(700))].into_iter().enumerate()
+        {
+            tx.send(command(slot, value, duration_ms)).unwrap();
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!(fake.take_writes().len(), 1, "step {step} is written");
+        }
+        tx.send(command(1, 33, Some(700))).unwrap();
+        tx.send(command(0, 50, None)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(fake.take_writes().len(), 1, "a true repeat is dropped; the position that follows it is not");
     }
 
     #[tokio::test(start_paused = true)]
