@@ -1,5 +1,5 @@
 //! Every kind of stop, for every device model with several outputs of every protocol the
-//! registry ([`protocols::NAMES`]) has: the device gets the fewest writes its protocol needs.
+//! registry ([`protocols::names`]) has: the device gets the fewest writes its protocol needs.
 //!
 //! Each model of the built-in database (and each protocol's defaults) whose outputs include two
 //! or more that stop at zero is connected through a [`FakeHardware`] into a [`DeviceManager`],
@@ -227,7 +227,7 @@ async fn every_stop_is_one_encode_for_every_protocol_with_several_outputs() {
     let database = Database::builtin().expect("the built-in database loads");
     let mut covered = BTreeSet::new();
     let mut not_initialised = Vec::new();
-    for &name in protocols::NAMES {
+    for name in protocols::names() {
         let protocol = protocols::by_name(name).expect("every registered name has a protocol");
         let endpoints = endpoints_of(&database, name);
         let models = database.protocol(name).map(|def| def.models.clone()).unwrap_or_default();

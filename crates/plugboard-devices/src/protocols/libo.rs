@@ -267,11 +267,8 @@ pub(crate) mod vectors {
         Vector::new(&LIBO_VIBES, Some("BaiHu"), &[
             Set(&[(0, Vibrate, 100)], &[tx(&[0x64])]),
             Set(&[(1, Vibrate, 3)], &[write_to(Endpoint::TxMode, false, &[0x03])]),
-            Stop(&[
-                tx(&[0x00]),
-                write_to(Endpoint::TxMode, false, &[0x00]),
-                write_to(Endpoint::TxMode, false, &[0x00]),
-            ]),
+            // Both motors: `00` to each endpoint, once.
+            Stop(&[tx(&[0x00]), write_to(Endpoint::TxMode, false, &[0x00])]),
         ]),
         Vector::new(&LIBO_VIBES, None, &[
             Set(&[(0, Vibrate, 42)], &[tx(&[0x2a])]),
