@@ -267,7 +267,7 @@ pub(crate) mod vectors {
         Vector::new(&LIBO_VIBES, Some("BaiHu"), &[
             Set(&[(0, Vibrate, 100)], &[tx(&[0x64])]),
             Set(&[(1, Vibrate, 3)], &[write_to(Endpoint::TxMode, false, &[0x03])]),
-            // Both motors: `00` to each endpoint, once.
+            // A stop of both motors writes each endpoint once.
             Stop(&[tx(&[0x00]), write_to(Endpoint::TxMode, false, &[0x00])]),
         ]),
         Vector::new(&LIBO_VIBES, None, &[
