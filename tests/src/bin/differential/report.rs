@@ -176,15 +176,18 @@ fn step_labels(driven: &Driven) -> Vec<String> {
 
 /// The writes of each step, keepalive repeats left out. A repeat is a packet equal to the one
 /// before it that came at least 40 % of the keepalive period after it (intiface-engine's timer
-/// can fire that early after a write); any other packet counts, so a stop written twice (the
-/// writes of one flush come within a millisecond) is two writes.
+/// can fire that early after a write), or any time while connecting, where nothing but the
+/// keepalive repeats a packet (intiface-engine's first repeat after its connect-time stop comes
+/// at any time). Any other packet counts, so a stop written twice (the writes of one flush come
+/// within a millisecond) is two writes.
 fn by_step(received: &[Received], steps: &[String], keepalive: Option<Duration>) -> Vec<Vec<Vec<u8>>> {
     let mut out = vec![Vec::new(); steps.len()];
     let mut previous: Option<&Received> = None;
     for write in received {
         let repeat = match (previous, keepalive) {
             (Some(before), Some(period)) => {
-                before.bytes == write.bytes && write.at.duration_since(before.at) >= period.mul_f64(0.4)
+                before.bytes == write.bytes
+                    && (write.step == "init" || write.at.duration_since(before.at) >= period.mul_f64(0.4))
             }
             _ => false,
         };
