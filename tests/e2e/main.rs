@@ -20,6 +20,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod websocket_toys;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {
