@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 
@@ -41,6 +42,8 @@ struct Reply {
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
+    /// Every write with the time it was made (tokio's clock: paused time in tests).
+    written_at: Vec<(Instant, Write)>,
     subscribed: BTreeSet<Endpoint>,
     reads: HashMap<Endpoint, Vec<u8>>,
     replies: Vec<Reply>,
@@ -143,8 +146,18 @@ impl FakeHardware {
     /// The writes so far, forgetting them (and all other recorded events).
     pub fn take_writes(&self) -> Vec<Write> {
         let writes = self.writes();
-        self.state().events.clear();
+        let mut state = self.state();
+        state.events.clear();
+        state.written_at.clear();
         writes
+    }
+
+    /// The writes so far with the time each was made, forgetting them (and all other recorded
+    /// events): for tests of devices written on a clock.
+    pub fn take_timed_writes(&self) -> Vec<(Instant, Write)> {
+        let mut state = self.state();
+        state.events.clear();
+        std::mem::take(&mut state.written_at)
     }
 
     /// The currently subscribed endpoints.
@@ -190,6 +203,7 @@ impl Hardware for FakeHardware {
                 .filter(|reply| state.subscribed.contains(&reply.notify_endpoint))
                 .map(|reply| (reply.notify_endpoint, reply.notify_bytes.clone()))
                 .collect();
+            state.written_at.push((Instant::now(), write.clone()));
             state.events.push(Event::Write(write));
             drop(state);
             for (endpoint, bytes) in answers {

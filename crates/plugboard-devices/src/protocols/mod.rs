@@ -27,6 +27,10 @@
 //!   arguments: no I/O, no interior mutability, no atomics. Encoders of whole-state packets
 //!   (WeVibe, Satisfyer, Lovense `Mply`) therefore read the other outputs from the state they
 //!   are given rather than remembering them.
+//! * A device that needs writes over time (a loop stepping a machine's speed, a stroker glided
+//!   toward a position, a pump switched off a second later, a frame counter) keeps that state in
+//!   a [`HandlerState`] the device task owns and lends to each call; the task runs the ticks
+//!   the handler asks for. [`timed`] has the contract.
 //!
 //! # Batching without command ids
 //!
@@ -43,7 +47,10 @@
 //! [`OutputType::stops_at_zero`] to 0, marks the ones that were not 0 already as changed, and
 //! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
-//! repeats the last written packets whenever nothing was written for the period.
+//! repeats the last written packets whenever nothing was written for the period. For
+//! [`Keepalive::WhileRunning`] it encodes the running outputs again whenever nothing was
+//! written for the period, as long as anything runs. A time-driven handler is told which
+//! flush is a stop ([`Flush::stop`]) and ends its loops in it.
 //!
 //! # Adding a protocol
 //!
@@ -53,7 +60,9 @@
 //!    packet per changed output, or one packet with every output, to one endpoint, after fixed
 //!    init writes, is a [`single_packet::SinglePacket`] static plus one small packet function
 //!    (`amorelie.rs`, `zalo.rs`); anything that reads, waits for answers or decides facts at
-//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`). The file
+//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`), and a device
+//!    driven over time implements [`DeviceHandler::flush`] and [`DeviceHandler::tick`] instead
+//!    of `encode` (see [`timed`]). The file
 //!    exposes `pub static PROTOCOLS: &[&dyn Protocol] = &[&FOO];` and ends with the `vectors`
 //!    module of step 4 (empty until then). The protocol's name, spelt as in the reference
 //!    device database, is written once: in [`Protocol::name`] (the `name` field of a
@@ -203,7 +212,10 @@ families! {
 }
 
 pub mod single_packet;
+pub mod timed;
 pub mod virtual_protocol;
+
+pub use timed::{Flush, HandlerState, Timed};
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -378,6 +390,10 @@ pub enum Keepalive {
     /// Rewrite the last written packets whenever nothing was written for this long (the device
     /// stops by itself otherwise). Seed with a stop right after initialize.
     RepeatLast(Duration),
+    /// While any output that stops at zero runs, write the running outputs' packets again
+    /// whenever nothing was written for this long (each packet lasts about that long); nothing
+    /// once everything is at rest, and no seed.
+    WhileRunning(Duration),
 }
 
 /// Why identify, initialize, battery or handler construction failed.
@@ -430,11 +446,51 @@ pub trait Protocol: Send + Sync {
 }
 
 /// Everything protocol-specific about one connected device.
+///
+/// A handler implements [`DeviceHandler::encode`]; one that keeps state or time (a loop, a
+/// delayed packet, a counter) implements [`DeviceHandler::initial_state`],
+/// [`DeviceHandler::flush`] and [`DeviceHandler::tick`] instead (see [`timed`]).
 pub trait DeviceHandler: Send + Sync {
     /// The writes that bring the device to `levels`, for the outputs in `changed` (whole-state
     /// protocols send one packet with every output if anything changed). Pure: no I/O, and the
-    /// same arguments always give the same writes. An empty `changed` gives no writes.
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write>;
+    /// same arguments always give the same writes. An empty `changed` gives no writes. The
+    /// default writes nothing: for handlers that implement [`DeviceHandler::flush`] instead.
+    fn encode(&self, _levels: &[OutputLevel], _changed: ChangeSet) -> Vec<Write> {
+        Vec::new()
+    }
+
+    /// The state this handler keeps between calls, made once per connection; the device task
+    /// owns it and lends it to [`DeviceHandler::flush`], [`DeviceHandler::tick`] and
+    /// [`DeviceHandler::notified`]. None by default.
+    fn initial_state(&self) -> HandlerState {
+        HandlerState::none()
+    }
+
+    /// The writes of one flush and the time of the next tick (see [`timed`] for the contract,
+    /// stops above all). Pure like `encode`: the same flush and state give the same answer and
+    /// the same new state. The default is [`DeviceHandler::encode`], with no tick.
+    fn flush(&self, flush: &Flush<'_>, _state: &mut HandlerState) -> Timed {
+        Timed::writes(self.encode(flush.levels, flush.changed))
+    }
+
+    /// Called at the time the last answer asked for, and once when the device task starts:
+    /// what to write now, and when to be called again. Nothing by default.
+    fn tick(&self, _levels: &[OutputLevel], _state: &mut HandlerState, _now: Instant) -> Timed {
+        Timed::default()
+    }
+
+    /// Called with bytes the device notified on `endpoint` (once subscribed): what to write in
+    /// answer. The pending tick stays as it is. Nothing by default.
+    fn notified(
+        &self,
+        _endpoint: Endpoint,
+        _bytes: &[u8],
+        _levels: &[OutputLevel],
+        _state: &mut HandlerState,
+        _now: Instant,
+    ) -> Vec<Write> {
+        Vec::new()
+    }
 
     /// The keepalive policy for this device.
     fn keepalive(&self) -> Keepalive {

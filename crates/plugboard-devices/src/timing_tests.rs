@@ -1,0 +1,283 @@
+//! The device task's clock: keepalives and time-driven handlers (`protocols::timed`), run
+//! through a real [`DeviceTask`] under tokio's paused clock, with the time of every write.
+//!
+//! Each test connects a model of the built-in database through its protocol's `initialize`
+//! into a [`FakeHardware`], runs the task with the Bluetooth LE message gap, sends commands at
+//! chosen times (milliseconds after the task started) and then compares every write the fake
+//! received with the time it came, to the millisecond: nothing early, nothing late, nothing
+//! after a stop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plugboard_protocol::model::{Feature, OutputType};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::config::Database;
+use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
+use crate::hardware::Endpoint;
+use crate::protocols::single_packet::{Outputs, Packets, SinglePacket};
+use crate::protocols::test_support::Clockwork;
+use crate::protocols::{self, DeviceHandler, Keepalive, OutputLevel};
+use crate::testing::FakeHardware;
+
+/// The message gap of a Bluetooth LE device (the pipeline's default).
+const BLE_GAP: Duration = Duration::from_millis(75);
+
+/// A connected model with its task running, and the clock the test's times count from.
+struct Toy {
+    fake: Arc<FakeHardware>,
+    commands: mpsc::UnboundedSender<TaskCommand>,
+    slots: Vec<Slot>,
+    start: Instant,
+}
+
+impl Toy {
+    /// `handler` for a device with `features`, its task started now.
+    fn start(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Toy {
+        let fake = Arc::new(FakeHardware::new("toy", "00:00:00:00:71:3e"));
+        Toy::run(fake, handler, features)
+    }
+
+    fn run(fake: Arc<FakeHardware>, handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Toy {
+        let slots = slots(features);
+        let task = DeviceTask::new(fake.clone(), handler, slots.clone(), vec![], BLE_GAP);
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let start = Instant::now();
+        tokio::spawn(task.run(receiver));
+        Toy { fake, commands, slots, start }
+    }
+
+    /// `protocol`'s model `model` (`None`: its defaults), initialised (its init writes are
+    /// dropped), with its device task started now.
+    async fn connect(protocol: &str, model: Option<&str>) -> Toy {
+        let database = Database::builtin().expect("the built-in database loads");
+        let protocol = protocols::by_name(protocol).expect("registered");
+        let definition = database.definition(protocol.name(), model).expect("in the database");
+        let endpoints: Vec<Endpoint> = database
+            .protocol(protocol.name())
+            .into_iter()
+            .flat_map(|def| def.endpoints.values().flat_map(|map| map.keys()))
+            .filter_map(|name| name.parse().ok())
+            .collect();
+        let fake = Arc::new(FakeHardware::with_endpoints(model.unwrap_or("toy"), "00:00:00:00:71:3e", &endpoints));
+        let handler = protocol.initialize(&*fake, model, &definition.features).await.expect("initialises");
+        fake.take_writes();
+        Toy::run(fake, handler, &definition.features)
+    }
+
+    fn slot(&self, feature_index: u32, kind: OutputType) -> usize {
+        self.slots.iter().position(|s| s.feature_index == feature_index && s.kind == kind).expect("such an output")
+    }
+
+    /// Sets outputs, as one client command.
+    fn set(&self, outputs: &[(u32, OutputType, i32)]) {
+        let changes = outputs
+            .iter()
+            .map(|&(feature, kind, value)| SlotChange { slot: self.slot(feature, kind), value, duration_ms: None })
+            .collect();
+        self.commands.send(TaskCommand::Set { changes, urgent: false }).expect("task running");
+    }
+
+    /// The stop a StopDeviceCmd sends: every output that stops at 0, urgent.
+    fn stop(&self) {
+        self.stop_only(&(0..self.slots.len()).filter(|&s| self.slots[s].kind.stops_at_zero()).collect::<Vec<_>>());
+    }
+
+    /// A stop of some outputs only (another client's keep running).
+    fn stop_only(&self, slots: &[usize]) {
+        let changes = slots.iter().map(|&slot| SlotChange::stop(slot)).collect();
+        self.commands.send(TaskCommand::Set { changes, urgent: true }).expect("task running");
+    }
+
+    /// Lets the clock run to `ms` after the start (the task does everything due until then).
+    async fn at(&self, ms: u64) {
+        tokio::time::sleep_until(self.start + Duration::from_millis(ms)).await;
+    }
+
+    /// Every write so far: milliseconds after the start, and the bytes.
+    fn writes(&self) -> Vec<(u64, Vec<u8>)> {
+        self.fake
+            .take_timed_writes()
+            .into_iter()
+            .map(|(at, write)| ((at - self.start).as_millis() as u64, write.data))
+            .collect()
+    }
+
+    /// The same, each write's endpoint and write type checked.
+    fn writes_to(&self, endpoint: Endpoint, with_response: bool) -> Vec<(u64, Vec<u8>)> {
+        let writes = self.fake.take_timed_writes();
+        for (_, write) in &writes {
+            assert_eq!((write.endpoint, write.with_response), (endpoint, with_response), "{write:?}");
+        }
+        writes.into_iter().map(|(at, write)| ((at - self.start).as_millis() as u64, write.data)).collect()
+    }
+}
+
+fn slots(features: &[Feature]) -> Vec<Slot> {
+    features
+        .iter()
+        .flat_map(|f| f.outputs.iter().map(move |o| Slot { feature_index: f.index, kind: o.kind, advertised: o.range }))
+        .collect()
+}
+
+/// `bytes` at each of `times`.
+fn every(times: &[u64], bytes: &[u8]) -> Vec<(u64, Vec<u8>)> {
+    times.iter().map(|&at| (at, bytes.to_vec())).collect()
+}
+
+use OutputType::*;
+
+fn texts(writes: Vec<(u64, Vec<u8>)>) -> Vec<(u64, String)> {
+    writes.into_iter().map(|(at, bytes)| (at, String::from_utf8(bytes).expect("text"))).collect()
+}
+
+fn said(lines: &[(u64, &str)]) -> Vec<(u64, String)> {
+    lines.iter().map(|&(at, text)| (at, text.to_owned())).collect()
+}
+
+fn vibrators(count: u32) -> Vec<Feature> {
+    (0..count)
+        .map(|index| Feature {
+            index,
+            description: String::new(),
+            outputs: vec![plugboard_protocol::model::Output::new(
+                Vibrate,
+                plugboard_protocol::model::Range::new(0, 10),
+            )],
+            inputs: vec![],
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_is_ticked_when_it_asks_and_a_stop_ends_its_ticks() {
+    let toy = Toy::start(Box::new(Clockwork), &vibrators(1));
+    toy.set(&[(0, Vibrate, 3)]);
+    toy.at(250).await;
+    toy.set(&[(0, Vibrate, 5)]);
+    toy.at(500).await;
+    toy.stop();
+    toy.at(2000).await;
+    let expected = said(&[
+        (0, "start"),
+        // The message gap after the first tick's write holds the change back to 75.
+        (75, "level 3"),
+        (175, "tick 3"),
+        (250, "level 5"),
+        // The flush at 250 asked for its own tick: the one due at 275 is gone.
+        (350, "tick 5"),
+        (450, "tick 5"),
+        (500, "stop"),
+    ]);
+    assert_eq!(texts(toy.writes_to(Endpoint::Tx, false)), expected, "nothing after the stop");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_reaches_the_handler_even_when_nothing_runs() {
+    let toy = Toy::start(Box::new(Clockwork), &vibrators(1));
+    toy.stop();
+    toy.at(100).await;
+    toy.stop();
+    toy.at(200).await;
+    let expected = said(&[(0, "start"), (0, "stop"), (100, "stop")]);
+    assert_eq!(texts(toy.writes()), expected, "a loop could be running with every level at 0");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_that_leaves_another_output_running_is_a_plain_change() {
+    let toy = Toy::start(Box::new(Clockwork), &vibrators(2));
+    toy.set(&[(0, Vibrate, 4), (1, Vibrate, 6)]);
+    toy.at(150).await;
+    // The second output's client leaves; the first one's plays on.
+    toy.stop_only(&[toy.slot(1, Vibrate)]);
+    toy.at(260).await;
+    let expected = said(&[(0, "start"), (75, "level 4"), (150, "level 4"), (250, "tick 4")]);
+    assert_eq!(texts(toy.writes()), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_stop_a_repeated_position_goes_out_again() {
+    let mut features = vibrators(1);
+    features.push(Feature {
+        index: 1,
+        description: String::new(),
+        outputs: vec![plugboard_protocol::model::Output::new(Position, plugboard_protocol::model::Range::new(0, 100))],
+        inputs: vec![],
+    });
+    let toy = Toy::start(Box::new(Clockwork), &features);
+    toy.set(&[(1, Position, 40)]);
+    toy.at(100).await;
+    toy.set(&[(1, Position, 40)]);
+    toy.at(200).await;
+    toy.stop();
+    toy.at(300).await;
+    // The stop may have halted a move to 40 half way: 40 is no repeat any more.
+    toy.set(&[(1, Position, 40)]);
+    toy.at(400).await;
+    let expected = said(&[(0, "start"), (75, "level 0"), (200, "stop"), (300, "level 0")]);
+    assert_eq!(texts(toy.writes()), expected, "the repeat at 100 is dropped, the one after the stop is not");
+}
+
+#[tokio::test(start_paused = true)]
+async fn notifications_reach_the_handler() {
+    let fake = Arc::new(FakeHardware::new("toy", "00:00:00:00:71:3f"));
+    crate::hardware::Hardware::subscribe(&*fake, Endpoint::Rx).await.unwrap();
+    let toy = Toy::run(fake, Box::new(Clockwork), &vibrators(1));
+    toy.at(50).await;
+    assert!(toy.fake.notify(Endpoint::Rx, b"hello"));
+    toy.at(60).await;
+    assert_eq!(texts(toy.writes()), said(&[(0, "start"), (50, "heard hello")]));
+}
+
+/// A vibrator that runs for about 100 ms on each packet (one byte, the level).
+static REPEATED: SinglePacket = SinglePacket {
+    name: "repeated",
+    outputs: Outputs::of(&[Vibrate]),
+    endpoint: Endpoint::Tx,
+    with_response: false,
+    init: &[],
+    packets: Packets::PerOutput(level_byte),
+    keepalive: Keepalive::WhileRunning(Duration::from_millis(100)),
+};
+
+fn level_byte(level: &OutputLevel) -> Vec<u8> {
+    vec![level.value as u8]
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_running_repeats_the_running_outputs_only_and_stops_with_them() {
+    let features = vibrators(2);
+    let toy = Toy::start(Box::new(REPEATED.handler(&features).unwrap()), &features);
+    toy.at(300).await;
+    assert!(toy.writes().is_empty(), "no seed, nothing while at rest");
+    toy.set(&[(0, Vibrate, 5), (1, Vibrate, 2)]);
+    toy.at(450).await;
+    toy.set(&[(1, Vibrate, 0)]);
+    toy.at(650).await;
+    toy.stop();
+    toy.at(2000).await;
+    let expected = vec![
+        (300, vec![5]),
+        (300, vec![2]),
+        (400, vec![5]),
+        (400, vec![2]),
+        // The 0 waits for the gap after 400; then only the running output is repeated.
+        (475, vec![0]),
+        (575, vec![5]),
+        (650, vec![0]),
+    ];
+    assert_eq!(toy.writes_to(Endpoint::Tx, false), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn leten_is_seeded_with_a_stop_and_its_last_packet_repeated_every_second() {
+    let leten = Toy::connect("leten", None).await;
+    leten.at(2500).await;
+    leten.set(&[(0, Vibrate, 13)]);
+    leten.at(4000).await;
+    let mut expected = every(&[0, 1000, 2000], &[0x02, 0x00]);
+    expected.extend(every(&[2500, 3500], &[0x02, 0x0d]));
+    assert_eq!(leten.writes_to(Endpoint::Tx, true), expected);
+}
