@@ -281,3 +281,39 @@ async fn leten_is_seeded_with_a_stop_and_its_last_packet_repeated_every_second()
     expected.extend(every(&[2500, 3500], &[0x02, 0x0d]));
     assert_eq!(leten.writes_to(Endpoint::Tx, true), expected);
 }
+
+#[tokio::test(start_paused = true)]
+async fn hgod_is_repeated_every_100_ms_while_it_runs_and_a_stop_ends_it_at_once() {
+    let hgod = Toy::connect("hgod", None).await;
+    hgod.set(&[(0, Vibrate, 5)]);
+    hgod.at(250).await;
+    hgod.set(&[(0, Vibrate, 7)]);
+    hgod.at(420).await;
+    hgod.stop();
+    hgod.at(2000).await;
+    let five = [0x55, 0x04, 0x00, 0x00, 0x00, 0x05];
+    let seven = [0x55, 0x04, 0x00, 0x00, 0x00, 0x07];
+    // The change at 250 waits for the message gap after the repeat at 200 (75 ms).
+    let mut expected = every(&[0, 100, 200], &five);
+    expected.extend(every(&[275, 375], &seven));
+    expected.push((420, vec![0x55, 0x04, 0x00, 0x00, 0x00, 0x00]));
+    assert_eq!(hgod.writes_to(Endpoint::Tx, false), expected, "the stop at once, nothing after it");
+}
+
+#[tokio::test(start_paused = true)]
+async fn xuanhuan_is_repeated_300_ms_after_the_last_write_and_not_at_rest() {
+    let quxin = Toy::connect("xuanhuan", None).await;
+    quxin.at(500).await;
+    assert!(quxin.writes().is_empty(), "nothing while it rests, not even a seed");
+    quxin.set(&[(0, Vibrate, 5)]);
+    quxin.at(650).await;
+    quxin.set(&[(0, Vibrate, 10)]);
+    quxin.at(1000).await;
+    quxin.set(&[(0, Vibrate, 0)]);
+    quxin.at(3000).await;
+    let mut expected = vec![(500, vec![0x03, 0x02, 0x00, 0x05])];
+    expected.extend(every(&[650, 950], &[0x03, 0x02, 0x00, 0x0a]));
+    // A level of 0 (no stop) waits for the gap after the repeat at 950.
+    expected.push((1025, vec![0x03, 0x02, 0x00, 0x00]));
+    assert_eq!(quxin.writes_to(Endpoint::Tx, true), expected);
+}

@@ -158,6 +158,7 @@ families! {
     foreo,
     fox,
     galaku,
+    hgod,
     hismith,
     honeyplaybox,
     itoys,
@@ -207,6 +208,7 @@ families! {
     wevibe,
     xibao,
     xiuxiuda,
+    xuanhuan,
     youcups,
     zalo,
 }
