@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plugboard_protocol::model::{Feature, OutputType};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::config::Database;
@@ -19,7 +19,7 @@ use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Endpoint;
 use crate::protocols::single_packet::{Outputs, Packets, SinglePacket};
 use crate::protocols::test_support::Clockwork;
-use crate::protocols::{self, DeviceHandler, Keepalive, OutputLevel};
+use crate::protocols::{self, fmachine, DeviceHandler, Keepalive, OutputLevel};
 use crate::testing::FakeHardware;
 
 /// The message gap of a Bluetooth LE device (the pipeline's default).
@@ -316,4 +316,56 @@ async fn xuanhuan_is_repeated_300_ms_after_the_last_write_and_not_at_rest() {
     // A level of 0 (no stop) waits for the gap after the repeat at 950.
     expected.push((1025, vec![0x03, 0x02, 0x00, 0x00]));
     assert_eq!(quxin.writes_to(Endpoint::Tx, true), expected);
+}
+
+fn presses(at: u64, buttons: &[(u8, u8)]) -> Vec<(u64, Vec<u8>)> {
+    buttons
+        .iter()
+        .flat_map(|&(press, release)| [(at, fmachine::packet(press)), (at, fmachine::packet(release))])
+        .collect()
+}
+
+const ON_OFF: (u8, u8) = (fmachine::ON_OFF_PRESS, fmachine::ON_OFF_RELEASE);
+
+const UP: (u8, u8) = (fmachine::SPEED_UP_PRESS, fmachine::SPEED_RELEASE);
+
+const DOWN: (u8, u8) = (fmachine::SPEED_DOWN_PRESS, fmachine::SPEED_RELEASE);
+
+#[tokio::test(start_paused = true)]
+async fn fmachine_walks_one_press_per_200_ms_and_a_stop_turns_it_off_at_once() {
+    let gigolo = Toy::connect("fmachine", Some("FM-G")).await;
+    gigolo.set(&[(0, Oscillate, 4)]);
+    gigolo.at(1000).await;
+    gigolo.set(&[(0, Oscillate, 2)]);
+    gigolo.at(2000).await;
+    // A walk up to 10, stopped on its way.
+    gigolo.set(&[(0, Oscillate, 10)]);
+    gigolo.at(2450).await;
+    gigolo.stop();
+    gigolo.at(5000).await;
+    let mut expected = presses(0, &[ON_OFF, UP]);
+    expected.extend(presses(200, &[UP]));
+    expected.extend(presses(400, &[UP]));
+    expected.extend(presses(1000, &[DOWN]));
+    expected.extend(presses(1200, &[DOWN]));
+    expected.extend(presses(2000, &[UP]));
+    expected.extend(presses(2200, &[UP]));
+    expected.extend(presses(2400, &[UP]));
+    expected.extend(presses(2450, &[ON_OFF]));
+    assert_eq!(gigolo.writes_to(Endpoint::Tx, true), expected, "the stop's on/off at once, no press after it");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fmachine_shut_down_mid_walk_is_turned_off_before_it_disconnects() {
+    let alpha = Toy::connect("fmachine", Some("FM-A")).await;
+    alpha.set(&[(0, Oscillate, 20)]);
+    alpha.at(300).await;
+    let (done, finished) = oneshot::channel();
+    alpha.commands.send(TaskCommand::Shutdown(done)).unwrap();
+    finished.await.unwrap();
+    alpha.at(2000).await;
+    let mut expected = presses(0, &[ON_OFF, UP]);
+    expected.extend(presses(200, &[UP]));
+    expected.extend(presses(300, &[ON_OFF]));
+    assert_eq!(alpha.writes(), expected);
 }

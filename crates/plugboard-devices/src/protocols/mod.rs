@@ -62,7 +62,7 @@
 //!    (`amorelie.rs`, `zalo.rs`); anything that reads, waits for answers or decides facts at
 //!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`), and a device
 //!    driven over time implements [`DeviceHandler::flush`] and [`DeviceHandler::tick`] instead
-//!    of `encode` (see [`timed`]). The file
+//!    of `encode` (`fmachine.rs`; see [`timed`]). The file
 //!    exposes `pub static PROTOCOLS: &[&dyn Protocol] = &[&FOO];` and ends with the `vectors`
 //!    module of step 4 (empty until then). The protocol's name, spelt as in the reference
 //!    device database, is written once: in [`Protocol::name`] (the `name` field of a
@@ -155,6 +155,7 @@ families! {
     cowgirl_cone,
     cupido,
     deepsire,
+    fmachine,
     foreo,
     fox,
     galaku,
