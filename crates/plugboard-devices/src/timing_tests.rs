@@ -19,7 +19,7 @@ use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Endpoint;
 use crate::protocols::single_packet::{Outputs, Packets, SinglePacket};
 use crate::protocols::test_support::Clockwork;
-use crate::protocols::{self, fmachine, DeviceHandler, Keepalive, OutputLevel};
+use crate::protocols::{self, fmachine, fredorch_rotary, DeviceHandler, Keepalive, OutputLevel};
 use crate::testing::FakeHardware;
 
 /// The message gap of a Bluetooth LE device (the pipeline's default).
@@ -368,4 +368,25 @@ async fn fmachine_shut_down_mid_walk_is_turned_off_before_it_disconnects() {
     expected.extend(presses(200, &[UP]));
     expected.extend(presses(300, &[ON_OFF]));
     assert_eq!(alpha.writes(), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fredorch_rotary_steps_every_50_ms_and_a_stop_ends_the_steps() {
+    let m1 = Toy::connect("fredorch-rotary", None).await;
+    let faster = fredorch_rotary::frame(fredorch_rotary::FASTER);
+    let slower = fredorch_rotary::frame(fredorch_rotary::SLOWER);
+    let stop = fredorch_rotary::frame(fredorch_rotary::STOP);
+    m1.set(&[(0, Oscillate, 3)]);
+    m1.at(300).await;
+    m1.set(&[(0, Oscillate, 1)]);
+    m1.at(1000).await;
+    m1.set(&[(0, Oscillate, 20)]);
+    m1.at(1120).await;
+    m1.stop();
+    m1.at(3000).await;
+    let mut expected = every(&[0, 50, 100], &faster);
+    expected.extend(every(&[300, 350], &slower));
+    expected.extend(every(&[1000, 1050, 1100], &faster));
+    expected.push((1120, stop));
+    assert_eq!(m1.writes_to(Endpoint::Tx, false), expected);
 }

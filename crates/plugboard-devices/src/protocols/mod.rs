@@ -158,6 +158,7 @@ families! {
     fmachine,
     foreo,
     fox,
+    fredorch_rotary,
     galaku,
     hgod,
     hismith,
