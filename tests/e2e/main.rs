@@ -6,6 +6,7 @@ mod device_settings;
 mod device_websocket;
 mod faults;
 mod gui;
+mod inputs;
 mod js;
 mod malformed;
 mod pty;
@@ -21,6 +22,7 @@ mod soak;
 mod stops;
 mod toy;
 mod websocket_toys;
+mod windows;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

@@ -19,15 +19,19 @@
 //! - **Time-driven handlers** (`protocols::timed`): the task keeps the handler's state, lends
 //!   it to every flush, tick and notification, runs the tick the handler last asked for, and
 //!   tells a stop's flush that it is a stop, so the handler ends its loops in that flush.
+//! - **Inputs** ([`crate::device_inputs`]): the task subscribes what clients subscribe to,
+//!   decodes notifications into readings for the manager, and answers battery reads of devices
+//!   that push their level.
 //! - A hardware disconnect ends the task; the manager then removes the device.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use plugboard_protocol::model::{OutputType, Range};
+use plugboard_protocol::model::{InputType, OutputType, Range};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::device_inputs::{Inputs, ReadingSink};
 use crate::hardware::{Endpoint, Hardware, Notification, Write};
 use crate::protocols::{ChangeSet, DeviceHandler, Flush, HandlerState, Keepalive, OutputLevel, ProtocolError, Timed};
 
@@ -47,7 +51,7 @@ impl OutputLimit {
     }
 }
 
-/// Maps a value in the advertised range onto the user's limit (ARCHITECTURE.md, Safety).
+/// Maps a value in the advertised range onto the user's limit (docs/architecture.md, Safety).
 ///
 /// Level outputs keep 0 as off and map steps `1..=max` onto `max(lo, 1)..=hi`, so the
 /// smallest request still moves the motor and the largest reaches the user's ceiling; the
@@ -104,6 +108,17 @@ pub enum TaskCommand {
     /// New user limits, one per slot; applied to the current levels at once.
     Limits(Vec<OutputLimit>),
     Battery(oneshot::Sender<Result<u8, ProtocolError>>),
+    /// Start sending the readings of an input (to the task's [`ReadingSink`]).
+    Subscribe {
+        feature_index: u32,
+        kind: InputType,
+        reply: oneshot::Sender<Result<(), ProtocolError>>,
+    },
+    /// Stop sending the readings of an input.
+    Unsubscribe {
+        feature_index: u32,
+        kind: InputType,
+    },
     /// Stop every output, then disconnect the hardware and end.
     Shutdown(oneshot::Sender<()>),
 }
@@ -145,6 +160,7 @@ pub struct DeviceTask {
     /// Taken when the task is made, not when it starts running, so a disconnect in between
     /// is not missed.
     notifications: tokio::sync::broadcast::Receiver<Notification>,
+    inputs: Inputs,
 }
 
 impl DeviceTask {
@@ -177,12 +193,25 @@ impl DeviceTask {
             gap,
             last_write: None,
             last_packets: Vec::new(),
+            inputs: Inputs::default(),
         }
+    }
+
+    /// Sends the readings of subscribed inputs to `sink`, as (feature index, reading).
+    pub fn report_readings(mut self, sink: ReadingSink) -> DeviceTask {
+        self.inputs.set_sink(sink);
+        self
     }
 
     /// Runs until the hardware disconnects or the manager shuts the task down. Returns true
     /// when the hardware went away by itself.
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<TaskCommand>) -> bool {
+        if let Some(endpoint) = self.handler.pushed_battery_endpoint() {
+            // Subscribed by the task, whose receiver hears every report from here on.
+            if let Err(error) = self.hardware.subscribe(endpoint).await {
+                tracing::warn!(device = self.hardware.address(), %error, "cannot hear the battery reports");
+            }
+        }
         let keepalive = match self.handler.keepalive() {
             Keepalive::RepeatLast(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
@@ -231,10 +260,16 @@ impl DeviceTask {
                     self.repeat_last().await
                 },
                 _ = sleep_until(self.next_tick) => self.tick().await,
+                _ = sleep_until(self.inputs.next_deadline()) => self.inputs.expire(Instant::now()),
                 notification = self.notifications.recv() => match notification {
                     Ok(Notification::Disconnected) | Err(tokio::sync::broadcast::error::RecvError::Closed) => return true,
-                    Ok(Notification::Data { endpoint, bytes }) => self.notified(endpoint, &bytes).await,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(Notification::Data { endpoint, bytes }) => {
+                        self.inputs.notified(&*self.handler, endpoint, &bytes);
+                        self.notified(endpoint, &bytes).await;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(device = self.hardware.address(), missed, "notifications missed");
+                    }
                 },
             }
         }
@@ -287,6 +322,16 @@ impl DeviceTask {
                         // A limit can take an output away: written at once, like a stop.
                         self.flush().await;
                     }
+                }
+                TaskCommand::Battery(reply) if self.handler.pushed_battery_endpoint().is_some() => {
+                    self.inputs.pushed_battery(reply);
+                }
+                TaskCommand::Subscribe { feature_index, kind, reply } => {
+                    let subscribed = self.inputs.subscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
+                    let _ = reply.send(subscribed);
+                }
+                TaskCommand::Unsubscribe { feature_index, kind } => {
+                    self.inputs.unsubscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
                 }
                 TaskCommand::Battery(reply) => {
                     let (handler, hardware) = (self.handler.clone(), self.hardware.clone());

@@ -1,4 +1,4 @@
-//! From "a transport found something" to "a device clients can drive" (ARCHITECTURE.md,
+//! From "a transport found something" to "a device clients can drive" (docs/architecture.md,
 //! Devices): match against the database, allow/deny, connect, identify, look up the
 //! definition, apply the user's settings, initialise, give it its stable index, start its
 //! task. And scanning, counted per client.
@@ -51,6 +51,14 @@ impl DeviceManager {
             }
         });
         sender
+    }
+
+    /// Connects a device that something other than the engine's transports found, through
+    /// matching, its protocol and a device task like any found device: a simulated peripheral
+    /// in tests (`testing::FakeConnector`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn connect_found_device(self: &Arc<Self>, found: FoundDevice) {
+        self.clone().on_transport_event(TransportEvent::Found(found));
     }
 
     pub fn add_transport(&self, transport: Arc<dyn Transport>) {
@@ -277,7 +285,7 @@ impl DeviceManager {
             );
         }
         let handler = protocol
-            .initialize(&*hardware, identifier.as_deref(), &definition.features)
+            .initialize_advertised(&*hardware, advertisement, identifier.as_deref(), &definition.features)
             .await
             .map_err(|e| e.to_string())?;
 
@@ -364,10 +372,12 @@ impl DeviceManager {
                     },
                     outputs,
                     battery: None,
+                    subscribers: BTreeMap::new(),
                 },
             );
             info
         };
+        let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);
