@@ -19,7 +19,7 @@ use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Endpoint;
 use crate::protocols::single_packet::{Outputs, Packets, SinglePacket};
 use crate::protocols::test_support::Clockwork;
-use crate::protocols::{self, fmachine, fredorch_rotary, DeviceHandler, Keepalive, OutputLevel};
+use crate::protocols::{self, fmachine, fredorch_rotary, umove, DeviceHandler, Keepalive, OutputLevel};
 use crate::testing::FakeHardware;
 
 /// The message gap of a Bluetooth LE device (the pipeline's default).
@@ -77,6 +77,13 @@ impl Toy {
             .iter()
             .map(|&(feature, kind, value)| SlotChange { slot: self.slot(feature, kind), value, duration_ms: None })
             .collect();
+        self.commands.send(TaskCommand::Set { changes, urgent: false }).expect("task running");
+    }
+
+    /// Moves a position-with-duration output, as one client command.
+    fn move_to(&self, feature_index: u32, position: i32, duration_ms: u32) {
+        let slot = self.slot(feature_index, OutputType::HwPositionWithDuration);
+        let changes = vec![SlotChange { slot, value: position, duration_ms: Some(duration_ms) }];
         self.commands.send(TaskCommand::Set { changes, urgent: false }).expect("task running");
     }
 
@@ -389,4 +396,39 @@ async fn fredorch_rotary_steps_every_50_ms_and_a_stop_ends_the_steps() {
     expected.extend(every(&[1000, 1050, 1100], &faster));
     expected.push((1120, stop));
     assert_eq!(m1.writes_to(Endpoint::Tx, false), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn umove_keeps_alive_every_500_ms_glides_every_100_ms_and_a_stop_halts_the_glide() {
+    let vero = Toy::connect("umove", Some("Mi")).await;
+    let frame = umove::state_frame;
+    vero.at(200).await;
+    vero.set(&[(0, Vibrate, 5000)]);
+    vero.at(1300).await;
+    vero.move_to(1, 300, 400);
+    vero.at(2150).await;
+    vero.stop();
+    vero.at(2750).await;
+    vero.move_to(1, 0, 1000);
+    vero.at(2900).await;
+    vero.stop();
+    vero.at(3450).await;
+    let expected = vec![
+        (0, frame(0, 0, 0)),
+        (200, frame(5000, 1, 0)),
+        (700, frame(5000, 2, 0)),
+        (1200, frame(5000, 3, 0)),
+        (1300, frame(5000, 4, 75)),
+        (1400, frame(5000, 5, 150)),
+        (1500, frame(5000, 6, 225)),
+        (1600, frame(5000, 7, 300)),
+        (2100, frame(5000, 8, 300)),
+        (2150, frame(0, 9, 300)),
+        (2650, frame(0, 10, 300)),
+        (2750, frame(0, 11, 270)),
+        (2850, frame(0, 12, 240)),
+        (2900, frame(0, 13, 240)),
+        (3400, frame(0, 14, 240)),
+    ];
+    assert_eq!(vero.writes_to(Endpoint::Tx, false), expected);
 }

@@ -218,6 +218,7 @@ families! {
     tcode_v03,
     thehandy,
     tryfun,
+    umove,
     vibcrafter,
     vibratissimo,
     vorze,
