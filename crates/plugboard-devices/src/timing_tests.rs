@@ -432,3 +432,14 @@ async fn umove_keeps_alive_every_500_ms_glides_every_100_ms_and_a_stop_halts_the
     ];
     assert_eq!(vero.writes_to(Endpoint::Tx, false), expected);
 }
+
+#[tokio::test(start_paused = true)]
+async fn cueme_motors_take_turns_every_500_ms_until_the_stop() {
+    let womans = Toy::connect("cueme", Some("3")).await;
+    womans.set(&[(0, Vibrate, 15), (2, Vibrate, 8)]);
+    womans.at(1200).await;
+    womans.stop();
+    womans.at(3000).await;
+    let expected = vec![(0, vec![0x1f]), (500, vec![0x38]), (1000, vec![0x1f]), (1200, vec![0x00])];
+    assert_eq!(womans.writes_to(Endpoint::Tx, false), expected);
+}

@@ -164,6 +164,7 @@ families! {
     cachito,
     connect_only,
     cowgirl_cone,
+    cueme,
     cupido,
     deepsire,
     fluffer,
