@@ -443,3 +443,33 @@ async fn cueme_motors_take_turns_every_500_ms_until_the_stop() {
     let expected = vec![(0, vec![0x1f]), (500, vec![0x38]), (1000, vec![0x1f]), (1200, vec![0x00])];
     assert_eq!(womans.writes_to(Endpoint::Tx, false), expected);
 }
+
+#[tokio::test(start_paused = true)]
+async fn ossm_state_reports_are_answered_through_the_device_task() {
+    let ossm = Toy::connect("ossm", None).await;
+    ossm.at(100).await;
+    assert!(ossm.fake.notify(Endpoint::Rx, br#"{"state":"streaming.idle"}"#), "subscribed at init");
+    ossm.at(200).await;
+    ossm.stop();
+    ossm.at(300).await;
+    let writes: Vec<(u64, Endpoint, String)> = ossm
+        .fake
+        .take_timed_writes()
+        .into_iter()
+        .map(|(at, write)| {
+            assert!(write.with_response);
+            ((at - ossm.start).as_millis() as u64, write.endpoint, String::from_utf8(write.data).unwrap())
+        })
+        .collect();
+    let expected: Vec<(u64, Endpoint, String)> = [
+        (100, Endpoint::TxMode, "false"),
+        (100, Endpoint::Tx, "set:depth:100"),
+        (100, Endpoint::Tx, "set:stroke:100"),
+        (100, Endpoint::Tx, "set:speed:100"),
+        (200, Endpoint::Tx, "go:menu"),
+    ]
+    .into_iter()
+    .map(|(at, endpoint, text)| (at, endpoint, text.to_owned()))
+    .collect();
+    assert_eq!(writes, expected, "a stop before any command stops what the machine reported");
+}

@@ -204,6 +204,7 @@ families! {
     nexus_revo,
     nobra,
     omobo,
+    ossm,
     picobong,
     pink_punch,
     prettylove,
