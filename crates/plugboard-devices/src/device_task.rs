@@ -367,8 +367,10 @@ impl DeviceTask {
         self.requested[slot] = (value, duration_ms);
         let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
         let unknown = !self.known.contains(slot);
+        // A spray is a trigger, not a level: each one sent fires the device again.
+        let trigger = info.kind == OutputType::Spray && hardware != 0;
         let level = &mut self.levels[slot];
-        if unknown || level.value != hardware || level.duration_ms != duration_ms {
+        if unknown || trigger || level.value != hardware || level.duration_ms != duration_ms {
             level.value = hardware;
             level.duration_ms = duration_ms;
             self.pending.insert(slot);

@@ -473,3 +473,18 @@ async fn ossm_state_reports_are_answered_through_the_device_task() {
     .collect();
     assert_eq!(writes, expected, "a stop before any command stops what the machine reported");
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_spray_command_fires_again_though_its_level_repeats() {
+    let piupiu = Toy::connect("hismith-mini", Some("4002")).await;
+    let fire = vec![0xcc, 0x0b, 0x01, 0x0c];
+    piupiu.set(&[(0, Spray, 1)]);
+    piupiu.at(500).await;
+    piupiu.set(&[(0, Spray, 1)]);
+    piupiu.at(1000).await;
+    piupiu.set(&[(0, Spray, 0)]);
+    piupiu.at(1500).await;
+    piupiu.set(&[(0, Spray, 0)]);
+    piupiu.at(2000).await;
+    assert_eq!(piupiu.writes_to(Endpoint::Tx, false), every(&[0, 500], &fire), "0 fires nothing, and is deduplicated");
+}
