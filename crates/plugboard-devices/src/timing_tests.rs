@@ -488,3 +488,23 @@ async fn each_spray_command_fires_again_though_its_level_repeats() {
     piupiu.at(2000).await;
     assert_eq!(piupiu.writes_to(Endpoint::Tx, false), every(&[0, 500], &fire), "0 fires nothing, and is deduplicated");
 }
+
+#[tokio::test(start_paused = true)]
+async fn joyhub_pump_goes_off_a_second_after_each_spray_and_at_once_on_a_stop() {
+    let dodge = Toy::connect("joyhub", Some("J-Dodge")).await;
+    let on = vec![0xa0, 0x24, 0x01, 0x00, 0x01, 0xff];
+    let off = crate::protocols::joyhub::SPRAY_OFF.to_vec();
+    dodge.set(&[(7, Spray, 1)]);
+    dodge.at(1500).await;
+    dodge.set(&[(7, Spray, 1)]);
+    dodge.at(2000).await;
+    dodge.stop();
+    dodge.at(4000).await;
+    let motors_off = vec![0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa];
+    let expected = vec![(0, on.clone()), (1000, off.clone()), (1500, on), (2000, motors_off), (2000, off)];
+    assert_eq!(
+        dodge.writes_to(Endpoint::Tx, false),
+        expected,
+        "a second spray though the level repeats; none after the stop"
+    );
+}
