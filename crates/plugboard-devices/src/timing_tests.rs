@@ -508,3 +508,27 @@ async fn joyhub_pump_goes_off_a_second_after_each_spray_and_at_once_on_a_stop() 
         "a second spray though the level repeats; none after the stop"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn solace_pro_glides_a_step_every_100_ms_and_a_stop_ends_the_move() {
+    let solace = Toy::connect("lovense", Some("BA")).await;
+    solace.move_to(0, 50, 500);
+    solace.at(1000).await;
+    solace.move_to(0, 0, 1000);
+    solace.at(1150).await;
+    solace.stop();
+    solace.at(3000).await;
+    let texts: Vec<(u64, String)> = texts(solace.writes_to(Endpoint::Tx, false));
+    let site = |at: u64, position: i32| (at, format!("FSetSite:{position};"));
+    let expected = vec![
+        site(0, 10),
+        site(100, 20),
+        site(200, 30),
+        site(300, 40),
+        site(400, 50),
+        site(1000, 45),
+        site(1100, 40),
+        (1150, "Mply:0:20;".to_owned()),
+    ];
+    assert_eq!(texts, expected);
+}
