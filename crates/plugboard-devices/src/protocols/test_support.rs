@@ -1,6 +1,7 @@
 //! A miniature device task for encoder tests: holds levels, tracks changes like the real
-//! task (a value equal to the current one is not a change), commits after each flush, keeps
-//! the handler's state and runs the ticks it asks for on a clock of its own.
+//! task (a value equal to the current one is not a change), numbers the writes as it does
+//! (see "Rolling counters" in `protocols/mod.rs`), commits after each flush, keeps the
+//! handler's state and runs the ticks it asks for on a clock of its own.
 
 use std::time::Duration;
 
@@ -33,12 +34,21 @@ pub struct Sim {
     pub now: Instant,
     /// The tick the handler asked for last.
     pub next_tick: Option<Instant>,
+    /// The number of the next write.
+    pub next_frame: FrameNumber,
 }
 
 impl Sim {
     pub fn new(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Sim {
         let state = handler.initial_state();
-        Sim { handler, levels: OutputLevel::for_features(features), state, now: Instant::now(), next_tick: None }
+        Sim {
+            handler,
+            levels: OutputLevel::for_features(features),
+            state,
+            now: Instant::now(),
+            next_tick: None,
+            next_frame: FrameNumber::FIRST,
+        }
     }
 
     /// The task's first tick, when it starts (before any flush).
@@ -122,13 +132,15 @@ impl Sim {
     }
 
     /// A flush the way the device task makes it: through [`DeviceHandler::flush`] with the
-    /// handler's state; a flush with nothing changed that is no stop is not made.
+    /// handler's state and the number of its first write; a flush with nothing changed that
+    /// is no stop is not made.
     fn commit(&mut self, changed: ChangeSet, stop: bool) -> Vec<Write> {
         if changed.is_empty() && !stop {
             return Vec::new();
         }
-        let flush = Flush { levels: &self.levels, changed, stop, now: self.now };
+        let flush = Flush { levels: &self.levels, changed, stop, now: self.now, frame: self.next_frame };
         let answer = self.handler.flush(&flush, &mut self.state);
+        self.next_frame = self.next_frame.plus(answer.writes.len());
         for i in changed.iter(self.levels.len()) {
             self.levels[i].commit();
         }

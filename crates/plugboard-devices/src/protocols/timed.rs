@@ -42,7 +42,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{ChangeSet, OutputLevel};
+use super::{ChangeSet, FrameNumber, OutputLevel};
 use crate::hardware::Write;
 
 /// What a handler keeps between calls, owned by the device task (see the module docs).
@@ -94,6 +94,9 @@ pub struct Flush<'a> {
     pub stop: bool,
     /// The time of the flush.
     pub now: Instant,
+    /// The number of the first write of this flush, for packets with a rolling counter (see
+    /// "Rolling counters" in `protocols/mod.rs`); the task counts the writes of every flush.
+    pub frame: FrameNumber,
 }
 
 /// A handler's answer: what to write now, and when to be asked again.
