@@ -326,7 +326,7 @@ impl DeviceTask {
                         let known = self.known;
                         for slot in (0..self.slots.len()).filter(|&slot| known.contains(slot)) {
                             let (value, duration_ms) = self.requested[slot];
-                            self.set(SlotChange { slot, value, duration_ms });
+                            self.set_level(SlotChange { slot, value, duration_ms }, false);
                         }
                         // A limit can take an output away: written at once, like a stop.
                         self.flush().await;
@@ -371,13 +371,21 @@ impl DeviceTask {
         }
     }
 
-    fn set(&mut self, SlotChange { slot, value, duration_ms }: SlotChange) {
+    /// A command's level for one output.
+    fn set(&mut self, change: SlotChange) {
+        self.set_level(change, true);
+    }
+
+    /// Puts `change` into the pending flush if it changes what the device does. `commanded`:
+    /// it comes from a command, not from new limits re-applied to the last one (which must
+    /// not fire a spray again).
+    fn set_level(&mut self, SlotChange { slot, value, duration_ms }: SlotChange, commanded: bool) {
         let Some(info) = self.slots.get(slot).copied() else { return };
         self.requested[slot] = (value, duration_ms);
         let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
         let unknown = !self.known.contains(slot);
-        // A spray is a trigger, not a level: each one sent fires the device again.
-        let trigger = info.kind == OutputType::Spray && hardware != 0;
+        // A spray is a trigger, not a level: each one commanded fires the device again.
+        let trigger = commanded && info.kind == OutputType::Spray && hardware != 0;
         let level = &mut self.levels[slot];
         if unknown || trigger || level.value != hardware || level.duration_ms != duration_ms {
             level.value = hardware;

@@ -101,7 +101,9 @@ impl Sim {
         let mut changed = ChangeSet::NONE;
         for &(feature_index, kind, value, duration_ms) in commands {
             let i = find_level(&self.levels, feature_index, kind).expect("no such output");
-            if self.levels[i].value != value || self.levels[i].duration_ms != duration_ms {
+            // As in the task, a spray above 0 is a trigger: written even when it repeats.
+            let trigger = kind == OutputType::Spray && value != 0;
+            if trigger || self.levels[i].value != value || self.levels[i].duration_ms != duration_ms {
                 self.levels[i].value = value;
                 self.levels[i].duration_ms = duration_ms;
                 changed.insert(i);
