@@ -29,6 +29,8 @@ pub mod protocols;
 mod stop_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(test)]
+mod timing_tests;
 pub mod transport;
 pub mod virtual_device;
 

@@ -262,8 +262,16 @@ impl DeviceManager {
                 ),
                 None => format!("the device database has no definition for {}", protocol.name()),
             })?;
-        if definition.features.iter().all(|feature| feature.outputs.is_empty()) {
-            let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
+        let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
+        let nothing_to_drive = definition.features.iter().all(|feature| feature.outputs.is_empty());
+        if nothing_to_drive && (definition.identifier.is_some() || models.is_empty()) {
+            // A model, or a protocol, the database gives no outputs (libo-karen, an X-Ring).
+            tracing::info!(
+                address = %found.address,
+                protocol = protocol.name(),
+                "the device database gives this device no outputs: it is listed with nothing to drive"
+            );
+        } else if nothing_to_drive {
             let examples: Vec<&str> =
                 models.iter().filter_map(|model| model.identifiers.first()).map(String::as_str).take(4).collect();
             tracing::warn!(

@@ -26,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 use crate::transport::{ConnectPlan, Connector};
@@ -74,6 +75,8 @@ struct Reply {
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
+    /// Every write with the time it was made (tokio's clock: paused time in tests).
+    written_at: Vec<(Instant, Write)>,
     subscribed: BTreeSet<Endpoint>,
     reads: HashMap<Endpoint, Vec<u8>>,
     replies: Vec<Reply>,
@@ -203,8 +206,18 @@ impl FakeHardware {
     /// The writes so far, forgetting them (and all other recorded events).
     pub fn take_writes(&self) -> Vec<Write> {
         let writes = self.writes();
-        self.state().events.clear();
+        let mut state = self.state();
+        state.events.clear();
+        state.written_at.clear();
         writes
+    }
+
+    /// The writes so far with the time each was made, forgetting them (and all other recorded
+    /// events): for tests of devices written on a clock.
+    pub fn take_timed_writes(&self) -> Vec<(Instant, Write)> {
+        let mut state = self.state();
+        state.events.clear();
+        std::mem::take(&mut state.written_at)
     }
 
     /// The currently subscribed endpoints.
@@ -261,6 +274,7 @@ impl Hardware for FakeHardware {
             if let Some(device) = &state.simulated {
                 answers.extend(device.on_write(write.endpoint, &write.data));
             }
+            state.written_at.push((Instant::now(), write.clone()));
             state.events.push(Event::Write(write));
             let writes = state.events.iter().filter(|event| matches!(event, Event::Write(_))).count();
             let drop_now = state.drop_after_writes.is_some_and(|count| writes >= count);
