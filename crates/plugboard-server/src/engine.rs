@@ -1,7 +1,7 @@
 //! The engine handle: what the desktop app and the headless CLI hold.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
@@ -10,49 +10,18 @@ use plugboard_protocol::model::{OutputType, Range, StopScope};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-use crate::access::{AccessRules, DeviceAccess};
-use crate::approval::{Approval, Approvals, ApprovedPeer};
-use crate::clients::{ClientRegistry, ClientSnapshot};
+use crate::access::AccessRules;
+use crate::approval::{Approval, ApprovedPeer};
+use crate::clients::ClientSnapshot;
 use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::listener;
+use crate::shared::Shared;
 
 /// The owner id the front end scans and commands under; clients count from 1.
 pub const FRONT_END: ClientId = 0;
-
-/// Events a front end may fall behind by before it hears `Lagged` and takes a fresh snapshot
-/// (which loses nothing). A broadcast channel allocates and fills all its slots at creation,
-/// so this is memory the engine holds from start to stop, front end or not.
-const EVENT_CAPACITY: usize = 1024;
-
-/// State shared by the engine's tasks.
-pub(crate) struct Shared {
-    pub config: EngineConfig,
-    pub devices: Arc<DeviceManager>,
-    pub clients: ClientRegistry,
-    /// Remembered approvals of clients from other machines.
-    pub approvals: Approvals,
-    /// Which devices each client (by name) may see and use.
-    pub access: DeviceAccess,
-    pub events: broadcast::Sender<EngineEvent>,
-    /// Flips to true when the engine stops.
-    pub shutdown: watch::Receiver<bool>,
-    next_client: AtomicU64,
-    /// Session tasks running, from the accepted connection to the socket closed.
-    pub sessions: AtomicUsize,
-}
-
-impl Shared {
-    pub fn next_client_id(&self) -> ClientId {
-        self.next_client.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub fn emit(&self, event: EngineEvent) {
-        let _ = self.events.send(event);
-    }
-}
 
 /// A running engine. Dropping it without [`Engine::stop`] also stops every output.
 pub struct Engine {
@@ -75,17 +44,7 @@ impl Engine {
         for spec in &config.virtual_devices {
             devices.add_virtual(spec.clone());
         }
-        let shared = Arc::new(Shared {
-            approvals: Approvals::new(&config.remote_clients),
-            access: DeviceAccess::new(config.device_access.clone()),
-            config,
-            devices,
-            clients: ClientRegistry::default(),
-            events: broadcast::channel(EVENT_CAPACITY).0,
-            shutdown: shutdown_rx,
-            next_client: AtomicU64::new(1),
-            sessions: AtomicUsize::new(0),
-        });
+        let shared = Arc::new(Shared::new(config, devices, shutdown_rx));
         let mut tasks = JoinSet::new();
         tasks.spawn(forward_device_events(shared.clone()));
         for listener in listeners {

@@ -50,6 +50,7 @@ mod origin;
 mod paths;
 mod serial_ports;
 mod session;
+mod shared;
 
 pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};

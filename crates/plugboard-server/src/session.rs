@@ -31,10 +31,10 @@ use tokio_tungstenite::WebSocketStream;
 use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
 use crate::clients::{ClientSnapshot, Signals};
-use crate::engine::Shared;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 use crate::origin;
+use crate::shared::Shared;
 
 /// The longest the websocket upgrade itself may take (less when the handshake timeout is shorter).
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
