@@ -1,6 +1,6 @@
 //! Comparing the two recordings of one protocol, and the result table (text and Markdown).
 
-use crate::device::Received;
+use crate::device::{show, Received};
 use crate::run::{Driven, Outcome};
 
 pub struct Row {
@@ -94,16 +94,6 @@ fn first_difference(a: &[Received], b: &[Received]) -> String {
         None => "nothing".to_owned(),
     };
     format!("at {step}: intiface-engine {}, plugboard {}", one(a.get(at)), one(b.get(at)))
-}
-
-/// Bytes as a quoted string when they are printable text, else as hex.
-pub fn show(bytes: &[u8]) -> String {
-    let text = bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\r');
-    if text && !bytes.is_empty() {
-        format!("{:?}", String::from_utf8_lossy(bytes))
-    } else {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
-    }
 }
 
 /// A dump of both recordings, step by step, for reading a difference in full.
