@@ -6,6 +6,7 @@ mod device_settings;
 mod device_websocket;
 mod faults;
 mod gui;
+mod inputs;
 mod js;
 mod malformed;
 mod pty;
@@ -20,6 +21,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod windows;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

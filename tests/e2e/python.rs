@@ -3,6 +3,7 @@
 //! virtual environment under tests/clients/.cache/, run from tests/clients/python/.
 
 use plugboard_devices::virtual_device::VirtualKind;
+use plugboard_e2e::EngineUnderTest;
 use plugboard_protocol::SpecVersion;
 use serde_json::{json, Value};
 
@@ -17,8 +18,14 @@ const LEGACY_VENV: &str = "python-legacy";
 #[tokio::test]
 async fn python_buttplug_1_0_spec_v4_vibrates_reads_the_battery_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::python(V4_VENV, "v4.py", &url(&engine), "vibrate", &[], &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e py v4", SpecVersion::V4, 1).await;
+    v4_vibrates_reads_the_battery_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn v4_vibrates_reads_the_battery_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::python(V4_VENV, "v4.py", &url(engine), "vibrate", &[], &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e py v4", SpecVersion::V4, 1).await;
     let context = seen.client.context();
 
     assert_eq!(
@@ -35,7 +42,6 @@ async fn python_buttplug_1_0_spec_v4_vibrates_reads_the_battery_and_disconnects(
     assert_eq!(features[2]["inputs"]["Battery"]["range"], json!([[0, 100]]), "{max}\n{}", context());
     // battery() divides the InputReading's Value by 100.
     assert_eq!(seen.batteries, vec![json!(0.8)], "{}", context());
-    engine.stop().await;
 }
 
 /// buttplug-py's view of a device: (actuator class, actuator type) pairs and sensor classes.
@@ -53,8 +59,14 @@ fn legacy_parts(d: &Value) -> (Vec<(String, Value)>, Vec<String>) {
 #[tokio::test]
 async fn python_buttplug_py_0_2_spec_v2_vibrates_reads_the_battery_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(&engine), "vibrate", &["2"], &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e py legacy", SpecVersion::V2, 1).await;
+    legacy_v2_vibrates_reads_the_battery_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn legacy_v2_vibrates_reads_the_battery_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(engine), "vibrate", &["2"], &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e py legacy", SpecVersion::V2, 1).await;
     let context = seen.client.context();
 
     assert_eq!(seen.server["message_version"], 2, "{}", context());
@@ -72,14 +84,19 @@ async fn python_buttplug_py_0_2_spec_v2_vibrates_reads_the_battery_and_disconnec
         context()
     );
     assert_eq!(seen.batteries, vec![json!([0.8])], "{}", context());
-    engine.stop().await;
 }
 
 #[tokio::test]
 async fn python_buttplug_py_0_2_spec_v3_vibrates_reads_the_battery_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(&engine), "vibrate", &["3"], &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e py legacy", SpecVersion::V3, 1).await;
+    legacy_v3_vibrates_reads_the_battery_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn legacy_v3_vibrates_reads_the_battery_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(engine), "vibrate", &["3"], &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e py legacy", SpecVersion::V3, 1).await;
     let context = seen.client.context();
 
     assert_eq!(seen.server["message_version"], 3, "{}", context());
@@ -100,7 +117,6 @@ async fn python_buttplug_py_0_2_spec_v3_vibrates_reads_the_battery_and_disconnec
     );
     // v3: SensorReadCmd, answered by SensorReading with Data [80] (range [0,100]).
     assert_eq!(seen.batteries, vec![json!([80])], "{}", context());
-    engine.stop().await;
 }
 
 /// buttplug-py just closes the websocket on disconnect (no StopAllDevices): the engine itself must
@@ -108,11 +124,16 @@ async fn python_buttplug_py_0_2_spec_v3_vibrates_reads_the_battery_and_disconnec
 #[tokio::test]
 async fn python_buttplug_py_disconnect_without_stop_stops_only_its_own_device() {
     let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::Vibrator]).await;
-    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(&engine), "disconnect", &["3"], &[0]);
-    let client = run_disconnect_scenario(&engine, client, "plugboard-e2e py legacy", SpecVersion::V3).await;
+    legacy_disconnect_stops_only_its_own_device(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with two vibrators.
+pub(crate) async fn legacy_disconnect_stops_only_its_own_device(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::python(LEGACY_VENV, "legacy.py", &url(engine), "disconnect", &["3"], &[0]);
+    let client = run_disconnect_scenario(engine, client, "plugboard-e2e py legacy", SpecVersion::V3).await;
     let sent = client.sent_message_names();
     assert!(!sent.iter().any(|m| m.starts_with("Stop")), "this client sends no stop of its own: {sent:?}");
-    engine.stop().await;
 }
 
 /// buttplug 1.0.0's disconnect() means to send StopCmd first, but marks itself disconnected
@@ -121,8 +142,14 @@ async fn python_buttplug_py_disconnect_without_stop_stops_only_its_own_device() 
 #[tokio::test]
 async fn python_buttplug_1_0_disconnect_stops_only_its_own_device() {
     let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::Vibrator]).await;
-    let client = ScriptClient::python(V4_VENV, "v4.py", &url(&engine), "disconnect", &[], &[0]);
-    let client = run_disconnect_scenario(&engine, client, "plugboard-e2e py v4", SpecVersion::V4).await;
+    v4_disconnect_stops_only_its_own_device(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with two vibrators.
+pub(crate) async fn v4_disconnect_stops_only_its_own_device(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::python(V4_VENV, "v4.py", &url(engine), "disconnect", &[], &[0]);
+    let client = run_disconnect_scenario(engine, client, "plugboard-e2e py v4", SpecVersion::V4).await;
     let sent = client.sent_message_names();
     assert_eq!(
         sent.last().map(String::as_str),
@@ -130,7 +157,6 @@ async fn python_buttplug_1_0_disconnect_stops_only_its_own_device() {
         "the client's last message\n{}",
         (client.context())()
     );
-    engine.stop().await;
 }
 
 /// buttplug-py 0.2 forgets its scan when ScanningFinished arrives, and its stop_scanning() then

@@ -15,15 +15,19 @@
 //! - **Battery reads** run beside the task, so a slow one never holds a stop back.
 //! - **Keepalive**: protocols that need it get their last packets rewritten whenever nothing
 //!   was written for their period.
+//! - **Inputs** ([`crate::device_inputs`]): the task subscribes what clients subscribe to,
+//!   decodes notifications into readings for the manager, and answers battery reads of devices
+//!   that push their level.
 //! - A hardware disconnect ends the task; the manager then removes the device.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use plugboard_protocol::model::{OutputType, Range};
+use plugboard_protocol::model::{InputType, OutputType, Range};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::device_inputs::{Inputs, ReadingSink};
 use crate::hardware::{Hardware, Notification, Write};
 use crate::protocols::{ChangeSet, DeviceHandler, Keepalive, OutputLevel, ProtocolError};
 
@@ -100,6 +104,17 @@ pub enum TaskCommand {
     /// New user limits, one per slot; applied to the current levels at once.
     Limits(Vec<OutputLimit>),
     Battery(oneshot::Sender<Result<u8, ProtocolError>>),
+    /// Start sending the readings of an input (to the task's [`ReadingSink`]).
+    Subscribe {
+        feature_index: u32,
+        kind: InputType,
+        reply: oneshot::Sender<Result<(), ProtocolError>>,
+    },
+    /// Stop sending the readings of an input.
+    Unsubscribe {
+        feature_index: u32,
+        kind: InputType,
+    },
     /// Stop every output, then disconnect the hardware and end.
     Shutdown(oneshot::Sender<()>),
 }
@@ -134,6 +149,7 @@ pub struct DeviceTask {
     /// Taken when the task is made, not when it starts running, so a disconnect in between
     /// is not missed.
     notifications: tokio::sync::broadcast::Receiver<Notification>,
+    inputs: Inputs,
 }
 
 impl DeviceTask {
@@ -163,12 +179,25 @@ impl DeviceTask {
             gap,
             last_write: None,
             last_packets: Vec::new(),
+            inputs: Inputs::default(),
         }
+    }
+
+    /// Sends the readings of subscribed inputs to `sink`, as (feature index, reading).
+    pub fn report_readings(mut self, sink: ReadingSink) -> DeviceTask {
+        self.inputs.set_sink(sink);
+        self
     }
 
     /// Runs until the hardware disconnects or the manager shuts the task down. Returns true
     /// when the hardware went away by itself.
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<TaskCommand>) -> bool {
+        if let Some(endpoint) = self.handler.pushed_battery_endpoint() {
+            // Subscribed by the task, whose receiver hears every report from here on.
+            if let Err(error) = self.hardware.subscribe(endpoint).await {
+                tracing::warn!(device = self.hardware.address(), %error, "cannot hear the battery reports");
+            }
+        }
         let keepalive = match self.handler.keepalive() {
             Keepalive::RepeatLast(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
@@ -204,9 +233,13 @@ impl DeviceTask {
                 } else {
                     self.flush().await
                 },
+                _ = sleep_until(self.inputs.next_deadline()) => self.inputs.expire(Instant::now()),
                 notification = self.notifications.recv() => match notification {
                     Ok(Notification::Disconnected) | Err(tokio::sync::broadcast::error::RecvError::Closed) => return true,
-                    Ok(Notification::Data { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(Notification::Data { endpoint, bytes }) => self.inputs.notified(&*self.handler, endpoint, &bytes),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(device = self.hardware.address(), missed, "notifications missed");
+                    }
                 },
             }
         }
@@ -257,6 +290,16 @@ impl DeviceTask {
                         // A limit can take an output away: written at once, like a stop.
                         self.flush().await;
                     }
+                }
+                TaskCommand::Battery(reply) if self.handler.pushed_battery_endpoint().is_some() => {
+                    self.inputs.pushed_battery(reply);
+                }
+                TaskCommand::Subscribe { feature_index, kind, reply } => {
+                    let subscribed = self.inputs.subscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
+                    let _ = reply.send(subscribed);
+                }
+                TaskCommand::Unsubscribe { feature_index, kind } => {
+                    self.inputs.unsubscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
                 }
                 TaskCommand::Battery(reply) => {
                     let (handler, hardware) = (self.handler.clone(), self.hardware.clone());

@@ -13,12 +13,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use plugboard_protocol::convert::DeviceLookup;
-use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputType, OutputType, Reading, StopScope};
+use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputCommand, InputType, OutputType, Reading, StopScope};
 use plugboard_protocol::Error;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::database::Database;
 use crate::config::user::UserConfig;
+use crate::device_inputs::ReadingSink;
 use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Hardware;
 use crate::protocols::{self, Advertisement};
@@ -61,6 +62,16 @@ pub enum DeviceEvent {
         transport: &'static str,
         status: HardwareStatus,
     },
+}
+
+/// A reading of a subscribed input, for the clients subscribed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputEvent {
+    pub device_index: u32,
+    pub feature_index: u32,
+    pub reading: Reading,
+    /// The clients subscribed to this input when the reading arrived.
+    pub subscribers: Arc<[ClientId]>,
 }
 
 /// The current level of one output.
@@ -115,6 +126,9 @@ pub(crate) struct Entry {
     pub(crate) outputs: BTreeMap<(u32, OutputType), OutputState>,
     /// The last battery reading, in percent.
     pub(crate) battery: Option<u8>,
+    /// The clients subscribed to each input, by (feature index, type). An input is in the
+    /// map only while somebody is subscribed, and then its device task delivers its readings.
+    pub(crate) subscribers: BTreeMap<(u32, InputType), BTreeSet<ClientId>>,
 }
 
 /// Hardware support: device database, user config, transports, scanning.
@@ -169,6 +183,8 @@ pub struct DeviceManager {
     /// Output changes only. They come with every command, so they have a channel of their own:
     /// front ends show them, client sessions never wake up for them.
     levels: broadcast::Sender<DeviceEvent>,
+    /// Readings of subscribed inputs: a channel of their own, since inputs can stream.
+    readings: broadcast::Sender<InputEvent>,
     /// Device tasks running (see [`DeviceManager::device_tasks`]).
     running_tasks: Arc<AtomicUsize>,
     /// Held while the user config is written (see `save_user_config`).
@@ -191,6 +207,7 @@ impl Default for DeviceManager {
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
             levels: broadcast::channel(1024).0,
+            readings: broadcast::channel(1024).0,
             running_tasks: Arc::default(),
             saving: Mutex::new(()),
         }
@@ -240,6 +257,29 @@ impl DeviceManager {
         self.levels.subscribe()
     }
 
+    /// Readings of subscribed inputs, each with the clients it is for.
+    pub fn subscribe_readings(&self) -> broadcast::Receiver<InputEvent> {
+        self.readings.subscribe()
+    }
+
+    /// Where device `device_index`'s task sends its readings: to the clients subscribed to
+    /// the input at that moment (none: the reading goes nowhere).
+    pub(crate) fn reading_sink(self: &Arc<Self>, device_index: u32) -> ReadingSink {
+        let manager = Arc::downgrade(self);
+        Box::new(move |feature_index, reading| {
+            let Some(manager) = manager.upgrade() else { return };
+            let subscribers: Arc<[ClientId]> = {
+                let devices = manager.lock();
+                let Some(entry) = devices.0.get(&device_index) else { return };
+                match entry.subscribers.get(&(feature_index, reading.input_type())) {
+                    Some(clients) if !clients.is_empty() => clients.iter().copied().collect(),
+                    _ => return,
+                }
+            };
+            let _ = manager.readings.send(InputEvent { device_index, feature_index, reading, subscribers });
+        })
+    }
+
     /// Adds a virtual device at the lowest free index and announces it.
     ///
     /// The device is a [`VirtualHardware`] of the `virtual` transport, driven like any other
@@ -278,7 +318,10 @@ impl DeviceManager {
                 protocol: "virtual".to_owned(),
             };
             let outputs = outputs_of(&info);
-            devices.0.insert(index, Entry { info: info.clone(), backend, outputs, battery: None });
+            devices.0.insert(
+                index,
+                Entry { info: info.clone(), backend, outputs, battery: None, subscribers: BTreeMap::new() },
+            );
             (info, hardware, slots, receiver)
         };
         let (guard, task_info) = (self.task_guard(), info.clone());
@@ -465,6 +508,9 @@ impl DeviceManager {
     /// Every device gets one urgent change with all its stopped outputs (docs/architecture.md,
     /// Safety): its task encodes them together and writes at once, ahead of the message gap.
     pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
+        if scope.inputs {
+            self.end_subscriptions(owner, scope)?;
+        }
         if !scope.outputs {
             return Ok(());
         }
@@ -540,6 +586,105 @@ impl DeviceManager {
                 Err(Error::device(format!("Device {device_index} did not answer the battery read within 3 seconds.")))
             }
         }
+    }
+
+    /// Subscribes `client` to an input: its readings come as [`InputEvent`]s from now on. The
+    /// first subscriber of an input has the device start delivering it; subscribing again is
+    /// no error.
+    pub async fn subscribe_input(
+        &self,
+        client: ClientId,
+        device_index: u32,
+        feature_index: u32,
+        kind: InputType,
+    ) -> Result<(), Error> {
+        let task = {
+            let mut devices = self.lock();
+            let entry = devices.0.get_mut(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            let allowed = entry
+                .info
+                .feature(feature_index)
+                .and_then(|f| f.input(kind))
+                .is_some_and(|input| input.can(InputCommand::Subscribe));
+            if !allowed {
+                return Err(Error::device(format!(
+                    "Device {device_index} cannot subscribe to {kind:?} on feature {feature_index}."
+                )));
+            }
+            let clients = entry.subscribers.entry((feature_index, kind)).or_default();
+            let first = clients.is_empty();
+            clients.insert(client);
+            if !first {
+                return Ok(());
+            }
+            entry.backend.task.clone()
+        };
+        let (reply, answer) = oneshot::channel();
+        let error = if task.send(TaskCommand::Subscribe { feature_index, kind, reply }).is_err() {
+            Error::device_not_available(device_index)
+        } else {
+            match tokio::time::timeout(Duration::from_secs(3), answer).await {
+                Ok(Ok(Ok(()))) => return Ok(()),
+                Ok(Ok(Err(error))) => {
+                    Error::device(format!("Device {device_index} could not subscribe to {kind:?}: {error}."))
+                }
+                Ok(Err(_)) => Error::device_not_available(device_index),
+                Err(_) => Error::device(format!(
+                    "Device {device_index} did not start sending {kind:?} readings within 3 seconds."
+                )),
+            }
+        };
+        // The device cannot deliver the input: forgotten, so that a later subscriber tries again.
+        if let Some(entry) = self.lock().0.get_mut(&device_index) {
+            entry.subscribers.remove(&(feature_index, kind));
+        }
+        Err(error)
+    }
+
+    /// Ends `client`'s subscription to an input (none: nothing to do). The device stops
+    /// delivering it when its last subscriber leaves.
+    pub fn unsubscribe_input(&self, client: ClientId, device_index: u32, feature_index: u32, kind: InputType) {
+        let mut devices = self.lock();
+        let Some(entry) = devices.0.get_mut(&device_index) else { return };
+        let Some(clients) = entry.subscribers.get_mut(&(feature_index, kind)) else { return };
+        clients.remove(&client);
+        if clients.is_empty() {
+            entry.subscribers.remove(&(feature_index, kind));
+            let _ = entry.backend.task.send(TaskCommand::Unsubscribe { feature_index, kind });
+        }
+    }
+
+    /// Ends the subscriptions in `scope`: `owner`'s, or everybody's for `None`.
+    fn end_subscriptions(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
+        let ended: Vec<(u32, u32, InputType, Vec<ClientId>)> = {
+            let devices = self.lock();
+            if let Some(index) = scope.device_index {
+                if !devices.0.contains_key(&index) {
+                    return Err(Error::device_not_available(index));
+                }
+            }
+            devices
+                .0
+                .iter()
+                .filter(|(&index, _)| scope.device_index.is_none_or(|wanted| wanted == index))
+                .flat_map(|(&index, entry)| {
+                    entry
+                        .subscribers
+                        .iter()
+                        .filter(|((feature, _), _)| scope.feature_index.is_none_or(|wanted| wanted == *feature))
+                        .map(move |(&(feature, kind), clients)| {
+                            let clients = clients.iter().copied().filter(|c| owner.is_none_or(|o| o == *c));
+                            (index, feature, kind, clients.collect())
+                        })
+                })
+                .collect()
+        };
+        for (device_index, feature_index, kind, clients) in ended {
+            for client in clients {
+                self.unsubscribe_input(client, device_index, feature_index, kind);
+            }
+        }
+        Ok(())
     }
 
     /// The in-process hardware of virtual device `index`: what was really written to it.

@@ -53,6 +53,14 @@ impl DeviceManager {
         sender
     }
 
+    /// Connects a device that something other than the engine's transports found, through
+    /// matching, its protocol and a device task like any found device: a simulated peripheral
+    /// in tests (`testing::FakeConnector`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn connect_found_device(self: &Arc<Self>, found: FoundDevice) {
+        self.clone().on_transport_event(TransportEvent::Found(found));
+    }
+
     pub fn add_transport(&self, transport: Arc<dyn Transport>) {
         let status = transport.status();
         let name = transport.name();
@@ -269,7 +277,7 @@ impl DeviceManager {
             );
         }
         let handler = protocol
-            .initialize(&*hardware, identifier.as_deref(), &definition.features)
+            .initialize_advertised(&*hardware, advertisement, identifier.as_deref(), &definition.features)
             .await
             .map_err(|e| e.to_string())?;
 
@@ -356,10 +364,12 @@ impl DeviceManager {
                     },
                     outputs,
                     battery: None,
+                    subscribers: BTreeMap::new(),
                 },
             );
             info
         };
+        let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);

@@ -44,7 +44,10 @@ async fn settle() {
 /// Gives the talkative protocols what they wait for while initialising: something to read on
 /// every endpoint (a model, a challenge), a Honey Play Box's handshake reply, and a Lelo's
 /// "authorised" on its security endpoints, repeated until the returned task is aborted.
-fn answer_like_a_device(fake: Arc<FakeHardware>) -> tokio::task::JoinHandle<()> {
+fn answer_like_a_device(fake: Arc<FakeHardware>, protocol: &str) -> tokio::task::JoinHandle<()> {
+    if let Some(device) = crate::testing::simulated_device(protocol) {
+        fake.simulate_boxed(device);
+    }
     for &endpoint in Hardware::endpoints(&*fake) {
         fake.set_read(endpoint, &[0; 20]);
     }
@@ -101,7 +104,7 @@ impl Rig {
         let initialize = |fake: Arc<FakeHardware>| {
             let features = features.clone();
             async move {
-                let device = answer_like_a_device(fake.clone());
+                let device = answer_like_a_device(fake.clone(), protocol.name());
                 let handler =
                     tokio::time::timeout(INITIALIZE, protocol.initialize(&*fake, identifier, &features)).await;
                 device.abort();
@@ -150,6 +153,7 @@ impl Rig {
                     protocol: protocol.name().to_owned(),
                 },
                 battery: None,
+                subscribers: Default::default(),
             },
         );
         // The keepalive seed of repeat-last protocols is not what this test counts.
