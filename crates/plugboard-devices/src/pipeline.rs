@@ -16,7 +16,7 @@ use crate::config::matching::{self, Discovered};
 use crate::config::user::{AddressDecision, UserConfig};
 use crate::device_task::{DeviceTask, OutputLimit, Slot};
 use crate::hardware::{Endpoint, Hardware};
-use crate::manager::{outputs_of, Backend, ClientId, DeviceEvent, DeviceManager, Entry};
+use crate::manager::{ClientId, DeviceEvent, DeviceLink, DeviceManager};
 use crate::protocols::{self, Advertisement};
 use crate::transport::{ConnectPlan, EventSender, FoundDevice, HardwareStatus, Transport, TransportEvent};
 
@@ -184,7 +184,7 @@ impl DeviceManager {
 
     async fn connect_found(self: Arc<Self>, found: FoundDevice) {
         let address = found.address.clone();
-        let already = self.lock().0.values().any(|entry| entry.backend.address == address);
+        let already = self.index_of(&address).is_some();
         let (database, candidates) = {
             let mut hardware = self.hardware();
             let Some(database) = hardware.database.clone() else { return };
@@ -284,7 +284,7 @@ impl DeviceManager {
         let address = found.address.clone();
         // A new device does not take the index of one already connected (a virtual device), so
         // the index it is saved with is the one clients see.
-        let in_use: std::collections::BTreeSet<u32> = self.lock().0.keys().copied().collect();
+        let in_use = self.indexes_in_use();
         let (index, user_device) = {
             let mut hw = self.hardware();
             let index = hw.user.assign_index_avoiding(&address, protocol.name(), identifier.as_deref(), &in_use);
@@ -334,41 +334,22 @@ impl DeviceManager {
             return Err("the device disconnected while it was being set up".into());
         }
 
-        let info = {
-            let mut devices = self.lock();
-            // A virtual device may sit on the index the user config keeps for this one.
-            let index = if devices.0.contains_key(&index) {
-                (0u32..).find(|i| !devices.0.contains_key(i)).expect("fewer than 2^32 devices")
-            } else {
-                index
-            };
-            let info = Arc::new(DeviceInfo {
-                index,
-                name: definition.name.clone(),
-                display_name: user_device.display_name.clone(),
-                message_gap_ms: gap.as_millis() as u32,
-                features,
-            });
-            let outputs = outputs_of(&info);
-            devices.0.insert(
-                index,
-                Entry {
-                    info: info.clone(),
-                    backend: Backend {
-                        task: task_sender,
-                        slots: slot_of,
-                        address: address.clone(),
-                        virtual_hardware: None,
-                        transport: found.transport,
-                        protocol: protocol.name().to_owned(),
-                    },
-                    outputs,
-                    battery: None,
-                    subscribers: BTreeMap::new(),
-                },
-            );
-            info
+        let describe = |index| DeviceInfo {
+            index,
+            name: definition.name.clone(),
+            display_name: user_device.display_name.clone(),
+            message_gap_ms: gap.as_millis() as u32,
+            features,
         };
+        let link = DeviceLink {
+            task: task_sender,
+            slots: slot_of,
+            address: address.clone(),
+            transport: found.transport,
+            protocol: protocol.name().to_owned(),
+        };
+        // A virtual device may sit on the index the user config keeps for this one.
+        let info = self.add_connected(index, describe, link);
         let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
@@ -405,7 +386,7 @@ impl DeviceManager {
             let mut started_ble_scan = false;
             loop {
                 let Some(this) = manager.upgrade() else { return };
-                let back = this.lock().0.values().any(|entry| entry.backend.address == address);
+                let back = this.index_of(&address).is_some();
                 let transport = this.hardware().transports.iter().find(|t| t.name() == transport_name).cloned();
                 let Some(transport) = transport else { return }; // engine stopping
                 if back {
@@ -432,12 +413,7 @@ impl DeviceManager {
 
     /// Stops every output, disconnects every device and drops the transports (engine stop).
     pub async fn shutdown(&self) {
-        let tasks: Vec<_> = {
-            let mut devices = self.lock();
-            let indexes: Vec<u32> = devices.0.keys().copied().collect();
-            indexes.into_iter().filter_map(|index| Some(devices.0.remove(&index)?.backend.task)).collect()
-        };
-        for task in tasks {
+        for task in self.take_all() {
             let (done, finished) = tokio::sync::oneshot::channel();
             if task.send(crate::device_task::TaskCommand::Shutdown(done)).is_ok() {
                 let _ = tokio::time::timeout(Duration::from_secs(2), finished).await;
@@ -451,7 +427,7 @@ impl DeviceManager {
 
     /// Removes a hardware device whose connection ended, unless the index was reused since.
     fn remove_if_hardware(&self, index: u32, address: &str) {
-        let is_it = self.lock().0.get(&index).is_some_and(|entry| entry.backend.address == address);
+        let is_it = self.address_of(index).as_deref() == Some(address);
         if is_it {
             self.remove(index);
         }
