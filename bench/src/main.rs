@@ -9,6 +9,7 @@ mod device;
 mod loadgen;
 mod report;
 mod servers;
+mod stats;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -293,7 +294,7 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     starts.push(took);
     if !skip("start") {
         let ms: Vec<f64> = starts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-        results.add("start", kind, report::median(&ms));
+        results.add("start", kind, stats::median(&ms));
     }
 
     // Idle RSS, once the server has settled.
@@ -441,7 +442,7 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
 
 fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Latencies) {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let p = |q| us(report::percentile(&l.to_device, q));
+    let p = |q| us(stats::percentile(&l.to_device, q));
     let (p50, p90, p99, max, ok) = if spec == "v3" {
         ("lat_v3_p50", "lat_v3_p90", "lat_v3_p99", "lat_v3_max", "lat_v3_ok")
     } else {
@@ -451,7 +452,7 @@ fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Lat
     results.add(p90, kind, p(0.90));
     results.add(p99, kind, p(0.99));
     results.add(max, kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
-    results.add(ok, kind, us(report::percentile(&l.to_ok, 0.50)));
+    results.add(ok, kind, us(stats::percentile(&l.to_ok, 0.50)));
 }
 
 /// Connects the simulated devices one at a time and pairs each with the index the server
