@@ -8,8 +8,8 @@ use plugboard_protocol::model::{OutputType, Range};
 use plugboard_protocol::Error;
 
 use crate::config::user::{OutputSetting, UserDevice};
-use crate::device_task::OutputLimit;
 use crate::manager::{DeviceEvent, DeviceManager};
+use crate::pipeline::output_limit;
 
 impl DeviceManager {
     /// Allows or denies a device by address. A device that may no longer connect is
@@ -74,10 +74,7 @@ impl DeviceManager {
             }
         });
         let user_device = self.hardware().user.device(address).cloned().unwrap_or_default();
-        self.send_limits(address, |feature, kind, advertised| match user_device.output(feature, kind) {
-            Some(setting) => OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled },
-            None => OutputLimit::full(advertised),
-        });
+        self.send_limits(address, |feature, kind, advertised| output_limit(&user_device, feature, kind, advertised));
         Ok(())
     }
 
