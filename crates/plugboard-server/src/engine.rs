@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
-use plugboard_devices::{ClientId, DeviceManager, DeviceSnapshot};
+use plugboard_devices::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot};
 use plugboard_protocol::model::{OutputType, Range, StopScope};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
@@ -46,7 +46,10 @@ impl Engine {
         }
         let shared = Arc::new(Shared::new(config, devices, shutdown_rx));
         let mut tasks = JoinSet::new();
-        tasks.spawn(forward_device_events(shared.clone()));
+        // Subscribed here, not in the task: what happens before the task first runs reaches
+        // front ends too.
+        let device_events = (shared.devices.subscribe(), shared.devices.subscribe_levels());
+        tasks.spawn(forward_device_events(shared.clone(), device_events));
         for listener in listeners {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
@@ -275,10 +278,12 @@ impl Drop for Engine {
     }
 }
 
-/// Device changes, output levels included, become engine events for front ends.
-async fn forward_device_events(shared: Arc<Shared>) {
-    let mut events = shared.devices.subscribe();
-    let mut levels = shared.devices.subscribe_levels();
+/// Device changes, output levels included (the device manager's two channels), become engine
+/// events for front ends.
+async fn forward_device_events(
+    shared: Arc<Shared>,
+    (mut events, mut levels): (broadcast::Receiver<DeviceEvent>, broadcast::Receiver<DeviceEvent>),
+) {
     let mut shutdown = shared.shutdown.clone();
     loop {
         let event = tokio::select! {
@@ -293,5 +298,80 @@ async fn forward_device_events(shared: Arc<Shared>) {
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use plugboard_devices::virtual_device::VirtualKind;
+    use plugboard_protocol::model::{FeatureCommand, OutputCommand};
+
+    use super::*;
+
+    /// An engine on a free loopback port with one virtual vibrator (index 0).
+    async fn engine_with_a_vibrator() -> Engine {
+        let config = EngineConfig {
+            virtual_devices: vec![VirtualDeviceSpec::new(VirtualKind::Vibrator)],
+            ..EngineConfig::loopback(0)
+        };
+        Engine::start(config).await.expect("the engine starts on a free port")
+    }
+
+    fn vibrate(level: i32) -> [FeatureCommand; 1] {
+        [FeatureCommand {
+            feature_index: 0,
+            command: OutputCommand { kind: OutputType::Vibrate, value: level, duration_ms: None },
+        }]
+    }
+
+    #[tokio::test]
+    async fn it_reports_the_port_it_bound_and_the_url_to_give_games() {
+        let engine = engine_with_a_vibrator().await;
+        assert_ne!(engine.port(), 0, "port 0 asks for a free port; the bound one is reported");
+        assert!(engine.local_addresses().iter().all(|address| address.port() == engine.port()));
+        assert_eq!(engine.url(), format!("ws://127.0.0.1:{}", engine.port()));
+        engine.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stop_all_stops_what_every_client_set_and_front_ends_hear_it() {
+        let engine = engine_with_a_vibrator().await;
+        let mut events = engine.events();
+        let manager = engine.device_manager().clone();
+        manager.command(7, 0, &vibrate(10)).unwrap();
+        manager.command(FRONT_END, 0, &vibrate(12)).unwrap();
+        assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(12));
+        engine.stop_all().await;
+        assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(0));
+        let heard_the_stop = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Ok(EngineEvent::Device(DeviceEvent::OutputChanged { value: 0, .. })) = events.recv().await {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(heard_the_stop.is_ok(), "front ends see the output go to zero");
+        engine.stop().await;
+    }
+
+    #[tokio::test]
+    async fn dropping_the_engine_stops_every_output() {
+        let engine = engine_with_a_vibrator().await;
+        let manager = engine.device_manager().clone();
+        manager.command(3, 0, &vibrate(15)).unwrap();
+        drop(engine);
+        assert_eq!(manager.output_level(0, 0, OutputType::Vibrate), Some(0));
+    }
+
+    #[tokio::test]
+    async fn only_a_waiting_client_can_be_allowed_or_refused() {
+        let engine = engine_with_a_vibrator().await;
+        assert_eq!(engine.allow_client(42, true), None);
+        assert!(!engine.refuse_client(42));
+        assert!(engine.approved_peers().is_empty(), "nothing was remembered");
+        engine.stop().await;
     }
 }
