@@ -13,8 +13,11 @@
 //!   changes collect (latest value per output wins) and are written together when the gap has
 //!   passed. Stops skip the wait.
 //! - **Battery reads** run beside the task, so a slow one never holds a stop back.
-//! - **Keepalive**: protocols that need it get their last packets rewritten whenever nothing
-//!   was written for their period.
+//! - **Keepalive**: protocols that need it get their last packets rewritten (or their whole
+//!   state encoded again) whenever nothing was written for their period.
+//! - **Frame numbers**: every write encoded since connect is counted, and each encode is told
+//!   the number of its first write, for protocols whose packets carry a rolling counter
+//!   ([`FrameNumber`]; the counter lives here, the encoders stay pure).
 //! - **Inputs** ([`crate::device_inputs`]): the task subscribes what clients subscribe to,
 //!   decodes notifications into readings for the manager, and answers battery reads of devices
 //!   that push their level.
@@ -29,7 +32,7 @@ use tokio::time::Instant;
 
 use crate::device_inputs::{Inputs, ReadingSink};
 use crate::hardware::{Hardware, Notification, Write};
-use crate::protocols::{ChangeSet, DeviceHandler, Keepalive, OutputLevel, ProtocolError};
+use crate::protocols::{ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, ProtocolError};
 
 /// How the user narrowed one output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +50,7 @@ impl OutputLimit {
     }
 }
 
-/// Maps a value in the advertised range onto the user's limit (ARCHITECTURE.md, Safety).
+/// Maps a value in the advertised range onto the user's limit (docs/architecture.md, Safety).
 ///
 /// Level outputs keep 0 as off and map steps `1..=max` onto `max(lo, 1)..=hi`, so the
 /// smallest request still moves the motor and the largest reaches the user's ceiling; the
@@ -146,6 +149,8 @@ pub struct DeviceTask {
     gap: Duration,
     last_write: Option<Instant>,
     last_packets: Vec<Write>,
+    /// The number of the next write the handler encodes.
+    next_frame: FrameNumber,
     /// Taken when the task is made, not when it starts running, so a disconnect in between
     /// is not missed.
     notifications: tokio::sync::broadcast::Receiver<Notification>,
@@ -179,6 +184,7 @@ impl DeviceTask {
             gap,
             last_write: None,
             last_packets: Vec::new(),
+            next_frame: FrameNumber::FIRST,
             inputs: Inputs::default(),
         }
     }
@@ -198,8 +204,9 @@ impl DeviceTask {
                 tracing::warn!(device = self.hardware.address(), %error, "cannot hear the battery reports");
             }
         }
-        let keepalive = match self.handler.keepalive() {
-            Keepalive::RepeatLast(period) => {
+        let keepalive = self.handler.keepalive();
+        let keepalive_period = match keepalive {
+            Keepalive::RepeatLast(period) | Keepalive::ResendState(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
                 // at 0 (a position output is left alone; 0 is a place, not a stop).
                 self.pending = self.stoppable();
@@ -210,7 +217,7 @@ impl DeviceTask {
         };
         loop {
             let flush_at = (!self.pending.is_empty()).then(|| self.next_write_allowed());
-            let keepalive_at = keepalive.and_then(|period| self.last_write.map(|t| t + period));
+            let keepalive_at = keepalive_period.and_then(|period| self.last_write.map(|t| t + period));
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else {
@@ -227,9 +234,9 @@ impl DeviceTask {
                 _ = sleep_until(flush_at) => self.flush().await,
                 // A device that must hear something now gets the latest state when a change
                 // waits (a keepalive period shorter than the gap would otherwise hold it back
-                // for ever), else its last packets again.
+                // for ever), else its last packets again (or its state in new frames).
                 _ = sleep_until(keepalive_at) => if self.pending.is_empty() {
-                    self.repeat_last().await
+                    self.keep_alive(keepalive).await
                 } else {
                     self.flush().await
                 },
@@ -362,7 +369,7 @@ impl DeviceTask {
             return;
         }
         let changed = std::mem::replace(&mut self.pending, ChangeSet::NONE);
-        let writes = self.handler.encode(&self.levels, changed);
+        let writes = self.encode(changed);
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
@@ -389,8 +396,20 @@ impl DeviceTask {
             .collect()
     }
 
-    async fn repeat_last(&mut self) {
-        let packets = self.last_packets.clone();
+    /// The handler's writes for `changed`, numbered on from the last ones.
+    fn encode(&mut self, changed: ChangeSet) -> Vec<Write> {
+        let writes = self.handler.encode_numbered(&self.levels, changed, self.next_frame);
+        self.next_frame = self.next_frame.plus(writes.len());
+        writes
+    }
+
+    /// What a keepalive writes when nothing was written for its period: the last packets again,
+    /// or the whole state encoded anew (new frame numbers).
+    async fn keep_alive(&mut self, keepalive: Keepalive) {
+        let packets = match keepalive {
+            Keepalive::ResendState(_) => self.encode(ChangeSet::ALL),
+            Keepalive::RepeatLast(_) | Keepalive::None => self.last_packets.clone(),
+        };
         self.write_all(&packets).await;
     }
 
@@ -724,5 +743,92 @@ mod tests {
         let (fake, _tx, join) = lovense_task(Duration::ZERO).await;
         fake.drop_connection();
         assert!(join.await.unwrap(), "the hardware went away by itself");
+    }
+
+    fn set_slot(slot: usize, value: i32, urgent: bool) -> TaskCommand {
+        TaskCommand::Set { changes: vec![SlotChange { slot, value, duration_ms: None }], urgent }
+    }
+
+    /// A handler whose packets show their frame numbers: `[number, level]` for each changed
+    /// output, kept alive as told.
+    struct NumberedProbe(Keepalive);
+
+    impl DeviceHandler for NumberedProbe {
+        fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+            self.encode_numbered(levels, changed, FrameNumber::FIRST)
+        }
+
+        fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, first: FrameNumber) -> Vec<Write> {
+            let packet = |n: usize, slot: usize| vec![first.plus(n).low_byte(), levels[slot].value as u8];
+            changed
+                .iter(levels.len())
+                .enumerate()
+                .map(|(n, slot)| Write::without_response(Endpoint::Tx, packet(n, slot)))
+                .collect()
+        }
+
+        fn keepalive(&self) -> Keepalive {
+            self.0
+        }
+    }
+
+    /// A task for a [`NumberedProbe`] with two vibrators, and the writes it made on connect.
+    async fn probe_task(keepalive: Keepalive) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, Vec<Vec<u8>>) {
+        let fake = Arc::new(FakeHardware::new("probe", "AA:FF"));
+        let slots = (0..2)
+            .map(|index| Slot { feature_index: index, kind: OutputType::Vibrate, advertised: Range::new(0, 100) })
+            .collect();
+        let task = DeviceTask::new(fake.clone(), Box::new(NumberedProbe(keepalive)), slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let on_connect = packets(&fake);
+        (fake, tx, on_connect)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_are_numbered_from_connect_across_flushes_and_stops() {
+        let (fake, tx, on_connect) = probe_task(Keepalive::None).await;
+        assert!(on_connect.is_empty());
+        tx.send(set_slot(0, 50, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tx.send(set_slot(1, 70, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![0, 50], vec![1, 70]], "numbered from 0");
+        tx.send(set_slot(0, 0, true)).unwrap();
+        tx.send(set_slot(1, 0, true)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![2, 0], vec![3, 0]], "a stop's writes count on");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resend_state_keepalive_encodes_the_state_again_with_new_numbers() {
+        let period = Duration::from_millis(500);
+        let (fake, tx, on_connect) = probe_task(Keepalive::ResendState(period)).await;
+        assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]], "seeded with the stopped state");
+        tx.send(set_slot(0, 50, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![2, 50]]);
+        tokio::time::sleep(period - Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), Vec::<Vec<u8>>::new(), "nothing before the period is over");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(packets(&fake), vec![vec![3, 50], vec![4, 0]], "the whole state, numbered anew");
+        tokio::time::sleep(period).await;
+        assert_eq!(packets(&fake), vec![vec![5, 50], vec![6, 0]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_repeat_last_keepalive_repeats_bytes_and_does_not_count() {
+        let period = Duration::from_millis(500);
+        let (fake, tx, on_connect) = probe_task(Keepalive::RepeatLast(period)).await;
+        assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]]);
+        tx.send(set_slot(1, 9, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![2, 9]]);
+        tokio::time::sleep(period).await;
+        assert_eq!(packets(&fake), vec![vec![2, 9]], "the same bytes again");
+        tx.send(set_slot(0, 4, false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![3, 4]], "numbers count what was encoded, not repeated");
     }
 }

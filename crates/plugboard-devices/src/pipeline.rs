@@ -1,4 +1,4 @@
-//! From "a transport found something" to "a device clients can drive" (ARCHITECTURE.md,
+//! From "a transport found something" to "a device clients can drive" (docs/architecture.md,
 //! Devices): match against the database, allow/deny, connect, identify, look up the
 //! definition, apply the user's settings, initialise, give it its stable index, start its
 //! task. And scanning, counted per client.

@@ -1,5 +1,5 @@
 //! The handshake: which spec version a client's RequestServerInfo asks for, and which one the
-//! session speaks (reference §2).
+//! session speaks (docs/architecture.md, Spec versions and conversion).
 
 use crate::error::Error;
 use crate::messages::RequestServerInfo;
@@ -15,8 +15,9 @@ pub struct RequestedVersion {
 }
 
 impl RequestServerInfo {
-    /// The version this handshake asks for (reference §2.1–2.2): `ProtocolVersionMajor` when
-    /// present (with `ProtocolVersionMinor` required beside it), else `MessageVersion`, else 0.
+    /// The version this handshake asks for (docs/architecture.md, Spec versions and conversion):
+    /// `ProtocolVersionMajor` when present (with `ProtocolVersionMinor` required beside it),
+    /// else `MessageVersion`, else 0.
     pub fn requested_version(&self) -> Result<RequestedVersion, Error> {
         match (self.message_version, self.protocol_version_major, self.protocol_version_minor) {
             (None, None, None) => Ok(RequestedVersion { major: 0, minor: 0 }),

@@ -1,5 +1,5 @@
-//! Buttplug spec versions (reference §2); how a client's RequestServerInfo names one is in
-//! [`crate::handshake`].
+//! Buttplug spec versions (docs/architecture.md, Spec versions and conversion); how a client's
+//! RequestServerInfo names one is in [`crate::handshake`].
 
 use std::fmt;
 

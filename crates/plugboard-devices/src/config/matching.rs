@@ -1,6 +1,6 @@
 //! Which protocols might drive a device that a transport has found.
 //!
-//! Rules (devices.md §1.2): a BLE advertisement matches a protocol if a name is equal, or a
+//! Rules (docs/architecture.md, Devices): a BLE advertisement matches a protocol if a name is equal, or a
 //! `*`-terminated name (on either side) is a prefix of the other; or a manufacturer-data
 //! rule matches (same company; if either side has no bytes that is enough, equal lengths
 //! must be equal, otherwise the shorter must occur as a contiguous run in the longer); or

@@ -1,4 +1,4 @@
-//! Galaku (devices.md §3 rows "galaku" and "galaku-pump", §3.9). Service 0x1000 with `tx`
+//! Galaku. Service 0x1000 with `tx`
 //! (0x1001) and, for `galaku`, `rxblebattery` (0x1002, notifications). No init.
 //!
 //! Every packet is a 12-byte obfuscated frame: the plain frame is `23`, ten data bytes and a
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn obfuscation_matches_the_documented_example() {
-        // devices.md §3.9: single vibe 50.
+        // Worked example: single vibe 50.
         assert_eq!(
             frame([0x5a, 0x00, 0x00, 0x01, 0x31, 50, 0x00, 0x00, 0x00, 0x00]),
             [0x23, 0x81, 0xbb, 0xab, 0xd2, 0xec, 0x29, 0xc3, 0xbb, 0xa3, 0x3b, 0xd2]

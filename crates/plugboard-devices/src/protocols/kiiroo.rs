@@ -1,5 +1,5 @@
-//! Kiiroo (devices.md §3 rows "kiiroo-v2", "kiiroo-v21", "kiiroo-v21-initialized",
-//! "kiiroo-v2-vibrator", "kiiroo-spot / prowand / powershot", and §3.3 for the stroke speed).
+//! Kiiroo: the protocols kiiroo-v2, kiiroo-v21, kiiroo-v21-initialized, kiiroo-v2-vibrator,
+//! kiiroo-spot, kiiroo-prowand and kiiroo-powershot, and the speed of a stroke.
 //!
 //! Every command goes to `tx`.
 //!
@@ -14,7 +14,7 @@
 //! | `kiiroo-prowand` | none | `00 00 64 (S ? ff : 00) S S` | w/o |
 //! | `kiiroo-powershot` | none | `01 00 00 S0 S1 00` (one motor: S0 = S1) | w/r |
 //!
-//! Positions are 0..=99 (clamped); `speed` is the §3.3 formula ([`speed`]) for the move from
+//! Positions are 0..=99 (clamped); `speed` is the stroke-speed formula ([`speed`]) for the move from
 //! the previous position to the new one in the level's duration (0 ms without one). The
 //! `kiiroo-v2` firmware write is the Launch's switch from its boot/firmware mode into command
 //! mode: the reference database gives the Launch two alternative services, each with its own
@@ -160,7 +160,7 @@ impl Protocol for Kiiroo {
     }
 }
 
-/// The §3.3 stroke speed for moving from `previous` to `target` (positions 0..=99, clamped) in
+/// The stroke speed for moving from `previous` to `target` (positions 0..=99, clamped) in
 /// `duration_ms`: `250 * ((duration * 90) / (distance * 100))^-1.05 * 99` with
 /// `distance = |previous - target| / 99`, saturated into a byte. Distance 0 gives 0, duration
 /// 0 (with a distance) gives 255.
@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn speed_formula() {
-        // devices.md §3.3 examples: full stroke in 500 ms ~40, in 200 ms ~106.
+        // Worked example: full stroke in 500 ms ~40, in 200 ms ~106.
         assert_eq!(speed(0, 99, 500), 40);
         assert_eq!(speed(99, 0, 200), 106);
         assert_eq!(speed(50, 50, 500), 0, "no distance");

@@ -1,4 +1,4 @@
-//! LiBo (devices.md §3 rows "libo-vibes" and "libo-elle / libo-shark"). Service 0x6000 with
+//! LiBo. Service 0x6000 with
 //! `tx` (0x6001) and `txmode` (0x6002); every write is without response; no init.
 //!
 //! Outputs are found by feature index (feature 0 and feature 1, one output each):

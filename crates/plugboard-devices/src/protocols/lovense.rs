@@ -1,4 +1,4 @@
-//! Lovense (devices.md §3 table row "lovense", §3.1).
+//! Lovense.
 //!
 //! ASCII commands terminated by `;`, written without response to `tx`; replies arrive as
 //! notifications on `rx`.

@@ -1,4 +1,4 @@
-//! Vorze SA (devices.md §3 row "vorze-sa" and §3.7). Service 40ee1111-…, `tx` 40ee2222-…;
+//! Vorze SA. Service 40ee1111-…, `tx` 40ee2222-…;
 //! every packet is three bytes written with response to `tx`; no init, no battery.
 //!
 //! The first byte is the device type, which the packet layout depends on:

@@ -1,4 +1,4 @@
-//! Serial-port transport (devices.md §2.5, §4).
+//! Serial-port transport.
 //!
 //! Plugboard never guesses which port is a toy: a scan offers every port `available_ports()`
 //! enumerates plus every port path the user config binds explicitly (ptys and symlinks made by

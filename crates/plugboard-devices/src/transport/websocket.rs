@@ -1,6 +1,6 @@
 //! The device-websocket transport: simulated (or bridged) devices dial in over a websocket.
 //!
-//! Wire-compatible with the reference engine's "device websocket server" (devices.md §6), so
+//! Wire-compatible with the reference engine's "device websocket server", so
 //! existing device simulators work unchanged:
 //!
 //! - A plain (non-TLS) websocket *server*, on `127.0.0.1:54817` unless configured otherwise
@@ -581,7 +581,7 @@ impl Hardware for WebsocketHardware {
     }
 
     /// Sends one Binary frame with exactly `write.data`; the endpoint and the write type are
-    /// not transmitted (devices.md §6). Resolves when the frame has been handed to the socket.
+    /// not transmitted. Resolves when the frame has been handed to the socket.
     fn write(&self, write: Write) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
             if !self.shared.is_connected() {
