@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::time::Duration;
 
 use crate::loadgen::CrowdStep;
 use crate::servers::Kind;
