@@ -17,6 +17,7 @@ pub enum Unit {
     KiB,
     Percent,
     Hertz,
+    Count,
 }
 
 impl Unit {
@@ -29,6 +30,7 @@ impl Unit {
             Unit::KiB => "KiB",
             Unit::Percent => "%",
             Unit::Hertz => "Hz",
+            Unit::Count => "",
         }
     }
 }
@@ -88,6 +90,14 @@ pub const METRICS: &[Metric] = &[
     m("crowd1_p99", "crowd 1 client × 64 devices at 60 Hz: p99 to device", Unit::Millis, None),
     m("crowd1_cpu", "crowd 1 client × 64 devices at 60 Hz: server CPU", Unit::Percent, None),
     m("crowd1_sat", "crowd 1 × 64: highest rate per device before saturation", Unit::Hertz, None),
+    m("stop_p50", "StopAllDevices to the last stop write, 64 device-websocket devices: p50", Unit::Millis, None),
+    m("stop_p99", "StopAllDevices to the last stop write, 64 device-websocket devices: p99", Unit::Millis, Some(Goal::Under(5.0))),
+    m("stop_max", "StopAllDevices to the last stop write, 64 device-websocket devices: max", Unit::Millis, None),
+    m("stop_writes", "writes one device-websocket device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
+    m("stop_mixed_p99", "StopAllDevices to the last stop, 32 virtual + 32 device-websocket devices, engine in the bench: p99", Unit::Millis, None),
+    m("stop_mixed_ws_p99", "the same, device-websocket devices only: p99", Unit::Millis, Some(Goal::Under(5.0))),
+    m("stop_mixed_virtual_p99", "the same, virtual devices only: p99", Unit::Millis, None),
+    m("stop_virtual_writes", "writes (level updates) one virtual device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
 ];
 
 pub fn metric(id: &str) -> &'static Metric {
@@ -108,6 +118,8 @@ pub struct Results {
     pub curves: BTreeMap<(&'static str, Kind), Vec<Vec<CrowdStep>>>,
     /// (server, round, what failed)
     pub failures: Vec<(Kind, u32, String)>,
+    /// (server, round, run, writes per device for one stop, by protocol)
+    pub stop_writes: Vec<(Kind, u32, &'static str, String)>,
 }
 
 impl Results {
@@ -329,6 +341,15 @@ impl Results {
                     );
                 }
                 let _ = writeln!(out, "| {rate} | {} |{row}", number(offered));
+            }
+            let _ = writeln!(out);
+        }
+
+        if !self.stop_writes.is_empty() {
+            let _ = writeln!(out, "## Stops: writes per device for one StopAllDevices\n");
+            let _ = writeln!(out, "By protocol (or virtual kind): the fewest and the most any device got in a round.\n");
+            for (kind, round, run, writes) in &self.stop_writes {
+                let _ = writeln!(out, "- {} (round {}), {run}: {writes}", kind.name(), round + 1);
             }
             let _ = writeln!(out);
         }

@@ -493,6 +493,14 @@ mod tests {
         (fake, tx, join)
     }
 
+    /// Lets the device task do everything it can do now. The tests run on a paused clock, which
+    /// tokio moves on only once every task waits: when this one-millisecond sleep returns, the
+    /// task has taken every command sent before and written what it writes at once (the
+    /// fake's writes are synchronous). A barrier, not a guess at how long that takes.
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+
     fn set(value: i32, urgent: bool) -> TaskCommand {
         TaskCommand::Set { changes: vec![SlotChange { slot: 0, value, duration_ms: None }], urgent }
     }
@@ -501,18 +509,19 @@ mod tests {
     async fn changes_within_the_gap_collapse_to_the_latest_and_stops_go_at_once() {
         let (fake, tx, _join) = lovense_task(Duration::from_millis(75)).await;
         tx.send(set(10, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;"], "the first change goes at once");
         tx.send(set(11, false)).unwrap();
         tx.send(set(12, false)).unwrap();
         tx.send(set(13, false)).unwrap();
+        // 10 ms into the 75 ms gap, then past it: the pauses are the gap under test.
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(written(&fake).len(), 1, "later changes wait for the gap");
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:13;"], "latest wins");
         tx.send(set(5, false)).unwrap();
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake).last().unwrap(), "Vibrate:0;", "a stop does not wait");
     }
 
@@ -542,7 +551,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stroker_is_not_moved_on_connect_and_its_first_move_to_0_is_written() {
         let (fake, tx) = stroker_task().await;
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert!(
             fake.writes().is_empty(),
             "the keepalive seed is a stop, and a position is no stop: {:?}",
@@ -554,14 +563,14 @@ mod tests {
             urgent: false,
         })
         .unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(fake.take_writes().len(), 1, "the first move to 0 goes out");
         tx.send(TaskCommand::Set {
             changes: vec![SlotChange { slot: 0, value: 0, duration_ms: Some(500) }],
             urgent: false,
         })
         .unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert!(fake.take_writes().is_empty(), "once known, the same move is not repeated");
     }
 
@@ -570,10 +579,10 @@ mod tests {
         let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
         // What STOP ALL sends for an output Plugboard believes at rest.
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:0;"], "the state was not known: the stop is written");
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake).len(), 1, "a second stop of a known-stopped output is not");
     }
 
@@ -583,7 +592,7 @@ mod tests {
         // Both queued before the task runs (a game's last levels, then its disconnect).
         tx.send(set(15, false)).unwrap();
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:0;"], "the queued level never reaches the toy");
     }
 
@@ -608,7 +617,7 @@ mod tests {
         let task = DeviceTask::new(fake.clone(), handler, slots, vec![], gap);
         let (tx, rx) = mpsc::unbounded_channel();
         let join = tokio::spawn(task.run(rx));
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         fake.take_writes();
         (fake, tx, join)
     }
@@ -626,14 +635,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn six_motors_set_and_stopped_in_one_write_each_and_a_stop_skips_the_gap() {
         let (fake, tx, _join) = crescendo_task(Duration::from_millis(75)).await;
-        // The gap since the keepalive seed (written on connect) has passed; no keepalive is due.
+        // The gap since the keepalive seed (written on connect) has passed; no keepalive is due
+        // (the pause is the gap under test).
         tokio::time::sleep(Duration::from_millis(76)).await;
         tx.send(every_motor([10, 20, 30, 40, 50, 56], false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![10, 20, 30, 40, 50, 56]], "one command, one packet");
         // Within the gap of that write: a stop goes out at once, in one packet.
         tx.send(TaskCommand::Set { changes: (0..6).map(SlotChange::stop).collect(), urgent: true }).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![0; 6]]);
     }
 
@@ -670,7 +680,7 @@ mod tests {
         let (reply, battery) = oneshot::channel();
         tx.send(TaskCommand::Battery(reply)).unwrap();
         tx.send(TaskCommand::Set { changes: vec![SlotChange::stop(0)], urgent: true }).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         let stop = crate::protocols::galaku::frame([0x5a, 0x00, 0x00, 0x01, 0x31, 0, 0, 0, 0, 0]);
         assert!(
             fake.writes().iter().any(|w| w.data == stop),
@@ -709,12 +719,12 @@ mod tests {
             [(1, 33, Some(700)), (0, 66, None), (1, 33, Some(700))].into_iter().enumerate()
         {
             tx.send(command(slot, value, duration_ms)).unwrap();
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            settle().await;
             assert_eq!(fake.take_writes().len(), 1, "step {step} is written");
         }
         tx.send(command(1, 33, Some(700))).unwrap();
         tx.send(command(0, 50, None)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(fake.take_writes().len(), 1, "a true repeat is dropped; the position that follows it is not");
     }
 
@@ -723,10 +733,10 @@ mod tests {
         let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
         tx.send(TaskCommand::Limits(vec![limit(0, 10)])).unwrap();
         tx.send(set(20, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;"]);
         tx.send(TaskCommand::Limits(vec![limit(0, 4)])).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:4;"], "a new limit applies to the running level");
     }
 
@@ -781,7 +791,7 @@ mod tests {
         let task = DeviceTask::new(fake.clone(), Box::new(NumberedProbe(keepalive)), slots, vec![], Duration::ZERO);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(task.run(rx));
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         let on_connect = packets(&fake);
         (fake, tx, on_connect)
     }
@@ -791,13 +801,13 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::None).await;
         assert!(on_connect.is_empty());
         tx.send(set_slot(0, 50, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         tx.send(set_slot(1, 70, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![0, 50], vec![1, 70]], "numbered from 0");
         tx.send(set_slot(0, 0, true)).unwrap();
         tx.send(set_slot(1, 0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 0], vec![3, 0]], "a stop's writes count on");
     }
 
@@ -807,7 +817,7 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::ResendState(period)).await;
         assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]], "seeded with the stopped state");
         tx.send(set_slot(0, 50, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 50]]);
         tokio::time::sleep(period - Duration::from_millis(1)).await;
         assert_eq!(packets(&fake), Vec::<Vec<u8>>::new(), "nothing before the period is over");
@@ -823,12 +833,12 @@ mod tests {
         let (fake, tx, on_connect) = probe_task(Keepalive::RepeatLast(period)).await;
         assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]]);
         tx.send(set_slot(1, 9, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 9]]);
         tokio::time::sleep(period).await;
         assert_eq!(packets(&fake), vec![vec![2, 9]], "the same bytes again");
         tx.send(set_slot(0, 4, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![3, 4]], "numbers count what was encoded, not repeated");
     }
 }

@@ -1,5 +1,5 @@
 //! Every kind of stop, for every device model with several outputs of every protocol the
-//! registry ([`protocols::NAMES`]) has: the device gets the fewest writes its protocol needs.
+//! registry ([`protocols::names`]) has: the device gets the fewest writes its protocol needs.
 //!
 //! Each model of the built-in database (and each protocol's defaults) whose outputs include two
 //! or more that stop at zero is connected through a [`FakeHardware`] into a [`DeviceManager`],
