@@ -265,6 +265,8 @@ families! {
 }
 
 pub(crate) mod aes_ecb;
+#[cfg(any(test, feature = "testing"))]
+pub mod simulated_devices;
 pub mod single_packet;
 pub mod timed;
 pub mod virtual_protocol;
