@@ -49,6 +49,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::rename_device,
         commands::set_output_limit,
         commands::forget_device,
+        commands::set_output,
+        commands::read_input,
         commands::get_logs,
         commands::export_logs,
     ]

@@ -57,10 +57,15 @@ pub struct ServerError {
 #[serde(rename_all = "camelCase")]
 pub struct ClientView {
     pub id: u64,
+    /// How it reaches Plugboard: "Buttplug v3" (with its spec version), "this window".
+    pub kind: String,
+    /// A client inside the app (this window's controls): no address, nothing to disconnect.
+    pub local: bool,
     pub name: Option<String>,
     /// The negotiated spec version, such as "v3"; absent until the handshake is done.
     pub spec_version: Option<String>,
-    pub address: String,
+    /// Where it connects from; absent for a client inside the app.
+    pub address: Option<String>,
     pub origin: Option<String>,
     /// RFC 3339
     pub connected_since: String,
@@ -87,6 +92,8 @@ pub struct DeviceView {
     pub allowed: bool,
     pub denied: bool,
     pub outputs: Vec<OutputView>,
+    /// What the window can read on demand (battery, signal strength).
+    pub inputs: Vec<InputView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -100,6 +107,30 @@ pub struct OutputView {
     pub max: i32,
     pub limit: Option<[i32; 2]>,
     pub disabled: bool,
+    /// For a position reached in a given time: the times a move may take, in milliseconds.
+    pub duration: Option<[i32; 2]>,
+    /// Who set it last, as the Apps view names them ("this window", a game's name); absent
+    /// when nobody has or the one who did has left.
+    pub owner: Option<String>,
+    /// Set last by this window's controls.
+    pub owned_by_window: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InputView {
+    pub feature_index: u32,
+    /// "Battery" or "Rssi" (and the other input types' names).
+    pub kind: String,
+}
+
+/// A value read from a device's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InputReading {
+    pub value: i32,
+    /// The value with its unit, such as "64 %" or "-52 dBm".
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -1,6 +1,6 @@
-//! The window and the app's life: showing the window, closing it (to the tray, or quitting),
-//! and quitting, which stops every device first, however it is asked for (the window, the
-//! tray, the desktop's logout, a signal).
+//! The window and the app's life: showing the window, closing it (to the tray, which stops
+//! what the window's controls run, or quitting), and quitting, which stops every device
+//! first, however it is asked for (the window, the tray, the desktop's logout, a signal).
 
 use tauri::{AppHandle, Manager, Runtime, WindowEvent};
 
@@ -70,6 +70,8 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
         api.prevent_close();
         if state.tray().available && state.settings().close_to_tray {
             let _ = window.hide();
+            // Nobody can see or reach the window's controls any more: what they run stops.
+            state.release_window_client();
         } else {
             quit(app);
         }

@@ -2,10 +2,13 @@
 
 mod ble_lovense;
 mod client_scripts;
+mod desktop;
 mod device_settings;
 mod device_websocket;
 mod faults;
 mod gui;
+mod gui_controls;
+mod gui_layout;
 mod js;
 mod malformed;
 mod pty;
@@ -18,6 +21,7 @@ mod security;
 mod serial_tcode;
 mod soak;
 mod toy;
+mod x11;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

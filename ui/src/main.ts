@@ -21,7 +21,10 @@ const views = navigation<ViewName>(
 );
 
 function show(view: ViewName): void {
+  const changed = views.shown() !== view;
   views.show(view, snapshot());
+  // Each view starts at its top (they share one scrolling area).
+  if (changed) document.querySelector('.content')?.scrollTo({ top: 0 });
   for (const v of VIEWS) {
     byId(`view-${v}`).hidden = v !== view;
     const nav = byId(`nav-${v}`);
