@@ -1,13 +1,14 @@
 # Plugboard: two commands on a fresh Debian 12 machine.
 #   make run   - install what is missing, build, start the desktop app (or the headless engine)
-#   make test  - install what is missing, run every test
+#   make test  - install what is missing, run every test (with the Windows engine's smoke part under Wine)
+#   make test-windows - the Windows build of the engine, all its tests under Wine
 #   make package - the Debian package of the desktop app (target/release/bundle/deb/)
 #   make bench - the benchmark suite: Plugboard against intiface-engine and a floor (on demand)
 #   make differential - Plugboard against intiface-engine, byte for byte, per protocol (on demand)
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup engine package bench differential
+.PHONY: run test test-windows setup engine package bench differential
 
 # The `app` group: the engine's packages plus the GTK/WebKit/appindicator ones the desktop
 # app (src-tauri, a default workspace member) links against.
@@ -23,6 +24,11 @@ engine:
 
 test: setup
 	@scripts/test.sh
+
+# plugboard-engine.exe cross-built, and every Windows test against it under Wine
+# (scripts/test-windows.sh installs the cross compiler, Wine and the Rust target it needs).
+test-windows: setup
+	@scripts/test-windows.sh
 
 package: setup
 	@scripts/package.sh

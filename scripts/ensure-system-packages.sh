@@ -10,6 +10,9 @@
 #   reference - also what the reference server intiface-engine needs to build from source
 #            (scripts/build-intiface-engine.sh): cmake for SDL, libudev for serial and HID,
 #            libdbus for its Bluetooth
+#   windows - also what the Windows build and its tests need: the mingw-w64 cross compiler
+#            (links the engine for x86_64-pc-windows-gnu, builds the test-only DLL of
+#            tests/windows/) and Wine (64-bit only: runs plugboard-engine.exe in the tests)
 set -euo pipefail
 
 build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus)
@@ -17,6 +20,7 @@ app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1
      libayatana-appindicator3-dev librsvg2-dev libxdo-dev file
      xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)
 reference=(cmake libudev-dev libdbus-1-dev)
+windows=(gcc-mingw-w64-x86-64 wine wine64)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build)
@@ -27,7 +31,8 @@ for group in "${groups[@]}"; do
     build) wanted+=("${build[@]}") ;;
     app) wanted+=("${build[@]}" "${app[@]}") ;;
     reference) wanted+=("${build[@]}" "${reference[@]}") ;;
-    *) echo "ensure-system-packages: unknown group '$group' (known: build, app, reference)" >&2; exit 2 ;;
+    windows) wanted+=("${build[@]}" "${windows[@]}") ;;
+    *) echo "ensure-system-packages: unknown group '$group' (known: build, app, reference, windows)" >&2; exit 2 ;;
   esac
 done
 

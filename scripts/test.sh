@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: every test of the workspace, the front end's unit tests, and the app window's
-# end-to-end test (WebDriver, under Xvfb and a private D-Bus session). Prints each phase's time.
+# `make test`: every test of the workspace, the front end's unit tests, the app window's
+# end-to-end test (WebDriver, under Xvfb and a private D-Bus session), and the Windows build of
+# the engine under Wine (scripts/test-windows.sh). Prints each phase's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -10,8 +11,10 @@ phase "tools" scripts/ensure-tools.sh
 # The app embeds ui/dist, so the front end is built before anything compiles the app.
 phase "front end: build and unit tests" scripts/build-ui.sh --test
 # Formatting and lints first: they fail in seconds where a test run takes minutes.
-phase "format and lints" bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
+phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
 # The fault tests run the headless engine's binary (killed with SIGKILL and restarted).
 phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard -p plugboard-server --bins'
 phase "run tests" dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet
+# plugboard-engine.exe cross-built and tested under Wine (each of its steps prints its own time).
+phase "Windows: engine under Wine" scripts/test-windows.sh
 phase "package: build, install, start, remove" scripts/test-package.sh

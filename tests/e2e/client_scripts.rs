@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+use plugboard_e2e::{ClientView, EngineUnderTest};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
-use plugboard_server::{ClientSnapshot, Engine, EngineConfig};
+use plugboard_server::{Engine, EngineConfig};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -60,13 +61,13 @@ pub async fn start_engine(devices: &[VirtualKind]) -> Engine {
     Engine::start(config).await.expect("the engine starts")
 }
 
-pub fn url(engine: &Engine) -> String {
-    format!("ws://127.0.0.1:{}", engine.port())
+pub fn url(engine: &impl EngineUnderTest) -> String {
+    engine.url()
 }
 
 /// Polls until an output has `value`; on timeout, fails with `context` (a client transcript).
 pub async fn wait_for_level(
-    engine: &Engine,
+    engine: &impl EngineUnderTest,
     device: u32,
     feature: u32,
     kind: OutputType,
@@ -90,7 +91,7 @@ pub async fn wait_for_level(
 }
 
 /// Waits until the registry holds a client named `name` that finished its handshake.
-pub async fn wait_for_client(engine: &Engine, name: &str, context: &dyn Fn() -> String) -> ClientSnapshot {
+pub async fn wait_for_client(engine: &impl EngineUnderTest, name: &str, context: &dyn Fn() -> String) -> ClientView {
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let clients = engine.clients();
@@ -105,14 +106,19 @@ pub async fn wait_for_client(engine: &Engine, name: &str, context: &dyn Fn() -> 
 }
 
 /// Asserts the registry entry of a connected client: its name and negotiated spec version.
-pub async fn assert_registered(engine: &Engine, name: &str, spec: SpecVersion, context: &dyn Fn() -> String) {
+pub async fn assert_registered(
+    engine: &impl EngineUnderTest,
+    name: &str,
+    spec: SpecVersion,
+    context: &dyn Fn() -> String,
+) {
     let client = wait_for_client(engine, name, context).await;
     assert_eq!(client.spec_version, Some(spec), "spec version of {name:?} in the registry: {client:#?}\n{}", context());
-    assert!(client.peer.is_some_and(|peer| peer.ip().is_loopback()), "peer of {name:?}: {client:#?}");
+    assert!(client.peer.ip().is_loopback(), "peer of {name:?}: {client:#?}");
 }
 
 /// Waits until no client named `name` is left in the registry.
-pub async fn wait_for_client_gone(engine: &Engine, name: &str, context: &dyn Fn() -> String) {
+pub async fn wait_for_client_gone(engine: &impl EngineUnderTest, name: &str, context: &dyn Fn() -> String) {
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let clients = engine.clients();
@@ -290,6 +296,11 @@ impl ScriptClient {
         self.trace("sent")
     }
 
+    /// Frames the client library received so far.
+    pub fn received_frames(&self) -> Vec<Value> {
+        self.trace("received")
+    }
+
     fn trace(&self, kind: &str) -> Vec<Value> {
         self.transcript
             .lock()
@@ -341,7 +352,7 @@ pub struct RawV3 {
 impl RawV3 {
     pub const NAME: &'static str = "raw";
 
-    pub async fn connect(engine: &Engine) -> RawV3 {
+    pub async fn connect(engine: &impl EngineUnderTest) -> RawV3 {
         let (socket, _) = tokio_tungstenite::connect_async(url(engine)).await.expect("raw client connects");
         let mut raw = RawV3 { socket };
         let reply = raw.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"raw","MessageVersion":3}}]"#).await;
@@ -396,7 +407,7 @@ pub const VIBRATE_DEVICES: [VirtualKind; 2] = [VirtualKind::Vibrator, VirtualKin
 /// with `spec`; it reads `batteries` battery values (Lovense Max), stops both (=> 0) and
 /// disconnects cleanly (=> gone from the registry).
 pub async fn run_vibrate_scenario(
-    engine: &Engine,
+    engine: &impl EngineUnderTest,
     mut client: ScriptClient,
     name: &str,
     spec: SpecVersion,
@@ -404,12 +415,7 @@ pub async fn run_vibrate_scenario(
 ) -> Observed {
     let context = client.context();
     let server = client.expect_event("server").await;
-    assert_eq!(
-        server["server_name"],
-        engine.config().server_name.as_str(),
-        "server name seen by the client\n{}",
-        context()
-    );
+    assert_eq!(server["server_name"], engine.server_name(), "server name seen by the client\n{}", context());
     assert_eq!(server["connected"], true, "{}", context());
     let devices = client.expect_event("devices").await;
     assert_eq!(
@@ -455,7 +461,7 @@ pub async fn run_vibrate_scenario(
 /// explicit stop. Its device must go to 0, the raw client's must stay at 20.
 /// Returns the script for checks of what it sent.
 pub async fn run_disconnect_scenario(
-    engine: &Engine,
+    engine: &impl EngineUnderTest,
     mut client: ScriptClient,
     name: &str,
     spec: SpecVersion,

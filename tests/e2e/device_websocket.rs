@@ -108,12 +108,11 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
 
     let mut toy = FakeLovense::connect(&engine, "FakeLVS", "AABBCCDDEE01").await;
-    // The scan finishes (the device-websocket transport has nothing to scan) and the toy,
-    // identified by its DeviceType answer as a Hush, reaches the client.
-    let mut seen = vec![client.recv().await, client.recv().await];
-    seen.sort_by_key(|m| m.to_string());
-    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
-    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
+    // The toy, identified by its DeviceType answer as a Hush, reaches the client. The scan
+    // stays open: the device-websocket server has nothing to look for, so it never finishes a
+    // pass (the next message is the device, not ScanningFinished).
+    let added = client.recv().await;
+    assert!(added.get("DeviceAdded").is_some(), "{added}");
     assert_eq!(added["DeviceAdded"]["DeviceName"], "Lovense Hush");
     let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
 
@@ -215,4 +214,58 @@ async fn a_bad_device_database_is_explained() {
     let error = Engine::start(config).await.err().expect("refused");
     assert!(error.to_string().contains("broken.json"), "{error}");
     let _ = OutputType::Vibrate;
+}
+
+/// Kiiroo v2.1 devices bound to websocket names in an Intiface user config, as intiface-engine
+/// reads it (`user_configs.protocols.<name>.communication[].websocket.name`): a device announcing
+/// a model's identifier is that model and is driven; one announcing any other name connects too,
+/// with the protocol's defaults, which have no outputs (as on the reference server). Both used
+/// to stay away when the name was none of the models.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiiroo_v21_devices_bound_in_an_intiface_user_config_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let intiface = dir.path().join("buttplug-user-device-config-v5.json");
+    let websocket = |name: &str| json!({"websocket": {"name": name}});
+    let protocols = json!({
+        "kiiroo-v21": {"communication": [websocket("MyKiiroo"), websocket("Pearl2.1")]},
+        "kiiroo-v21-initialized": {"communication": [websocket("MyStroker")]},
+    });
+    let text = json!({"version": {"major": 5, "minor": 0}, "user_configs": {"protocols": protocols}});
+    std::fs::write(&intiface, text.to_string()).unwrap();
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_device_websocket_server = true;
+    config.devices.device_websocket_port = 0;
+    config.devices.user_device_config_file = Some(intiface);
+    config.devices.own_user_config_path = Some(dir.path().join("user-device-config.json"));
+    let engine = Engine::start(config).await.expect("engine starts");
+
+    let _unknown = FakeLovense::connect(&engine, "MyKiiroo", "KIIROO01").await;
+    let mut pearl = FakeLovense::connect(&engine, "Pearl2.1", "KIIROO02").await;
+    let _stroker = FakeLovense::connect(&engine, "MyStroker", "KIIROO03").await;
+    plugboard_e2e::wait_for_devices(&engine, 3).await;
+    let devices = engine.devices();
+    let named = |address: &str| devices.iter().find(|d| d.address == address).expect(address).clone();
+    let (unknown, known, stroker) = (named("KIIROO01"), named("KIIROO02"), named("KIIROO03"));
+    assert_eq!((unknown.info.name.as_str(), unknown.protocol.as_str()), ("Kiiroo V2.1 Device", "kiiroo-v21"));
+    assert!(unknown.outputs.is_empty(), "the defaults have no outputs: {unknown:?}");
+    assert_eq!(stroker.info.name, "Kiiroo V2.1 Initialized Device");
+    assert_eq!(known.info.name, "Kiiroo Pearl 2.1");
+
+    let mut client = Raw::connect(&engine).await;
+    client
+        .ask(
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
+        )
+        .await;
+    let index = known.info.index;
+    let vibrate = format!(
+        r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":50}}}}}}}}]"#
+    );
+    assert_eq!(client.ask(&vibrate).await, json!({"Ok":{"Id":2}}));
+    assert_eq!(pearl.next().await, String::from_utf8_lossy(&[0x01, 50]), "the Pearl 2.1 vibrates at 50");
+    for device in [unknown.info.index, stroker.info.index] {
+        let stop = format!(r#"[{{"StopCmd":{{"Id":3,"DeviceIndex":{device}}}}}]"#);
+        assert_eq!(client.ask(&stop).await, json!({"Ok":{"Id":3}}), "a device with nothing to drive takes a stop");
+    }
+    engine.stop().await;
 }

@@ -2,6 +2,7 @@
 //! run under node from tests/clients/js/ against an in-process engine.
 
 use plugboard_devices::virtual_device::VirtualKind;
+use plugboard_e2e::EngineUnderTest;
 use plugboard_protocol::SpecVersion;
 use serde_json::{json, Value};
 
@@ -12,8 +13,14 @@ use crate::client_scripts::{
 #[tokio::test]
 async fn js_v1_buttplug_0_13_connects_vibrates_stops_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::node("v1.mjs", &url(&engine), "vibrate", &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e js v1", SpecVersion::V1, 0).await;
+    v1_vibrates_stops_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn v1_vibrates_stops_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::node("v1.mjs", &url(engine), "vibrate", &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e js v1", SpecVersion::V1, 0).await;
     let context = seen.client.context();
 
     assert_eq!(seen.server["message_version"], 1, "{}", context());
@@ -29,14 +36,19 @@ async fn js_v1_buttplug_0_13_connects_vibrates_stops_and_disconnects() {
     }
     // The 0.13 client's Disconnect() stops everything first.
     assert_eq!(seen.client.sent_message_names().last().map(String::as_str), Some("StopAllDevices"), "{}", context());
-    engine.stop().await;
 }
 
 #[tokio::test]
 async fn js_v3_buttplug_3_2_vibrates_reads_the_battery_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::node("v3.mjs", &url(&engine), "vibrate", &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e js v3", SpecVersion::V3, 1).await;
+    v3_vibrates_reads_the_battery_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn v3_vibrates_reads_the_battery_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::node("v3.mjs", &url(engine), "vibrate", &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e js v3", SpecVersion::V3, 1).await;
     let context = seen.client.context();
 
     // 3.x disconnects at once if ServerInfo's MessageVersion is lower than 3.
@@ -62,14 +74,19 @@ async fn js_v3_buttplug_3_2_vibrates_reads_the_battery_and_disconnects() {
     // battery() divides the SensorReading's first value by 100: the virtual battery reads 80.
     assert_eq!(seen.batteries, vec![json!(0.8)], "{}", context());
     assert_eq!(seen.client.sent_message_names().last().map(String::as_str), Some("StopAllDevices"), "{}", context());
-    engine.stop().await;
 }
 
 #[tokio::test]
 async fn js_v4_buttplug_5_0_vibrates_reads_the_battery_and_disconnects() {
     let engine = start_engine(&VIBRATE_DEVICES).await;
-    let client = ScriptClient::node("v4.mjs", &url(&engine), "vibrate", &[]);
-    let seen = run_vibrate_scenario(&engine, client, "plugboard-e2e js v4", SpecVersion::V4, 1).await;
+    v4_vibrates_reads_the_battery_and_disconnects(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with `VIBRATE_DEVICES`.
+pub(crate) async fn v4_vibrates_reads_the_battery_and_disconnects(engine: &impl EngineUnderTest) {
+    let client = ScriptClient::node("v4.mjs", &url(engine), "vibrate", &[]);
+    let seen = run_vibrate_scenario(engine, client, "plugboard-e2e js v4", SpecVersion::V4, 1).await;
     let context = seen.client.context();
 
     assert_eq!(
@@ -102,15 +119,27 @@ async fn js_v4_buttplug_5_0_vibrates_reads_the_battery_and_disconnects() {
     // 5.x's battery() returns the InputReading's raw Value (no division).
     assert_eq!(seen.batteries, vec![json!(80)], "{}", context());
     assert_eq!(seen.client.sent_message_names().last().map(String::as_str), Some("StopCmd"), "{}", context());
-    engine.stop().await;
 }
 
 /// The JS clients' clean disconnect sends a stop-everything message first; it must stop only that
 /// client's outputs.
 async fn clean_disconnect_spares_other_clients(script: &str, name: &str, spec: SpecVersion, stop_message: &str) {
     let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::Vibrator]).await;
-    let client = ScriptClient::node(script, &url(&engine), "disconnect", &[0]);
-    let client = run_disconnect_scenario(&engine, client, name, spec).await;
+    clean_disconnect_stops_only_its_own_device(&engine, script, name, spec, stop_message).await;
+    engine.stop().await;
+}
+
+/// Against an engine with two vibrators: `script`'s clean disconnect sends `stop_message` and
+/// stops only its own device.
+pub(crate) async fn clean_disconnect_stops_only_its_own_device(
+    engine: &impl EngineUnderTest,
+    script: &str,
+    name: &str,
+    spec: SpecVersion,
+    stop_message: &str,
+) {
+    let client = ScriptClient::node(script, &url(engine), "disconnect", &[0]);
+    let client = run_disconnect_scenario(engine, client, name, spec).await;
     let sent = client.sent_message_names();
     assert_eq!(
         sent.last().map(String::as_str),
@@ -118,7 +147,6 @@ async fn clean_disconnect_spares_other_clients(script: &str, name: &str, spec: S
         "the client's last message\n{}",
         (client.context())()
     );
-    engine.stop().await;
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod faults;
 mod gui;
 mod gui_controls;
 mod gui_layout;
+mod inputs;
 mod js;
 mod malformed;
 mod pty;
@@ -18,9 +19,12 @@ mod raw_limits;
 mod rust_v3;
 mod rust_v4;
 mod security;
+mod serial_nextlevelracing;
 mod serial_tcode;
 mod soak;
+mod stops;
 mod toy;
+mod windows;
 mod x11;
 
 #[test]

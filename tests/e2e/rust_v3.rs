@@ -16,13 +16,13 @@ use futures_util::StreamExt;
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_e2e::{
     start_engine, start_engine_with, unused_port, wait_for_client_named, wait_for_clients, wait_for_level, wait_until,
-    within, ws_url, WAIT,
+    within, ws_url, EngineUnderTest, WAIT,
 };
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
-use plugboard_server::Engine;
 
-const ALL_KINDS: [VirtualKind; 5] = [
+/// The devices of [`commands_every_kind_of_device`], at indexes 0 to 4.
+pub(crate) const ALL_KINDS: [VirtualKind; 5] = [
     VirtualKind::Vibrator,
     VirtualKind::DualVibrator,
     VirtualKind::Rotator,
@@ -37,7 +37,11 @@ const MAX: u32 = 4;
 
 /// Connects a 9.0.9 client the documented way and waits for the `DeviceAdded` events the
 /// client raises for the devices it learns from its RequestDeviceList just after connecting.
-async fn connect(engine: &Engine, name: &str, devices: usize) -> (ButtplugClient, Vec<Arc<ButtplugClientDevice>>) {
+async fn connect(
+    engine: &impl EngineUnderTest,
+    name: &str,
+    devices: usize,
+) -> (ButtplugClient, Vec<Arc<ButtplugClientDevice>>) {
     connect_to(&ws_url(engine), name, devices).await
 }
 
@@ -71,10 +75,16 @@ fn device(devices: &[Arc<ButtplugClientDevice>], index: u32, name: &str) -> Arc<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v3_client_commands_every_kind_of_device() {
     let engine = start_engine(&ALL_KINDS).await;
-    let (client, devices) = connect(&engine, "Example Client", ALL_KINDS.len()).await;
+    commands_every_kind_of_device(&engine).await;
+    engine.stop().await;
+}
 
-    assert_eq!(client.server_name().as_deref(), Some(plugboard_server::DEFAULT_SERVER_NAME));
-    let registered = wait_for_client_named(&engine, "Example Client").await;
+/// Against an engine with [`ALL_KINDS`]: every kind of command, battery, stops, disconnect.
+pub(crate) async fn commands_every_kind_of_device(engine: &impl EngineUnderTest) {
+    let (client, devices) = connect(engine, "Example Client", ALL_KINDS.len()).await;
+
+    assert_eq!(client.server_name(), Some(engine.server_name()));
+    let registered = wait_for_client_named(engine, "Example Client").await;
     assert_eq!(registered.spec_version, Some(SpecVersion::V3));
     assert_eq!(engine.clients().len(), 1);
 
@@ -84,32 +94,32 @@ async fn rust_v3_client_commands_every_kind_of_device() {
     assert_eq!(attributes.len(), 1);
     assert_eq!(*attributes[0].step_count(), 20);
     vibrator.vibrate(&ScalarValueCommand::ScalarValue(0.5)).await.expect("vibrate");
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 10).await;
 
     // Dual vibrator: a speed per motor.
     let dual = device(&devices, DUAL, "Virtual Dual Vibrator");
     assert_eq!(dual.vibrate_attributes().len(), 2);
     dual.vibrate(&ScalarValueCommand::ScalarValueVec(vec![0.25, 1.0])).await.expect("vibrate per motor");
-    wait_for_level(&engine, DUAL, 0, OutputType::Vibrate, 5).await;
-    wait_for_level(&engine, DUAL, 1, OutputType::Vibrate, 20).await;
+    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 5).await;
+    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 20).await;
 
     // Rotator: RotateCmd with a direction; the sign of the level is the direction.
     let rotator = device(&devices, ROTATOR, "Virtual Rotator");
     rotator.rotate(&RotateCommand::Rotate(0.5, true)).await.expect("rotate clockwise");
-    wait_for_level(&engine, ROTATOR, 0, OutputType::Rotate, 10).await;
+    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, 10).await;
     rotator.rotate(&RotateCommand::Rotate(0.25, false)).await.expect("rotate counter-clockwise");
-    wait_for_level(&engine, ROTATOR, 0, OutputType::Rotate, -5).await;
+    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, -5).await;
 
     // Stroker: LinearCmd (duration ms, position 0..1) on a 0..100 axis.
     let stroker = device(&devices, STROKER, "Virtual Stroker");
     assert_eq!(stroker.linear_attributes().len(), 1);
     stroker.linear(&LinearCommand::Linear(500, 0.75)).await.expect("linear");
-    wait_for_level(&engine, STROKER, 0, OutputType::HwPositionWithDuration, 75).await;
+    wait_for_level(engine, STROKER, 0, OutputType::HwPositionWithDuration, 75).await;
 
     // Lovense Max: vibrate, then the air pump through ScalarCmd, then its battery.
     let max = device(&devices, MAX, "Virtual Lovense Max");
     max.vibrate(&ScalarValueCommand::ScalarValue(0.5)).await.expect("vibrate the Max");
-    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 10).await;
     let scalars = max.scalar_attributes();
     let steps: Vec<(ActuatorType, u32)> = scalars.iter().map(|a| (*a.actuator_type(), *a.step_count())).collect();
     assert_eq!(steps, [(ActuatorType::Vibrate, 20), (ActuatorType::Constrict, 3)], "the Max's ScalarCmd attributes");
@@ -121,7 +131,7 @@ async fn rust_v3_client_commands_every_kind_of_device() {
     max.scalar(&ScalarCommand::ScalarMap(HashMap::from([(constrict, (1.0, ActuatorType::Constrict))])))
         .await
         .expect("constrict");
-    wait_for_level(&engine, MAX, 1, OutputType::Constrict, 3).await;
+    wait_for_level(engine, MAX, 1, OutputType::Constrict, 3).await;
     assert_eq!(engine.output_level(MAX, 0, OutputType::Vibrate), Some(10), "the Max's vibrator is untouched");
     assert!(max.has_battery_level());
     let sensors = max.message_attributes().sensor_read_cmd().clone().expect("SensorReadCmd attributes");
@@ -132,40 +142,50 @@ async fn rust_v3_client_commands_every_kind_of_device() {
 
     // Stop one device, then everything this client runs.
     within("stop the vibrator", vibrator.stop()).await.expect("StopDeviceCmd");
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(DUAL, 1, OutputType::Vibrate), Some(20), "only the stopped device stops");
     within("stop all", client.stop_all_devices()).await.expect("StopAllDevices");
-    wait_for_level(&engine, DUAL, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, DUAL, 1, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, ROTATOR, 0, OutputType::Rotate, 0).await;
-    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, MAX, 1, OutputType::Constrict, 0).await;
+    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, 0).await;
+    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, MAX, 1, OutputType::Constrict, 0).await;
 
     within("ping", client.ping()).await.expect("ping");
     within("disconnect", client.disconnect()).await.expect("disconnect");
-    wait_for_clients(&engine, 0).await;
-    engine.stop().await;
+    wait_for_clients(engine, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v3_client_disconnect_stops_its_outputs() {
+    let engine = start_engine(&[VirtualKind::Vibrator]).await;
+    disconnect_stops_its_outputs(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with one vibrator.
+pub(crate) async fn disconnect_stops_its_outputs(engine: &impl EngineUnderTest) {
     // The Rust clients send no StopAllDevices on disconnect: they just close the connection.
     // Games often say "localhost" (which may resolve to ::1 first): that must work too.
-    let engine = start_engine(&[VirtualKind::Vibrator]).await;
     let (client, devices) = connect_to(&format!("ws://localhost:{}", engine.port()), "Example Client", 1).await;
     devices[0].vibrate(&ScalarValueCommand::ScalarValue(1.0)).await.expect("vibrate");
-    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
+    wait_for_level(engine, 0, 0, OutputType::Vibrate, 20).await;
     within("disconnect", client.disconnect()).await.expect("disconnect");
-    wait_for_clients(&engine, 0).await;
-    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
-    engine.stop().await;
+    wait_for_clients(engine, 0).await;
+    wait_for_level(engine, 0, 0, OutputType::Vibrate, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v3_client_is_refused_by_a_v2_server_with_a_handshake_error() {
     let engine = start_engine_with(&[VirtualKind::Vibrator], |config| config.max_spec_version = SpecVersion::V2).await;
+    refused_by_a_v2_server(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine that serves spec v2 at most.
+pub(crate) async fn refused_by_a_v2_server(engine: &impl EngineUnderTest) {
     let client = ButtplugClient::new("Example Client");
-    let result = within("connect", client.connect(new_json_ws_client_connector(&ws_url(&engine)))).await;
+    let result = within("connect", client.connect(new_json_ws_client_connector(&ws_url(engine)))).await;
     assert!(
         matches!(result, Err(ButtplugClientError::ButtplugError(ButtplugError::ButtplugHandshakeError(..)))),
         "expected a handshake error, got {result:?}"
@@ -173,7 +193,6 @@ async fn rust_v3_client_is_refused_by_a_v2_server_with_a_handshake_error() {
     assert!(!client.connected());
     // The engine closes the refused connection (or at least never lists it as a live client).
     wait_until("no handshaken client", || engine.clients(), |c| c.iter().all(|c| c.spec_version.is_none())).await;
-    engine.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,15 +215,21 @@ async fn rust_v3_client_without_a_server_gets_a_connector_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v3_client_dropped_abruptly_has_its_outputs_stopped() {
     let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::DualVibrator]).await;
-    let url = ws_url(&engine);
+    dropped_abruptly_has_its_outputs_stopped(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with a vibrator and a dual vibrator.
+pub(crate) async fn dropped_abruptly_has_its_outputs_stopped(engine: &impl EngineUnderTest) {
+    let url = ws_url(engine);
 
     // A second, well-behaved client owns the dual vibrator's second motor: it must keep running.
-    let (survivor, survivor_devices) = connect(&engine, "Survivor", 2).await;
+    let (survivor, survivor_devices) = connect(engine, "Survivor", 2).await;
     device(&survivor_devices, DUAL, "Virtual Dual Vibrator")
         .vibrate(&ScalarValueCommand::ScalarValueMap(HashMap::from([(1, 0.5)])))
         .await
         .expect("the survivor vibrates motor 1");
-    wait_for_level(&engine, DUAL, 1, OutputType::Vibrate, 10).await;
+    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 10).await;
 
     let doomed = tokio::task::spawn_blocking(move || {
         let runtime =
@@ -237,24 +262,23 @@ async fn rust_v3_client_dropped_abruptly_has_its_outputs_stopped() {
     .await
     .expect("the doomed client ran");
     let (runtime, client) = doomed;
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 15).await;
-    wait_for_level(&engine, DUAL, 0, OutputType::Vibrate, 20).await;
-    wait_for_clients(&engine, 2).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 15).await;
+    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 20).await;
+    wait_for_clients(engine, 2).await;
 
     // Kill it: every task of that runtime (client loop, websocket transport) is dropped, so
     // the TCP connection closes without a websocket Close frame and without any stop message.
     runtime.shutdown_background();
     std::mem::forget(client); // its Drop would need the dead runtime; a crashed game does not clean up either
 
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, DUAL, 0, OutputType::Vibrate, 0).await;
-    let clients = wait_for_clients(&engine, 1).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 0).await;
+    let clients = wait_for_clients(engine, 1).await;
     assert_eq!(clients[0].name.as_deref(), Some("Survivor"));
     assert_eq!(engine.output_level(DUAL, 1, OutputType::Vibrate), Some(10), "the other client's output keeps running");
 
     within("disconnect", survivor.disconnect()).await.expect("disconnect");
-    wait_for_clients(&engine, 0).await;
-    engine.stop().await;
+    wait_for_clients(engine, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,11 +9,10 @@ use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
 use futures_util::StreamExt;
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_e2e::{
-    start_engine, unused_port, wait_for_client_named, wait_for_clients, wait_for_level, within, ws_url,
+    start_engine, unused_port, wait_for_client_named, wait_for_clients, wait_for_level, within, ws_url, EngineUnderTest,
 };
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
-use plugboard_server::Engine;
 
 const ALL_KINDS: [VirtualKind; 5] = [
     VirtualKind::Vibrator,
@@ -36,7 +35,7 @@ fn connector(url: &str) -> ButtplugRemoteClientConnector<ButtplugWebsocketClient
 
 /// Connects a v4 client and waits for the `DeviceListReceived` event that follows the
 /// client's own RequestDeviceList after the handshake.
-async fn connect(engine: &Engine, name: &str) -> ButtplugClient {
+async fn connect(engine: &impl EngineUnderTest, name: &str) -> ButtplugClient {
     let client = ButtplugClient::new(name);
     let mut events = client.event_stream();
     within("connect", client.connect(connector(&ws_url(engine)))).await.expect("the v4 client connects");
@@ -64,10 +63,16 @@ fn device(client: &ButtplugClient, index: u32, name: &str) -> ButtplugClientDevi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v4_client_commands_every_kind_of_device() {
     let engine = start_engine(&ALL_KINDS).await;
-    let client = connect(&engine, "Example v4 Client").await;
+    commands_every_kind_of_device(&engine).await;
+    engine.stop().await;
+}
 
-    assert_eq!(client.server_name().as_deref(), Some(plugboard_server::DEFAULT_SERVER_NAME));
-    let registered = wait_for_client_named(&engine, "Example v4 Client").await;
+/// Against an engine with the devices of `rust_v3::ALL_KINDS` (the same five, in the same order).
+pub(crate) async fn commands_every_kind_of_device(engine: &impl EngineUnderTest) {
+    let client = connect(engine, "Example v4 Client").await;
+
+    assert_eq!(client.server_name(), Some(engine.server_name()));
+    let registered = wait_for_client_named(engine, "Example v4 Client").await;
     assert_eq!(registered.spec_version, Some(SpecVersion::V4));
     assert_eq!(client.devices().len(), ALL_KINDS.len(), "devices: {:?}", client.devices().keys());
 
@@ -76,13 +81,13 @@ async fn rust_v4_client_commands_every_kind_of_device() {
     assert!(vibrator.output_available(V4OutputType::Vibrate));
     assert!(!vibrator.output_available(V4OutputType::Rotate));
     vibrator.run_output(&ClientDeviceOutputCommand::Vibrate(0.5.into())).await.expect("vibrate 0.5");
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 10).await;
     // ... and the step API.
     vibrator
         .run_output(&ClientDeviceOutputCommand::Vibrate(ClientDeviceCommandValue::Steps(7)))
         .await
         .expect("vibrate 7 steps");
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 7).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 7).await;
 
     // Dual vibrator: one feature at a time.
     let dual = device(&client, DUAL, "Virtual Dual Vibrator");
@@ -90,13 +95,13 @@ async fn rust_v4_client_commands_every_kind_of_device() {
     assert_eq!(motors.len(), 2);
     motors[0].run_output(&ClientDeviceOutputCommand::Vibrate(0.25.into())).await.expect("motor 0");
     motors[1].run_output(&ClientDeviceOutputCommand::Vibrate(20u32.into())).await.expect("motor 1");
-    wait_for_level(&engine, DUAL, motors[0].feature_index(), OutputType::Vibrate, 5).await;
-    wait_for_level(&engine, DUAL, motors[1].feature_index(), OutputType::Vibrate, 20).await;
+    wait_for_level(engine, DUAL, motors[0].feature_index(), OutputType::Vibrate, 5).await;
+    wait_for_level(engine, DUAL, motors[1].feature_index(), OutputType::Vibrate, 20).await;
 
     // Rotator: the range is signed, so a negative value turns the other way.
     let rotator = device(&client, ROTATOR, "Virtual Rotator");
     rotator.run_output(&ClientDeviceOutputCommand::Rotate((-0.5).into())).await.expect("rotate");
-    wait_for_level(&engine, ROTATOR, 0, OutputType::Rotate, -10).await;
+    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, -10).await;
 
     // Stroker: position with duration.
     let stroker = device(&client, STROKER, "Virtual Stroker");
@@ -106,14 +111,14 @@ async fn rust_v4_client_commands_every_kind_of_device() {
         .run_output(&ClientDeviceOutputCommand::HwPositionWithDuration(ClientDeviceCommandValue::Steps(60), 400))
         .await
         .expect("position with duration");
-    wait_for_level(&engine, STROKER, 0, OutputType::HwPositionWithDuration, 60).await;
+    wait_for_level(engine, STROKER, 0, OutputType::HwPositionWithDuration, 60).await;
 
     // Lovense Max: vibrate, air pump, battery.
     let max = device(&client, MAX, "Virtual Lovense Max");
     max.run_output(&ClientDeviceOutputCommand::Vibrate(1.0.into())).await.expect("vibrate the Max");
     max.run_output(&ClientDeviceOutputCommand::Constrict(ClientDeviceCommandValue::Steps(2))).await.expect("constrict");
-    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 20).await;
-    wait_for_level(&engine, MAX, 1, OutputType::Constrict, 2).await;
+    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 20).await;
+    wait_for_level(engine, MAX, 1, OutputType::Constrict, 2).await;
     assert!(max.input_available(InputType::Battery));
     assert_eq!(within("battery read", max.battery()).await.expect("battery"), 80);
 
@@ -123,19 +128,18 @@ async fn rust_v4_client_commands_every_kind_of_device() {
 
     // Stop one device (StopCmd with a device index), then all (StopCmd without).
     within("stop the vibrator", vibrator.stop()).await.expect("stop");
-    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(MAX, 0, OutputType::Vibrate), Some(20), "only the stopped device stops");
     within("stop all", client.stop_all_devices()).await.expect("stop all");
-    wait_for_level(&engine, DUAL, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, DUAL, 1, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, ROTATOR, 0, OutputType::Rotate, 0).await;
-    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(&engine, MAX, 1, OutputType::Constrict, 0).await;
+    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, 0).await;
+    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, MAX, 1, OutputType::Constrict, 0).await;
 
     within("ping", client.ping()).await.expect("ping");
     within("disconnect", client.disconnect()).await.expect("disconnect");
-    wait_for_clients(&engine, 0).await;
-    engine.stop().await;
+    wait_for_clients(engine, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,16 +193,22 @@ async fn rust_v4_client_without_a_server_gets_a_connector_error() {
 /// A v3-era game and a v4 game on the same engine: each stop touches only what that client set.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_v3_and_v4_clients_share_the_engine_and_stop_only_their_own_outputs() {
+    let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::LovenseMax]).await;
+    v3_and_v4_clients_stop_only_their_own_outputs(&engine).await;
+    engine.stop().await;
+}
+
+/// Against an engine with a vibrator and a Lovense Max.
+pub(crate) async fn v3_and_v4_clients_stop_only_their_own_outputs(engine: &impl EngineUnderTest) {
     use buttplug9::client::{ButtplugClient as ButtplugClientV3, ScalarValueCommand};
 
-    let engine = start_engine(&[VirtualKind::Vibrator, VirtualKind::LovenseMax]).await;
     let v3 = ButtplugClientV3::new("Old Game");
-    within("v3 connect", v3.connect(buttplug9::core::connector::new_json_ws_client_connector(&ws_url(&engine))))
+    within("v3 connect", v3.connect(buttplug9::core::connector::new_json_ws_client_connector(&ws_url(engine))))
         .await
         .expect("the 9.0.9 client connects");
-    let v4 = connect(&engine, "New Game").await;
-    assert_eq!(wait_for_client_named(&engine, "Old Game").await.spec_version, Some(SpecVersion::V3));
-    assert_eq!(wait_for_client_named(&engine, "New Game").await.spec_version, Some(SpecVersion::V4));
+    let v4 = connect(engine, "New Game").await;
+    assert_eq!(wait_for_client_named(engine, "Old Game").await.spec_version, Some(SpecVersion::V3));
+    assert_eq!(wait_for_client_named(engine, "New Game").await.spec_version, Some(SpecVersion::V4));
 
     let old_vibrator = plugboard_e2e::wait_until("the v3 client's device list", || v3.devices(), |d| d.len() == 2)
         .await
@@ -210,19 +220,18 @@ async fn rust_v3_and_v4_clients_share_the_engine_and_stop_only_their_own_outputs
         .run_output(&ClientDeviceOutputCommand::Vibrate(0.25.into()))
         .await
         .expect("v4 vibrate");
-    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 10).await;
-    wait_for_level(&engine, 1, 0, OutputType::Vibrate, 5).await;
+    wait_for_level(engine, 0, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(engine, 1, 0, OutputType::Vibrate, 5).await;
 
     within("v4 stop all", v4.stop_all_devices()).await.expect("v4 stop all");
-    wait_for_level(&engine, 1, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(engine, 1, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(10), "the v3 client's vibrator keeps running");
 
     within("v3 disconnect", v3.disconnect()).await.expect("v3 disconnect");
-    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
-    let clients = wait_for_clients(&engine, 1).await;
+    wait_for_level(engine, 0, 0, OutputType::Vibrate, 0).await;
+    let clients = wait_for_clients(engine, 1).await;
     assert_eq!(clients[0].name.as_deref(), Some("New Game"));
 
     within("v4 disconnect", v4.disconnect()).await.expect("v4 disconnect");
-    wait_for_clients(&engine, 0).await;
-    engine.stop().await;
+    wait_for_clients(engine, 0).await;
 }

@@ -1,6 +1,6 @@
 //! A TCode stroker on a pseudo-terminal: the engine finds it through the serial transport (the
 //! slave path bound to `tcode-v03` in the user config), real clients drive it, and the bytes
-//! that reach the master end are checked exactly (devices.md §4, `protocols/tcode_v03.rs`).
+//! that reach the master end are checked exactly.
 //! Closing the master is the cable being pulled: the device goes away.
 
 use std::path::Path;

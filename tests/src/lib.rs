@@ -1,11 +1,18 @@
 //! Shared helpers for Plugboard's end-to-end tests (filled as the engine and app land).
+//!
+//! The `wait_*` helpers take any [`EngineUnderTest`]: an engine in this process, or a
+//! `plugboard-engine` program ([`engine_process`], the Windows build under Wine among them).
+
+pub mod engine_process;
+pub mod under_test;
 
 use std::future::Future;
 use std::time::Duration;
 
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_protocol::model::OutputType;
-use plugboard_server::{ClientSnapshot, Engine, EngineConfig};
+use plugboard_server::{Engine, EngineConfig};
+pub use under_test::{ClientView, EngineUnderTest};
 
 /// How long the helpers wait for something asynchronous (a command reaching a device, a
 /// client appearing in the registry) before failing the test.
@@ -30,8 +37,8 @@ pub async fn start_engine_with(kinds: &[VirtualKind], tweak: impl FnOnce(&mut En
 }
 
 /// The websocket URL of an engine, over IPv4 loopback, as games type it.
-pub fn ws_url(engine: &Engine) -> String {
-    format!("ws://127.0.0.1:{}", engine.port())
+pub fn ws_url(engine: &impl EngineUnderTest) -> String {
+    engine.url()
 }
 
 /// Polls `probe` until `done` accepts its value (returned) or [`WAIT`] has passed; panics
@@ -56,7 +63,7 @@ pub async fn wait_until<T: std::fmt::Debug>(
 
 /// Waits until the engine records `value` for output `kind` of feature `feature` of device
 /// `device` (commands are executed asynchronously).
-pub async fn wait_for_level(engine: &Engine, device: u32, feature: u32, kind: OutputType, value: i32) {
+pub async fn wait_for_level(engine: &impl EngineUnderTest, device: u32, feature: u32, kind: OutputType, value: i32) {
     wait_until(
         &format!("device {device} feature {feature} {kind:?} to be at level {value}"),
         || engine.output_level(device, feature, kind),
@@ -71,12 +78,12 @@ pub async fn wait_for_devices(engine: &Engine, count: usize) {
 }
 
 /// Waits until the engine's client registry holds exactly `count` clients, and returns them.
-pub async fn wait_for_clients(engine: &Engine, count: usize) -> Vec<ClientSnapshot> {
+pub async fn wait_for_clients(engine: &impl EngineUnderTest, count: usize) -> Vec<ClientView> {
     wait_until(&format!("{count} connected client(s)"), || engine.clients(), |clients| clients.len() == count).await
 }
 
 /// Waits until the registry lists a client with this name that has finished its handshake.
-pub async fn wait_for_client_named(engine: &Engine, name: &str) -> ClientSnapshot {
+pub async fn wait_for_client_named(engine: &impl EngineUnderTest, name: &str) -> ClientView {
     let clients = wait_until(
         &format!("a client named {name:?} with a spec version"),
         || engine.clients(),

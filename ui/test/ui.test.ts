@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// Smoke test of the DOM contract (notes/app-contract.md): boots main.ts against a mocked shell,
+// Smoke test of the DOM contract (src-tauri/src/commands.rs): boots main.ts against a mocked shell,
 // pushes snapshots through the "snapshot" event and checks the ids and rows the e2e relies on.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockIPC } from '@tauri-apps/api/mocks';

@@ -4,20 +4,30 @@
 //! - **User limits** map each output's advertised range onto the part of the hardware range
 //!   the user allowed ([`to_hardware`]), so clients never see a changed range and limits can
 //!   change while the server runs.
+//! - **One request, one encode**: a [`TaskCommand::Set`] carries every output one request
+//!   changes on this device (a StopAllDevices, a v3 ScalarCmd with several entries), and
+//!   whatever else is already queued for the task joins it (latest value per output wins, a
+//!   stop included), so the protocol encodes them together and the device gets the fewest
+//!   writes its protocol allows: one, where its packet carries every motor.
 //! - **Message gap**: a change is written at once if nothing was written for a gap; otherwise
 //!   changes collect (latest value per output wins) and are written together when the gap has
 //!   passed. Stops skip the wait.
+//! - **Battery reads** run beside the task, so a slow one never holds a stop back.
 //! - **Keepalive**: protocols that need it get their last packets rewritten whenever nothing
 //!   was written for their period.
+//! - **Inputs** ([`crate::device_inputs`]): the task subscribes what clients subscribe to,
+//!   decodes notifications into readings for the manager, and answers battery reads of devices
+//!   that push their level.
 //! - A hardware disconnect ends the task; the manager then removes the device.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use plugboard_protocol::model::{OutputType, Range};
+use plugboard_protocol::model::{InputType, OutputType, Range};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::device_inputs::{Inputs, ReadingSink};
 use crate::hardware::{Hardware, Notification, Write};
 use crate::protocols::{ChangeSet, DeviceHandler, Keepalive, OutputLevel, ProtocolError};
 
@@ -37,7 +47,7 @@ impl OutputLimit {
     }
 }
 
-/// Maps a value in the advertised range onto the user's limit (ARCHITECTURE.md, Safety).
+/// Maps a value in the advertised range onto the user's limit (docs/architecture.md, Safety).
 ///
 /// Level outputs keep 0 as off and map steps `1..=max` onto `max(lo, 1)..=hi`, so the
 /// smallest request still moves the motor and the largest reaches the user's ceiling; the
@@ -65,20 +75,46 @@ pub fn to_hardware(value: i32, kind: OutputType, advertised: Range, limit: Outpu
     (mapped as i32) * value.signum()
 }
 
+/// One output's new level, part of a [`TaskCommand::Set`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotChange {
+    /// An index into the device's output list.
+    pub slot: usize,
+    /// Advertised steps.
+    pub value: i32,
+    pub duration_ms: Option<u32>,
+}
+
+impl SlotChange {
+    /// The output at `slot` to 0: what a stop asks of an output that stops at zero.
+    pub fn stop(slot: usize) -> SlotChange {
+        SlotChange { slot, value: 0, duration_ms: None }
+    }
+}
+
 /// What the manager asks of a device task.
 #[derive(Debug)]
 pub enum TaskCommand {
-    /// Set output `slot` (an index into the device's output list) to `value` advertised steps.
-    /// `urgent` writes at once, skipping the message gap (stops).
+    /// Sets several outputs together: every change one request makes to this device, encoded
+    /// in one go. `urgent` writes at once, skipping the message gap (stops).
     Set {
-        slot: usize,
-        value: i32,
-        duration_ms: Option<u32>,
+        changes: Vec<SlotChange>,
         urgent: bool,
     },
     /// New user limits, one per slot; applied to the current levels at once.
     Limits(Vec<OutputLimit>),
     Battery(oneshot::Sender<Result<u8, ProtocolError>>),
+    /// Start sending the readings of an input (to the task's [`ReadingSink`]).
+    Subscribe {
+        feature_index: u32,
+        kind: InputType,
+        reply: oneshot::Sender<Result<(), ProtocolError>>,
+    },
+    /// Stop sending the readings of an input.
+    Unsubscribe {
+        feature_index: u32,
+        kind: InputType,
+    },
     /// Stop every output, then disconnect the hardware and end.
     Shutdown(oneshot::Sender<()>),
 }
@@ -94,7 +130,8 @@ pub struct Slot {
 /// A running device's state and its hardware.
 pub struct DeviceTask {
     hardware: Arc<dyn Hardware>,
-    handler: Box<dyn DeviceHandler>,
+    /// Shared with battery reads, which run beside the task.
+    handler: Arc<dyn DeviceHandler>,
     slots: Vec<Slot>,
     /// The advertised values clients asked for, before limits.
     requested: Vec<(i32, Option<u32>)>,
@@ -112,6 +149,7 @@ pub struct DeviceTask {
     /// Taken when the task is made, not when it starts running, so a disconnect in between
     /// is not missed.
     notifications: tokio::sync::broadcast::Receiver<Notification>,
+    inputs: Inputs,
 }
 
 impl DeviceTask {
@@ -132,7 +170,7 @@ impl DeviceTask {
             notifications: hardware.notifications(),
             requested: vec![(0, None); slots.len()],
             hardware,
-            handler,
+            handler: Arc::from(handler),
             slots,
             limits,
             levels,
@@ -141,12 +179,25 @@ impl DeviceTask {
             gap,
             last_write: None,
             last_packets: Vec::new(),
+            inputs: Inputs::default(),
         }
+    }
+
+    /// Sends the readings of subscribed inputs to `sink`, as (feature index, reading).
+    pub fn report_readings(mut self, sink: ReadingSink) -> DeviceTask {
+        self.inputs.set_sink(sink);
+        self
     }
 
     /// Runs until the hardware disconnects or the manager shuts the task down. Returns true
     /// when the hardware went away by itself.
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<TaskCommand>) -> bool {
+        if let Some(endpoint) = self.handler.pushed_battery_endpoint() {
+            // Subscribed by the task, whose receiver hears every report from here on.
+            if let Err(error) = self.hardware.subscribe(endpoint).await {
+                tracing::warn!(device = self.hardware.address(), %error, "cannot hear the battery reports");
+            }
+        }
         let keepalive = match self.handler.keepalive() {
             Keepalive::RepeatLast(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
@@ -161,49 +212,109 @@ impl DeviceTask {
             let flush_at = (!self.pending.is_empty()).then(|| self.next_write_allowed());
             let keepalive_at = keepalive.and_then(|period| self.last_write.map(|t| t + period));
             tokio::select! {
-                command = commands.recv() => match command {
-                    Some(TaskCommand::Set { slot, value, duration_ms, urgent }) => {
-                        self.set(slot, value, duration_ms);
-                        if urgent || self.next_write_allowed() <= Instant::now() {
-                            self.flush().await;
-                        }
-                    }
-                    Some(TaskCommand::Limits(limits)) => {
-                        if limits.len() == self.slots.len() {
-                            self.limits = limits;
-                            // New limits move what runs; an output never commanded stays untouched.
-                            let known = self.known;
-                            for slot in (0..self.slots.len()).filter(|&slot| known.contains(slot)) {
-                                let (value, duration) = self.requested[slot];
-                                self.set(slot, value, duration);
-                            }
-                            self.flush().await;
-                        }
-                    }
-                    Some(TaskCommand::Battery(reply)) => {
-                        let _ = reply.send(self.handler.battery(&*self.hardware).await);
-                    }
-                    Some(TaskCommand::Shutdown(done)) => {
-                        self.stop_all().await;
-                        let _ = self.hardware.disconnect().await;
-                        let _ = done.send(());
-                        return false;
-                    }
-                    None => {
+                command = commands.recv() => {
+                    let Some(command) = command else {
                         // The manager is gone: leave the device at rest.
                         self.stop_all().await;
                         let _ = self.hardware.disconnect().await;
                         return false;
+                    };
+                    if let Some(done) = self.handle(command, &mut commands).await {
+                        let _ = done.send(());
+                        return false;
                     }
-                },
+                }
                 _ = sleep_until(flush_at) => self.flush().await,
-                _ = sleep_until(keepalive_at) => self.repeat_last().await,
+                // A device that must hear something now gets the latest state when a change
+                // waits (a keepalive period shorter than the gap would otherwise hold it back
+                // for ever), else its last packets again.
+                _ = sleep_until(keepalive_at) => if self.pending.is_empty() {
+                    self.repeat_last().await
+                } else {
+                    self.flush().await
+                },
+                _ = sleep_until(self.inputs.next_deadline()) => self.inputs.expire(Instant::now()),
                 notification = self.notifications.recv() => match notification {
                     Ok(Notification::Disconnected) | Err(tokio::sync::broadcast::error::RecvError::Closed) => return true,
-                    Ok(Notification::Data { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(Notification::Data { endpoint, bytes }) => self.inputs.notified(&*self.handler, endpoint, &bytes),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(device = self.hardware.address(), missed, "notifications missed");
+                    }
                 },
             }
         }
+    }
+
+    /// Carries out one command and, for a [`TaskCommand::Set`], every other one already queued
+    /// behind it. Returns the reply of a [`TaskCommand::Shutdown`] once the device is stopped
+    /// and disconnected: the task ends then.
+    async fn handle(
+        &mut self,
+        command: TaskCommand,
+        commands: &mut mpsc::UnboundedReceiver<TaskCommand>,
+    ) -> Option<oneshot::Sender<()>> {
+        let mut next = Some(command);
+        while let Some(command) = next.take() {
+            match command {
+                TaskCommand::Set { changes, urgent } => {
+                    self.apply(&changes);
+                    // Sets queued behind this one join its flush: latest wins per output, so a
+                    // stop is never written behind levels that were queued before it. Anything
+                    // else waits for the flush and is carried out after it.
+                    let mut urgent = urgent;
+                    while let Ok(queued) = commands.try_recv() {
+                        match queued {
+                            TaskCommand::Set { changes, urgent: also_urgent } => {
+                                self.apply(&changes);
+                                urgent |= also_urgent;
+                            }
+                            other => {
+                                next = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                    if urgent || self.next_write_allowed() <= Instant::now() {
+                        self.flush().await;
+                    }
+                }
+                TaskCommand::Limits(limits) => {
+                    if limits.len() == self.slots.len() {
+                        self.limits = limits;
+                        // New limits move what runs; an output never commanded stays untouched.
+                        let known = self.known;
+                        for slot in (0..self.slots.len()).filter(|&slot| known.contains(slot)) {
+                            let (value, duration_ms) = self.requested[slot];
+                            self.set(SlotChange { slot, value, duration_ms });
+                        }
+                        // A limit can take an output away: written at once, like a stop.
+                        self.flush().await;
+                    }
+                }
+                TaskCommand::Battery(reply) if self.handler.pushed_battery_endpoint().is_some() => {
+                    self.inputs.pushed_battery(reply);
+                }
+                TaskCommand::Subscribe { feature_index, kind, reply } => {
+                    let subscribed = self.inputs.subscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
+                    let _ = reply.send(subscribed);
+                }
+                TaskCommand::Unsubscribe { feature_index, kind } => {
+                    self.inputs.unsubscribe(&*self.hardware, &*self.handler, feature_index, kind).await;
+                }
+                TaskCommand::Battery(reply) => {
+                    let (handler, hardware) = (self.handler.clone(), self.hardware.clone());
+                    tokio::spawn(async move {
+                        let _ = reply.send(handler.battery(&*hardware).await);
+                    });
+                }
+                TaskCommand::Shutdown(done) => {
+                    self.stop_all().await;
+                    let _ = self.hardware.disconnect().await;
+                    return Some(done);
+                }
+            }
+        }
+        None
     }
 
     fn next_write_allowed(&self) -> Instant {
@@ -213,7 +324,13 @@ impl DeviceTask {
         }
     }
 
-    fn set(&mut self, slot: usize, value: i32, duration_ms: Option<u32>) {
+    fn apply(&mut self, changes: &[SlotChange]) {
+        for &change in changes {
+            self.set(change);
+        }
+    }
+
+    fn set(&mut self, SlotChange { slot, value, duration_ms }: SlotChange) {
         let Some(info) = self.slots.get(slot).copied() else { return };
         self.requested[slot] = (value, duration_ms);
         let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
@@ -234,7 +351,7 @@ impl DeviceTask {
     async fn stop_all(&mut self) {
         for slot in 0..self.slots.len() {
             if self.slots[slot].kind.stops_at_zero() {
-                self.set(slot, 0, None);
+                self.set(SlotChange::stop(slot));
             }
         }
         self.flush().await;
@@ -249,11 +366,27 @@ impl DeviceTask {
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
-            self.known.insert(slot);
         }
+        self.known = self.known_after(changed);
         if !writes.is_empty() {
             self.last_packets = writes;
         }
+    }
+
+    /// The outputs whose state is known once `written` has been written: those, and the known
+    /// ones of other features. The outputs of one feature may drive one thing (a stroker's
+    /// position, set with or without a move time): once one of them is written, what another
+    /// last set is no longer what the device does, so that one's next command goes out even if
+    /// it repeats its last (the reference drops a command only when it repeats its feature's).
+    fn known_after(&self, written: ChangeSet) -> ChangeSet {
+        let count = self.slots.len();
+        let features: Vec<u32> = written.iter(count).map(|slot| self.slots[slot].feature_index).collect();
+        (0..count)
+            .filter(|&slot| {
+                written.contains(slot)
+                    || (self.known.contains(slot) && !features.contains(&self.slots[slot].feature_index))
+            })
+            .collect()
     }
 
     async fn repeat_last(&mut self) {
@@ -281,6 +414,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocols::{by_name, Advertisement};
     use crate::testing::FakeHardware;
     use plugboard_protocol::model::{Feature, Output};
@@ -341,7 +475,7 @@ mod tests {
     }
 
     fn set(value: i32, urgent: bool) -> TaskCommand {
-        TaskCommand::Set { slot: 0, value, duration_ms: None, urgent }
+        TaskCommand::Set { changes: vec![SlotChange { slot: 0, value, duration_ms: None }], urgent }
     }
 
     #[tokio::test(start_paused = true)]
@@ -396,10 +530,18 @@ mod tests {
             fake.writes()
         );
         // Plugboard assumes 0, but the stroker may be anywhere: the first move to 0 is written.
-        tx.send(TaskCommand::Set { slot: 0, value: 0, duration_ms: Some(500), urgent: false }).unwrap();
+        tx.send(TaskCommand::Set {
+            changes: vec![SlotChange { slot: 0, value: 0, duration_ms: Some(500) }],
+            urgent: false,
+        })
+        .unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert_eq!(fake.take_writes().len(), 1, "the first move to 0 goes out");
-        tx.send(TaskCommand::Set { slot: 0, value: 0, duration_ms: Some(500), urgent: false }).unwrap();
+        tx.send(TaskCommand::Set {
+            changes: vec![SlotChange { slot: 0, value: 0, duration_ms: Some(500) }],
+            urgent: false,
+        })
+        .unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert!(fake.take_writes().is_empty(), "once known, the same move is not repeated");
     }
@@ -414,6 +556,147 @@ mod tests {
         tx.send(set(0, true)).unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert_eq!(written(&fake).len(), 1, "a second stop of a known-stopped output is not");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_queued_behind_levels_is_written_alone() {
+        let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
+        // Both queued before the task runs (a game's last levels, then its disconnect).
+        tx.send(set(15, false)).unwrap();
+        tx.send(set(0, true)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(written(&fake), vec!["Vibrate:0;"], "the queued level never reaches the toy");
+    }
+
+    /// A Mystery Vibe Crescendo: six motors in one packet, keepalive every 93 ms.
+    async fn crescendo_task(
+        gap: Duration,
+    ) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, tokio::task::JoinHandle<bool>) {
+        let fake =
+            Arc::new(FakeHardware::with_endpoints("MV Crescendo", "AA:DD", &[Endpoint::TxMode, Endpoint::TxVibrate]));
+        let features: Vec<Feature> = (0..6)
+            .map(|index| Feature {
+                index,
+                description: String::new(),
+                outputs: vec![Output::new(OutputType::Vibrate, Range::new(0, 56))],
+                inputs: vec![],
+            })
+            .collect();
+        let handler = by_name("mysteryvibe").unwrap().initialize(&*fake, None, &features).await.unwrap();
+        let slots = (0..6)
+            .map(|index| Slot { feature_index: index, kind: OutputType::Vibrate, advertised: Range::new(0, 56) })
+            .collect();
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], gap);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let join = tokio::spawn(task.run(rx));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        fake.take_writes();
+        (fake, tx, join)
+    }
+
+    fn every_motor(levels: [i32; 6], urgent: bool) -> TaskCommand {
+        let changes =
+            levels.iter().enumerate().map(|(slot, &value)| SlotChange { slot, value, duration_ms: None }).collect();
+        TaskCommand::Set { changes, urgent }
+    }
+
+    fn packets(fake: &FakeHardware) -> Vec<Vec<u8>> {
+        fake.take_writes().into_iter().map(|write| write.data).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn six_motors_set_and_stopped_in_one_write_each_and_a_stop_skips_the_gap() {
+        let (fake, tx, _join) = crescendo_task(Duration::from_millis(75)).await;
+        // The gap since the keepalive seed (written on connect) has passed; no keepalive is due.
+        tokio::time::sleep(Duration::from_millis(76)).await;
+        tx.send(every_motor([10, 20, 30, 40, 50, 56], false)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![10, 20, 30, 40, 50, 56]], "one command, one packet");
+        // Within the gap of that write: a stop goes out at once, in one packet.
+        tx.send(TaskCommand::Set { changes: (0..6).map(SlotChange::stop).collect(), urgent: true }).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), vec![vec![0; 6]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_keepalive_shorter_than_the_gap_writes_the_waiting_change_not_the_old_packet() {
+        let (fake, tx, _join) = crescendo_task(Duration::from_millis(200)).await;
+        // Within the gap of the keepalive seed: the change waits.
+        tx.send(every_motor([1, 1, 1, 1, 1, 1], false)).unwrap();
+        // The keepalive (93 ms) comes before the gap (200 ms) has passed, and every 93 ms after.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(packets(&fake), vec![vec![1; 6]], "the waiting change is what the keepalive writes");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_battery_read_that_waits_does_not_hold_a_stop_back() {
+        let fake = Arc::new(FakeHardware::with_endpoints("GX85", "AA:EE", &[Endpoint::Tx, Endpoint::RxBleBattery]));
+        let features = vec![Feature {
+            index: 0,
+            description: String::new(),
+            outputs: vec![Output::new(OutputType::Vibrate, Range::new(0, 100))],
+            inputs: vec![],
+        }];
+        let handler = by_name("galaku").unwrap().initialize(&*fake, None, &features).await.unwrap();
+        let slots = vec![Slot { feature_index: 0, kind: OutputType::Vibrate, advertised: Range::new(0, 100) }];
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        tx.send(TaskCommand::Set {
+            changes: vec![SlotChange { slot: 0, value: 50, duration_ms: None }],
+            urgent: false,
+        })
+        .unwrap();
+        // The toy never answers the battery query (the read gives up after 2 s).
+        let (reply, battery) = oneshot::channel();
+        tx.send(TaskCommand::Battery(reply)).unwrap();
+        tx.send(TaskCommand::Set { changes: vec![SlotChange::stop(0)], urgent: true }).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let stop = crate::protocols::galaku::frame([0x5a, 0x00, 0x00, 0x01, 0x31, 0, 0, 0, 0, 0]);
+        assert!(
+            fake.writes().iter().any(|w| w.data == stop),
+            "the stop is out while the read waits: {:?}",
+            fake.writes()
+        );
+        assert!(battery.await.unwrap().is_err(), "and the read still ends");
+    }
+
+    /// A stroker whose position is set with and without a move time (one feature, two
+    /// outputs): after the other output moved it, a repeat of a command is no repeat for the
+    /// device and goes out.
+    #[tokio::test(start_paused = true)]
+    async fn a_repeat_goes_out_when_another_output_of_its_feature_was_written_since() {
+        let fake = Arc::new(FakeHardware::new("Virtual Stroker", "virtual:0"));
+        let position = Output::new(OutputType::Position, Range::new(0, 100));
+        let timed = Output {
+            kind: OutputType::HwPositionWithDuration,
+            range: Range::new(0, 100),
+            duration: Some(Range::new(0, 60_000)),
+        };
+        let features =
+            vec![Feature { index: 0, description: String::new(), outputs: vec![position, timed], inputs: vec![] }];
+        let handler = by_name("virtual").unwrap().initialize(&*fake, Some("stroker"), &features).await.unwrap();
+        let slots = [OutputType::Position, OutputType::HwPositionWithDuration]
+            .map(|kind| Slot { feature_index: 0, kind, advertised: Range::new(0, 100) })
+            .to_vec();
+        let task = DeviceTask::new(fake.clone(), handler, slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        let command = |slot, value, duration_ms| TaskCommand::Set {
+            changes: vec![SlotChange { slot, value, duration_ms }],
+            urgent: false,
+        };
+        for (step, (slot, value, duration_ms)) in
+            [(1, 33, Some(700)), (0, 66, None), (1, 33, Some(700))].into_iter().enumerate()
+        {
+            tx.send(command(slot, value, duration_ms)).unwrap();
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!(fake.take_writes().len(), 1, "step {step} is written");
+        }
+        tx.send(command(1, 33, Some(700))).unwrap();
+        tx.send(command(0, 50, None)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(fake.take_writes().len(), 1, "a true repeat is dropped; the position that follows it is not");
     }
 
     #[tokio::test(start_paused = true)]

@@ -5,7 +5,7 @@
 //! packet goes with an [`Endpoint`]; the transport maps endpoints onto whatever it really has
 //! (GATT characteristics from the matched protocol's `services` section, or just "the port":
 //! serial and websocket hardware expose only [`Endpoint::Rx`] and [`Endpoint::Tx`] and ignore
-//! the endpoint on writes, devices.md §2.2).
+//! the endpoint on writes).
 //!
 //! The trait is dyn-compatible (`&dyn Hardware`, `Arc<dyn Hardware>`): async methods return
 //! [`BoxFuture`]s instead of using `async fn`, so no extra crate (async-trait) is needed and the
@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 /// spelled out here so this crate needs no `futures` dependency for it.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A named place on a device that packets are written to or read from (devices.md §2.2).
+/// A named place on a device that packets are written to or read from.
 ///
 /// The string forms are the lowercase names used in the device-config JSON: `tx`, `rx`,
 /// `command`, ..., `generic0` .. `generic31`.
@@ -51,7 +51,7 @@ impl Endpoint {
     /// The highest `genericN` the config format defines.
     pub const GENERIC_MAX: u8 = 31;
 
-    /// Every named (non-generic) endpoint, in the order of devices.md §2.2.
+    /// Every named (non-generic) endpoint, in the order the device database names them.
     pub const NAMED: [Endpoint; 14] = [
         Endpoint::Command,
         Endpoint::Firmware,
@@ -137,7 +137,7 @@ pub struct Write {
     pub endpoint: Endpoint,
     pub data: Vec<u8>,
     /// BLE write-with-response. Transports that cannot honour the requested type use the one
-    /// the characteristic supports (devices.md §2.3 item 7); serial/websocket ignore it.
+    /// the characteristic supports; serial/websocket ignore it.
     pub with_response: bool,
 }
 

@@ -13,7 +13,10 @@
 //! Real transports (BLE, serial, device-websocket) and protocol encoders plug in behind the
 //! same manager (issue 4).
 
+#[cfg(test)]
+mod answering_tests;
 pub mod config;
+pub mod device_inputs;
 mod device_settings;
 pub mod device_task;
 #[cfg(any(test, feature = "testing"))]
@@ -22,10 +25,12 @@ pub mod hardware;
 pub mod manager;
 mod pipeline;
 pub mod protocols;
+#[cfg(test)]
+mod stop_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transport;
 pub mod virtual_device;
 
-pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, OutputLevel};
+pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, InputEvent, OutputLevel};
 pub use plugboard_protocol::model;

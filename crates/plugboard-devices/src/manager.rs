@@ -13,13 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use plugboard_protocol::convert::DeviceLookup;
-use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputType, OutputType, Reading, StopScope};
+use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputCommand, InputType, OutputType, Reading, StopScope};
 use plugboard_protocol::Error;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::database::Database;
 use crate::config::user::UserConfig;
-use crate::device_task::{DeviceTask, Slot, TaskCommand};
+use crate::device_inputs::ReadingSink;
+use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
 use crate::hardware::Hardware;
 use crate::protocols::{self, Advertisement};
 use crate::transport::virtual_device::VirtualHardware;
@@ -46,7 +47,8 @@ pub enum DeviceEvent {
         value: i32,
         owner: Option<ClientId>,
     },
-    /// Every transport finished the scan that clients asked for.
+    /// The scan that clients asked for finished: a transport finished its pass and none is
+    /// still looking. A scan where nothing can look stays open until it is stopped.
     ScanningFinished,
     /// A new battery reading (front ends show it; clients ask for their own).
     Battery {
@@ -60,6 +62,16 @@ pub enum DeviceEvent {
         transport: &'static str,
         status: HardwareStatus,
     },
+}
+
+/// A reading of a subscribed input, for the clients subscribed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputEvent {
+    pub device_index: u32,
+    pub feature_index: u32,
+    pub reading: Reading,
+    /// The clients subscribed to this input when the reading arrived.
+    pub subscribers: Arc<[ClientId]>,
 }
 
 /// The current level of one output.
@@ -114,6 +126,9 @@ pub(crate) struct Entry {
     pub(crate) outputs: BTreeMap<(u32, OutputType), OutputState>,
     /// The last battery reading, in percent.
     pub(crate) battery: Option<u8>,
+    /// The clients subscribed to each input, by (feature index, type). An input is in the
+    /// map only while somebody is subscribed, and then its device task delivers its readings.
+    pub(crate) subscribers: BTreeMap<(u32, InputType), BTreeSet<ClientId>>,
 }
 
 /// Hardware support: device database, user config, transports, scanning.
@@ -128,6 +143,8 @@ pub(crate) struct HardwareState {
     pub(crate) scanning: BTreeSet<ClientId>,
     /// Transports still scanning for the current scan.
     pub(crate) scans_running: BTreeSet<&'static str>,
+    /// Whether a transport finished a pass of the current scan (the scan can then finish).
+    pub(crate) scan_pass_finished: bool,
     /// Addresses being connected right now.
     pub(crate) connecting: BTreeSet<String>,
     /// Virtual devices the user denied: kept to come back when allowed again.
@@ -166,6 +183,8 @@ pub struct DeviceManager {
     /// Output changes only. They come with every command, so they have a channel of their own:
     /// front ends show them, client sessions never wake up for them.
     levels: broadcast::Sender<DeviceEvent>,
+    /// Readings of subscribed inputs: a channel of their own, since inputs can stream.
+    readings: broadcast::Sender<InputEvent>,
     /// Device tasks running (see [`DeviceManager::device_tasks`]).
     running_tasks: Arc<AtomicUsize>,
     /// Held while the user config is written (see `save_user_config`).
@@ -188,6 +207,7 @@ impl Default for DeviceManager {
             hardware: Mutex::new(HardwareState::default()),
             events: broadcast::channel(1024).0,
             levels: broadcast::channel(1024).0,
+            readings: broadcast::channel(1024).0,
             running_tasks: Arc::default(),
             saving: Mutex::new(()),
         }
@@ -237,6 +257,29 @@ impl DeviceManager {
         self.levels.subscribe()
     }
 
+    /// Readings of subscribed inputs, each with the clients it is for.
+    pub fn subscribe_readings(&self) -> broadcast::Receiver<InputEvent> {
+        self.readings.subscribe()
+    }
+
+    /// Where device `device_index`'s task sends its readings: to the clients subscribed to
+    /// the input at that moment (none: the reading goes nowhere).
+    pub(crate) fn reading_sink(self: &Arc<Self>, device_index: u32) -> ReadingSink {
+        let manager = Arc::downgrade(self);
+        Box::new(move |feature_index, reading| {
+            let Some(manager) = manager.upgrade() else { return };
+            let subscribers: Arc<[ClientId]> = {
+                let devices = manager.lock();
+                let Some(entry) = devices.0.get(&device_index) else { return };
+                match entry.subscribers.get(&(feature_index, reading.input_type())) {
+                    Some(clients) if !clients.is_empty() => clients.iter().copied().collect(),
+                    _ => return,
+                }
+            };
+            let _ = manager.readings.send(InputEvent { device_index, feature_index, reading, subscribers });
+        })
+    }
+
     /// Adds a virtual device at the lowest free index and announces it.
     ///
     /// The device is a [`VirtualHardware`] of the `virtual` transport, driven like any other
@@ -275,7 +318,10 @@ impl DeviceManager {
                 protocol: "virtual".to_owned(),
             };
             let outputs = outputs_of(&info);
-            devices.0.insert(index, Entry { info: info.clone(), backend, outputs, battery: None });
+            devices.0.insert(
+                index,
+                Entry { info: info.clone(), backend, outputs, battery: None, subscribers: BTreeMap::new() },
+            );
             (info, hardware, slots, receiver)
         };
         let (guard, task_info) = (self.task_guard(), info.clone());
@@ -402,28 +448,34 @@ impl DeviceManager {
         self.lock().0.values().map(|entry| (entry.info.clone(), entry.backend.address.clone())).collect()
     }
 
-    /// Applies a batch of output commands from `client` to one device. The client becomes the
-    /// owner of every output it set, even when the value did not change.
+    /// Applies a batch of output commands from `client` to one device, as one change: the
+    /// device task encodes them together. The client becomes the owner of every output it set,
+    /// even when the value did not change.
     pub fn command(&self, client: ClientId, device_index: u32, commands: &[FeatureCommand]) -> Result<(), Error> {
         let mut changed = Vec::new();
         {
             let mut devices = self.lock();
             let entry = devices.0.get_mut(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            // Checked first, so that a batch with one bad entry changes nothing.
             for command in commands {
-                let key = (command.feature_index, command.command.kind);
-                let state = entry.outputs.get_mut(&key).ok_or_else(|| {
-                    Error::device(format!(
+                if !entry.outputs.contains_key(&(command.feature_index, command.command.kind)) {
+                    return Err(Error::device(format!(
                         "Feature {} of device {} has no {} output.",
                         command.feature_index,
                         device_index,
                         command.command.kind.v4_name()
-                    ))
-                })?;
+                    )));
+                }
+            }
+            let mut changes = Vec::with_capacity(commands.len());
+            for command in commands {
+                let key = (command.feature_index, command.command.kind);
+                let Some(state) = entry.outputs.get_mut(&key) else { continue };
                 state.owner = Some(client);
                 // Every command goes to the device task, which knows what was really written
                 // (an output never written since connect is in an unknown state, so even a
                 // value equal to the assumed 0 must go out); front ends hear only of changes.
-                entry.backend.set(key, command.command.value, command.command.duration_ms, false);
+                changes.extend(entry.backend.change(key, command.command.value, command.command.duration_ms));
                 if state.value != command.command.value || state.duration_ms != command.command.duration_ms {
                     state.value = command.command.value;
                     state.duration_ms = command.command.duration_ms;
@@ -436,6 +488,7 @@ impl DeviceManager {
                     });
                 }
             }
+            entry.backend.send(changes, false);
         }
         for event in changed {
             self.emit(event);
@@ -446,7 +499,13 @@ impl DeviceManager {
     /// Stops the outputs in `scope`. With `owner`, the outputs that client set last and those
     /// nobody set (never another client's); with `None` (the user's STOP ALL), every output.
     /// Positions are left where they are.
+    ///
+    /// Every device gets one urgent change with all its stopped outputs (docs/architecture.md,
+    /// Safety): its task encodes them together and writes at once, ahead of the message gap.
     pub fn stop(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
+        if scope.inputs {
+            self.end_subscriptions(owner, scope)?;
+        }
         if !scope.outputs {
             return Ok(());
         }
@@ -462,6 +521,7 @@ impl DeviceManager {
                 if scope.device_index.is_some_and(|wanted| wanted != device_index) {
                     continue;
                 }
+                let mut stops = Vec::new();
                 for (&(feature_index, kind), state) in entry.outputs.iter_mut() {
                     let in_scope = scope.feature_index.is_none_or(|wanted| wanted == feature_index);
                     let owned = owner.is_none() || state.owner == owner || state.owner.is_none();
@@ -473,7 +533,7 @@ impl DeviceManager {
                     // stop where the output's state is not known, and drops it elsewhere.
                     state.value = 0;
                     state.duration_ms = None;
-                    entry.backend.set((feature_index, kind), 0, None, true);
+                    stops.extend(entry.backend.change((feature_index, kind), 0, None));
                     if was_running {
                         changed.push(DeviceEvent::OutputChanged {
                             device_index,
@@ -484,6 +544,7 @@ impl DeviceManager {
                         });
                     }
                 }
+                entry.backend.send(stops, true);
             }
         }
         if !changed.is_empty() {
@@ -532,6 +593,105 @@ impl DeviceManager {
         }
     }
 
+    /// Subscribes `client` to an input: its readings come as [`InputEvent`]s from now on. The
+    /// first subscriber of an input has the device start delivering it; subscribing again is
+    /// no error.
+    pub async fn subscribe_input(
+        &self,
+        client: ClientId,
+        device_index: u32,
+        feature_index: u32,
+        kind: InputType,
+    ) -> Result<(), Error> {
+        let task = {
+            let mut devices = self.lock();
+            let entry = devices.0.get_mut(&device_index).ok_or_else(|| Error::device_not_available(device_index))?;
+            let allowed = entry
+                .info
+                .feature(feature_index)
+                .and_then(|f| f.input(kind))
+                .is_some_and(|input| input.can(InputCommand::Subscribe));
+            if !allowed {
+                return Err(Error::device(format!(
+                    "Device {device_index} cannot subscribe to {kind:?} on feature {feature_index}."
+                )));
+            }
+            let clients = entry.subscribers.entry((feature_index, kind)).or_default();
+            let first = clients.is_empty();
+            clients.insert(client);
+            if !first {
+                return Ok(());
+            }
+            entry.backend.task.clone()
+        };
+        let (reply, answer) = oneshot::channel();
+        let error = if task.send(TaskCommand::Subscribe { feature_index, kind, reply }).is_err() {
+            Error::device_not_available(device_index)
+        } else {
+            match tokio::time::timeout(Duration::from_secs(3), answer).await {
+                Ok(Ok(Ok(()))) => return Ok(()),
+                Ok(Ok(Err(error))) => {
+                    Error::device(format!("Device {device_index} could not subscribe to {kind:?}: {error}."))
+                }
+                Ok(Err(_)) => Error::device_not_available(device_index),
+                Err(_) => Error::device(format!(
+                    "Device {device_index} did not start sending {kind:?} readings within 3 seconds."
+                )),
+            }
+        };
+        // The device cannot deliver the input: forgotten, so that a later subscriber tries again.
+        if let Some(entry) = self.lock().0.get_mut(&device_index) {
+            entry.subscribers.remove(&(feature_index, kind));
+        }
+        Err(error)
+    }
+
+    /// Ends `client`'s subscription to an input (none: nothing to do). The device stops
+    /// delivering it when its last subscriber leaves.
+    pub fn unsubscribe_input(&self, client: ClientId, device_index: u32, feature_index: u32, kind: InputType) {
+        let mut devices = self.lock();
+        let Some(entry) = devices.0.get_mut(&device_index) else { return };
+        let Some(clients) = entry.subscribers.get_mut(&(feature_index, kind)) else { return };
+        clients.remove(&client);
+        if clients.is_empty() {
+            entry.subscribers.remove(&(feature_index, kind));
+            let _ = entry.backend.task.send(TaskCommand::Unsubscribe { feature_index, kind });
+        }
+    }
+
+    /// Ends the subscriptions in `scope`: `owner`'s, or everybody's for `None`.
+    fn end_subscriptions(&self, owner: Option<ClientId>, scope: StopScope) -> Result<(), Error> {
+        let ended: Vec<(u32, u32, InputType, Vec<ClientId>)> = {
+            let devices = self.lock();
+            if let Some(index) = scope.device_index {
+                if !devices.0.contains_key(&index) {
+                    return Err(Error::device_not_available(index));
+                }
+            }
+            devices
+                .0
+                .iter()
+                .filter(|(&index, _)| scope.device_index.is_none_or(|wanted| wanted == index))
+                .flat_map(|(&index, entry)| {
+                    entry
+                        .subscribers
+                        .iter()
+                        .filter(|((feature, _), _)| scope.feature_index.is_none_or(|wanted| wanted == *feature))
+                        .map(move |(&(feature, kind), clients)| {
+                            let clients = clients.iter().copied().filter(|c| owner.is_none_or(|o| o == *c));
+                            (index, feature, kind, clients.collect())
+                        })
+                })
+                .collect()
+        };
+        for (device_index, feature_index, kind, clients) in ended {
+            for client in clients {
+                self.unsubscribe_input(client, device_index, feature_index, kind);
+            }
+        }
+        Ok(())
+    }
+
     /// The in-process hardware of virtual device `index`: what was really written to it.
     pub fn virtual_hardware(&self, index: u32) -> Option<Arc<VirtualHardware>> {
         self.lock().0.get(&index)?.backend.virtual_hardware.clone()
@@ -555,10 +715,16 @@ pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), Outpu
 }
 
 impl Backend {
-    /// Passes a new level to the device task.
-    fn set(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>, urgent: bool) {
-        if let Some(&slot) = self.slots.get(&key) {
-            let _ = self.task.send(TaskCommand::Set { slot, value, duration_ms, urgent });
+    /// The task's change for a new level of the output `key`; `None` if the task has no such
+    /// output.
+    fn change(&self, key: (u32, OutputType), value: i32, duration_ms: Option<u32>) -> Option<SlotChange> {
+        self.slots.get(&key).map(|&slot| SlotChange { slot, value, duration_ms })
+    }
+
+    /// Passes the changes of one request to the device task, as one command.
+    fn send(&self, changes: Vec<SlotChange>, urgent: bool) {
+        if !changes.is_empty() {
+            let _ = self.task.send(TaskCommand::Set { changes, urgent });
         }
     }
 }

@@ -1,4 +1,4 @@
-//! From "a transport found something" to "a device clients can drive" (ARCHITECTURE.md,
+//! From "a transport found something" to "a device clients can drive" (docs/architecture.md,
 //! Devices): match against the database, allow/deny, connect, identify, look up the
 //! definition, apply the user's settings, initialise, give it its stable index, start its
 //! task. And scanning, counted per client.
@@ -53,6 +53,14 @@ impl DeviceManager {
         sender
     }
 
+    /// Connects a device that something other than the engine's transports found, through
+    /// matching, its protocol and a device task like any found device: a simulated peripheral
+    /// in tests (`testing::FakeConnector`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn connect_found_device(self: &Arc<Self>, found: FoundDevice) {
+        self.clone().on_transport_event(TransportEvent::Found(found));
+    }
+
     pub fn add_transport(&self, transport: Arc<dyn Transport>) {
         let status = transport.status();
         let name = transport.name();
@@ -72,28 +80,31 @@ impl DeviceManager {
     }
 
     /// `client` wants devices found. The first scanner starts every transport; later ones
-    /// join the running scan. With no transports the scan finishes at once.
+    /// join the running scan.
+    ///
+    /// The scan finishes (ScanningFinished) when a transport has finished a pass and none is
+    /// still looking. Where nothing can scan (no transports, only the device-websocket server,
+    /// which has nothing to look for, or Bluetooth unavailable), the scan stays open until the
+    /// client stops it, as the reference server keeps it: a client that calls StopScanning
+    /// after StartScanning (buttplug-py does) must find its scan still running.
     pub async fn start_scanning(&self, client: ClientId) {
         let (first, transports) = {
             let mut hardware = self.hardware();
             let first = hardware.scanning.is_empty();
             hardware.scanning.insert(client);
             if first {
-                hardware.scans_running = hardware.transports.iter().map(|t| t.name()).collect();
+                hardware.scans_running = hardware.transports.iter().filter(|t| t.scans()).map(|t| t.name()).collect();
+                hardware.scan_pass_finished = false;
             }
             (first, hardware.transports.clone())
         };
         if !first {
             return;
         }
-        if transports.is_empty() {
-            self.finish_scan();
-            return;
-        }
         for transport in transports {
             if let Err(error) = transport.start_scanning().await {
                 tracing::warn!(transport = transport.name(), %error, "could not start scanning");
-                self.transport_scan_finished(transport.name());
+                self.transport_cannot_scan(transport.name());
             }
         }
     }
@@ -121,10 +132,30 @@ impl DeviceManager {
         self.hardware().scanning.contains(&client)
     }
 
+    /// A transport finished its pass of the current scan.
     fn transport_scan_finished(&self, name: &'static str) {
         let done = {
             let mut hardware = self.hardware();
-            hardware.scans_running.remove(name) && hardware.scans_running.is_empty() && !hardware.scanning.is_empty()
+            if !hardware.scans_running.remove(name) || hardware.scanning.is_empty() {
+                return;
+            }
+            hardware.scan_pass_finished = true;
+            hardware.scans_running.is_empty()
+        };
+        if done {
+            self.finish_scan();
+        }
+    }
+
+    /// A transport could not start scanning: the scan no longer waits for it, but it does not
+    /// finish because of it either (nothing was looked for).
+    fn transport_cannot_scan(&self, name: &'static str) {
+        let done = {
+            let mut hardware = self.hardware();
+            hardware.scans_running.remove(name)
+                && hardware.scans_running.is_empty()
+                && hardware.scan_pass_finished
+                && !hardware.scanning.is_empty()
         };
         if done {
             self.finish_scan();
@@ -231,8 +262,22 @@ impl DeviceManager {
                 ),
                 None => format!("the device database has no definition for {}", protocol.name()),
             })?;
+        if definition.features.iter().all(|feature| feature.outputs.is_empty()) {
+            let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
+            let examples: Vec<&str> =
+                models.iter().filter_map(|model| model.identifiers.first()).map(String::as_str).take(4).collect();
+            tracing::warn!(
+                address = %found.address,
+                identifier = identifier.as_deref().unwrap_or(""),
+                protocol = protocol.name(),
+                "the device is none of the models the device database knows for its protocol, whose defaults have no \
+                 outputs: it connects with nothing to drive. A device that announces a model's identifier (such as {}) \
+                 is that model",
+                examples.join(", ")
+            );
+        }
         let handler = protocol
-            .initialize(&*hardware, identifier.as_deref(), &definition.features)
+            .initialize_advertised(&*hardware, advertisement, identifier.as_deref(), &definition.features)
             .await
             .map_err(|e| e.to_string())?;
 
@@ -319,10 +364,12 @@ impl DeviceManager {
                     },
                     outputs,
                     battery: None,
+                    subscribers: BTreeMap::new(),
                 },
             );
             info
         };
+        let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);
@@ -419,5 +466,88 @@ fn advertisement_of(discovered: &Discovered) -> Advertisement {
         }
         Discovered::Serial { port } => Advertisement::named(port),
         Discovered::Websocket { identifier } => Advertisement::named(identifier),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::broadcast;
+
+    use super::*;
+    use crate::hardware::{BoxFuture, HardwareError};
+
+    /// A transport that looks for devices (or, with `scans: false`, has nothing to look for)
+    /// and can start scanning, or not (Bluetooth off).
+    struct Scanner {
+        name: &'static str,
+        scans: bool,
+        starts: bool,
+    }
+
+    impl Transport for Scanner {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn start_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
+            let result = if self.starts { Ok(()) } else { Err(HardwareError::Io("no adapter".into())) };
+            Box::pin(async move { result })
+        }
+        fn stop_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn status(&self) -> HardwareStatus {
+            HardwareStatus::Ready
+        }
+        fn scans(&self) -> bool {
+            self.scans
+        }
+    }
+
+    fn finished(events: &mut broadcast::Receiver<DeviceEvent>) -> bool {
+        std::iter::from_fn(|| events.try_recv().ok()).any(|event| event == DeviceEvent::ScanningFinished)
+    }
+
+    #[tokio::test]
+    async fn a_scan_with_nothing_to_scan_stays_open_until_stopped() {
+        let manager = DeviceManager::new();
+        let mut events = manager.subscribe();
+        // Only virtual devices: no transport at all.
+        manager.start_scanning(1).await;
+        assert!(manager.is_scanning(1) && !finished(&mut events), "nothing can scan: the scan stays open");
+        manager.stop_scanning(1).await;
+        assert!(!manager.is_scanning(1) && !finished(&mut events));
+
+        // The device-websocket server (nothing to look for) and Bluetooth that cannot start.
+        let _sender = manager.attach_hardware(Database::builtin().unwrap(), UserConfig::default(), None);
+        manager.add_transport(Arc::new(Scanner { name: "websocket", scans: false, starts: true }));
+        manager.add_transport(Arc::new(Scanner { name: "ble", scans: true, starts: false }));
+        manager.start_scanning(2).await;
+        assert!(manager.is_scanning(2) && !finished(&mut events), "nothing could scan: the scan stays open");
+        manager.stop_scanning(2).await;
+        assert!(!manager.is_scanning(2));
+    }
+
+    #[tokio::test]
+    async fn a_scan_that_finishes_for_real_says_so() {
+        let manager = DeviceManager::new();
+        let mut events = manager.subscribe();
+        let sender = manager.attach_hardware(Database::builtin().unwrap(), UserConfig::default(), None);
+        manager.add_transport(Arc::new(Scanner { name: "websocket", scans: false, starts: true }));
+        manager.add_transport(Arc::new(Scanner { name: "serial", scans: true, starts: true }));
+        manager.start_scanning(3).await;
+        assert!(manager.is_scanning(3) && !finished(&mut events), "the serial pass is still running");
+        sender.send(TransportEvent::ScanningFinished { transport: "serial" }).unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match events.recv().await {
+                    Ok(DeviceEvent::ScanningFinished) => return,
+                    Ok(_) => {}
+                    Err(error) => panic!("{error}"),
+                }
+            }
+        })
+        .await;
+        assert!(event.is_ok(), "the serial pass finished, and with it the scan");
+        assert!(!manager.is_scanning(3), "the scanners were told; the next StartScanning starts a new scan");
     }
 }

@@ -13,13 +13,20 @@
 //! Like real hardware, notifications (scripted or injected with [`FakeHardware::notify`]) reach
 //! receivers only for subscribed endpoints, so a protocol that forgets to subscribe fails its
 //! test the way it would fail on a real toy.
+//!
+//! A device whose answers depend on what it is sent (an encrypted challenge, a checksum) is a
+//! [`SimulatedDevice`]: pure functions from what is written, read or subscribed to what the
+//! device answers, attached with [`FakeHardware::simulate`]. Protocols that talk to their
+//! devices keep theirs in a `simulated` module of their own file, so that any other harness
+//! (a fake BlueZ peripheral, for one) can answer the same way.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
+use crate::transport::{ConnectPlan, Connector};
 
 /// Something the fake saw a protocol do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +36,27 @@ pub enum Event {
     Subscribe(Endpoint),
     Unsubscribe(Endpoint),
     Disconnect,
+}
+
+/// How a device answers, as pure functions of what it is sent: no clock, no hidden state, so
+/// a test (or a simulated peripheral on another transport) gets the same answer for the same
+/// bytes every time. Notifications are `(endpoint, bytes)`; a fake delivers them only for
+/// subscribed endpoints, as real hardware does.
+pub trait SimulatedDevice: Send + Sync {
+    /// What the device notifies after `data` is written to `endpoint`.
+    fn on_write(&self, _endpoint: Endpoint, _data: &[u8]) -> Vec<(Endpoint, Vec<u8>)> {
+        Vec::new()
+    }
+
+    /// What a read of `endpoint` returns; `None`: the read fails.
+    fn on_read(&self, _endpoint: Endpoint) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// What the device notifies when `endpoint` is subscribed.
+    fn on_subscribe(&self, _endpoint: Endpoint) -> Vec<(Endpoint, Vec<u8>)> {
+        Vec::new()
+    }
 }
 
 struct Reply {
@@ -47,6 +75,11 @@ struct State {
     on_subscribe: Vec<(Endpoint, Vec<u8>)>,
     connected: bool,
     fail_writes: Option<HardwareError>,
+    simulated: Option<Arc<dyn SimulatedDevice>>,
+    /// Drop the connection once this many writes have been made.
+    drop_after_writes: Option<usize>,
+    /// Reads never complete.
+    stall_reads: bool,
 }
 
 /// A scriptable, recording [`Hardware`].
@@ -96,6 +129,28 @@ impl FakeHardware {
     /// to a new subscriber, such as a Lelo saying it is authorised).
     pub fn notify_on_subscribe(&self, endpoint: Endpoint, bytes: &[u8]) {
         self.state().on_subscribe.push((endpoint, bytes.to_vec()));
+    }
+
+    /// Answers as `device` does, besides (and after) what is scripted with [`FakeHardware::reply`],
+    /// [`FakeHardware::notify_on_subscribe`] and [`FakeHardware::set_read`].
+    pub fn simulate(&self, device: impl SimulatedDevice + 'static) {
+        self.simulate_boxed(Box::new(device));
+    }
+
+    /// [`FakeHardware::simulate`] for a device chosen at run time ([`simulated_device`]).
+    pub fn simulate_boxed(&self, device: Box<dyn SimulatedDevice>) {
+        self.state().simulated = Some(Arc::from(device));
+    }
+
+    /// Drops the connection right after the `count`th write (counted from the start) has been
+    /// recorded: a device that goes away in the middle of a handshake.
+    pub fn drop_after_writes(&self, count: usize) {
+        self.state().drop_after_writes = Some(count);
+    }
+
+    /// Makes every later read wait for ever: a device that does not answer a read.
+    pub fn stall_reads(&self) {
+        self.state().stall_reads = true;
     }
 
     /// Reads of `endpoint` return `bytes` (every time, until changed).
@@ -152,6 +207,15 @@ impl FakeHardware {
         self.state().subscribed.iter().copied().collect()
     }
 
+    /// Sends each notification whose endpoint is subscribed (at the time it is sent).
+    fn send_to_subscribers(&self, notifications: Vec<(Endpoint, Vec<u8>)>) {
+        for (endpoint, bytes) in notifications {
+            if self.state().subscribed.contains(&endpoint) {
+                let _ = self.notifications.send(Notification::Data { endpoint, bytes });
+            }
+        }
+    }
+
     fn check(&self, state: &State, endpoint: Endpoint) -> Result<(), HardwareError> {
         if !state.connected {
             Err(HardwareError::Disconnected)
@@ -183,32 +247,44 @@ impl Hardware for FakeHardware {
             if let Some(error) = state.fail_writes.clone() {
                 return Err(error);
             }
-            let answers: Vec<(Endpoint, Vec<u8>)> = state
+            let mut answers: Vec<(Endpoint, Vec<u8>)> = state
                 .replies
                 .iter()
                 .filter(|reply| reply.endpoint == write.endpoint && reply.data == write.data)
-                .filter(|reply| state.subscribed.contains(&reply.notify_endpoint))
                 .map(|reply| (reply.notify_endpoint, reply.notify_bytes.clone()))
                 .collect();
-            state.events.push(Event::Write(write));
-            drop(state);
-            for (endpoint, bytes) in answers {
-                let _ = self.notifications.send(Notification::Data { endpoint, bytes });
+            if let Some(device) = &state.simulated {
+                answers.extend(device.on_write(write.endpoint, &write.data));
             }
+            state.events.push(Event::Write(write));
+            let writes = state.events.iter().filter(|event| matches!(event, Event::Write(_))).count();
+            let drop_now = state.drop_after_writes.is_some_and(|count| writes >= count);
+            drop(state);
+            if drop_now {
+                self.drop_connection();
+                return Ok(());
+            }
+            self.send_to_subscribers(answers);
             Ok(())
         })();
         Box::pin(async move { result })
     }
 
     fn read(&self, endpoint: Endpoint) -> BoxFuture<'_, Result<Vec<u8>, HardwareError>> {
+        if self.state().stall_reads {
+            self.state().events.push(Event::Read(endpoint));
+            return Box::pin(std::future::pending());
+        }
         let result = (|| {
             let mut state = self.state();
             self.check(&state, endpoint)?;
             state.events.push(Event::Read(endpoint));
+            let simulated = || state.simulated.as_ref().and_then(|device| device.on_read(endpoint));
             state
                 .reads
                 .get(&endpoint)
                 .cloned()
+                .or_else(simulated)
                 .ok_or_else(|| HardwareError::Io(format!("fake: no scripted read for {endpoint}")))
         })();
         Box::pin(async move { result })
@@ -220,12 +296,17 @@ impl Hardware for FakeHardware {
             self.check(&state, endpoint)?;
             state.events.push(Event::Subscribe(endpoint));
             state.subscribed.insert(endpoint);
-            let reports: Vec<Vec<u8>> =
-                state.on_subscribe.iter().filter(|(on, _)| *on == endpoint).map(|(_, bytes)| bytes.clone()).collect();
-            drop(state);
-            for bytes in reports {
-                let _ = self.notifications.send(Notification::Data { endpoint, bytes });
+            let mut reports: Vec<(Endpoint, Vec<u8>)> = state
+                .on_subscribe
+                .iter()
+                .filter(|(on, _)| *on == endpoint)
+                .map(|(_, bytes)| (endpoint, bytes.clone()))
+                .collect();
+            if let Some(device) = &state.simulated {
+                reports.extend(device.on_subscribe(endpoint));
             }
+            drop(state);
+            self.send_to_subscribers(reports);
             Ok(())
         })();
         Box::pin(async move { result })
@@ -254,6 +335,41 @@ impl Hardware for FakeHardware {
         self.state().events.push(Event::Disconnect);
         self.drop_connection();
         Box::pin(async { Ok(()) })
+    }
+}
+
+/// A typical device of `protocol`, for the protocols whose devices must answer (a handshake, a
+/// read while connecting, a pushed battery level): what a harness standing in for hardware
+/// answers. `None` for protocols whose devices answer nothing.
+///
+/// A Fluffer toy also advertises manufacturer data, [`FLUFFER_MANUFACTURER_DATA`] of company
+/// `0x684a`, which the harness must put in its advertisement.
+pub fn simulated_device(protocol: &str) -> Option<Box<dyn SimulatedDevice>> {
+    use crate::protocols::{ankni, fluffer, fredorch, vibcrafter, yiciyuan};
+    Some(match protocol {
+        "ankni" => Box::new(ankni::simulated::Toy { pnp_id: &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66] }),
+        "fluffer" => Box::new(fluffer::simulated::Toy { manufacturer_data: FLUFFER_MANUFACTURER_DATA }),
+        "fredorch" => Box::new(fredorch::simulated::Machine),
+        "vibcrafter" => {
+            Box::new(vibcrafter::simulated::Toy::new(&vibcrafter::VIBCRAFTER).challenging("Zq9x:HelloWorld1;"))
+        }
+        "vibio" => Box::new(vibcrafter::simulated::Toy::new(&vibcrafter::VIBIO).challenging("1a2B:secret-x;")),
+        "yiciyuan" => Box::new(yiciyuan::simulated::Toy { battery: 75 }),
+        _ => return None,
+    })
+}
+
+/// The manufacturer data (company `0x684a`) of the simulated Fluffer toy.
+pub const FLUFFER_MANUFACTURER_DATA: &[u8] = &[0x10, 0x00, 0x78, 0x21, 0x33];
+
+/// Connects a [`FakeHardware`] as a transport's connector would (see
+/// `DeviceManager::connect_found_device`).
+pub struct FakeConnector(pub Arc<FakeHardware>);
+
+impl Connector for FakeConnector {
+    fn connect(&self, _plan: ConnectPlan) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
+        let hardware: Arc<dyn Hardware> = self.0.clone();
+        Box::pin(async move { Ok(hardware) })
     }
 }
 
@@ -324,5 +440,78 @@ mod tests {
         hw.fail_writes(None);
         hw.write(Write::with_response(Endpoint::Tx, vec![1])).await.unwrap();
         assert_eq!(hw.writes().len(), 1);
+    }
+
+    /// Echoes writes to `tx` back on `rx` reversed; reads of `rx` give its name.
+    struct Mirror;
+
+    impl SimulatedDevice for Mirror {
+        fn on_write(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(Endpoint, Vec<u8>)> {
+            match endpoint {
+                Endpoint::Tx => vec![(Endpoint::Rx, data.iter().rev().copied().collect())],
+                _ => Vec::new(),
+            }
+        }
+
+        fn on_read(&self, endpoint: Endpoint) -> Option<Vec<u8>> {
+            (endpoint == Endpoint::Rx).then(|| b"mirror".to_vec())
+        }
+
+        fn on_subscribe(&self, endpoint: Endpoint) -> Vec<(Endpoint, Vec<u8>)> {
+            vec![(endpoint, vec![0xaa])]
+        }
+    }
+
+    #[tokio::test]
+    async fn a_simulated_device_answers_writes_reads_and_subscriptions() {
+        let hw = FakeHardware::new("x", "y");
+        hw.simulate(Mirror);
+        let mut rx = hw.notifications();
+        hw.write(Write::without_response(Endpoint::Tx, vec![1, 2])).await.unwrap();
+        assert!(rx.try_recv().is_err(), "nothing before rx is subscribed");
+        hw.subscribe(Endpoint::Rx).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Data { endpoint: Endpoint::Rx, bytes: vec![0xaa] });
+        hw.write(Write::without_response(Endpoint::Tx, vec![1, 2])).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Data { endpoint: Endpoint::Rx, bytes: vec![2, 1] });
+        assert_eq!(hw.read(Endpoint::Rx).await.unwrap(), b"mirror");
+        hw.set_read(Endpoint::Rx, b"scripted");
+        assert_eq!(hw.read(Endpoint::Rx).await.unwrap(), b"scripted", "a scripted read comes first");
+        assert!(hw.read(Endpoint::Tx).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_device_can_drop_after_so_many_writes() {
+        let hw = FakeHardware::new("x", "y");
+        hw.simulate(Mirror);
+        hw.subscribe(Endpoint::Rx).await.unwrap();
+        hw.drop_after_writes(2);
+        let mut rx = hw.notifications();
+        hw.write(Write::without_response(Endpoint::Tx, vec![1])).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Data { endpoint: Endpoint::Rx, bytes: vec![1] });
+        hw.write(Write::without_response(Endpoint::Tx, vec![2])).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap(), Notification::Disconnected, "gone instead of answering");
+        assert!(!hw.is_connected());
+        assert_eq!(hw.writes().len(), 2);
+    }
+
+    #[test]
+    fn simulated_devices_by_protocol_name() {
+        for name in ["ankni", "fluffer", "fredorch", "vibcrafter", "vibio", "yiciyuan"] {
+            assert!(simulated_device(name).is_some(), "{name}");
+            assert!(crate::protocols::by_name(name).is_some(), "{name} is a protocol");
+        }
+        assert!(simulated_device("lovense").is_none());
+        let challenge =
+            [0x49, 0xb0, 0x6c, 0x7b, 0x3f, 0x66, 0x30, 0x93, 0xfa, 0x77, 0x2f, 0x54, 0xba, 0x9f, 0xd1, 0x8d];
+        let agreed =
+            vec![0xfb, 0x14, 0x63, 0x04, 0x20, 0x5c, 0x54, 0x79, 0xbb, 0x6b, 0xa6, 0xc9, 0x69, 0xfd, 0xaa, 0x96];
+        let fluffer = simulated_device("fluffer").unwrap();
+        assert_eq!(fluffer.on_write(Endpoint::Tx, &challenge), vec![(Endpoint::Rx, agreed)]);
+        let ankni = simulated_device("ankni").unwrap();
+        assert_eq!(
+            ankni.on_read(Endpoint::Generic(0)).map(|id| id.len()),
+            Some(6),
+            "a toy that asks for the handshake"
+        );
     }
 }

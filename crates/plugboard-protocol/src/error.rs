@@ -1,4 +1,4 @@
-//! Errors that go on the wire as a Buttplug `Error` message (reference §5).
+//! Errors that go on the wire as a Buttplug `Error` message (docs/architecture.md, Spec versions and conversion).
 //!
 //! The official clients map the *code* to their error classes (code 1 becomes a handshake
 //! error, and so on) and show the text to people, so the text is a plain sentence that says

@@ -1,5 +1,5 @@
 //! Frames: the JSON text of one websocket message. A frame is an array of one-key message
-//! objects; several arrays back to back in one frame are accepted (reference §1).
+//! objects; several arrays back to back in one frame are accepted (docs/architecture.md, Spec versions and conversion).
 //!
 //! Decoding is two steps, so a session can handle the handshake before it knows the version:
 //! [`split_frame`] cuts a frame into [`RawMessage`]s (name + undecoded body), then
@@ -453,7 +453,7 @@ fn clean_serde_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// Range and sanity checks the JSON types cannot express (reference §8, schema bounds).
+/// Range and sanity checks the JSON types cannot express (the bounds of the Buttplug spec's message schema).
 fn validate_client(message: &ClientMessage) -> Result<(), DecodeError> {
     let id = message.id();
     let name = message.name();

@@ -1,4 +1,4 @@
-//! Plugboard's canonical device model (ARCHITECTURE.md, "Canonical model").
+//! Plugboard's canonical device model (docs/architecture.md, Spec versions and conversion).
 //!
 //! One model, close to spec v4. A device has a stable index, a name, an optional display
 //! name, a message gap and features; a feature has outputs and inputs, each with integer

@@ -1,4 +1,4 @@
-//! Buttplug spec versions and how a client's RequestServerInfo names one (reference §2).
+//! Buttplug spec versions and how a client's RequestServerInfo names one (docs/architecture.md, Spec versions and conversion).
 
 use std::fmt;
 
@@ -50,7 +50,7 @@ pub struct RequestedVersion {
 }
 
 impl RequestServerInfo {
-    /// The version this handshake asks for (reference §2.1–2.2): `ProtocolVersionMajor` when
+    /// The version this handshake asks for (docs/architecture.md, Spec versions and conversion): `ProtocolVersionMajor` when
     /// present (with `ProtocolVersionMinor` required beside it), else `MessageVersion`, else 0.
     pub fn requested_version(&self) -> Result<RequestedVersion, Error> {
         match (self.message_version, self.protocol_version_major, self.protocol_version_minor) {

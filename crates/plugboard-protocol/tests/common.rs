@@ -48,7 +48,7 @@ pub fn device(index: u32, name: &str, features: Vec<Feature>) -> DeviceInfo {
     DeviceInfo { index, name: name.into(), display_name: None, message_gap_ms: 100, features }
 }
 
-/// The simulated devices of the reference harness (reference §0 "Evidence harness").
+/// The simulated devices of the reference harness (two vibrate motors, a rotator, a stroker).
 pub fn two_motor_vibrator(index: u32) -> DeviceInfo {
     device(
         index,

@@ -1,4 +1,4 @@
-//! Legacy and v4 commands to canonical requests (reference §6.2–6.5), every rule.
+//! Legacy and v4 commands to canonical requests (docs/architecture.md, Spec versions and conversion), every rule.
 
 use plugboard_protocol::convert::steps::*;
 use plugboard_protocol::convert::{reading_message, to_request, InputRequest, LegacyState, ReadingReply, Request};
@@ -39,7 +39,7 @@ fn code(result: Result<Request, plugboard_protocol::Error>) -> ErrorCode {
     result.expect_err("expected an error").code()
 }
 
-// ---- float to step (§6.3) ----
+// ---- float to step ----
 
 #[test]
 fn levels_round_up() {
@@ -338,7 +338,7 @@ fn inflate_outputs_answer_constrict_commands() {
     assert_eq!(outputs(request), vec![(0, OutputType::Inflate, 5, None)]);
 }
 
-// ---- readings back to each version (§6.6) ----
+// ---- readings back to each version ----
 
 #[test]
 fn readings_take_the_askers_shape() {
@@ -375,7 +375,7 @@ fn readings_take_the_askers_shape() {
     assert!(reading_message(15, 4, 2, ReadingReply::BatteryLevel, Reading::Rssi(-3)).is_err());
 }
 
-// ---- handshake (§2) ----
+// ---- handshake ----
 
 #[test]
 fn handshake_detects_and_negotiates_versions() {

@@ -1,4 +1,4 @@
-//! The device-list shapes observed from the reference server (reference §4.7), reproduced
+//! The device-list shapes observed from the reference server (docs/architecture.md, Spec versions and conversion), reproduced
 //! exactly and compared as JSON values, with Plugboard's two deliberate differences:
 //! the real message gap is reported (the reference always says 100), and v0/v1 clients are
 //! offered FleshlightLaunchFW12Cmd and VorzeA10CycloneCmd for devices with a position or

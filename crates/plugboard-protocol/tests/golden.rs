@@ -1,13 +1,13 @@
 //! Golden vectors: hand-written JSON for every message of every spec version, both directions.
 //!
 //! Every JSON string and every expected Rust value in this file was written by hand from the
-//! reference document (`buttplug-protocol.md`: §1 framing, §2 handshake and ServerInfo shapes,
-//! §4 message fields, §4.7 device-list shapes, §4.8 one-line test vectors, §9 message sets),
+//! public Buttplug spec and the shapes the reference server was observed to send (framing,
+//! handshake and ServerInfo shapes, message fields, device-list shapes, message sets),
 //! never by running the code under test. Each vector is checked both ways:
 //!
 //! - decoding the hand-written frame gives the hand-built message, and
 //! - encoding the hand-built message gives the hand-written JSON (compared as JSON values,
-//!   so key order does not matter, as §1 says).
+//!   so key order does not matter, as the spec says).
 //!
 //! A message that exists in one version but not in another must be rejected for the other,
 //! with an error that carries the message's Id.
@@ -95,7 +95,7 @@ fn rsi_v4(id: u32, name: &str, major: u32, minor: u32) -> RequestServerInfo {
     RequestServerInfo { protocol_version_major: Some(major), protocol_version_minor: Some(minor), ..rsi(id, name) }
 }
 
-/// Ping, StartScanning, StopScanning and RequestDeviceList: `{"Id":n}` in every version (§4.1).
+/// Ping, StartScanning, StopScanning and RequestDeviceList: `{"Id":n}` in every version.
 fn id_only_client_messages_round_trip(version: SpecVersion) {
     client(version, r#"[{"Ping":{"Id":5}}]"#, ClientMessage::Ping(id_only(5)));
     client(version, r#"[{"StartScanning":{"Id":11}}]"#, ClientMessage::StartScanning(id_only(11)));
@@ -103,13 +103,13 @@ fn id_only_client_messages_round_trip(version: SpecVersion) {
     client(version, r#"[{"RequestDeviceList":{"Id":6}}]"#, ClientMessage::RequestDeviceList(id_only(6)));
 }
 
-/// StopDeviceCmd and StopAllDevices, v0–v3 (§4.8 "C any").
+/// StopDeviceCmd and StopAllDevices, v0–v3.
 fn stop_messages_round_trip(version: SpecVersion) {
     client(version, r#"[{"StopDeviceCmd":{"Id":9,"DeviceIndex":0}}]"#, ClientMessage::StopDeviceCmd(dev(9, 0)));
     client(version, r#"[{"StopAllDevices":{"Id":10}}]"#, ClientMessage::StopAllDevices(id_only(10)));
 }
 
-/// Ok, Error and ScanningFinished exist in every version (§4.1, §5).
+/// Ok, Error and ScanningFinished exist in every version.
 fn status_server_messages_round_trip(version: SpecVersion) {
     server(version, r#"[{"Ok":{"Id":7}}]"#, ServerMessage::Ok(id_only(7)));
     server(
@@ -163,7 +163,7 @@ fn linear_cmd(id: u32, device_index: u32, vectors: &[(u32, u32, f64)]) -> Client
     })
 }
 
-/// VibrateCmd, RotateCmd and LinearCmd, v1–v3 (§4.3, §4.8 "C v1+").
+/// VibrateCmd, RotateCmd and LinearCmd, v1–v3.
 fn generic_commands_round_trip(version: SpecVersion) {
     client(
         version,
@@ -186,7 +186,7 @@ fn raw_endpoint(id: u32, device_index: u32, endpoint: &str) -> RawEndpointCmd {
     RawEndpointCmd { id, device_index, endpoint: endpoint.into() }
 }
 
-/// RawWriteCmd, RawReadCmd (every spelling of §4.4), RawSubscribeCmd, RawUnsubscribeCmd: v2–v3.
+/// RawWriteCmd, RawReadCmd (every spelling), RawSubscribeCmd, RawUnsubscribeCmd: v2–v3.
 fn raw_commands_round_trip(version: SpecVersion) {
     client(
         version,
@@ -240,7 +240,7 @@ fn raw_commands_round_trip(version: SpecVersion) {
     );
 }
 
-/// RawReading, v2–v3 (§4.8: a subscription reading, Id 0).
+/// RawReading, v2–v3 (a subscription reading, Id 0).
 fn raw_reading_round_trip(version: SpecVersion) {
     server(
         version,
@@ -332,7 +332,7 @@ const S_V0_TO_V3: &[(&str, u32)] = &[
 const S_V4_ONLY: &[(&str, u32)] =
     &[(r#"[{"InputReading":{"Id":24,"DeviceIndex":0,"FeatureIndex":2,"Reading":{"Battery":{"Value":87}}}}]"#, 24)];
 
-// Device descriptions (§4.7), built by hand.
+// Device descriptions, built by hand.
 
 fn device_v0(index: u32, name: &str, messages: &[&str]) -> DeviceV0 {
     DeviceV0 {
@@ -797,7 +797,7 @@ mod v1 {
 
     #[test]
     fn step_count_is_not_v1() {
-        // §4.7: v1 carries FeatureCount only; StepCount arrives with v2.
+        // v1 carries FeatureCount only; StepCount arrives with v2.
         server_rejected(
             V1,
             r#"[{"DeviceList":{"Id":6,"Devices":[{"DeviceIndex":0,"DeviceMessages":{"StopDeviceCmd":{},"VibrateCmd":{"FeatureCount":1,"StepCount":[20]}},"DeviceName":"Simulated Lovense Max"}]}}]"#,
@@ -874,7 +874,7 @@ mod v2 {
 
     #[test]
     fn rejects_v0_v1_only_messages() {
-        // §4.4: v2 removed SingleMotorVibrateCmd, FleshlightLaunchFW12Cmd, VorzeA10CycloneCmd,
+        // v2 removed SingleMotorVibrateCmd, FleshlightLaunchFW12Cmd, VorzeA10CycloneCmd,
         // LovenseCmd, KiirooCmd, Test and RequestLog.
         client_rejects_all(V2, V0_ONLY);
     }
@@ -1085,7 +1085,7 @@ mod v3 {
 
     #[test]
     fn scalar_cmd_every_v3_actuator_type() {
-        // §4.5: Vibrate, Rotate, Oscillate, Constrict, Inflate, Position.
+        // Vibrate, Rotate, Oscillate, Constrict, Inflate, Position.
         for (name, kind) in [
             ("Vibrate", ActuatorType::Vibrate),
             ("Rotate", ActuatorType::Rotate),
@@ -1138,7 +1138,7 @@ mod v3 {
 
     #[test]
     fn sensor_type_rssi_also_accepted_as_v4_spelling() {
-        // §4.5 / §11.5: accept both `RSSI` and `Rssi`; emit `RSSI` to v3 clients.
+        // accept both `RSSI` and `Rssi`; emit `RSSI` to v3 clients.
         let decoded = decode_one_client(
             r#"[{"SensorUnsubscribeCmd":{"Id":22,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Rssi"}}]"#,
             V3,
@@ -1323,7 +1323,7 @@ mod v3 {
 
     #[test]
     fn device_with_sensor_subscribe_attributes() {
-        // §4.7: 9.0.9 could also list SensorSubscribeCmd with the same attribute shape.
+        // 9.0.9 could also list SensorSubscribeCmd with the same attribute shape.
         server(
             V3,
             r#"[{"DeviceList":{"Id":6,"Devices":[{"DeviceIndex":4,"DeviceMessageTimingGap":75,"DeviceMessages":{
@@ -1424,7 +1424,7 @@ mod v4 {
 
     #[test]
     fn handshake_prefers_protocol_version_major() {
-        // §2.2: version = ProtocolVersionMajor if present; a newer minor is fine (§2.3).
+        // version = ProtocolVersionMajor if present; a newer minor is fine.
         let request = handshake(
             r#"[{"RequestServerInfo":{"Id":3,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":7}}]"#,
         );
@@ -1434,7 +1434,7 @@ mod v4 {
 
     #[test]
     fn client_newer_than_server_gets_handshake_error() {
-        // §2.4 / §11.2: refuse newer majors with Error code 1.
+        // refuse newer majors with Error code 1.
         let request = handshake(
             r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
         );
@@ -1447,13 +1447,13 @@ mod v4 {
 
     #[test]
     fn request_server_info_needs_both_protocol_fields() {
-        // §2.1: both fields required (observed: missing Minor → dropped).
+        // both fields required (observed: missing Minor → dropped).
         client_rejected(V4, r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4}}]"#, 1);
     }
 
     #[test]
     fn handshake_without_protocol_version_minor_is_refused() {
-        // §2.1: both fields required; the handshake path refuses the incomplete shape.
+        // both fields required; the handshake path refuses the incomplete shape.
         let request = handshake(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","ProtocolVersionMajor":4}}]"#);
         assert!(request.requested_version().is_err());
         assert!(request.negotiate(V4).is_err());
@@ -1461,7 +1461,7 @@ mod v4 {
 
     #[test]
     fn request_server_info_message_version_not_allowed_alongside() {
-        // §2.1: MessageVersion is not allowed alongside the v4 fields.
+        // MessageVersion is not allowed alongside the v4 fields.
         let request = handshake(
             r#"[{"RequestServerInfo":{"Id":1,"ClientName":"c","MessageVersion":4,"ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
         );
@@ -1562,7 +1562,7 @@ mod v4 {
 
     #[test]
     fn output_cmd_every_value_output_type() {
-        // §4.6: Vibrate, Rotate, Oscillate, Constrict, Spray, Temperature, Led, Position
+        // Vibrate, Rotate, Oscillate, Constrict, Spray, Temperature, Led, Position
         // carry {"Value":i32}.
         type Constructor = fn(OutputValue) -> OutputCommandV4;
         let cases: [(&str, Constructor); 8] = [
@@ -1597,7 +1597,7 @@ mod v4 {
 
     #[test]
     fn output_cmd_float_value_is_rejected() {
-        // §4.6: values are integers; a float (e.g. 5.5) fails deserialization.
+        // values are integers; a float (e.g. 5.5) fails deserialization.
         let results = decode_client_frame(
             r#"[{"OutputCmd":{"Id":33,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5.5}}}}]"#,
             V4,
@@ -1631,7 +1631,7 @@ mod v4 {
 
     #[test]
     fn input_cmd_every_input_type() {
-        // §4.6: InputType ∈ Battery, Rssi, Button, Pressure, Depth, Position.
+        // InputType ∈ Battery, Rssi, Button, Pressure, Depth, Position.
         for (name, kind) in [
             ("Battery", InputType::Battery),
             ("Rssi", InputType::Rssi),
@@ -1652,7 +1652,7 @@ mod v4 {
 
     #[test]
     fn input_cmd_lower_case_aliases() {
-        // §4.6: lower-case aliases accepted by serde.
+        // lower-case aliases accepted by serde.
         assert_eq!(
             decode_one_client(
                 r#"[{"InputCmd":{"Id":37,"DeviceIndex":0,"FeatureIndex":2,"Type":"battery","Command":"subscribe"}}]"#,
@@ -1882,7 +1882,7 @@ mod v4 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Frames (§1)
+// Frames
 // ---------------------------------------------------------------------------------------------
 
 mod frames {
@@ -1977,7 +1977,7 @@ mod frames {
 
     #[test]
     fn server_frame_with_several_messages() {
-        // §1: clients must accept multi-element arrays.
+        // clients must accept multi-element arrays.
         let decoded = all_ok(decode_server_frame(
             r#"[{"ScanningFinished":{"Id":0}},{"DeviceRemoved":{"Id":0,"DeviceIndex":1}},{"Ok":{"Id":11}}]"#,
             V3,
@@ -2020,14 +2020,14 @@ mod frames {
 
     #[test]
     fn encode_message_wraps_one_message_in_an_array() {
-        // §1: the server sends one message per frame, wrapped in a one-element array.
+        // the server sends one message per frame, wrapped in a one-element array.
         assert_encodes_to(&ServerMessage::Ok(id_only(4)), r#"[{"Ok":{"Id":4}}]"#);
         assert_encodes_to(&ClientMessage::Ping(id_only(4)), r#"[{"Ping":{"Id":4}}]"#);
     }
 
     #[test]
     fn bare_object_is_not_a_frame() {
-        // §1: a bare object {"Ping":{...}} is invalid.
+        // a bare object {"Ping":{...}} is invalid.
         let results = decode_client_frame(r#"{"Ping":{"Id":5}}"#, V3);
         assert_eq!(results.len(), 1);
         assert!(results[0].is_err());

@@ -41,6 +41,7 @@ mod config;
 mod device_views;
 mod engine;
 mod error;
+pub mod event_log;
 mod events;
 pub mod files;
 mod hardware;
@@ -51,6 +52,7 @@ mod origin;
 mod paths;
 mod serial_ports;
 mod session;
+mod subscriptions;
 
 pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};

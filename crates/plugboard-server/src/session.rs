@@ -35,6 +35,7 @@ use crate::engine::Shared;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 use crate::origin;
+use crate::subscriptions::Subscriptions;
 
 /// The longest the websocket upgrade itself may take (less when the handshake timeout is shorter).
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -150,6 +151,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         approval_deadline: (approval == Approval::Pending).then(|| accepted + shared.config.remote_clients.timeout),
         held: Held::default(),
         visibility: Visibility::default(),
+        subscriptions: Subscriptions::default(),
     };
     let mut device_events = shared.devices.subscribe();
     let mut access_changes = shared.access.subscribe();
@@ -200,6 +202,13 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             event = device_events.recv() => match event {
                 Ok(event) => session.device_event(event),
                 Err(broadcast::error::RecvError::Lagged(missed)) => session.resync(missed),
+                Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
+            },
+            reading = session.subscriptions.next() => match reading {
+                Ok(event) => session.input_event(&event),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(client = session.id, missed, "client fell behind on input readings");
+                }
                 Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
             },
         }
@@ -326,6 +335,8 @@ struct Session {
     held: Held,
     /// Which devices this client sees (see [`crate::access`]).
     visibility: Visibility,
+    /// The inputs this client is subscribed to.
+    subscriptions: Subscriptions,
 }
 
 impl Session {
@@ -607,7 +618,13 @@ impl Session {
             }
             Request::Test(text) if text == "Error" => Err(Error::message("Test asked for an error, so here is one.")),
             Request::Test(text) => Ok(ServerMessage::Test(Test { id, test_string: text })),
-            Request::Stop(scope) => devices.stop(Some(self.id), scope).map(|_| ServerMessage::ok(id)),
+            Request::Stop(scope) => {
+                let stopped = devices.stop(Some(self.id), scope);
+                if stopped.is_ok() && scope.inputs {
+                    self.subscriptions.forget(scope);
+                }
+                stopped.map(|_| ServerMessage::ok(id))
+            }
             Request::Output { device_index, commands } => {
                 devices.command(self.id, device_index, &commands).map(|_| ServerMessage::ok(id))
             }
@@ -618,9 +635,13 @@ impl Session {
                     }
                     Err(error) => Err(error),
                 },
-                // Virtual devices have nothing to subscribe to; the conversion refused any
-                // input that does not allow it. Hardware subscriptions arrive with the device layer.
-                InputCommand::Subscribe | InputCommand::Unsubscribe => Ok(ServerMessage::ok(id)),
+                InputCommand::Subscribe => {
+                    self.subscriptions.subscribe(devices, self.id, &input).await.map(|()| ServerMessage::ok(id))
+                }
+                InputCommand::Unsubscribe => {
+                    self.subscriptions.unsubscribe(devices, self.id, &input);
+                    Ok(ServerMessage::ok(id))
+                }
             },
         };
         match outcome {
@@ -630,6 +651,10 @@ impl Session {
     }
 
     fn device_event(&mut self, event: DeviceEvent) {
+        if let DeviceEvent::Removed { index } = event {
+            // The device took its subscriptions with it.
+            self.subscriptions.forget(StopScope::device(index));
+        }
         let Some(version) = self.version else { return };
         if self.approval == Approval::Pending {
             return;
@@ -666,6 +691,16 @@ impl Session {
         self.outbox.extend(message);
     }
 
+    /// A reading of a subscribed input: to the client, if it is one of its subscriptions.
+    fn input_event(&mut self, event: &plugboard_devices::InputEvent) {
+        if self.approval == Approval::Pending {
+            return;
+        }
+        if let Some(message) = self.subscriptions.message(self.id, event) {
+            self.outbox.push(message);
+        }
+    }
+
     fn v4_device_list_event(&self) -> ServerMessage {
         let devices = self.shared.devices.devices_with_addresses();
         convert::device_list(SpecVersion::V4, 0, self.visibility.visible(&devices))
@@ -684,6 +719,7 @@ impl Session {
         tracing::info!(client = self.id, hidden = ?change.hidden, shown = change.shown.len(), "device access changed");
         for &index in &change.hidden {
             let _ = self.shared.devices.stop(Some(self.id), StopScope::device(index));
+            self.subscriptions.forget(StopScope::device(index));
         }
         if self.approval == Approval::Pending {
             return;

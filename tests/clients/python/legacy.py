@@ -1,10 +1,12 @@
 """pip buttplug-py 0.2.0 (spec v0-v3; the test uses 2 and 3: with 0 or 1 the library itself crashes).
 
-Usage: legacy.py ws://127.0.0.1:PORT (vibrate|disconnect) SPEC [DEVICE_INDEX...]
+Usage: legacy.py ws://127.0.0.1:PORT (vibrate|disconnect|scan) SPEC [DEVICE_INDEX...]
   vibrate:    vibrate the selected devices at 0.5, READY vibrated, read each battery, stop each,
               READY stopped, disconnect
   disconnect: vibrate the selected devices at 0.5, READY vibrated, disconnect (this library just
               closes the socket, it sends no stop first)
+  scan:       start scanning, READY scanning, stop scanning (the library raises
+              ScanNotRunningError if the server said ScanningFinished in between), disconnect
 """
 import os
 import sys
@@ -18,7 +20,8 @@ from buttplug import Client, ProtocolSpec, WebsocketConnector  # noqa: E402
 from buttplug.client.client import BatteryLevel, GenericSensor, ScalarActuator, VibrateActuator  # noqa: E402
 
 URL, SCENARIO, (SPEC,), SELECTS = parse_args(
-    "legacy.py ws://HOST:PORT (vibrate|disconnect) SPEC [DEVICE_INDEX...]", ("vibrate", "disconnect"), extra=1)
+    "legacy.py ws://HOST:PORT (vibrate|disconnect|scan) SPEC [DEVICE_INDEX...]", ("vibrate", "disconnect", "scan"),
+    extra=1)
 
 RECEIVED = []
 
@@ -83,6 +86,16 @@ async def main():
         "sensors": [{"index": s.index, "class": type(s).__name__, "type": getattr(s, "type", None)}
                     for s in d.sensors],
     } for d in devices])
+
+    if SCENARIO == "scan":
+        await client.start_scanning()
+        emit(event="scanning")
+        await ready("scanning")
+        await client.stop_scanning()
+        emit(event="scan stopped")
+        await client.disconnect()
+        emit(event="disconnected", connected=client.connected)
+        return
 
     targets = [(d, vibrators(d)) for d in devices if SELECTS(d.index) and vibrators(d)]
     if not targets:

@@ -260,13 +260,10 @@ impl Database {
     }
 
     /// The definition for a device of `protocol` that identified itself as `identifier`:
-    /// the model with that identifier, else the protocol defaults. `None` for an unknown
-    /// protocol, and for an unknown model of a protocol whose defaults have no features.
+    /// the model with that identifier, else the protocol defaults, even defaults without
+    /// features (an unknown Kiiroo v2.1 connects with nothing to drive, as the reference
+    /// connects it). `None` for an unknown protocol.
     pub fn definition(&self, protocol: &str, identifier: Option<&str>) -> Option<DeviceDefinition> {
-        self.lookup(protocol, identifier).filter(|definition| !definition.features.is_empty())
-    }
-
-    fn lookup(&self, protocol: &str, identifier: Option<&str>) -> Option<DeviceDefinition> {
         let def = self.protocols.get(protocol)?;
         let model = identifier.and_then(|id| def.models.iter().find(|model| model.identifiers.iter().any(|m| m == id)));
         let defaults = &def.defaults;

@@ -360,7 +360,7 @@ mod tests {
     use crate::config::database::Parity;
     use crate::config::user::SerialOverrides;
 
-    /// Written by hand after the v5 user config shape (buttplug-protocol.md §10.3).
+    /// Written by hand after the shape of Intiface's v5 `user_configs` file.
     const V5_EXAMPLE: &str = r#"{
       "version": {"major": 5, "minor": 57},
       "user_configs": {

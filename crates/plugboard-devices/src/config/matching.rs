@@ -1,12 +1,20 @@
 //! Which protocols might drive a device that a transport has found.
 //!
-//! Rules (devices.md §1.2): a BLE advertisement matches a protocol if a name is equal, or a
+//! Rules (docs/architecture.md, Devices): a BLE advertisement matches a protocol if a name is equal, or a
 //! `*`-terminated name (on either side) is a prefix of the other; or a manufacturer-data
 //! rule matches (same company; if either side has no bytes that is enough, equal lengths
 //! must be equal, otherwise the shorter must occur as a contiguous run in the longer); or
 //! the advertised service sets intersect. GATT services are not used for matching. A serial
 //! port matches by port name (user bindings only); a websocket device by its identifier.
 //! User specifiers come before database ones.
+//!
+//! When several database protocols match one advertisement, the most specific match is tried
+//! first ([`BleMatch`]): an exact name, then an advertised service or manufacturer data, then a
+//! name pattern; protocols that match equally well keep the database's order (by name). Two
+//! overlaps in the reference database need this: an Adrien Lastic toy is named `LVS-S001`
+//! (Lovense's `LVS-*` pattern) but advertises its own service, and the Magic Motion Lilac's
+//! exact name `FM-LILAC-101` also fits fmachine's `FM-*`. The reference tries matching
+//! protocols in no fixed order.
 
 use std::collections::BTreeSet;
 
@@ -74,21 +82,41 @@ pub fn manufacturer_data_matches(rule: &ManufacturerData, company: u16, data: &[
     rule.company == company && manufacturer_bytes_match(rule.data.as_deref(), Some(data))
 }
 
+/// How an advertisement matched a protocol's BLE rules, most specific first (the order in
+/// which candidates are tried).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BleMatch {
+    /// The advertised name equals one of the protocol's names.
+    ExactName,
+    /// An advertised service or the manufacturer data: what the hardware says it is.
+    Advertised,
+    /// The name fits one of the protocol's `*` patterns (or the advertised name is a pattern).
+    NamePattern,
+}
+
 /// Whether an advertisement matches a protocol's BLE rules.
 pub fn ble_matches(rule: &BleIdentify, advertisement: &BleAdvertisement) -> bool {
+    ble_match(rule, advertisement).is_some()
+}
+
+/// The most specific way an advertisement matches a protocol's BLE rules, if any does.
+pub fn ble_match(rule: &BleIdentify, advertisement: &BleAdvertisement) -> Option<BleMatch> {
     let name = advertisement.name.as_str();
-    if !name.is_empty() && rule.names.iter().any(|pattern| ble_names_match(pattern, name)) {
-        return true;
+    if !name.is_empty() && rule.names.iter().any(|known| known == name) {
+        return Some(BleMatch::ExactName);
     }
-    if rule.manufacturer_data.iter().any(|rule| {
+    let manufacturer = rule.manufacturer_data.iter().any(|rule| {
         advertisement.manufacturer_data.iter().any(|(company, data)| manufacturer_data_matches(rule, *company, data))
-    }) {
-        return true;
-    }
-    advertisement.services.iter().any(|service| {
+    });
+    let service = advertisement.services.iter().any(|service| {
         let service = normalize_uuid(service).unwrap_or_else(|| service.to_ascii_lowercase());
         rule.advertised_services.contains(&service)
-    })
+    });
+    if manufacturer || service {
+        return Some(BleMatch::Advertised);
+    }
+    let pattern = !name.is_empty() && rule.names.iter().any(|pattern| ble_names_match(pattern, name));
+    pattern.then_some(BleMatch::NamePattern)
 }
 
 /// The protocols that may drive `found`, user specifiers first, each protocol once.
@@ -102,10 +130,17 @@ pub fn candidates(database: &Database, user: &UserConfig, found: &Discovered) ->
     };
     match found {
         Discovered::Ble(advertisement) => {
-            for protocol in database.protocols() {
-                if protocol.identify.ble.as_ref().is_some_and(|rule| ble_matches(rule, advertisement)) {
-                    push(&mut out, &protocol.name, MatchSource::Database, None);
-                }
+            let mut matched: Vec<(BleMatch, &str)> = database
+                .protocols()
+                .filter_map(|protocol| {
+                    let how = ble_match(protocol.identify.ble.as_ref()?, advertisement)?;
+                    Some((how, protocol.name.as_str()))
+                })
+                .collect();
+            // Stable: equally specific matches keep the database's order.
+            matched.sort_by_key(|&(how, _)| how);
+            for (_, protocol) in matched {
+                push(&mut out, protocol, MatchSource::Database, None);
             }
         }
         Discovered::Serial { port } => {
@@ -280,6 +315,60 @@ mod tests {
         // Serial ports and websocket identifiers need a user binding.
         assert!(names(Discovered::Serial { port: "/dev/ttyUSB0".into() }).is_empty());
         assert!(names(Discovered::Websocket { identifier: "LVS-Z36".into() }).is_empty());
+    }
+
+    #[test]
+    fn the_most_specific_match_is_tried_first() {
+        let protocol = |name: &str, ble: &str| {
+            format!(
+                r#""{name}": {{"identify": {{"ble": {ble}}},
+                    "endpoints": {{"0000fff0-0000-1000-8000-00805f9b34fb": {{"tx": "0000fff1-0000-1000-8000-00805f9b34fb"}}}},
+                    "defaults": {{"name": "{name}", "features": [{{"outputs": [{{"type": "vibrate", "range": [0, 1]}}]}}]}}}}"#
+            )
+        };
+        let service = "0000abcd-0000-1000-8000-00805f9b34fb";
+        let text = format!(
+            r#"{{"version": {{"major": 1}}, "protocols": {{{}, {}, {}, {}}}}}"#,
+            protocol("a-pattern", r#"{"names": ["FM-*"]}"#),
+            protocol("b-service", &format!(r#"{{"names": ["Nothing"], "advertised_services": ["{service}"]}}"#)),
+            protocol("c-maker", r#"{"names": ["Nothing"], "manufacturer_data": [{"company": 7}]}"#),
+            protocol("d-exact", r#"{"names": ["FM-LILAC-101"]}"#),
+        );
+        let db = Database::from_json_str(&text, "t").unwrap_or_else(|error| panic!("{error}"));
+        let user = UserConfig::default();
+        let names = |found: BleAdvertisement| -> Vec<String> {
+            candidates(&db, &user, &Discovered::Ble(found)).into_iter().map(|c| c.protocol).collect()
+        };
+        assert_eq!(
+            names(ad("FM-LILAC-101", &[(7, &[1])], &[service])),
+            ["d-exact", "b-service", "c-maker", "a-pattern"],
+            "exact name, then advertised (equals in database order), then pattern"
+        );
+        assert_eq!(names(ad("FM-LILAC-101", &[], &[])), ["d-exact", "a-pattern"]);
+        assert_eq!(names(ad("FM-2", &[(7, &[])], &[])), ["c-maker", "a-pattern"]);
+        let rule = db.protocol("a-pattern").unwrap().identify.ble.as_ref().unwrap();
+        assert_eq!(ble_match(rule, &ad("FM-2", &[], &[])), Some(BleMatch::NamePattern));
+        assert_eq!(ble_match(rule, &ad("XM-2", &[], &[])), None);
+    }
+
+    /// An Adrien Lastic is named like a Lovense (`LVS-S001`) and both protocols list the Nordic
+    /// UART service; it advertises a service of its own, which puts `adrienlastic` first, so it
+    /// is not asked Lovense's `DeviceType;`.
+    #[test]
+    fn an_adrien_lastic_is_tried_before_lovense() {
+        let db = Database::builtin().unwrap();
+        let user = UserConfig::default();
+        let names =
+            |found: Discovered| candidates(&db, &user, &found).into_iter().map(|c| c.protocol).collect::<Vec<_>>();
+        let adrien = "00001320-0000-1000-8000-00805f9b34fb";
+        let nordic_uart = "6E400001-B5A3-F393-E0A9-E50E24DCCA9E";
+        for model in ["LVS-S001", "LVS-S002"] {
+            assert_eq!(names(Discovered::Ble(ad(model, &[], &[adrien]))), ["adrienlastic", "lovense"]);
+            assert_eq!(names(Discovered::Ble(ad(model, &[], &[nordic_uart, adrien]))), ["adrienlastic", "lovense"]);
+        }
+        // A Lovense is never taken for one.
+        assert_eq!(names(Discovered::Ble(ad("LVS-S001", &[], &[]))), ["lovense"]);
+        assert_eq!(names(Discovered::Ble(ad("LVS-Z36", &[(620, &[255, 33])], &[nordic_uart]))), ["lovense"]);
     }
 
     #[test]

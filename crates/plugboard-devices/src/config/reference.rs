@@ -366,7 +366,8 @@ impl Reader<'_> {
                 if !features.is_empty() {
                     Some(features)
                 } else if is_defaults {
-                    // Defaults without features: only the listed models are known.
+                    // Defaults without features: a device that is none of the listed models
+                    // connects with nothing to drive.
                     Some(Vec::new())
                 } else {
                     // The reference treats an empty list like a missing one: the defaults apply.
@@ -648,12 +649,16 @@ mod tests {
         assert!(text.contains("temperature: ignored: unusable step range"), "{text}");
     }
 
+    /// As the reference: a device that is none of the models gets the defaults, here with no
+    /// features.
     #[test]
-    fn defaults_without_features_know_only_their_models() {
+    fn defaults_without_features_describe_unknown_models_with_nothing_to_drive() {
         let db = sample();
         assert_eq!(db.definition("kiiroo-v21", Some("Pearl2.1")).unwrap().name, "Kiiroo Pearl 2.1");
-        assert!(db.definition("kiiroo-v21", Some("Pearl9")).is_none());
-        assert!(db.definition("kiiroo-v21", None).is_none());
+        for identifier in [Some("Pearl9"), None] {
+            let unknown = db.definition("kiiroo-v21", identifier).unwrap();
+            assert_eq!((unknown.name.as_str(), unknown.features.len()), ("Kiiroo V2.1 Device", 0));
+        }
     }
 
     #[test]
@@ -700,6 +705,80 @@ mod tests {
         let text = warnings(&db).join("\n");
         assert!(text.contains("names[0]: ignored: not a usable name"), "{text}");
         Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
+    }
+
+    /// Protocol names with `_` (`pink_punch`, `htk_bm` in the reference database) are read,
+    /// kept when implemented, and written and read back in Plugboard's format.
+    #[test]
+    fn protocol_names_with_underscores() {
+        let entry = |name: &str| {
+            format!(
+                r#""{name}": {{"communication": [{{"btle": {{"names": ["Toy_1"], "services": {{
+                  "0000ffe0-0000-1000-8000-00805f9b34fb": {{"tx": "0000ffe1-0000-1000-8000-00805f9b34fb"}}}}}}}}],
+                  "defaults": {{"id": "d", "name": "Toy", "features": [{{"id": "a", "index": 0,
+                  "output": {{"vibrate": {{"value": [0, 100]}}}}}}]}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"version": {{"major": 5, "minor": 57}}, "protocols": {{{}, {}, {}, {}}}}}"#,
+            entry("pink_punch"),
+            entry("htk_bm"),
+            entry("Upper_Case"),
+            entry("-dash"),
+        );
+        let read = read_reference(&text, "r.json", &|_| true).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(read.protocols.keys().collect::<Vec<_>>(), ["htk_bm", "pink_punch"]);
+        assert_eq!(read.skipped_protocols, ["-dash", "Upper_Case"], "not protocol names");
+
+        // Plugboard's own format takes the same names.
+        let own = r#"{"version": {"major": 1}, "protocols": {"htk_bm": {
+            "identify": {"ble": {"names": ["HTK"]}},
+            "endpoints": {"0000ffe0-0000-1000-8000-00805f9b34fb": {"tx": "0000ffe1-0000-1000-8000-00805f9b34fb"}},
+            "defaults": {"name": "HTK", "features": [{"outputs": [{"type": "vibrate", "range": [0, 1]}]}]}}}}"#;
+        let db = Database::from_json_str(own, "own.json").unwrap_or_else(|error| panic!("{error}"));
+        let again = Database::from_json_str(&to_plugboard_json(&db, None), "written.json").unwrap();
+        assert_eq!(again.protocol("htk_bm"), db.protocol("htk_bm"));
+        assert!(again.protocol("htk_bm").is_some());
+    }
+
+    /// The reference writes serial parity as a letter (`N` for the Kizuna and the Next Level
+    /// Racing pad, as for TCode and Nobra), and some models' feature indices skip (TryFun's
+    /// `TF-ROCK` has only feature 1): both survive the import into Plugboard's format.
+    #[test]
+    fn parity_letters_and_a_first_feature_above_zero() {
+        let text = r#"{"version": {"major": 5, "minor": 57}, "protocols": {
+          "nobra": {
+            "communication": [{"serial": {"baud_rate": 19200, "data_bits": 8, "parity": "N", "port": "default", "stop_bits": 1}}],
+            "defaults": {"id": "n", "name": "Nobra", "features": [{"id": "m", "index": 0, "output": {"vibrate": {"value": [0, 15]}}}]}},
+          "tcode-v03": {
+            "communication": [{"serial": {"baud_rate": 9600, "data_bits": 7, "parity": "O", "port": "default", "stop_bits": 2}}],
+            "defaults": {"id": "t", "name": "TCode", "features": [{"id": "p", "index": 0, "output": {"position": {"value": [0, 999]}}}]}},
+          "aneros": {
+            "communication": [{"btle": {"names": ["Massage Demo"], "services": {
+              "0000ff00-0000-1000-8000-00805f9b34fb": {"tx": "0000ff01-0000-1000-8000-00805f9b34fb"}}}}],
+            "defaults": {"id": "d", "name": "Aneros", "features": [{"id": "a", "index": 0, "output": {"vibrate": {"value": [0, 127]}}}]},
+            "configurations": [{"id": "1", "identifier": ["Rock"], "name": "Only feature 1", "features": [
+              {"id": "b", "index": 1, "output": {"vibrate": {"value": [0, 127]}}}]}]}
+        }}"#;
+        let db = Database::from_json_str(text, "r.json").unwrap_or_else(|error| panic!("{error}"));
+        assert!(warnings(&db).is_empty(), "{:?}", warnings(&db));
+        let nobra = db.protocol("nobra").unwrap().identify.serial.unwrap();
+        assert_eq!(nobra, SerialSettings { baud_rate: 19_200, data_bits: 8, stop_bits: 1, parity: Parity::None });
+        let tcode = db.protocol("tcode-v03").unwrap().identify.serial.unwrap();
+        assert_eq!(tcode, SerialSettings { baud_rate: 9600, data_bits: 7, stop_bits: 2, parity: Parity::Odd });
+        let rock = db.definition("aneros", Some("Rock")).unwrap();
+        assert_eq!(rock.features.iter().map(|f| f.index).collect::<Vec<_>>(), [1]);
+
+        let written = to_plugboard_json(&db, None);
+        assert!(written.contains(r#""parity": "none""#) && written.contains(r#""parity": "odd""#), "{written}");
+        assert!(written.contains(r#""index": 1"#), "{written}");
+        let again = Database::from_json_str(&written, "written.json").unwrap_or_else(|error| panic!("{error}"));
+        for protocol in db.protocols() {
+            assert_eq!(again.protocol(&protocol.name), Some(protocol));
+        }
+        let bad = text.replace(r#""parity": "N""#, r#""parity": "X""#);
+        let error = Database::from_json_str(&bad, "r.json").unwrap_err().to_string();
+        assert!(error.contains(r#""X" is not a parity (N, O or E)"#), "{error}");
     }
 
     #[test]

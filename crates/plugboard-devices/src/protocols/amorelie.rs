@@ -1,4 +1,4 @@
-//! Amorelie Joy (devices.md §3 row "amorelie-joy"): names `4D01` .. `4D09`, svc 0xFFE0,
+//! Amorelie Joy: names `4D01` .. `4D09`, svc 0xFFE0,
 //! `tx` 0xFFE3. Every write is without response.
 //!
 //! | step | bytes |

@@ -1,4 +1,4 @@
-//! Aneros (devices.md §3 row "aneros"): the Vivi, advertised as `Massage Demo`; svc 0xFF00,
+//! Aneros: the Vivi, advertised as `Massage Demo`; svc 0xFF00,
 //! `tx` 0xFF01, written without response; no init.
 //!
 //! | output | packet |

@@ -1,4 +1,4 @@
-//! Foreo (devices.md §3 row "foreo"): LUNA, UFO, BEAR and KIWI devices. Service 0xFFF0 with
+//! Foreo: LUNA, UFO, BEAR and KIWI devices. Service 0xFFF0 with
 //! `tx` (0xFFF1); no init, no battery.
 //!
 //! | output | packet (to `tx`, with response) |

@@ -1,4 +1,4 @@
-//! Galaku (devices.md §3 rows "galaku" and "galaku-pump", §3.9). Service 0x1000 with `tx`
+//! Galaku. Service 0x1000 with `tx`
 //! (0x1001) and, for `galaku`, `rxblebattery` (0x1002, notifications). No init.
 //!
 //! Every packet is a 12-byte obfuscated frame: the plain frame is `23`, ten data bytes and a
@@ -10,7 +10,7 @@
 //! | `galaku`, one output | `5a 00 00 01 31 S 00 00 00 00` | `tx` w/o |
 //! | `galaku`, two outputs | `5a 00 00 01 40 03 S0 S1 00 00` (S0: first output, S1: second, by feature index), whole state | `tx` w/o |
 //! | `galaku`, name `AC695X_1(BLE)`, one output | not obfuscated, 16 bytes: `aa 01 0a 03 S on 00 00 00 00 00 00 00 00 00 00`, on = `01` if S > 0 | `tx` w/o |
-//! | `galaku` battery query | `5a 00 00 01 13 00 00 00 00 00`; the answer is the first byte of the next `rxblebattery` notification | `tx` w/r |
+//! | `galaku` battery query | `5a 00 00 01 13 00 00 00 00 00`; the answer is the first byte of the next `rxblebattery` notification (`rx` on the device websocket) | `tx` w/r |
 //! | `galaku-pump` | `60 03 S_osc S_vibe` in place of `31 S` / `40 03 S0 S1`: `5a 00 00 01 60 03 So Sv 00 00`, whole state | `tx` w/r |
 //!
 //! The outputs of the two-output `galaku` devices in the reference database are a vibrate,
@@ -241,21 +241,23 @@ impl DeviceHandler for GalakuHandler {
 
     /// `galaku`: subscribes to `rxblebattery`, writes the obfuscated battery query (with
     /// response) and takes the first byte of the next `rxblebattery` notification (within
-    /// [`BATTERY_TIMEOUT`]). `galaku-pump` has no battery.
+    /// [`BATTERY_TIMEOUT`]). A device without `rxblebattery` (one on the device websocket, which
+    /// has only `tx` and `rx`) answers on `rx`. `galaku-pump` has no battery.
     fn battery<'a>(&'a self, hw: &'a dyn Hardware) -> BoxFuture<'a, Result<u8, ProtocolError>> {
         Box::pin(async move {
             if matches!(self.layout, Layout::Pump { .. }) {
                 return Err(ProtocolError::Unsupported("galaku-pump battery".into()));
             }
-            if !hw.has_endpoint(Endpoint::RxBleBattery) {
-                return Err(ProtocolError::Unsupported("battery (no rxblebattery endpoint)".into()));
-            }
+            let answer = [Endpoint::RxBleBattery, Endpoint::Rx]
+                .into_iter()
+                .find(|&endpoint| hw.has_endpoint(endpoint))
+                .ok_or_else(|| ProtocolError::Unsupported("battery (no rxblebattery or rx endpoint)".into()))?;
             // Take the receiver first so an answer racing the write is not lost.
             let mut notifications = hw.notifications();
-            hw.subscribe(Endpoint::RxBleBattery).await?;
+            hw.subscribe(answer).await?;
             hw.write(Write::with_response(Endpoint::Tx, frame(BATTERY_QUERY))).await?;
             let deadline = Instant::now() + BATTERY_TIMEOUT;
-            match next_data(&mut notifications, Endpoint::RxBleBattery, deadline).await? {
+            match next_data(&mut notifications, answer, deadline).await? {
                 Some(bytes) => match bytes.first() {
                     Some(&percent) => Ok(percent.min(100)),
                     None => Err(ProtocolError::BadReply("empty galaku battery notification".into())),
@@ -301,7 +303,7 @@ mod tests {
 
     #[test]
     fn obfuscation_matches_the_documented_example() {
-        // devices.md §3.9: single vibe 50.
+        // Worked example: single vibe 50.
         assert_eq!(
             frame([0x5a, 0x00, 0x00, 0x01, 0x31, 50, 0x00, 0x00, 0x00, 0x00]),
             [0x23, 0x81, 0xbb, 0xab, 0xd2, 0xec, 0x29, 0xc3, 0xbb, 0xa3, 0x3b, 0xd2]
@@ -486,6 +488,18 @@ mod tests {
         let bare = FakeHardware::with_endpoints("G312", "aa", &[Endpoint::Tx]);
         assert!(matches!(handler.battery(&bare).await, Err(ProtocolError::Unsupported(_))));
         assert!(bare.events().is_empty());
+    }
+
+    /// A Galaku on the device websocket (`tx` and `rx` only): the query goes out all the same,
+    /// and the device's answer arrives on `rx`.
+    #[tokio::test(start_paused = true)]
+    async fn battery_over_the_device_websocket() {
+        let hw = FakeHardware::new("Differential-galaku", "DIFF-galaku");
+        hw.reply(Endpoint::Tx, &BATTERY_QUERY_FRAME, Endpoint::Rx, &[0x49]);
+        let features = two(Vibrate, Vibrate);
+        let handler = GALAKU.initialize(&hw, None, &features).await.unwrap();
+        assert_eq!(handler.battery(&hw).await, Ok(73));
+        assert_eq!(hw.events(), vec![Event::Subscribe(Endpoint::Rx), Event::Write(wr(BATTERY_QUERY_FRAME))]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,4 +1,4 @@
-//! Hismith (devices.md §3 row "hismith / hismith-mini" and §3.8): fucking machines, cups and
+//! Hismith: fucking machines, cups and
 //! vibrators on svc 0xFFE5 (`tx` 0xFFE9), with the model number on svc 0xFF90 (`rxblemodel`
 //! 0xFF96). Every write is 4 bytes to `tx` without response; no init.
 //!

@@ -1,4 +1,4 @@
-//! Honey Play Box (devices.md §3 row "honeyplaybox", §3.12): HPB-* and JXT00* devices. Service
+//! Honey Play Box: HPB-* and JXT00* devices. Service
 //! 0xFF12 with `tx` (0xFF03, written with response) and `rx` (0xFF02, notifications); battery
 //! is the standard `rxblebattery` read.
 //!

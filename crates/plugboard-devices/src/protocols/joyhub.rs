@@ -1,4 +1,4 @@
-//! JoyHub (devices.md §3 row "joyhub" and §3.11). All writes go to `tx` without response; no
+//! JoyHub. All writes go to `tx` without response; no
 //! init; no battery (the trait default, which is unsupported without `rxblebattery`).
 //!
 //! | output | packet |

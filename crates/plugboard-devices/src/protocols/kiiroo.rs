@@ -1,5 +1,5 @@
-//! Kiiroo (devices.md §3 rows "kiiroo-v2", "kiiroo-v21", "kiiroo-v21-initialized",
-//! "kiiroo-v2-vibrator", "kiiroo-spot / prowand / powershot", and §3.3 for the stroke speed).
+//! Kiiroo: the protocols kiiroo-v2, kiiroo-v21, kiiroo-v21-initialized, kiiroo-v2-vibrator,
+//! kiiroo-spot, kiiroo-prowand and kiiroo-powershot, and the speed of a stroke.
 //!
 //! Every command goes to `tx`.
 //!
@@ -10,10 +10,11 @@
 //! | `kiiroo-v21-initialized` | `03 00 64 19`, then `03 00 64 00` (w/r) | as `kiiroo-v21`; keepalive: repeat last every 2 s | w/o |
 //! | `kiiroo-v2-vibrator` | none | `m0 m1 m2`: every motor each time (missing motors 0) | w/o |
 //! | `kiiroo-spot` | none | `00 ff 00 00 00 S` | w/o |
+//! | `kiiroo-spot-v2` (Spot 2, `SPOT W2`) | none | `01 S S 03 e8 ff` | w/r |
 //! | `kiiroo-prowand` | none | `00 00 64 (S ? ff : 00) S S` | w/o |
 //! | `kiiroo-powershot` | none | `01 00 00 S0 S1 00` (one motor: S0 = S1) | w/r |
 //!
-//! Positions are 0..=99 (clamped); `speed` is the §3.3 formula ([`speed`]) for the move from
+//! Positions are 0..=99 (clamped); `speed` is the stroke-speed formula ([`speed`]) for the move from
 //! the previous position to the new one in the level's duration (0 ms without one). The
 //! `kiiroo-v2` firmware write is the Launch's switch from its boot/firmware mode into command
 //! mode: the reference database gives the Launch two alternative services, each with its own
@@ -21,7 +22,8 @@
 //!
 //! Battery: `kiiroo-v21` reads 20 bytes from `whitelist` and uses byte 5 (falling back to the
 //! standard `rxblebattery` without a `whitelist` endpoint); the others use the
-//! [`DeviceHandler::battery`] default.
+//! [`DeviceHandler::battery`] default (the Spot 2's battery, a read of the standard battery
+//! characteristic whose first byte is the level, is that default too).
 //!
 //! # The stroke speed and the previous position
 //!
@@ -62,6 +64,8 @@ pub enum Variant {
     V2Vibrator,
     /// `kiiroo-spot`
     Spot,
+    /// `kiiroo-spot-v2`
+    SpotV2,
     /// `kiiroo-prowand`
     ProWand,
     /// `kiiroo-powershot`
@@ -76,6 +80,7 @@ impl Variant {
             Variant::V21Initialized => "kiiroo-v21-initialized",
             Variant::V2Vibrator => "kiiroo-v2-vibrator",
             Variant::Spot => "kiiroo-spot",
+            Variant::SpotV2 => "kiiroo-spot-v2",
             Variant::ProWand => "kiiroo-prowand",
             Variant::PowerShot => "kiiroo-powershot",
         }
@@ -85,7 +90,7 @@ impl Variant {
     fn max_motors(self) -> usize {
         match self {
             Variant::V2 => 0,
-            Variant::V21 | Variant::V21Initialized | Variant::Spot | Variant::ProWand => 1,
+            Variant::V21 | Variant::V21Initialized | Variant::Spot | Variant::SpotV2 | Variant::ProWand => 1,
             Variant::PowerShot => 2,
             Variant::V2Vibrator => 3,
         }
@@ -109,7 +114,7 @@ impl Kiiroo {
 }
 
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
-pub static PROTOCOLS: &[&dyn Protocol] = &[&KIIROO_V2, &KIIROO_V21, &KIIROO_V21_INITIALIZED, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT];
+pub static PROTOCOLS: &[&dyn Protocol] = &[&KIIROO_V2, &KIIROO_V21, &KIIROO_V21_INITIALIZED, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_SPOT_V2, &KIIROO_PROWAND, &KIIROO_POWERSHOT];
 
 /// `kiiroo-v2`.
 pub static KIIROO_V2: Kiiroo = Kiiroo::new(Variant::V2);
@@ -121,6 +126,8 @@ pub static KIIROO_V21_INITIALIZED: Kiiroo = Kiiroo::new(Variant::V21Initialized)
 pub static KIIROO_V2_VIBRATOR: Kiiroo = Kiiroo::new(Variant::V2Vibrator);
 /// `kiiroo-spot`.
 pub static KIIROO_SPOT: Kiiroo = Kiiroo::new(Variant::Spot);
+/// `kiiroo-spot-v2`.
+pub static KIIROO_SPOT_V2: Kiiroo = Kiiroo::new(Variant::SpotV2);
 /// `kiiroo-prowand`.
 pub static KIIROO_PROWAND: Kiiroo = Kiiroo::new(Variant::ProWand);
 /// `kiiroo-powershot`.
@@ -153,7 +160,7 @@ impl Protocol for Kiiroo {
     }
 }
 
-/// The §3.3 stroke speed for moving from `previous` to `target` (positions 0..=99, clamped) in
+/// The stroke speed for moving from `previous` to `target` (positions 0..=99, clamped) in
 /// `duration_ms`: `250 * ((duration * 90) / (distance * 100))^-1.05 * 99` with
 /// `distance = |previous - target| / 99`, saturated into a byte. Distance 0 gives 0, duration
 /// 0 (with a distance) gives 255.
@@ -208,9 +215,7 @@ impl KiirooHandler {
                 motors.len()
             )));
         }
-        if motors.is_empty() && linears.is_empty() {
-            return Err(ProtocolError::Definition(format!("{} device without outputs", variant.name())));
-        }
+        // No outputs at all is the v2.1 protocols' defaults (an unknown model): nothing to write.
         Ok(KiirooHandler { variant, motors, linear: linears.first().copied() })
     }
 
@@ -237,6 +242,10 @@ impl KiirooHandler {
             ),
             Variant::Spot => {
                 Write::without_response(Endpoint::Tx, vec![0x00, 0xff, 0x00, 0x00, 0x00, clamp_byte(value(0), 255)])
+            }
+            Variant::SpotV2 => {
+                let s = clamp_byte(value(0), 255);
+                Write::with_response(Endpoint::Tx, vec![0x01, s, s, 0x03, 0xe8, 0xff])
             }
             Variant::ProWand => {
                 let s = clamp_byte(value(0), 255);
@@ -317,7 +326,7 @@ mod tests {
 
     #[test]
     fn speed_formula() {
-        // devices.md §3.3 examples: full stroke in 500 ms ~40, in 200 ms ~106.
+        // Worked example: full stroke in 500 ms ~40, in 200 ms ~106.
         assert_eq!(speed(0, 99, 500), 40);
         assert_eq!(speed(99, 0, 200), 106);
         assert_eq!(speed(50, 50, 500), 0, "no distance");
@@ -465,6 +474,16 @@ mod tests {
     }
 
     #[test]
+    fn spot_v2_writes_the_level_twice_with_response() {
+        let mut spot2 = sim(Variant::SpotV2, &features(&[(Vibrate, 0, 100)]));
+        assert_eq!(bytes_with_response(&spot2.set(0, Vibrate, 50)), [[0x01, 0x32, 0x32, 0x03, 0xe8, 0xff]]);
+        assert_eq!(bytes_with_response(&spot2.set(0, Vibrate, 100)), [[0x01, 0x64, 0x64, 0x03, 0xe8, 0xff]]);
+        assert_eq!(bytes_with_response(&spot2.stop()), [[0x01, 0x00, 0x00, 0x03, 0xe8, 0xff]]);
+        assert_eq!(spot2.stop(), []);
+        assert!(KiirooHandler::new(Variant::SpotV2, &features(&[(Vibrate, 0, 100); 2])).is_err());
+    }
+
+    #[test]
     fn prowand() {
         let mut wand = sim(Variant::ProWand, &features(&[(Vibrate, 0, 255)]));
         assert_eq!(bytes(&wand.set(0, Vibrate, 0x80)), [[0x00, 0x00, 0x64, 0xff, 0x80, 0x80]]);
@@ -489,10 +508,10 @@ mod tests {
         assert!(KiirooHandler::new(Variant::Spot, &[linear(0)]).is_err());
         assert!(KiirooHandler::new(Variant::V2Vibrator, &features(&[(Vibrate, 0, 100); 4])).is_err());
         assert!(KiirooHandler::new(Variant::PowerShot, &features(&[(Rotate, -20, 20)])).is_err());
-        assert!(KiirooHandler::new(Variant::ProWand, &[]).is_err());
+        let unknown_model = KiirooHandler::new(Variant::V21, &[]).expect("the defaults: no outputs");
+        assert!(unknown_model.encode(&[], ChangeSet::ALL).is_empty());
         assert!(KiirooHandler::new(Variant::V2, &features(&[(Vibrate, 0, 100)])).is_err());
         assert!(KiirooHandler::new(Variant::V2, &[linear(0), linear(1)]).is_err());
-        assert!(KiirooHandler::new(Variant::V2, &[]).is_err());
         assert!(KiirooHandler::new(Variant::V2, &[linear(0)]).is_ok());
     }
 
@@ -518,7 +537,9 @@ mod tests {
         let no_firmware = FakeHardware::new("Launch", "aa");
         assert!(KIIROO_V2.initialize(&no_firmware, Some("Launch"), &keon).await.is_err());
 
-        for protocol in [&KIIROO_V21, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_PROWAND, &KIIROO_POWERSHOT] {
+        for protocol in
+            [&KIIROO_V21, &KIIROO_V2_VIBRATOR, &KIIROO_SPOT, &KIIROO_SPOT_V2, &KIIROO_PROWAND, &KIIROO_POWERSHOT]
+        {
             let hw = FakeHardware::new("Pearl", "aa");
             let features = features(&[(Vibrate, 0, 100)]);
             let handler = protocol.initialize(&hw, None, &features).await.unwrap();
@@ -535,6 +556,7 @@ mod tests {
             &KIIROO_V21_INITIALIZED,
             &KIIROO_V2_VIBRATOR,
             &KIIROO_SPOT,
+            &KIIROO_SPOT_V2,
             &KIIROO_PROWAND,
             &KIIROO_POWERSHOT,
         ]
@@ -549,6 +571,7 @@ mod tests {
                 "kiiroo-v21-initialized",
                 "kiiroo-v2-vibrator",
                 "kiiroo-spot",
+                "kiiroo-spot-v2",
                 "kiiroo-prowand",
                 "kiiroo-powershot"
             ]
@@ -575,6 +598,16 @@ mod tests {
         assert_eq!(spot.battery(&std).await, Ok(55));
         // v2.1 without a whitelist endpoint falls back to the standard characteristic.
         assert_eq!(v21.battery(&std).await, Ok(55));
+
+        // The Spot 2 reads a long value from the battery characteristic; the level is byte 0.
+        let spot2_hw = FakeHardware::with_endpoints("SPOT W2", "aa", &[Endpoint::Tx, Endpoint::RxBleBattery]);
+        let mut reply = [0u8; 20];
+        reply[0] = 81;
+        reply[5] = 7;
+        spot2_hw.set_read(Endpoint::RxBleBattery, &reply);
+        let spot2 = KIIROO_SPOT_V2.initialize(&spot2_hw, None, &features).await.unwrap();
+        assert_eq!(spot2.battery(&spot2_hw).await, Ok(81));
+        assert_eq!(spot2_hw.events(), vec![Event::Read(Endpoint::RxBleBattery)]);
     }
 }
 
@@ -624,6 +657,11 @@ pub(crate) mod vectors {
         Vector::new(&KIIROO_SPOT, None, &[
             Set(&[(0, Vibrate, 100)], &[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x64])]),
             Stop(&[tx(&[0x00, 0xff, 0x00, 0x00, 0x00, 0x00])]),
+        ]),
+        // The Spot 2: the level twice, with response.
+        Vector::new(&KIIROO_SPOT_V2, None, &[
+            Set(&[(0, Vibrate, 50)], &[tx_with_response(&[0x01, 0x32, 0x32, 0x03, 0xe8, 0xff])]),
+            Stop(&[tx_with_response(&[0x01, 0x00, 0x00, 0x03, 0xe8, 0xff])]),
         ]),
         Vector::new(&KIIROO_PROWAND, None, &[
             Set(&[(0, Vibrate, 0x80)], &[tx(&[0x00, 0x00, 0x64, 0xff, 0x80, 0x80])]),

@@ -1,4 +1,4 @@
-//! Lelo (devices.md §3 rows "lelo-harmony", "lelo-f1s", "lelo-f1sv2" and §3.5).
+//! Lelo.
 //!
 //! | protocol | GATT (svc 0xFFF0) | init | packet | write |
 //! |---|---|---|---|---|

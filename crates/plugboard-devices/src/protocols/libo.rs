@@ -1,4 +1,4 @@
-//! LiBo (devices.md §3 rows "libo-vibes" and "libo-elle / libo-shark"). Service 0x6000 with
+//! LiBo. Service 0x6000 with
 //! `tx` (0x6001) and `txmode` (0x6002); every write is without response; no init.
 //!
 //! Outputs are found by feature index (feature 0 and feature 1, one output each):
@@ -128,15 +128,17 @@ impl DeviceHandler for LiboHandler {
         let mut writes = Vec::new();
         match self.variant {
             Variant::Vibes => {
+                // A first motor that stops is stopped on `txmode` too (what a single-motor
+                // device needs); `txmode` is written once, with the second motor's level when
+                // that changed as well (a stop of both is `00` to each, not `00` twice).
+                let first_stops = first_changed && clamp_byte(first, 255) == 0;
                 if first_changed {
-                    let s = clamp_byte(first, 255);
-                    writes.push(tx(s));
-                    if s == 0 {
-                        writes.push(txmode(0x00));
-                    }
+                    writes.push(tx(clamp_byte(first, 255)));
                 }
                 if second_changed {
                     writes.push(txmode(clamp_byte(second, 255)));
+                } else if first_stops {
+                    writes.push(txmode(0x00));
                 }
             }
             Variant::Elle => {
@@ -188,8 +190,11 @@ mod tests {
         // Feature 0 to zero also resets the mode.
         assert_eq!(toy.set(0, Vibrate, 0), [tx_w(0x00), mode_w(0x00)]);
         assert_eq!(toy.set(0, Vibrate, 7), [tx_w(0x07)]);
-        assert_eq!(toy.stop(), [tx_w(0x00), mode_w(0x00), mode_w(0x00)]);
+        assert_eq!(toy.stop(), [tx_w(0x00), mode_w(0x00)], "a stop of both: each endpoint once");
         assert_eq!(toy.stop(), []);
+        // The first motor stopping while the second changes: `txmode` once, with the second's level.
+        toy.flush(&[(0, Vibrate, 9), (1, Vibrate, 1)]);
+        assert_eq!(toy.flush(&[(0, Vibrate, 0), (1, Vibrate, 2)]), [tx_w(0x00), mode_w(0x02)]);
 
         let mut single = sim(Variant::Vibes, &[(Vibrate, 0, 100)]);
         assert_eq!(single.set(0, Vibrate, 1), [tx_w(0x01)]);
@@ -262,11 +267,8 @@ pub(crate) mod vectors {
         Vector::new(&LIBO_VIBES, Some("BaiHu"), &[
             Set(&[(0, Vibrate, 100)], &[tx(&[0x64])]),
             Set(&[(1, Vibrate, 3)], &[write_to(Endpoint::TxMode, false, &[0x03])]),
-            Stop(&[
-                tx(&[0x00]),
-                write_to(Endpoint::TxMode, false, &[0x00]),
-                write_to(Endpoint::TxMode, false, &[0x00]),
-            ]),
+            // A stop of both motors writes each endpoint once.
+            Stop(&[tx(&[0x00]), write_to(Endpoint::TxMode, false, &[0x00])]),
         ]),
         Vector::new(&LIBO_VIBES, None, &[
             Set(&[(0, Vibrate, 42)], &[tx(&[0x2a])]),

@@ -1,4 +1,4 @@
-//! Love Distance (devices.md §3 row "lovedistance"): REACH, SPAN, RANGE, ORBIT, ... Service
+//! Love Distance: REACH, SPAN, RANGE, ORBIT, ... Service
 //! 0xFF00 with `tx` (0xFF01) and `rx` (0xFF02, unused). No battery.
 //!
 //! | step | packet (to `tx`, without response) |

@@ -1,4 +1,4 @@
-//! Lovense (devices.md §3 table row "lovense", §3.1).
+//! Lovense.
 //!
 //! ASCII commands terminated by `;`, written without response to `tx`; replies arrive as
 //! notifications on `rx`.
@@ -133,9 +133,12 @@ pub enum Encoding {
     /// Three or more outputs: `Mply:a:b:c;` with every output's value (rotate as |value|),
     /// resent whole whenever any output changes. Covers Flexer FW3 and Lapis.
     Mply,
-    /// Solace (`H`) and Solace Pro (`BA`) strokers, one oscillate output: `Mply:S:20;`, and
-    /// `Mply:0:0;` for 0.
+    /// The Solace (`H`) stroker, one oscillate output: `Mply:S:20;`, and `Mply:0:0;` for 0
+    /// (its stroke range is zeroed to stop it).
     Solace,
+    /// The Solace Pro (`BA`) stroker, one oscillate output: `Mply:S:20;` at every speed,
+    /// `Mply:0:20;` for 0 (the reference zeroes the range for the Solace only).
+    SolacePro,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,10 +196,16 @@ impl LovenseHandler {
         }
         let vibrators =
             outputs.iter().filter(|(_, kind)| matches!(kind, OutputType::Vibrate | OutputType::Oscillate)).count();
-        let is_solace = matches!(identifier, Some("H" | "BA"));
+        let stroker = match identifier {
+            Some("H") => Some(Encoding::Solace),
+            Some("BA") => Some(Encoding::SolacePro),
+            _ => None,
+        };
 
-        let (encoding, slots) = if is_solace && outputs.len() == 1 && outputs[0].1 == OutputType::Oscillate {
-            (Encoding::Solace, vec![slot(outputs[0], Command::Vibrate)])
+        let (encoding, slots) = if let Some(encoding) =
+            stroker.filter(|_| outputs.len() == 1 && outputs[0].1 == OutputType::Oscillate)
+        {
+            (encoding, vec![slot(outputs[0], Command::Vibrate)])
         } else if outputs.len() >= 3 {
             (Encoding::Mply, outputs.iter().map(|&o| slot(o, Command::Vibrate)).collect())
         } else {
@@ -239,10 +248,10 @@ impl DeviceHandler for LovenseHandler {
             return Vec::new();
         }
         match self.encoding {
-            Encoding::Solace => {
+            Encoding::Solace | Encoding::SolacePro => {
                 let speed = value(0).max(0);
-                let text = if speed == 0 { "Mply:0:0;".to_owned() } else { format!("Mply:{speed}:20;") };
-                vec![ascii(text)]
+                let range = if speed == 0 && self.encoding == Encoding::Solace { 0 } else { 20 };
+                vec![ascii(format!("Mply:{speed}:{range};"))]
             }
             Encoding::Mply => {
                 let values: Vec<String> = (0..self.slots.len())
@@ -405,17 +414,20 @@ mod tests {
 
     #[test]
     fn solace_oscillate() {
-        for id in ["H", "BA"] {
+        // The Solace zeroes its stroke range to stop; the Solace Pro keeps it at 20.
+        for (id, encoding, zero) in [("H", Encoding::Solace, "Mply:0:0;"), ("BA", Encoding::SolacePro, "Mply:0:20;")] {
             let mut solace = sim(Some(id), &[(Oscillate, 0, 20)]);
-            assert_eq!(
-                LovenseHandler::new(Some(id), &features(&[(Oscillate, 0, 20)])).unwrap().encoding(),
-                Encoding::Solace
-            );
-            assert_eq!(text(&solace.set(0, Oscillate, 12)), ["Mply:12:20;"]);
-            assert_eq!(text(&solace.set(0, Oscillate, 0)), ["Mply:0:0;"]);
-            assert_eq!(text(&solace.set(0, Oscillate, 1)), ["Mply:1:20;"]);
-            assert_eq!(text(&solace.stop()), ["Mply:0:0;"]);
+            assert_eq!(LovenseHandler::new(Some(id), &features(&[(Oscillate, 0, 20)])).unwrap().encoding(), encoding);
+            assert_eq!(text(&solace.set(0, Oscillate, 12)), ["Mply:12:20;"], "{id}");
+            assert_eq!(text(&solace.set(0, Oscillate, 0)), [zero], "{id}");
+            assert_eq!(text(&solace.set(0, Oscillate, 1)), ["Mply:1:20;"], "{id}");
+            assert_eq!(text(&solace.stop()), [zero], "{id}");
         }
+        // Another device type with one oscillator is no stroker.
+        assert_eq!(
+            LovenseHandler::new(Some("X"), &features(&[(Oscillate, 0, 20)])).unwrap().encoding(),
+            Encoding::PerOutput
+        );
     }
 
     #[test]
@@ -627,7 +639,13 @@ pub(crate) mod vectors {
             Set(&[(1, Vibrate, 1), (2, Rotate, 9)], &[tx(b"Mply:5:1:9;")]),
             Stop(&[tx(b"Mply:0:0:0;")]),
         ]),
-        // Solace Pro: the stroker speed as Mply; its position output is not driven.
+        // Solace: the stroker speed as Mply, its range zeroed to stop.
+        Vector::new(&LOVENSE, Some("H"), &[
+            Set(&[(0, Oscillate, 12)], &[tx(b"Mply:12:20;")]),
+            Stop(&[tx(b"Mply:0:0;")]),
+        ]),
+        // Solace Pro: the stroker speed as Mply, its range kept at 20 to stop; its position
+        // output is not driven.
         Vector::new(&LOVENSE, Some("BA"), &[
             Ignored(
                 &[(0, HwPositionWithDuration, 50)],
@@ -635,7 +653,9 @@ pub(crate) mod vectors {
                  not written yet",
             ),
             Set(&[(0, Oscillate, 12)], &[tx(b"Mply:12:20;")]),
-            Stop(&[tx(b"Mply:0:0;")]),
+            Set(&[(0, Oscillate, 0)], &[tx(b"Mply:0:20;")]),
+            Set(&[(0, Oscillate, 3)], &[tx(b"Mply:3:20;")]),
+            Stop(&[tx(b"Mply:0:20;")]),
         ]),
     ];
 }

@@ -1,4 +1,4 @@
-//! Luvmazer (devices.md §3 row "luvmazer"): TKLM-* devices. Service 0xFFA0 with `tx` (0xFFA1);
+//! Luvmazer: TKLM-* devices. Service 0xFFA0 with `tx` (0xFFA1);
 //! no init, no battery. One 6-byte packet per changed output, to `tx` without response;
 //! levels are 0..=255 (one constrict is 0..=54).
 //!

@@ -1,4 +1,4 @@
-//! Magic Motion (devices.md §3 rows "magic-motion-1" .. "magic-motion-4").
+//! Magic Motion.
 //!
 //! Every variant sends one whole-state packet to `tx`; no init, battery from the standard
 //! BLE battery characteristic (the [`DeviceHandler::battery`](super::DeviceHandler::battery) default).

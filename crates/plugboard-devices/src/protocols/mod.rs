@@ -8,7 +8,7 @@
 //! let protocol = protocols::by_name("lovense")?;
 //! let identifier = protocol.identify(&*hw, &advertisement).await?;   // may query the device
 //! let features = /* definition lookup by (protocol.name(), identifier) */;
-//! let handler = protocol.initialize(&*hw, identifier.as_deref(), &features).await?;
+//! let handler = protocol.initialize_advertised(&*hw, &advertisement, identifier.as_deref(), &features).await?;
 //! // the device task from here on:
 //! let mut levels = OutputLevel::for_features(&features);
 //! ... levels[i].value = v; changed.insert(i);
@@ -27,6 +27,15 @@
 //!   arguments: no I/O, no interior mutability, no atomics. Encoders of whole-state packets
 //!   (WeVibe, Satisfyer, Lovense `Mply`) therefore read the other outputs from the state they
 //!   are given rather than remembering them.
+//!
+//! # Inputs
+//!
+//! Inputs other than a battery read go through the device task too. While a client subscribes
+//! to an input, the task subscribes to the endpoint [`DeviceHandler::input_endpoint`] names;
+//! every notification goes through [`DeviceHandler::decode_input`] (pure), and the task keeps
+//! the last reading of each input and forwards the ones that changed to subscribers. A device
+//! that pushes its battery level ([`DeviceHandler::pushed_battery_endpoint`]) has its battery
+//! reads answered from the last level it pushed.
 //!
 //! # Batching without command ids
 //!
@@ -91,9 +100,10 @@
 //!    `Move` (feature index, position, duration in ms), `Stop`, each with the exact writes
 //!    (`tx`, `tx_with_response`, `write_to(endpoint, with_response, bytes)`), or `Ignored`
 //!    with the reason an accepted output is not driven. The fake device is named after the
-//!    model and has every endpoint the database names; `.endpoints(&[..])` gives it fewer, and
+//!    model and has every endpoint the database names; `.endpoints(&[..])` gives it fewer,
 //!    `.answering(fn)` scripts what it answers during `initialize` (reads, replies to writes,
-//!    notifications on subscribe). If the file has an item named like one of `test_vectors`
+//!    notifications on subscribe; a `testing::SimulatedDevice` for answers computed from what
+//!    is written), and `.advertising(&[(company, data)])` gives it manufacturer data. If the file has an item named like one of `test_vectors`
 //!    (`tx`), import that one by name. Take the expected bytes from the reference
 //!    implementation's byte layouts, never from what the encoder happens to write.
 //! 5. **The check**: `cargo test -p plugboard-devices protocols`. Besides the file's own tests,
@@ -110,7 +120,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::{Feature, InputType, OutputType, Reading};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
@@ -137,37 +147,72 @@ macro_rules! families {
 
 // One line per family file.
 families! {
+    activejoy,
+    adrienlastic,
     amorelie,
     aneros,
+    ankni,
+    cachito,
+    cowgirl_cone,
+    cupido,
+    deepsire,
+    fluffer,
     foreo,
+    fox,
+    fredorch,
     galaku,
     hismith,
     honeyplaybox,
+    itoys,
     joyhub,
+    kgoal_boost,
     kiiroo,
+    kizuna,
     lelo,
     libo,
+    lioness,
     lovedistance,
     lovense,
+    lovenuts,
     luvmazer,
     magic_motion,
+    mannuo,
+    maxpro,
+    meese,
+    mizzzee,
     monsterpub,
     motorbunny,
     mysteryvibe,
+    nextlevelracing,
+    nexus_revo,
     nobra,
+    omobo,
     picobong,
+    pink_punch,
+    prettylove,
+    realov,
+    sakuraneko,
     satisfyer,
     sensee,
     sexverse,
     svakom,
+    synchro,
     tcode_v03,
     thehandy,
+    tryfun,
+    vibcrafter,
     vibratissimo,
     vorze,
+    wetoy,
     wevibe,
+    xibao,
+    xiuxiuda,
+    yiciyuan,
+    youcups,
     zalo,
 }
 
+pub(crate) mod aes_ecb;
 pub mod single_packet;
 pub mod virtual_protocol;
 
@@ -360,6 +405,10 @@ pub enum ProtocolError {
     /// The device definition does not fit the protocol (e.g. a WeVibe with three motors).
     #[error("device definition does not fit the protocol: {0}")]
     Definition(String),
+    /// The device did not finish a handshake it needs before it takes commands (an
+    /// authentication): the text says what happened and what the user can do about it.
+    #[error("{0}")]
+    Handshake(String),
 }
 
 /// A protocol family (one device-config protocol name). Stateless and shared by all devices.
@@ -393,6 +442,20 @@ pub trait Protocol: Send + Sync {
         identifier: Option<&'a str>,
         features: &'a [Feature],
     ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>>;
+
+    /// [`Protocol::initialize`] for a device that advertised `advertisement`: what the connect
+    /// pipeline calls. A protocol whose initialisation depends on the advertisement (Fluffer
+    /// derives its authentication from the manufacturer data) overrides it; the default ignores
+    /// the advertisement.
+    fn initialize_advertised<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        _advertisement: &'a Advertisement,
+        identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        self.initialize(hw, identifier, features)
+    }
 }
 
 /// Everything protocol-specific about one connected device.
@@ -411,6 +474,29 @@ pub trait DeviceHandler: Send + Sync {
     /// (the standard BLE battery characteristic) and is unsupported without it.
     fn battery<'a>(&'a self, hw: &'a dyn Hardware) -> BoxFuture<'a, Result<u8, ProtocolError>> {
         Box::pin(read_ble_battery(hw))
+    }
+
+    /// Where the device reports its battery level by itself, in notifications that
+    /// [`DeviceHandler::decode_input`] turns into [`Reading::Battery`], instead of being asked
+    /// ([`DeviceHandler::battery`]). The device task subscribes to it as soon as it runs (so no
+    /// report is missed) and answers a battery read with the last level reported, waiting a
+    /// bounded time for the first one. `None`: the battery is read.
+    fn pushed_battery_endpoint(&self) -> Option<Endpoint> {
+        None
+    }
+
+    /// The endpoint whose notifications carry input `kind` of feature `feature_index`: the
+    /// device task subscribes to it while any client subscribes to that input, and unsubscribes
+    /// when no subscribed input needs it any more. `None`: nothing to subscribe to.
+    fn input_endpoint(&self, _feature_index: u32, _kind: InputType) -> Option<Endpoint> {
+        None
+    }
+
+    /// The readings one notification carries, as (feature index, reading). Pure, like
+    /// [`DeviceHandler::encode`]: the device task keeps the last reading of every input, sends
+    /// subscribers the ones that changed, and answers battery reads of devices that push their level from them.
+    fn decode_input(&self, _endpoint: Endpoint, _bytes: &[u8]) -> Vec<(u32, Reading)> {
+        Vec::new()
     }
 }
 

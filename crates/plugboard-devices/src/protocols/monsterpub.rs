@@ -1,4 +1,4 @@
-//! MonsterPub / Tracy's Dog (devices.md §3 row "monsterpub"). Service 0x6000 with `tx`
+//! MonsterPub / Tracy's Dog. Service 0x6000 with `tx`
 //! (0x6001), `txmode` (0x6002), `txvibrate` (0x6003) and `generic0` (0x600A), each present only
 //! on some models; the model string on `rxblemodel` (0x6014); an authentication
 //! characteristic `rx` (0x8001) on some models. No battery.

@@ -1,4 +1,4 @@
-//! Motorbunny (devices.md §3 row "motorbunny"): Classic (`MB Controller`) and Buck
+//! Motorbunny: Classic (`MB Controller`) and Buck
 //! (`MB LINK 201`). Service 0xFFF0, `tx` 0xFFF6; no init; every write without response.
 //!
 //! The reference database gives both models the defaults: vibrate on feature 0 (0..=255) and

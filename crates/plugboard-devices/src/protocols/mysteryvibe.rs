@@ -1,4 +1,4 @@
-//! MysteryVibe (devices.md §3 row "mysteryvibe / mysteryvibe-v2"). Service f0006900-…:
+//! MysteryVibe. Service f0006900-…:
 //! `txmode` f0006901-…, `txvibrate` f0006903-….
 //!
 //! | protocol | devices | init (to `txmode`, w/r) |

@@ -1,4 +1,4 @@
-//! Nobra's Silicone Dreams (devices.md §3 row "nobra", §4): BLE (`NobraControl*` /
+//! Nobra's Silicone Dreams: BLE (`NobraControl*` /
 //! `Nobra Control*`, service 0xABF0, `tx` 0xABF1) or a serial port (19200 8N1). The bytes are
 //! the same on either transport, always to `tx` without response (serial transports ignore the
 //! endpoint).

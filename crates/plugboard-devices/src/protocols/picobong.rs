@@ -1,4 +1,4 @@
-//! Picobong (devices.md §3 row "picobong"): Blow hole, Diver, Life guard, Surfer (and their
+//! Picobong: Blow hole, Diver, Life guard, Surfer (and their
 //! `Picobong ...` names); svc 0xFFF0, `tx` 0xFFF1, written without response; no init.
 //!
 //! | level | packet |

@@ -1,4 +1,4 @@
-//! Satisfyer (devices.md §3 row "satisfyer").
+//! Satisfyer.
 //!
 //! * Identify: the advertised manufacturer data (company 93, e.g. `00 00 27 15`) read as a
 //!   big-endian u32 in decimal (`"10005"`); without it, the model string read from

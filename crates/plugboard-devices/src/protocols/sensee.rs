@@ -1,4 +1,4 @@
-//! Sensee (devices.md §3 rows "sensee" and "sensee-v2", and §3.10). Service 0xFFF0, `tx`
+//! Sensee. Service 0xFFF0, `tx`
 //! 0xFFF5 (sensee-v2 also `rx` 0xFFF4); every write is without response.
 //!
 //! * `sensee` (CTY222S4): no init; each vibrator `55 aa f0 01 01 0b 65 f7 01 01 S`.

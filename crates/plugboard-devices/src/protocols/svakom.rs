@@ -1,4 +1,4 @@
-//! Svakom (devices.md §3 row "svakom" and §3.6): the generic variants `svakom-v1` ..
+//! Svakom: the generic variants `svakom-v1` ..
 //! `svakom-v6` and `svakom-pulse`. All write to `tx` (svc 0xFFE0, tx 0xFFE1), without response
 //! except `svakom-v2` (with response). No init.
 //!

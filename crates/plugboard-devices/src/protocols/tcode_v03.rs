@@ -1,4 +1,4 @@
-//! TCode v0.3 over a serial port (devices.md §4 row "tcode-v03"; OSR2/SR6-style strokers).
+//! TCode v0.3 over a serial port.
 //!
 //! ASCII lines ending in `\n`, written to `tx` (serial ignores the endpoint and write type).
 //! One line per changed output, `idx` being the output's feature index:

@@ -1,4 +1,4 @@
-//! The Handy over BLE (devices.md §3 rows "thehandy" and "thehandy-v3", §3.4): protobuf
+//! The Handy over BLE: protobuf
 //! messages, encoded by hand (the few messages needed do not justify a protobuf dependency;
 //! see [`pb`]). Every command is written with response to `tx`.
 //!
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn handyplug_moves() {
-        // devices.md §3.4: P = 50 in 500 ms.
+        // Worked example: P = 50 in 500 ms.
         assert_eq!(
             handyplug_linear(50, 500),
             [

@@ -1,4 +1,4 @@
-//! Vibratissimo (devices.md §3 row "vibratissimo"). Service 00001523-1212-efde-1523-…:
+//! Vibratissimo. Service 00001523-1212-efde-1523-…:
 //! `txmode` …1524, `txvibrate` …1526, `rx` …1527; model string 0x2A24 (`rxblemodel`);
 //! standard battery 0x2A19 (`rxblebattery`).
 //!

@@ -1,13 +1,15 @@
 //! The `virtual` protocol: what the engine's in-process virtual devices speak.
 //!
-//! One small packet per changed output, written to `tx`:
+//! One write per flush, to `tx`, with an entry for every changed output, back to back, so that a
+//! stop (or any command that sets several outputs) is one write, like on a toy whose packet
+//! carries every motor:
 //!
 //! ```text
-//! [feature index: u8, output type code: u8, value: i32 LE]                         (6 bytes)
-//! [feature index: u8, output type code: u8, value: i32 LE, duration ms: u32 LE]    (10 bytes)
+//! [feature index: u8, output type code: u8, value: i32 LE]                                 (6 bytes)
+//! [feature index: u8, output type code | 0x80: u8, value: i32 LE, duration ms: u32 LE]     (10 bytes)
 //! ```
 //!
-//! The long form is used when the level carries a move duration
+//! The long form (the type code's top bit set) is used when the level carries a move duration
 //! ([`OutputType::HwPositionWithDuration`]). The identifier is the virtual kind's name
 //! (`vibrator`, `lovense-max`, ...), which the virtual transport advertises. Battery is the
 //! standard `rxblebattery` read, which virtual hardware offers only for kinds with a battery.
@@ -53,7 +55,10 @@ pub fn type_of_code(code: u8) -> Option<OutputType> {
     })
 }
 
-/// One decoded packet.
+/// The type code's bit that says a duration follows the value.
+const WITH_DURATION: u8 = 0x80;
+
+/// One output's entry of a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packet {
     pub feature_index: u32,
@@ -63,27 +68,62 @@ pub struct Packet {
 }
 
 impl Packet {
+    /// This entry alone, as a write's data.
     pub fn encode(&self) -> Vec<u8> {
-        let mut data = vec![self.feature_index as u8, type_code(self.kind)];
+        let mut data = Vec::with_capacity(10);
+        self.encode_into(&mut data);
+        data
+    }
+
+    fn encode_into(&self, data: &mut Vec<u8>) {
+        let code = type_code(self.kind) | if self.duration_ms.is_some() { WITH_DURATION } else { 0 };
+        data.extend_from_slice(&[self.feature_index as u8, code]);
         data.extend_from_slice(&self.value.to_le_bytes());
         if let Some(duration) = self.duration_ms {
             data.extend_from_slice(&duration.to_le_bytes());
         }
+    }
+
+    /// Several entries as one write's data.
+    pub fn encode_all(packets: &[Packet]) -> Vec<u8> {
+        let mut data = Vec::with_capacity(packets.len() * 10);
+        for packet in packets {
+            packet.encode_into(&mut data);
+        }
         data
     }
 
-    /// The packet in `data`; `None` if it is not one.
+    /// The single entry in `data`; `None` if it is not exactly one.
     pub fn decode(data: &[u8]) -> Option<Packet> {
-        if data.len() != 6 && data.len() != 10 {
-            return None;
+        match Packet::decode_all(data)?.as_slice() {
+            [only] => Some(*only),
+            _ => None,
         }
-        let kind = type_of_code(data[1])?;
-        let value = i32::from_le_bytes(data[2..6].try_into().ok()?);
-        let duration_ms = match data.get(6..10) {
-            Some(bytes) => Some(u32::from_le_bytes(bytes.try_into().ok()?)),
-            None => None,
-        };
-        Some(Packet { feature_index: data[0].into(), kind, value, duration_ms })
+    }
+
+    /// Every entry of a write, in order; `None` if `data` is empty or not a whole number of
+    /// entries.
+    pub fn decode_all(mut data: &[u8]) -> Option<Vec<Packet>> {
+        let mut packets = Vec::new();
+        while !data.is_empty() {
+            let (&[feature_index, code], rest) = data.split_first_chunk::<2>()?;
+            let kind = type_of_code(code & !WITH_DURATION)?;
+            let (value, rest) = rest.split_first_chunk::<4>()?;
+            let (duration_ms, rest) = if code & WITH_DURATION != 0 {
+                let (duration, rest) = rest.split_first_chunk::<4>()?;
+                (Some(u32::from_le_bytes(*duration)), rest)
+            } else {
+                (None, rest)
+            };
+            packets.push(Packet {
+                feature_index: feature_index.into(),
+                kind,
+                value: i32::from_le_bytes(*value),
+                duration_ms,
+            });
+            data = rest;
+        }
+        (!packets.is_empty()).then_some(packets)
     }
 }
 
@@ -133,20 +173,24 @@ pub struct VirtualHandler {
 }
 
 impl DeviceHandler for VirtualHandler {
+    /// One write with an entry per changed output.
     fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        changed
+        let packets: Vec<Packet> = changed
             .iter(levels.len())
             .map(|i| {
                 let level = &levels[i];
-                let packet = Packet {
+                Packet {
                     feature_index: level.feature_index,
                     kind: level.kind,
                     value: level.value,
                     duration_ms: level.duration_ms,
-                };
-                Write::without_response(Endpoint::Tx, packet.encode())
+                }
             })
-            .collect()
+            .collect();
+        if packets.is_empty() {
+            return Vec::new();
+        }
+        vec![Write::without_response(Endpoint::Tx, Packet::encode_all(&packets))]
     }
 }
 
@@ -166,17 +210,29 @@ mod tests {
         }
         let moving =
             Packet { feature_index: 0, kind: OutputType::HwPositionWithDuration, value: 90, duration_ms: Some(500) };
-        assert_eq!(moving.encode(), vec![0, 9, 90, 0, 0, 0, 0xF4, 1, 0, 0]);
+        assert_eq!(moving.encode(), vec![0, 0x89, 90, 0, 0, 0, 0xF4, 1, 0, 0]);
         assert_eq!(Packet::decode(&moving.encode()), Some(moving));
+        let still = Packet { feature_index: 1, kind: OutputType::Vibrate, value: 0, duration_ms: None };
+        let both = Packet::encode_all(&[moving, still]);
+        assert_eq!(both.len(), 16);
+        assert_eq!(Packet::decode_all(&both), Some(vec![moving, still]));
+        assert_eq!(Packet::decode(&both), None, "two entries are not one");
         assert_eq!(type_of_code(type_code(OutputType::Inflate)), Some(OutputType::Constrict));
-        for bad in [&[][..], &[0], &[0, 0, 1, 2, 3], &[0, 0, 1, 2, 3, 4, 5], &[0, 4, 0, 0, 0, 0], &[0, 200, 0, 0, 0, 0]]
-        {
-            assert_eq!(Packet::decode(bad), None, "{bad:?}");
+        for bad in [
+            &[][..],
+            &[0],
+            &[0, 0, 1, 2, 3],
+            &[0, 0, 1, 2, 3, 4, 5],
+            &[0, 4, 0, 0, 0, 0],
+            &[0, 200, 0, 0, 0, 0],
+            &[0, 0x89, 1, 2, 3, 4],
+        ] {
+            assert_eq!(Packet::decode_all(bad), None, "{bad:?}");
         }
     }
 
     #[tokio::test]
-    async fn identify_initialize_and_encode_one_packet_per_change() {
+    async fn identify_initialize_and_encode_every_change_in_one_write() {
         let protocol = by_name("virtual").unwrap();
         assert_eq!(protocol.name(), "virtual");
         let hw = FakeHardware::new("Virtual Dual Vibrator", "virtual:0");
@@ -190,17 +246,19 @@ mod tests {
 
         let mut sim = Sim::new(handler, &features);
         let writes = sim.flush(&[(0, OutputType::Vibrate, 5), (1, OutputType::Vibrate, 20)]);
-        let packets: Vec<_> = writes.iter().map(|w| Packet::decode(&w.data).unwrap()).collect();
-        assert!(writes.iter().all(|w| w.endpoint == Endpoint::Tx && !w.with_response));
+        assert_eq!(writes.len(), 1, "{writes:?}");
+        assert!(writes[0].endpoint == Endpoint::Tx && !writes[0].with_response);
         assert_eq!(
-            packets,
+            Packet::decode_all(&writes[0].data).unwrap(),
             vec![
                 Packet { feature_index: 0, kind: OutputType::Vibrate, value: 5, duration_ms: None },
                 Packet { feature_index: 1, kind: OutputType::Vibrate, value: 20, duration_ms: None },
             ]
         );
         assert_eq!(sim.set(0, OutputType::Vibrate, 5), vec![], "no change, no packet");
-        assert_eq!(sim.stop().len(), 2);
+        let stop = sim.stop();
+        assert_eq!(stop.len(), 1, "a stop of both motors is one write");
+        assert_eq!(Packet::decode_all(&stop[0].data).unwrap().iter().map(|p| p.value).collect::<Vec<_>>(), vec![0, 0]);
         assert!(sim.handler.encode(&sim.levels, ChangeSet::NONE).is_empty(), "pure: nothing changed, nothing written");
     }
 

@@ -1,4 +1,4 @@
-//! Vorze SA (devices.md §3 row "vorze-sa" and §3.7). Service 40ee1111-…, `tx` 40ee2222-…;
+//! Vorze SA. Service 40ee1111-…, `tx` 40ee2222-…;
 //! every packet is three bytes written with response to `tx`; no init, no battery.
 //!
 //! The first byte is the device type, which the packet layout depends on:
@@ -97,6 +97,8 @@ enum Shape {
     SingleVibrator(Device, (u32, OutputType)),
     DualVibrator((u32, OutputType), (u32, OutputType)),
     Piston((u32, OutputType)),
+    /// No outputs (the protocol defaults, an unknown model): nothing to write.
+    Nothing,
 }
 
 /// The encoder of one Vorze SA device.
@@ -137,6 +139,7 @@ impl VorzeHandler {
             }
             [OutputType::Vibrate, OutputType::Vibrate] => Shape::DualVibrator(outputs[0], outputs[1]),
             [OutputType::HwPositionWithDuration] => Shape::Piston(outputs[0]),
+            [] => Shape::Nothing,
             _ => {
                 return Err(ProtocolError::Definition(format!(
                     "vorze-sa supports one or two rotators, one or two vibrators, or one \
@@ -330,8 +333,10 @@ mod tests {
         assert!(VorzeHandler::new(&["VorzePiston"], &rotate).is_err());
         assert!(VorzeHandler::new(&["UFOSA"], &vibrate).is_err());
         assert!(VorzeHandler::new(&[""], &vibrate).is_err());
+        // The protocol defaults (an unknown model) have no outputs: nothing to write.
+        let unknown_model = VorzeHandler::new(&["CycSA"], &[]).expect("no outputs");
+        assert!(unknown_model.encode(&[], ChangeSet::ALL).is_empty());
         // Unsupported shapes.
-        assert!(VorzeHandler::new(&["CycSA"], &[]).is_err());
         assert!(VorzeHandler::new(&["CycSA"], &features(&[(Rotate, -99, 99); 3])).is_err());
         assert!(VorzeHandler::new(&["Bach"], &features(&[(Vibrate, 0, 100), (Rotate, -99, 99)])).is_err());
         assert!(VorzeHandler::new(&["Bach"], &features(&[(Oscillate, 0, 100)])).is_err());

@@ -1,4 +1,4 @@
-//! We-Vibe (devices.md §3 rows "wevibe", "wevibe-8bit", "wevibe-chorus", and §3.2).
+//! We-Vibe.
 //!
 //! All three send one 8-byte packet carrying both motors to `tx`, with response. The first
 //! vibrate output (lowest position in the definition) is the *internal* motor, the second the
@@ -169,7 +169,7 @@ mod tests {
     fn nibble_packing_dual_motor() {
         let mut sync = sim(Variant::Nibble, 2, 15);
         assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 10)), [[0x0f, 0x03, 0x00, 0xa0, 0x00, 0x03, 0x00, 0x00]]);
-        // devices.md §3.2: internal 10, external 3.
+        // Worked example: internal 10, external 3.
         assert_eq!(bytes_with_response(&sync.set(1, Vibrate, 3)), [[0x0f, 0x03, 0x00, 0xa3, 0x00, 0x03, 0x00, 0x00]]);
         assert_eq!(bytes_with_response(&sync.set(0, Vibrate, 0)), [[0x0f, 0x03, 0x00, 0x03, 0x00, 0x03, 0x00, 0x00]]);
         assert_eq!(

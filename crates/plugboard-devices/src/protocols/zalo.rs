@@ -1,4 +1,4 @@
-//! Zalo (devices.md §3 row "zalo"): Queen, King, Jeanne (`ZALO-*`); svc 0xFFF0, `tx` 0xFFF1,
+//! Zalo: Queen, King, Jeanne (`ZALO-*`); svc 0xFFF0, `tx` 0xFFF1,
 //! written with response; no init.
 //!
 //! One packet carries both motors and is resent whole when either changes:

@@ -1,6 +1,6 @@
 //! Bluetooth LE transport over [btleplug](https://docs.rs/btleplug) (BlueZ over D-Bus on Linux).
 //!
-//! [`BleTransport::new`] starts one background task that owns the adapter (devices.md §2.5):
+//! [`BleTransport::new`] starts one background task that owns the adapter:
 //!
 //! - It opens btleplug's `Manager` and takes the first adapter. When that is impossible (no
 //!   D-Bus system bus, BlueZ not running, no adapter, adapter powered off) it reports a

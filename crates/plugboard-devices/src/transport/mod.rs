@@ -90,6 +90,13 @@ pub trait Transport: Send + Sync {
     fn start_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>>;
     fn stop_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>>;
     fn status(&self) -> HardwareStatus;
+    /// Whether scanning looks for anything. A transport that does reports
+    /// [`TransportEvent::ScanningFinished`] when a pass ends (or never, if it looks until
+    /// stopped); one that does not (devices come to it by themselves) never holds a scan open
+    /// and never finishes one.
+    fn scans(&self) -> bool {
+        true
+    }
 }
 
 /// Channel on which transports report.

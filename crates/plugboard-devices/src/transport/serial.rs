@@ -1,4 +1,4 @@
-//! Serial-port transport (devices.md §2.5, §4).
+//! Serial-port transport.
 //!
 //! Plugboard never guesses which port is a toy: a scan offers every port `available_ports()`
 //! enumerates plus every port path the user config binds explicitly (ptys and symlinks made by
@@ -17,17 +17,21 @@
 //! be opened again at once.
 //!
 //! Opening a port the user may not access produces a message naming the group that owns the
-//! device file and the command that fixes it ([`permission_denied_message`]).
+//! device file and the command that fixes it ([`permission_denied_message`]). On Windows, ports
+//! are COM names (`COM3`, any case) and a port that will not open is explained as missing or as
+//! held by another program (`serial/windows.rs`).
 
-use std::collections::BTreeSet;
 use std::io::{self, Read, Write as _};
+#[cfg(unix)]
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serialport::{DataBits, FlowControl, SerialPort as _, SerialPortType, StopBits, TTYPort};
+#[cfg(unix)]
+use serialport::TTYPort;
+use serialport::{DataBits, FlowControl, SerialPort as _, SerialPortType, StopBits};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{ConnectPlan, Connector, EventSender, FoundDevice, HardwareStatus, Transport, TransportEvent};
@@ -49,6 +53,30 @@ const READ_BUFFER: usize = 1024;
 
 /// The endpoints every serial device has. Writes to any endpoint go to the port.
 const ENDPOINTS: [Endpoint; 2] = [Endpoint::Rx, Endpoint::Tx];
+
+/// An open port of this platform: a tty (a device file) on Unix, a COM port on Windows.
+#[cfg(unix)]
+type NativePort = TTYPort;
+#[cfg(windows)]
+type NativePort = serialport::COMPort;
+
+// Built for tests on every platform too, so that its pure parts are tested where the tests run.
+#[cfg(any(windows, test))]
+mod windows;
+#[cfg(windows)]
+use windows::{open_error, port_exists, same_port};
+
+/// Whether a port path names an existing port: its device file exists.
+#[cfg(unix)]
+fn port_exists(path: &str) -> bool {
+    Path::new(path).exists()
+}
+
+/// Whether two port paths name the same port: Unix paths are compared as written.
+#[cfg(unix)]
+fn same_port(a: &str, b: &str) -> bool {
+    a == b
+}
 
 // ---------------------------------------------------------------------------------------------
 // Enumeration for front ends
@@ -118,13 +146,14 @@ pub fn list_ports() -> Result<Vec<PortInfo>, HardwareError> {
 }
 
 /// The paths a scan offers: enumerated ports first, then bound paths not already listed,
-/// without duplicates, keeping only paths that exist (enumerated ports are trusted to).
+/// without duplicates, keeping only paths that exist (enumerated ports are trusted to). A port
+/// that is both listed and bound is offered as the user config spells it, so that the binding
+/// matches it (Windows compares port names without regard to case).
 fn scan_candidates(enumerated: Vec<String>, bound: &[String], exists: impl Fn(&str) -> bool) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for path in enumerated.into_iter().chain(bound.iter().cloned()) {
-        if !path.is_empty() && !seen.contains(&path) && exists(&path) {
-            seen.insert(path.clone());
+        let path = bound.iter().find(|spelling| same_port(spelling, &path)).cloned().unwrap_or(path);
+        if !path.is_empty() && !out.iter().any(|seen| same_port(seen, &path)) && exists(&path) {
             out.push(path);
         }
     }
@@ -164,7 +193,7 @@ fn scan(bound: &[String], events: &EventSender) {
             Vec::new()
         }
     };
-    for path in scan_candidates(enumerated, bound, |path| Path::new(path).exists()) {
+    for path in scan_candidates(enumerated, bound, port_exists) {
         tracing::debug!(port = %path, "serial port found");
         let found = FoundDevice {
             transport: TRANSPORT_NAME,
@@ -258,22 +287,23 @@ fn parity(parity: Parity) -> serialport::Parity {
     }
 }
 
-/// Opens `path` as `settings` say: no flow control, exclusive, short timeout.
-pub(crate) fn open_port(path: &str, settings: SerialSettings) -> Result<TTYPort, HardwareError> {
+/// Opens `path` as `settings` say: no flow control, exclusive, short timeout. (Windows opens
+/// every COM port exclusively; on Unix the tty is locked with TIOCEXCL.)
+pub(crate) fn open_port(path: &str, settings: SerialSettings) -> Result<NativePort, HardwareError> {
     let invalid = |why: String| HardwareError::Io(format!("cannot open serial port {path}: {why}"));
-    let port = serialport::new(path, settings.baud_rate)
+    let builder = serialport::new(path, settings.baud_rate)
         .data_bits(data_bits(settings.data_bits).map_err(invalid)?)
         .stop_bits(stop_bits(settings.stop_bits).map_err(invalid)?)
         .parity(parity(settings.parity))
         .flow_control(FlowControl::None)
-        .timeout(READ_TIMEOUT)
-        .exclusive(true)
-        .open_native()
-        .map_err(|e| open_error(path, &e))?;
-    Ok(port)
+        .timeout(READ_TIMEOUT);
+    #[cfg(unix)]
+    let builder = builder.exclusive(true);
+    builder.open_native().map_err(|e| open_error(path, &e))
 }
 
 /// Turns a failed open into a message the user can act on.
+#[cfg(unix)]
 fn open_error(path: &str, error: &serialport::Error) -> HardwareError {
     use serialport::ErrorKind;
     let message = match error.kind() {
@@ -290,9 +320,10 @@ fn open_error(path: &str, error: &serialport::Error) -> HardwareError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Permission diagnosis
+// Permission diagnosis (Unix: device files, their group and mode)
 
 /// Who may open a device file, as far as the diagnosis needs.
+#[cfg(unix)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceFileAccess {
     /// Group id owning the file.
@@ -304,6 +335,7 @@ pub struct DeviceFileAccess {
 }
 
 /// The name of group `gid` in the text of an /etc/group file (`name:x:gid:members`).
+#[cfg(unix)]
 pub fn group_name(etc_group: &str, gid: u32) -> Option<String> {
     etc_group.lines().find_map(|line| {
         let mut fields = line.split(':');
@@ -316,6 +348,7 @@ pub fn group_name(etc_group: &str, gid: u32) -> Option<String> {
 
 /// What to tell a user who may not open `path`. `access` is `None` when the file could not be
 /// examined. Pure: [`diagnose_permission`] gathers the facts.
+#[cfg(unix)]
 pub fn permission_denied_message(path: &str, access: Option<&DeviceFileAccess>) -> String {
     let fix = |group: &str| {
         format!(
@@ -350,6 +383,7 @@ pub fn permission_denied_message(path: &str, access: Option<&DeviceFileAccess>) 
 }
 
 /// Examines the device file behind `path` and /etc/group, then explains.
+#[cfg(unix)]
 fn diagnose_permission(path: &str) -> String {
     use std::os::unix::fs::MetadataExt;
     let access = std::fs::metadata(path).ok().map(|meta| {
@@ -459,7 +493,7 @@ impl SerialHardware {
     }
 }
 
-fn reader_loop(mut port: TTYPort, shared: Arc<Shared>, path: String) {
+fn reader_loop(mut port: NativePort, shared: Arc<Shared>, path: String) {
     let mut buf = [0u8; READ_BUFFER];
     while shared.connected() {
         match port.read(&mut buf) {
@@ -486,7 +520,7 @@ fn reader_loop(mut port: TTYPort, shared: Arc<Shared>, path: String) {
     tracing::debug!(port = %path, "serial reader ended");
 }
 
-fn writer_loop(mut port: TTYPort, jobs: mpsc::Receiver<WriteJob>, shared: Arc<Shared>, path: String) {
+fn writer_loop(mut port: NativePort, jobs: mpsc::Receiver<WriteJob>, shared: Arc<Shared>, path: String) {
     while shared.connected() {
         let (data, reply) = match jobs.recv_timeout(WRITER_IDLE) {
             Ok(job) => job,

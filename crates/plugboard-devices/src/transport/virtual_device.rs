@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use plugboard_protocol::model::{InputType, OutputType, Reading};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 use crate::protocols::virtual_protocol::Packet;
@@ -45,6 +45,8 @@ pub struct VirtualHardware {
     endpoints: Vec<Endpoint>,
     state: Mutex<State>,
     notifications: broadcast::Sender<Notification>,
+    /// The write count, for those who wait for writes (see [`VirtualHardware::watch_writes`]).
+    written: watch::Sender<usize>,
 }
 
 impl VirtualHardware {
@@ -67,6 +69,7 @@ impl VirtualHardware {
             endpoints,
             state: Mutex::new(State { connected: true, levels, writes: 0 }),
             notifications: broadcast::channel(16).0,
+            written: watch::channel(0).0,
         }
     }
 
@@ -99,9 +102,15 @@ impl VirtualHardware {
             .collect()
     }
 
-    /// How many packets were written.
+    /// How many writes it received (each sets one or more outputs together).
     pub fn write_count(&self) -> usize {
         self.state().writes
+    }
+
+    /// The write count as it changes: a receiver wakes up at every write, once its outputs
+    /// are set (for waiting on a device without polling it).
+    pub fn watch_writes(&self) -> watch::Receiver<usize> {
+        self.written.subscribe()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -146,14 +155,24 @@ impl Hardware for VirtualHardware {
                 return Err(HardwareError::NoEndpoint(write.endpoint));
             }
             self.check(Endpoint::Tx)?;
-            let packet = Packet::decode(&write.data)
-                .ok_or_else(|| HardwareError::Io(format!("not a virtual-protocol packet: {:?}", write.data)))?;
+            let packets = Packet::decode_all(&write.data)
+                .ok_or_else(|| HardwareError::Io(format!("not a virtual-protocol write: {:?}", write.data)))?;
             let mut state = self.state();
-            let level = state.levels.get_mut(&(packet.feature_index, canonical(packet.kind))).ok_or_else(|| {
-                HardwareError::Io(format!("no {:?} output on feature {}", packet.kind, packet.feature_index))
-            })?;
-            *level = (packet.value, packet.duration_ms);
+            // Every entry is checked before any is applied: a write changes all its outputs
+            // together or none of them, like one packet to a toy.
+            if let Some(packet) =
+                packets.iter().find(|p| !state.levels.contains_key(&(p.feature_index, canonical(p.kind))))
+            {
+                return Err(HardwareError::Io(format!(
+                    "no {:?} output on feature {}",
+                    packet.kind, packet.feature_index
+                )));
+            }
+            for packet in packets {
+                state.levels.insert((packet.feature_index, canonical(packet.kind)), (packet.value, packet.duration_ms));
+            }
             state.writes += 1;
+            self.written.send_replace(state.writes);
             Ok(())
         })
     }
@@ -217,6 +236,23 @@ mod tests {
         assert!(hw.write(packet(5, OutputType::Vibrate, 1, None)).await.is_err(), "no such output");
         assert!(hw.write(Write::without_response(Endpoint::Tx, b"Vibrate:1;".to_vec())).await.is_err(), "not a packet");
         assert!(hw.write(packet(0, OutputType::Vibrate, 1, None)).await.is_ok());
+
+        // One write sets several outputs together, or none of them.
+        let both = [
+            Packet { feature_index: 0, kind: OutputType::Vibrate, value: 0, duration_ms: None },
+            Packet { feature_index: 1, kind: OutputType::Constrict, value: 0, duration_ms: None },
+        ];
+        let count = hw.write_count();
+        let mut watch = hw.watch_writes();
+        hw.write(Write::without_response(Endpoint::Tx, Packet::encode_all(&both))).await.unwrap();
+        assert!(watch.has_changed().unwrap(), "a watcher hears of the write");
+        assert_eq!(*watch.borrow_and_update(), count + 1);
+        assert_eq!((hw.level(0, OutputType::Vibrate), hw.level(1, OutputType::Constrict)), (Some(0), Some(0)));
+        assert_eq!(hw.write_count(), count + 1, "one write, however many outputs it sets");
+        let half_bad = [both[0], Packet { feature_index: 7, ..both[1] }];
+        let half_bad = Packet::encode_all(&[Packet { value: 9, ..half_bad[0] }, half_bad[1]]);
+        assert!(hw.write(Write::without_response(Endpoint::Tx, half_bad)).await.is_err());
+        assert_eq!(hw.level(0, OutputType::Vibrate), Some(0), "a write with a bad entry changes nothing");
 
         let mut notifications = hw.notifications();
         hw.disconnect().await.unwrap();

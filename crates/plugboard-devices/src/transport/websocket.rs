@@ -1,6 +1,6 @@
 //! The device-websocket transport: simulated (or bridged) devices dial in over a websocket.
 //!
-//! Wire-compatible with the reference engine's "device websocket server" (devices.md §6), so
+//! Wire-compatible with the reference engine's "device websocket server", so
 //! existing device simulators work unchanged:
 //!
 //! - A plain (non-TLS) websocket *server*, on `127.0.0.1:54817` unless configured otherwise
@@ -136,7 +136,6 @@ pub enum StartError {
 /// until [`WebsocketTransport::shutdown`] or drop; both also end every device connection.
 pub struct WebsocketTransport {
     local_addr: SocketAddr,
-    events: EventSender,
     shutdown: watch::Sender<bool>,
     listener: JoinHandle<()>,
 }
@@ -158,15 +157,11 @@ impl WebsocketTransport {
         })?;
         let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let context = Arc::new(Context {
-            config,
-            events: events.clone(),
-            addresses: Mutex::new(HashSet::new()),
-            shutdown: shutdown_rx,
-        });
+        let context =
+            Arc::new(Context { config, events, addresses: Mutex::new(HashSet::new()), shutdown: shutdown_rx });
         let listener = tokio::spawn(accept_loop(context, listener));
         tracing::info!(%local_addr, "device websocket server listening");
-        Ok(WebsocketTransport { local_addr, events, shutdown, listener })
+        Ok(WebsocketTransport { local_addr, shutdown, listener })
     }
 
     /// The address actually bound (useful with port 0).
@@ -195,13 +190,14 @@ impl Transport for WebsocketTransport {
         TRANSPORT_NAME
     }
 
-    /// Nothing to do (devices dial in whenever they like); reports
-    /// [`TransportEvent::ScanningFinished`] at once so sessions get their ScanningFinished.
+    /// Nothing to do: devices dial in whenever they like, scanning or not.
     fn start_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
-        Box::pin(async move {
-            let _ = self.events.send(TransportEvent::ScanningFinished { transport: TRANSPORT_NAME });
-            Ok(())
-        })
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Nothing to look for, so a scan never waits for this transport to finish.
+    fn scans(&self) -> bool {
+        false
     }
 
     fn stop_scanning(&self) -> BoxFuture<'_, Result<(), HardwareError>> {
@@ -585,7 +581,7 @@ impl Hardware for WebsocketHardware {
     }
 
     /// Sends one Binary frame with exactly `write.data`; the endpoint and the write type are
-    /// not transmitted (devices.md §6). Resolves when the frame has been handed to the socket.
+    /// not transmitted. Resolves when the frame has been handed to the socket.
     fn write(&self, write: Write) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
             if !self.shared.is_connected() {
@@ -1011,14 +1007,14 @@ mod tests {
         expect_closed(&mut client).await;
     }
 
+    /// There is nothing to scan for: a scan neither waits for this transport nor is finished
+    /// by it (start_scanning reports nothing, and reports synchronously if it ever does).
     #[tokio::test]
-    async fn scanning_finishes_at_once() {
+    async fn scanning_looks_for_nothing() {
         let (transport, mut events) = server(local(Duration::from_secs(10))).await;
+        assert!(!transport.scans());
         transport.start_scanning().await.unwrap();
-        match timeout(WAIT, events.recv()).await.unwrap().unwrap() {
-            TransportEvent::ScanningFinished { transport } => assert_eq!(transport, "websocket"),
-            other => panic!("expected ScanningFinished, got {other:?}"),
-        }
+        assert!(events.try_recv().is_err(), "no ScanningFinished: this transport never had a pass to finish");
         transport.stop_scanning().await.unwrap();
     }
 

@@ -1,4 +1,4 @@
-//! Client messages of any version to canonical requests (reference §6.2).
+//! Client messages of any version to canonical requests (docs/architecture.md, Spec versions and conversion).
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
 //! How spec v0–v3 see a canonical device: the attribute lists each legacy command indexes
-//! into (reference §6.1). Listing devices and converting commands both use these lists, so
+//! into (docs/architecture.md, Spec versions and conversion). Listing devices and converting commands both use these lists, so
 //! an index a client reads from a device list is the index its commands address.
 
 use crate::model::{DeviceInfo, Input, InputCommand, InputType, Output, OutputType};

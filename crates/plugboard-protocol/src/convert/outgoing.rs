@@ -1,4 +1,4 @@
-//! Canonical devices and readings to the messages of each spec version (reference §4.7, §6.6).
+//! Canonical devices and readings to the messages of each spec version (docs/architecture.md, Spec versions and conversion).
 
 use std::collections::BTreeMap;
 

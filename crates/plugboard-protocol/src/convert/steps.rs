@@ -1,4 +1,4 @@
-//! Float-to-step and legacy maths (reference §6.3–6.5).
+//! Float-to-step and legacy maths (docs/architecture.md, Spec versions and conversion).
 //!
 //! Legacy clients send floats in 0.0..=1.0; outputs take integer steps. The formulas follow
 //! the reference server so a game sees the same steps on Plugboard as it did on Intiface,
@@ -37,7 +37,7 @@ pub fn linear_to_steps(value: f64, range: Range) -> i32 {
     ((range.step_count() as f64 * value + CEIL_SLACK).floor() as i32).clamp(0, range.max.max(0))
 }
 
-/// How long a Fleshlight Launch move takes (reference §6.4), in milliseconds.
+/// How long a Fleshlight Launch move takes (docs/architecture.md, Spec versions and conversion), in milliseconds.
 ///
 /// `previous` and `goal` are positions in 0.0..=1.0, `speed` the Launch speed byte 0..=99.
 /// The Launch firmware takes a speed, the canonical model a duration: this is the Launch's

@@ -1,6 +1,6 @@
-//! Bodies of the messages a client sends, every spec version (reference §4.1–4.6).
+//! Bodies of the messages a client sends, every spec version (the Buttplug spec).
 //!
-//! Every body rejects unknown fields, as the reference schema does (§8). Shapes that differ
+//! Every body rejects unknown fields, as the reference schema does. Shapes that differ
 //! between versions (RequestServerInfo) carry optional fields checked by the decoder.
 
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,7 @@ pub struct RawWriteCmd {
 }
 
 /// v2–v3 RawReadCmd. The spec, the schema and the reference disagree on the length and wait
-/// fields (reference §4.4), so every spelling is accepted.
+/// fields (the reference server accepts both), so every spelling is accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RawReadCmd {

@@ -78,7 +78,7 @@ pub enum Direction {
 }
 
 /// The wire name of every message, its direction, and the spec versions that contain it
-/// (reference §9).
+/// (the Buttplug spec, and what the reference server accepts).
 pub const MESSAGE_TABLE: &[(&str, Direction, SpecVersion, SpecVersion)] = {
     use Direction::*;
     use SpecVersion::*;
@@ -238,7 +238,7 @@ impl ServerMessage {
 }
 
 impl ServerInfo {
-    /// ServerInfo in the shape `version` expects (reference §2.3): v0–v3 echo the client's
+    /// ServerInfo in the shape `version` expects (docs/architecture.md, Spec versions and conversion): v0–v3 echo the client's
     /// own version number, v4 gets 4 and this server's minor version.
     pub fn for_version(version: SpecVersion, id: u32, server_name: &str, max_ping_time: u32) -> ServerInfo {
         let mut info = ServerInfo {

@@ -1,4 +1,4 @@
-//! Bodies of the messages a server sends, every spec version (reference §2.3, §4, §4.7).
+//! Bodies of the messages a server sends, every spec version (the Buttplug spec; device lists as in docs/architecture.md, Spec versions and conversion).
 
 use std::collections::BTreeMap;
 
@@ -115,7 +115,7 @@ pub struct InputReading {
     pub reading: InputReadingValue,
 }
 
-// ---- device descriptions, one shape per version (reference §4.7) ----
+// ---- device descriptions, one shape per version (docs/architecture.md, Spec versions and conversion) ----
 
 /// v0: the message names a device accepts, sorted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -53,6 +53,12 @@ struct Cli {
     #[arg(long, value_name = "LEVEL")]
     log: Option<String>,
 
+    /// How log lines look: text for people, or json (one JSON object per line) for scripts
+    /// and log collectors. `--log plugboard_server::event_log=debug` adds a line for every
+    /// client, device and output change.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
     /// Device database to use instead of the built-in one: Plugboard's format (see
     /// device-config/README.md), or the reference v4/v5 format of Intiface's device config, told
     /// apart by content. From the reference's file, the protocols Plugboard implements are used.
@@ -142,6 +148,13 @@ struct Cli {
     list_devices: bool,
 }
 
+/// The shape of the log lines on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 impl Cli {
     fn config(&self) -> Result<EngineConfig, String> {
         let mut config = if self.websocket_use_all_interfaces {
@@ -192,13 +205,20 @@ fn parse_listen_address(text: &str, default_port: u16) -> Result<SocketAddr, Str
         .map_err(|_| format!("'{text}' is not an IP address or IP:PORT (examples: 127.0.0.1:12345, [::1]:12345)"))
 }
 
-fn init_logging(level: Option<&str>) {
+fn init_logging(level: Option<&str>, format: LogFormat) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = match level {
         Some(level) => EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info")),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let log = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => log.json().init(),
+        // Colours for a terminal only, never in a file or a pipe. Windows' console shows escape
+        // codes as text unless a program turns on their processing, so it gets none.
+        LogFormat::Text => log.with_ansi(cfg!(not(windows)) && std::io::stderr().is_terminal()).init(),
+    }
 }
 
 /// Prints a listing; a reader that goes away early (`| head`) is no error.
@@ -236,7 +256,7 @@ fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log.as_deref());
+    init_logging(cli.log.as_deref(), cli.log_format);
     if cli.list_protocols {
         return print_lines(plugboard_server::catalog::protocol_names());
     }
@@ -266,10 +286,14 @@ fn main() -> ExitCode {
             }
         };
         release_startup_memory();
+        let event_log = plugboard_server::event_log::spawn(&engine);
         println!("Plugboard engine running. Connect games to {}", engine.url());
         wait_for_stop_signal().await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
+        if let Some(event_log) = event_log {
+            let _ = event_log.await;
+        }
         ExitCode::SUCCESS
     })
 }
@@ -285,6 +309,10 @@ fn release_startup_memory() {
     }
 }
 
+/// Waits until the user or the system asks the engine to stop: Ctrl+C or SIGTERM on Unix;
+/// on Windows Ctrl+C, Ctrl+Break, the console window being closed, the user logging off or the
+/// system shutting down (Windows gives a closing console's program a few seconds, enough to
+/// stop every device).
 async fn wait_for_stop_signal() {
     #[cfg(unix)]
     {
@@ -301,9 +329,22 @@ async fn wait_for_stop_signal() {
             }
         }
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        use tokio::signal::windows;
+        let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+            (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
+        else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = brk.recv() => {}
+            _ = close.recv() => {}
+            _ = logoff.recv() => {}
+            _ = shutdown.recv() => {}
+        }
     }
 }
 

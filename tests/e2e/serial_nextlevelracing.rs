@@ -1,0 +1,82 @@
+//! A Next Level Racing haptic pad on a pseudo-terminal: eight vibrators behind one serial port
+//! (`protocols/nextlevelracing.rs`). The engine finds it through the serial transport (the
+//! slave path bound to `nextlevelracing` in the user config), a client drives its motors, and
+//! the bytes that reach the master end are checked exactly, stops included: one `M<i>0\r` per
+//! motor not known to be at rest, in feature order, and nothing once all are.
+
+use std::path::Path;
+use std::time::Duration;
+
+use plugboard_server::{Engine, EngineConfig};
+use serde_json::json;
+
+use crate::pty::{expect_bytes, expect_quiet, pty};
+use crate::raw::Raw;
+
+/// How long the device may take to receive what a command makes the engine write.
+const WRITE_WAIT: Duration = Duration::from_secs(3);
+/// How long the device is watched for bytes that should not come.
+const QUIET: Duration = Duration::from_millis(300);
+
+fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
+    let path = dir.join("user-device-config.json");
+    let text = json!({"format": "plugboard-user-device-config", "version": 1,
+                      "serial_ports": [{"port": port, "protocol": "nextlevelracing"}]});
+    std::fs::write(&path, text.to_string()).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_haptic_pad_on_a_pty_gets_one_packet_per_motor_and_a_stop_for_each_motor_not_at_rest() {
+    let (mut master, slave) = pty();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_serial = true;
+    config.devices.own_user_config_path = Some(user_config(dir.path(), &slave));
+    let engine = Engine::start(config).await.expect("engine starts");
+
+    let mut client = Raw::connect(&engine).await;
+    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    let mut seen = vec![client.recv().await, client.recv().await];
+    seen.sort_by_key(|m| m.to_string());
+    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
+    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    assert_eq!(added["DeviceAdded"]["DeviceName"], "Next Level Racing HF8 Haptic Gaming Pad", "{added}");
+    let scalars = added["DeviceAdded"]["DeviceMessages"]["ScalarCmd"].as_array().expect("ScalarCmd");
+    assert_eq!(scalars.len(), 8, "{added}");
+    assert!(scalars.iter().all(|s| s["ActuatorType"] == "Vibrate" && s["StepCount"] == 255), "{added}");
+    assert_eq!(scalars[7]["FeatureDescriptor"], "Left shoulder", "{added}");
+    let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap();
+    expect_quiet(&mut master, QUIET); // nothing is written to identify or initialise the pad
+
+    let scalar = |id: u32, motors: &[(u32, f64)]| {
+        let scalars: Vec<_> =
+            motors.iter().map(|&(i, v)| json!({"Index": i, "Scalar": v, "ActuatorType": "Vibrate"})).collect();
+        json!([{"ScalarCmd": {"Id": id, "DeviceIndex": index, "Scalars": scalars}}]).to_string()
+    };
+    // ceil(255 * v): 1.0 is 255, 0.125 is 32.
+    assert_eq!(client.ask(&scalar(3, &[(0, 1.0)])).await, json!({"Ok":{"Id":3}}));
+    expect_bytes(&mut master, "M0255\r", WRITE_WAIT);
+    assert_eq!(client.ask(&scalar(4, &[(7, 0.125), (3, 0.5)])).await, json!({"Ok":{"Id":4}}));
+    expect_bytes(&mut master, "M3128\rM732\r", WRITE_WAIT);
+    assert_eq!(client.ask(&scalar(5, &[(3, 0.5)])).await, json!({"Ok":{"Id":5}}));
+    expect_quiet(&mut master, QUIET); // a repeat is dropped
+    assert_eq!(client.ask(&scalar(6, &[(3, 0.0)])).await, json!({"Ok":{"Id":6}}));
+    expect_bytes(&mut master, "M30\r", WRITE_WAIT);
+
+    // A stop reaches every motor not known to be at rest, in feature order: the two running
+    // and the five never commanded (what the pad does before its first command is not known),
+    // but not motor 3, whose 0 was written.
+    assert_eq!(
+        client.ask(&format!(r#"[{{"StopDeviceCmd":{{"Id":7,"DeviceIndex":{index}}}}}]"#)).await,
+        json!({"Ok":{"Id":7}})
+    );
+    expect_bytes(&mut master, "M00\rM10\rM20\rM40\rM50\rM60\rM70\r", WRITE_WAIT);
+    assert_eq!(client.ask(r#"[{"StopAllDevices":{"Id":8}}]"#).await, json!({"Ok":{"Id":8}}));
+    expect_quiet(&mut master, QUIET);
+
+    drop(master);
+    assert_eq!(client.recv().await, json!({"DeviceRemoved":{"Id":0,"DeviceIndex":index}}));
+    engine.stop().await;
+}
