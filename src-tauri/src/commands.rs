@@ -2,10 +2,10 @@
 
 use tauri::{AppHandle, Runtime, State};
 
-use crate::autostart;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::{InputReading, LogLine, Settings, Snapshot};
 use crate::state::AppState;
+use crate::{autostart, shortcut};
 
 #[tauri::command]
 pub async fn get_snapshot(state: State<'_, AppState>) -> Result<Snapshot> {
@@ -30,10 +30,17 @@ pub async fn save_settings<R: Runtime>(
 ) -> Result<Snapshot> {
     // The OS entry first: a setting that says "on" while nothing would start is worse than
     // an error message.
-    if settings.launch_at_login != state.settings().launch_at_login {
+    shortcut::parse(&settings.stop_shortcut).map_err(Error::new)?;
+    let previous = state.settings();
+    if settings.launch_at_login != previous.launch_at_login {
         autostart::set(&app, settings.launch_at_login)?;
     }
-    state.save_settings(settings).await
+    let snapshot = state.save_settings(settings).await?;
+    if snapshot.settings.stop_shortcut != previous.stop_shortcut {
+        shortcut::apply(&app, &snapshot.settings.stop_shortcut);
+        return Ok(state.snapshot().await);
+    }
+    Ok(snapshot)
 }
 
 #[tauri::command]
@@ -193,6 +200,31 @@ mod tests {
                "startServerOnLaunch": false, "closeToTray": true, "startMinimized": false, "launchAtLogin": false,
                "useBluetoothLe": false, "useSerial": false, "useDeviceWebsocketServer": false,
                "deviceWebsocketPort": 54817})
+    }
+
+    #[test]
+    fn the_stop_shortcut_and_the_theme_are_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["settings"]["stopShortcut"], "Ctrl+Alt+Shift+S", "on by default");
+        assert_eq!(snapshot["settings"]["theme"], "system");
+
+        let mut settings = quiet_settings(0);
+        settings["stopShortcut"] = json!("S");
+        let error = call(&window, "save_settings", json!({"settings": settings.clone()})).unwrap_err();
+        assert!(error.as_str().unwrap().contains("has no modifier"), "{error}");
+        settings["stopShortcut"] = json!("Ctrl+Alt+Shift+P");
+        settings["theme"] = json!("dark");
+        let snapshot = call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        assert_eq!(
+            (snapshot["settings"]["stopShortcut"].clone(), snapshot["settings"]["theme"].clone()),
+            (json!("Ctrl+Alt+Shift+P"), json!("dark"))
+        );
+        // The mock app has no global shortcut plugin: the window is told the shortcut is not active.
+        assert_eq!(snapshot["shortcut"]["keys"], "Ctrl+Alt+Shift+P");
+        assert_eq!(snapshot["shortcut"]["active"], false);
+        assert!(snapshot["shortcut"]["problem"].is_string());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! Modules, each depending only on those listed before it (a test below keeps it so):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
-//! command goes through it), [`window`], [`tray`], [`events`] (engine and state changes become
-//! coalesced "snapshot" events, log lines "log" events), and [`commands`].
+//! command goes through it), [`shortcut`] (the global STOP shortcut), [`window`], [`tray`],
+//! [`events`] (engine and state changes become coalesced "snapshot" events, log lines "log"
+//! events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod logs;
 pub mod models;
 pub mod ports;
 pub mod settings;
+pub mod shortcut;
 pub mod snapshot;
 pub mod start_error;
 pub mod state;
@@ -83,6 +85,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         state.reflect_launch_at_login(on);
     }
     let settings = state.settings();
+    shortcut::apply(app, &settings.stop_shortcut);
     window::show_at_start(app, settings.start_minimized, tray_available);
     if settings.start_server_on_launch {
         let app = app.clone();
@@ -109,6 +112,7 @@ pub fn run() {
     }
     let app = builder
         .plugin(autostart::plugin())
+        .plugin(shortcut::plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

@@ -20,6 +20,22 @@ pub struct Snapshot {
     /// Set when the settings file could not be read or saved (for example it was corrupt and
     /// was moved aside).
     pub settings_message: Option<String>,
+    /// The global STOP shortcut, as registered.
+    pub shortcut: ShortcutView,
+}
+
+/// The global STOP shortcut: its keys, whether it is registered, and where it is heard.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortcutView {
+    /// As the settings write it, such as "Ctrl+Alt+Shift+S"; empty when turned off.
+    pub keys: String,
+    /// Registered: pressing it stops every device.
+    pub active: bool,
+    /// Why it is not registered, in the user's words.
+    pub problem: Option<String>,
+    /// Where it is heard (any window on X11; less on Wayland), for the settings.
+    pub where_it_works: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -197,7 +213,27 @@ pub struct Settings {
     /// Client name → addresses of the only devices it may use (changed by
     /// `set_client_device_access`, not by `save_settings`).
     pub client_device_access: BTreeMap<String, Vec<String>>,
+    /// The global key combination that stops every device, such as "Ctrl+Alt+Shift+S";
+    /// empty turns it off.
+    pub stop_shortcut: String,
+    /// Light or dark; by default the system's preference.
+    pub theme: Theme,
 }
+
+/// The window's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    /// Whatever the system prefers (light or dark), following it when it changes.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The STOP shortcut until the user changes it: three modifiers and a letter, which desktops
+/// and games leave alone.
+pub const DEFAULT_STOP_SHORTCUT: &str = "Ctrl+Alt+Shift+S";
 
 /// A remembered approval: the client's IP address and its Origin (absent for an app that is
 /// not a web page).
@@ -228,6 +264,8 @@ impl Default for Settings {
             restrict_origins: false,
             allowed_origins: Vec::new(),
             client_device_access: BTreeMap::new(),
+            stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
+            theme: Theme::System,
         }
     }
 }

@@ -39,11 +39,13 @@ pub struct SnapshotInput {
     pub server_error: Option<ServerError>,
     pub tray: TrayStatus,
     pub settings_message: Option<String>,
+    pub shortcut: ShortcutView,
 }
 
 /// The snapshot from what the engine, the settings and the user device config say.
 pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
-    let SnapshotInput { settings, running, user_config, serial_ports, server_error, tray, settings_message } = input;
+    let SnapshotInput { settings, running, user_config, serial_ports, server_error, tray, settings_message, shortcut } =
+        input;
     let run = running.as_ref();
     let connected = run.map(|r| r.devices.as_slice()).unwrap_or_default();
     let clients = run.map(|r| r.clients.as_slice()).unwrap_or_default();
@@ -64,6 +66,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         tray_available: tray.available,
         tray_message: tray.message,
         settings_message,
+        shortcut,
     }
 }
 
@@ -228,6 +231,7 @@ mod tests {
             server_error: None,
             tray: TrayStatus::default(),
             settings_message: None,
+            shortcut: ShortcutView::default(),
         }
     }
 

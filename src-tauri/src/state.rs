@@ -35,6 +35,8 @@ pub struct AppState {
     /// Plugboard's config dir; `None` when the OS has none (settings then live in memory).
     config_dir: Option<PathBuf>,
     settings_message: Mutex<Option<String>>,
+    /// What came of registering the global STOP shortcut.
+    shortcut: Mutex<ShortcutView>,
     server_error: Mutex<Option<ServerError>>,
     tray: Mutex<TrayStatus>,
     ports_cache: Mutex<Option<(Instant, Vec<SerialPort>)>>,
@@ -66,6 +68,7 @@ impl AppState {
             settings: Mutex::new(loaded.settings),
             config_dir,
             settings_message: Mutex::new(loaded.message),
+            shortcut: Mutex::new(ShortcutView::default()),
             server_error: Mutex::new(None),
             tray: Mutex::new(TrayStatus::default()),
             ports_cache: Mutex::new(None),
@@ -132,6 +135,7 @@ impl AppState {
             server_error: lock(&self.server_error).clone(),
             tray: self.tray(),
             settings_message: lock(&self.settings_message).clone(),
+            shortcut: lock(&self.shortcut).clone(),
         })
     }
 
@@ -218,6 +222,12 @@ impl AppState {
         *lock(&self.server_error) = None;
         self.changed.notify_one();
         self.snapshot().await
+    }
+
+    /// Keeps what came of registering the STOP shortcut, for the window.
+    pub fn set_shortcut(&self, view: ShortcutView) {
+        *lock(&self.shortcut) = view;
+        self.changed.notify_one();
     }
 
     /// Makes the launch-at-login setting say what the OS entry says (see [`crate::autostart`]),

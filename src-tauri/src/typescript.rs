@@ -84,6 +84,8 @@ fn generate() -> String {
         declaration::<OutputView>(&config),
         declaration::<InputView>(&config),
         declaration::<InputReading>(&config),
+        declaration::<ShortcutView>(&config),
+        declaration::<Theme>(&config),
         declaration::<HardwareView>(&config),
         declaration::<TransportView>(&config),
         declaration::<SerialPortView>(&config),

@@ -9,6 +9,7 @@ mod faults;
 mod gui;
 mod gui_controls;
 mod gui_layout;
+mod gui_shortcut;
 mod inputs;
 mod js;
 mod malformed;

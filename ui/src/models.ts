@@ -14,6 +14,10 @@ export type Snapshot = {
    * was moved aside).
    */
   settingsMessage: string | null,
+  /**
+   * The global STOP shortcut, as registered.
+   */
+  shortcut: ShortcutView,
 };
 
 export type ServerView = {
@@ -142,6 +146,33 @@ export type InputReading = {
   text: string,
 };
 
+/**
+ * The global STOP shortcut: its keys, whether it is registered, and where it is heard.
+ */
+export type ShortcutView = {
+  /**
+   * As the settings write it, such as "Ctrl+Alt+Shift+S"; empty when turned off.
+   */
+  keys: string,
+  /**
+   * Registered: pressing it stops every device.
+   */
+  active: boolean,
+  /**
+   * Why it is not registered, in the user's words.
+   */
+  problem: string | null,
+  /**
+   * Where it is heard (any window on X11; less on Wayland), for the settings.
+   */
+  whereItWorks: string,
+};
+
+/**
+ * The window's colours.
+ */
+export type Theme = "system" | "light" | "dark";
+
 export type HardwareView = {
   transports: Array<TransportView>,
   serialPorts: Array<SerialPortView>,
@@ -208,6 +239,15 @@ export type Settings = {
    * `set_client_device_access`, not by `save_settings`).
    */
   clientDeviceAccess: { [key in string]: Array<string> },
+  /**
+   * The global key combination that stops every device, such as "Ctrl+Alt+Shift+S";
+   * empty turns it off.
+   */
+  stopShortcut: string,
+  /**
+   * Light or dark; by default the system's preference.
+   */
+  theme: Theme,
 };
 
 /**

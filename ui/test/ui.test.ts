@@ -15,7 +15,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     startServerOnLaunch: false, closeToTray: true, startMinimized: false, launchAtLogin: false, useBluetoothLe: true,
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], restrictOrigins: false, allowedOrigins: [],
-    clientDeviceAccess: {},
+    clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
@@ -32,6 +32,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     trayAvailable: true,
     trayMessage: null,
     settingsMessage: null,
+    shortcut: { keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Works whatever window has focus.' },
     ...over,
   };
 }
@@ -226,6 +227,39 @@ describe('DOM contract', () => {
     const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
     expect(saved.some((s) => s.restrictOrigins)).toBe(true);
     expect(saved.some((s) => s.allowedOrigins.join(' ') === 'https://game.example http://localhost:5173')).toBe(true);
+  });
+
+  it('shows the STOP shortcut next to STOP ALL, saves a new one, and forces a theme', async () => {
+    await emit('snapshot', snap());
+    await tick();
+    view('server');
+    expect($('#stop-shortcut').hidden).toBe(false);
+    expect($('#stop-shortcut').textContent).toBe('Ctrl+Alt+Shift+S');
+    expect($('#stop-shortcut-where').textContent).toContain('whatever window');
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    calls.length = 0;
+    const keys = $('#setting-stop-shortcut') as HTMLInputElement;
+    keys.value = ' Ctrl+Alt+Shift+P ';
+    keys.dispatchEvent(new Event('input', { bubbles: true }));
+    keys.dispatchEvent(new Event('change', { bubbles: true }));
+    const theme = $('#setting-theme') as HTMLSelectElement;
+    theme.value = 'dark';
+    theme.dispatchEvent(new Event('change', { bubbles: true }));
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => s.stopShortcut === 'Ctrl+Alt+Shift+P')).toBe(true);
+    expect(saved.some((s) => s.theme === 'dark')).toBe(true);
+    expect(document.documentElement.dataset.theme).toBe('dark');
+
+    const off = { keys: '', active: false, problem: null, whereItWorks: '' };
+    await emit('snapshot', snap({ shortcut: off }));
+    await tick();
+    expect($('#stop-shortcut').hidden).toBe(true);
+    const taken = { keys: 'Ctrl+S', active: false, problem: 'Ctrl+S could not be registered.', whereItWorks: '' };
+    await emit('snapshot', snap({ shortcut: taken }));
+    await tick();
+    expect($('#stop-shortcut-problem').hidden).toBe(false);
+    expect($('#stop-shortcut-problem').textContent).toContain('could not be registered');
   });
 
   it('renders a hidden view only when it is shown, from the latest snapshot', async () => {
