@@ -25,6 +25,8 @@ pub(crate) struct Desktop {
     pub display: String,
     pub bus_address: String,
     home: tempfile::TempDir,
+    /// More environment for the programs put on it (a desktop's theme, for instance).
+    env: Vec<(String, String)>,
 }
 
 /// The first line a child process prints, within [`UI_WAIT`].
@@ -63,12 +65,17 @@ impl Desktop {
         let bus_address = first_line(&mut bus, "the session bus").await;
         let home = tempfile::tempdir().expect("a home folder");
         std::fs::create_dir_all(home.path().join(".config/plugboard")).unwrap();
-        Desktop { _xvfb: xvfb, _bus: bus, display, bus_address, home }
+        Desktop { _xvfb: xvfb, _bus: bus, display, bus_address, home, env: Vec::new() }
     }
 
     /// The home folder ($HOME); the config folder is `.config` in it.
     pub fn home(&self) -> &Path {
         self.home.path()
+    }
+
+    /// Sets an environment variable for the programs started on this desktop from now on.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.push((name.to_owned(), value.to_owned()));
     }
 
     /// Plugboard's config folder on this desktop.
@@ -95,6 +102,7 @@ impl Desktop {
             .env_remove("XDG_SESSION_TYPE")
             // Another test of this binary may point the system bus at its fake BlueZ.
             .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .kill_on_drop(true);
         command
     }

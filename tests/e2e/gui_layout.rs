@@ -1,6 +1,7 @@
 //! The window's layout fits: at its default size and at 800x600, no view scrolls sideways and
 //! nothing sticks out of it, with devices of 1, 2 and 6 outputs, long names, and apps connected.
-//! Screenshots of every view at 800x600 land in `artifacts/screenshots/`.
+//! Screenshots of every view at 800x600, light and dark, land in `artifacts/screenshots/`. The
+//! theme follows the system's unless the settings force one.
 
 use plugboard_e2e::unused_port;
 use serde_json::{json, Value};
@@ -108,8 +109,48 @@ async fn gui_every_view_fits_the_window_at_800x600_and_at_its_default_size() {
     window.wait_for_text("#devices", "run by").await;
 
     assert_every_view_fits(&window, DEFAULT_SIZE, None).await;
-    assert_every_view_fits(&window, (800, 600), Some("800x600")).await;
+    for theme in ["light", "dark"] {
+        force_theme(&window, theme).await;
+        assert_every_view_fits(&window, (800, 600), Some(&format!("800x600-{theme}"))).await;
+    }
     let widths: Value = window.script("return document.querySelector('.content').clientWidth;", vec![]).await;
     assert!(widths.as_u64().is_some_and(|width| width < 700), "the content really is narrow: {widths}");
+    window.close().await;
+}
+
+/// The page's background colour, as the theme sets it.
+async fn background(window: &AppWindow) -> Value {
+    window.script("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim();", vec![]).await
+}
+
+const LIGHT_BACKGROUND: &str = "#f6f7f9";
+const DARK_BACKGROUND: &str = "#15181d";
+
+/// Chooses a theme in the settings, as a user would, and waits for the colours to change.
+async fn force_theme(window: &AppWindow, theme: &str) {
+    window.show_view("server").await;
+    let select = window.shown("#setting-theme").await;
+    select.select_by_value(theme).await.unwrap_or_else(|e| panic!("select {theme}: {e}"));
+    let expected = if theme == "dark" { DARK_BACKGROUND } else { LIGHT_BACKGROUND };
+    window
+        .wait_for(&format!("the {theme} colours"), async || (background(window).await == json!(expected)).then_some(()))
+        .await;
+    // The settings are at the bottom of the view: back to its top for what follows.
+    window.script("document.querySelector('.content').scrollTo(0, 0);", vec![]).await;
+}
+
+/// With no theme forced, the window takes the system's: a desktop whose GTK theme is dark gets
+/// the dark colours, and forcing light overrides it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gui_the_theme_follows_the_system_unless_one_is_forced() {
+    let mut desktop = Desktop::start().await;
+    desktop.set_env("GTK_THEME", "Adwaita:dark");
+    let (window, _port) = window_with_server(&desktop).await;
+    let prefers_dark = window.script("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await;
+    assert_eq!(prefers_dark, json!(true), "a dark GTK theme is the system's preference");
+    assert_eq!(background(&window).await, json!(DARK_BACKGROUND), "the system's dark theme is followed");
+    force_theme(&window, "light").await;
+    force_theme(&window, "system").await;
+    assert_eq!(background(&window).await, json!(DARK_BACKGROUND));
     window.close().await;
 }
