@@ -113,6 +113,7 @@ pub fn run() {
     let app = builder
         .plugin(autostart::plugin())
         .plugin(shortcut::plugin())
+        .plugin(window::state_plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

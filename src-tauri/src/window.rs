@@ -6,6 +6,15 @@ use tauri::{AppHandle, Manager, Runtime, WindowEvent};
 
 use crate::state::AppState;
 
+/// Remembers the window's size, position and maximized state across launches (saved when it
+/// closes and when the app quits). Whether it is shown stays with the start-minimized setting.
+pub fn state_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_window_state::StateFlags;
+    tauri_plugin_window_state::Builder::default()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .build()
+}
+
 /// Shows, unminimizes and focuses the main window.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {

@@ -10,6 +10,7 @@ mod gui;
 mod gui_controls;
 mod gui_layout;
 mod gui_shortcut;
+mod gui_window;
 mod inputs;
 mod js;
 mod malformed;
