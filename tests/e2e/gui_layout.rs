@@ -110,7 +110,8 @@ async fn gui_every_view_fits_the_window_at_800x600_and_at_its_default_size() {
 
     assert_every_view_fits(&window, DEFAULT_SIZE, None).await;
     for theme in ["light", "dark"] {
-        force_theme(&window, theme).await;
+        let background = if theme == "dark" { DARK_BACKGROUND } else { LIGHT_BACKGROUND };
+        choose_theme(&window, theme, background).await;
         assert_every_view_fits(&window, (800, 600), Some(&format!("800x600-{theme}"))).await;
     }
     let widths: Value = window.script("return document.querySelector('.content').clientWidth;", vec![]).await;
@@ -126,12 +127,19 @@ async fn background(window: &AppWindow) -> Value {
 const LIGHT_BACKGROUND: &str = "#f6f7f9";
 const DARK_BACKGROUND: &str = "#15181d";
 
-/// Chooses a theme in the settings, as a user would, and waits for the colours to change.
-async fn force_theme(window: &AppWindow, theme: &str) {
+/// Chooses a theme in the settings, as a user would, and waits for the setting to be saved
+/// and the page to have the `expected` background.
+async fn choose_theme(window: &AppWindow, theme: &str, expected: &str) {
     window.show_view("server").await;
     let select = window.shown("#setting-theme").await;
     select.select_by_value(theme).await.unwrap_or_else(|e| panic!("select {theme}: {e}"));
-    let expected = if theme == "dark" { DARK_BACKGROUND } else { LIGHT_BACKGROUND };
+    let forced = if theme == "system" { Value::Null } else { json!(theme) };
+    window
+        .wait_for(&format!("the {theme} theme saved"), async || {
+            let shown = window.script("return document.documentElement.dataset.theme ?? null;", vec![]).await;
+            (shown == forced).then_some(())
+        })
+        .await;
     window
         .wait_for(&format!("the {theme} colours"), async || (background(window).await == json!(expected)).then_some(()))
         .await;
@@ -149,8 +157,7 @@ async fn gui_the_theme_follows_the_system_unless_one_is_forced() {
     let prefers_dark = window.script("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await;
     assert_eq!(prefers_dark, json!(true), "a dark GTK theme is the system's preference");
     assert_eq!(background(&window).await, json!(DARK_BACKGROUND), "the system's dark theme is followed");
-    force_theme(&window, "light").await;
-    force_theme(&window, "system").await;
-    assert_eq!(background(&window).await, json!(DARK_BACKGROUND));
+    choose_theme(&window, "light", LIGHT_BACKGROUND).await;
+    choose_theme(&window, "system", DARK_BACKGROUND).await;
     window.close().await;
 }
