@@ -6,7 +6,8 @@
 #            run their tests
 #            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests; iproute2
 #            gives them a private network, scripts/with-test-network.sh) (default)
-#   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, and
+#   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, xdotool
+#            (the STOP shortcut test presses keys with it), and
 #            the tools the package's install test uses (xwininfo, desktop-file-validate)
 #   reference - also what the reference server intiface-engine needs to build from source
 #            (scripts/build-intiface-engine.sh): cmake for SDL, libudev for serial and HID,
@@ -19,7 +20,7 @@ set -euo pipefail
 build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus iproute2)
 app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
      libayatana-appindicator3-dev librsvg2-dev libxdo-dev file
-     xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)
+     xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils xdotool)
 reference=(cmake libudev-dev libdbus-1-dev)
 windows=(gcc-mingw-w64-x86-64 wine wine64)
 

@@ -2,10 +2,10 @@
 
 use tauri::{AppHandle, Runtime, State};
 
-use crate::autostart;
-use crate::error::Result;
-use crate::models::{LogLine, Settings, Snapshot};
+use crate::error::{Error, Result};
+use crate::models::{InputReading, LogLine, Settings, Snapshot};
 use crate::state::AppState;
+use crate::{autostart, shortcut};
 
 #[tauri::command]
 pub async fn get_snapshot(state: State<'_, AppState>) -> Result<Snapshot> {
@@ -30,10 +30,17 @@ pub async fn save_settings<R: Runtime>(
 ) -> Result<Snapshot> {
     // The OS entry first: a setting that says "on" while nothing would start is worse than
     // an error message.
-    if settings.launch_at_login != state.settings().launch_at_login {
+    shortcut::parse(&settings.stop_shortcut).map_err(Error::new)?;
+    let previous = state.settings();
+    if settings.launch_at_login != previous.launch_at_login {
         autostart::set(&app, settings.launch_at_login)?;
     }
-    state.save_settings(settings).await
+    let snapshot = state.save_settings(settings).await?;
+    if snapshot.settings.stop_shortcut != previous.stop_shortcut {
+        shortcut::apply(&app, &snapshot.settings.stop_shortcut);
+        return Ok(state.snapshot().await);
+    }
+    Ok(snapshot)
 }
 
 #[tauri::command]
@@ -107,6 +114,29 @@ pub async fn set_output_limit(
     state.set_output_limit(&address, feature_index, &kind, limit, disabled).await
 }
 
+/// The window's own control of one output (the window is a client of the engine).
+#[tauri::command]
+pub async fn set_output(
+    state: State<'_, AppState>,
+    index: u32,
+    feature_index: u32,
+    kind: String,
+    value: i32,
+    duration_ms: Option<u32>,
+) -> Result<()> {
+    state.set_output(index, feature_index, &kind, value, duration_ms).await
+}
+
+#[tauri::command]
+pub async fn read_input(
+    state: State<'_, AppState>,
+    index: u32,
+    feature_index: u32,
+    kind: String,
+) -> Result<InputReading> {
+    state.read_input(index, feature_index, &kind).await
+}
+
 #[tauri::command]
 pub async fn forget_device(state: State<'_, AppState>, address: String) -> Result<()> {
     state.forget_device(&address).await
@@ -131,7 +161,7 @@ mod tests {
     use tauri::ipc::{CallbackFn, InvokeBody};
     use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
     use tauri::webview::InvokeRequest;
-    use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+    use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
     use crate::logs::LogBuffer;
     use crate::state::AppState;
@@ -171,6 +201,31 @@ mod tests {
                "startServerOnLaunch": false, "closeToTray": true, "startMinimized": false, "launchAtLogin": false,
                "useBluetoothLe": false, "useSerial": false, "useDeviceWebsocketServer": false,
                "deviceWebsocketPort": 54817})
+    }
+
+    #[test]
+    fn the_stop_shortcut_and_the_theme_are_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["settings"]["stopShortcut"], "Ctrl+Alt+Shift+S", "on by default");
+        assert_eq!(snapshot["settings"]["theme"], "system");
+
+        let mut settings = quiet_settings(0);
+        settings["stopShortcut"] = json!("S");
+        let error = call(&window, "save_settings", json!({"settings": settings.clone()})).unwrap_err();
+        assert!(error.as_str().unwrap().contains("has no modifier"), "{error}");
+        settings["stopShortcut"] = json!("Ctrl+Alt+Shift+P");
+        settings["theme"] = json!("dark");
+        let snapshot = call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        assert_eq!(
+            (snapshot["settings"]["stopShortcut"].clone(), snapshot["settings"]["theme"].clone()),
+            (json!("Ctrl+Alt+Shift+P"), json!("dark"))
+        );
+        // The mock app has no global shortcut plugin: the window is told the shortcut is not active.
+        assert_eq!(snapshot["shortcut"]["keys"], "Ctrl+Alt+Shift+P");
+        assert_eq!(snapshot["shortcut"]["active"], false);
+        assert!(snapshot["shortcut"]["problem"].is_string());
     }
 
     #[test]
@@ -479,6 +534,49 @@ mod tests {
         assert_eq!(Client::connect(port, Some("https://evil.example")).err(), Some(403));
         assert!(Client::connect(port, Some("https://game.example")).is_ok());
         assert!(Client::connect(port, None).is_ok(), "native apps are not affected");
+        call(&window, "stop_server", json!({})).unwrap();
+    }
+
+    #[test]
+    fn the_windows_controls_drive_devices_as_a_client_of_the_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app_handle, window) = app(dir.path());
+        let error = call(&window, "set_output", json!({"index": 0, "featureIndex": 0, "kind": "Vibrate", "value": 5}));
+        assert!(error.unwrap_err().as_str().unwrap().starts_with("The server is not running"));
+        call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        call(&window, "start_server", json!({})).unwrap();
+        let index = call(&window, "add_virtual_device", json!({"kind": "lovense-max", "name": null})).unwrap();
+
+        let set = json!({"index": index, "featureIndex": 0, "kind": "Vibrate", "value": 15, "durationMs": null});
+        call(&window, "set_output", set).unwrap();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        let output = &snapshot["devices"][0]["outputs"][0];
+        assert_eq!((output["value"].clone(), output["owner"].clone()), (json!(15), json!("this window")));
+        assert_eq!(output["ownedByWindow"], true);
+        let client = &snapshot["clients"][0];
+        assert_eq!((client["kind"].clone(), client["local"].clone()), (json!("this window"), json!(true)));
+        assert_eq!((client["name"].clone(), client["address"].clone()), (json!("Plugboard window"), Value::Null));
+        assert_eq!(snapshot["devices"][0]["inputs"], json!([{"featureIndex": 2, "kind": "Battery"}]));
+
+        let reading =
+            call(&window, "read_input", json!({"index": index, "featureIndex": 2, "kind": "Battery"})).unwrap();
+        assert_eq!(reading, json!({"value": 80, "text": "80 %"}));
+        let too_far = json!({"index": index, "featureIndex": 1, "kind": "Constrict", "value": 4});
+        assert_eq!(
+            call(&window, "set_output", too_far).unwrap_err(),
+            "4 is outside the range of this Constrict output (0 to 3)."
+        );
+
+        call(&window, "stop_all", json!({})).unwrap();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["devices"][0]["outputs"][0]["value"], 0, "STOP ALL stops what the window runs");
+
+        // Hiding the window releases its client: what it runs stops, and it leaves the list.
+        call(&window, "set_output", json!({"index": index, "featureIndex": 0, "kind": "Vibrate", "value": 3})).unwrap();
+        app_handle.state::<AppState>().release_window_client();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["devices"][0]["outputs"][0]["value"], 0);
+        assert_eq!(snapshot["clients"], json!([]));
         call(&window, "stop_server", json!({})).unwrap();
     }
 

@@ -5,8 +5,9 @@
 //! workspace's module-cycle check, `tools/module-graph`, fails on any cycle):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
-//! command goes through it), [`window`], [`tray`], [`events`] (engine and state changes become
-//! coalesced "snapshot" events, log lines "log" events), and [`commands`].
+//! command goes through it), [`shortcut`] (the global STOP shortcut), [`window`], [`tray`],
+//! [`events`] (engine and state changes become coalesced "snapshot" events, log lines "log"
+//! events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod logs;
 pub mod models;
 pub mod ports;
 pub mod settings;
+pub mod shortcut;
 pub mod snapshot;
 pub mod start_error;
 pub mod state;
@@ -50,6 +52,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::rename_device,
         commands::set_output_limit,
         commands::forget_device,
+        commands::set_output,
+        commands::read_input,
         commands::get_logs,
         commands::export_logs,
     ]
@@ -82,6 +86,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         state.reflect_launch_at_login(on);
     }
     let settings = state.settings();
+    shortcut::apply(app, &settings.stop_shortcut);
     window::show_at_start(app, settings.start_minimized, tray_available);
     if settings.start_server_on_launch {
         let app = app.clone();
@@ -108,6 +113,8 @@ pub fn run() {
     }
     let app = builder
         .plugin(autostart::plugin())
+        .plugin(shortcut::plugin())
+        .plugin(window::state_plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

@@ -20,6 +20,22 @@ pub struct Snapshot {
     /// Set when the settings file could not be read or saved (for example it was corrupt and
     /// was moved aside).
     pub settings_message: Option<String>,
+    /// The global STOP shortcut, as registered.
+    pub shortcut: ShortcutView,
+}
+
+/// The global STOP shortcut: its keys, whether it is registered, and where it is heard.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortcutView {
+    /// As the settings write it, such as "Ctrl+Alt+Shift+S"; empty when turned off.
+    pub keys: String,
+    /// Registered: pressing it stops every device.
+    pub active: bool,
+    /// Why it is not registered, in the user's words.
+    pub problem: Option<String>,
+    /// Where it is heard (any window on X11; less on Wayland), for the settings.
+    pub where_it_works: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -57,10 +73,15 @@ pub struct ServerError {
 #[serde(rename_all = "camelCase")]
 pub struct ClientView {
     pub id: u64,
+    /// How it reaches Plugboard: "Buttplug v3" (with its spec version), "this window".
+    pub kind: String,
+    /// A client inside the app (this window's controls): no address, nothing to disconnect.
+    pub local: bool,
     pub name: Option<String>,
     /// The negotiated spec version, such as "v3"; absent until the handshake is done.
     pub spec_version: Option<String>,
-    pub address: String,
+    /// Where it connects from; absent for a client inside the app.
+    pub address: Option<String>,
     pub origin: Option<String>,
     /// RFC 3339
     pub connected_since: String,
@@ -87,6 +108,8 @@ pub struct DeviceView {
     pub allowed: bool,
     pub denied: bool,
     pub outputs: Vec<OutputView>,
+    /// What the window can read on demand (battery, signal strength).
+    pub inputs: Vec<InputView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -100,6 +123,30 @@ pub struct OutputView {
     pub max: i32,
     pub limit: Option<[i32; 2]>,
     pub disabled: bool,
+    /// For a position reached in a given time: the times a move may take, in milliseconds.
+    pub duration: Option<[i32; 2]>,
+    /// Who set it last, as the Apps view names them ("this window", a game's name); absent
+    /// when nobody has or the one who did has left.
+    pub owner: Option<String>,
+    /// Set last by this window's controls.
+    pub owned_by_window: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InputView {
+    pub feature_index: u32,
+    /// "Battery" or "Rssi" (and the other input types' names).
+    pub kind: String,
+}
+
+/// A value read from a device's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InputReading {
+    pub value: i32,
+    /// The value with its unit, such as "64 %" or "-52 dBm".
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -166,7 +213,27 @@ pub struct Settings {
     /// Client name → addresses of the only devices it may use (changed by
     /// `set_client_device_access`, not by `save_settings`).
     pub client_device_access: BTreeMap<String, Vec<String>>,
+    /// The global key combination that stops every device, such as "Ctrl+Alt+Shift+S";
+    /// empty turns it off.
+    pub stop_shortcut: String,
+    /// Light or dark; by default the system's preference.
+    pub theme: Theme,
 }
+
+/// The window's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    /// Whatever the system prefers (light or dark), following it when it changes.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The STOP shortcut until the user changes it: three modifiers and a letter, which desktops
+/// and games leave alone.
+pub const DEFAULT_STOP_SHORTCUT: &str = "Ctrl+Alt+Shift+S";
 
 /// A remembered approval: the client's IP address and its Origin (absent for an app that is
 /// not a web page).
@@ -197,6 +264,8 @@ impl Default for Settings {
             restrict_origins: false,
             allowed_origins: Vec::new(),
             client_device_access: BTreeMap::new(),
+            stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
+            theme: Theme::System,
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use plugboard_server::{self as engine, Approval, ClientSnapshot, DeviceSnapshot, HardwareStatus, UserDeviceConfig};
+use plugboard_server::{
+    self as engine, Approval, ClientId, ClientKind, ClientSnapshot, DeviceSnapshot, HardwareStatus, UserDeviceConfig,
+};
 
 use crate::models::*;
 
@@ -37,17 +39,20 @@ pub struct SnapshotInput {
     pub server_error: Option<ServerError>,
     pub tray: TrayStatus,
     pub settings_message: Option<String>,
+    pub shortcut: ShortcutView,
 }
 
 /// The snapshot from what the engine, the settings and the user device config say.
 pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
-    let SnapshotInput { settings, running, user_config, serial_ports, server_error, tray, settings_message } = input;
+    let SnapshotInput { settings, running, user_config, serial_ports, server_error, tray, settings_message, shortcut } =
+        input;
     let run = running.as_ref();
     let connected = run.map(|r| r.devices.as_slice()).unwrap_or_default();
+    let clients = run.map(|r| r.clients.as_slice()).unwrap_or_default();
     Snapshot {
         server: server_view(&settings, run, server_error),
-        clients: run.map(|r| r.clients.iter().map(client_view).collect()).unwrap_or_default(),
-        devices: user_config.device_views(connected).into_iter().map(device_view).collect(),
+        clients: clients.iter().map(client_view).collect(),
+        devices: user_config.device_views(connected).into_iter().map(|device| device_view(device, clients)).collect(),
         hardware: HardwareView {
             transports: transport_views(&settings, run),
             serial_ports: serial_port_views(serial_ports, &user_config),
@@ -61,6 +66,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         tray_available: tray.available,
         tray_message: tray.message,
         settings_message,
+        shortcut,
     }
 }
 
@@ -81,9 +87,11 @@ fn server_view(settings: &Settings, run: Option<&RunningInfo>, error: Option<Ser
 fn client_view(client: &ClientSnapshot) -> ClientView {
     ClientView {
         id: client.id,
+        kind: client.kind.label(client.spec_version),
+        local: client.peer.is_none(),
         name: client.name.clone(),
         spec_version: client.spec_version.map(|v| v.to_string()),
-        address: client.peer.to_string(),
+        address: client.peer.map(|peer| peer.to_string()),
         origin: client.origin.clone(),
         connected_since: rfc3339(client.connected_since),
         messages_in: client.messages_in,
@@ -93,9 +101,20 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
     }
 }
 
+/// Who set an output last, as the Apps view names them, and whether it was this window.
+fn owner_view(owner: Option<ClientId>, clients: &[ClientSnapshot]) -> (Option<String>, bool) {
+    let Some(client) = owner.and_then(|id| clients.iter().find(|client| client.id == id)) else {
+        return (None, false);
+    };
+    match client.kind {
+        ClientKind::Window => (Some(client.kind.label(None)), true),
+        ClientKind::Buttplug => (Some(client.name.clone().unwrap_or_else(|| format!("app {}", client.id))), false),
+    }
+}
+
 /// The engine's view of a device, in the window's JSON. Destructured whole, so a field the
 /// engine adds is not dropped unnoticed.
-fn device_view(device: engine::DeviceView) -> DeviceView {
+fn device_view(device: engine::DeviceView, clients: &[ClientSnapshot]) -> DeviceView {
     let engine::DeviceView {
         index,
         name,
@@ -108,6 +127,7 @@ fn device_view(device: engine::DeviceView) -> DeviceView {
         allowed,
         denied,
         outputs,
+        inputs,
     } = device;
     DeviceView {
         index,
@@ -120,12 +140,14 @@ fn device_view(device: engine::DeviceView) -> DeviceView {
         battery,
         allowed,
         denied,
-        outputs: outputs.into_iter().map(output_view).collect(),
+        outputs: outputs.into_iter().map(|output| output_view(output, clients)).collect(),
+        inputs: inputs.into_iter().map(input_view).collect(),
     }
 }
 
-fn output_view(output: engine::OutputView) -> OutputView {
-    let engine::OutputView { feature_index, kind, value, range, limit, disabled } = output;
+fn output_view(output: engine::OutputView, clients: &[ClientSnapshot]) -> OutputView {
+    let engine::OutputView { feature_index, kind, value, range, duration, owner, limit, disabled } = output;
+    let (owner, owned_by_window) = owner_view(owner, clients);
     OutputView {
         feature_index,
         kind: kind.v4_name().to_owned(),
@@ -134,6 +156,27 @@ fn output_view(output: engine::OutputView) -> OutputView {
         max: range.max,
         limit: limit.map(<[i32; 2]>::from),
         disabled,
+        duration: duration.map(<[i32; 2]>::from),
+        owner,
+        owned_by_window,
+    }
+}
+
+fn input_view(input: engine::InputView) -> InputView {
+    let engine::InputView { feature_index, kind } = input;
+    InputView { feature_index, kind: input_type_name(kind).to_owned() }
+}
+
+/// An input type as the window names it (the spec's v4 spelling).
+pub fn input_type_name(kind: engine::InputType) -> &'static str {
+    use engine::InputType::*;
+    match kind {
+        Battery => "Battery",
+        Rssi => "Rssi",
+        Button => "Button",
+        Pressure => "Pressure",
+        Depth => "Depth",
+        Position => "Position",
     }
 }
 
@@ -188,6 +231,7 @@ mod tests {
             server_error: None,
             tray: TrayStatus::default(),
             settings_message: None,
+            shortcut: ShortcutView::default(),
         }
     }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plugboard_server::{
-    files, ApprovedPeer, DeviceOptions, Engine, EngineConfig, EngineEvent, OutputType, Range, SerialPort,
-    UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
+    files, ApprovedPeer, ClientKind, DeviceOptions, Engine, EngineConfig, EngineEvent, InputType, LocalClient,
+    OutputType, Range, Reading, SerialPort, UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
 };
 use tokio::sync::{broadcast, Notify};
 
@@ -23,12 +23,20 @@ use crate::start_error::describe_start_error;
 /// Serial ports are listed at most this often.
 const PORTS_TTL: Duration = Duration::from_secs(2);
 
+/// The name the window's controls go by as a client (its kind is "this window").
+pub const WINDOW_CLIENT_NAME: &str = "Plugboard window";
+
 pub struct AppState {
     engine: tokio::sync::Mutex<Option<Engine>>,
+    /// The window's per-output controls, a client of the running engine from their first use
+    /// until the window is hidden or the server stops (dropping it stops what it runs).
+    window_client: Mutex<Option<Arc<LocalClient>>>,
     settings: Mutex<Settings>,
     /// Plugboard's config dir; `None` when the OS has none (settings then live in memory).
     config_dir: Option<PathBuf>,
     settings_message: Mutex<Option<String>>,
+    /// What came of registering the global STOP shortcut.
+    shortcut: Mutex<ShortcutView>,
     server_error: Mutex<Option<ServerError>>,
     tray: Mutex<TrayStatus>,
     ports_cache: Mutex<Option<(Instant, Vec<SerialPort>)>>,
@@ -56,9 +64,11 @@ impl AppState {
         };
         AppState {
             engine: tokio::sync::Mutex::new(None),
+            window_client: Mutex::new(None),
             settings: Mutex::new(loaded.settings),
             config_dir,
             settings_message: Mutex::new(loaded.message),
+            shortcut: Mutex::new(ShortcutView::default()),
             server_error: Mutex::new(None),
             tray: Mutex::new(TrayStatus::default()),
             ports_cache: Mutex::new(None),
@@ -125,6 +135,7 @@ impl AppState {
             server_error: lock(&self.server_error).clone(),
             tray: self.tray(),
             settings_message: lock(&self.settings_message).clone(),
+            shortcut: lock(&self.shortcut).clone(),
         })
     }
 
@@ -202,6 +213,7 @@ impl AppState {
     /// Stops every output, closes every connection and stops listening.
     pub async fn stop_server(&self) -> Snapshot {
         let engine = self.engine.lock().await.take();
+        self.release_window_client();
         if let Some(engine) = engine {
             engine.stop_all().await;
             engine.stop().await;
@@ -210,6 +222,12 @@ impl AppState {
         *lock(&self.server_error) = None;
         self.changed.notify_one();
         self.snapshot().await
+    }
+
+    /// Keeps what came of registering the STOP shortcut, for the window.
+    pub fn set_shortcut(&self, view: ShortcutView) {
+        *lock(&self.shortcut) = view;
+        self.changed.notify_one();
     }
 
     /// Makes the launch-at-login setting say what the OS entry says (see [`crate::autostart`]),
@@ -423,11 +441,58 @@ impl AppState {
             .map_err(|e| Error::new(format!("The logs could not be written to {path}: {e}.")))
     }
 
+    /// Sets one output from the window's controls: `kind` as the window names it, `value` in
+    /// the steps the device advertises, `duration_ms` for a position reached in a given time.
+    /// The window is a client of the engine (see [`WINDOW_CLIENT_NAME`]): its commands take the
+    /// engine's command path, under the same rules as a game's.
+    pub async fn set_output(
+        &self,
+        index: u32,
+        feature_index: u32,
+        kind: &str,
+        value: i32,
+        duration_ms: Option<u32>,
+    ) -> Result<()> {
+        let kind = output_type(kind)?;
+        let window = self.window_client("drive devices from the window").await?;
+        window.set_output(index, feature_index, kind, value, duration_ms).map_err(|e| Error::new(e.text()))?;
+        Ok(())
+    }
+
+    /// Reads one input of a device (`kind` as the window names it, such as "Battery").
+    pub async fn read_input(&self, index: u32, feature_index: u32, kind: &str) -> Result<InputReading> {
+        let kind = input_type(kind)?;
+        let window = self.window_client("read devices").await?;
+        let reading = window.read(index, feature_index, kind).await.map_err(|e| Error::new(e.text()))?;
+        self.changed.notify_one();
+        Ok(input_reading(reading))
+    }
+
+    /// The window's client of the running engine, registered on first use.
+    async fn window_client(&self, action: &str) -> Result<Arc<LocalClient>> {
+        let engine = self.engine.lock().await;
+        let engine = engine.as_ref().ok_or_else(|| Error::not_running(action))?;
+        let mut window = lock(&self.window_client);
+        let client =
+            window.get_or_insert_with(|| Arc::new(engine.local_client(ClientKind::Window, WINDOW_CLIENT_NAME)));
+        Ok(client.clone())
+    }
+
+    /// The window was hidden: what its controls run stops, and it leaves the list of clients.
+    pub fn release_window_client(&self) {
+        let released = lock(&self.window_client).take();
+        if released.is_some() {
+            tracing::info!("the window was hidden or the server stopped: what the window ran is stopped");
+            self.changed.notify_one();
+        }
+    }
+
     /// Before quitting: stop every device, then the server. Runs once.
     pub async fn shutdown(&self) {
         if self.shut_down.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.release_window_client();
         let engine = self.engine.lock().await.take();
         if let Some(engine) = engine {
             engine.stop_all().await;
@@ -472,6 +537,28 @@ fn output_type(name: &str) -> Result<OutputType> {
         .ok_or_else(|| Error::new(format!("'{name}' is not an output type.")))
 }
 
+/// An input type as the front end names it ("Battery", the v4 spelling).
+fn input_type(name: &str) -> Result<InputType> {
+    use InputType::*;
+    [Battery, Rssi, Button, Pressure, Depth, Position]
+        .into_iter()
+        .find(|&kind| crate::snapshot::input_type_name(kind) == name)
+        .ok_or_else(|| Error::new(format!("'{name}' is not an input type.")))
+}
+
+/// A reading with its unit.
+fn input_reading(reading: Reading) -> InputReading {
+    let value = reading.as_data();
+    let text = match reading {
+        Reading::Battery(percent) => format!("{percent} %"),
+        Reading::Rssi(dbm) => format!("{dbm} dBm"),
+        Reading::Button(1) => "pressed".to_owned(),
+        Reading::Button(_) => "released".to_owned(),
+        Reading::Pressure(value) => value.to_string(),
+    };
+    InputReading { value, text }
+}
+
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = match chars.next() {
@@ -491,6 +578,15 @@ mod tests {
     #[test]
     fn sentences_are_capitalised_and_end_with_a_period() {
         assert_eq!(sentence("unknown kind 'x'"), "Unknown kind 'x'.");
+    }
+
+    #[test]
+    fn input_types_and_readings_are_named_for_the_window() {
+        assert_eq!(input_type("Battery"), Ok(InputType::Battery));
+        assert_eq!(input_type("Rssi"), Ok(InputType::Rssi));
+        assert_eq!(input_type("rssi"), Err(Error::new("'rssi' is not an input type.")));
+        assert_eq!(input_reading(Reading::Battery(64)), InputReading { value: 64, text: "64 %".into() });
+        assert_eq!(input_reading(Reading::Rssi(-52)), InputReading { value: -52, text: "-52 dBm".into() });
     }
 
     #[test]

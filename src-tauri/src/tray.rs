@@ -106,7 +106,9 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 pub fn refresh<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<Tray<R>>() else { return };
     let running = snapshot.server.running;
-    let text = status_text(running, snapshot.clients.len());
+    // Apps that connect to the server; the window's own controls are not one of them.
+    let apps = snapshot.clients.iter().filter(|client| !client.local).count();
+    let text = status_text(running, apps);
     let _ = tray.status.set_text(&text);
     let _ = tray.toggle.set_text(if running { "Stop server" } else { "Start server" });
     let _ = tray.icon.set_tooltip(Some(format!("Plugboard: {}", text.to_lowercase())));

@@ -82,6 +82,10 @@ fn generate() -> String {
         declaration::<ClientView>(&config),
         declaration::<DeviceView>(&config),
         declaration::<OutputView>(&config),
+        declaration::<InputView>(&config),
+        declaration::<InputReading>(&config),
+        declaration::<ShortcutView>(&config),
+        declaration::<Theme>(&config),
         declaration::<HardwareView>(&config),
         declaration::<TransportView>(&config),
         declaration::<SerialPortView>(&config),
@@ -145,7 +149,7 @@ fn the_generated_models_say_what_the_window_relies_on() {
         r#"export type ServerErrorKind = "portInUse" | "other";"#,
         "  level: LogLevel,\n",
         "export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;",
-        "export const VIRTUAL_KINDS = ['vibrator', 'dual-vibrator', 'rotator', 'stroker', 'lovense-max'] as const;",
+        "export const VIRTUAL_KINDS = ['vibrator', 'dual-vibrator', 'rotator', 'stroker', 'lovense-max', 'sampler'] as const;",
     ] {
         assert!(generated.contains(expected), "{expected} is not in:\n{generated}");
     }

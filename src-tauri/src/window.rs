@@ -1,10 +1,19 @@
-//! The window and the app's life: showing the window, closing it (to the tray, or quitting),
-//! and quitting, which stops every device first, however it is asked for (the window, the
-//! tray, the desktop's logout, a signal).
+//! The window and the app's life: showing the window, closing it (to the tray, which stops
+//! what the window's controls run, or quitting), and quitting, which stops every device
+//! first, however it is asked for (the window, the tray, the desktop's logout, a signal).
 
 use tauri::{AppHandle, Manager, Runtime, WindowEvent};
 
 use crate::state::AppState;
+
+/// Remembers the window's size, position and maximized state across launches (saved when it
+/// closes and when the app quits). Whether it is shown stays with the start-minimized setting.
+pub fn state_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_window_state::StateFlags;
+    tauri_plugin_window_state::Builder::default()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .build()
+}
 
 /// Shows, unminimizes and focuses the main window.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
@@ -70,6 +79,8 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
         api.prevent_close();
         if state.tray().available && state.settings().close_to_tray {
             let _ = window.hide();
+            // Nobody can see or reach the window's controls any more: what they run stops.
+            state.release_window_client();
         } else {
             quit(app);
         }

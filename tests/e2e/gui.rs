@@ -178,10 +178,10 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     click(&window, "#nav-clients").await;
     for (name, spec) in [("Example Client", "v3"), ("Example v4 Client", "v4")] {
         wait_for(&format!("{name} as {spec}"), async || {
-            let rows = window.find_all(Locator::Css("#clients tr[data-client-id]")).await.ok()?;
+            let rows = window.find_all(Locator::Css("#clients [data-client-id]")).await.ok()?;
             for row in rows {
-                let name_cell = row.find(Locator::Css("td.name")).await.ok()?.text().await.ok()?;
-                let spec_cell = row.find(Locator::Css("td.spec")).await.ok()?.text().await.ok()?;
+                let name_cell = row.find(Locator::Css(".name")).await.ok()?.text().await.ok()?;
+                let spec_cell = row.find(Locator::Css(".spec")).await.ok()?.text().await.ok()?;
                 if name_cell.contains(name) && spec_cell.trim() == spec {
                     return Some(());
                 }
@@ -206,7 +206,7 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
         }
     };
     click(&window, "#nav-devices").await;
-    let row = "#devices tr[data-device-address] .output[data-feature=\"0\"][data-kind=\"Vibrate\"]".to_string();
+    let row = "#devices [data-device-address] .output[data-feature=\"0\"][data-kind=\"Vibrate\"]".to_string();
     wait_for("the virtual vibrator", async || text_of(&window, &row).await).await;
 
     // A client vibrates it: the live level moves in the window.
@@ -219,16 +219,16 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     wait_for("level 0", async || text_of(&window, &row).await.filter(|t| t.trim().starts_with('0'))).await;
 
     // Deny it: it leaves the clients' device lists.
-    click(&window, "#devices tr[data-device-address] button.deny").await;
+    click(&window, "#devices [data-device-address] button.deny").await;
     wait_for("the device gone from the v3 client", async || v3.devices().is_empty().then_some(())).await;
     wait_for("the device gone from the v4 client", async || v4.devices().is_empty().then_some(())).await;
 
     // Disconnect the v4 client from the window.
     click(&window, "#nav-clients").await;
     let mut v4_events = v4.event_stream();
-    let rows = window.find_all(Locator::Css("#clients tr[data-client-id]")).await.unwrap();
+    let rows = window.find_all(Locator::Css("#clients [data-client-id]")).await.unwrap();
     for row in rows {
-        if row.find(Locator::Css("td.spec")).await.unwrap().text().await.unwrap().trim() == "v4" {
+        if row.find(Locator::Css(".spec")).await.unwrap().text().await.unwrap().trim() == "v4" {
             row.find(Locator::Css("button.disconnect")).await.unwrap().click().await.unwrap();
         }
     }
@@ -284,9 +284,9 @@ async fn approval_and_device_access(window: &Client, port: u16, address: std::ne
     phone.send(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
     click(window, "#nav-clients").await;
     shown(window, "#clients-waiting").await;
-    shown(window, "#clients tr.waiting button.allow-always").await;
+    shown(window, "#clients .waiting button.allow-always").await;
     screenshot(window, "clients-approval").await;
-    click(window, "#clients tr.waiting button.allow-always").await;
+    click(window, "#clients .waiting button.allow-always").await;
     let list = phone.recv().await;
     assert_eq!(list["DeviceList"]["Id"], 2, "what waited runs once allowed: {list}");
     wait_for("the remembered approval", async || {
@@ -300,7 +300,7 @@ async fn approval_and_device_access(window: &Client, port: u16, address: std::ne
     let added = phone.recv().await;
     let index = added["DeviceAdded"]["DeviceIndex"].as_u64().unwrap_or_else(|| panic!("DeviceAdded: {added}"));
     click(window, "#nav-clients").await;
-    let row = "#client-access tr[data-client-name=\"Phone game\"]";
+    let row = "#client-access [data-client-name=\"Phone game\"]";
     let device_box = format!("{row} input.device-access[data-address=\"virtual:{index}\"]");
     shown(window, &device_box).await;
     click(window, &format!("{row} input.all-devices")).await;

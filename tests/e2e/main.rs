@@ -3,10 +3,15 @@
 mod ble_lovense;
 mod client_scripts;
 mod counted_and_heated;
+mod desktop;
 mod device_settings;
 mod device_websocket;
 mod faults;
 mod gui;
+mod gui_controls;
+mod gui_layout;
+mod gui_shortcut;
+mod gui_window;
 mod inputs;
 mod js;
 mod malformed;
@@ -24,6 +29,7 @@ mod stops;
 mod toy;
 mod websocket_toys;
 mod windows;
+mod x11;
 
 #[test]
 fn engine_defaults_match_the_buttplug_convention() {

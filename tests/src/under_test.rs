@@ -9,7 +9,7 @@ use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::Engine;
 
-/// A connected client as a test sees it.
+/// A client connected over the websocket as a test sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientView {
     pub id: u64,
@@ -56,13 +56,17 @@ impl EngineUnderTest for Engine {
     }
 
     fn clients(&self) -> Vec<ClientView> {
+        // Clients inside the process (the window's controls) have no peer and are left out, as
+        // a plugboard-engine process has none.
         Engine::clients(self)
             .into_iter()
-            .map(|client| ClientView {
-                id: client.id,
-                name: client.name,
-                spec_version: client.spec_version,
-                peer: client.peer,
+            .filter_map(|client| {
+                Some(ClientView {
+                    id: client.id,
+                    name: client.name,
+                    spec_version: client.spec_version,
+                    peer: client.peer?,
+                })
             })
             .collect()
     }

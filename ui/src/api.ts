@@ -1,7 +1,7 @@
 // The only place that talks to the shell: typed wrappers over the contract's commands and events.
 import { invoke, isTauri } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { LogLine, Settings, Snapshot, VirtualKind } from './models';
+import type { InputReading, LogLine, Settings, Snapshot, VirtualKind } from './models';
 
 export { isTauri };
 
@@ -34,6 +34,11 @@ export const api = {
     disabled: boolean,
   ) => invoke<void>('set_output_limit', { address, featureIndex, kind, limit, disabled }),
   forgetDevice: (address: string) => invoke<void>('forget_device', { address }),
+  /** The window's own control of an output: it drives the device as a client of the engine. */
+  setOutput: (index: number, featureIndex: number, kind: string, value: number, durationMs: number | null) =>
+    invoke<void>('set_output', { index, featureIndex, kind, value, durationMs }),
+  readInput: (index: number, featureIndex: number, kind: string) =>
+    invoke<InputReading>('read_input', { index, featureIndex, kind }),
   getLogs: () => invoke<LogLine[]>('get_logs'),
   exportLogs: (path: string) => invoke<void>('export_logs', { path }),
 };

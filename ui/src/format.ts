@@ -124,3 +124,30 @@ export function transportLabel(t: string): string {
       return t;
   }
 }
+
+/** What the window calls an output type ("Vibrate" is "Vibration"), numbered when a device has
+ * several of that type (`ordinal` 0: the only one). */
+export function outputLabel(kind: string, ordinal = 0): string {
+  const names: Record<string, string> = {
+    Vibrate: 'Vibration',
+    Rotate: 'Rotation',
+    Oscillate: 'Oscillation',
+    Constrict: 'Squeeze',
+    Inflate: 'Inflation',
+    Temperature: 'Temperature',
+    Led: 'Light',
+    Spray: 'Spray',
+    Position: 'Position',
+    HwPositionWithDuration: 'Stroke',
+  };
+  const name = names[kind] ?? kind;
+  return ordinal > 0 ? `${name} ${ordinal}` : name;
+}
+
+/** Who runs an output, for the line under it: "run by this window", "run by Game"; nothing when
+ * it is at rest or nobody set it. A position is where someone last moved it. */
+export function ownerText(o: { kind: string; value: number; owner: string | null }): string {
+  if (!o.owner) return '';
+  if (o.kind === 'Position' || o.kind === 'HwPositionWithDuration') return `moved by ${o.owner}`;
+  return o.value === 0 ? '' : `run by ${o.owner}`;
+}

@@ -21,7 +21,10 @@ const views = navigation<ViewName>(
 );
 
 function show(view: ViewName): void {
+  const changed = views.shown() !== view;
   views.show(view, snapshot());
+  // Each view starts at its top (they share one scrolling area).
+  if (changed) document.querySelector('.content')?.scrollTo({ top: 0 });
   for (const v of VIEWS) {
     byId(`view-${v}`).hidden = v !== view;
     const nav = byId(`nav-${v}`);
@@ -36,9 +39,19 @@ function show(view: ViewName): void {
 }
 
 function renderChrome(s: Snapshot): void {
+  // "Follow the system" leaves the colours to prefers-color-scheme (style.css).
+  if (s.settings.theme === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = s.settings.theme;
+  const shortcut = byId('stop-shortcut');
+  shortcut.hidden = !s.shortcut.active;
+  setText(shortcut, s.shortcut.keys);
+  shortcut.title = `Press ${s.shortcut.keys} to stop every device. ${s.shortcut.whereItWorks}`;
+
+  // Apps that connect to the server; this window's own controls are not one of them.
+  const apps = s.clients.filter((c) => !c.local).length;
   const status = byId('top-status');
   const text = s.server.running
-    ? `Server running · ${s.clients.length === 1 ? '1 app' : `${s.clients.length} apps`} · ${
+    ? `Server running · ${apps === 1 ? '1 app' : `${apps} apps`} · ${
         s.devices.filter((d) => d.connected).length
       } connected device${s.devices.filter((d) => d.connected).length === 1 ? '' : 's'}`
     : s.server.error
@@ -46,7 +59,7 @@ function renderChrome(s: Snapshot): void {
       : 'Server stopped';
   setText(status, text);
   status.dataset.state = s.server.running ? 'running' : s.server.error ? 'error' : 'stopped';
-  setText(byId('badge-clients'), s.clients.length ? String(s.clients.length) : '');
+  setText(byId('badge-clients'), apps ? String(apps) : '');
   const connected = s.devices.filter((d) => d.connected).length;
   setText(byId('badge-devices'), connected ? String(connected) : '');
   setText(byId('badge-hardware'), hardware.hasProblem(s) ? '!' : '');

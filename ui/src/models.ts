@@ -14,6 +14,10 @@ export type Snapshot = {
    * was moved aside).
    */
   settingsMessage: string | null,
+  /**
+   * The global STOP shortcut, as registered.
+   */
+  shortcut: ShortcutView,
 };
 
 export type ServerView = {
@@ -42,12 +46,23 @@ export type ServerError = {
 
 export type ClientView = {
   id: number,
+  /**
+   * How it reaches Plugboard: "Buttplug v3" (with its spec version), "this window".
+   */
+  kind: string,
+  /**
+   * A client inside the app (this window's controls): no address, nothing to disconnect.
+   */
+  local: boolean,
   name: string | null,
   /**
    * The negotiated spec version, such as "v3"; absent until the handshake is done.
    */
   specVersion: string | null,
-  address: string,
+  /**
+   * Where it connects from; absent for a client inside the app.
+   */
+  address: string | null,
   origin: string | null,
   /**
    * RFC 3339
@@ -80,6 +95,10 @@ export type DeviceView = {
   allowed: boolean,
   denied: boolean,
   outputs: Array<OutputView>,
+  /**
+   * What the window can read on demand (battery, signal strength).
+   */
+  inputs: Array<InputView>,
 };
 
 export type OutputView = {
@@ -93,7 +112,66 @@ export type OutputView = {
   max: number,
   limit: [number, number] | null,
   disabled: boolean,
+  /**
+   * For a position reached in a given time: the times a move may take, in milliseconds.
+   */
+  duration: [number, number] | null,
+  /**
+   * Who set it last, as the Apps view names them ("this window", a game's name); absent
+   * when nobody has or the one who did has left.
+   */
+  owner: string | null,
+  /**
+   * Set last by this window's controls.
+   */
+  ownedByWindow: boolean,
 };
+
+export type InputView = {
+  featureIndex: number,
+  /**
+   * "Battery" or "Rssi" (and the other input types' names).
+   */
+  kind: string,
+};
+
+/**
+ * A value read from a device's input.
+ */
+export type InputReading = {
+  value: number,
+  /**
+   * The value with its unit, such as "64 %" or "-52 dBm".
+   */
+  text: string,
+};
+
+/**
+ * The global STOP shortcut: its keys, whether it is registered, and where it is heard.
+ */
+export type ShortcutView = {
+  /**
+   * As the settings write it, such as "Ctrl+Alt+Shift+S"; empty when turned off.
+   */
+  keys: string,
+  /**
+   * Registered: pressing it stops every device.
+   */
+  active: boolean,
+  /**
+   * Why it is not registered, in the user's words.
+   */
+  problem: string | null,
+  /**
+   * Where it is heard (any window on X11; less on Wayland), for the settings.
+   */
+  whereItWorks: string,
+};
+
+/**
+ * The window's colours.
+ */
+export type Theme = "system" | "light" | "dark";
 
 export type HardwareView = {
   transports: Array<TransportView>,
@@ -161,6 +239,15 @@ export type Settings = {
    * `set_client_device_access`, not by `save_settings`).
    */
   clientDeviceAccess: { [key in string]: Array<string> },
+  /**
+   * The global key combination that stops every device, such as "Ctrl+Alt+Shift+S";
+   * empty turns it off.
+   */
+  stopShortcut: string,
+  /**
+   * Light or dark; by default the system's preference.
+   */
+  theme: Theme,
 };
 
 /**
@@ -187,5 +274,5 @@ export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The kinds of virtual device the engine can add. */
-export const VIRTUAL_KINDS = ['vibrator', 'dual-vibrator', 'rotator', 'stroker', 'lovense-max'] as const;
+export const VIRTUAL_KINDS = ['vibrator', 'dual-vibrator', 'rotator', 'stroker', 'lovense-max', 'sampler'] as const;
 export type VirtualKind = (typeof VIRTUAL_KINDS)[number];

@@ -5,6 +5,8 @@ import {
   formatSpecVersion,
   logPasses,
   mergeLogs,
+  outputLabel,
+  ownerText,
   serverErrorMessage,
   validatePort,
 } from '../src/format';
@@ -100,5 +102,22 @@ describe('validatePort', () => {
     expect(validatePort('70000')).not.toBeNull();
     expect(validatePort('12.5')).not.toBeNull();
     expect(validatePort('')).not.toBeNull();
+  });
+});
+
+describe('outputs', () => {
+  it('are named for people and numbered when a device has several of a kind', () => {
+    expect(outputLabel('Vibrate')).toBe('Vibration');
+    expect(outputLabel('Vibrate', 2)).toBe('Vibration 2');
+    expect(outputLabel('HwPositionWithDuration')).toBe('Stroke');
+    expect(outputLabel('Wiggle')).toBe('Wiggle');
+  });
+
+  it('say who runs them while they run, and who moved a position last', () => {
+    expect(ownerText({ kind: 'Vibrate', value: 4, owner: 'this window' })).toBe('run by this window');
+    expect(ownerText({ kind: 'Vibrate', value: 0, owner: 'Game' })).toBe('');
+    expect(ownerText({ kind: 'Rotate', value: -3, owner: 'Game' })).toBe('run by Game');
+    expect(ownerText({ kind: 'HwPositionWithDuration', value: 0, owner: 'Game' })).toBe('moved by Game');
+    expect(ownerText({ kind: 'Vibrate', value: 4, owner: null })).toBe('');
   });
 });

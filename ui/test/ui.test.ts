@@ -16,7 +16,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     startServerOnLaunch: false, closeToTray: true, startMinimized: false, launchAtLogin: false, useBluetoothLe: true,
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], restrictOrigins: false, allowedOrigins: [],
-    clientDeviceAccess: {},
+    clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
@@ -33,6 +33,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     trayAvailable: true,
     trayMessage: null,
     settingsMessage: null,
+    shortcut: { keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Works whatever window has focus.' },
     ...over,
   };
 }
@@ -112,31 +113,36 @@ describe('DOM contract', () => {
       server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
         maxPingTimeMs: 0, startOnLaunch: false, error: null },
       settings: { ...snap().settings, allInterfaces: true },
-      clients: [{ id: 7, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
+      clients: [{ id: 7, kind: 'Buttplug v3', local: false, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
         connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null,
         awaitingApproval: false }],
       devices: [{ index: 0, name: 'Virtual vibrator', displayName: null, protocol: 'virtual', transport: 'virtual',
         address: 'virtual:1', connected: true, battery: 80, allowed: false, denied: false,
-        outputs: [{ featureIndex: 0, kind: 'Vibrate', value: 7, min: 0, max: 20, limit: null, disabled: false }] }],
+        outputs: [{ featureIndex: 0, kind: 'Vibrate', value: 7, min: 0, max: 20, limit: null, disabled: false,
+          duration: null, owner: 'Game', ownedByWindow: false }],
+        inputs: [{ featureIndex: 1, kind: 'Battery' }] }],
     }));
     await tick();
     expect($('#server-toggle').textContent).toBe('Stop server');
     expect($('#server-url').textContent).toBe('ws://127.0.0.1:12345');
     expect($('#all-interfaces-warning').hidden).toBe(false);
     view('clients');
-    const row = $('#clients tr[data-client-id="7"]');
-    expect(row.querySelector('td.spec')?.textContent).toBe('v3');
-    expect(row.querySelector('td.origin')?.textContent).toBe('https://example.org');
-    expect(row.querySelector('td.messages')?.textContent).toBe('4 / 5');
+    const row = $('#clients [data-client-id="7"]');
+    expect(row.querySelector('.spec')?.textContent).toBe('v3');
+    expect(row.querySelector('.origin')?.textContent).toBe('https://example.org');
+    expect(row.querySelector('.messages')?.textContent).toBe('4 / 5');
     expect(row.querySelector('button.disconnect')).not.toBeNull();
     view('devices');
-    const dev = $('#devices tr[data-device-address="virtual:1"]');
-    expect(dev.querySelector('td.index')?.textContent).toBe('0');
-    expect(dev.querySelector('td.battery')?.textContent).toBe('80%');
+    const dev = $('#devices [data-device-address="virtual:1"]');
+    expect(dev.querySelector('.index')?.textContent).toBe('Device 0');
+    expect(dev.querySelector('.battery')?.textContent).toBe('Battery 80%');
     const out = dev.querySelector('.output[data-feature="0"][data-kind="Vibrate"]') as HTMLElement;
     expect(out.textContent).toBe('7');
     expect(out.querySelector('meter')).not.toBeNull();
-    for (const sel of ['button.allow', 'button.deny', 'button.rename', 'button.forget', 'input.limit-min', 'input.limit-max']) {
+    expect(dev.querySelector('.owner')?.textContent).toBe('run by Game');
+    expect((dev.querySelector('input.try-level') as HTMLInputElement).value).toBe('7');
+    for (const sel of ['button.allow', 'button.deny', 'button.rename', 'button.forget', 'input.limit-min', 'input.limit-max',
+      'button.read-input[data-kind="Battery"]']) {
       expect(dev.querySelector(sel), sel).not.toBeNull();
     }
     view('hardware');
@@ -151,9 +157,9 @@ describe('DOM contract', () => {
     expect($('#server-error').textContent).toContain('intiface-engine');
     expect($('#use-next-port').textContent).toBe('Use port 12346');
     view('clients');
-    expect(document.querySelector('#clients tr[data-client-id]')).toBeNull();
+    expect(document.querySelector('#clients [data-client-id]')).toBeNull();
     view('devices');
-    expect(document.querySelector('#devices tr[data-device-address]')).toBeNull();
+    expect(document.querySelector('#devices [data-device-address]')).toBeNull();
   });
 
   it('saves a port typed just before Start, then starts', async () => {
@@ -175,20 +181,20 @@ describe('DOM contract', () => {
     const settings = { ...snap().settings, allInterfaces: true,
       approvedClients: [{ address: '192.168.1.9', origin: null }],
       clientDeviceAccess: { 'Old game': ['virtual:1'] } };
-    const waiting = { id: 8, name: 'Phone game', specVersion: 'v3', address: '192.168.1.20:5000',
+    const waiting = { id: 8, kind: 'Buttplug v3', local: false, name: 'Phone game', specVersion: 'v3', address: '192.168.1.20:5000',
       origin: 'https://game.example', connectedSince: new Date().toISOString(), messagesIn: 1, messagesOut: 1,
       lastError: null, awaitingApproval: true };
     const devices = [
       { index: 0, name: 'Vibrator', displayName: null, protocol: 'virtual', transport: 'virtual', address: 'virtual:0',
-        connected: true, battery: null, allowed: false, denied: false, outputs: [] },
+        connected: true, battery: null, allowed: false, denied: false, outputs: [], inputs: [] },
       { index: 1, name: 'Rotator', displayName: 'Spinny', protocol: 'virtual', transport: 'virtual',
-        address: 'virtual:1', connected: true, battery: null, allowed: false, denied: false, outputs: [] },
+        address: 'virtual:1', connected: true, battery: null, allowed: false, denied: false, outputs: [], inputs: [] },
     ];
     await emit('snapshot', snap({ settings, clients: [waiting], devices }));
     await tick();
     view('clients');
     expect($('#clients-waiting').hidden).toBe(false);
-    const row = $('#clients tr[data-client-id="8"]');
+    const row = $('#clients [data-client-id="8"]');
     expect(row.classList.contains('waiting')).toBe(true);
     expect((row.querySelector('button.disconnect') as HTMLElement).hidden).toBe(true);
     calls.length = 0;
@@ -207,8 +213,8 @@ describe('DOM contract', () => {
     expect(calls).toContainEqual({ cmd: 'forget_approved_client', args: { address: '192.168.1.9', origin: null } });
 
     // Device access: one row per app name (rules and connected apps), one box per device.
-    const limited = $('#client-access tr[data-client-name="Old game"]');
-    const free = $('#client-access tr[data-client-name="Phone game"]');
+    const limited = $('#client-access [data-client-name="Old game"]');
+    const free = $('#client-access [data-client-name="Phone game"]');
     expect((limited.querySelector('input.all-devices') as HTMLInputElement).checked).toBe(false);
     const boxes = Array.from(limited.querySelectorAll<HTMLInputElement>('input.device-access'));
     expect(boxes.map((b) => [b.dataset.address, b.checked])).toEqual([['virtual:0', false], ['virtual:1', true]]);
@@ -244,9 +250,42 @@ describe('DOM contract', () => {
     expect(saved.some((s) => s.allowedOrigins.join(' ') === 'https://game.example http://localhost:5173')).toBe(true);
   });
 
+  it('shows the STOP shortcut next to STOP ALL, saves a new one, and forces a theme', async () => {
+    await emit('snapshot', snap());
+    await tick();
+    view('server');
+    expect($('#stop-shortcut').hidden).toBe(false);
+    expect($('#stop-shortcut').textContent).toBe('Ctrl+Alt+Shift+S');
+    expect($('#stop-shortcut-where').textContent).toContain('whatever window');
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    calls.length = 0;
+    const keys = $('#setting-stop-shortcut') as HTMLInputElement;
+    keys.value = ' Ctrl+Alt+Shift+P ';
+    keys.dispatchEvent(new Event('input', { bubbles: true }));
+    keys.dispatchEvent(new Event('change', { bubbles: true }));
+    const theme = $('#setting-theme') as HTMLSelectElement;
+    theme.value = 'dark';
+    theme.dispatchEvent(new Event('change', { bubbles: true }));
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => s.stopShortcut === 'Ctrl+Alt+Shift+P')).toBe(true);
+    expect(saved.some((s) => s.theme === 'dark')).toBe(true);
+    expect(document.documentElement.dataset.theme).toBe('dark');
+
+    const off = { keys: '', active: false, problem: null, whereItWorks: '' };
+    await emit('snapshot', snap({ shortcut: off }));
+    await tick();
+    expect($('#stop-shortcut').hidden).toBe(true);
+    const taken = { keys: 'Ctrl+S', active: false, problem: 'Ctrl+S could not be registered.', whereItWorks: '' };
+    await emit('snapshot', snap({ shortcut: taken }));
+    await tick();
+    expect($('#stop-shortcut-problem').hidden).toBe(false);
+    expect($('#stop-shortcut-problem').textContent).toContain('could not be registered');
+  });
+
   it('renders a hidden view only when it is shown, from the latest snapshot', async () => {
     view('server');
-    const game = { id: 9, name: 'Hidden game', specVersion: 'v4', address: '127.0.0.1:6000', origin: null,
+    const game = { id: 9, kind: 'Buttplug v4', local: false, name: 'Hidden game', specVersion: 'v4', address: '127.0.0.1:6000', origin: null,
       connectedSince: new Date().toISOString(), messagesIn: 0, messagesOut: 0, lastError: null, awaitingApproval: false };
     const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345' };
     for (let i = 1; i <= 20; i++) {
@@ -255,10 +294,59 @@ describe('DOM contract', () => {
     await tick();
     expect($('#server-clients-summary').textContent).toBe('1 app connected.');
     expect($('#badge-clients').textContent).toBe('1');
-    expect(document.querySelector('#clients tr[data-client-id="9"]'), 'the hidden view was not rendered').toBeNull();
+    expect(document.querySelector('#clients [data-client-id="9"]'), 'the hidden view was not rendered').toBeNull();
     view('clients');
-    const row = $('#clients tr[data-client-id="9"]');
-    expect(row.querySelector('td.messages')?.textContent).toBe('20 / 0');
+    const row = $('#clients [data-client-id="9"]');
+    expect(row.querySelector('.messages')?.textContent).toBe('20 / 0');
+    view('server');
+  });
+
+  it('drives outputs from the device cards, and lists this window as a client without Disconnect', async () => {
+    const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345' };
+    const output = (featureIndex: number, kind: string, value: number, min: number, max: number) => ({
+      featureIndex, kind, value, min, max, limit: null, disabled: false, duration: null as [number, number] | null,
+      owner: null as string | null, ownedByWindow: false });
+    const stroke = { ...output(5, 'HwPositionWithDuration', 0, 0, 100), duration: [0, 60000] as [number, number] };
+    const window = { id: 3, kind: 'this window', local: true, name: 'Plugboard window', specVersion: null, address: null,
+      origin: null, connectedSince: new Date().toISOString(), messagesIn: 1, messagesOut: 0, lastError: null,
+      awaitingApproval: false };
+    const sampler = { index: 4, name: 'Virtual Sampler', displayName: null, protocol: 'virtual', transport: 'virtual',
+      address: 'virtual:4', connected: true, battery: 64, allowed: false, denied: false,
+      outputs: [{ ...output(0, 'Vibrate', 5, 0, 20), owner: 'this window', ownedByWindow: true },
+        output(1, 'Vibrate', 0, 0, 20), output(2, 'Rotate', 0, -20, 20), stroke],
+      inputs: [{ featureIndex: 6, kind: 'Battery' }] };
+    await emit('snapshot', snap({ server: running, clients: [window], devices: [sampler] }));
+    await tick();
+    view('devices');
+    const card = $('#devices [data-device-address="virtual:4"]');
+    const kinds = Array.from(card.querySelectorAll('.output-kind')).map((k) => k.textContent);
+    expect(kinds).toEqual(['Vibration 1', 'Vibration 2', 'Rotation', 'Stroke']);
+    expect(card.querySelector('.output-item[data-feature="0"] .owner')?.textContent).toBe('run by this window');
+    calls.length = 0;
+    const slider = card.querySelector('.output-item[data-feature="1"] input.try-level') as HTMLInputElement;
+    slider.value = '12';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    const position = card.querySelector('.output-item[data-feature="5"] input.try-position') as HTMLInputElement;
+    (card.querySelector('.output-item[data-feature="5"] input.try-duration') as HTMLInputElement).value = '800';
+    position.value = '70';
+    position.dispatchEvent(new Event('change', { bubbles: true }));
+    (card.querySelector('button.read-input') as HTMLElement).click();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toContainEqual({ cmd: 'set_output',
+      args: { index: 4, featureIndex: 1, kind: 'Vibrate', value: 12, durationMs: null } });
+    expect(calls).toContainEqual({ cmd: 'set_output',
+      args: { index: 4, featureIndex: 5, kind: 'HwPositionWithDuration', value: 70, durationMs: 800 } });
+    expect(calls).toContainEqual({ cmd: 'read_input', args: { index: 4, featureIndex: 6, kind: 'Battery' } });
+    // While the user holds the slider, snapshots do not move it back.
+    await emit('snapshot', snap({ server: running, clients: [window], devices: [sampler] }));
+    await tick();
+    expect(slider.value).toBe('12');
+
+    view('clients');
+    const client = $('#clients [data-client-id="3"]');
+    expect(client.querySelector('.kind')?.textContent).toBe('this window');
+    expect((client.querySelector('button.disconnect') as HTMLElement).hidden).toBe(true);
+    expect(client.querySelector('.address')?.textContent).toBe('inside Plugboard');
     view('server');
   });
 

@@ -345,13 +345,8 @@ impl DeviceManager {
                 if this.address_of(index).as_deref() != Some(address.as_str()) {
                     return;
                 }
-                if let Ok(Reading::Battery(percent)) = this.read(index, feature_index, InputType::Battery).await {
-                    let changed =
-                        this.lock().0.get_mut(&index).is_some_and(|e| e.battery.replace(percent) != Some(percent));
-                    if changed {
-                        this.emit(DeviceEvent::Battery { index, percent });
-                    }
-                }
+                // The reading is recorded and announced by `read`.
+                let _ = this.read(index, feature_index, InputType::Battery).await;
                 drop(this);
                 let removed = async {
                     loop {
@@ -552,7 +547,8 @@ impl DeviceManager {
         Ok(())
     }
 
-    /// Reads an input.
+    /// Reads an input. A battery reading, whoever asked for it, is also kept as the device's
+    /// level for front ends, and announced when it changed.
     pub async fn read(&self, device_index: u32, feature_index: u32, kind: InputType) -> Result<Reading, Error> {
         let cannot =
             || Error::device(format!("Device {device_index} cannot read {kind:?} on feature {feature_index}."));
@@ -568,7 +564,16 @@ impl DeviceManager {
         let (reply, answer) = oneshot::channel();
         task.send(TaskCommand::Battery(reply)).map_err(|_| Error::device_not_available(device_index))?;
         match tokio::time::timeout(Duration::from_secs(3), answer).await {
-            Ok(Ok(Ok(percent))) => Ok(Reading::Battery(percent.min(100))),
+            Ok(Ok(Ok(percent))) => {
+                let percent = percent.min(100);
+                let changed = self.lock().0.get_mut(&device_index).is_some_and(|entry| {
+                    entry.backend.task.same_channel(&task) && entry.battery.replace(percent) != Some(percent)
+                });
+                if changed {
+                    self.emit(DeviceEvent::Battery { index: device_index, percent });
+                }
+                Ok(Reading::Battery(percent))
+            }
             Ok(Ok(Err(error))) => {
                 Err(Error::device(format!("Device {device_index} did not report its battery: {error}.")))
             }

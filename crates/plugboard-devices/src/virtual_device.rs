@@ -25,11 +25,15 @@ pub enum VirtualKind {
     Stroker,
     /// Like a Lovense Max: vibrator, air pump (constrict, 3 steps), battery.
     LovenseMax,
+    /// One of each kind of output a toy has, six in all (two vibrators, a rotator, an
+    /// oscillator, a constrictor, a stroker that moves in a given time), and a battery: to
+    /// try every control of a front end, and a game that uses many outputs.
+    Sampler,
 }
 
 impl VirtualKind {
-    pub const ALL: [VirtualKind; 5] =
-        [Self::Vibrator, Self::DualVibrator, Self::Rotator, Self::Stroker, Self::LovenseMax];
+    pub const ALL: [VirtualKind; 6] =
+        [Self::Vibrator, Self::DualVibrator, Self::Rotator, Self::Stroker, Self::LovenseMax, Self::Sampler];
 
     /// The name used on the command line (`--virtual-device KIND`).
     pub fn cli_name(self) -> &'static str {
@@ -39,6 +43,7 @@ impl VirtualKind {
             VirtualKind::Rotator => "rotator",
             VirtualKind::Stroker => "stroker",
             VirtualKind::LovenseMax => "lovense-max",
+            VirtualKind::Sampler => "sampler",
         }
     }
 
@@ -50,56 +55,56 @@ impl VirtualKind {
             VirtualKind::Rotator => "Virtual Rotator",
             VirtualKind::Stroker => "Virtual Stroker",
             VirtualKind::LovenseMax => "Virtual Lovense Max",
+            VirtualKind::Sampler => "Virtual Sampler",
         }
     }
 
     fn features(self) -> Vec<Feature> {
-        let vibrator = |index, description: &str| Feature {
+        let output = |index, description: &str, kind, range| Feature {
             index,
             description: description.into(),
-            outputs: vec![Output::new(OutputType::Vibrate, Range::new(0, 20))],
+            outputs: vec![Output::new(kind, range)],
             inputs: vec![],
+        };
+        let vibrator = |index, description: &str| output(index, description, OutputType::Vibrate, Range::new(0, 20));
+        let battery = |index| Feature {
+            index,
+            description: "Battery Level".into(),
+            outputs: vec![],
+            inputs: vec![Input {
+                kind: InputType::Battery,
+                ranges: vec![Range::new(0, 100)],
+                commands: vec![InputCommand::Read],
+            }],
+        };
+        let timed_stroke = Output {
+            kind: OutputType::HwPositionWithDuration,
+            range: Range::new(0, 100),
+            duration: Some(Range::new(0, 60_000)),
         };
         match self {
             VirtualKind::Vibrator => vec![vibrator(0, "Vibrator")],
             VirtualKind::DualVibrator => vec![vibrator(0, "Vibrator 1"), vibrator(1, "Vibrator 2")],
-            VirtualKind::Rotator => vec![Feature {
-                index: 0,
-                description: "Rotator".into(),
-                outputs: vec![Output::new(OutputType::Rotate, Range::new(-20, 20))],
-                inputs: vec![],
-            }],
+            VirtualKind::Rotator => vec![output(0, "Rotator", OutputType::Rotate, Range::new(-20, 20))],
             VirtualKind::Stroker => vec![Feature {
                 index: 0,
                 description: "Stroke".into(),
-                outputs: vec![
-                    Output::new(OutputType::Position, Range::new(0, 100)),
-                    Output {
-                        kind: OutputType::HwPositionWithDuration,
-                        range: Range::new(0, 100),
-                        duration: Some(Range::new(0, 60_000)),
-                    },
-                ],
+                outputs: vec![Output::new(OutputType::Position, Range::new(0, 100)), timed_stroke.clone()],
                 inputs: vec![],
             }],
             VirtualKind::LovenseMax => vec![
                 vibrator(0, "Vibrator"),
-                Feature {
-                    index: 1,
-                    description: "Air Pump".into(),
-                    outputs: vec![Output::new(OutputType::Constrict, Range::new(0, 3))],
-                    inputs: vec![],
-                },
-                Feature {
-                    index: 2,
-                    description: "Battery Level".into(),
-                    outputs: vec![],
-                    inputs: vec![Input {
-                        kind: InputType::Battery,
-                        ranges: vec![Range::new(0, 100)],
-                        commands: vec![InputCommand::Read],
-                    }],
-                },
+                output(1, "Air Pump", OutputType::Constrict, Range::new(0, 3)),
+                battery(2),
+            ],
+            VirtualKind::Sampler => vec![
+                vibrator(0, "Vibrator 1"),
+                vibrator(1, "Vibrator 2"),
+                output(2, "Rotator", OutputType::Rotate, Range::new(-20, 20)),
+                output(3, "Oscillator", OutputType::Oscillate, Range::new(0, 20)),
+                output(4, "Squeeze", OutputType::Constrict, Range::new(0, 5)),
+                Feature { index: 5, description: "Stroke".into(), outputs: vec![timed_stroke], inputs: vec![] },
+                battery(6),
             ],
         }
     }
@@ -152,6 +157,7 @@ impl VirtualDeviceSpec {
     pub fn read(&self, kind: InputType) -> Option<Reading> {
         match (self.kind, kind) {
             (VirtualKind::LovenseMax, InputType::Battery) => Some(Reading::Battery(80)),
+            (VirtualKind::Sampler, InputType::Battery) => Some(Reading::Battery(64)),
             _ => None,
         }
     }

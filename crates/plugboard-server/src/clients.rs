@@ -11,15 +11,40 @@ use tokio::sync::watch;
 
 use crate::approval::{Approval, ApprovedPeer};
 
+/// How a client reaches the engine. Every way a command arrives is a client
+/// (docs/architecture.md, "Front doors"): each is listed with its kind and is subject to the
+/// same ownership rules, device access, rate limit and STOP ALL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    /// A Buttplug client over the websocket.
+    Buttplug,
+    /// The desktop window's own per-output controls ([`crate::LocalClient`]).
+    Window,
+}
+
+impl ClientKind {
+    /// What front ends call a client of this kind: "Buttplug v3" (with its negotiated spec
+    /// version; plain "Buttplug" before the handshake), "this window".
+    pub fn label(self, spec_version: Option<SpecVersion>) -> String {
+        match (self, spec_version) {
+            (ClientKind::Buttplug, Some(version)) => format!("Buttplug {version}"),
+            (ClientKind::Buttplug, None) => "Buttplug".to_owned(),
+            (ClientKind::Window, _) => "this window".to_owned(),
+        }
+    }
+}
+
 /// What front ends see of one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientSnapshot {
     pub id: ClientId,
+    pub kind: ClientKind,
     /// The ClientName of its RequestServerInfo; `None` before the handshake.
     pub name: Option<String>,
     /// The negotiated spec version; `None` before the handshake.
     pub spec_version: Option<SpecVersion>,
-    pub peer: SocketAddr,
+    /// Where it connects from; `None` for a client inside the process (the window).
+    pub peer: Option<SocketAddr>,
     /// The websocket Origin header, which names the web page for browser clients.
     pub origin: Option<String>,
     pub connected_since: SystemTime,
@@ -31,9 +56,10 @@ pub struct ClientSnapshot {
 }
 
 impl ClientSnapshot {
-    /// What an approval of this client remembers: its IP address and its Origin.
-    pub fn approval_key(&self) -> ApprovedPeer {
-        ApprovedPeer::new(self.peer.ip(), self.origin.clone())
+    /// What an approval of this client remembers: its IP address and its Origin (`None` for
+    /// a client inside the process, which needs no approval).
+    pub fn approval_key(&self) -> Option<ApprovedPeer> {
+        Some(ApprovedPeer::new(self.peer?.ip(), self.origin.clone()))
     }
 }
 
@@ -65,7 +91,10 @@ impl ClientRegistry {
     /// Registers a client unless `max` are already connected; returns its signals.
     pub fn register(&self, snapshot: ClientSnapshot, max: usize) -> Option<Signals> {
         let mut clients = self.lock();
-        if clients.len() >= max {
+        // The limit keeps network clients from crowding each other out; clients inside the
+        // process do not count towards it.
+        let connected = clients.values().filter(|entry| entry.snapshot.peer.is_some()).count();
+        if snapshot.peer.is_some() && connected >= max {
             return None;
         }
         let (kick, kicked) = watch::channel(false);

@@ -4,8 +4,8 @@
 //! front end shows the same truth; front ends only format it.
 
 use plugboard_devices::config::user::{UserConfig, UserDevice};
-use plugboard_devices::DeviceSnapshot;
-use plugboard_protocol::model::{Feature, Output, OutputType, Range};
+use plugboard_devices::{ClientId, DeviceSnapshot};
+use plugboard_protocol::model::{Feature, InputCommand, InputType, Output, OutputType, Range};
 
 use crate::config::DeviceOptions;
 
@@ -32,6 +32,8 @@ pub struct DeviceView {
     /// Never connected.
     pub denied: bool,
     pub outputs: Vec<OutputView>,
+    /// The inputs a front end may read (battery, signal strength...).
+    pub inputs: Vec<InputView>,
 }
 
 /// One output of a connected device: its level now, and the user's settings for it.
@@ -42,10 +44,21 @@ pub struct OutputView {
     pub value: i32,
     /// The range advertised to clients.
     pub range: Range,
+    /// For an output that moves to a position in a given time: the times it takes, in ms.
+    pub duration: Option<Range>,
+    /// The client that set it last (`None`: nobody yet, or the user's STOP ALL).
+    pub owner: Option<ClientId>,
     /// The part of the hardware's range the user allows, when narrowed.
     pub limit: Option<Range>,
     /// Hidden from clients by the user.
     pub disabled: bool,
+}
+
+/// One input of a connected device that can be read on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputView {
+    pub feature_index: u32,
+    pub kind: InputType,
 }
 
 /// What the user device config says: per device (by address) its name, access and limits,
@@ -109,6 +122,7 @@ impl UserDeviceConfig {
             allowed: user.is_some_and(|u| u.allow),
             denied: user.is_some_and(|u| u.deny),
             outputs: output_views(device, user),
+            inputs: input_views(device),
         }
     }
 }
@@ -119,18 +133,25 @@ fn output_views(device: &DeviceSnapshot, user: Option<&UserDevice>) -> Vec<Outpu
     outputs.map(|(feature, output)| output_view(device, feature, output, user)).collect()
 }
 
+/// Every input that can be read, in feature order.
+fn input_views(device: &DeviceSnapshot) -> Vec<InputView> {
+    let inputs = device.info.features.iter().flat_map(|feature| feature.inputs.iter().map(move |i| (feature, i)));
+    inputs
+        .filter(|(_, input)| input.can(InputCommand::Read))
+        .map(|(feature, input)| InputView { feature_index: feature.index, kind: input.kind })
+        .collect()
+}
+
 fn output_view(device: &DeviceSnapshot, feature: &Feature, output: &Output, user: Option<&UserDevice>) -> OutputView {
-    let value = device
-        .outputs
-        .iter()
-        .find(|level| level.feature_index == feature.index && level.kind == output.kind)
-        .map_or(0, |level| level.value);
+    let level = device.outputs.iter().find(|level| level.feature_index == feature.index && level.kind == output.kind);
     let setting = user.and_then(|u| u.output(feature.index, output.kind));
     OutputView {
         feature_index: feature.index,
         kind: output.kind,
-        value,
+        value: level.map_or(0, |level| level.value),
         range: output.range,
+        duration: output.duration,
+        owner: level.and_then(|level| level.owner),
         limit: setting.and_then(|s| s.limit),
         disabled: setting.is_some_and(|s| s.disabled),
     }
@@ -150,6 +171,7 @@ fn remembered_view(address: &str, user: &UserDevice) -> DeviceView {
         allowed: user.allow,
         denied: user.deny,
         outputs: Vec::new(),
+        inputs: Vec::new(),
     }
 }
 
@@ -195,9 +217,37 @@ mod tests {
         assert_eq!((device.index, device.connected, device.transport), (Some(4), true, "virtual"));
         assert_eq!(device.display_name.as_deref(), Some("Desk"));
         assert_eq!((device.allowed, device.denied, device.battery), (true, false, Some(80)));
-        let outputs: Vec<_> =
-            device.outputs.iter().map(|o| (o.feature_index, o.value, o.range.max, o.limit, o.disabled)).collect();
-        assert_eq!(outputs, vec![(0, 0, 20, None, false), (1, 7, 20, Some(Range::new(2, 12)), true)]);
+        let outputs: Vec<_> = device
+            .outputs
+            .iter()
+            .map(|o| (o.feature_index, o.value, o.range.max, o.limit, o.disabled, o.owner))
+            .collect();
+        assert_eq!(
+            outputs,
+            vec![(0, 0, 20, None, false, None), (1, 7, 20, Some(Range::new(2, 12)), true, Some(1))],
+            "levels with the client that set them"
+        );
+        assert_eq!(device.inputs, vec![], "a dual vibrator has nothing to read");
+    }
+
+    #[test]
+    fn inputs_that_can_be_read_are_listed_and_a_timed_position_has_its_durations() {
+        let device = |kind, index| DeviceSnapshot {
+            info: VirtualDeviceSpec::new(kind).device_info(index),
+            outputs: vec![],
+            address: format!("virtual:{index}"),
+            transport: "virtual",
+            protocol: "virtual".into(),
+            battery: None,
+        };
+        let config = UserDeviceConfig::default();
+        let views = config.device_views(&[device(VirtualKind::LovenseMax, 0), device(VirtualKind::Stroker, 1)]);
+        assert_eq!(views[0].inputs, vec![InputView { feature_index: 2, kind: InputType::Battery }]);
+        let durations: Vec<_> = views[1].outputs.iter().map(|o| (o.kind, o.duration)).collect();
+        assert_eq!(
+            durations,
+            vec![(OutputType::Position, None), (OutputType::HwPositionWithDuration, Some(Range::new(0, 60_000)))]
+        );
     }
 
     #[test]

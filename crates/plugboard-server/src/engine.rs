@@ -12,12 +12,13 @@ use tokio::task::JoinSet;
 
 use crate::access::AccessRules;
 use crate::approval::{Approval, ApprovedPeer};
-use crate::clients::ClientSnapshot;
+use crate::clients::{ClientKind, ClientSnapshot};
 use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::listener;
+use crate::local_client::LocalClient;
 use crate::shared::Shared;
 
 /// The owner id the front end scans and commands under; clients count from 1.
@@ -204,22 +205,38 @@ impl Engine {
         let _ = self.shared.devices.stop(None, StopScope::EVERYTHING);
     }
 
-    /// Closes one client's connection (its outputs stop). False if there is no such client.
+    /// Closes one client's connection (its outputs stop). A client inside the process has no
+    /// connection to close: its outputs stop, and it stays until its owner drops it. False if
+    /// there is no such client.
     pub async fn disconnect_client(&self, id: ClientId) -> bool {
-        self.shared.clients.kick(id)
+        match self.shared.clients.get(id) {
+            Some(client) if client.peer.is_none() => {
+                let _ = self.shared.devices.stop(Some(id), StopScope::EVERYTHING);
+                true
+            }
+            Some(_) => self.shared.clients.kick(id),
+            None => false,
+        }
+    }
+
+    /// Registers a client inside the process, such as the window's per-output controls: it
+    /// is listed with the other clients under `kind` and `name`, and its commands take the
+    /// engine's command path as a session's do (see [`LocalClient`]).
+    pub fn local_client(&self, kind: ClientKind, name: &str) -> LocalClient {
+        LocalClient::register(self.shared.clone(), kind, name)
     }
 
     /// Lets a client that waits for the user's approval in; with `remember`, later clients
     /// from its address with its Origin are let in without asking. Returns what would be
     /// remembered (the front end keeps it), or `None` if no such client waits.
     pub fn allow_client(&self, id: ClientId, remember: bool) -> Option<ApprovedPeer> {
-        let peer = self.shared.clients.get(id)?.approval_key();
+        let peer = self.shared.clients.get(id)?.approval_key()?;
         if self.shared.clients.answer(Approval::Allowed, |client| client.id == id) == 0 {
             return None;
         }
         if remember {
             self.shared.approvals.remember(peer.clone());
-            self.shared.clients.answer(Approval::Allowed, |client| client.approval_key() == peer);
+            self.shared.clients.answer(Approval::Allowed, |client| client.approval_key().as_ref() == Some(&peer));
         }
         Some(peer)
     }
@@ -234,7 +251,9 @@ impl Engine {
     pub fn set_approved_peers(&self, peers: Vec<ApprovedPeer>) {
         self.shared.approvals.replace(peers);
         let approvals = &self.shared.approvals;
-        self.shared.clients.answer(Approval::Allowed, |client| approvals.is_remembered(&client.approval_key()));
+        self.shared
+            .clients
+            .answer(Approval::Allowed, |client| client.approval_key().is_some_and(|key| approvals.is_remembered(&key)));
     }
 
     /// The remembered approvals.

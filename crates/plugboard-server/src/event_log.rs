@@ -7,7 +7,7 @@
 //!
 //! | message | fields |
 //! |---|---|
-//! | `client connected` | `client` (id), `peer` |
+//! | `client connected` | `client` (id), `peer` (`in process` for a client inside the process, such as the window's controls) |
 //! | `client changed` | `client`, `name`, `spec` (`v0`..`v4`), `last_error` (after the handshake, or when its last error changes) |
 //! | `client disconnected` | `client` |
 //! | `device added`, `device changed` | `device` (index), `name`, `outputs` (`feature:Kind` pairs, e.g. `0:Vibrate 1:Constrict`) |
@@ -83,7 +83,8 @@ fn outputs(info: &DeviceInfo) -> String {
 fn log_event(event: &EngineEvent) {
     match event {
         EngineEvent::ClientConnected(client) => {
-            tracing::debug!(target: TARGET, client = client.id, peer = %client.peer, "client connected");
+            let peer = client.peer.map_or_else(|| "in process".to_owned(), |peer| peer.to_string());
+            tracing::debug!(target: TARGET, client = client.id, peer = %peer, "client connected");
         }
         EngineEvent::ClientChanged(client) => tracing::debug!(
             target: TARGET,

@@ -47,6 +47,7 @@ pub mod files;
 mod hardware;
 mod limits;
 mod listener;
+mod local_client;
 mod origin;
 mod paths;
 mod serial_ports;
@@ -62,12 +63,12 @@ pub mod testing {
 
 pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
-pub use clients::ClientSnapshot;
+pub use clients::{ClientKind, ClientSnapshot};
 pub use config::{
     DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
     DEFAULT_WEBSOCKET_PORT,
 };
-pub use device_views::{DeviceView, OutputView, UserDeviceConfig};
+pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
@@ -75,6 +76,7 @@ pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
+pub use local_client::LocalClient;
 pub use paths::{default_config_dir, default_user_config_path};
 pub use serial_ports::{list_serial_ports, SerialPort};
 
@@ -82,7 +84,9 @@ pub use serial_ports::{list_serial_ports, SerialPort};
 pub use plugboard_devices::transport::HardwareStatus;
 pub use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
-pub use plugboard_protocol::model::{OutputType, Range};
+pub use plugboard_protocol::model::{InputType, OutputType, Range, Reading};
+/// What a client's command gets when it cannot be done (a [`LocalClient`]'s too).
+pub use plugboard_protocol::Error as ClientError;
 pub use plugboard_protocol::SpecVersion;
 
 /// Resolves once a stop flag is raised (or its sender is gone). The guard `wait_for` returns

@@ -31,7 +31,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
-use crate::clients::{ClientSnapshot, Signals};
+use crate::clients::{ClientKind, ClientSnapshot, Signals};
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 use crate::origin;
@@ -136,9 +136,10 @@ async fn register(
     let approval = shared.approvals.initial(&shared.config.remote_clients, &approval_key);
     let snapshot = ClientSnapshot {
         id,
+        kind: ClientKind::Buttplug,
         name: None,
         spec_version: None,
-        peer,
+        peer: Some(peer),
         origin,
         connected_since: SystemTime::now(),
         messages_in: 0,

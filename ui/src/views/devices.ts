@@ -1,12 +1,24 @@
-// Devices view: scanning, every connected and known device, live outputs and per-device settings.
+// Devices view: scanning, and every connected and known device as a card: its name, status,
+// battery, each output with a control that drives it live (the window is a client of the engine,
+// like a game), what can be read, the limits, and allow, block, rename and forget.
 import { api } from '../api';
 import { byId, h, notify, reconcile, run, setChecked, setText } from '../dom';
-import { formatBattery } from '../format';
-import type { DeviceView, OutputView, Snapshot } from '../models';
+import { formatBattery, outputLabel, ownerText, transportLabel } from '../format';
+import type { DeviceView, InputView, OutputView, Snapshot } from '../models';
 import { snapshot } from '../store';
+import { liveSender } from '../live';
 
 /** Addresses whose name is being edited (a form draft, not device state). */
 const renaming = new Set<string>();
+
+/** How long a stroker's move takes unless the user says otherwise, in milliseconds. */
+const DEFAULT_MOVE_MS = 500;
+
+/** Level changes from the sliders: at most one command in flight per output, the latest wins. */
+const levels = liveSender((key: string, value: number, durationMs: number | null) => {
+  const [index, featureIndex, kind] = key.split(':');
+  return api.setOutput(Number(index), Number(featureIndex), kind ?? '', value, durationMs);
+});
 
 export function mount(root: HTMLElement): void {
   root.innerHTML = `
@@ -22,25 +34,11 @@ export function mount(root: HTMLElement): void {
     <div id="allow-banner" class="panel info" hidden>
       Only devices marked <strong>Allow</strong> will connect. Others are ignored.
     </div>
-    <div class="table-wrap">
-      <table id="devices">
-        <caption class="sr-only">Connected and known devices</caption>
-        <thead>
-          <tr>
-            <th scope="col">Index</th>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Protocol</th>
-            <th scope="col">Connection</th>
-            <th scope="col">Address</th>
-            <th scope="col">Battery</th>
-            <th scope="col">Outputs and limits</th>
-            <th scope="col"><span class="sr-only">Actions</span></th>
-          </tr>
-        </thead>
-        <tbody></tbody>
-      </table>
-    </div>
+    <p class="hint" id="try-hint">
+      Try a device with its controls: they drive it right away, as a game would. A game that sends
+      a command takes the output over; STOP ALL stops everything, and hiding the window stops what the window runs.
+    </p>
+    <div id="devices" class="card-list" role="list" aria-label="Connected and known devices"></div>
     <p id="devices-empty" class="empty" hidden>
       No devices yet. Turn on your device and press <strong>Start scanning</strong>.
       No toy at hand? Add a virtual one under Hardware.
@@ -53,12 +51,12 @@ export function mount(root: HTMLElement): void {
     void run(scan, () => api.setScanning(on));
   });
 
-  const table = byId('devices');
-  table.addEventListener('click', (e) => {
+  const list = byId('devices');
+  list.addEventListener('click', (e) => {
     const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
-    const row = btn?.closest<HTMLElement>('tr[data-device-address]');
-    if (!btn || !row) return;
-    const address = row.dataset.deviceAddress ?? '';
+    const card = btn?.closest<HTMLElement>('[data-device-address]');
+    if (!btn || !card) return;
+    const address = card.dataset.deviceAddress ?? '';
     const d = snapshot()?.devices.find((x) => x.address === address);
     if (!d) return;
     if (btn.classList.contains('allow')) {
@@ -68,45 +66,56 @@ export function mount(root: HTMLElement): void {
       const deny = !d.denied;
       void run(btn, () => api.setDeviceAccess(address, deny ? false : d.allowed, deny));
     } else if (btn.classList.contains('rename')) {
-      if (renaming.has(address)) void saveName(row, address);
+      if (renaming.has(address)) void saveName(card, address);
       else {
         renaming.add(address);
-        updateName(row, d);
+        updateName(card, d);
       }
     } else if (btn.classList.contains('rename-cancel')) {
       renaming.delete(address);
-      updateName(row, d);
+      updateName(card, d);
     } else if (btn.classList.contains('forget')) {
       renaming.delete(address);
       void run(btn, async () => {
         await api.forgetDevice(address);
         notify(`Forgot ${d.displayName ?? d.name}.`);
       });
+    } else if (btn.classList.contains('read-input')) {
+      void readInput(btn, d);
+    } else if (btn.classList.contains('try-stop')) {
+      const item = btn.closest<HTMLElement>('.output-item');
+      if (item && d.index !== null) sendLevel(item, d.index, 0);
     }
   });
 
-  table.addEventListener('keydown', (e) => {
+  list.addEventListener('keydown', (e) => {
     const input = e.target as HTMLElement;
     if (!input.classList.contains('rename-input')) return;
-    const row = input.closest<HTMLElement>('tr[data-device-address]');
-    if (!row) return;
-    const address = row.dataset.deviceAddress ?? '';
+    const card = input.closest<HTMLElement>('[data-device-address]');
+    if (!card) return;
+    const address = card.dataset.deviceAddress ?? '';
     if (e.key === 'Enter') {
       e.preventDefault();
-      void saveName(row, address);
+      void saveName(card, address);
     } else if (e.key === 'Escape') {
       renaming.delete(address);
       const d = snapshot()?.devices.find((x) => x.address === address);
-      if (d) updateName(row, d);
+      if (d) updateName(card, d);
     }
   });
 
-  // Limits: a draft while typing, committed on change. The "Off" box commits right away.
-  table.addEventListener('input', (e) => {
+  // A slider drives its output while it moves (a stroker's position when it is let go, as
+  // each move takes time). Limits: a draft while typing, committed on change; "Off" at once.
+  list.addEventListener('input', (e) => {
     const el = e.target as HTMLInputElement;
     if (el.classList.contains('limit-min') || el.classList.contains('limit-max')) el.dataset.draft = '1';
+    if (el.classList.contains('try-level')) {
+      el.dataset.draft = '1';
+      driveFrom(el);
+    }
+    if (el.classList.contains('try-position')) el.dataset.draft = '1';
   });
-  table.addEventListener('change', (e) => {
+  list.addEventListener('change', (e) => {
     const el = e.target as HTMLInputElement;
     if (
       el.classList.contains('limit-min') ||
@@ -114,13 +123,50 @@ export function mount(root: HTMLElement): void {
       el.classList.contains('output-disabled')
     ) {
       void commitLimit(el);
+    } else if (el.classList.contains('try-level') || el.classList.contains('try-position')) {
+      driveFrom(el);
+      delete el.dataset.draft;
     }
   });
 }
 
-async function saveName(row: HTMLElement, address: string): Promise<void> {
-  const input = row.querySelector<HTMLInputElement>('input.rename-input');
-  const btn = row.querySelector<HTMLButtonElement>('button.rename');
+/** Sends the value of a control to its output. */
+function driveFrom(control: HTMLInputElement): void {
+  const item = control.closest<HTMLElement>('.output-item');
+  const card = control.closest<HTMLElement>('[data-device-address]');
+  const index = card?.dataset.deviceIndex;
+  if (!item || index === undefined || index === '') return;
+  sendLevel(item, Number(index), Number(control.value));
+}
+
+function sendLevel(item: HTMLElement, index: number, value: number): void {
+  const kind = item.dataset.kind ?? '';
+  const duration = item.querySelector<HTMLInputElement>('input.try-duration');
+  const durationMs = duration ? Math.max(0, Math.round(Number(duration.value) || DEFAULT_MOVE_MS)) : null;
+  const key = `${index}:${item.dataset.feature}:${kind}`;
+  levels.send(key, value, durationMs).catch(() => {
+    // The failure is shown by the sender; the control goes back to the device's real level.
+    for (const control of item.querySelectorAll<HTMLInputElement>('input.try-level, input.try-position')) {
+      delete control.dataset.draft;
+    }
+  });
+}
+
+async function readInput(btn: HTMLButtonElement, d: DeviceView): Promise<void> {
+  const out = btn.parentElement?.querySelector('output.reading');
+  if (d.index === null || !out) return;
+  const index = d.index;
+  const featureIndex = Number(btn.dataset.feature);
+  const kind = btn.dataset.kind ?? '';
+  await run(btn, async () => {
+    const reading = await api.readInput(index, featureIndex, kind);
+    out.textContent = reading.text;
+  });
+}
+
+async function saveName(card: HTMLElement, address: string): Promise<void> {
+  const input = card.querySelector<HTMLInputElement>('input.rename-input');
+  const btn = card.querySelector<HTMLButtonElement>('button.rename');
   const value = input?.value.trim() ?? '';
   const ok = await run(btn, async () => {
     await api.renameDevice(address, value === '' ? null : value);
@@ -129,15 +175,15 @@ async function saveName(row: HTMLElement, address: string): Promise<void> {
   if (ok) {
     renaming.delete(address);
     const d = snapshot()?.devices.find((x) => x.address === address);
-    if (d) updateName(row, d);
+    if (d) updateName(card, d);
   }
 }
 
 async function commitLimit(el: HTMLInputElement): Promise<void> {
   const item = el.closest<HTMLElement>('.output-item');
-  const row = el.closest<HTMLElement>('tr[data-device-address]');
-  if (!item || !row) return;
-  const address = row.dataset.deviceAddress ?? '';
+  const card = el.closest<HTMLElement>('[data-device-address]');
+  if (!item || !card) return;
+  const address = card.dataset.deviceAddress ?? '';
   const featureIndex = Number(item.dataset.feature);
   const kind = item.dataset.kind ?? '';
   const out = snapshot()
@@ -172,20 +218,29 @@ function sortDevices(devices: readonly DeviceView[]): DeviceView[] {
   });
 }
 
-function createRow(): HTMLTableRowElement {
+function createCard(): HTMLElement {
   return h(
-    'tr',
-    {},
-    h('td', { class: 'index num' }),
-    h('td', { class: 'name' }),
-    h('td', { class: 'status' }),
-    h('td', { class: 'protocol' }),
-    h('td', { class: 'transport' }),
-    h('td', { class: 'address mono' }),
-    h('td', { class: 'battery num' }),
-    h('td', { class: 'outputs' }),
+    'article',
+    { class: 'card device-card', role: 'listitem' },
     h(
-      'td',
+      'header',
+      { class: 'card-head' },
+      h('h2', { class: 'name' }),
+      h('span', { class: 'status' }),
+      h('span', { class: 'battery', title: 'Battery' }),
+    ),
+    h(
+      'p',
+      { class: 'meta muted' },
+      h('span', { class: 'index' }),
+      h('span', { class: 'transport' }),
+      h('span', { class: 'protocol' }),
+      h('span', { class: 'address mono' }),
+    ),
+    h('div', { class: 'outputs' }),
+    h('div', { class: 'inputs' }),
+    h(
+      'div',
       { class: 'actions' },
       h('button', { type: 'button', class: 'allow', 'aria-pressed': 'false', text: 'Allow' }),
       h('button', { type: 'button', class: 'deny', 'aria-pressed': 'false', text: 'Block' }),
@@ -195,16 +250,16 @@ function createRow(): HTMLTableRowElement {
   );
 }
 
-function cell(row: HTMLElement, cls: string): HTMLElement {
-  return row.querySelector(`td.${cls}`) as HTMLElement;
+function part(card: HTMLElement, cls: string): HTMLElement {
+  return card.querySelector(`.${cls}`) as HTMLElement;
 }
 
-function updateName(row: HTMLElement, d: DeviceView): void {
-  const td = cell(row, 'name');
-  const btn = row.querySelector('button.rename') as HTMLButtonElement;
+function updateName(card: HTMLElement, d: DeviceView): void {
+  const title = part(card, 'name');
+  const btn = card.querySelector('button.rename') as HTMLButtonElement;
   const label = d.displayName ?? d.name;
   if (renaming.has(d.address)) {
-    if (!td.querySelector('input.rename-input')) {
+    if (!title.querySelector('input.rename-input')) {
       const input = h('input', {
         type: 'text',
         class: 'rename-input',
@@ -213,7 +268,7 @@ function updateName(row: HTMLElement, d: DeviceView): void {
         maxlength: 64,
       });
       input.value = d.displayName ?? '';
-      td.replaceChildren(
+      title.replaceChildren(
         input,
         h('button', { type: 'button', class: 'rename-cancel link', text: 'Cancel' }),
         h('span', { class: 'hint', text: 'Leave empty to use the original name.' }),
@@ -222,24 +277,63 @@ function updateName(row: HTMLElement, d: DeviceView): void {
     }
     setText(btn, 'Save name');
   } else {
-    if (td.querySelector('input.rename-input') || td.textContent !== label) td.textContent = label;
-    td.title = d.displayName ? `Original name: ${d.name}` : '';
+    if (title.querySelector('input.rename-input') || title.textContent !== label) title.textContent = label;
+    title.title = d.displayName ? `Original name: ${d.name}` : '';
     setText(btn, 'Rename');
   }
 }
 
-function createOutput(o: OutputView): HTMLElement {
-  const id = `${o.kind} ${o.featureIndex}`;
+/** Positions reached in a given time get a position and a duration; the others a level. */
+function movesInTime(o: OutputView): boolean {
+  return o.duration !== null;
+}
+
+function createOutput(o: OutputView, ordinal: number): HTMLElement {
+  const label = outputLabel(o.kind, ordinal);
+  const control = movesInTime(o)
+    ? h(
+        'div',
+        { class: 'try try-move' },
+        h('input', { type: 'range', class: 'try-position', step: 1, 'aria-label': `${label} position` }),
+        h(
+          'label',
+          { class: 'duration' },
+          'in ',
+          h('input', {
+            type: 'number',
+            class: 'try-duration',
+            step: 50,
+            value: DEFAULT_MOVE_MS,
+            'aria-label': `${label} move time in milliseconds`,
+          }),
+          ' ms',
+        ),
+      )
+    : h(
+        'div',
+        { class: 'try' },
+        h('input', { type: 'range', class: 'try-level', step: 1, 'aria-label': `${label} level` }),
+        o.kind === 'Position'
+          ? null
+          : h('button', { type: 'button', class: 'try-stop link', text: 'Stop', 'aria-label': `Stop ${label}` }),
+      );
   return h(
     'div',
     { class: 'output-item', 'data-feature': o.featureIndex, 'data-kind': o.kind },
-    h('span', { class: 'output-kind', text: id }),
-    h('span', { class: 'output', 'data-feature': o.featureIndex, 'data-kind': o.kind }, '', h('meter', { 'aria-label': `${id} level` })),
     h(
-      'span',
+      'div',
+      { class: 'output-head' },
+      h('span', { class: 'output-kind', text: label }),
+      h('span', { class: 'output', 'data-feature': o.featureIndex, 'data-kind': o.kind }, '', h('meter', { 'aria-label': `${label} level` })),
+      h('span', { class: 'owner muted' }),
+    ),
+    control,
+    h(
+      'details',
       { class: 'limits' },
-      h('label', {}, 'Limit ', h('input', { type: 'number', class: 'limit-min', step: 1, 'aria-label': `${id} lowest` })),
-      h('label', {}, ' to ', h('input', { type: 'number', class: 'limit-max', step: 1, 'aria-label': `${id} highest` })),
+      h('summary', { text: 'Limits' }),
+      h('label', {}, 'From ', h('input', { type: 'number', class: 'limit-min', step: 1, 'aria-label': `${label} lowest` })),
+      h('label', {}, ' to ', h('input', { type: 'number', class: 'limit-max', step: 1, 'aria-label': `${label} highest` })),
       h('label', { class: 'off' }, h('input', { type: 'checkbox', class: 'output-disabled' }), ' Off'),
     ),
   );
@@ -251,12 +345,31 @@ function updateOutput(item: HTMLElement, o: OutputView): void {
   const v = String(o.value);
   if (text.data !== v) text.data = v;
   const meter = out.querySelector('meter') as HTMLMeterElement;
-  const lo = o.limit ? o.limit[0] : o.min;
-  const hi = o.limit ? o.limit[1] : o.max;
   meter.min = o.min;
   meter.max = o.max;
   meter.value = o.value;
   item.classList.toggle('is-off', o.disabled);
+  setText(part(item, 'owner'), ownerText(o));
+  item.dataset.owner = o.ownedByWindow ? 'window' : o.owner ? 'app' : '';
+
+  // The control follows the device (a game taking the output over moves it), unless the user
+  // is moving it.
+  const control = item.querySelector<HTMLInputElement>('input.try-level, input.try-position');
+  if (control) {
+    control.min = String(o.min);
+    control.max = String(o.max);
+    control.disabled = o.disabled;
+    if (control.dataset.draft !== '1' && control.value !== v) control.value = v;
+  }
+  const duration = item.querySelector<HTMLInputElement>('input.try-duration');
+  if (duration && o.duration) {
+    duration.min = String(o.duration[0]);
+    duration.max = String(o.duration[1]);
+    duration.disabled = o.disabled;
+  }
+
+  const lo = o.limit ? o.limit[0] : o.min;
+  const hi = o.limit ? o.limit[1] : o.max;
   for (const [cls, val] of [
     ['limit-min', lo],
     ['limit-max', hi],
@@ -269,36 +382,70 @@ function updateOutput(item: HTMLElement, o: OutputView): void {
     }
   }
   setChecked(item.querySelector('input.output-disabled') as HTMLInputElement, o.disabled);
+  part(item, 'limits').classList.toggle('narrowed', o.limit !== null || o.disabled);
 }
 
-function updateRow(row: HTMLTableRowElement, d: DeviceView): void {
-  row.classList.toggle('disconnected', !d.connected);
-  setText(cell(row, 'index'), d.index === null ? '—' : String(d.index));
-  updateName(row, d);
-  const status = cell(row, 'status');
+function createInput(i: InputView): HTMLElement {
+  const label = i.kind === 'Rssi' ? 'signal strength' : i.kind.toLowerCase();
+  return h(
+    'div',
+    { class: 'input-item' },
+    h('button', {
+      type: 'button',
+      class: 'read-input',
+      'data-feature': i.featureIndex,
+      'data-kind': i.kind,
+      text: `Read ${label}`,
+    }),
+    ' ',
+    h('output', { class: 'reading', 'aria-live': 'polite' }),
+  );
+}
+
+function updateCard(card: HTMLElement, d: DeviceView): void {
+  card.classList.toggle('disconnected', !d.connected);
+  card.dataset.deviceIndex = d.index === null ? '' : String(d.index);
+  card.dataset.deviceName = d.displayName ?? d.name;
+  updateName(card, d);
+  const status = part(card, 'status');
   setText(status, d.connected ? 'Connected' : 'Not connected');
   status.dataset.connected = String(d.connected);
-  setText(cell(row, 'protocol'), d.protocol);
-  setText(cell(row, 'transport'), d.transport);
-  setText(cell(row, 'address'), d.address);
-  const bat = cell(row, 'battery');
-  setText(bat, formatBattery(d.battery));
-  bat.classList.toggle('low', d.battery !== null && d.battery <= 15);
+  const battery = part(card, 'battery');
+  battery.hidden = d.battery === null;
+  setText(battery, `Battery ${formatBattery(d.battery)}`);
+  battery.classList.toggle('low', d.battery !== null && d.battery < 15);
+  setText(part(card, 'index'), d.index === null ? '' : `Device ${d.index}`);
+  setText(part(card, 'transport'), d.transport ? transportLabel(d.transport) : '');
+  setText(part(card, 'protocol'), d.protocol ? `${d.protocol} protocol` : '');
+  setText(part(card, 'address'), d.address);
 
-  const outs = cell(row, 'outputs');
-  reconcile(outs, d.outputs, (o) => `${o.featureIndex}:${o.kind}`, 'data-key', createOutput, updateOutput);
+  // Outputs of one kind are numbered in feature order: "Vibrate 1", "Vibrate 2".
+  const ordinals = new Map<string, number>();
+  const counted = d.outputs.map((o) => {
+    const n = (ordinals.get(o.kind) ?? 0) + 1;
+    ordinals.set(o.kind, n);
+    return { o, n };
+  });
+  const single = new Set(Array.from(ordinals).filter(([, n]) => n === 1).map(([kind]) => kind));
+  reconcile(
+    part(card, 'outputs'),
+    counted,
+    ({ o }) => `${o.featureIndex}:${o.kind}`,
+    'data-key',
+    ({ o, n }) => createOutput(o, single.has(o.kind) ? 0 : n),
+    (item, { o }) => updateOutput(item, o),
+  );
+  reconcile(part(card, 'inputs'), d.inputs, (i) => `${i.featureIndex}:${i.kind}`, 'data-key', createInput, () => {});
 
-  const allow = row.querySelector('button.allow') as HTMLButtonElement;
+  const allow = card.querySelector('button.allow') as HTMLButtonElement;
   allow.setAttribute('aria-pressed', String(d.allowed));
   setText(allow, d.allowed ? 'Allowed' : 'Allow');
-  allow.title = d.allowed
-    ? 'Click to stop allowing only this device'
-    : 'Only devices marked Allow will connect';
-  const deny = row.querySelector('button.deny') as HTMLButtonElement;
+  allow.title = d.allowed ? 'Click to stop allowing only this device' : 'Only devices marked Allow will connect';
+  const deny = card.querySelector('button.deny') as HTMLButtonElement;
   deny.setAttribute('aria-pressed', String(d.denied));
   setText(deny, d.denied ? 'Blocked' : 'Block');
   deny.title = d.denied ? 'Click to let this device connect again' : 'Never connect to this device';
-  const forget = row.querySelector('button.forget') as HTMLButtonElement;
+  const forget = card.querySelector('button.forget') as HTMLButtonElement;
   forget.title = 'Remove this device and its settings (name, limits, allow/block)';
 }
 
@@ -312,9 +459,9 @@ export function render(s: Snapshot): void {
   setText(idle, 'Not scanning. Known devices reconnect by themselves when they are turned on.');
 
   byId('allow-banner').hidden = !s.devices.some((d) => d.allowed);
-  const body = byId('devices').querySelector('tbody') as HTMLTableSectionElement;
   // Drop rename drafts of devices that are gone.
   for (const a of renaming) if (!s.devices.some((d) => d.address === a)) renaming.delete(a);
-  reconcile(body, sortDevices(s.devices), (d) => d.address, 'data-device-address', createRow, updateRow);
+  reconcile(byId('devices'), sortDevices(s.devices), (d) => d.address, 'data-device-address', createCard, updateCard);
   byId('devices-empty').hidden = s.devices.length > 0;
+  byId('try-hint').hidden = !s.devices.some((d) => d.connected && d.outputs.length > 0);
 }

@@ -11,6 +11,7 @@ const KIND_LABELS: Record<VirtualKind, string> = {
   rotator: 'Rotator',
   stroker: 'Stroker (moves up and down)',
   'lovense-max': 'Lovense Max (vibrates and squeezes)',
+  sampler: 'Sampler (six outputs of every kind, to try everything)',
 };
 
 export function mount(root: HTMLElement): void {

@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { byId, copyText, notify, run, setChecked, setText, setValue } from '../dom';
 import { serverErrorMessage, validatePort } from '../format';
-import type { Settings, Snapshot } from '../models';
+import type { Settings, Snapshot, Theme } from '../models';
 import { applyResult, mark, snapshot } from '../store';
 
 let pending: 'starting' | 'stopping' | null = null;
@@ -91,6 +91,22 @@ export function mount(root: HTMLElement): void {
         <input id="setting-launch-at-login" type="checkbox" />
         <label for="setting-launch-at-login">Launch Plugboard when I log in</label>
       </div>
+      <div class="field">
+        <label for="setting-stop-shortcut">STOP ALL shortcut</label>
+        <input id="setting-stop-shortcut" type="text" autocomplete="off" spellcheck="false" />
+        <p class="hint">Stops every device from anywhere. Modifiers and one key joined by +, like
+          Ctrl+Alt+Shift+S; leave it empty to turn the shortcut off.</p>
+        <p class="hint" id="stop-shortcut-where"></p>
+        <p class="field-error" id="stop-shortcut-problem" role="status" hidden></p>
+      </div>
+      <div class="field">
+        <label for="setting-theme">Colours</label>
+        <select id="setting-theme">
+          <option value="system">Follow the system (light or dark)</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+      </div>
       <p class="hint" id="settings-restart-hint" hidden></p>
     </form>
   `;
@@ -178,6 +194,17 @@ export function mount(root: HTMLElement): void {
   draftOnInput(origins);
   committers.set(origins, () => commit(origins, { allowedOrigins: parseOrigins(origins.value) }));
   origins.addEventListener('change', () => void committers.get(origins)?.());
+
+  const keys = byId<HTMLInputElement>('setting-stop-shortcut');
+  draftOnInput(keys);
+  committers.set(keys, () => commit(keys, { stopShortcut: keys.value.trim() }));
+  keys.addEventListener('change', () => void committers.get(keys)?.());
+
+  const theme = byId<HTMLSelectElement>('setting-theme');
+  theme.addEventListener('change', () => {
+    const value = theme.value as Theme;
+    void run(null, () => saveSetting({ theme: value }));
+  });
 
   checkbox('setting-all-interfaces', 'allInterfaces');
   checkbox('setting-allow-all-remote', 'allowAllRemoteClients');
@@ -280,7 +307,7 @@ export function render(s: Snapshot): void {
   setText(stateEl, state);
   stateEl.dataset.state = server.running ? 'running' : server.error ? 'error' : 'stopped';
 
-  const n = s.clients.length;
+  const n = s.clients.filter((c) => !c.local).length;
   setText(
     byId('server-clients-summary'),
     server.running ? (n === 0 ? 'No app connected yet.' : n === 1 ? '1 app connected.' : `${n} apps connected.`) : '',
@@ -318,6 +345,13 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-restrict-origins'), settings.restrictOrigins);
   byId('allowed-origins-field').hidden = !byId<HTMLInputElement>('setting-restrict-origins').checked;
   setValue(byId<HTMLInputElement>('setting-allowed-origins'), settings.allowedOrigins.join(', '));
+  setValue(byId<HTMLInputElement>('setting-stop-shortcut'), settings.stopShortcut);
+  setText(byId('stop-shortcut-where'), s.shortcut.whereItWorks);
+  const problem = byId('stop-shortcut-problem');
+  problem.hidden = !s.shortcut.problem;
+  setText(problem, s.shortcut.problem ?? '');
+  const theme = byId<HTMLSelectElement>('setting-theme');
+  if (theme.value !== settings.theme) theme.value = settings.theme;
   const settingsMessage = byId('settings-message');
   settingsMessage.hidden = !s.settingsMessage;
   setText(settingsMessage, s.settingsMessage ?? '');

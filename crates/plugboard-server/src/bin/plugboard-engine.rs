@@ -128,7 +128,7 @@ struct Cli {
     websocket_pong_timeout: u64,
 
     /// Add an in-process virtual device, so a game can be tried without a toy. KIND is one of
-    /// vibrator, dual-vibrator, rotator, stroker, lovense-max; NAME is optional. Repeatable.
+    /// vibrator, dual-vibrator, rotator, stroker, lovense-max, sampler; NAME is optional. Repeatable.
     #[arg(long = "virtual-device", value_name = "KIND[:NAME]")]
     virtual_devices: Vec<VirtualDeviceSpec>,
 

@@ -1,0 +1,123 @@
+//! The global STOP shortcut, pressed while another application's window has the keyboard (as a
+//! fullscreen game would): xdotool sends the key combination to the X server, as a keyboard
+//! does, and every output stops, a game's and the window's own. Then the user changes the
+//! combination in the settings, and the new one stops everything too.
+
+use std::time::Duration;
+
+use plugboard_e2e::unused_port;
+use serde_json::{json, Value};
+
+use crate::desktop::{AppWindow, Desktop};
+use crate::gui_layout::add_virtual_device;
+use crate::raw::Raw;
+use crate::toy::{Script, Toy};
+
+const TOY_WAIT: Duration = Duration::from_secs(10);
+
+/// The level shown for one output of the device named `name`.
+async fn level(window: &AppWindow, name: &str, feature: u32) -> Value {
+    let css = format!("#devices [data-device-name=\"{name}\"] .output-item[data-feature=\"{feature}\"] .output");
+    window.script("return document.querySelector(arguments[0])?.textContent ?? null;", vec![json!(css)]).await
+}
+
+async fn wait_for_level(window: &AppWindow, name: &str, feature: u32, expected: &str) {
+    window
+        .wait_for(&format!("{name} feature {feature} at {expected}"), async || {
+            (level(window, name, feature).await == json!(expected)).then_some(())
+        })
+        .await;
+}
+
+/// Presses a key combination as a keyboard would, on the desktop's X server.
+async fn press(desktop: &Desktop, keys: &str) {
+    let status = desktop.command("xdotool").args(["key", keys]).status().await;
+    let status = status.expect("xdotool runs (scripts/ensure-system-packages.sh app installs it)");
+    assert!(status.success(), "xdotool key {keys}: {status}");
+}
+
+/// A game's v4 command to one output.
+async fn vibrate(game: &mut Raw, id: u32, device: &Value, feature: u32, value: i32) {
+    let command = json!([{"OutputCmd": {"Id": id, "DeviceIndex": device, "FeatureIndex": feature,
+                                        "Command": {"Vibrate": {"Value": value}}}}]);
+    assert_eq!(game.ask(&command.to_string()).await, json!({"Ok": {"Id": id}}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gui_the_stop_shortcut_stops_every_output_while_another_window_has_focus() {
+    let desktop = Desktop::start().await;
+    let (port, device_port) = (unused_port(), unused_port());
+    desktop.write_settings(json!({
+        "port": port, "startServerOnLaunch": true, "useBluetoothLe": false, "useSerial": false,
+        "useDeviceWebsocketServer": true, "deviceWebsocketPort": device_port
+    }));
+    std::fs::write(
+        desktop.config_dir().join("user-device-config.json"),
+        json!({"format": "plugboard-user-device-config", "version": 1,
+               "websocket_devices": [{"identifier": "FakeLVS", "protocol": "lovense"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let window = AppWindow::open(&desktop).await;
+    window.wait_for_text("#server-url", &format!("ws://127.0.0.1:{port}")).await;
+    // On by default, and shown next to STOP ALL.
+    window.wait_for_text("#stop-shortcut", "Ctrl+Alt+Shift+S").await;
+    let mut toy = Toy::connect(device_port, "FakeLVS", "SHORTCUT01", Script::hush()).await;
+    add_virtual_device(&window, "dual-vibrator", "Two motors").await;
+    window.show_view("devices").await;
+    window.shown("#devices [data-device-name=\"Lovense Hush\"]").await;
+
+    let mut game = Raw::connect_to(port).await;
+    let hello = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Fullscreen game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
+    assert!(game.ask(hello).await.get("ServerInfo").is_some());
+    let list = game.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
+    let index_of = |name: &str| {
+        let devices = list["DeviceList"]["Devices"].as_object();
+        let device = devices.and_then(|devices| devices.values().find(|d| d["DeviceName"] == name));
+        device.map(|d| d["DeviceIndex"].clone()).unwrap_or_else(|| panic!("{name} in {list}"))
+    };
+    let (hush, motors) = (index_of("Lovense Hush"), index_of("Two motors"));
+
+    // Everything runs: the game's three outputs.
+    let mut id = 3;
+    let mut run_everything = async |toy: &mut Toy, level_on: i32| {
+        vibrate(&mut game, id, &hush, 0, level_on).await;
+        vibrate(&mut game, id + 1, &motors, 0, level_on).await;
+        vibrate(&mut game, id + 2, &motors, 1, level_on + 1).await;
+        id += 3;
+        assert_eq!(toy.next(TOY_WAIT).await, format!("Vibrate:{level_on};"));
+    };
+    run_everything(&mut toy, 8).await;
+    wait_for_level(&window, "Two motors", 1, "9").await;
+
+    // Another application has the keyboard; the combination stops every output.
+    let (_game_window_connection, game_window) = crate::x11::focused_window(&desktop.display);
+    assert_eq!(crate::x11::input_focus(&desktop.display), game_window, "the other window has the keyboard");
+    press(&desktop, "ctrl+alt+shift+s").await;
+    assert_eq!(toy.next(TOY_WAIT).await, "Vibrate:0;", "the shortcut stopped the toy");
+    wait_for_level(&window, "Two motors", 0, "0").await;
+    wait_for_level(&window, "Two motors", 1, "0").await;
+    wait_for_level(&window, "Lovense Hush", 0, "0").await;
+
+    // The user changes the combination; the new one is shown and works.
+    window.show_view("server").await;
+    let where_it_works = window.text("#stop-shortcut-where").await.unwrap_or_default();
+    assert!(where_it_works.contains("whatever window has focus"), "the settings say where it works: {where_it_works}");
+    window.type_into("#setting-stop-shortcut", "Ctrl+Alt+Shift+P").await;
+    window.wait_for_text("#stop-shortcut", "Ctrl+Alt+Shift+P").await;
+    window.show_view("devices").await;
+    run_everything(&mut toy, 11).await;
+    wait_for_level(&window, "Two motors", 1, "12").await;
+    let (_other_connection, other) = crate::x11::focused_window(&desktop.display);
+    assert_eq!(crate::x11::input_focus(&desktop.display), other);
+    press(&desktop, "ctrl+alt+shift+p").await;
+    assert_eq!(toy.next(TOY_WAIT).await, "Vibrate:0;", "the new shortcut stopped the toy");
+    wait_for_level(&window, "Two motors", 0, "0").await;
+    wait_for_level(&window, "Two motors", 1, "0").await;
+
+    // A combination without a modifier is refused with what to do.
+    window.show_view("server").await;
+    window.type_into("#setting-stop-shortcut", "S").await;
+    window.wait_for_text("#notice", "has no modifier").await;
+    window.close().await;
+}

@@ -1,0 +1,141 @@
+// Every connected client as a card: the games and apps (name, spec version, address, web page,
+// time connected, messages, last error, Disconnect), this window's own controls once used, and
+// apps from other computers waiting to be allowed (Allow, Always allow, Refuse).
+import { api } from '../../api';
+import { byId, h, reconcile, run, setText } from '../../dom';
+import { formatClock, formatRelativeTime, formatSpecVersion } from '../../format';
+import type { ClientView, Snapshot } from '../../models';
+import type { Section } from './section';
+
+export const connected: Section = {
+  mount(root) {
+    root.innerHTML = `
+      <p class="muted" id="clients-intro">Games and apps that are connected to Plugboard right now.</p>
+      <div id="clients-waiting" class="panel warning" role="alert" hidden></div>
+      <div id="clients" class="card-list" role="list" aria-label="Apps connected to the server"></div>
+      <p class="empty" id="clients-empty" hidden></p>
+    `;
+    byId('clients').addEventListener('click', (e) => {
+      const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
+      const card = btn?.closest<HTMLElement>('[data-client-id]');
+      if (!btn || !card) return;
+      const id = Number(card.dataset.clientId);
+      if (btn.classList.contains('disconnect')) void run(btn, () => api.disconnectClient(id));
+      else if (btn.classList.contains('allow')) void run(btn, () => api.answerClient(id, true, false));
+      else if (btn.classList.contains('allow-always')) void run(btn, () => api.answerClient(id, true, true));
+      else if (btn.classList.contains('refuse')) void run(btn, () => api.answerClient(id, false, false));
+    });
+  },
+
+  render(s) {
+    const now = Date.now();
+    reconcile(byId('clients'), s.clients, (c) => String(c.id), 'data-client-id', createCard, (card, c) =>
+      updateCard(card, c, now),
+    );
+    const empty = byId('clients-empty');
+    empty.hidden = s.clients.length > 0;
+    setText(
+      empty,
+      s.server.running
+        ? `No app is connected. In your game or app, connect to ${s.server.url ?? 'the server address'}.`
+        : 'No app is connected. Start the server first, then connect your game or app to it.',
+    );
+    renderWaiting(s);
+  },
+};
+
+function renderWaiting(s: Snapshot): void {
+  const waiting = s.clients.filter((c) => c.awaitingApproval).length;
+  const banner = byId('clients-waiting');
+  banner.hidden = waiting === 0;
+  setText(
+    banner,
+    waiting === 1
+      ? 'An app from another computer or phone wants to use your devices. Allow or refuse it below.'
+      : `${waiting} apps from other computers or phones want to use your devices. Allow or refuse them below.`,
+  );
+}
+
+function fact(label: string, cls: string): HTMLElement[] {
+  return [h('dt', { text: label }), h('dd', { class: cls })];
+}
+
+function createCard(): HTMLElement {
+  return h(
+    'article',
+    { class: 'card client-card', role: 'listitem' },
+    h(
+      'header',
+      { class: 'card-head' },
+      h('h2', { class: 'name' }),
+      h('span', { class: 'spec chip' }),
+      h('span', { class: 'kind muted' }),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      ...fact('Address', 'address mono'),
+      ...fact('Web page', 'origin'),
+      ...fact('Connected', 'since'),
+      ...fact('Messages in / out', 'messages num'),
+      ...fact('Last error', 'last-error'),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'allow primary', text: 'Allow' }),
+      h('button', { type: 'button', class: 'allow-always', text: 'Always allow' }),
+      h('button', { type: 'button', class: 'refuse danger-outline', text: 'Refuse' }),
+      h('button', { type: 'button', class: 'disconnect', text: 'Disconnect' }),
+    ),
+  );
+}
+
+function part(card: HTMLElement, cls: string): HTMLElement {
+  return card.querySelector(`.${cls}`) as HTMLElement;
+}
+
+function updateCard(card: HTMLElement, c: ClientView, now: number): void {
+  setText(part(card, 'name'), c.name ?? 'Connecting…');
+  const spec = part(card, 'spec');
+  spec.hidden = c.local;
+  setText(spec, formatSpecVersion(c.specVersion));
+  setText(part(card, 'kind'), c.local ? c.kind : 'Buttplug');
+  const address = part(card, 'address');
+  setText(address, c.address ?? 'inside Plugboard');
+  address.classList.toggle('mono', c.address !== null);
+  setText(part(card, 'origin'), c.origin ?? '—');
+  const since = part(card, 'since');
+  since.dataset.since = c.connectedSince;
+  setText(since, formatRelativeTime(c.connectedSince, now));
+  since.title = `Since ${formatClock(c.connectedSince)}`;
+  setText(part(card, 'messages'), `${c.messagesIn} / ${c.messagesOut}`);
+  const err = part(card, 'last-error');
+  setText(err, c.lastError ?? '—');
+  err.classList.toggle('has-error', c.lastError !== null);
+  card.classList.toggle('waiting', c.awaitingApproval);
+  card.classList.toggle('local', c.local);
+  const who = c.name ?? c.address ?? 'this app';
+  const answers: [string, string][] = [
+    ['allow', `Allow ${who} this time`],
+    ['allow-always', `Always allow apps from ${c.address ?? ''}${c.origin ? ` at ${c.origin}` : ''}`],
+    ['refuse', `Refuse ${who}`],
+  ];
+  for (const [cls, label] of answers) {
+    const btn = card.querySelector(`button.${cls}`) as HTMLButtonElement;
+    btn.hidden = !c.awaitingApproval;
+    btn.setAttribute('aria-label', label);
+  }
+  // This window's controls are not a connection: hiding the window is how they stop.
+  const btn = card.querySelector('button.disconnect') as HTMLButtonElement;
+  btn.hidden = c.awaitingApproval || c.local;
+  btn.setAttribute('aria-label', `Disconnect ${who}`);
+}
+
+/** Relative times move on by themselves; refresh only those fields (no call to the shell). */
+export function tick(): void {
+  const now = Date.now();
+  for (const el of document.querySelectorAll<HTMLElement>('#clients .since[data-since]')) {
+    setText(el, formatRelativeTime(el.dataset.since ?? '', now));
+  }
+}
