@@ -44,7 +44,7 @@ type Answer = (&'static str, Option<&'static str>, &'static str, Option<&'static
 /// bytes, read as hex digits (1001 a legacy machine, 1004 a mini one); a Fredorch echoes each
 /// setup frame the Modbus way; a Honey Play Box answers its handshake with a session random;
 /// a VibCrafter or Vibio answers its authentication with `OK;` (AES-encrypted with its key);
-/// a Lelo reports "authorised" on its security characteristic as soon as it is subscribed to.
+/// a Handy (FW4+) answers each request; a Lelo reports "authorised" on its security characteristic as soon as it is subscribed to.
 pub fn peripheral(protocol: &str) -> Option<Peripheral> {
     let peripheral = match protocol {
         "satisfyer" => {
@@ -97,6 +97,12 @@ pub fn peripheral(protocol: &str) -> Option<Peripheral> {
         "lelo-f1sv2" => {
             Peripheral { name: "F1SV2A", reads: &[], answers: &[], on_subscribe: &[("whitelist", LELO_AUTHORISED)] }
         }
+        "thehandy-v3" => Peripheral {
+            name: "OHD_hw4_1234",
+            reads: &[],
+            answers: &[("tx", None, "rx", Some(HANDY_RESPONSE))],
+            on_subscribe: &[],
+        },
         _ => return None,
     };
     Some(peripheral)
@@ -105,6 +111,9 @@ pub fn peripheral(protocol: &str) -> Option<Peripheral> {
 /// A Honey Play Box's answer to its handshake: frame counter 0, type b1, command 01, data
 /// `90 00` (success) and the session random 10 11 .. 1f, then the end byte and the CRC.
 const HONEYPLAYBOX_HANDSHAKE_REPLY: &str = "02a55a55aaf000b10100129000101112131415161718191a1b1c1d1e1f03550b";
+/// An answer from a Handy (FW4+) to each request: an RPC message of type response (field 1 =
+/// 2) and nothing else; both servers only wait for an answer, whatever it says.
+const HANDY_RESPONSE: &str = "0802";
 /// What a Lelo's security characteristic says once the device is authorised.
 const LELO_AUTHORISED: &str = "0100000000000000";
 
