@@ -237,3 +237,54 @@ fn describe(write: &str, names: &BTreeMap<String, String>) -> String {
     let response = if kind == "request" { " (with response)" } else { "" };
     format!("{endpoint} {}{response}", bytes.join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every protocol this module drives over BLE (the ones that were "not drivable" over the
+    /// device websocket).
+    const DRIVEN: &[&str] = &[
+        "satisfyer",
+        "vibratissimo",
+        "monsterpub",
+        "sensee-v2",
+        "ankni",
+        "hismith",
+        "hismith-mini",
+        "fredorch",
+        "honeyplaybox",
+        "vibcrafter",
+        "vibio",
+        "thehandy-v3",
+        "lelo-harmony",
+        "lelo-f1sv2",
+    ];
+
+    #[test]
+    fn every_peripheral_scripts_endpoints_its_protocol_has() {
+        for protocol in DRIVEN {
+            let peripheral = peripheral(protocol).unwrap_or_else(|| panic!("{protocol} has no peripheral"));
+            let (script, names) = script(protocol, &peripheral).unwrap_or_else(|e| panic!("{protocol}: {e}"));
+            let script: Value = serde_json::from_str(&script).expect("the script is JSON");
+            assert!(!names.is_empty(), "{protocol}: no characteristics");
+            for key in ["reads", "on_subscribe"] {
+                for uuid in script[key].as_object().expect("an object").keys() {
+                    assert!(names.contains_key(uuid), "{protocol}: {key} of unknown characteristic {uuid}");
+                }
+            }
+        }
+        assert!(peripheral("lovense").is_none(), "protocols that need no answers stay on the device websocket");
+    }
+
+    #[test]
+    fn a_write_is_described_by_endpoint_bytes_and_write_type() {
+        let names = BTreeMap::from([("0000fff2-0000-1000-8000-00805f9b34fb".to_owned(), "tx".to_owned())]);
+        assert_eq!(describe("0000fff2-0000-1000-8000-00805f9b34fb command 0a1200", &names), "tx 0a 12 00");
+        assert_eq!(describe("0000fff2-0000-1000-8000-00805f9b34fb request 01", &names), "tx 01 (with response)");
+        assert_eq!(
+            describe("0000aaaa-0000-1000-8000-00805f9b34fb command ff", &names),
+            "0000aaaa-0000-1000-8000-00805f9b34fb ff"
+        );
+    }
+}
