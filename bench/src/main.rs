@@ -9,6 +9,7 @@ mod device;
 mod loadgen;
 mod report;
 mod servers;
+mod stats;
 mod stops;
 
 use std::future::Future;
@@ -298,7 +299,7 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     starts.push(took);
     if !skip("start") {
         let ms: Vec<f64> = starts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-        results.add("start", kind, report::median(&ms));
+        results.add("start", kind, stats::median(&ms));
     }
 
     // Idle RSS, once the server has settled.
@@ -473,7 +474,7 @@ async fn run_stops(target: &Target, round: u32, plan: &Plan, results: &mut Resul
             let p99 = |times: &[Duration]| {
                 let mut sorted = times.to_vec();
                 sorted.sort_unstable();
-                report::percentile(&sorted, 0.99).as_secs_f64() * 1e3
+                stats::percentile(&sorted, 0.99).as_secs_f64() * 1e3
             };
             results.add("stop_mixed_p99", kind, p99(&figures.all));
             results.add("stop_mixed_ws_p99", kind, p99(&figures.websocket));
@@ -490,14 +491,14 @@ fn add_stop_times(results: &mut Results, kind: Kind, times: &[Duration], [p50, p
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    results.add(p50, kind, ms(report::percentile(&sorted, 0.50)));
-    results.add(p99, kind, ms(report::percentile(&sorted, 0.99)));
+    results.add(p50, kind, ms(stats::percentile(&sorted, 0.50)));
+    results.add(p99, kind, ms(stats::percentile(&sorted, 0.99)));
     results.add(max, kind, ms(sorted.last().copied().unwrap_or_default()));
 }
 
 fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Latencies) {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let p = |q| us(report::percentile(&l.to_device, q));
+    let p = |q| us(stats::percentile(&l.to_device, q));
     let (p50, p90, p99, max, ok) = if spec == "v3" {
         ("lat_v3_p50", "lat_v3_p90", "lat_v3_p99", "lat_v3_max", "lat_v3_ok")
     } else {
@@ -507,7 +508,7 @@ fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Lat
     results.add(p90, kind, p(0.90));
     results.add(p99, kind, p(0.99));
     results.add(max, kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
-    results.add(ok, kind, us(report::percentile(&l.to_ok, 0.50)));
+    results.add(ok, kind, us(stats::percentile(&l.to_ok, 0.50)));
 }
 
 /// Connects the simulated devices one at a time and pairs each with the index the server

@@ -22,6 +22,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod websocket_toys;
 mod windows;
 
 #[test]

@@ -27,6 +27,16 @@ pub struct Received {
     pub at: Instant,
 }
 
+/// Bytes as a quoted string when they are printable text, else as hex.
+pub fn show(bytes: &[u8]) -> String {
+    let text = bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\r');
+    if text && !bytes.is_empty() {
+        format!("{:?}", String::from_utf8_lossy(bytes))
+    } else {
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// Shared between the run (which sets the step before each command) and the device.
 #[derive(Clone, Default)]
 pub struct Recorder {

@@ -180,8 +180,13 @@ async fn keepalive(database: &plugboard_devices::config::Database, name: &str, i
     let fake = plugboard_devices::testing::FakeHardware::with_endpoints(identifier, "differential", &endpoints);
     let initialize = protocol.initialize(&fake, Some(identifier), &definition.features);
     let handler = tokio::time::timeout(Duration::from_secs(5), initialize).await.ok()?.ok()?;
+    // Every kind of keepalive writes on a period; only a packet equal to the one before it
+    // can be told apart as a repeat (a resent state with a new counter is a write of its own,
+    // on both servers alike).
     match handler.keepalive() {
-        Keepalive::RepeatLast(period) | Keepalive::ResendState(period) => Some(period),
+        Keepalive::RepeatLast(period) | Keepalive::ResendState(period) | Keepalive::WhileRunning(period) => {
+            Some(period)
+        }
         Keepalive::None => None,
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::device::Received;
+use crate::device::{show, Received};
 use crate::plan::Entry;
 use crate::run::{Driven, Outcome};
 
@@ -215,16 +215,6 @@ fn list(writes: &[Vec<u8>]) -> String {
         "nothing".to_owned()
     } else {
         writes.iter().map(|w| show(w)).collect::<Vec<_>>().join(", ")
-    }
-}
-
-/// Bytes as a quoted string when they are printable text, else as hex.
-pub fn show(bytes: &[u8]) -> String {
-    let text = bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\r');
-    if text && !bytes.is_empty() {
-        format!("{:?}", String::from_utf8_lossy(bytes))
-    } else {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
     }
 }
 

@@ -106,7 +106,7 @@ async fn play(
             break found;
         }
         if tokio::time::Instant::now() >= deadline {
-            let seen: Vec<String> = recorder.received().iter().map(|r| crate::report::show(&r.bytes)).collect();
+            let seen: Vec<String> = recorder.received().iter().map(|r| crate::device::show(&r.bytes)).collect();
             return Err(format!(
                 "no device in the list after {APPEAR:?} (device received: {}); log: {}",
                 if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") },
