@@ -101,11 +101,37 @@ impl FakeBluez {
             .expect("start python3 -m dbusmock");
         self.bluez = Some(child);
         // Ready once the peripheral (added from the main loop) is exported.
+        self.wait_for_bluez(|bus| {
+            bus.try_send(&["--dest=org.bluez", "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects"])
+                .is_some_and(|out| out.contains(DEVICE_PATH) && out.contains("char0010"))
+        });
+    }
+
+    /// Starts the fake BlueZ with one scripted peripheral instead of the Lovense-like one
+    /// (tests/fixtures/fake_bluez_device.py; `script` is its JSON parameter: the name,
+    /// services, read values and answers) and waits until it is exported. Its
+    /// [`FakeBluez::writes`] are "<characteristic uuid> <type> <hex>".
+    pub fn start_scripted_device(&mut self, script: &str) {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_bluez_device.py");
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "dbusmock", "--system", "--template"])
+            .arg(&fixture)
+            .args(["-p", script])
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &self.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start python3 -m dbusmock");
+        self.bluez = Some(child);
+        // The test hook is added last, once the peripheral and its GATT objects are exported.
+        self.wait_for_bluez(|bus| bus.try_send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.Writes"]).is_some());
+    }
+
+    /// Waits until `ready` holds, failing when the fake BlueZ exits or takes too long.
+    fn wait_for_bluez(&mut self, ready: impl Fn(&FakeBluez) -> bool) {
         let deadline = Instant::now() + self.wait;
         loop {
-            let objects =
-                self.try_send(&["--dest=org.bluez", "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects"]);
-            if objects.is_some_and(|out| out.contains(DEVICE_PATH) && out.contains("char0010")) {
+            if ready(self) {
                 return;
             }
             if let Some(status) = self.bluez.as_mut().and_then(|child| child.try_wait().ok().flatten()) {

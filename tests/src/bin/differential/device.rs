@@ -59,7 +59,8 @@ impl Recorder {
         self.received.lock().unwrap().clone()
     }
 
-    fn record(&self, bytes: Vec<u8>) {
+    /// Records a write the device received now, under the current step.
+    pub fn record(&self, bytes: Vec<u8>) {
         let at = Instant::now();
         let step = self.step.lock().unwrap().clone();
         self.received.lock().unwrap().push(Received { step, bytes, at });

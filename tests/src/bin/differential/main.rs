@@ -21,9 +21,17 @@
 //! writes before the first command), or `not drivable` with the reason; write counts and the
 //! device-list entry (name, features, DeviceMessageTimingGap) are reported apart. The
 //! device-websocket transport carries no endpoint, so only bytes and order are compared.
+//!
+//! Devices that must answer (a read while identifying, a handshake) cannot be simulated over the
+//! device websocket, whose hardware cannot be read. The protocols [`ble::peripheral`] knows are
+//! driven over Bluetooth LE instead: each server gets a fresh private D-Bus with a fake BlueZ
+//! and the same scripted peripheral, which answers reads and writes the same way for both, and
+//! reaches it through btleplug (`--use-bluetooth-le`, `DBUS_SYSTEM_BUS_ADDRESS` pointing at that
+//! bus). There each write is compared with its endpoint and whether it asked for a response.
 //! A Markdown table goes to `--markdown` (default `<target dir>/differential.md`), and each
 //! protocol's recordings and server logs to `<that file's dir>/differential/<protocol>/`.
 
+mod ble;
 mod client;
 mod device;
 mod plan;
@@ -95,7 +103,10 @@ async fn main() -> std::process::ExitCode {
             eprintln!("differential: cannot create {}: {error}", dir.display());
             return std::process::ExitCode::from(2);
         }
-        let identifier = args.identifier.clone().unwrap_or_else(|| identifier(&database, protocol));
+        let identifier = args.identifier.clone().unwrap_or_else(|| match ble::peripheral(protocol) {
+            Some(peripheral) => peripheral.name.to_owned(),
+            None => identifier(&database, protocol),
+        });
         eprintln!("[{}/{}] {protocol} (identifier {identifier:?})", n + 1, names.len());
         let reference = run::drive(Kind::Intiface, &args.intiface, &dir, protocol, &identifier, gap).await;
         let plugboard = run::drive(Kind::Plugboard, &args.plugboard, &dir, protocol, &identifier, gap).await;
@@ -110,8 +121,9 @@ async fn main() -> std::process::ExitCode {
     let summary = report::summary(&rows);
     println!("{summary}");
     let text = format!(
-        "Plugboard against intiface-engine ({}), byte for byte on a simulated device-websocket device \
-         (`make differential`): {summary}.\n\n{}",
+        "Plugboard against intiface-engine ({}), byte for byte on a simulated device (over the device \
+         websocket, or over Bluetooth LE on a fake BlueZ for devices that answer) (`make differential`): \
+         {summary}.\n\n{}",
         reference_version(&args.intiface),
         report::markdown_table(&rows)
     );

@@ -57,6 +57,14 @@ const DELIBERATE: &[Deliberate] = &[
                  one command id: it writes 00 to txmode alone and leaves the motor on tx running; Plugboard \
                  writes 00 to both",
     },
+    Deliberate {
+        protocol: "vibratissimo",
+        steps: is_stop,
+        reason: "the reference stops one motor at a time on txvibrate alone (the first packet with the other motor \
+                 still running, the same 00 00 twice when one ran) and drops the txmode packet that goes before \
+                 every other vibrate packet; Plugboard writes txmode and the stopped state once, as for any \
+                 other level",
+    },
 ];
 
 /// Whether a step is a stop: a StopCmd of any kind or the client leaving.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::ble::Bus;
 use crate::client::Client;
 use crate::device::{Device, Received, Recorder};
 use crate::plan::{self, Action, Entry};
@@ -37,19 +38,31 @@ pub enum Outcome {
 }
 
 pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, identifier: &str, gap: Duration) -> Outcome {
-    let mut server = match Server::start(kind, binary, dir, identifier, protocol) {
+    let recorder = Recorder::new();
+    // Devices that answer live on a fresh fake BlueZ per server; the others dial in over the
+    // device websocket.
+    let bus = match crate::ble::peripheral(protocol) {
+        None => None,
+        Some(_) => match Bus::start(&dir.join(format!("{}-bus", kind.name())), protocol, recorder.clone()).await {
+            Ok(bus) => Some(bus),
+            Err(error) => return Outcome::NotDrivable(error),
+        },
+    };
+    let bus_address = bus.as_ref().map(Bus::address);
+    let mut server = match Server::start(kind, binary, dir, identifier, protocol, bus_address.as_deref()) {
         Ok(server) => server,
         Err(error) => return Outcome::NotDrivable(error),
     };
-    let recorder = Recorder::new();
     let address = format!("DIFF-{protocol}");
-    let result = tokio::time::timeout(RUN, play(&mut server, identifier, &address, &recorder, gap)).await;
+    let over_ble = bus.is_some();
+    let result = tokio::time::timeout(RUN, play(&mut server, identifier, &address, over_ble, &recorder, gap)).await;
     let outcome = match result {
         Ok(Ok((entry, replies))) => Outcome::Driven(Driven { entry, received: recorder.received(), replies }),
         Ok(Err(reason)) => Outcome::NotDrivable(reason),
         Err(_) => Outcome::NotDrivable(format!("the run did not finish within {RUN:?}")),
     };
     server.stop().await;
+    drop(bus);
     outcome
 }
 
@@ -59,6 +72,7 @@ async fn play(
     server: &mut Server,
     identifier: &str,
     address: &str,
+    over_ble: bool,
     recorder: &Recorder,
     gap: Duration,
 ) -> Result<Played, String> {
@@ -80,7 +94,10 @@ async fn play(
         }
     };
     client.ask("StartScanning", json!({})).await?;
-    let _device = Device::connect(server.device_port, identifier, address, recorder.clone()).await?;
+    let _device = match over_ble {
+        true => None,
+        false => Some(Device::connect(server.device_port, identifier, address, recorder.clone()).await?),
+    };
 
     let deadline = tokio::time::Instant::now() + APPEAR;
     let (index, entry) = loop {
@@ -93,7 +110,7 @@ async fn play(
             return Err(format!(
                 "no device in the list after {APPEAR:?} (device received: {}); log: {}",
                 if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") },
-                server.log_excerpt(Some(address))
+                server.log_excerpt(if over_ble { None } else { Some(address) })
             ));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

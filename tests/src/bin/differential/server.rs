@@ -47,9 +47,22 @@ pub struct Server {
 impl Server {
     /// Writes the user config into `dir` and starts the server on free ports with its
     /// device-websocket server on. [`Server::exited`] tells whether it has died since.
-    pub fn start(kind: Kind, binary: &Path, dir: &Path, identifier: &str, protocol: &str) -> Result<Server, String> {
+    /// With `ble_bus` (a D-Bus address), the server looks for devices over Bluetooth LE on that
+    /// bus instead (the fake BlueZ of [`crate::ble`]), and its user config binds nothing.
+    pub fn start(
+        kind: Kind,
+        binary: &Path,
+        dir: &Path,
+        identifier: &str,
+        protocol: &str,
+        ble_bus: Option<&str>,
+    ) -> Result<Server, String> {
         let config = dir.join(format!("{}-user-config.json", kind.name()));
-        std::fs::write(&config, kind.user_config(identifier, protocol).to_string()).map_err(|e| e.to_string())?;
+        let user_config = match ble_bus {
+            None => kind.user_config(identifier, protocol),
+            Some(_) => json!({"version": {"major": 5, "minor": 0}, "user_configs": {}}),
+        };
+        std::fs::write(&config, user_config.to_string()).map_err(|e| e.to_string())?;
         let log = dir.join(format!("{}.log", kind.name()));
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let port = plugboard_e2e::unused_port();
@@ -60,10 +73,14 @@ impl Server {
             }
         };
         let mut command = Command::new(binary);
+        command.args(["--websocket-port", &port.to_string()]);
+        match ble_bus {
+            None => command
+                .arg("--use-device-websocket-server")
+                .args(["--device-websocket-server-port", &device_port.to_string()]),
+            Some(bus) => command.arg("--use-bluetooth-le").env("DBUS_SYSTEM_BUS_ADDRESS", bus),
+        };
         command
-            .args(["--websocket-port", &port.to_string()])
-            .arg("--use-device-websocket-server")
-            .args(["--device-websocket-server-port", &device_port.to_string()])
             .arg("--user-device-config-file")
             .arg(&config)
             .args(["--log", "info"])
