@@ -1,8 +1,9 @@
 //! Satisfyer.
 //!
 //! * Identify: the advertised manufacturer data (company 93, e.g. `00 00 27 15`) read as a
-//!   big-endian u32 in decimal (`"10005"`); without it, the model string read from
-//!   `rxblemodel`.
+//!   big-endian u32 in decimal (`"10005"`); without it, the same from the 4 bytes read from
+//!   `rxblemodel` (a Hot Spot answers `00 00 27 15`). An answer of another length is taken as
+//!   text, trimmed, which the reference would read as model 0 (the defaults).
 //! * Init: write `01` to `command`, with response.
 //! * Encoding: every motor's value repeated 4 times, all motors concatenated, to `tx` without
 //!   response (1 motor = 4 bytes, 2 = 8). The device stops unless the packet is repeated, so the
@@ -63,6 +64,9 @@ impl Protocol for Satisfyer {
                 return Ok(None);
             }
             let model = hw.read(Endpoint::RxBleModel).await?;
+            if let Ok(number) = <[u8; 4]>::try_from(model.as_slice()) {
+                return Ok(Some(u32::from_be_bytes(number).to_string()));
+            }
             let model = String::from_utf8_lossy(&model);
             let model = model.trim_matches(|c: char| c.is_whitespace() || c == '\0');
             Ok((!model.is_empty()).then(|| model.to_owned()))
@@ -185,6 +189,15 @@ mod tests {
             Some("SF-10005")
         );
         assert_eq!(hw.events(), vec![Event::Read(Endpoint::RxBleModel)]);
+
+        // The model characteristic holds the same 4 bytes as the advertisement, big-endian.
+        let numbered =
+            FakeHardware::with_endpoints("SF Pro 2", "aa", &[Endpoint::Tx, Endpoint::Command, Endpoint::RxBleModel]);
+        numbered.set_read(Endpoint::RxBleModel, &[0x00, 0x00, 0x27, 0x15]);
+        assert_eq!(
+            Satisfyer.identify(&numbered, &Advertisement::named("SF Pro 2")).await.unwrap().as_deref(),
+            Some("10005")
+        );
 
         let bare = FakeHardware::with_endpoints("SF Pro 2", "aa", &[Endpoint::Tx, Endpoint::Command]);
         assert_eq!(Satisfyer.identify(&bare, &Advertisement::named("SF Pro 2")).await.unwrap(), None);
