@@ -2,6 +2,7 @@
 
 mod ble_lovense;
 mod client_scripts;
+mod counted_and_heated;
 mod device_settings;
 mod device_websocket;
 mod faults;
@@ -21,6 +22,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod websocket_toys;
 mod windows;
 
 #[test]
