@@ -5,17 +5,20 @@
 # (`rustup target add`, from the same place rustup installed the toolchain from).
 #
 #   scripts/build-windows-engine.sh            debug build (what the Windows tests run)
-#   scripts/build-windows-engine.sh --release  release build (what the installer ships)
+#   scripts/build-windows-engine.sh --release  release build
+#   scripts/build-windows-engine.sh --setup    only installs what a Windows build needs
+#                                              (scripts/package-windows.sh builds itself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 target=x86_64-pc-windows-gnu
 profile=debug
 cargo_profile=()
-if [ "${1:-}" = "--release" ]; then
-  profile=release
-  cargo_profile=(--release)
-fi
+setup_only=false
+case "${1:-}" in
+  --release) profile=release; cargo_profile=(--release) ;;
+  --setup) setup_only=true ;;
+esac
 
 scripts/ensure-system-packages.sh windows
 if ! rustup target list --installed | grep -qx "$target"; then
@@ -25,6 +28,7 @@ if ! rustup target list --installed | grep -qx "$target"; then
     exit 1
   fi
 fi
+$setup_only && exit 0
 cargo build --quiet "${cargo_profile[@]}" --target "$target" -p plugboard-server --bin plugboard-engine
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 echo "$target_dir/$target/$profile/plugboard-engine.exe"

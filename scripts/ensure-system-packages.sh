@@ -15,6 +15,8 @@
 #   windows - also what the Windows build and its tests need: the mingw-w64 cross compiler
 #            (links the engine for x86_64-pc-windows-gnu, builds the test-only DLL of
 #            tests/windows/) and Wine (64-bit only: runs plugboard-engine.exe in the tests)
+#   windows-package - also what the Windows installer needs (scripts/package-windows.sh):
+#            makensis (nsis) builds it, 7z (p7zip-full) reads it back in its test
 set -euo pipefail
 
 build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus iproute2)
@@ -23,6 +25,7 @@ app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1
      xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils xdotool)
 reference=(cmake libudev-dev libdbus-1-dev)
 windows=(gcc-mingw-w64-x86-64 wine wine64)
+windows_package=(nsis p7zip-full)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build)
@@ -34,7 +37,8 @@ for group in "${groups[@]}"; do
     app) wanted+=("${build[@]}" "${app[@]}") ;;
     reference) wanted+=("${build[@]}" "${reference[@]}") ;;
     windows) wanted+=("${build[@]}" "${windows[@]}") ;;
-    *) echo "ensure-system-packages: unknown group '$group' (known: build, app, reference, windows)" >&2; exit 2 ;;
+    windows-package) wanted+=("${build[@]}" "${windows[@]}" "${windows_package[@]}") ;;
+    *) echo "ensure-system-packages: unknown group '$group' (known: build, app, reference, windows, windows-package)" >&2; exit 2 ;;
   esac
 done
 

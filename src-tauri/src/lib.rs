@@ -60,10 +60,15 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
 }
 
 /// The single-instance plugin uses the D-Bus session bus on Linux and may panic without one.
+/// Elsewhere it needs no bus (on Windows it holds a named mutex).
+#[cfg(not(target_os = "linux"))]
 fn session_bus_available() -> bool {
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
+    true
+}
+
+/// The single-instance plugin uses the D-Bus session bus on Linux and may panic without one.
+#[cfg(target_os = "linux")]
+fn session_bus_available() -> bool {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()) {
         return true;
     }

@@ -49,7 +49,12 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
 
 /// SIGTERM (logout, shutdown, `kill`) and SIGINT quit the way the menu does: every device
 /// stops first. Without this the process would end with toys still running.
+///
+/// Windows sends a windowed program no such signals: logoff and shutdown reach it as window
+/// messages, which are not handled yet (README, section Windows).
 pub fn quit_on_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(not(unix))]
+    let _ = app;
     #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
