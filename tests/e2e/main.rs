@@ -22,6 +22,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod version_flags;
 mod windows;
 
 #[test]

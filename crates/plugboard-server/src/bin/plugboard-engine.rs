@@ -18,8 +18,19 @@ use plugboard_server::{
 /// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
 /// clients at once. Games connect to ws://127.0.0.1:12345 unless told otherwise.
 #[derive(Debug, Parser)]
-#[command(name = "plugboard-engine", version)]
+// No `version` here: clap's own --version would print one bare line; ours prints a banner and
+// --server-version the bare number, as intiface-engine's flags do.
+#[command(name = "plugboard-engine")]
 struct Cli {
+    /// Print the program's name, version, the Buttplug spec versions it serves and the
+    /// platform, then exit.
+    #[arg(long, conflicts_with = "server_version")]
+    version: bool,
+
+    /// Print the bare version number (for scripts) and exit.
+    #[arg(long)]
+    server_version: bool,
+
     /// Port of the websocket server games connect to.
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
     websocket_port: u16,
@@ -254,8 +265,26 @@ fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
+/// `--version`: who this is, what it speaks and where it runs, one fact a line.
+fn version_banner() -> String {
+    let oldest = SpecVersion::ALL[0];
+    format!(
+        "plugboard-engine {}\nButtplug spec versions served: {oldest} to {}\nPlatform: {} {}",
+        env!("CARGO_PKG_VERSION"),
+        SpecVersion::NEWEST,
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        return print_lines([version_banner()]);
+    }
+    if cli.server_version {
+        return print_lines([env!("CARGO_PKG_VERSION")]);
+    }
     init_logging(cli.log.as_deref(), cli.log_format);
     if cli.list_protocols {
         return print_lines(plugboard_server::catalog::protocol_names());
