@@ -10,6 +10,7 @@ mod gui;
 mod inputs;
 mod js;
 mod malformed;
+mod mdns;
 mod pty;
 mod python;
 mod raw;

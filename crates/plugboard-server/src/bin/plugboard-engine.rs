@@ -50,6 +50,18 @@ struct Cli {
     #[arg(long, value_name = "ORIGIN[,ORIGIN...]", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
 
+    /// Announce the websocket server on the local network over mDNS (as _intiface_engine._tcp,
+    /// the way intiface-engine does), so apps that look for Intiface find it. Needs a server
+    /// that listens beyond this machine (--websocket-use-all-interfaces or
+    /// --websocket-listen-address); on loopback only there is nothing to announce.
+    #[arg(long)]
+    broadcast_server_mdns: bool,
+
+    /// Text appended to the announced mDNS instance name ("Intiface XXXXXX TEXT"), to tell
+    /// several servers apart.
+    #[arg(long, value_name = "TEXT", requires = "broadcast_server_mdns")]
+    mdns_suffix: Option<String>,
+
     /// Name sent to clients in ServerInfo.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
     server_name: String,
@@ -314,10 +326,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // Held until the engine stops; dropping it withdraws the announcement.
+        let _mdns = cli.broadcast_server_mdns.then(|| announce(engine.local_addresses(), cli.mdns_suffix.as_deref()));
         release_startup_memory();
         let event_log = plugboard_server::event_log::spawn(&engine);
+        let stop = stop_signal();
         println!("Plugboard engine running. Connect games to {}", engine.url());
-        wait_for_stop_signal().await;
+        stop.await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
         if let Some(event_log) = event_log {
@@ -325,6 +340,11 @@ fn main() -> ExitCode {
         }
         ExitCode::SUCCESS
     })
+}
+
+/// `--broadcast-server-mdns`: an engine that cannot be announced still runs; the log says why.
+fn announce(listening: &[SocketAddr], suffix: Option<&str>) -> Option<plugboard_server::mdns::MdnsAdvertisement> {
+    plugboard_server::mdns::advertise(listening, suffix).map_err(|error| tracing::warn!("{error}")).ok()
 }
 
 /// Hands the memory freed after start-up (the device database's JSON tree, parsed once) back to
@@ -338,42 +358,52 @@ fn release_startup_memory() {
     }
 }
 
-/// Waits until the user or the system asks the engine to stop: Ctrl+C or SIGTERM on Unix;
+/// Listens for the user or the system asking the engine to stop: Ctrl+C or SIGTERM on Unix;
 /// on Windows Ctrl+C, Ctrl+Break, the console window being closed, the user logging off or the
 /// system shutting down (Windows gives a closing console's program a few seconds, enough to
-/// stop every device).
-async fn wait_for_stop_signal() {
+/// stop every device). On Unix the handlers are in place when this returns, before the engine
+/// says it runs: a SIGINT right after that line must stop the devices, not kill the process.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(windows)]
     {
-        use tokio::signal::windows;
-        let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
-            (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
-        else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = brk.recv() => {}
-            _ = close.recv() => {}
-            _ = logoff.recv() => {}
-            _ = shutdown.recv() => {}
-        }
+        wait_for_windows_stop()
+    }
+}
+
+#[cfg(windows)]
+async fn wait_for_windows_stop() {
+    use tokio::signal::windows;
+    let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+        (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
+    else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = brk.recv() => {}
+        _ = close.recv() => {}
+        _ = logoff.recv() => {}
+        _ = shutdown.recv() => {}
     }
 }
 
