@@ -15,6 +15,7 @@ mod pty;
 mod python;
 mod raw;
 mod raw_limits;
+mod repeater;
 mod rust_v3;
 mod rust_v4;
 mod security;

@@ -50,6 +50,7 @@ mod listener;
 pub mod mdns;
 mod origin;
 mod paths;
+pub mod repeater;
 mod serial_ports;
 mod session;
 mod subscriptions;

@@ -62,6 +62,20 @@ struct Cli {
     #[arg(long, value_name = "TEXT", requires = "broadcast_server_mdns")]
     mdns_suffix: Option<String>,
 
+    /// Repeater mode: run no engine, but forward each client that connects to --repeater-port
+    /// (on this machine) to the Buttplug server at --repeater-remote-address, and back, so a
+    /// game here can use a server on another machine.
+    #[arg(long, requires = "repeater_remote_address")]
+    repeater: bool,
+
+    /// Port of this machine the repeater listens on.
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
+    repeater_port: u16,
+
+    /// The Buttplug server the repeater forwards clients to, e.g. ws://192.168.1.20:12345.
+    #[arg(long, value_name = "URL", requires = "repeater", value_parser = parse_websocket_url)]
+    repeater_remote_address: Option<String>,
+
     /// Name sent to clients in ServerInfo.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
     server_name: String,
@@ -218,6 +232,15 @@ impl Cli {
     }
 }
 
+/// A `ws://` or `wss://` URL, checked when the flags are read rather than at the first dial.
+fn parse_websocket_url(text: &str) -> Result<String, String> {
+    if text.starts_with("ws://") || text.starts_with("wss://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("'{text}' is not a websocket URL (example: ws://192.168.1.20:12345)"))
+    }
+}
+
 fn parse_listen_address(text: &str, default_port: u16) -> Result<SocketAddr, String> {
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
@@ -318,6 +341,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (true, Some(remote)) = (cli.repeater, cli.repeater_remote_address.clone()) {
+        return runtime.block_on(run_repeater(cli.repeater_port, remote));
+    }
     runtime.block_on(async move {
         let engine = match Engine::start(config).await {
             Ok(engine) => engine,
@@ -340,6 +366,27 @@ fn main() -> ExitCode {
         }
         ExitCode::SUCCESS
     })
+}
+
+/// `--repeater`: forwards clients until Ctrl+C or SIGTERM.
+async fn run_repeater(port: u16, remote: String) -> ExitCode {
+    let listen = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), port);
+    let repeater = match plugboard_server::repeater::Repeater::start(listen, remote).await {
+        Ok(repeater) => repeater,
+        Err(error) => {
+            eprintln!("plugboard-engine: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stop = stop_signal();
+    println!(
+        "Plugboard repeater running. Connect games to {}; they are forwarded to {}",
+        repeater.url(),
+        repeater.remote()
+    );
+    stop.await;
+    repeater.stop().await;
+    ExitCode::SUCCESS
 }
 
 /// `--broadcast-server-mdns`: an engine that cannot be announced still runs; the log says why.
