@@ -5,6 +5,8 @@
 #                                            buttplug 0.13.2 / 3.2.2 / 5.0.2 (aliases buttplug-v1/-v3/-v4), ws
 #   tests/clients/.cache/python-v4           venv with tests/clients/python/requirements-v4.txt (pip buttplug 1.0.0)
 #   tests/clients/.cache/python-legacy       venv with tests/clients/python/requirements-legacy.txt (pip buttplug-py 0.2.0)
+#   tests/clients/.cache/python-mdns         venv with tests/clients/python/requirements-mdns.txt (pip zeroconf 0.154.0,
+#                                            the mDNS browser of tests/e2e/mdns.rs)
 # Each install records the checksum of the file it installed from; a changed file reinstalls.
 # Needs node/npm and python3 with venv on PATH.
 set -euo pipefail
@@ -47,3 +49,4 @@ venv() {  # venv NAME REQUIREMENTS
 }
 venv python-v4 "$clients/python/requirements-v4.txt"
 venv python-legacy "$clients/python/requirements-legacy.txt"
+venv python-mdns "$clients/python/requirements-mdns.txt"

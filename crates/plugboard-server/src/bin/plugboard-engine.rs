@@ -18,8 +18,19 @@ use plugboard_server::{
 /// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
 /// clients at once. Games connect to ws://127.0.0.1:12345 unless told otherwise.
 #[derive(Debug, Parser)]
-#[command(name = "plugboard-engine", version)]
+// No `version` here: clap's own --version would print one bare line; ours prints a banner and
+// --server-version the bare number, as intiface-engine's flags do.
+#[command(name = "plugboard-engine")]
 struct Cli {
+    /// Print the program's name, version, the Buttplug spec versions it serves and the
+    /// platform, then exit.
+    #[arg(long, conflicts_with = "server_version")]
+    version: bool,
+
+    /// Print the bare version number (for scripts) and exit.
+    #[arg(long)]
+    server_version: bool,
+
     /// Port of the websocket server games connect to.
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
     websocket_port: u16,
@@ -38,6 +49,32 @@ struct Cli {
     /// An empty list ('') refuses every web page. Native apps (no Origin) are not affected.
     #[arg(long, value_name = "ORIGIN[,ORIGIN...]", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
+
+    /// Announce the websocket server on the local network over mDNS (as _intiface_engine._tcp,
+    /// the way intiface-engine does), so apps that look for Intiface find it. Needs a server
+    /// that listens beyond this machine (--websocket-use-all-interfaces or
+    /// --websocket-listen-address); on loopback only there is nothing to announce.
+    #[arg(long)]
+    broadcast_server_mdns: bool,
+
+    /// Text appended to the announced mDNS instance name ("Intiface XXXXXX TEXT"), to tell
+    /// several servers apart.
+    #[arg(long, value_name = "TEXT", requires = "broadcast_server_mdns")]
+    mdns_suffix: Option<String>,
+
+    /// Repeater mode: run no engine, but forward each client that connects to --repeater-port
+    /// (on this machine) to the Buttplug server at --repeater-remote-address, and back, so a
+    /// game here can use a server on another machine.
+    #[arg(long, requires = "repeater_remote_address")]
+    repeater: bool,
+
+    /// Port of this machine the repeater listens on.
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
+    repeater_port: u16,
+
+    /// The Buttplug server the repeater forwards clients to, e.g. ws://192.168.1.20:12345.
+    #[arg(long, value_name = "URL", requires = "repeater", value_parser = parse_websocket_url)]
+    repeater_remote_address: Option<String>,
 
     /// Name sent to clients in ServerInfo.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
@@ -195,6 +232,15 @@ impl Cli {
     }
 }
 
+/// A `ws://` or `wss://` URL, checked when the flags are read rather than at the first dial.
+fn parse_websocket_url(text: &str) -> Result<String, String> {
+    if text.starts_with("ws://") || text.starts_with("wss://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("'{text}' is not a websocket URL (example: ws://192.168.1.20:12345)"))
+    }
+}
+
 fn parse_listen_address(text: &str, default_port: u16) -> Result<SocketAddr, String> {
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
@@ -254,8 +300,26 @@ fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
+/// `--version`: who this is, what it speaks and where it runs, one fact a line.
+fn version_banner() -> String {
+    let oldest = SpecVersion::ALL[0];
+    format!(
+        "plugboard-engine {}\nButtplug spec versions served: {oldest} to {}\nPlatform: {} {}",
+        env!("CARGO_PKG_VERSION"),
+        SpecVersion::NEWEST,
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        return print_lines([version_banner()]);
+    }
+    if cli.server_version {
+        return print_lines([env!("CARGO_PKG_VERSION")]);
+    }
     init_logging(cli.log.as_deref(), cli.log_format);
     if cli.list_protocols {
         return print_lines(plugboard_server::catalog::protocol_names());
@@ -277,6 +341,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (true, Some(remote)) = (cli.repeater, cli.repeater_remote_address.clone()) {
+        return runtime.block_on(run_repeater(cli.repeater_port, remote));
+    }
     runtime.block_on(async move {
         let engine = match Engine::start(config).await {
             Ok(engine) => engine,
@@ -285,10 +352,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // Held until the engine stops; dropping it withdraws the announcement.
+        let _mdns = cli.broadcast_server_mdns.then(|| announce(engine.local_addresses(), cli.mdns_suffix.as_deref()));
         release_startup_memory();
         let event_log = plugboard_server::event_log::spawn(&engine);
+        let stop = stop_signal();
         println!("Plugboard engine running. Connect games to {}", engine.url());
-        wait_for_stop_signal().await;
+        stop.await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
         if let Some(event_log) = event_log {
@@ -296,6 +366,32 @@ fn main() -> ExitCode {
         }
         ExitCode::SUCCESS
     })
+}
+
+/// `--repeater`: forwards clients until Ctrl+C or SIGTERM.
+async fn run_repeater(port: u16, remote: String) -> ExitCode {
+    let listen = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), port);
+    let repeater = match plugboard_server::repeater::Repeater::start(listen, remote).await {
+        Ok(repeater) => repeater,
+        Err(error) => {
+            eprintln!("plugboard-engine: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stop = stop_signal();
+    println!(
+        "Plugboard repeater running. Connect games to {}; they are forwarded to {}",
+        repeater.url(),
+        repeater.remote()
+    );
+    stop.await;
+    repeater.stop().await;
+    ExitCode::SUCCESS
+}
+
+/// `--broadcast-server-mdns`: an engine that cannot be announced still runs; the log says why.
+fn announce(listening: &[SocketAddr], suffix: Option<&str>) -> Option<plugboard_server::mdns::MdnsAdvertisement> {
+    plugboard_server::mdns::advertise(listening, suffix).map_err(|error| tracing::warn!("{error}")).ok()
 }
 
 /// Hands the memory freed after start-up (the device database's JSON tree, parsed once) back to
@@ -309,42 +405,52 @@ fn release_startup_memory() {
     }
 }
 
-/// Waits until the user or the system asks the engine to stop: Ctrl+C or SIGTERM on Unix;
+/// Listens for the user or the system asking the engine to stop: Ctrl+C or SIGTERM on Unix;
 /// on Windows Ctrl+C, Ctrl+Break, the console window being closed, the user logging off or the
 /// system shutting down (Windows gives a closing console's program a few seconds, enough to
-/// stop every device).
-async fn wait_for_stop_signal() {
+/// stop every device). On Unix the handlers are in place when this returns, before the engine
+/// says it runs: a SIGINT right after that line must stop the devices, not kill the process.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(windows)]
     {
-        use tokio::signal::windows;
-        let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
-            (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
-        else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = brk.recv() => {}
-            _ = close.recv() => {}
-            _ = logoff.recv() => {}
-            _ = shutdown.recv() => {}
-        }
+        wait_for_windows_stop()
+    }
+}
+
+#[cfg(windows)]
+async fn wait_for_windows_stop() {
+    use tokio::signal::windows;
+    let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+        (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
+    else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = brk.recv() => {}
+        _ = close.recv() => {}
+        _ = logoff.recv() => {}
+        _ = shutdown.recv() => {}
     }
 }
 
