@@ -47,6 +47,7 @@ pub mod files;
 mod hardware;
 mod limits;
 mod listener;
+mod lovense;
 mod origin;
 mod paths;
 mod serial_ports;
