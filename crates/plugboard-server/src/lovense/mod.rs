@@ -23,4 +23,5 @@ pub mod action;
 pub mod answer;
 pub mod program;
 pub mod request;
+pub mod runner;
 pub mod toys;

@@ -134,6 +134,19 @@ impl Toy {
         chosen.into_iter().map(|((feature_index, _), (_, command))| FeatureCommand { feature_index, command }).collect()
     }
 
+    /// The commands that move the toy's position outputs to `position` (0–100) in
+    /// `duration_ms` (for outputs that take a duration; the others jump).
+    pub fn move_commands(&self, position: u32, duration_ms: u32) -> Vec<FeatureCommand> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.driven_by(Function::Position))
+            .map(|slot| FeatureCommand {
+                feature_index: slot.feature_index,
+                command: slot.command(Function::Position, position, duration_ms),
+            })
+            .collect()
+    }
+
     /// Every output that stops, at 0.
     pub fn stop_commands(&self) -> Vec<FeatureCommand> {
         self.slots
