@@ -24,4 +24,5 @@ pub mod answer;
 pub mod program;
 pub mod request;
 pub mod runner;
+pub mod service;
 pub mod toys;
