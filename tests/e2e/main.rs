@@ -8,6 +8,7 @@ mod faults;
 mod gui;
 mod inputs;
 mod js;
+mod lovense_api;
 mod malformed;
 mod pty;
 mod python;

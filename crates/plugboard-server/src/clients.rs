@@ -11,10 +11,35 @@ use tokio::sync::watch;
 
 use crate::approval::{Approval, ApprovedPeer};
 
+/// How a client reaches the engine. Every way a command arrives is a client
+/// (docs/architecture.md): each is listed with its kind and is subject to the same ownership
+/// rules, device access and STOP ALL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    /// A Buttplug client over the websocket.
+    Buttplug,
+    /// An app calling the Lovense local API (the `lovense` module), named after its
+    /// `X-platform` header.
+    LovenseApi,
+}
+
+impl ClientKind {
+    /// What front ends show where a Buttplug client's spec version stands: "Buttplug v3"
+    /// (plain "Buttplug" before the handshake), "Lovense API".
+    pub fn label(self, spec_version: Option<SpecVersion>) -> String {
+        match (self, spec_version) {
+            (ClientKind::Buttplug, Some(version)) => format!("Buttplug {version}"),
+            (ClientKind::Buttplug, None) => "Buttplug".to_owned(),
+            (ClientKind::LovenseApi, _) => "Lovense API".to_owned(),
+        }
+    }
+}
+
 /// What front ends see of one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientSnapshot {
     pub id: ClientId,
+    pub kind: ClientKind,
     /// The ClientName of its RequestServerInfo; `None` before the handshake.
     pub name: Option<String>,
     /// The negotiated spec version; `None` before the handshake.

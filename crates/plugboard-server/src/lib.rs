@@ -56,10 +56,10 @@ mod subscriptions;
 
 pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
-pub use clients::ClientSnapshot;
+pub use clients::{ClientKind, ClientSnapshot};
 pub use config::{
-    DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
-    DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, EngineConfig, LovenseApiOptions, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_LOVENSE_API_HTTPS_PORT,
+    DEFAULT_LOVENSE_API_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
 };
 pub use device_views::{DeviceView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
@@ -69,6 +69,7 @@ pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
+pub use lovense::LovenseApi;
 pub use paths::{default_config_dir, default_user_config_path};
 pub use serial_ports::{list_serial_ports, SerialPort};
 

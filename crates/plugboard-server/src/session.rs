@@ -30,7 +30,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
-use crate::clients::{ClientSnapshot, Signals};
+use crate::clients::{ClientKind, ClientSnapshot, Signals};
 use crate::engine::Shared;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
@@ -99,6 +99,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     let approval = shared.approvals.initial(&shared.config.remote_clients, &approval_key);
     let snapshot = ClientSnapshot {
         id,
+        kind: ClientKind::Buttplug,
         name: None,
         spec_version: None,
         peer,

@@ -16,13 +16,21 @@
 //! Every call of the API comes in as a client of the engine (docs/architecture.md,
 //! Clients and ownership), under the same ownership rules, access rules and STOP ALL as a Buttplug client.
 
-// The HTTP side (server, runner) lands in a later step of the same issue and uses all of this.
-#![allow(dead_code)]
+//!
+//! Around it: [`server`] serves it over HTTP and HTTPS (with the self-signed certificate of
+//! [`certificate`]), and [`apps`] makes each calling app a client of the engine, whose
+//! programs its own [`runner::Runner`] runs through the [`service::Service`].
 
 pub mod action;
 pub mod answer;
+pub mod apps;
+pub mod certificate;
 pub mod program;
 pub mod request;
 pub mod runner;
+pub mod server;
 pub mod service;
 pub mod toys;
+
+pub(crate) use server::start;
+pub use server::LovenseApi;

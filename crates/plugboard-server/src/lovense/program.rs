@@ -287,6 +287,7 @@ impl PositionScript {
     }
 
     /// When the script ends.
+    #[cfg(test)]
     pub fn length_ms(&self) -> u64 {
         self.points.last().map_or(0, |point| point.ts_ms)
     }

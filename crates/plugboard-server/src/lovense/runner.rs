@@ -99,7 +99,23 @@ impl Runner {
         }
     }
 
+    /// Ends every program and stops every output this client runs (the user disconnected the
+    /// app).
+    pub fn stop_everything(&self) {
+        self.stop_programs();
+        let scope = StopScope { device_index: None, feature_index: None, inputs: false, outputs: true };
+        if let Err(error) = self.devices.stop(Some(self.client), scope) {
+            tracing::debug!(%error, "Lovense API: stopping an app's toys");
+        }
+    }
+
+    /// Whether any program runs (an app that runs something stays listed).
+    pub fn is_running(&self) -> bool {
+        !self.lock().by_toy.is_empty()
+    }
+
     /// How many programs run on the toy (for tests and the Apps view).
+    #[cfg(test)]
     pub fn programs_on(&self, device_index: u32) -> usize {
         self.lock().by_toy.get(&device_index).map_or(0, Vec::len)
     }
@@ -161,9 +177,24 @@ impl Runner {
         if commands.is_empty() {
             return true;
         }
+        self.send_locked(&mut self.lock(), device_index, commands)
+    }
+
+    /// Sends a step of program `id`, unless the program has been ended. The check and the
+    /// send happen under one lock, so a program that STOP ALL (or a new command) ends while
+    /// it is between steps never writes after the stop that follows.
+    fn send_step(&self, id: u64, device_index: u32, commands: &[FeatureCommand]) -> bool {
+        let mut running = self.lock();
+        let alive = running.by_toy.get(&device_index).is_some_and(|programs| programs.iter().any(|(p, _)| *p == id));
+        if !alive {
+            return false;
+        }
+        commands.is_empty() || self.send_locked(&mut running, device_index, commands)
+    }
+
+    fn send_locked(&self, running: &mut Running, device_index: u32, commands: &[FeatureCommand]) -> bool {
         match self.devices.command(self.client, device_index, commands) {
             Ok(()) => {
-                let mut running = self.lock();
                 let held = running.held.entry(device_index).or_default();
                 for command in commands {
                     let output = (command.feature_index, command.command.kind);
@@ -191,9 +222,9 @@ impl Runner {
                 Step::Run(action) => {
                     let commands = toy.commands(&action);
                     driven.extend(commands.iter().map(|c| (c.feature_index, c.command.kind)));
-                    self.send(toy.device_index, &commands)
+                    self.send_step(id, toy.device_index, &commands)
                 }
-                Step::Pause => self.send(toy.device_index, &zeros(&driven)),
+                Step::Pause => self.send_step(id, toy.device_index, &zeros(&driven)),
                 Step::Done => {
                     self.finish(id, toy.device_index, &driven);
                     return;
@@ -215,7 +246,7 @@ impl Runner {
         let mut at = offset_ms;
         while let Some(step) = script.move_from(at) {
             let duration = u32::try_from(step.duration_ms).unwrap_or(u32::MAX);
-            if !self.send(toy.device_index, &toy.move_commands(step.position, duration)) {
+            if !self.send_step(id, toy.device_index, &toy.move_commands(step.position, duration)) {
                 break;
             }
             at += step.duration_ms;

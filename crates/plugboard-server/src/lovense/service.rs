@@ -32,12 +32,17 @@ impl Service {
 
     /// The toys an app may use: every connected device that `visible` lets it see (by
     /// address, as the engine's access rules decide).
-    pub fn toys(&self, visible: &dyn Fn(&str) -> bool) -> Vec<Toy> {
+    pub fn toys(&self, visible: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Toy> {
         self.devices.snapshot().iter().filter(|device| visible(&device.address)).map(toy_of).collect()
     }
 
     /// Carries out `command` for the app whose programs `runner` runs; the answer's body.
-    pub async fn execute(&self, runner: &Arc<Runner>, visible: &dyn Fn(&str) -> bool, command: Command) -> Value {
+    pub async fn execute(
+        &self,
+        runner: &Arc<Runner>,
+        visible: &(dyn Fn(&str) -> bool + Sync),
+        command: Command,
+    ) -> Value {
         match self.try_execute(runner, visible, command).await {
             Ok(answer) => answer,
             Err(error) => {
@@ -50,7 +55,7 @@ impl Service {
     async fn try_execute(
         &self,
         runner: &Arc<Runner>,
-        visible: &dyn Fn(&str) -> bool,
+        visible: &(dyn Fn(&str) -> bool + Sync),
         command: Command,
     ) -> Result<Value, ApiError> {
         let toys = self.toys(visible);
