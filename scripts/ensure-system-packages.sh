@@ -4,7 +4,8 @@
 # the script prints nothing. Usage: ensure-system-packages.sh [GROUP...]
 #   build  - compile and link the engine crates (libdbus is built from source, statically), and
 #            run their tests
-#            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests) (default)
+#            (dbus-daemon and python3-dbusmock play a fake BlueZ for the BLE tests; iproute2
+#            gives them a private network, scripts/with-test-network.sh) (default)
 #   app    - also the GTK/WebKit libraries the Tauri desktop app links against, Xvfb, and
 #            the tools the package's install test uses (xwininfo, desktop-file-validate)
 #   reference - also what the reference server intiface-engine needs to build from source
@@ -15,7 +16,7 @@
 #            tests/windows/) and Wine (64-bit only: runs plugboard-engine.exe in the tests)
 set -euo pipefail
 
-build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus)
+build=(build-essential pkg-config mold libssl-dev python3-dbusmock python3-gi dbus iproute2)
 app=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
      libayatana-appindicator3-dev librsvg2-dev libxdo-dev file
      xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core x11-utils desktop-file-utils)

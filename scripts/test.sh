@@ -2,6 +2,7 @@
 # `make test`: every test of the workspace, the front end's unit tests, the app window's
 # end-to-end test (WebDriver, under Xvfb and a private D-Bus session), and the Windows build of
 # the engine under Wine (scripts/test-windows.sh). Prints each phase's time.
+# Runs as root (as CI does): some tests need it, and the private network namespace too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -14,7 +15,12 @@ phase "front end: build and unit tests" scripts/build-ui.sh --test
 phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
 # The fault tests run the headless engine's binary (killed with SIGKILL and restarted).
 phase "build tests and the app" bash -c 'cargo test --workspace --no-run --quiet && cargo build --quiet -p plugboard -p plugboard-server --bins'
-phase "run tests" dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet
+# In a private network namespace with an address besides loopback, so the tests of clients from
+# other machines run on any machine (scripts/with-test-network.sh).
+phase "run tests" scripts/with-test-network.sh \
+  dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --quiet
+# Tests that need root are #[ignore]d in a plain `cargo test`; they live in `as_root` modules.
+phase "run tests that need root" cargo test --workspace --quiet -- --ignored as_root::
 # plugboard-engine.exe cross-built and tested under Wine (each of its steps prints its own time).
 phase "Windows: engine under Wine" scripts/test-windows.sh
 phase "package: build, install, start, remove" scripts/test-package.sh

@@ -126,6 +126,7 @@ pub fn export_logs(state: State<'_, AppState>, path: String) -> Result<()> {
 mod tests {
     use std::sync::Arc;
 
+    use plugboard_server::testing::wait_until;
     use serde_json::{json, Value};
     use tauri::ipc::{CallbackFn, InvokeBody};
     use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -342,6 +343,25 @@ mod tests {
             self.next(std::time::Duration::from_secs(5)).expect("a message in time")
         }
 
+        /// Asserts that nothing arrives before the answer to a websocket Ping: a session
+        /// answers one when it next reads, after sending what it owed.
+        fn hears_nothing(&mut self, what: &str) {
+            use futures_util::{SinkExt, StreamExt};
+            use tokio_tungstenite::tungstenite::Message;
+            let socket = &mut self.socket;
+            self.runtime.block_on(async {
+                socket.send(Message::Ping(Default::default())).await.unwrap();
+                loop {
+                    let wait = std::time::Duration::from_secs(5);
+                    match tokio::time::timeout(wait, socket.next()).await.expect("a Pong in time") {
+                        Some(Ok(Message::Pong(_))) => return,
+                        Some(Ok(Message::Ping(_))) => continue,
+                        other => panic!("{what}: got {other:?}"),
+                    }
+                }
+            });
+        }
+
         fn hello(port: u64, name: &str) -> Client {
             let mut client = Client::connect(port, None).unwrap();
             client.send(&format!(r#"[{{"RequestServerInfo":{{"Id":1,"ClientName":"{name}","MessageVersion":3}}}}]"#));
@@ -350,16 +370,11 @@ mod tests {
         }
     }
 
-    /// Polls the snapshot until `done` accepts it.
+    /// Waits until the snapshot satisfies `done`, and returns it.
     fn snapshot_until(window: &WebviewWindow<MockRuntime>, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..250 {
-            let snapshot = call(window, "get_snapshot", json!({})).unwrap();
-            if done(&snapshot) {
-                return snapshot;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        panic!("timed out waiting for {what}");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let snapshot = async || call(window, "get_snapshot", json!({})).unwrap();
+        runtime.block_on(wait_until(what, std::time::Duration::from_secs(5), snapshot, done))
     }
 
     fn waiting_client(window: &WebviewWindow<MockRuntime>, name: &str) -> u64 {
@@ -385,7 +400,11 @@ mod tests {
         let mut first = Client::hello(port, "Phone game");
         first.send(r#"[{"RequestDeviceList":{"Id":2}}]"#);
         let id = waiting_client(&window, "Phone game");
-        assert_eq!(first.next(std::time::Duration::from_millis(300)), None, "nothing beyond the handshake yet");
+        // Nothing beyond the handshake yet, once the request is read (the registry counts it).
+        snapshot_until(&window, "the waiting client's request to be read", |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["id"] == id && c["messagesIn"].as_u64() >= Some(2))
+        });
+        first.hears_nothing("nothing beyond the handshake yet");
         call(&window, "answer_client", json!({"id": id, "allow": true, "remember": true})).unwrap();
         assert_eq!(first.recv()["DeviceList"]["Id"], 2);
         let error = call(&window, "answer_client", json!({"id": id, "allow": true, "remember": false})).unwrap_err();

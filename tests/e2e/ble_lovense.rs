@@ -147,11 +147,13 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     );
     assert_eq!(watcher.ask(&v4_vibrate(3, 0, 8)).await, json!({"Ok":{"Id":3}}), "the virtual device carries on");
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 8).await;
-    let deadline = Instant::now() + BLE_WAIT;
-    while bus.connect_attempts() == attempts {
-        assert!(Instant::now() < deadline, "the engine never tried to reconnect");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    plugboard_e2e::wait_until(
+        "the engine to try to reconnect",
+        BLE_WAIT,
+        async || bus.connect_attempts(),
+        |&now| now != attempts,
+    )
+    .await;
     bus.out_of_range(false);
     let again = next_not_scanning_finished(&mut client).await;
     assert_eq!(again["DeviceAdded"]["DeviceIndex"], index, "{again}");
@@ -261,11 +263,7 @@ fn v4_indexes(message: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Polls until `done` holds, for up to [`BLE_WAIT`].
+/// Waits until `done` holds, for up to [`BLE_WAIT`].
 async fn wait_for(engine: &Engine, what: &str, done: impl Fn(&Engine) -> bool) {
-    let deadline = Instant::now() + BLE_WAIT;
-    while !done(engine) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    plugboard_e2e::wait_until(what, BLE_WAIT, async || done(engine), |&holds| holds).await;
 }

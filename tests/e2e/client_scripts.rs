@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
-use plugboard_e2e::{ClientView, EngineUnderTest};
+use plugboard_e2e::{wait_until, ClientView, EngineUnderTest, WithContext};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::{Engine, EngineConfig};
@@ -65,7 +65,7 @@ pub fn url(engine: &impl EngineUnderTest) -> String {
     engine.url()
 }
 
-/// Polls until an output has `value`; on timeout, fails with `context` (a client transcript).
+/// Waits until an output has `value`; on timeout, fails with `context` (a client transcript).
 pub async fn wait_for_level(
     engine: &impl EngineUnderTest,
     device: u32,
@@ -74,35 +74,27 @@ pub async fn wait_for_level(
     value: i32,
     context: &dyn Fn() -> String,
 ) {
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        let level = engine.output_level(device, feature, kind);
-        if level == Some(value) {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            panic!(
-                "device {device} feature {feature} {kind:?} is {level:?} after {SETTLE:?}, expected {value}\n{}",
-                context()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let what = format!("device {device} feature {feature} {kind:?} to be at {value}");
+    wait_until(
+        WithContext(what, context),
+        SETTLE,
+        async || engine.output_level(device, feature, kind),
+        |level| *level == Some(value),
+    )
+    .await;
 }
 
 /// Waits until the registry holds a client named `name` that finished its handshake.
 pub async fn wait_for_client(engine: &impl EngineUnderTest, name: &str, context: &dyn Fn() -> String) -> ClientView {
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        let clients = engine.clients();
-        if let Some(client) = clients.iter().find(|c| c.name.as_deref() == Some(name)) {
-            return client.clone();
-        }
-        if tokio::time::Instant::now() >= deadline {
-            panic!("no client named {name:?} in the registry after {SETTLE:?}: {clients:#?}\n{}", context());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let what = WithContext(format!("a client named {name:?} in the registry"), context);
+    let clients = wait_until(
+        what,
+        SETTLE,
+        async || engine.clients(),
+        |clients| clients.iter().any(|c| c.name.as_deref() == Some(name)),
+    )
+    .await;
+    clients.into_iter().find(|c| c.name.as_deref() == Some(name)).expect("just seen")
 }
 
 /// Asserts the registry entry of a connected client: its name and negotiated spec version.
@@ -119,20 +111,14 @@ pub async fn assert_registered(
 
 /// Waits until no client named `name` is left in the registry.
 pub async fn wait_for_client_gone(engine: &impl EngineUnderTest, name: &str, context: &dyn Fn() -> String) {
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        let clients = engine.clients();
-        if !clients.iter().any(|c| c.name.as_deref() == Some(name)) {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            panic!(
-                "client {name:?} still in the registry {SETTLE:?} after it disconnected: {clients:#?}\n{}",
-                context()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let what = WithContext(format!("client {name:?} to leave the registry after it disconnected"), context);
+    wait_until(
+        what,
+        SETTLE,
+        async || engine.clients(),
+        |clients| !clients.iter().any(|c| c.name.as_deref() == Some(name)),
+    )
+    .await;
 }
 
 /// One running client script.
@@ -484,16 +470,15 @@ pub async fn run_disconnect_scenario(
     client.expect_clean_exit().await;
     wait_for_client_gone(engine, name, &context).await;
     wait_for_level(engine, 0, 0, OutputType::Vibrate, 0, &context).await;
-    // The other client's output must survive the disconnect, and keep surviving.
-    for _ in 0..10 {
-        assert_eq!(
-            engine.output_level(1, 0, OutputType::Vibrate),
-            Some(20),
-            "{name}'s disconnect changed the raw client's device\n{}",
-            context()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The other client's output survives the disconnect. A session stops its client's outputs
+    // before it leaves the registry (crates/plugboard-server/src/session.rs), so once it has
+    // left, everything its disconnect did to the devices is recorded: nothing comes later.
+    assert_eq!(
+        engine.output_level(1, 0, OutputType::Vibrate),
+        Some(20),
+        "{name}'s disconnect changed the raw client's device\n{}",
+        context()
+    );
     assert!(
         engine.clients().iter().any(|c| c.name.as_deref() == Some(RawV3::NAME)),
         "the raw client is still connected"

@@ -105,7 +105,8 @@ async fn front_ends_see_the_battery_without_asking() {
     let engine = Engine::start(config).await.unwrap();
     let batteries = plugboard_e2e::wait_until(
         "the battery reading",
-        || engine.devices().iter().map(|d| d.battery).collect::<Vec<_>>(),
+        plugboard_e2e::WAIT,
+        async || engine.devices().iter().map(|d| d.battery).collect::<Vec<_>>(),
         |batteries| batteries == &vec![None, Some(80)],
     )
     .await;

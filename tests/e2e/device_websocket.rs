@@ -3,7 +3,6 @@
 //! exactly. Also allow and deny.
 
 use std::path::Path;
-use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use plugboard_protocol::model::OutputType;
@@ -64,11 +63,12 @@ impl FakeLovense {
             .expect("toy running")
     }
 
-    /// Nothing arrives for a while.
-    async fn quiet(&mut self) {
-        if let Ok(Some(text)) = tokio::time::timeout(Duration::from_millis(300), self.received.recv()).await {
-            panic!("the toy should have received nothing, got {text:?}");
-        }
+    /// Waits until the engine closed the toy's link (it was turned away).
+    async fn closed_by_the_engine(&mut self) {
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the engine closed the toy's link in time")
+            .expect("the toy's task ran to its end");
     }
 
     /// The toy vanishes without a Close frame.
@@ -124,7 +124,8 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     assert_eq!(client.ask(&vibrate(3, 0.5)).await, json!({"Ok":{"Id":3}}));
     assert_eq!(toy.next().await, "Vibrate:10;");
     assert_eq!(client.ask(&vibrate(4, 0.5)).await, json!({"Ok":{"Id":4}}));
-    toy.quiet().await; // a repeat is dropped
+    // A repeat is dropped: the toy's link is ordered, so its bytes would come before the stop's
+    // "Vibrate:0;" below.
     let battery = client
         .ask(&format!(
             r#"[{{"SensorReadCmd":{{"Id":5,"DeviceIndex":{index},"SensorIndex":0,"SensorType":"Battery"}}}}]"#
@@ -176,11 +177,13 @@ async fn denied_devices_never_connect_and_an_allow_list_admits_only_its_devices(
                "devices": {"DENIED01": {"allow": false, "deny": true}}}),
     );
     let engine = start_engine(own).await;
-    let _denied = FakeLovense::connect(&engine, "FakeLVS", "DENIED01").await;
+    let mut denied = FakeLovense::connect(&engine, "FakeLVS", "DENIED01").await;
     let _other = FakeLovense::connect(&engine, "FakeLVS", "OTHER01").await;
+    // Turned away, its link is closed: it can never connect later.
+    denied.closed_by_the_engine().await;
     plugboard_e2e::wait_for_devices(&engine, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(engine.devices().len(), 1, "the denied toy stays out");
+    let addresses: Vec<String> = engine.devices().into_iter().map(|d| d.address).collect();
+    assert_eq!(addresses, ["OTHER01"], "the denied toy stays out");
     engine.stop().await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -190,11 +193,12 @@ async fn denied_devices_never_connect_and_an_allow_list_admits_only_its_devices(
                "devices": {"ALLOWED01": {"allow": true, "deny": false}}}),
     );
     let engine = start_engine(own).await;
-    let _stranger = FakeLovense::connect(&engine, "FakeLVS", "STRANGER01").await;
+    let mut stranger = FakeLovense::connect(&engine, "FakeLVS", "STRANGER01").await;
     let _allowed = FakeLovense::connect(&engine, "FakeLVS", "ALLOWED01").await;
+    stranger.closed_by_the_engine().await;
     plugboard_e2e::wait_for_devices(&engine, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(engine.devices().len(), 1, "only the allowed toy connects");
+    let addresses: Vec<String> = engine.devices().into_iter().map(|d| d.address).collect();
+    assert_eq!(addresses, ["ALLOWED01"], "only the allowed toy connects");
     let state = engine.device_manager().user_config();
     assert!(state.devices["ALLOWED01"].index.is_some());
     assert!(state.devices.get("STRANGER01").is_none_or(|d| d.index.is_none()));

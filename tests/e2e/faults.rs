@@ -8,7 +8,7 @@
 //! fake BlueZ).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
@@ -17,7 +17,7 @@ use plugboard_server::{Engine, EngineConfig};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::pty::{expect_bytes, expect_quiet, pty};
+use crate::pty::{expect_bytes, pty};
 use crate::toy::{Reply, Script, Toy};
 
 /// Generous: these tests run on a loaded two-core machine next to other test binaries.
@@ -120,13 +120,9 @@ fn toy_port(engine: &Engine) -> u16 {
     engine.device_websocket_address().expect("the device-websocket server runs").port()
 }
 
-/// Polls `probe` until it holds (generously); panics naming `what` otherwise.
+/// Waits until `probe` holds (generously); panics naming `what` otherwise.
 pub(crate) async fn eventually(what: &str, mut probe: impl FnMut() -> bool) {
-    let deadline = Instant::now() + FAULT_WAIT;
-    while !probe() {
-        assert!(Instant::now() < deadline, "timed out after {FAULT_WAIT:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    plugboard_e2e::wait_until(what, FAULT_WAIT, async || probe(), |&holds| holds).await;
 }
 
 /// The engine lists no device at `address` and runs exactly `tasks` device tasks.
@@ -204,7 +200,8 @@ async fn a_websocket_device_dropped_mid_command_is_removed_for_every_client_and_
     assert_eq!(v4_indexes(&new.event().await), ["0", &index.to_string()]);
     eventually("the toy's device task again", || engine.device_tasks() == 2).await;
     assert_eq!(engine.output_level(index as u32, 0, OutputType::Vibrate), Some(0));
-    toy.quiet(Duration::from_millis(500)).await;
+    // The next command is the barrier: the toy's link is ordered, so a command replayed on
+    // reconnection would reach it first.
     assert!(old.request("VibrateCmd", v2_vibrate(index, 1.0)).await.get("Ok").is_some());
     assert_eq!(toy.next(FAULT_WAIT).await, "Vibrate:20;");
 
@@ -388,7 +385,8 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
     assert_eq!(added_index(&old.event().await), index);
     assert_eq!(v4_indexes(&new.event().await), ["0", &index.to_string()]);
     eventually("the stroker's device task again", || engine.device_tasks() == 2).await;
-    expect_quiet(&mut master, Duration::from_millis(500));
+    // The next move is the barrier: the port is written in order, so a move replayed on
+    // reconnection would come first.
     assert!(old.request("LinearCmd", linear(0.25)).await.get("Ok").is_some());
     expect_bytes(&mut master, "L0249I5000\n", PTY_WAIT);
     engine.stop().await;

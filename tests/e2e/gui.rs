@@ -17,7 +17,7 @@ use buttplug_client::{ButtplugClient as V4Client, ButtplugClientEvent as V4Event
 use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::StreamExt;
-use plugboard_e2e::{non_loopback_address, unused_port, within};
+use plugboard_e2e::{non_loopback_address, unused_port, wait_until, within};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -54,12 +54,8 @@ impl Driver {
             .kill_on_drop(true)
             .spawn()
             .expect("tauri-driver starts (scripts/ensure-tools.sh installs it)");
-        // Wait until it listens.
-        let deadline = tokio::time::Instant::now() + UI_WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "tauri-driver did not listen on {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let listening = async || tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok();
+        wait_until(format!("tauri-driver to listen on {port}"), UI_WAIT, listening, |&listens| listens).await;
         Driver { process }
     }
 
@@ -92,15 +88,8 @@ async fn screenshot(window: &Client, name: &str) {
 }
 
 /// Waits until `probe` finds what it looks for in the window.
-async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + UI_WAIT;
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the window did not show {what} within {UI_WAIT:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn wait_for<T: std::fmt::Debug>(what: &str, probe: impl AsyncFnMut() -> Option<T>) -> T {
+    wait_until(format!("the window to show {what}"), UI_WAIT, probe, Option::is_some).await.expect("just found")
 }
 
 async fn text_of(window: &Client, css: &str) -> Option<String> {
@@ -265,10 +254,7 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
 
     // Listening on all interfaces, a client from another machine waits until the user allows
     // it. Connecting to this machine's own network address makes a real non-loopback peer.
-    match non_loopback_address() {
-        Some(address) => approval_and_device_access(&window, server_port, address).await,
-        None => eprintln!("this machine has no network address besides loopback: the approval steps are skipped"),
-    }
+    approval_and_device_access(&window, server_port, non_loopback_address()).await;
 
     window.close().await.ok();
     driver.stop().await;
@@ -378,14 +364,10 @@ async fn sigterm_stops_every_device_before_the_app_exits() {
 
     // The toy dials in once the device-websocket server listens.
     let toy_url = format!("ws://127.0.0.1:{device_port}");
-    let deadline = tokio::time::Instant::now() + UI_WAIT;
-    let (mut toy, _) = loop {
-        match tokio_tungstenite::connect_async(&toy_url).await {
-            Ok(connected) => break connected,
-            Err(_) if tokio::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
-            Err(error) => panic!("the app's device-websocket server did not come up: {error}"),
-        }
-    };
+    let dial = async || tokio_tungstenite::connect_async(&toy_url).await;
+    let (mut toy, _) = wait_until("the app's device-websocket server to come up", UI_WAIT, dial, Result::is_ok)
+        .await
+        .expect("just connected");
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
     toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string()))

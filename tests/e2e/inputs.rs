@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use plugboard_devices::config::matching::{BleAdvertisement, Discovered};
 use plugboard_devices::hardware::{Endpoint, Hardware};
-use plugboard_devices::testing::{Event, FakeConnector, FakeHardware};
+use plugboard_devices::testing::{wait_until, Event, FakeConnector, FakeHardware};
 use plugboard_devices::transport::FoundDevice;
 use plugboard_devices::DeviceEvent;
 use plugboard_server::{Engine, EngineConfig};
@@ -71,6 +71,12 @@ async fn next_reading(raw: &mut Raw) -> Value {
     }
 }
 
+/// Waits until the device was subscribed to, or unsubscribed from, its pressure `count` times.
+async fn wait_for_pressure_events(hw: &FakeHardware, count: usize) {
+    let what = format!("{count} subscribes and unsubscribes of the pressure endpoint");
+    wait_until(what, WAIT, async || pressure_subscribed(hw), |events| events.len() >= count).await;
+}
+
 fn pressure_subscribed(hw: &FakeHardware) -> Vec<Event> {
     hw.events()
         .into_iter()
@@ -126,10 +132,7 @@ async fn v4_and_v3_clients_get_the_pressure_readings_they_subscribed_to() {
     // The v3 client's stop of the device ends its subscription, and the device unsubscribes.
     let stop = json!([{"StopDeviceCmd": {"Id": 6, "DeviceIndex": index}}]);
     assert_eq!(next_reading_after(&mut v3, &stop.to_string()).await, json!({"Ok": {"Id": 6}}));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while pressure_subscribed(&hw).len() < 2 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    wait_for_pressure_events(&hw, 2).await;
     assert_eq!(
         pressure_subscribed(&hw),
         [Event::Subscribe(Endpoint::RxPressure), Event::Unsubscribe(Endpoint::RxPressure)]
@@ -156,10 +159,7 @@ async fn a_client_that_leaves_ends_its_subscriptions() {
     let error = next_reading_after(&mut v4, &refused.to_string()).await;
     assert_eq!(error["Error"]["Id"], json!(3), "a battery is read, not subscribed: {error}");
     drop(v4);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while pressure_subscribed(&hw).len() < 2 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    wait_for_pressure_events(&hw, 2).await;
     assert_eq!(
         pressure_subscribed(&hw),
         [Event::Subscribe(Endpoint::RxPressure), Event::Unsubscribe(Endpoint::RxPressure)]

@@ -2,6 +2,7 @@
 
 mod ble_lovense;
 mod client_scripts;
+mod counted_and_heated;
 mod device_settings;
 mod device_websocket;
 mod faults;

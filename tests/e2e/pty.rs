@@ -51,19 +51,3 @@ pub(crate) fn expect_bytes(master: &mut TTYPort, want: &str, within: Duration) {
     });
     assert_eq!(String::from_utf8_lossy(&got), want);
 }
-
-/// Nothing reaches the device for `period`.
-pub(crate) fn expect_quiet(master: &mut TTYPort, period: Duration) {
-    let got = tokio::task::block_in_place(|| {
-        let deadline = Instant::now() + period;
-        let mut got = Vec::new();
-        let mut buf = [0u8; 256];
-        while Instant::now() < deadline {
-            if let Ok(n) = master.read(&mut buf) {
-                got.extend_from_slice(&buf[..n]);
-            }
-        }
-        got
-    });
-    assert!(got.is_empty(), "the device should have received nothing, got {:?}", String::from_utf8_lossy(&got));
-}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+use plugboard_e2e::{wait_for_clients, wait_for_level};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::{Engine, EngineConfig};
@@ -13,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub(crate) const WAIT: Duration = Duration::from_secs(5);
+pub(crate) use plugboard_e2e::WAIT;
 
 pub(crate) struct Raw {
     pub(crate) socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -74,29 +75,6 @@ async fn engine_with(kinds: &[VirtualKind], tweak: impl FnOnce(&mut EngineConfig
     Engine::start(config).await.expect("engine starts")
 }
 
-async fn level_becomes(engine: &Engine, device: u32, feature: u32, kind: OutputType, value: i32) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let level = engine.output_level(device, feature, kind);
-        if level == Some(value) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "device {device} feature {feature} {kind:?}: {level:?}, wanted {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-async fn clients_become(engine: &Engine, count: usize) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while engine.clients().len() != count {
-        assert!(tokio::time::Instant::now() < deadline, "clients: {:?}", engine.clients());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v0_conversation() {
     let engine = engine_with(&[VirtualKind::DualVibrator, VirtualKind::Rotator], |_| {}).await;
@@ -117,16 +95,16 @@ async fn v0_conversation() {
         client.ask(r#"[{"SingleMotorVibrateCmd":{"Id":3,"DeviceIndex":0,"Speed":0.5}}]"#).await,
         json!({"Ok":{"Id":3}})
     );
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 10).await;
-    level_becomes(&engine, 0, 1, OutputType::Vibrate, 10).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(&engine, 0, 1, OutputType::Vibrate, 10).await;
     assert_eq!(
         client.ask(r#"[{"VorzeA10CycloneCmd":{"Id":4,"DeviceIndex":1,"Speed":99,"Clockwise":false}}]"#).await,
         json!({"Ok":{"Id":4}})
     );
-    level_becomes(&engine, 1, 0, OutputType::Rotate, -20).await;
+    wait_for_level(&engine, 1, 0, OutputType::Rotate, -20).await;
     assert_eq!(client.ask(r#"[{"StopAllDevices":{"Id":5}}]"#).await, json!({"Ok":{"Id":5}}));
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
-    level_becomes(&engine, 1, 0, OutputType::Rotate, 0).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 1, 0, OutputType::Rotate, 0).await;
     let clients = engine.clients();
     assert_eq!((clients[0].name.as_deref(), clients[0].spec_version), (Some("old"), Some(SpecVersion::V0)));
 }
@@ -147,14 +125,14 @@ async fn v2_conversation() {
     let vibrate =
         r#"[{"VibrateCmd":{"Id":3,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.25},{"Index":1,"Speed":1.0}]}}]"#;
     assert_eq!(client.ask(vibrate).await, json!({"Ok":{"Id":3}}));
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 5).await;
-    level_becomes(&engine, 0, 1, OutputType::Vibrate, 20).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 5).await;
+    wait_for_level(&engine, 0, 1, OutputType::Vibrate, 20).await;
     assert_eq!(
         client.ask(r#"[{"BatteryLevelCmd":{"Id":4,"DeviceIndex":1}}]"#).await,
         json!({"BatteryLevelReading":{"Id":4,"DeviceIndex":1,"BatteryLevel":0.8}})
     );
     assert_eq!(client.ask(r#"[{"StopAllDevices":{"Id":5}}]"#).await, json!({"Ok":{"Id":5}}));
-    level_becomes(&engine, 0, 1, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 0, 1, OutputType::Vibrate, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,7 +218,7 @@ async fn malformed_frames_are_answered_and_the_session_stays_usable() {
     assert_eq!(client.recv().await, json!({"Ok":{"Id":10}}));
     assert_eq!(client.recv().await["Error"]["Id"], 11);
     assert_eq!(client.recv().await, json!({"Ok":{"Id":12}}));
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 10).await;
     assert!(engine.clients()[0].last_error.is_some());
 }
 
@@ -290,10 +268,10 @@ async fn three_versions_at_once_and_an_abrupt_drop_stops_only_its_own_outputs() 
         .await,
         json!({"Ok":{"Id":3}})
     );
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 10).await;
-    level_becomes(&engine, 1, 0, OutputType::Vibrate, 10).await;
-    level_becomes(&engine, 1, 1, OutputType::Vibrate, 2).await;
-    level_becomes(&engine, 2, 0, OutputType::Rotate, -7).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(&engine, 1, 0, OutputType::Vibrate, 10).await;
+    wait_for_level(&engine, 1, 1, OutputType::Vibrate, 2).await;
+    wait_for_level(&engine, 2, 0, OutputType::Rotate, -7).await;
 
     // v3 vanishes without a Close frame: its outputs stop, nobody else's do.
     let Raw { socket } = v3;
@@ -301,19 +279,19 @@ async fn three_versions_at_once_and_an_abrupt_drop_stops_only_its_own_outputs() 
     let std_tcp = tcp.into_std().unwrap();
     std_tcp.shutdown(std::net::Shutdown::Both).unwrap();
     drop(std_tcp);
-    clients_become(&engine, 2).await;
-    level_becomes(&engine, 1, 0, OutputType::Vibrate, 0).await;
-    level_becomes(&engine, 1, 1, OutputType::Vibrate, 0).await;
+    wait_for_clients(&engine, 2).await;
+    wait_for_level(&engine, 1, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 1, 1, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(10), "v1's vibrator keeps going");
     assert_eq!(engine.output_level(2, 0, OutputType::Rotate), Some(-7), "v4's rotator keeps going");
 
     // v1's StopAllDevices stops only what v1 set.
     assert_eq!(v1.ask(r#"[{"StopAllDevices":{"Id":4}}]"#).await, json!({"Ok":{"Id":4}}));
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(2, 0, OutputType::Rotate), Some(-7));
     // v4's StopCmd on everything stops its rotator.
     assert_eq!(v4.ask(r#"[{"StopCmd":{"Id":4}}]"#).await, json!({"Ok":{"Id":4}}));
-    level_becomes(&engine, 2, 0, OutputType::Rotate, 0).await;
+    wait_for_level(&engine, 2, 0, OutputType::Rotate, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,9 +317,9 @@ async fn device_changes_reach_every_client_in_its_version() {
     // The user's STOP ALL stops everything, whoever set it.
     v3.ask(r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#)
         .await;
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 20).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
     engine.stop_all().await;
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -355,6 +333,7 @@ async fn ping_timeout_stops_the_clients_outputs_and_closes() {
             r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"}]}}]"#,
         )
         .await;
+    // Pinging every 150 ms, within MaxPingTime: the pauses are the timing under test.
     for id in 3..6 {
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert_eq!(client.ask(&format!(r#"[{{"Ping":{{"Id":{id}}}}}]"#)).await, json!({"Ok":{"Id":id}}));
@@ -363,7 +342,7 @@ async fn ping_timeout_stops_the_clients_outputs_and_closes() {
     let error = client.recv().await;
     assert_eq!((error["Error"]["Id"].as_u64(), error["Error"]["ErrorCode"].as_u64()), (Some(0), Some(2)), "{error}");
     assert!(client.closed().await);
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,11 +354,11 @@ async fn ping_with_ping_off_is_ok_and_v4_disconnect_closes() {
         .await;
     assert_eq!(client.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
     client.ask(r#"[{"OutputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":20}}}}]"#).await;
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 20).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
     assert_eq!(client.ask(r#"[{"Disconnect":{"Id":4}}]"#).await, json!({"Ok":{"Id":4}}));
     assert!(client.closed().await);
-    level_becomes(&engine, 0, 0, OutputType::Vibrate, 0).await;
-    clients_become(&engine, 0).await;
+    wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    wait_for_clients(&engine, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -396,7 +375,7 @@ async fn the_client_limit_is_explained_and_the_window_can_disconnect_a_client() 
     assert_eq!(engine.clients()[0].origin, None);
     assert!(engine.disconnect_client(id).await);
     assert!(first.closed().await);
-    clients_become(&engine, 0).await;
+    wait_for_clients(&engine, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -192,7 +192,8 @@ pub(crate) async fn refused_by_a_v2_server(engine: &impl EngineUnderTest) {
     );
     assert!(!client.connected());
     // The engine closes the refused connection (or at least never lists it as a live client).
-    wait_until("no handshaken client", || engine.clients(), |c| c.iter().all(|c| c.spec_version.is_none())).await;
+    wait_until("no handshaken client", WAIT, async || engine.clients(), |c| c.iter().all(|c| c.spec_version.is_none()))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

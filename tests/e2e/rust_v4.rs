@@ -210,11 +210,16 @@ pub(crate) async fn v3_and_v4_clients_stop_only_their_own_outputs(engine: &impl 
     assert_eq!(wait_for_client_named(engine, "Old Game").await.spec_version, Some(SpecVersion::V3));
     assert_eq!(wait_for_client_named(engine, "New Game").await.spec_version, Some(SpecVersion::V4));
 
-    let old_vibrator = plugboard_e2e::wait_until("the v3 client's device list", || v3.devices(), |d| d.len() == 2)
-        .await
-        .into_iter()
-        .find(|d| d.index() == 0)
-        .expect("device 0");
+    let old_vibrator = plugboard_e2e::wait_until(
+        "the v3 client's device list",
+        plugboard_e2e::WAIT,
+        async || v3.devices(),
+        |d| d.len() == 2,
+    )
+    .await
+    .into_iter()
+    .find(|d| d.index() == 0)
+    .expect("device 0");
     old_vibrator.vibrate(&ScalarValueCommand::ScalarValue(0.5)).await.expect("v3 vibrate");
     device(&v4, 1, "Virtual Lovense Max")
         .run_output(&ClientDeviceOutputCommand::Vibrate(0.25.into()))

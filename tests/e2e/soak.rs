@@ -1,6 +1,7 @@
 //! Soak: 64 clients of every spec version connect, shake hands, command devices, leave (cleanly
 //! or by dropping the connection) and come back, for a minute (`make test`) or as long as
-//! `PLUGBOARD_SOAK_SECONDS` says (`cargo test -p plugboard-e2e --test e2e -- --ignored soak`),
+//! `PLUGBOARD_SOAK_SECONDS` says (`cargo test -p plugboard-e2e --test e2e -- --ignored --exact
+//! soak::soak_long`),
 //! while simulated toys dial into the device-websocket server and drop off again and virtual
 //! devices are added and removed.
 //!
@@ -32,6 +33,10 @@ const CLIENTS: usize = 64;
 const TOYS: usize = 4;
 /// How long a reply may take before it counts as lost. Generous: the machine is loaded.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the engine may take to settle once the load ends.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a toy may take to receive the stop of what a departed client ran on it.
+const TOY_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Resident memory may grow this much from the first quarter of the run to the last (the
 /// largest sample of each). After warm-up the allocator reuses what ended sessions freed: the
 /// measured difference was +2.7 MiB in a 20 s run, +0.3 and +0.8 MiB in 60 s and +1.4 MiB in
@@ -45,7 +50,8 @@ async fn soak_for_a_minute() {
     soak(Duration::from_secs(60)).await;
 }
 
-/// The long form: `PLUGBOARD_SOAK_SECONDS=600 cargo test -p plugboard-e2e --test e2e -- --ignored soak`.
+/// The long form: `PLUGBOARD_SOAK_SECONDS=600 cargo test -p plugboard-e2e --test e2e -- --ignored --exact
+/// soak::soak_long`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long; run on demand with PLUGBOARD_SOAK_SECONDS"]
 async fn soak_long() {
@@ -53,11 +59,12 @@ async fn soak_long() {
     soak(Duration::from_secs(seconds)).await;
 }
 
-/// The engine side, run in a child process by [`soak`] (does nothing when run otherwise).
+/// The engine side, run in a child process by [`soak`], which sets its environment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the engine process of the soak test; started by it"]
 async fn engine_process() {
-    let Ok(dir) = std::env::var("PLUGBOARD_SOAK_ENGINE_DIR") else { return };
+    let dir = std::env::var("PLUGBOARD_SOAK_ENGINE_DIR")
+        .expect("not a test of its own: the soak test runs it with PLUGBOARD_SOAK_ENGINE_DIR set");
     use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
     let own = std::path::Path::new(&dir).join("user-device-config.json");
     let text = json!({"format": "plugboard-user-device-config", "version": 1,
@@ -385,11 +392,10 @@ async fn toy_loop(device_port: u16, number: usize, stop: Arc<AtomicBool>) -> Toy
     let mut rng = Rng(number as u64 * 104_729 + 3);
     let mut round = 0u64;
     loop {
-        let toy = Toy::connect(device_port, "FakeLVS", &address, Script::hush()).await;
+        let mut toy = Toy::connect(device_port, "FakeLVS", &address, Script::hush()).await;
         if stop.load(Ordering::SeqCst) {
-            // To stay: unless the engine refuses it (its last link not cleaned up yet).
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            if toy.is_connected() {
+            // To stay: unless the engine turns it away (its last link not cleaned up yet).
+            if toy.taken_on(REPLY_TIMEOUT).await {
                 return toy;
             }
             continue;
@@ -434,21 +440,17 @@ async fn soak(duration: Duration) {
         let engine = engine.clone();
         async move { engine.lock().await.stats().await }
     };
+    let is_settled = |now: &Value, wanted_devices: u64| {
+        now["sessions"] == 0
+            && now["clients"] == 0
+            && now["devices"] == wanted_devices
+            && now["device_tasks"] == wanted_devices
+            && now["running_outputs"] == json!([])
+    };
     let settled = |wanted_devices: u64| async move {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let now = stats().await;
-            if now["sessions"] == 0
-                && now["clients"] == 0
-                && now["devices"] == wanted_devices
-                && now["device_tasks"] == wanted_devices
-                && now["running_outputs"] == json!([])
-            {
-                return now;
-            }
-            assert!(Instant::now() < deadline, "the engine did not settle: {now}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        let what =
+            format!("the engine to settle: no client, {wanted_devices} devices and their tasks, nothing running");
+        plugboard_e2e::wait_until(what, SETTLE_TIMEOUT, stats, |now| is_settled(now, wanted_devices)).await
     };
 
     // The starting point: the two virtual devices and every toy connected, no client.
@@ -458,7 +460,7 @@ async fn soak(duration: Duration) {
     }
     let wanted = (2 + TOYS) as u64;
     // Battery reads, user config saves and the like settle within a moment; a second sample a
-    // little later must agree.
+    // little later must agree (the pause is part of taking the baseline).
     let mut baseline = settled(wanted).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     baseline = {
@@ -501,16 +503,13 @@ async fn soak(duration: Duration) {
     }
     let elapsed = started.elapsed();
 
-    // Settled: no client, the starting devices, the same tasks and threads as before.
-    let end = settled(wanted).await;
-    let mut end = end;
-    for _ in 0..50 {
-        if end["tasks"].as_u64() <= baseline["tasks"].as_u64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        end = settled(wanted).await;
-    }
+    // Settled: no client, the starting devices, the same tasks and threads as before (tasks
+    // that serve departed links end a moment after the links do).
+    let what = format!("the engine to settle, with no more than the {} tokio tasks it ran before", baseline["tasks"]);
+    let end = plugboard_e2e::wait_until(what, SETTLE_TIMEOUT, stats, |now| {
+        is_settled(now, wanted) && now["tasks"].as_u64() <= baseline["tasks"].as_u64()
+    })
+    .await;
     let rss = |from: f64, to: f64| {
         samples
             .iter()
@@ -553,16 +552,21 @@ async fn soak(duration: Duration) {
 
     // The toys themselves: whatever a client started on them was stopped when it left.
     for (number, toy) in toys.iter_mut().enumerate() {
-        let mut received = toy.drain();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while received.iter().rev().find(|c| c.starts_with("Vibrate:")).is_some_and(|c| c != "Vibrate:0;")
-            && Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut received = Vec::new();
+        let so_far = async || {
             received.extend(toy.drain());
-        }
-        let last = received.iter().rev().find(|c| c.starts_with("Vibrate:"));
-        assert!(last.is_none_or(|c| c == "Vibrate:0;"), "toy {number} was left running: {received:?}");
+            received.clone()
+        };
+        let stopped = |received: &Vec<String>| {
+            received.iter().rev().find(|c| c.starts_with("Vibrate:")).is_none_or(|c| c == "Vibrate:0;")
+        };
+        plugboard_e2e::wait_until(
+            format!("toy {number} to be stopped (commands received)"),
+            TOY_STOP_TIMEOUT,
+            so_far,
+            stopped,
+        )
+        .await;
     }
     let engine = Arc::try_unwrap(engine).ok().expect("no one else holds the engine").into_inner();
     engine.stop().await;

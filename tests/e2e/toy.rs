@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -43,6 +43,8 @@ impl Script {
 pub(crate) struct Toy {
     received: mpsc::UnboundedReceiver<String>,
     outgoing: mpsc::UnboundedSender<Message>,
+    /// Becomes true once the engine asks the toy to identify itself (`DeviceType;`).
+    asked_to_identify: watch::Receiver<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -54,8 +56,17 @@ impl Toy {
         let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
         let (sender, received) = mpsc::unbounded_channel();
         let (outgoing, to_send) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(socket, hello, script, sender, to_send));
-        Toy { received, outgoing, task }
+        let (asked, asked_to_identify) = watch::channel(false);
+        let task = tokio::spawn(run(socket, hello, script, sender, to_send, asked));
+        Toy { received, outgoing, asked_to_identify, task }
+    }
+
+    /// Waits until the engine took the toy on (asked it to identify itself: true) or turned it
+    /// away (ended its link first: false); panics after `wait`.
+    pub(crate) async fn taken_on(&mut self, wait: Duration) -> bool {
+        let answer = self.asked_to_identify.wait_for(|&asked| asked);
+        // The link's task holds the sender: an error means it ended before being asked.
+        tokio::time::timeout(wait, answer).await.expect("the engine took the toy on or turned it away in time").is_ok()
     }
 
     /// The next command the toy received (queries it answers are not commands).
@@ -64,13 +75,6 @@ impl Toy {
             .await
             .expect("the toy got a command in time")
             .expect("the toy's link is still open")
-    }
-
-    /// Nothing arrives for `period` (and the link stays open or closes quietly).
-    pub(crate) async fn quiet(&mut self, period: Duration) {
-        if let Ok(Some(text)) = tokio::time::timeout(period, self.received.recv()).await {
-            panic!("the toy should have received nothing, got {text:?}");
-        }
     }
 
     /// Every command received so far, without waiting.
@@ -111,6 +115,7 @@ async fn run(
     script: Script,
     commands: mpsc::UnboundedSender<String>,
     mut to_send: mpsc::UnboundedReceiver<Message>,
+    asked_to_identify: watch::Sender<bool>,
 ) {
     if socket.send(Message::text(hello)).await.is_err() {
         return;
@@ -138,7 +143,10 @@ async fn run(
         let Message::Binary(bytes) = message else { continue };
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let reply = match text.as_str() {
-            "DeviceType;" => &script.device_type,
+            "DeviceType;" => {
+                asked_to_identify.send_replace(true);
+                &script.device_type
+            }
             "Battery;" => &script.battery,
             _ => {
                 let _ = commands.send(text);
@@ -153,6 +161,7 @@ async fn run(
             return;
         }
         if let (Some(delay), "DeviceType;") = (script.vanish_after_identify, text.as_str()) {
+            // The script's timing: how long after identifying the toy vanishes.
             tokio::time::sleep(delay).await;
             return; // the socket is dropped: no Close frame
         }

@@ -191,10 +191,9 @@ mod clients {
 /// What only the engine as a process shows: toys on the device websocket, Ctrl+C, the user
 /// config in `%APPDATA%` across a restart.
 mod engine {
-    use std::time::Duration;
 
     use plugboard_e2e::engine_process::{EngineProcess, Program};
-    use plugboard_e2e::EngineUnderTest;
+    use plugboard_e2e::{EngineUnderTest, WithContext};
     use serde_json::{json, Value};
 
     use crate::faults::{Client, FAULT_WAIT};
@@ -323,17 +322,13 @@ mod engine {
             let saved: Value = serde_json::from_str(&text).ok()?;
             saved["devices"][address]["index"].as_u64()
         };
-        let deadline = tokio::time::Instant::now() + FAULT_WAIT;
-        while (saved_index("NEW001"), saved_index("NEW002")) != (Some(first), Some(second)) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the indexes were not saved to {}: {:?}\n{}",
-                file.display(),
-                std::fs::read_to_string(&file),
-                engine.context()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        plugboard_e2e::wait_until(
+            WithContext(format!("the new indexes saved to {}", file.display()), || engine.context()),
+            FAULT_WAIT,
+            async || (saved_index("NEW001"), saved_index("NEW002")),
+            |saved| *saved == (Some(first), Some(second)),
+        )
+        .await;
         engine.kill().await;
 
         // Up again: the second toy dials in first, and still gets its own index, not the

@@ -9,6 +9,7 @@ pub mod under_test;
 use std::future::Future;
 use std::time::Duration;
 
+pub use plugboard_devices::testing::wait_until;
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_protocol::model::OutputType;
 use plugboard_server::{Engine, EngineConfig};
@@ -17,9 +18,6 @@ pub use under_test::{ClientView, EngineUnderTest};
 /// How long the helpers wait for something asynchronous (a command reaching a device, a
 /// client appearing in the registry) before failing the test.
 pub const WAIT: Duration = Duration::from_secs(5);
-
-/// Polling interval of the `wait_*` helpers.
-const POLL: Duration = Duration::from_millis(20);
 
 /// Starts an engine on a free loopback port with one virtual device per kind, indexes
 /// assigned in the order given (0, 1, 2, ...).
@@ -41,23 +39,13 @@ pub fn ws_url(engine: &impl EngineUnderTest) -> String {
     engine.url()
 }
 
-/// Polls `probe` until `done` accepts its value (returned) or [`WAIT`] has passed; panics
-/// with `what` and the last value seen otherwise.
-pub async fn wait_until<T: std::fmt::Debug>(
-    what: &str,
-    mut probe: impl FnMut() -> T,
-    mut done: impl FnMut(&T) -> bool,
-) -> T {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let value = probe();
-        if done(&value) {
-            return value;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            panic!("timed out after {WAIT:?} waiting for {what}; last seen: {value:?}");
-        }
-        tokio::time::sleep(POLL).await;
+/// What a [`wait_until`] waits for, and context (a client's transcript, an engine's log) that is
+/// built and shown only when the wait fails, so it is as of the failure.
+pub struct WithContext<F: Fn() -> String>(pub String, pub F);
+
+impl<F: Fn() -> String> std::fmt::Display for WithContext<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n{}", self.0, (self.1)())
     }
 }
 
@@ -65,8 +53,9 @@ pub async fn wait_until<T: std::fmt::Debug>(
 /// `device` (commands are executed asynchronously).
 pub async fn wait_for_level(engine: &impl EngineUnderTest, device: u32, feature: u32, kind: OutputType, value: i32) {
     wait_until(
-        &format!("device {device} feature {feature} {kind:?} to be at level {value}"),
-        || engine.output_level(device, feature, kind),
+        format!("device {device} feature {feature} {kind:?} to be at level {value}"),
+        WAIT,
+        async || engine.output_level(device, feature, kind),
         |level| *level == Some(value),
     )
     .await;
@@ -74,19 +63,26 @@ pub async fn wait_for_level(engine: &impl EngineUnderTest, device: u32, feature:
 
 /// Waits until the engine holds exactly `count` devices.
 pub async fn wait_for_devices(engine: &Engine, count: usize) {
-    wait_until(&format!("{count} device(s)"), || engine.devices(), |devices| devices.len() == count).await;
+    wait_until(format!("{count} device(s)"), WAIT, async || engine.devices(), |devices| devices.len() == count).await;
 }
 
 /// Waits until the engine's client registry holds exactly `count` clients, and returns them.
 pub async fn wait_for_clients(engine: &impl EngineUnderTest, count: usize) -> Vec<ClientView> {
-    wait_until(&format!("{count} connected client(s)"), || engine.clients(), |clients| clients.len() == count).await
+    wait_until(
+        format!("{count} connected client(s)"),
+        WAIT,
+        async || engine.clients(),
+        |clients| clients.len() == count,
+    )
+    .await
 }
 
 /// Waits until the registry lists a client with this name that has finished its handshake.
 pub async fn wait_for_client_named(engine: &impl EngineUnderTest, name: &str) -> ClientView {
     let clients = wait_until(
-        &format!("a client named {name:?} with a spec version"),
-        || engine.clients(),
+        format!("a client named {name:?} with a spec version"),
+        WAIT,
+        async || engine.clients(),
         |clients| clients.iter().any(|c| c.name.as_deref() == Some(name) && c.spec_version.is_some()),
     )
     .await;
@@ -101,13 +97,23 @@ pub fn unused_port() -> u16 {
     port
 }
 
-/// This machine's address on its default route, if it has one (a UDP "connect" sends
-/// nothing). A client that connects to it is a real non-loopback peer of the engine.
-pub fn non_loopback_address() -> Option<std::net::IpAddr> {
-    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
-    socket.connect("192.0.2.1:9").ok()?;
-    let address = socket.local_addr().ok()?.ip();
-    (!address.is_loopback() && !address.is_unspecified()).then_some(address)
+/// This machine's address on its default route (a UDP "connect" sends nothing). A client that
+/// connects to it is a real non-loopback peer of the engine.
+///
+/// Fails the test on a machine that has no such address: `scripts/test.sh` runs the tests in a
+/// private network namespace that has one (`scripts/with-test-network.sh`).
+pub fn non_loopback_address() -> std::net::IpAddr {
+    let address = || {
+        let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+        socket.connect("192.0.2.1:9").ok()?;
+        let address = socket.local_addr().ok()?.ip();
+        (!address.is_loopback() && !address.is_unspecified()).then_some(address)
+    };
+    address().expect(
+        "this machine has no network address besides loopback, so no client can come from another \
+         machine; run the tests with scripts/with-test-network.sh (as scripts/test.sh does), which \
+         gives them a private network namespace with one",
+    )
 }
 
 /// Runs `future` with a [`WAIT`]-long deadline, panicking with `what` if it does not finish.

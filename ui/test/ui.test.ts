@@ -1,13 +1,14 @@
 // @vitest-environment happy-dom
 // Smoke test of the DOM contract (src-tauri/src/commands.rs): boots main.ts against a mocked shell,
 // pushes snapshots through the "snapshot" event and checks the ids and rows the e2e relies on.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import html from '../index.html?raw';
 import type { Settings, Snapshot } from '../src/models';
 
-const calls: { cmd: string; args: unknown }[] = [];
+/** What the app asked of the (mocked) shell in the current case, in order. */
+let calls: { cmd: string; args: unknown }[] = [];
 
 function snap(over: Partial<Snapshot> = {}): Snapshot {
   const settings = {
@@ -41,7 +42,14 @@ const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 /** Puts a view on screen, as its navigation button does (only the view on screen renders). */
 const view = (name: 'server' | 'clients' | 'devices' | 'hardware' | 'logs') => $(`#nav-${name}`).click();
 
-beforeAll(async () => {
+/**
+ * Boots a fresh app for one case: the page's DOM, a mocked shell that records into a new
+ * `calls`, empty storage, and main.ts evaluated anew (its modules hold state, so no case sees
+ * another's).
+ */
+async function boot(): Promise<void> {
+  calls = [];
+  localStorage.clear();
   document.body.innerHTML = /<body>([\s\S]*)<\/body>/.exec(html)?.[1]?.replace(/<script[\s\S]*?<\/script>/, '') ?? '';
   (globalThis as { isTauri?: boolean }).isTauri = true;
   mockIPC(
@@ -56,8 +64,21 @@ beforeAll(async () => {
     },
     { shouldMockEvents: true },
   );
+  vi.resetModules();
   await import('../src/main');
   for (let i = 0; i < 5; i++) await tick();
+}
+
+beforeEach(async () => {
+  // Each app starts a refresh timer; faked, it cannot outlive its case.
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  await boot();
+});
+
+afterEach(() => {
+  clearMocks();
+  vi.useRealTimers();
+  document.body.innerHTML = '';
 });
 
 describe('DOM contract', () => {

@@ -13,7 +13,7 @@ use crate::config::matching::{BleAdvertisement, Discovered};
 use crate::config::user::UserConfig;
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError};
 use crate::manager::{DeviceEvent, DeviceManager, InputEvent};
-use crate::testing::{Event, FakeConnector, FakeHardware};
+use crate::testing::{wait_until, Event, FakeConnector, FakeHardware};
 use crate::transport::{ConnectPlan, Connector, FoundDevice, TransportEvent};
 
 /// A manager with the built-in database, and `hw` found over BLE under its name; returns the
@@ -102,12 +102,13 @@ async fn pressure_readings_reach_the_clients_subscribed_to_them() {
 
     // Client 2's stop of the device ends its subscriptions, and the device unsubscribes.
     manager.stop(Some(2), StopScope::device(index)).unwrap();
-    for _ in 0..500 {
-        if pressure_subscriptions(&hw).len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    wait_until(
+        "the device to unsubscribe",
+        Duration::from_secs(5),
+        async || pressure_subscriptions(&hw),
+        |events| events.len() == 2,
+    )
+    .await;
     assert_eq!(
         pressure_subscriptions(&hw),
         [Event::Subscribe(Endpoint::RxPressure), Event::Unsubscribe(Endpoint::RxPressure)]
@@ -216,15 +217,15 @@ async fn a_pushed_battery_level_answers_battery_reads() {
     let (manager, index) = connect(hw.clone()).await;
     assert_eq!(manager.read(index, 3, InputType::Battery).await, Ok(Reading::Battery(75)));
     assert!(hw.notify(Endpoint::RxBleBattery, &[0x35, 0x13, 0x00, 0x40]));
-    let mut reading = None;
-    for _ in 0..500 {
-        reading = Some(manager.read(index, 3, InputType::Battery).await);
-        if reading == Some(Ok(Reading::Battery(64))) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    assert_eq!(reading, Some(Ok(Reading::Battery(64))), "the last level pushed");
+    // The last level pushed: the notification reaches the manager asynchronously.
+    let reading = wait_until(
+        "the pushed battery level",
+        Duration::from_secs(5),
+        async || manager.read(index, 3, InputType::Battery).await,
+        |reading| *reading == Ok(Reading::Battery(64)),
+    )
+    .await;
+    assert_eq!(reading, Ok(Reading::Battery(64)), "the last level pushed");
     assert!(
         !hw.events().iter().any(|event| matches!(event, Event::Read(_))),
         "never read: the characteristic only notifies"

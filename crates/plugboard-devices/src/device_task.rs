@@ -13,8 +13,11 @@
 //!   changes collect (latest value per output wins) and are written together when the gap has
 //!   passed. Stops skip the wait.
 //! - **Battery reads** run beside the task, so a slow one never holds a stop back.
-//! - **Keepalive**: protocols that need it get their last packets rewritten whenever nothing
-//!   was written for their period.
+//! - **Keepalive**: protocols that need it get their last packets rewritten (or their whole
+//!   state encoded again) whenever nothing was written for their period.
+//! - **Frame numbers**: every write encoded since connect is counted, and each encode is told
+//!   the number of its first write, for protocols whose packets carry a rolling counter
+//!   ([`FrameNumber`]; the counter lives here, the encoders stay pure).
 //! - **Inputs** ([`crate::device_inputs`]): the task subscribes what clients subscribe to,
 //!   decodes notifications into readings for the manager, and answers battery reads of devices
 //!   that push their level.
@@ -29,7 +32,7 @@ use tokio::time::Instant;
 
 use crate::device_inputs::{Inputs, ReadingSink};
 use crate::hardware::{Hardware, Notification, Write};
-use crate::protocols::{ChangeSet, DeviceHandler, Keepalive, OutputLevel, ProtocolError};
+use crate::protocols::{ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, ProtocolError};
 
 /// How the user narrowed one output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +149,8 @@ pub struct DeviceTask {
     gap: Duration,
     last_write: Option<Instant>,
     last_packets: Vec<Write>,
+    /// The number of the next write the handler encodes.
+    next_frame: FrameNumber,
     /// Taken when the task is made, not when it starts running, so a disconnect in between
     /// is not missed.
     notifications: tokio::sync::broadcast::Receiver<Notification>,
@@ -179,6 +184,7 @@ impl DeviceTask {
             gap,
             last_write: None,
             last_packets: Vec::new(),
+            next_frame: FrameNumber::FIRST,
             inputs: Inputs::default(),
         }
     }
@@ -198,8 +204,9 @@ impl DeviceTask {
                 tracing::warn!(device = self.hardware.address(), %error, "cannot hear the battery reports");
             }
         }
-        let keepalive = match self.handler.keepalive() {
-            Keepalive::RepeatLast(period) => {
+        let keepalive = self.handler.keepalive();
+        let keepalive_period = match keepalive {
+            Keepalive::RepeatLast(period) | Keepalive::ResendState(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
                 // at 0 (a position output is left alone; 0 is a place, not a stop).
                 self.pending = self.stoppable();
@@ -210,7 +217,7 @@ impl DeviceTask {
         };
         loop {
             let flush_at = (!self.pending.is_empty()).then(|| self.next_write_allowed());
-            let keepalive_at = keepalive.and_then(|period| self.last_write.map(|t| t + period));
+            let keepalive_at = keepalive_period.and_then(|period| self.last_write.map(|t| t + period));
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else {
@@ -227,9 +234,9 @@ impl DeviceTask {
                 _ = sleep_until(flush_at) => self.flush().await,
                 // A device that must hear something now gets the latest state when a change
                 // waits (a keepalive period shorter than the gap would otherwise hold it back
-                // for ever), else its last packets again.
+                // for ever), else its last packets again (or its state in new frames).
                 _ = sleep_until(keepalive_at) => if self.pending.is_empty() {
-                    self.repeat_last().await
+                    self.keep_alive(keepalive).await
                 } else {
                     self.flush().await
                 },
@@ -362,7 +369,7 @@ impl DeviceTask {
             return;
         }
         let changed = std::mem::replace(&mut self.pending, ChangeSet::NONE);
-        let writes = self.handler.encode(&self.levels, changed);
+        let writes = self.encode(changed);
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
@@ -389,8 +396,20 @@ impl DeviceTask {
             .collect()
     }
 
-    async fn repeat_last(&mut self) {
-        let packets = self.last_packets.clone();
+    /// The handler's writes for `changed`, numbered on from the last ones.
+    fn encode(&mut self, changed: ChangeSet) -> Vec<Write> {
+        let writes = self.handler.encode_numbered(&self.levels, changed, self.next_frame);
+        self.next_frame = self.next_frame.plus(writes.len());
+        writes
+    }
+
+    /// What a keepalive writes when nothing was written for its period: the last packets again,
+    /// or the whole state encoded anew (new frame numbers).
+    async fn keep_alive(&mut self, keepalive: Keepalive) {
+        let packets = match keepalive {
+            Keepalive::ResendState(_) => self.encode(ChangeSet::ALL),
+            Keepalive::RepeatLast(_) | Keepalive::None => self.last_packets.clone(),
+        };
         self.write_all(&packets).await;
     }
 
@@ -474,6 +493,14 @@ mod tests {
         (fake, tx, join)
     }
 
+    /// Lets the device task do everything it can do now. The tests run on a paused clock, which
+    /// tokio moves on only once every task waits: when this one-millisecond sleep returns, the
+    /// task has taken every command sent before and written what it writes at once (the
+    /// fake's writes are synchronous). A barrier, not a guess at how long that takes.
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+
     fn set(value: i32, urgent: bool) -> TaskCommand {
         TaskCommand::Set { changes: vec![SlotChange { slot: 0, value, duration_ms: None }], urgent }
     }
@@ -482,18 +509,19 @@ mod tests {
     async fn changes_within_the_gap_collapse_to_the_latest_and_stops_go_at_once() {
         let (fake, tx, _join) = lovense_task(Duration::from_millis(75)).await;
         tx.send(set(10, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;"], "the first change goes at once");
         tx.send(set(11, false)).unwrap();
         tx.send(set(12, false)).unwrap();
         tx.send(set(13, false)).unwrap();
+        // 10 ms into the 75 ms gap, then past it: the pauses are the gap under test.
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(written(&fake).len(), 1, "later changes wait for the gap");
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:13;"], "latest wins");
         tx.send(set(5, false)).unwrap();
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake).last().unwrap(), "Vibrate:0;", "a stop does not wait");
     }
 
@@ -523,7 +551,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stroker_is_not_moved_on_connect_and_its_first_move_to_0_is_written() {
         let (fake, tx) = stroker_task().await;
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert!(
             fake.writes().is_empty(),
             "the keepalive seed is a stop, and a position is no stop: {:?}",
@@ -535,14 +563,14 @@ mod tests {
             urgent: false,
         })
         .unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(fake.take_writes().len(), 1, "the first move to 0 goes out");
         tx.send(TaskCommand::Set {
             changes: vec![SlotChange { slot: 0, value: 0, duration_ms: Some(500) }],
             urgent: false,
         })
         .unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert!(fake.take_writes().is_empty(), "once known, the same move is not repeated");
     }
 
@@ -551,10 +579,10 @@ mod tests {
         let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
         // What STOP ALL sends for an output Plugboard believes at rest.
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:0;"], "the state was not known: the stop is written");
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake).len(), 1, "a second stop of a known-stopped output is not");
     }
 
@@ -564,7 +592,7 @@ mod tests {
         // Both queued before the task runs (a game's last levels, then its disconnect).
         tx.send(set(15, false)).unwrap();
         tx.send(set(0, true)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:0;"], "the queued level never reaches the toy");
     }
 
@@ -589,7 +617,7 @@ mod tests {
         let task = DeviceTask::new(fake.clone(), handler, slots, vec![], gap);
         let (tx, rx) = mpsc::unbounded_channel();
         let join = tokio::spawn(task.run(rx));
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         fake.take_writes();
         (fake, tx, join)
     }
@@ -607,14 +635,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn six_motors_set_and_stopped_in_one_write_each_and_a_stop_skips_the_gap() {
         let (fake, tx, _join) = crescendo_task(Duration::from_millis(75)).await;
-        // The gap since the keepalive seed (written on connect) has passed; no keepalive is due.
+        // The gap since the keepalive seed (written on connect) has passed; no keepalive is due
+        // (the pause is the gap under test).
         tokio::time::sleep(Duration::from_millis(76)).await;
         tx.send(every_motor([10, 20, 30, 40, 50, 56], false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![10, 20, 30, 40, 50, 56]], "one command, one packet");
         // Within the gap of that write: a stop goes out at once, in one packet.
         tx.send(TaskCommand::Set { changes: (0..6).map(SlotChange::stop).collect(), urgent: true }).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(packets(&fake), vec![vec![0; 6]]);
     }
 
@@ -651,7 +680,7 @@ mod tests {
         let (reply, battery) = oneshot::channel();
         tx.send(TaskCommand::Battery(reply)).unwrap();
         tx.send(TaskCommand::Set { changes: vec![SlotChange::stop(0)], urgent: true }).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         let stop = crate::protocols::galaku::frame([0x5a, 0x00, 0x00, 0x01, 0x31, 0, 0, 0, 0, 0]);
         assert!(
             fake.writes().iter().any(|w| w.data == stop),
@@ -690,12 +719,12 @@ mod tests {
             [(1, 33, Some(700)), (0, 66, None), (1, 33, Some(700))].into_iter().enumerate()
         {
             tx.send(command(slot, value, duration_ms)).unwrap();
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            settle().await;
             assert_eq!(fake.take_writes().len(), 1, "step {step} is written");
         }
         tx.send(command(1, 33, Some(700))).unwrap();
         tx.send(command(0, 50, None)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(fake.take_writes().len(), 1, "a true repeat is dropped; the position that follows it is not");
     }
 
@@ -704,10 +733,10 @@ mod tests {
         let (fake, tx, _join) = lovense_task(Duration::ZERO).await;
         tx.send(TaskCommand::Limits(vec![limit(0, 10)])).unwrap();
         tx.send(set(20, false)).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;"]);
         tx.send(TaskCommand::Limits(vec![limit(0, 4)])).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        settle().await;
         assert_eq!(written(&fake), vec!["Vibrate:10;", "Vibrate:4;"], "a new limit applies to the running level");
     }
 
@@ -724,5 +753,92 @@ mod tests {
         let (fake, _tx, join) = lovense_task(Duration::ZERO).await;
         fake.drop_connection();
         assert!(join.await.unwrap(), "the hardware went away by itself");
+    }
+
+    fn set_slot(slot: usize, value: i32, urgent: bool) -> TaskCommand {
+        TaskCommand::Set { changes: vec![SlotChange { slot, value, duration_ms: None }], urgent }
+    }
+
+    /// A handler whose packets show their frame numbers: `[number, level]` for each changed
+    /// output, kept alive as told.
+    struct NumberedProbe(Keepalive);
+
+    impl DeviceHandler for NumberedProbe {
+        fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+            self.encode_numbered(levels, changed, FrameNumber::FIRST)
+        }
+
+        fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, first: FrameNumber) -> Vec<Write> {
+            let packet = |n: usize, slot: usize| vec![first.plus(n).low_byte(), levels[slot].value as u8];
+            changed
+                .iter(levels.len())
+                .enumerate()
+                .map(|(n, slot)| Write::without_response(Endpoint::Tx, packet(n, slot)))
+                .collect()
+        }
+
+        fn keepalive(&self) -> Keepalive {
+            self.0
+        }
+    }
+
+    /// A task for a [`NumberedProbe`] with two vibrators, and the writes it made on connect.
+    async fn probe_task(keepalive: Keepalive) -> (Arc<FakeHardware>, mpsc::UnboundedSender<TaskCommand>, Vec<Vec<u8>>) {
+        let fake = Arc::new(FakeHardware::new("probe", "AA:FF"));
+        let slots = (0..2)
+            .map(|index| Slot { feature_index: index, kind: OutputType::Vibrate, advertised: Range::new(0, 100) })
+            .collect();
+        let task = DeviceTask::new(fake.clone(), Box::new(NumberedProbe(keepalive)), slots, vec![], Duration::ZERO);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        settle().await;
+        let on_connect = packets(&fake);
+        (fake, tx, on_connect)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_are_numbered_from_connect_across_flushes_and_stops() {
+        let (fake, tx, on_connect) = probe_task(Keepalive::None).await;
+        assert!(on_connect.is_empty());
+        tx.send(set_slot(0, 50, false)).unwrap();
+        settle().await;
+        tx.send(set_slot(1, 70, false)).unwrap();
+        settle().await;
+        assert_eq!(packets(&fake), vec![vec![0, 50], vec![1, 70]], "numbered from 0");
+        tx.send(set_slot(0, 0, true)).unwrap();
+        tx.send(set_slot(1, 0, true)).unwrap();
+        settle().await;
+        assert_eq!(packets(&fake), vec![vec![2, 0], vec![3, 0]], "a stop's writes count on");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resend_state_keepalive_encodes_the_state_again_with_new_numbers() {
+        let period = Duration::from_millis(500);
+        let (fake, tx, on_connect) = probe_task(Keepalive::ResendState(period)).await;
+        assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]], "seeded with the stopped state");
+        tx.send(set_slot(0, 50, false)).unwrap();
+        settle().await;
+        assert_eq!(packets(&fake), vec![vec![2, 50]]);
+        tokio::time::sleep(period - Duration::from_millis(1)).await;
+        assert_eq!(packets(&fake), Vec::<Vec<u8>>::new(), "nothing before the period is over");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(packets(&fake), vec![vec![3, 50], vec![4, 0]], "the whole state, numbered anew");
+        tokio::time::sleep(period).await;
+        assert_eq!(packets(&fake), vec![vec![5, 50], vec![6, 0]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_repeat_last_keepalive_repeats_bytes_and_does_not_count() {
+        let period = Duration::from_millis(500);
+        let (fake, tx, on_connect) = probe_task(Keepalive::RepeatLast(period)).await;
+        assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]]);
+        tx.send(set_slot(1, 9, false)).unwrap();
+        settle().await;
+        assert_eq!(packets(&fake), vec![vec![2, 9]]);
+        tokio::time::sleep(period).await;
+        assert_eq!(packets(&fake), vec![vec![2, 9]], "the same bytes again");
+        tx.send(set_slot(0, 4, false)).unwrap();
+        settle().await;
+        assert_eq!(packets(&fake), vec![vec![3, 4]], "numbers count what was encoded, not repeated");
     }
 }

@@ -147,14 +147,15 @@ impl FakeBluez {
 
     /// The writes after the first `seen`, once there are `count` of them (waits up to 5 s).
     pub async fn writes_after(&self, seen: usize, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let all = self.writes();
-            if all.len() >= seen + count || Instant::now() > deadline {
-                return all[seen.min(all.len())..].to_vec();
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        let what = format!("{count} write(s) after the first {seen}");
+        let all = crate::testing::wait_until(
+            what,
+            Duration::from_secs(5),
+            async || self.writes(),
+            |all| all.len() >= seen + count,
+        )
+        .await;
+        all[seen..].to_vec()
     }
 
     /// The peripheral drops the connection, as when it goes out of range.
@@ -171,6 +172,12 @@ impl FakeBluez {
     /// that is out of range; `false`: it is back and advertising.
     pub fn out_of_range(&self, away: bool) {
         self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.OutOfRange", &format!("boolean:{away}")]);
+    }
+
+    /// The peripheral advertises once more (its RSSI changes), as it does again and again while
+    /// in range and not connected.
+    pub fn advertise(&self) {
+        self.send(&["--dest=org.bluez", "/", "org.plugboard.FakeBlueZ.Advertise"]);
     }
 
     /// How many times a Connect was asked of the peripheral.

@@ -753,8 +753,12 @@ async fn run_virtual(
 mod tests {
     use super::*;
     use crate::config::user::UserDevice;
+    use crate::testing::wait_until;
     use crate::virtual_device::VirtualKind;
     use plugboard_protocol::model::OutputCommand;
+
+    /// How long the device tasks get to catch up.
+    const WAIT: Duration = Duration::from_secs(5);
 
     fn cmd(feature_index: u32, kind: OutputType, value: i32, duration_ms: Option<u32>) -> FeatureCommand {
         FeatureCommand { feature_index, command: OutputCommand { kind, value, duration_ms } }
@@ -784,14 +788,9 @@ mod tests {
                 })
                 .collect()
         };
-        for _ in 0..100 {
-            if recorded() == written() {
-                return recorded();
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        assert_eq!(recorded(), written(), "the virtual hardware was written what the manager recorded");
-        unreachable!()
+        let both = async || (recorded(), written());
+        let what = "the virtual hardware to be written what the manager recorded (recorded, written)";
+        wait_until(what, WAIT, both, |(recorded, written)| recorded == written).await.0
     }
 
     #[tokio::test]
@@ -845,13 +844,7 @@ mod tests {
         manager.command(1, 2, &[cmd(0, OutputType::Vibrate, 9, None)]).unwrap();
         agree(&manager).await;
         assert!(manager.remove(2));
-        for _ in 0..100 {
-            if !hw.is_connected() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        assert!(!hw.is_connected());
+        wait_until("the removed device's hardware to disconnect", WAIT, async || hw.is_connected(), |&up| !up).await;
         assert_eq!(hw.level(0, OutputType::Vibrate), Some(0));
         assert!(manager.virtual_hardware(2).is_none());
         assert_eq!(

@@ -19,6 +19,8 @@
 //! device answers, attached with [`FakeHardware::simulate`]. Protocols that talk to their
 //! devices keep theirs in a `simulated` module of their own file, so that any other harness
 //! (a fake BlueZ peripheral, for one) can answer the same way.
+//!
+//! [`wait_until`] is the one polling helper of every test suite, in this crate and in `tests/`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,6 +29,9 @@ use tokio::sync::broadcast;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 use crate::transport::{ConnectPlan, Connector};
+
+mod wait;
+pub use wait::wait_until;
 
 /// Something the fake saw a protocol do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

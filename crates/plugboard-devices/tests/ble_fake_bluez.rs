@@ -91,11 +91,15 @@ async fn next_found(events: &mut Events) -> FoundDevice {
     }
 }
 
-/// Asserts nothing is found for a short while.
-async fn assert_no_found(events: &mut Events) {
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(400);
-    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
-        assert!(!matches!(event, TransportEvent::Found(_)), "offered twice: {event:?}");
+/// Powers the adapter off and asserts that nothing was offered before the transport said so:
+/// the status comes through the same ordered stream as anything found before it.
+async fn assert_nothing_offered_until_powered_off(bus: &FakeBluez, events: &mut Events) {
+    bus.set_powered(false);
+    loop {
+        match next_event(events).await {
+            TransportEvent::Status { status: HardwareStatus::Unavailable { .. }, .. } => return,
+            event => assert!(!matches!(event, TransportEvent::Found(_)), "offered twice: {event:?}"),
+        }
     }
 }
 
@@ -133,7 +137,7 @@ async fn next_notification(notifications: &mut broadcast::Receiver<Notification>
 #[tokio::test]
 async fn ble_scan_finds_the_fake_lovense_once_per_scan() {
     let _serial = serial().await;
-    let _bus = FakeBus::with_bluez();
+    let bus = FakeBus::with_bluez();
     let (ble, mut events) = transport();
     assert_eq!(ble.name(), "ble");
     wait_ready(&mut events).await;
@@ -147,7 +151,10 @@ async fn ble_scan_finds_the_fake_lovense_once_per_scan() {
     assert_eq!(advertisement.name, "LVS-Z36");
     assert_eq!(advertisement.services, vec![NUS.to_string()]);
     assert_eq!(advertisement.manufacturer_data, vec![(0xff01, vec![1, 2])]);
-    assert_no_found(&mut events).await;
+    bus.advertise();
+    assert_nothing_offered_until_powered_off(&bus, &mut events).await;
+    bus.set_powered(true);
+    wait_ready(&mut events).await;
 
     // A new scan offers it again.
     ble.stop_scanning().await.expect("stop scanning");
@@ -199,10 +206,13 @@ async fn ble_connect_maps_endpoints_and_talks_to_the_device() {
     ));
     assert_eq!(bus.writes(), ["command:DeviceType;", "request:Battery;", "command:Vibrate:1;"]);
 
-    // After unsubscribing, replies are no longer delivered.
+    // After unsubscribing, replies are no longer delivered: the device was told to stop
+    // notifying, so it did not send its reply (rx still holds the last one; the write and the
+    // read are answered in order), and nothing came.
     hardware.unsubscribe(Endpoint::Rx).await.expect("unsubscribe");
     hardware.write(Write::without_response(Endpoint::Tx, b"DeviceType;".to_vec())).await.expect("write");
-    assert!(tokio::time::timeout(Duration::from_millis(300), notifications.recv()).await.is_err());
+    assert_eq!(hardware.read(Endpoint::Rx).await.expect("read rx"), b"87;".to_vec(), "the device notified");
+    assert_eq!(notifications.try_recv(), Err(broadcast::error::TryRecvError::Empty));
 
     hardware.disconnect().await.expect("disconnect");
     assert_eq!(next_notification(&mut notifications).await, Notification::Disconnected);
@@ -211,10 +221,11 @@ async fn ble_connect_maps_endpoints_and_talks_to_the_device() {
         Err(HardwareError::Disconnected)
     );
     hardware.disconnect().await.expect("disconnecting twice is fine");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(200), notifications.recv()).await.is_err(),
-        "Disconnected twice"
-    );
+    // Dropped, the hardware ends its notification task and the channel closes: only after
+    // everything sent on it, so a second Disconnected would come first.
+    drop(hardware);
+    let end = tokio::time::timeout(WAIT, notifications.recv()).await.expect("the channel closes in time");
+    assert_eq!(end, Err(broadcast::error::RecvError::Closed), "Disconnected twice");
 }
 
 #[tokio::test]

@@ -49,12 +49,18 @@ fn generation_of(bytes: &[u8], round: usize) -> u64 {
     generation
 }
 
-/// Not a test of its own: the writer process of the test below.
+/// Not a test of its own: the writer process of the test below, which sets its environment.
 #[test]
 #[ignore = "the child process of a_killed_writer_leaves_a_whole_file"]
 fn writer_child() {
-    let Some(path) = std::env::var_os(PATH_VAR) else { return };
-    let mut generation: u64 = std::env::var(START_VAR).unwrap().parse().unwrap();
+    let not_alone = || {
+        format!(
+            "not a test of its own: a_killed_writer_leaves_a_whole_file runs it with {PATH_VAR} and {START_VAR} set"
+        )
+    };
+    let path = std::env::var_os(PATH_VAR).unwrap_or_else(|| panic!("{}", not_alone()));
+    let mut generation: u64 =
+        std::env::var(START_VAR).ok().and_then(|start| start.parse().ok()).unwrap_or_else(|| panic!("{}", not_alone()));
     loop {
         save_user_config(Path::new(&path), &config(generation)).unwrap();
         println!("saved {generation}");

@@ -53,6 +53,12 @@ mod paths;
 mod serial_ports;
 mod session;
 mod subscriptions;
+/// Test helpers (the `testing` feature), for the tests of crates that reach the engine through
+/// this crate alone: the one polling helper every test suite uses.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use plugboard_devices::testing::wait_until;
+}
 
 pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};

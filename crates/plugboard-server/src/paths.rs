@@ -32,7 +32,7 @@ mod tests {
     fn config_dir_with(xdg_config_home: Option<&str>, home: Option<&str>) -> String {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap());
         child.args(["paths::tests::print_config_dir", "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
-        child.env_remove("XDG_CONFIG_HOME").env_remove("HOME");
+        child.env_remove("XDG_CONFIG_HOME").env_remove("HOME").env(CHILD_ENV, "1");
         if let Some(dir) = xdg_config_home {
             child.env("XDG_CONFIG_HOME", dir);
         }
@@ -60,9 +60,16 @@ mod tests {
         assert!(config_dir_with(None, None).ends_with("/.config/plugboard"));
     }
 
+    /// Set for [`print_config_dir`] by the test that runs it.
+    const CHILD_ENV: &str = "PLUGBOARD_PRINT_CONFIG_DIR_CHILD";
+
     #[test]
     #[ignore = "the child process of config_dir_follows_xdg"]
     fn print_config_dir() {
+        assert!(
+            std::env::var_os(CHILD_ENV).is_some(),
+            "not a test of its own: config_dir_follows_xdg runs it with {CHILD_ENV} set, and the XDG_CONFIG_HOME and HOME it checks"
+        );
         let dir = default_config_dir().map_or_else(|| "none".to_string(), |dir| dir.display().to_string());
         println!("config dir: {dir}");
     }

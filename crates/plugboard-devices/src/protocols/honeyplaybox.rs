@@ -27,12 +27,19 @@
 //!   0 is sent as `100 + L` (0 stays 0). Whole state: one frame with every output whenever any
 //!   changed. The device stops unless the frame is repeated: keepalive every 500 ms.
 //!
-//! Differences from the reference engine, both forced by the pure-encoder design:
-//! * The reference increments the frame counter for every frame (including keepalives).
-//!   Encoders here hold no state, so every command frame of a connection carries the counter
-//!   the reference's first command frame would carry (handshake frames sent + 1). The counter
-//!   is covered by neither the CRC nor the MD5 signature; if a firmware turned out to reject
-//!   repeated counters, the device task would need to number frames.
+//! The frame counter moves on with every frame, keepalives included, as in the reference: the
+//! handshake frames count 0, 1, 2, and the first command frame carries the last handshake
+//! frame's counter plus 2 (the reference moves its counter on once more before that frame).
+//! The device task numbers the frames ([`FrameNumber`]; see "Rolling counters" in
+//! `protocols/mod.rs`) and the encoder adds that number to the handler's first counter. The
+//! keepalive encodes the whole state again with the next number ([`Keepalive::ResendState`])
+//! rather than repeating the last frame's bytes.
+//!
+//! Differences from the reference engine:
+//! * The keepalive writes after exactly 500 ms without a write; the reference looks every
+//!   100 ms, so it writes 500 to 600 ms after the last one. Plugboard also writes the stopped
+//!   state right after the handshake, where the reference's first keepalive frame carries it
+//!   about 500 ms later.
 //! * Strengths above 100 are clamped (values above 100 are how constrict levels travel).
 
 use std::time::Duration;
@@ -42,8 +49,8 @@ use plugboard_protocol::model::{Feature, OutputType};
 use tokio::time::Instant;
 
 use super::{
-    clamp_byte, lookup, motor_slots, next_data, value_of, ChangeSet, DeviceHandler, Keepalive, OutputLevel, Protocol,
-    ProtocolError,
+    clamp_byte, lookup, motor_slots, next_data, value_of, ChangeSet, DeviceHandler, FrameNumber, Keepalive,
+    OutputLevel, Protocol, ProtocolError,
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
@@ -62,7 +69,7 @@ pub const CMD_OUTPUT: u8 = 0x03;
 pub const SUCCESS: u16 = 0x9000;
 /// How many handshake frames are sent; attempt `n` (from 1) waits `n` seconds.
 pub const HANDSHAKE_ATTEMPTS: u8 = 3;
-/// How often the last frame is repeated when nothing new was sent.
+/// How often the state is sent again (in a new frame) when nothing new was sent.
 pub const KEEPALIVE: Duration = Duration::from_millis(500);
 /// The fixed secret in every command signature.
 pub const SECRET: [u8; 16] =
@@ -239,8 +246,8 @@ impl Protocol for HoneyPlayBox {
                     for frame in collector.push(&bytes) {
                         match parse_handshake_reply(&frame) {
                             HandshakeReply::Random(random) => {
-                                let counter = attempt.wrapping_add(2);
-                                return Ok(Box::new(HoneyPlayBoxHandler { random, counter, outputs })
+                                let first_counter = attempt.wrapping_add(2);
+                                return Ok(Box::new(HoneyPlayBoxHandler { random, first_counter, outputs })
                                     as Box<dyn DeviceHandler>);
                             }
                             HandshakeReply::Failed(code) => {
@@ -265,14 +272,19 @@ impl Protocol for HoneyPlayBox {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoneyPlayBoxHandler {
     random: [u8; 16],
-    counter: u8,
+    /// The counter of the first command frame; frame number `n` carries this plus `n`.
+    first_counter: u8,
     outputs: Vec<(u32, OutputType)>,
 }
 
 impl HoneyPlayBoxHandler {
-    /// A handler for a session random and the counter its frames carry.
-    pub fn new(features: &[Feature], random: [u8; 16], counter: u8) -> Result<HoneyPlayBoxHandler, ProtocolError> {
-        Ok(HoneyPlayBoxHandler { random, counter, outputs: HoneyPlayBoxHandler::outputs(features)? })
+    /// A handler for a session random and the counter of its first command frame.
+    pub fn new(
+        features: &[Feature],
+        random: [u8; 16],
+        first_counter: u8,
+    ) -> Result<HoneyPlayBoxHandler, ProtocolError> {
+        Ok(HoneyPlayBoxHandler { random, first_counter, outputs: HoneyPlayBoxHandler::outputs(features)? })
     }
 
     /// The outputs in feature-index order (at most 16: the motor number is 4 bits).
@@ -315,16 +327,21 @@ pub fn strength(kind: OutputType, value: i32) -> u8 {
 
 impl DeviceHandler for HoneyPlayBoxHandler {
     fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        self.encode_numbered(levels, changed, FrameNumber::FIRST)
+    }
+
+    fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, first: FrameNumber) -> Vec<Write> {
         if !self.outputs.iter().any(|&slot| lookup(levels, changed, slot).1) {
             return Vec::new();
         }
         let strengths: Vec<u8> = self.outputs.iter().map(|&slot| strength(slot.1, value_of(levels, slot))).collect();
         let data = command_data(&self.random, &strengths);
-        vec![Write::with_response(Endpoint::Tx, build_frame(TYPE, CMD_OUTPUT, &data, self.counter))]
+        let counter = self.first_counter.wrapping_add(first.low_byte());
+        vec![Write::with_response(Endpoint::Tx, build_frame(TYPE, CMD_OUTPUT, &data, counter))]
     }
 
     fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
+        Keepalive::ResendState(KEEPALIVE)
     }
 }
 
@@ -362,6 +379,14 @@ mod tests {
 
     fn wr(data: Vec<u8>) -> Write {
         Write { endpoint: Endpoint::Tx, data, with_response: true }
+    }
+
+    /// `frame` with frame counter `counter` (byte 6, which neither the CRC nor the signature
+    /// covers), written with response.
+    fn wr_at(counter: u8, frame: &[u8]) -> Write {
+        let mut data = frame.to_vec();
+        data[6] = counter;
+        wr(data)
     }
 
     /// The shapes of the reference database: outputs on features 0 (and 1), battery after.
@@ -403,22 +428,22 @@ mod tests {
         let mut toy = sim(&[(Vibrate, 0, 100)], 2);
         let fifty = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08");
         let zero = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 00 88 d8 4e 12 09 03 de 95 03 d1 12");
-        assert_eq!(toy.all(), [wr(zero.clone())], "keepalive seed");
-        assert_eq!(toy.set(0, Vibrate, 50), [wr(fifty.clone())]);
-        assert_eq!(toy.stop(), [wr(zero.clone())]);
+        assert_eq!(toy.all(), [wr(zero.clone())], "keepalive seed, the first frame: the handler's first counter");
+        assert_eq!(toy.set(0, Vibrate, 50), [wr_at(3, &fifty)], "every frame counts one on");
+        assert_eq!(toy.stop(), [wr_at(4, &zero)]);
         assert_eq!(toy.stop(), []);
         // Clamped to 100; negative is 0.
-        assert_eq!(toy.set(0, Vibrate, -2), [wr(zero)]);
+        assert_eq!(toy.set(0, Vibrate, -2), [wr_at(5, &zero)]);
         let mut levels = toy.levels.clone();
         levels[0].value = 150;
         assert_eq!(toy.handler.encode(&levels, ChangeSet::ALL), toy_at(&[(Vibrate, 0, 100)], &[100]));
-        // The counter is the handler's.
+        // The first counter is the handler's; the frame number adds to it, wrapping.
         let mut later = sim(&[(Vibrate, 0, 100)], 4);
-        assert_eq!(
-            later.set(0, Vibrate, 50),
-            [wr(hex("02 a5 5a 55 aa f0 04 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08"))]
-        );
+        assert_eq!(later.set(0, Vibrate, 50), [wr_at(4, &fifty)]);
         assert_eq!(fifty[6], 2);
+        let levels = later.levels.clone();
+        let wrapped = later.handler.encode_numbered(&levels, ChangeSet::ALL, FrameNumber(253));
+        assert_eq!(wrapped, [wr_at(1, &fifty)], "4 + 253 wraps to 1");
     }
 
     /// The writes for a device at the given values (counter 2).
@@ -442,9 +467,9 @@ mod tests {
         );
         let mut toy = sim(&[(Vibrate, 0, 100), (Vibrate, 0, 100)], 2);
         toy.set(0, Vibrate, 30);
-        assert_eq!(toy.set(1, Vibrate, 100), [wr(both.clone())]);
-        assert_eq!(toy.stop(), [wr(zero.clone())]);
-        assert_eq!(toy.flush(&[(0, Vibrate, 30), (1, Vibrate, 100)]), [wr(both)]);
+        assert_eq!(toy.set(1, Vibrate, 100), [wr_at(3, &both)]);
+        assert_eq!(toy.stop(), [wr_at(4, &zero)]);
+        assert_eq!(toy.flush(&[(0, Vibrate, 30), (1, Vibrate, 100)]), [wr_at(5, &both)]);
 
         // Rotate (speed) + oscillate, in either order of the Joi Thrust models.
         let rotate_60_oscillate_20 = hex(
@@ -453,7 +478,7 @@ mod tests {
         );
         let mut thrust2 = sim(&[(Rotate, 0, 100), (Oscillate, 0, 100)], 2);
         assert_eq!(thrust2.flush(&[(0, Rotate, -60), (1, Oscillate, 20)]), [wr(rotate_60_oscillate_20.clone())]);
-        assert_eq!(thrust2.stop(), [wr(zero.clone())]);
+        assert_eq!(thrust2.stop(), [wr_at(3, &zero)]);
         assert_eq!(toy_at(&[(Oscillate, 0, 100), (Rotate, 0, 100)], &[60, 20]), [wr(rotate_60_oscillate_20.clone())]);
         // Vibrate + oscillate and vibrate + rotate put the same bytes in the same places.
         assert_eq!(toy_at(&[(Vibrate, 0, 100), (Oscillate, 0, 100)], &[60, 20]), [wr(rotate_60_oscillate_20.clone())]);
@@ -469,7 +494,7 @@ mod tests {
         assert_eq!(
             toy.set(1, Constrict, 3),
             [wr(hex(
-                "02 a5 5a 55 aa f0 02 b1 03 00 18 01 00 05 00 3c 00 00 28 11 00 05 00 3c 00 00 67 92 e2 66 84 a6 08 8a \
+                "02 a5 5a 55 aa f0 03 b1 03 00 18 01 00 05 00 3c 00 00 28 11 00 05 00 3c 00 00 67 92 e2 66 84 a6 08 8a \
                  04 03 d9 38"
             ))]
         );
@@ -490,8 +515,43 @@ mod tests {
         assert!(HoneyPlayBoxHandler::new(&seventeen, RANDOM, 2).is_err());
         assert_eq!(
             HoneyPlayBoxHandler::new(&seventeen[..16], RANDOM, 2).unwrap().keepalive(),
-            Keepalive::RepeatLast(KEEPALIVE)
+            Keepalive::ResendState(KEEPALIVE)
         );
+    }
+
+    /// In a device task: the keepalive frames count too, as in the reference.
+    #[tokio::test(start_paused = true)]
+    async fn every_frame_counts_keepalives_included() {
+        use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
+        let fake = Arc::new(device());
+        let features = shape(&[(Vibrate, 0, 100)]);
+        let handler = HoneyPlayBoxHandler::new(&features, RANDOM, 2).unwrap();
+        let slots = vec![Slot { feature_index: 0, kind: Vibrate, advertised: plugboard_protocol::model::Range::new(0, 100) }];
+        let task = DeviceTask::new(fake.clone(), Box::new(handler), slots, vec![], Duration::ZERO);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(task.run(rx));
+        // (counter, strength) of each frame written since the last look.
+        let frames = || fake.take_writes().iter().map(|write| (write.data[6], write.data[18])).collect::<Vec<_>>();
+        let set = |value| TaskCommand::Set {
+            changes: vec![SlotChange { slot: 0, value, duration_ms: None }],
+            urgent: value == 0,
+        };
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(frames(), [(2, 0)], "the stopped state on connect, in the first command frame");
+        tx.send(set(50)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(frames(), [(3, 50)]);
+        tokio::time::sleep(KEEPALIVE - Duration::from_millis(1)).await;
+        assert_eq!(frames(), [], "nothing before 500 ms of silence");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(frames(), [(4, 50)], "the state again, in a frame of its own");
+        tokio::time::sleep(KEEPALIVE).await;
+        assert_eq!(frames(), [(5, 50)]);
+        tx.send(set(0)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(frames(), [(6, 0)]);
+        tokio::time::sleep(KEEPALIVE).await;
+        assert_eq!(frames(), [(7, 0)], "the stopped state is kept alive too");
     }
 
     #[test]
@@ -544,7 +604,7 @@ mod tests {
         let handler = HONEYPLAYBOX.initialize(&hw, Some("HPB-296"), &features).await.unwrap();
         assert_eq!(started.elapsed(), Duration::ZERO);
         assert_eq!(hw.events(), vec![Event::Subscribe(Endpoint::Rx), Event::Write(wr(HANDSHAKE_0.to_vec()))]);
-        assert_eq!(handler.keepalive(), Keepalive::RepeatLast(Duration::from_millis(500)));
+        assert_eq!(handler.keepalive(), Keepalive::ResendState(Duration::from_millis(500)));
         // One handshake frame: commands carry counter 2, signed with the device's random.
         let mut levels = OutputLevel::for_features(&features);
         levels[0].value = 50;
@@ -634,55 +694,61 @@ pub(crate) mod vectors {
         0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x03, 0x55, 0x0b,
     ];
 
+    /// `frame` with frame counter `counter` (byte 6, outside the CRC and the signature).
+    const fn at<const N: usize>(counter: u8, mut frame: [u8; N]) -> [u8; N] {
+        frame[6] = counter;
+        frame
+    }
+
     /// One output at 50 (counter 2: one handshake frame was sent).
-    const VIBRATE_50: &[u8] = &[
+    const VIBRATE_50: [u8; 30] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x10, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x32, 0x6e, 0xf0, 0x77, 0xe1, 0x4e, 0xb8, 0x11, 0xe6, 0x03, 0x28, 0x08,
     ];
 
     /// One output at 0.
-    const ONE_STOPPED: &[u8] = &[
+    const ONE_STOPPED: [u8; 30] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x10, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x00, 0x88, 0xd8, 0x4e, 0x12, 0x09, 0x03, 0xde, 0x95, 0x03, 0xd1, 0x12,
     ];
 
     /// Two outputs at 30 and 100.
-    const AT_30_100: &[u8] = &[
+    const AT_30_100: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x1e, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x64, 0x17, 0x78, 0x3f, 0xaf, 0x5e, 0xd1, 0x24, 0x02, 0x03,
         0xe7, 0x1d,
     ];
 
     /// Two outputs at 60 and 20.
-    const AT_60_20: &[u8] = &[
+    const AT_60_20: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x3c, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x14, 0xf1, 0x36, 0x2d, 0x83, 0x70, 0x6c, 0x4a, 0x92, 0x03,
         0x5d, 0xc7,
     ];
 
     /// Vibrate 40 and constrict level 3 (sent as 103).
-    const AT_40_103: &[u8] = &[
+    const AT_40_103: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x28, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x67, 0x92, 0xe2, 0x66, 0x84, 0xa6, 0x08, 0x8a, 0x04, 0x03,
         0xd9, 0x38,
     ];
 
     /// Two outputs at 60 and 0.
-    const AT_60_0: &[u8] = &[
+    const AT_60_0: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x3c, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x00, 0xcf, 0x8a, 0x1e, 0xd1, 0x76, 0xc8, 0xc4, 0x6b, 0x03,
         0x88, 0x9f,
     ];
 
     /// Vibrate 0 and constrict level 3 (sent as 103).
-    const AT_0_103: &[u8] = &[
+    const AT_0_103: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x00, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x67, 0x21, 0xf1, 0x6a, 0xab, 0x26, 0x22, 0xb3, 0x69, 0x03,
         0xce, 0xc1,
     ];
 
     /// Two outputs at 0.
-    const TWO_STOPPED: &[u8] = &[
+    const TWO_STOPPED: [u8; 38] = [
         0x02, 0xa5, 0x5a, 0x55, 0xaa, 0xf0, 0x02, 0xb1, 0x03, 0x00, 0x18, 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00,
         0x00, 0x11, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x2c, 0xf8, 0x58, 0xee, 0x4c, 0x51, 0xb7, 0x26, 0x03,
         0x8f, 0x71,
@@ -694,27 +760,28 @@ pub(crate) mod vectors {
     }
 
     pub(crate) static VECTORS: &[Vector] = &[
+        // The frame counter starts at 2 after one handshake frame and counts every frame.
         Vector::new(&HONEYPLAYBOX, Some("HPB-0520"), &[
-            Set(&[(0, Vibrate, 50)], &[tx_with_response(VIBRATE_50)]),
-            Stop(&[tx_with_response(ONE_STOPPED)]),
+            Set(&[(0, Vibrate, 50)], &[tx_with_response(&VIBRATE_50)]),
+            Stop(&[tx_with_response(&at(3, ONE_STOPPED))]),
         ])
         .answering(handshake),
         Vector::new(&HONEYPLAYBOX, Some("HPB-296"), &[
-            Set(&[(0, Vibrate, 30), (1, Vibrate, 100)], &[tx_with_response(AT_30_100)]),
-            Stop(&[tx_with_response(TWO_STOPPED)]),
+            Set(&[(0, Vibrate, 30), (1, Vibrate, 100)], &[tx_with_response(&AT_30_100)]),
+            Stop(&[tx_with_response(&at(3, TWO_STOPPED))]),
         ])
         .answering(handshake),
         // Rotation is sent as its speed.
         Vector::new(&HONEYPLAYBOX, Some("HPB-376-1"), &[
-            Set(&[(0, Rotate, 60)], &[tx_with_response(AT_60_0)]),
-            Set(&[(1, Oscillate, 20)], &[tx_with_response(AT_60_20)]),
-            Stop(&[tx_with_response(TWO_STOPPED)]),
+            Set(&[(0, Rotate, 60)], &[tx_with_response(&AT_60_0)]),
+            Set(&[(1, Oscillate, 20)], &[tx_with_response(&at(3, AT_60_20))]),
+            Stop(&[tx_with_response(&at(4, TWO_STOPPED))]),
         ])
         .answering(handshake),
         Vector::new(&HONEYPLAYBOX, Some("HPB-274"), &[
-            Set(&[(1, Constrict, 3)], &[tx_with_response(AT_0_103)]),
-            Set(&[(0, Vibrate, 40)], &[tx_with_response(AT_40_103)]),
-            Stop(&[tx_with_response(TWO_STOPPED)]),
+            Set(&[(1, Constrict, 3)], &[tx_with_response(&AT_0_103)]),
+            Set(&[(0, Vibrate, 40)], &[tx_with_response(&at(3, AT_40_103))]),
+            Stop(&[tx_with_response(&at(4, TWO_STOPPED))]),
         ])
         .answering(handshake),
     ];

@@ -53,6 +53,17 @@
 //! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
 //! repeats the last written packets whenever nothing was written for the period.
+//! [`Keepalive::ResendState`] is seeded the same way, but encodes the whole state again each
+//! time instead of repeating bytes, so that every packet gets a number of its own.
+//!
+//! # Rolling counters
+//!
+//! Some devices want a counter in every packet (a frame number, a request id) that moves on with
+//! each one. An encoder keeps no counter: the device task numbers the writes it makes through
+//! [`DeviceHandler::encode_numbered`] from 0 at connect ([`FrameNumber`]), and passes the number
+//! of the first write of each encode. The encoder puts that number (or its own start plus it)
+//! into the packets, so the same arguments still give the same bytes and a test can show any
+//! point of the sequence.
 //!
 //! # Adding a protocol
 //!
@@ -152,10 +163,14 @@ families! {
     amorelie,
     aneros,
     ankni,
+    bananasome,
     cachito,
+    cowgirl,
     cowgirl_cone,
     cupido,
     deepsire,
+    feelingso,
+    fleshy_thrust,
     fluffer,
     foreo,
     fox,
@@ -163,15 +178,21 @@ families! {
     galaku,
     hismith,
     honeyplaybox,
+    htk_bm,
     itoys,
+    jejoue,
     joyhub,
     kgoal_boost,
     kiiroo,
+    kiiroo_v1,
+    kiiroo_v3,
     kizuna,
     lelo,
     libo,
     lioness,
+    loob,
     lovedistance,
+    lovehoney_desire,
     lovense,
     lovenuts,
     luvmazer,
@@ -187,6 +208,7 @@ families! {
     nexus_revo,
     nobra,
     omobo,
+    patoo,
     picobong,
     pink_punch,
     prettylove,
@@ -194,12 +216,19 @@ families! {
     sakuraneko,
     satisfyer,
     sensee,
+    serveu,
     sexverse,
+    sexverse_lg389,
+    sexverse_v6,
     svakom,
+    svakom_models,
     synchro,
     tcode_v03,
     thehandy,
     tryfun,
+    tryfun_blackhole,
+    tryfun_meta2,
+    utimi,
     vibcrafter,
     vibratissimo,
     vorze,
@@ -209,6 +238,7 @@ families! {
     xiuxiuda,
     yiciyuan,
     youcups,
+    youou,
     zalo,
 }
 
@@ -389,6 +419,32 @@ pub enum Keepalive {
     /// Rewrite the last written packets whenever nothing was written for this long (the device
     /// stops by itself otherwise). Seed with a stop right after initialize.
     RepeatLast(Duration),
+    /// Encode the whole state again ([`ChangeSet::ALL`]) and write it whenever nothing was
+    /// written for this long: for devices that stop by themselves unless they hear from the
+    /// host, and that count the packets they hear (each one needs a new [`FrameNumber`], so
+    /// repeating the last bytes would not do). Seeded like [`Keepalive::RepeatLast`].
+    ResendState(Duration),
+}
+
+/// The number the device task gives a write: every write it makes through
+/// [`DeviceHandler::encode_numbered`] counts, from 0 when the device connects (wrapping at
+/// 2^32). Protocols whose packets carry a rolling counter take it from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FrameNumber(pub u32);
+
+impl FrameNumber {
+    /// The first write after connecting.
+    pub const FIRST: FrameNumber = FrameNumber(0);
+
+    /// The number of the write `offset` places after this one.
+    pub fn plus(self, offset: usize) -> FrameNumber {
+        FrameNumber(self.0.wrapping_add(offset as u32))
+    }
+
+    /// The low byte: a counter that runs from 0 to 255 and wraps.
+    pub fn low_byte(self) -> u8 {
+        self.0 as u8
+    }
 }
 
 /// Why identify, initialize, battery or handler construction failed.
@@ -464,6 +520,17 @@ pub trait DeviceHandler: Send + Sync {
     /// protocols send one packet with every output if anything changed). Pure: no I/O, and the
     /// same arguments always give the same writes. An empty `changed` gives no writes.
     fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write>;
+
+    /// [`DeviceHandler::encode`] for a device that numbers its packets (see "Rolling counters"
+    /// above): the writes returned are the device's writes number `first`, `first.plus(1)`, ...
+    /// (`first` is `_first` here only because the default ignores it). The device task calls
+    /// this, with the number of writes it has encoded since connect.
+    /// A protocol whose packets carry a counter implements it (its `encode` is then the encode
+    /// of the first writes, from [`FrameNumber::FIRST`]); for every other protocol the default
+    /// ignores the number. Pure, like `encode`.
+    fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, _first: FrameNumber) -> Vec<Write> {
+        self.encode(levels, changed)
+    }
 
     /// The keepalive policy for this device.
     fn keepalive(&self) -> Keepalive {
@@ -597,7 +664,7 @@ mod tests {
         assert_eq!(by_name("virtual").map(|p| p.name()), Some("virtual"));
         assert!(!names.contains(&"virtual"), "the engine's virtual devices are not a database protocol");
         assert!(by_name("Lovense").is_none());
-        assert!(by_name("kiiroo-v3").is_none(), "not implemented");
+        assert!(by_name("xinput").is_none(), "a transport Plugboard does not have");
         assert!(by_name("").is_none());
     }
 

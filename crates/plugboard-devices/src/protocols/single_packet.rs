@@ -21,6 +21,9 @@
 //! fn packet(level: &OutputLevel) -> Vec<u8> { ... }
 //! ```
 //!
+//! A device that counts its packets (a rolling frame number in each) takes
+//! [`Packets::NumberedPerOutput`]: the packet function also gets the packet's [`FrameNumber`].
+//!
 //! A protocol that sends single packets but learns something at connect time that its packets
 //! depend on (Foreo's mode byte comes from the device's name) implements [`Protocol`] itself and
 //! builds its handler with [`SinglePacketHandler::new`] and an [`Encoder`] closure. Anything
@@ -29,7 +32,9 @@
 
 use plugboard_protocol::model::{Feature, OutputType};
 
-use super::{find_level, lookup, ChangeSet, DeviceHandler, Keepalive, OutputLevel, Protocol, ProtocolError};
+use super::{
+    find_level, lookup, ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, Protocol, ProtocolError,
+};
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
 /// A protocol described by data; see the module docs.
@@ -61,6 +66,9 @@ pub enum Packets {
     /// One packet carrying every output of the device, written whenever any of them changed.
     /// The function gets the device's outputs in feature-index order.
     WholeState(fn(&[OutputLevel]) -> Vec<u8>),
+    /// As [`Packets::PerOutput`], for devices that count their packets: the function also gets
+    /// the packet's [`FrameNumber`] (see "Rolling counters" in `protocols/mod.rs`).
+    NumberedPerOutput(fn(&OutputLevel, FrameNumber) -> Vec<u8>),
 }
 
 /// A write known when the code is written: an init packet, or an expected write in a test.
@@ -168,6 +176,7 @@ impl SinglePacket {
         let encoder = match self.packets {
             Packets::PerOutput(packet) => Encoder::PerOutput(Box::new(packet)),
             Packets::WholeState(packet) => Encoder::WholeState(Box::new(packet)),
+            Packets::NumberedPerOutput(packet) => Encoder::NumberedPerOutput(Box::new(packet)),
         };
         let handler =
             SinglePacketHandler::new(self.name, &self.outputs, features, self.endpoint, self.with_response, encoder)?;
@@ -200,12 +209,15 @@ impl Protocol for SinglePacket {
 pub type OutputPacket = Box<dyn Fn(&OutputLevel) -> Vec<u8> + Send + Sync>;
 /// Builds the packet of the whole state (see [`Packets::WholeState`]).
 pub type StatePacket = Box<dyn Fn(&[OutputLevel]) -> Vec<u8> + Send + Sync>;
+/// Builds the numbered packet of one output (see [`Packets::NumberedPerOutput`]).
+pub type NumberedOutputPacket = Box<dyn Fn(&OutputLevel, FrameNumber) -> Vec<u8> + Send + Sync>;
 
 /// How a [`SinglePacketHandler`] builds packets: the functions of [`Packets`], or closures that
 /// hold something learned at connect time.
 pub enum Encoder {
     PerOutput(OutputPacket),
     WholeState(StatePacket),
+    NumberedPerOutput(NumberedOutputPacket),
 }
 
 /// The encoder of one device of a single-packet protocol.
@@ -243,16 +255,30 @@ impl SinglePacketHandler {
     }
 }
 
+impl SinglePacketHandler {
+    /// The outputs in `changed`, in feature-index order.
+    fn changed<'a>(&'a self, levels: &'a [OutputLevel], changed: ChangeSet) -> impl Iterator<Item = &'a OutputLevel> {
+        self.slots.iter().filter_map(move |&slot| match lookup(levels, changed, slot) {
+            (Some(level), true) => Some(level),
+            _ => None,
+        })
+    }
+}
+
 impl DeviceHandler for SinglePacketHandler {
     fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
+        self.encode_numbered(levels, changed, FrameNumber::FIRST)
+    }
+
+    fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, first: FrameNumber) -> Vec<Write> {
         match &self.encoder {
-            Encoder::PerOutput(packet) => self
-                .slots
-                .iter()
-                .filter_map(|&slot| match lookup(levels, changed, slot) {
-                    (Some(level), true) => Some(self.write(packet(level))),
-                    _ => None,
-                })
+            Encoder::PerOutput(packet) => {
+                self.changed(levels, changed).map(|level| self.write(packet(level))).collect()
+            }
+            Encoder::NumberedPerOutput(packet) => self
+                .changed(levels, changed)
+                .enumerate()
+                .map(|(n, level)| self.write(packet(level, first.plus(n))))
                 .collect(),
             Encoder::WholeState(packet) => {
                 if !self.slots.iter().any(|&slot| lookup(levels, changed, slot).1) {
@@ -332,6 +358,34 @@ mod tests {
         assert_eq!(toy.stop(), [Write::without_response(Endpoint::Tx, vec![0, 0])]);
         assert_eq!(toy.stop(), []);
         assert_eq!(toy.handler.keepalive(), Keepalive::RepeatLast(std::time::Duration::from_millis(250)));
+    }
+
+    fn numbered(level: &OutputLevel, frame: FrameNumber) -> Vec<u8> {
+        vec![frame.low_byte(), level.value as u8]
+    }
+
+    static NUMBERED: SinglePacket = SinglePacket {
+        name: "numbered",
+        outputs: Outputs::of(&[Vibrate]),
+        endpoint: Endpoint::Tx,
+        with_response: false,
+        init: &[],
+        packets: Packets::NumberedPerOutput(numbered),
+        keepalive: Keepalive::None,
+    };
+
+    #[test]
+    fn numbered_packets_count_on_from_the_number_given() {
+        let features = features(&[(Vibrate, 0, 20), (Vibrate, 0, 20)]);
+        let mut toy = Sim::new(Box::new(NUMBERED.handler(&features).unwrap()), &features);
+        let write = |data: [u8; 2]| Write::without_response(Endpoint::Tx, data.to_vec());
+        assert_eq!(toy.set(1, Vibrate, 5), [write([0, 5])]);
+        assert_eq!(toy.flush(&[(0, Vibrate, 7), (1, Vibrate, 9)]), [write([1, 7]), write([2, 9])]);
+        assert_eq!(toy.stop(), [write([3, 0]), write([4, 0])]);
+        let handler = NUMBERED.handler(&features).unwrap();
+        let wrapped = handler.encode_numbered(&toy.levels, ChangeSet::ALL, FrameNumber(255));
+        assert_eq!(wrapped, [write([255, 0]), write([0, 0])], "the low byte wraps");
+        assert_eq!(handler.encode(&toy.levels, ChangeSet::ALL), [write([0, 0]), write([1, 0])], "from the first");
     }
 
     #[test]

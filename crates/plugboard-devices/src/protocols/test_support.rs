@@ -1,5 +1,6 @@
 //! A miniature device task for encoder tests: holds levels, tracks changes like the real
-//! task (a value equal to the current one is not a change), commits after each flush.
+//! task (a value equal to the current one is not a change), numbers the writes as it does
+//! (see "Rolling counters" in `protocols/mod.rs`), commits after each flush.
 
 use plugboard_protocol::model::{Feature, Output, OutputType, Range};
 
@@ -22,11 +23,13 @@ pub fn features(outputs: &[(OutputType, i32, i32)]) -> Vec<Feature> {
 pub struct Sim {
     pub handler: Box<dyn DeviceHandler>,
     pub levels: Vec<OutputLevel>,
+    /// The number of the next write.
+    pub next_frame: FrameNumber,
 }
 
 impl Sim {
     pub fn new(handler: Box<dyn DeviceHandler>, features: &[Feature]) -> Sim {
-        Sim { handler, levels: OutputLevel::for_features(features) }
+        Sim { handler, levels: OutputLevel::for_features(features), next_frame: FrameNumber::FIRST }
     }
 
     /// Applies several (feature, type, value) commands in one flush.
@@ -69,7 +72,8 @@ impl Sim {
     }
 
     fn commit(&mut self, changed: ChangeSet) -> Vec<Write> {
-        let writes = self.handler.encode(&self.levels, changed);
+        let writes = self.handler.encode_numbered(&self.levels, changed, self.next_frame);
+        self.next_frame = self.next_frame.plus(writes.len());
         for i in changed.iter(self.levels.len()) {
             self.levels[i].commit();
         }

@@ -40,9 +40,12 @@
 //! | RequestHdspXpTSet | xp / t / stop_on_target | 1 / 2 / 3 | 32-bit / varint / varint |
 //! | RequestHvpSet | amplitude / frequency / position | 1 / 2 / 3 | 32-bit / varint / 32-bit |
 //!
-//! Request ids: the reference numbers its command requests with a counter (0, 1, 2, ...). A
-//! Plugboard encoder is a pure function and keeps no counter, so every command carries
-//! [`COMMAND_ID`]; ids only pair a request with its response, and responses are not read.
+//! Request ids: every request carries an id of its own. The init requests are 1 and 2, the
+//! commands count on from [`FIRST_COMMAND_ID`] (3), one per request: the device task numbers
+//! the writes ([`FrameNumber`]; see "Rolling counters" in `protocols/mod.rs`) and the encoder
+//! adds that number. The reference numbers its command requests with a counter of its own too
+//! (starting again at 0, so its first ids repeat the init requests'); ids pair a request with
+//! its response, and responses are not read.
 //!
 //! Stops: a stop leaves positions alone (nothing is sent to a stroker); the Oh!'s vibration is
 //! stopped with `RequestHvpStop`.
@@ -53,14 +56,16 @@ use plugboard_protocol::model::{Feature, OutputType};
 use tokio::time::Instant;
 
 use super::{
-    clamp_byte, lookup, next_data, Advertisement, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError,
+    clamp_byte, lookup, next_data, Advertisement, ChangeSet, DeviceHandler, FrameNumber, OutputLevel, Protocol,
+    ProtocolError,
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
 /// The `thehandy-v3` init: how long to wait for each reply.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(1);
-/// The request id of every `thehandy-v3` command (init requests use 1 and 2).
-pub const COMMAND_ID: u32 = 3;
+/// The request id of the first `thehandy-v3` command after connecting (init requests use 1 and
+/// 2); each later request's is one more.
+pub const FIRST_COMMAND_ID: u32 = 3;
 /// The highest position (and vibration) level.
 pub const MAX_LEVEL: u8 = 100;
 /// The handyplug keepalive ping (id 999) the reference uses on iOS only; not sent by Plugboard.
@@ -233,26 +238,26 @@ pub mod request {
     pub const HVP_STOP: u32 = 901;
 }
 
-/// The move request: position 0..=100 in `duration_ms`, not stopping on target.
-pub fn v3_move(position: i32, duration_ms: u32) -> Vec<u8> {
+/// The move request `id`: position 0..=100 in `duration_ms`, not stopping on target.
+pub fn v3_move(id: u32, position: i32, duration_ms: u32) -> Vec<u8> {
     let mut params = Vec::new();
     pb::float(&mut params, 1, f32::from(clamp_byte(position, MAX_LEVEL)) / 100.0);
     pb::uint(&mut params, 2, u64::from(duration_ms));
     pb::uint(&mut params, 3, 0); // stop_on_target: false
-    rpc_request(COMMAND_ID, request::HDSP_XP_T_SET, &params)
+    rpc_request(id, request::HDSP_XP_T_SET, &params)
 }
 
-/// The vibration request for level 0..=100: `HvpSet` at 100 Hz, or `HvpStop` for 0.
-pub fn v3_vibrate(level: i32) -> Vec<u8> {
+/// The vibration request `id` for level 0..=100: `HvpSet` at 100 Hz, or `HvpStop` for 0.
+pub fn v3_vibrate(id: u32, level: i32) -> Vec<u8> {
     let level = clamp_byte(level, MAX_LEVEL);
     if level == 0 {
-        return rpc_request(COMMAND_ID, request::HVP_STOP, &[]);
+        return rpc_request(id, request::HVP_STOP, &[]);
     }
     let mut params = Vec::new();
     pb::float(&mut params, 1, f32::from(level) / 100.0);
     pb::uint(&mut params, 2, 100);
     pb::float(&mut params, 3, 0.0);
-    rpc_request(COMMAND_ID, request::HVP_SET, &params)
+    rpc_request(id, request::HVP_SET, &params)
 }
 
 impl Protocol for TheHandyV3 {
@@ -323,14 +328,19 @@ impl TheHandyV3Handler {
 
 impl DeviceHandler for TheHandyV3Handler {
     fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write> {
-        let mut writes = Vec::new();
+        self.encode_numbered(levels, changed, FrameNumber::FIRST)
+    }
+
+    fn encode_numbered(&self, levels: &[OutputLevel], changed: ChangeSet, first: FrameNumber) -> Vec<Write> {
+        let id = |n: usize| FIRST_COMMAND_ID.wrapping_add(first.plus(n).0);
+        let mut requests = Vec::new();
         if let Some((Some(level), true)) = self.vibrate.map(|slot| lookup(levels, changed, slot)) {
-            writes.push(Write::with_response(Endpoint::Tx, v3_vibrate(level.value)));
+            requests.push(v3_vibrate(id(requests.len()), level.value));
         }
         if let Some((Some(level), true)) = self.position.map(|slot| lookup(levels, changed, slot)) {
-            writes.push(Write::with_response(Endpoint::Tx, v3_move(level.value, level.duration_ms.unwrap_or(0))));
+            requests.push(v3_move(id(requests.len()), level.value, level.duration_ms.unwrap_or(0)));
         }
-        writes
+        requests.into_iter().map(|request| Write::with_response(Endpoint::Tx, request)).collect()
     }
 }
 
@@ -478,42 +488,52 @@ mod tests {
         );
         // Move to 25 in 1500 ms: xp 0.25 (3e800000), t 1500.
         assert_eq!(
-            v3_move(25, 1500),
+            v3_move(3, 25, 1500),
             [0x08, 0x01, 0x12, 0x0d, 0x10, 0x03, 0xc2, 0x2e, 0x08, 0x0d, 0x00, 0x00, 0x80, 0x3e, 0x10, 0xdc, 0x0b]
         );
         // Move to 0 in 0 ms: an empty HdspXpTSet.
-        assert_eq!(v3_move(0, 0), [0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xc2, 0x2e, 0x00]);
+        assert_eq!(v3_move(3, 0, 0), [0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xc2, 0x2e, 0x00]);
         // Move to 100 (1.0 = 3f800000) in 100000 ms; clamped above 100.
         let full = [
             0x08, 0x01, 0x12, 0x0e, 0x10, 0x03, 0xc2, 0x2e, 0x09, 0x0d, 0x00, 0x00, 0x80, 0x3f, 0x10, 0xa0, 0x8d, 0x06,
         ];
-        assert_eq!(v3_move(100, 100000), full);
-        assert_eq!(v3_move(300, 100000), full);
+        assert_eq!(v3_move(3, 100, 100000), full);
+        assert_eq!(v3_move(3, 300, 100000), full);
         // Vibrate 50: amplitude 0.5 (3f000000), frequency 100.
         assert_eq!(
-            v3_vibrate(50),
+            v3_vibrate(3, 50),
             [0x08, 0x01, 0x12, 0x0c, 0x10, 0x03, 0xa2, 0x38, 0x07, 0x0d, 0x00, 0x00, 0x00, 0x3f, 0x10, 0x64]
         );
         // Vibrate 0: HvpStop (901).
-        assert_eq!(v3_vibrate(0), [0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xaa, 0x38, 0x00]);
-        assert_eq!(v3_vibrate(-5), v3_vibrate(0));
+        assert_eq!(v3_vibrate(3, 0), [0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xaa, 0x38, 0x00]);
+        assert_eq!(v3_vibrate(3, -5), v3_vibrate(3, 0));
+        // Ids from 128 take two varint bytes.
+        assert_eq!(v3_vibrate(300, 0), [0x08, 0x01, 0x12, 0x06, 0x10, 0xac, 0x02, 0xaa, 0x38, 0x00]);
     }
 
     #[test]
     fn v3_stroker_and_oh() {
         let features = stroker();
         let mut handy2 = Sim::new(Box::new(TheHandyV3Handler::new(&features).unwrap()), &features);
-        assert_eq!(handy2.flush_with_duration(&[(0, HwPositionWithDuration, 25, Some(1500))]), [w(&v3_move(25, 1500))]);
+        assert_eq!(
+            handy2.flush_with_duration(&[(0, HwPositionWithDuration, 25, Some(1500))]),
+            [w(&v3_move(3, 25, 1500))]
+        );
+        assert_eq!(
+            handy2.flush_with_duration(&[(0, HwPositionWithDuration, 75, Some(500))]),
+            [w(&v3_move(4, 75, 500))],
+            "each request has an id of its own"
+        );
         assert!(handy2.stop().is_empty());
 
         let oh_features = features_oh();
         let mut oh = Sim::new(Box::new(TheHandyV3Handler::new(&oh_features).unwrap()), &oh_features);
-        assert_eq!(oh.set(0, Vibrate, 50), [w(&v3_vibrate(50))]);
+        assert_eq!(oh.set(0, Vibrate, 50), [w(&v3_vibrate(3, 50))]);
         assert_eq!(
             oh.set(0, Vibrate, 100),
-            [w(&[0x08, 0x01, 0x12, 0x0c, 0x10, 0x03, 0xa2, 0x38, 0x07, 0x0d, 0x00, 0x00, 0x80, 0x3f, 0x10, 0x64])]
+            [w(&[0x08, 0x01, 0x12, 0x0c, 0x10, 0x04, 0xa2, 0x38, 0x07, 0x0d, 0x00, 0x00, 0x80, 0x3f, 0x10, 0x64])]
         );
-        assert_eq!(oh.stop(), [w(&[0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xaa, 0x38, 0x00])]);
+        assert_eq!(oh.stop(), [w(&[0x08, 0x01, 0x12, 0x05, 0x10, 0x05, 0xaa, 0x38, 0x00])]);
         assert!(oh.stop().is_empty());
     }
 
@@ -532,7 +552,7 @@ mod tests {
         let mut sim = Sim::new(Box::new(handler), &both);
         assert_eq!(
             sim.flush_with_duration(&[(1, Vibrate, 50, None), (0, HwPositionWithDuration, 25, Some(1500))]),
-            [w(&v3_vibrate(50)), w(&v3_move(25, 1500))]
+            [w(&v3_vibrate(3, 50)), w(&v3_move(4, 25, 1500))]
         );
     }
 
@@ -571,7 +591,7 @@ mod tests {
         assert_eq!(started.elapsed(), REPLY_TIMEOUT * 2);
         assert_eq!(hw.writes().len(), 2);
         let levels = [OutputLevel { value: 50, ..OutputLevel::new(0, Vibrate) }];
-        assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w(&v3_vibrate(50))]);
+        assert_eq!(handler.encode(&levels, ChangeSet::ALL), [w(&v3_vibrate(3, 50))]);
     }
 
     #[tokio::test]
@@ -603,19 +623,19 @@ pub(crate) mod vectors {
             ])]),
             Stop(&[]),
         ]),
-        // Firmware 4: RPC requests with id 3; the init requests go unanswered here.
+        // Firmware 4: RPC requests with ids from 3; the init requests go unanswered here.
         Vector::new(&THEHANDY_V3, Some("hw3"), &[
             Move(&[(0, 25, 1500)], &[tx_with_response(&[
                 0x08, 0x01, 0x12, 0x0d, 0x10, 0x03, 0xc2, 0x2e, 0x08, 0x0d, 0x00, 0x00, 0x80, 0x3e, 0x10, 0xdc, 0x0b,
             ])]),
             Stop(&[]),
         ]),
-        // The Oh!: HvpSet at 100 Hz, HvpStop for 0.
+        // The Oh!: HvpSet at 100 Hz, HvpStop for 0; the id (byte 5) counts the requests.
         Vector::new(&THEHANDY_V3, Some("hw1"), &[
             Set(&[(0, Vibrate, 50)], &[tx_with_response(&[
                 0x08, 0x01, 0x12, 0x0c, 0x10, 0x03, 0xa2, 0x38, 0x07, 0x0d, 0x00, 0x00, 0x00, 0x3f, 0x10, 0x64,
             ])]),
-            Stop(&[tx_with_response(&[0x08, 0x01, 0x12, 0x05, 0x10, 0x03, 0xaa, 0x38, 0x00])]),
+            Stop(&[tx_with_response(&[0x08, 0x01, 0x12, 0x05, 0x10, 0x04, 0xaa, 0x38, 0x00])]),
         ]),
     ];
 }

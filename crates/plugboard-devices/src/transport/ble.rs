@@ -22,7 +22,7 @@
 //! [`Notification`]s.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -74,6 +74,8 @@ struct Shared {
     /// What was last offered per peripheral (shared with the connectors: a failed connect
     /// forgets its offer).
     offered: Arc<Mutex<HashMap<PeripheralId, BleAdvertisement>>>,
+    /// Looks for an adapter finished so far, counted after each look reported what it found.
+    looks: AtomicU64,
 }
 
 impl BleTransport {
@@ -92,9 +94,17 @@ impl BleTransport {
             scan_wanted: AtomicBool::new(false),
             scan_active: AtomicBool::new(false),
             offered: Arc::default(),
+            looks: AtomicU64::new(0),
         });
         let task = tokio::spawn(adapter_task(shared.clone()));
         BleTransport { shared, task }
+    }
+
+    /// How many looks for an adapter the background task has finished: whatever a look
+    /// reports is on `events` once it counts. Tests of the retry loop wait on it.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn looks_for_an_adapter(&self) -> u64 {
+        self.shared.looks.load(Ordering::SeqCst)
     }
 }
 
@@ -341,6 +351,7 @@ async fn adapter_task(shared: Arc<Shared>) {
                 }
             }
         }
+        shared.looks.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(RETRY_INTERVAL).await;
     }
 }

@@ -24,7 +24,7 @@
 use std::io::{self, Read, Write as _};
 #[cfg(unix)]
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -400,6 +400,9 @@ struct Shared {
     connected: AtomicBool,
     subscribed: AtomicBool,
     notifications: broadcast::Sender<Notification>,
+    /// Bytes the reader has taken from the port, counted once they were reported (or dropped),
+    /// so a test that sees the count knows their fate is settled.
+    bytes_read: AtomicU64,
 }
 
 impl Shared {
@@ -441,8 +444,12 @@ impl SerialHardware {
         tracing::info!(port = %path, ?settings, "serial port open");
 
         let (notifications, _) = broadcast::channel(256);
-        let shared =
-            Arc::new(Shared { connected: AtomicBool::new(true), subscribed: AtomicBool::new(false), notifications });
+        let shared = Arc::new(Shared {
+            connected: AtomicBool::new(true),
+            subscribed: AtomicBool::new(false),
+            notifications,
+            bytes_read: AtomicU64::new(0),
+        });
         let (tx, rx) = mpsc::channel::<WriteJob>();
 
         let spawn = |name: String, body: Box<dyn FnOnce() + Send>| {
@@ -507,6 +514,7 @@ fn reader_loop(mut port: NativePort, shared: Arc<Shared>, path: String) {
                         .notifications
                         .send(Notification::Data { endpoint: Endpoint::Rx, bytes: buf[..n].to_vec() });
                 }
+                shared.bytes_read.fetch_add(n as u64, Ordering::SeqCst);
             }
             Err(e) if is_transient(&e) => {}
             Err(error) => {
@@ -646,9 +654,13 @@ impl Hardware for SerialHardware {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::wait_until;
     use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
     use std::time::Instant;
     use tokio::sync::mpsc::unbounded_channel;
+
+    /// How long the tests wait for the port's threads.
+    const WAIT: Duration = Duration::from_secs(3);
 
     /// Held while creating ptys and while spawning child processes, so that no child inherits
     /// a pty master (which would keep the pty alive after a test closes it).
@@ -713,11 +725,14 @@ mod tests {
     }
 
     async fn wait_threads_finished(hw: &SerialHardware) {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while !hw.threads_finished() {
-            assert!(Instant::now() < deadline, "serial threads still running");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until("the serial threads to end", WAIT, async || hw.threads_finished(), |&finished| finished).await;
+    }
+
+    /// Waits until the reader has taken `count` bytes from the port in all: what it made of
+    /// them (a notification or none) has happened by then.
+    async fn wait_bytes_read(hw: &SerialHardware, count: u64) {
+        let read = async || hw.shared.bytes_read.load(Ordering::SeqCst);
+        wait_until(format!("the reader to take {count} bytes"), WAIT, read, |&read| read >= count).await;
     }
 
     fn plan_8n1(baud_rate: u32) -> ConnectPlan {
@@ -916,7 +931,8 @@ mod tests {
 
         // Before subscribing, incoming bytes are read but not reported.
         master.write_all(b"xx").unwrap();
-        assert!(tokio::time::timeout(Duration::from_millis(300), notifications.recv()).await.is_err());
+        wait_bytes_read(&hw, 2).await;
+        assert_eq!(notifications.try_recv(), Err(broadcast::error::TryRecvError::Empty));
 
         hw.subscribe(Endpoint::Rx).await.unwrap();
         hw.subscribe(Endpoint::Rx).await.unwrap(); // twice is fine
@@ -926,7 +942,8 @@ mod tests {
         // Unsubscribed again: silent.
         hw.unsubscribe(Endpoint::Rx).await.unwrap();
         master.write_all(b"34;").unwrap();
-        assert!(tokio::time::timeout(Duration::from_millis(300), notifications.recv()).await.is_err());
+        wait_bytes_read(&hw, 8).await;
+        assert_eq!(notifications.try_recv(), Err(broadcast::error::TryRecvError::Empty));
 
         // The peer goes away.
         drop(master);
@@ -970,11 +987,8 @@ mod tests {
         // Dropping the hardware without disconnecting also ends its threads.
         let shared = Arc::downgrade(&hw.shared);
         drop(hw);
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while shared.strong_count() > 0 {
-            assert!(Instant::now() < deadline, "serial threads outlived their hardware");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let holders = async || shared.strong_count();
+        wait_until("the serial threads to let go of their hardware", WAIT, holders, |&holders| holders == 0).await;
     }
 
     // ---- permission diagnosis against the real kernel ----
@@ -1003,8 +1017,15 @@ mod tests {
         (copy, Some(dir))
     }
 
-    /// Runs in the child as `nobody`: connect and print what the user would see.
-    fn permission_child(path: String) {
+    /// The other half of [`as_root::permission_denied_names_group_and_fix_for_a_real_user`],
+    /// which runs this test binary again as `nobody` for it: connects to the port it is given
+    /// and prints what the user would see.
+    #[test]
+    #[ignore = "the child process of as_root::permission_denied_names_group_and_fix_for_a_real_user"]
+    fn permission_child() {
+        let path = std::env::var(CHILD_ENV).unwrap_or_else(|_| {
+            panic!("not a test of its own: the test that needs root runs it, with {CHILD_ENV} naming the port")
+        });
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let result = runtime.block_on(SerialConnector::new(path).connect(plan_8n1(115_200)));
         match result {
@@ -1013,72 +1034,77 @@ mod tests {
         }
     }
 
-    #[test]
-    fn permission_denied_names_group_and_fix_for_a_real_user() {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        use std::os::unix::process::CommandExt;
+    /// Tests that need root; `scripts/test.sh` runs them (`cargo test -- --ignored as_root::`).
+    mod as_root {
+        use super::*;
 
-        if let Ok(path) = std::env::var(CHILD_ENV) {
-            return permission_child(path);
-        }
-        let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
-        if euid != 0 {
-            println!("skipped: needs root to make a pty owned by a group and run a child as `nobody` (euid {euid})");
-            return;
-        }
+        #[test]
+        #[ignore = "needs root, to give a pty to a group and run a child process as `nobody`; scripts/test.sh runs it"]
+        fn permission_denied_names_group_and_fix_for_a_real_user() {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            use std::os::unix::process::CommandExt;
 
-        // A group `nobody` is not in: `dialout` if the system has it, else `tty`.
-        let etc_group = std::fs::read_to_string("/etc/group").expect("/etc/group");
-        let (group, gid) = ["dialout", "tty"]
-            .iter()
-            .find_map(|name| {
-                etc_group.lines().find_map(|line| {
-                    let fields: Vec<&str> = line.split(':').collect();
-                    let members = fields.get(3).copied().unwrap_or("");
-                    (fields.len() >= 3 && fields[0] == *name && !members.split(',').any(|m| m == "nobody"))
-                        .then(|| (name.to_string(), fields[2].parse::<u32>().ok()))
+            let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+            assert_eq!(
+                euid,
+                Some(0),
+                "this test needs root, to give a pty to a group and run a child process as `nobody`; \
+                 `make test` runs it as root"
+            );
+
+            // A group `nobody` is not in: `dialout` if the system has it, else `tty`.
+            let etc_group = std::fs::read_to_string("/etc/group").expect("/etc/group");
+            let (group, gid) = ["dialout", "tty"]
+                .iter()
+                .find_map(|name| {
+                    etc_group.lines().find_map(|line| {
+                        let fields: Vec<&str> = line.split(':').collect();
+                        let members = fields.get(3).copied().unwrap_or("");
+                        (fields.len() >= 3 && fields[0] == *name && !members.split(',').any(|m| m == "nobody"))
+                            .then(|| (name.to_string(), fields[2].parse::<u32>().ok()))
+                    })
                 })
-            })
-            .and_then(|(name, gid)| Some((name, gid?)))
-            .expect("a dialout or tty group in /etc/group");
-        assert_ne!(gid, NOBODY);
+                .and_then(|(name, gid)| Some((name, gid?)))
+                .expect("a dialout or tty group in /etc/group");
+            assert_ne!(gid, NOBODY);
 
-        let (_master, slave) = pty();
-        std::os::unix::fs::chown(&slave, None, Some(gid)).expect("chown pty slave");
-        std::fs::set_permissions(&slave, std::fs::Permissions::from_mode(0o660)).expect("chmod pty slave");
+            let (_master, slave) = pty();
+            std::os::unix::fs::chown(&slave, None, Some(gid)).expect("chown pty slave");
+            std::fs::set_permissions(&slave, std::fs::Permissions::from_mode(0o660)).expect("chmod pty slave");
 
-        let (exe, _copy) = exe_for_nobody();
-        let test_name = format!(
-            "{}::permission_denied_names_group_and_fix_for_a_real_user",
-            module_path!().split_once("::").map(|(_, rest)| rest).unwrap()
-        );
-        let child = {
-            let _guard = SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-            std::process::Command::new(&exe)
-                .args(["--exact", &test_name, "--nocapture", "--test-threads=1"])
-                .env(CHILD_ENV, &slave)
-                .env_remove("RUST_LOG")
-                .current_dir("/")
-                .uid(NOBODY)
-                .gid(NOBODY)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn the test binary as nobody")
-        };
-        let output = child.wait_with_output().expect("child output");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "child failed: {}\n{stdout}\n{stderr}", output.status);
-        assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
-        let message = stdout
-            .lines()
-            .find_map(|line| line.split_once(CHILD_MARKER).map(|(_, m)| m.to_string()))
-            .unwrap_or_else(|| panic!("no message from the child:\n{stdout}\n{stderr}"));
-        println!("as nobody: {message}");
-        assert!(message.contains(&slave), "{message}");
-        assert!(message.contains(&format!("group `{group}`")), "{message}");
-        assert!(message.contains(&format!("`sudo usermod -aG {group} $USER`")), "{message}");
-        assert!(message.contains("log out and back in"), "{message}");
+            let (exe, _copy) = exe_for_nobody();
+            let child_test = format!(
+                "{}::permission_child",
+                module_path!().split_once("::").and_then(|(_, rest)| rest.strip_suffix("::as_root")).unwrap()
+            );
+            let child = {
+                let _guard = SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+                std::process::Command::new(&exe)
+                    .args(["--exact", &child_test, "--ignored", "--nocapture", "--test-threads=1"])
+                    .env(CHILD_ENV, &slave)
+                    .env_remove("RUST_LOG")
+                    .current_dir("/")
+                    .uid(NOBODY)
+                    .gid(NOBODY)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn the test binary as nobody")
+            };
+            let output = child.wait_with_output().expect("child output");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "child failed: {}\n{stdout}\n{stderr}", output.status);
+            assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
+            let message = stdout
+                .lines()
+                .find_map(|line| line.split_once(CHILD_MARKER).map(|(_, m)| m.to_string()))
+                .unwrap_or_else(|| panic!("no message from the child:\n{stdout}\n{stderr}"));
+            println!("as nobody: {message}");
+            assert!(message.contains(&slave), "{message}");
+            assert!(message.contains(&format!("group `{group}`")), "{message}");
+            assert!(message.contains(&format!("`sudo usermod -aG {group} $USER`")), "{message}");
+            assert!(message.contains("log out and back in"), "{message}");
+        }
     }
 }

@@ -958,16 +958,20 @@ mod tests {
         let hardware = connected(&mut events).await;
         let mut notifications = hardware.notifications();
         // tungstenite answers pings while the client reads.
+        let (counted, mut seen) = tokio::sync::watch::channel(0);
         let reader = tokio::spawn(async move {
             let mut pings = 0;
             while let Some(Ok(message)) = client.next().await {
                 if message.is_ping() {
                     pings += 1;
+                    counted.send_replace(pings);
                 }
             }
             pings
         });
-        tokio::time::sleep(period * 6).await;
+        // A device that did not answer would be dropped instead of pinged a second time: three
+        // pings, each one period after the last, show the answers counted.
+        timeout(WAIT, seen.wait_for(|&pings| pings >= 3)).await.expect("three pings in time").unwrap();
         assert!(notifications.try_recv().is_err(), "a responsive device must stay connected");
         hardware.disconnect().await.unwrap();
         let pings = timeout(WAIT, reader).await.unwrap().unwrap();

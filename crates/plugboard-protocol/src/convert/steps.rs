@@ -61,7 +61,8 @@ pub fn launch_position(position: u32) -> f64 {
     (position.min(99) as f64) / 100.0
 }
 
-/// A VorzeA10CycloneCmd speed (0..=99) as a level fraction.
+/// A VorzeA10CycloneCmd speed as a level fraction. The check lets 0..=100 through, as the
+/// reference server does; 99 and 100 are both full speed.
 pub fn vorze_speed(speed: u32) -> f64 {
     (speed as f64 / 99.0).min(1.0)
 }

@@ -82,7 +82,7 @@ pub struct FleshlightLaunchFw12Cmd {
     pub speed: u32,
 }
 
-/// v0–v1 VorzeA10CycloneCmd: speed in 0..=99 and a direction.
+/// v0–v1 VorzeA10CycloneCmd: speed in 0..=100 (99 and 100 are both full) and a direction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct VorzeA10CycloneCmd {
