@@ -15,7 +15,7 @@ use hyper::body::Bytes;
 use hyper::{HeaderMap, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use plugboard_devices::virtual_device::VirtualKind;
-use plugboard_e2e::{start_engine_with, wait_for_level, wait_until, within};
+use plugboard_e2e::{start_engine_with, wait_for_level, wait_until, within, WAIT};
 use plugboard_protocol::model::OutputType;
 use plugboard_server::{ClientKind, Engine, EngineConfig, StartError};
 use serde_json::{json, Map, Value};
@@ -369,7 +369,8 @@ async fn stop_all_ends_a_running_pattern_for_good() {
     // Once the toy itself is at 0, the stop's write and every earlier one have landed (the
     // device task writes in order).
     let hardware = engine.device_manager().virtual_hardware(VIBRATOR).unwrap();
-    wait_until("the toy to be at 0", || hardware.level(0, OutputType::Vibrate), |level| *level == Some(0)).await;
+    let at_zero = async || hardware.level(0, OutputType::Vibrate);
+    wait_until("the toy to be at 0", WAIT, at_zero, |level| *level == Some(0)).await;
     let writes = hardware.write_count();
 
     // The barrier: another app's 1.1 s program on another toy runs to its end, eleven steps
@@ -393,7 +394,8 @@ async fn disconnecting_an_app_stops_what_it_runs() {
     let id = engine.clients().into_iter().find(|client| client.kind == ClientKind::LovenseApi).unwrap().id;
     assert!(engine.disconnect_client(id).await);
     wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
-    wait_until("the app to leave the list", || engine.clients(), |clients| clients.iter().all(|c| c.id != id)).await;
+    let gone = |clients: &Vec<plugboard_server::ClientSnapshot>| clients.iter().all(|c| c.id != id);
+    wait_until("the app to leave the list", WAIT, async || engine.clients(), gone).await;
 }
 
 #[tokio::test]

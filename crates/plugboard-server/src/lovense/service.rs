@@ -185,7 +185,11 @@ fn toy_of(device: &DeviceSnapshot) -> Toy {
         .iter()
         .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind, output.range)));
     let name = device.info.display_name.as_deref().unwrap_or(&device.info.name);
-    Toy::new(device.info.index, &device.address, name, device.battery, outputs)
+    let mut toy = Toy::new(device.info.index, &device.address, name, device.battery, outputs);
+    if let Some(model) = super::toys::lovense_model(&device.info.name) {
+        toy.model = model;
+    }
+    toy
 }
 
 /// The toys a command names. An id no toy has is refused (401); with no toy connected at all,

@@ -173,6 +173,23 @@ impl Toy {
 }
 
 /// The Lovense model whose functions fit the outputs best.
+/// Lovense models apps know by name.
+const LOVENSE_MODELS: [&str; 24] = [
+    "ambi", "calor", "diamo", "dolce", "domi", "edge", "exomoon", "ferri", "flexer", "gemini", "gravity", "gush",
+    "hush", "hyphy", "lapis", "lush", "max", "mission", "nora", "osci", "ridge", "solace", "tenera", "vulse",
+];
+
+/// A Lovense toy keeps its own model: "Lovense Hush 2" is `hush`. `None` for other devices
+/// (and Lovense models apps would not know), which are presented by their outputs.
+pub fn lovense_model(device_name: &str) -> Option<&'static str> {
+    let mut words = device_name.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("lovense") {
+        return None;
+    }
+    let model = words.next()?.to_ascii_lowercase();
+    LOVENSE_MODELS.iter().copied().find(|known| *known == model)
+}
+
 fn model_for(slots: &[Slot]) -> &'static str {
     let count = |kinds: &[OutputType]| slots.iter().filter(|slot| kinds.contains(&slot.kind)).count();
     let vibrators = count(&[OutputType::Vibrate]);
@@ -220,6 +237,15 @@ mod tests {
             .into_iter()
             .map(|c| (c.feature_index, c.command.kind, c.command.value))
             .collect()
+    }
+
+    #[test]
+    fn lovense_toys_keep_their_own_model() {
+        assert_eq!(lovense_model("Lovense Hush 2"), Some("hush"));
+        assert_eq!(lovense_model("lovense EDGE"), Some("edge"));
+        assert_eq!(lovense_model("Lovense Unknownmodel"), None);
+        assert_eq!(lovense_model("We-Vibe Sync"), None);
+        assert_eq!(lovense_model(""), None);
     }
 
     #[test]
