@@ -33,6 +33,8 @@ pub struct ServerView {
     pub max_ping_time_ms: u32,
     pub start_on_launch: bool,
     pub error: Option<ServerError>,
+    /// The address to type into a game made for Lovense, while the Lovense API runs.
+    pub lovense_api_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -58,7 +60,8 @@ pub struct ServerError {
 pub struct ClientView {
     pub id: u64,
     pub name: Option<String>,
-    /// The negotiated spec version, such as "v3"; absent until the handshake is done.
+    /// The negotiated spec version, such as "v3" ("Lovense API" for an app calling the
+    /// Lovense API); absent until the handshake is done.
     pub spec_version: Option<String>,
     pub address: String,
     pub origin: Option<String>,
@@ -166,6 +169,12 @@ pub struct Settings {
     /// Client name → addresses of the only devices it may use (changed by
     /// `set_client_device_access`, not by `save_settings`).
     pub client_device_access: BTreeMap<String, Vec<String>>,
+    /// Answer the Lovense local API, so that games made for Lovense use the toys (off by
+    /// default).
+    pub lovense_api: bool,
+    pub lovense_api_port: u16,
+    /// 0 turns HTTPS off.
+    pub lovense_api_https_port: u16,
 }
 
 /// A remembered approval: the client's IP address and its Origin (absent for an app that is
@@ -197,6 +206,9 @@ impl Default for Settings {
             restrict_origins: false,
             allowed_origins: Vec::new(),
             client_device_access: BTreeMap::new(),
+            lovense_api: false,
+            lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
+            lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use plugboard_server::{self as engine, Approval, ClientSnapshot, DeviceSnapshot, HardwareStatus, UserDeviceConfig};
+use plugboard_server::{
+    self as engine, Approval, ClientKind, ClientSnapshot, DeviceSnapshot, HardwareStatus, UserDeviceConfig,
+};
 
 use crate::models::*;
 
@@ -25,6 +27,7 @@ pub struct RunningInfo {
     pub statuses: BTreeMap<String, HardwareStatus>,
     pub scanning: bool,
     pub device_websocket_port: Option<u16>,
+    pub lovense_api_url: Option<String>,
 }
 
 /// Everything a snapshot is made of.
@@ -75,6 +78,7 @@ fn server_view(settings: &Settings, run: Option<&RunningInfo>, error: Option<Ser
         max_ping_time_ms: settings.max_ping_time_ms,
         start_on_launch: settings.start_server_on_launch,
         error,
+        lovense_api_url: run.and_then(|r| r.lovense_api_url.clone()),
     }
 }
 
@@ -82,7 +86,10 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
     ClientView {
         id: client.id,
         name: client.name.clone(),
-        spec_version: client.spec_version.map(|v| v.to_string()),
+        spec_version: match client.kind {
+            ClientKind::LovenseApi => Some(client.kind.label(None)),
+            ClientKind::Buttplug => client.spec_version.map(|v| v.to_string()),
+        },
         address: client.peer.to_string(),
         origin: client.origin.clone(),
         connected_since: rfc3339(client.connected_since),

@@ -25,6 +25,10 @@ export type ServerView = {
   maxPingTimeMs: number,
   startOnLaunch: boolean,
   error: ServerError | null,
+  /**
+   * The address to type into a game made for Lovense, while the Lovense API runs.
+   */
+  lovenseApiUrl: string | null,
 };
 
 export type ServerErrorKind = "portInUse" | "other";
@@ -44,7 +48,8 @@ export type ClientView = {
   id: number,
   name: string | null,
   /**
-   * The negotiated spec version, such as "v3"; absent until the handshake is done.
+   * The negotiated spec version, such as "v3" ("Lovense API" for an app calling the
+   * Lovense API); absent until the handshake is done.
    */
   specVersion: string | null,
   address: string,
@@ -161,6 +166,16 @@ export type Settings = {
    * `set_client_device_access`, not by `save_settings`).
    */
   clientDeviceAccess: { [key in string]: Array<string> },
+  /**
+   * Answer the Lovense local API, so that games made for Lovense use the toys (off by
+   * default).
+   */
+  lovenseApi: boolean,
+  lovenseApiPort: number,
+  /**
+   * 0 turns HTTPS off.
+   */
+  lovenseApiHttpsPort: number,
 };
 
 /**
