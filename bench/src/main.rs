@@ -9,6 +9,8 @@ mod device;
 mod loadgen;
 mod report;
 mod servers;
+mod stats;
+mod stops;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -49,7 +51,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "plugboard,intiface,floor")]
     servers: Vec<String>,
 
-    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd).
+    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd, stop).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 
@@ -68,6 +70,7 @@ struct Plan {
     crowd_warmup: Duration,
     crowd_step: Duration,
     settle: Duration,
+    stop_rounds: u32,
 }
 
 impl Plan {
@@ -82,6 +85,7 @@ impl Plan {
                 crowd_warmup: Duration::from_millis(300),
                 crowd_step: Duration::from_millis(1500),
                 settle: Duration::from_millis(500),
+                stop_rounds: 30,
             }
         } else {
             Plan {
@@ -93,6 +97,7 @@ impl Plan {
                 crowd_warmup: Duration::from_secs(1),
                 crowd_step: Duration::from_secs(5),
                 settle: Duration::from_secs(1),
+                stop_rounds: 200,
             }
         }
     }
@@ -100,14 +105,15 @@ impl Plan {
     fn describe(&self) -> String {
         format!(
             "{} start samples per round; latency {} commands after {} warm-up; throughput runs of {:?}; \
-             {} sessions; crowd steps of {:?} after {:?} warm-up",
+             {} sessions; crowd steps of {:?} after {:?} warm-up; {} stops per run",
             self.start_samples + 1,
             self.latency_count,
             self.latency_warmup,
             self.throughput,
             self.sessions,
             self.crowd_step,
-            self.crowd_warmup
+            self.crowd_warmup,
+            self.stop_rounds
         )
     }
 }
@@ -293,7 +299,7 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     starts.push(took);
     if !skip("start") {
         let ms: Vec<f64> = starts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-        results.add("start", kind, report::median(&ms));
+        results.add("start", kind, stats::median(&ms));
     }
 
     // Idle RSS, once the server has settled.
@@ -437,11 +443,62 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     }
     drop(sims);
     server.stop();
+
+    if !skip("stop") && kind != Kind::Floor {
+        run_stops(target, round, plan, results).await;
+    }
+}
+
+/// The stop figure (src/stops.rs): a fresh server with 64 toys of its own; for Plugboard also an
+/// engine in the bench's process with 32 virtual devices and 32 toys.
+async fn run_stops(target: &Target, round: u32, plan: &Plan, results: &mut Results) {
+    let kind = target.kind;
+    let limit = Duration::from_secs(60) + Duration::from_millis(400) * plan.stop_rounds;
+    match Server::start(target).await {
+        Ok((server, _)) => {
+            let run = stops::server(server.port, server.device_port, DEVICES, plan.stop_rounds);
+            if let Some(figures) = bounded(results, kind, round, "stop, 64 device-websocket devices", limit, run).await {
+                add_stop_times(results, kind, &figures.websocket, ["stop_p50", "stop_p99", "stop_max"]);
+                if let Some(most) = figures.most_writes(false) {
+                    results.add("stop_writes", kind, most as f64);
+                }
+                results.stop_writes.push((kind, round, "64 device-websocket devices", figures.writes_by_kind()));
+            }
+            server.stop();
+        }
+        Err(error) => results.failures.push((kind, round, format!("stop: {error}"))),
+    }
+    if kind == Kind::Plugboard {
+        let run = stops::in_process(DEVICES / 2, DEVICES / 2, plan.stop_rounds);
+        if let Some(figures) = bounded(results, kind, round, "stop, in-process engine", limit, run).await {
+            let p99 = |times: &[Duration]| {
+                let mut sorted = times.to_vec();
+                sorted.sort_unstable();
+                stats::percentile(&sorted, 0.99).as_secs_f64() * 1e3
+            };
+            results.add("stop_mixed_p99", kind, p99(&figures.all));
+            results.add("stop_mixed_ws_p99", kind, p99(&figures.websocket));
+            results.add("stop_mixed_virtual_p99", kind, p99(&figures.virtual_devices));
+            if let Some(most) = figures.most_writes(true) {
+                results.add("stop_virtual_writes", kind, most as f64);
+            }
+            results.stop_writes.push((kind, round, "32 virtual + 32 device-websocket devices, in the bench", figures.writes_by_kind()));
+        }
+    }
+}
+
+fn add_stop_times(results: &mut Results, kind: Kind, times: &[Duration], [p50, p99, max]: [&'static str; 3]) {
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    results.add(p50, kind, ms(stats::percentile(&sorted, 0.50)));
+    results.add(p99, kind, ms(stats::percentile(&sorted, 0.99)));
+    results.add(max, kind, ms(sorted.last().copied().unwrap_or_default()));
 }
 
 fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Latencies) {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let p = |q| us(report::percentile(&l.to_device, q));
+    let p = |q| us(stats::percentile(&l.to_device, q));
     let (p50, p90, p99, max, ok) = if spec == "v3" {
         ("lat_v3_p50", "lat_v3_p90", "lat_v3_p99", "lat_v3_max", "lat_v3_ok")
     } else {
@@ -451,7 +508,7 @@ fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Lat
     results.add(p90, kind, p(0.90));
     results.add(p99, kind, p(0.99));
     results.add(max, kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
-    results.add(ok, kind, us(report::percentile(&l.to_ok, 0.50)));
+    results.add(ok, kind, us(stats::percentile(&l.to_ok, 0.50)));
 }
 
 /// Connects the simulated devices one at a time and pairs each with the index the server

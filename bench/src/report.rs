@@ -3,33 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::time::Duration;
 
 use crate::loadgen::CrowdStep;
 use crate::servers::Kind;
-
-/// Nearest-rank percentile of a sorted slice (zero when empty).
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-pub fn median(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
+use crate::stats::median;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Unit {
@@ -40,6 +17,7 @@ pub enum Unit {
     KiB,
     Percent,
     Hertz,
+    Count,
 }
 
 impl Unit {
@@ -52,6 +30,7 @@ impl Unit {
             Unit::KiB => "KiB",
             Unit::Percent => "%",
             Unit::Hertz => "Hz",
+            Unit::Count => "",
         }
     }
 }
@@ -111,6 +90,14 @@ pub const METRICS: &[Metric] = &[
     m("crowd1_p99", "crowd 1 client × 64 devices at 60 Hz: p99 to device", Unit::Millis, None),
     m("crowd1_cpu", "crowd 1 client × 64 devices at 60 Hz: server CPU", Unit::Percent, None),
     m("crowd1_sat", "crowd 1 × 64: highest rate per device before saturation", Unit::Hertz, None),
+    m("stop_p50", "StopAllDevices to the last stop write, 64 device-websocket devices: p50", Unit::Millis, None),
+    m("stop_p99", "StopAllDevices to the last stop write, 64 device-websocket devices: p99", Unit::Millis, Some(Goal::Under(5.0))),
+    m("stop_max", "StopAllDevices to the last stop write, 64 device-websocket devices: max", Unit::Millis, None),
+    m("stop_writes", "writes one device-websocket device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
+    m("stop_mixed_p99", "StopAllDevices to the last stop, 32 virtual + 32 device-websocket devices, engine in the bench: p99", Unit::Millis, None),
+    m("stop_mixed_ws_p99", "the same, device-websocket devices only: p99", Unit::Millis, Some(Goal::Under(5.0))),
+    m("stop_mixed_virtual_p99", "the same, virtual devices only: p99", Unit::Millis, None),
+    m("stop_virtual_writes", "writes (level updates) one virtual device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
 ];
 
 pub fn metric(id: &str) -> &'static Metric {
@@ -131,6 +118,8 @@ pub struct Results {
     pub curves: BTreeMap<(&'static str, Kind), Vec<Vec<CrowdStep>>>,
     /// (server, round, what failed)
     pub failures: Vec<(Kind, u32, String)>,
+    /// (server, round, run, writes per device for one stop, by protocol)
+    pub stop_writes: Vec<(Kind, u32, &'static str, String)>,
 }
 
 impl Results {
@@ -356,6 +345,15 @@ impl Results {
             let _ = writeln!(out);
         }
 
+        if !self.stop_writes.is_empty() {
+            let _ = writeln!(out, "## Stops: writes per device for one StopAllDevices\n");
+            let _ = writeln!(out, "By protocol (or virtual kind): the fewest and the most any device got in a round.\n");
+            for (kind, round, run, writes) in &self.stop_writes {
+                let _ = writeln!(out, "- {} (round {}), {run}: {writes}", kind.name(), round + 1);
+            }
+            let _ = writeln!(out);
+        }
+
         if !self.failures.is_empty() {
             let _ = writeln!(out, "## What could not be measured\n");
             for (kind, round, what) in &self.failures {
@@ -371,22 +369,6 @@ impl Results {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let d: Vec<Duration> = (1..=100).map(Duration::from_micros).collect();
-        assert_eq!(percentile(&d, 0.5), Duration::from_micros(50));
-        assert_eq!(percentile(&d, 0.99), Duration::from_micros(99));
-        assert_eq!(percentile(&d, 1.0), Duration::from_micros(100));
-        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
-    }
-
-    #[test]
-    fn medians_skip_missing_values() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, f64::NAN, 2.0, 3.0]), 2.5);
-        assert!(median(&[]).is_nan());
-    }
 
     #[test]
     fn goals_are_judged_on_ratios_or_absolute_figures() {

@@ -34,18 +34,26 @@ impl Kind {
         }
     }
 
-    /// The user device config binding the simulated device's identifier to `lovense`.
+    /// The user device config binding the simulated devices' identifiers to their protocols:
+    /// the Lovense of most figures, and the toys of the stop figure ([`crate::stops::KINDS`]).
     fn user_config(self) -> Option<serde_json::Value> {
+        let bindings = || std::iter::once((IDENTIFIER, "lovense")).chain(crate::stops::bindings());
         match self {
             Kind::Plugboard => Some(json!({
                 "format": "plugboard-user-device-config",
                 "version": 1,
-                "websocket_devices": [{"identifier": IDENTIFIER, "protocol": "lovense"}]
+                "websocket_devices": bindings()
+                    .map(|(identifier, protocol)| json!({"identifier": identifier, "protocol": protocol}))
+                    .collect::<Vec<_>>()
             })),
-            Kind::Intiface => Some(json!({
-                "version": {"major": 5, "minor": 0},
-                "user_configs": {"protocols": {"lovense": {"communication": [{"websocket": {"name": IDENTIFIER}}]}}}
-            })),
+            Kind::Intiface => {
+                let protocols: serde_json::Map<String, serde_json::Value> = bindings()
+                    .map(|(identifier, protocol)| {
+                        (protocol.to_owned(), json!({"communication": [{"websocket": {"name": identifier}}]}))
+                    })
+                    .collect();
+                Some(json!({"version": {"major": 5, "minor": 0}, "user_configs": {"protocols": protocols}}))
+            }
             // The floor knows its devices are Lovense Hushes.
             Kind::Floor => None,
         }

@@ -1,7 +1,8 @@
 //! The Plugboard desktop app: a thin Tauri shell over `plugboard_server::Engine`, its only
 //! door into the engine. No protocol or device logic lives here.
 //!
-//! Modules, each depending only on those listed before it (a test below keeps it so):
+//! Modules, listed so that each builds on those before it (no two need each other: the
+//! workspace's module-cycle check, `tools/module-graph`, fails on any cycle):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
 //! command goes through it), [`window`], [`tray`], [`events`] (engine and state changes become
@@ -131,120 +132,6 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
-
-    /// The modules of this crate (`src/<name>.rs`), each with the modules its code (tests
-    /// left out) names after `crate::`.
-    fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let sources: BTreeMap<String, String> = std::fs::read_dir(&src)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-            .map(|path| {
-                (path.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(path).unwrap())
-            })
-            .filter(|(name, _)| name != "lib" && name != "main")
-            .collect();
-        sources
-            .iter()
-            .map(|(name, text)| {
-                let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
-                let used = crate_references(code)
-                    .into_iter()
-                    .filter(|other| other != name && sources.contains_key(other))
-                    .collect();
-                (name.clone(), used)
-            })
-            .collect()
-    }
-
-    /// The first path segment after each `crate::` in `code`: `a` of `crate::a::x`, and `b`
-    /// and `c` of `crate::{b::{y, z}, c}`.
-    fn crate_references(code: &str) -> BTreeSet<String> {
-        let identifier = |text: &str| -> String {
-            text.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
-        };
-        let mut found = BTreeSet::new();
-        for (at, _) in code.match_indices("crate::") {
-            let rest = &code[at + "crate::".len()..];
-            let Some(group) = rest.strip_prefix('{') else {
-                found.insert(identifier(rest));
-                continue;
-            };
-            let (mut depth, mut item_start) = (0, 0);
-            for (i, c) in group.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => {
-                        found.insert(identifier(&group[item_start..i]));
-                        break;
-                    }
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        found.insert(identifier(&group[item_start..i]));
-                        item_start = i + 1;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        found
-    }
-
-    /// A cycle in `graph`, if it has one, as the modules around it.
-    fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
-        fn visit<'a>(
-            graph: &'a BTreeMap<String, BTreeSet<String>>,
-            module: &'a str,
-            path: &mut Vec<&'a str>,
-            done: &mut BTreeSet<&'a str>,
-        ) -> Option<Vec<String>> {
-            if let Some(start) = path.iter().position(|m| *m == module) {
-                return Some(path[start..].iter().chain([&module]).map(|m| m.to_string()).collect());
-            }
-            if !done.insert(module) {
-                return None;
-            }
-            path.push(module);
-            for next in graph.get(module).into_iter().flatten() {
-                if let Some(cycle) = visit(graph, next, path, done) {
-                    return Some(cycle);
-                }
-            }
-            path.pop();
-            None
-        }
-        let mut done = BTreeSet::new();
-        graph.keys().find_map(|module| visit(graph, module, &mut Vec::new(), &mut done))
-    }
-
-    /// Modules depend on each other in one direction only (the order in the crate's doc):
-    /// events, state and tray used to need each other, so none could change alone.
-    #[test]
-    fn no_module_depends_on_itself_through_others() {
-        let graph = module_graph();
-        assert!(graph["events"].contains("state") && graph["tray"].contains("state"), "the graph is read: {graph:?}");
-        assert_eq!(find_cycle(&graph), None, "modules that depend on each other in a cycle; {graph:?}");
-    }
-
-    #[test]
-    fn crate_references_are_read_in_every_form() {
-        let code = "use crate::a::X;\nuse crate::{b::{y, z}, c};\n/// See [`crate::d`].\nlet e = crate::e::f();";
-        let names: Vec<String> = crate_references(code).into_iter().collect();
-        assert_eq!(names, ["a", "b", "c", "d", "e"]);
-    }
-
-    #[test]
-    fn a_cycle_is_found_and_named() {
-        let graph: BTreeMap<String, BTreeSet<String>> =
-            [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec![])]
-                .into_iter()
-                .map(|(m, uses)| (m.to_owned(), uses.into_iter().map(str::to_owned).collect()))
-                .collect();
-        assert_eq!(find_cycle(&graph), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
-    }
-
     /// The window may call Plugboard's own commands (they need no capability entry) and listen
     /// to events; nothing else: no plugin's commands (autostart included), no file system, no
     /// shell. A permission added here must be a deliberate decision.

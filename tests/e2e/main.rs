@@ -23,6 +23,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod websocket_toys;
 mod windows;
 
 #[test]

@@ -1,6 +1,6 @@
 //! A simulated device's answers over standard input and output, for harnesses in other
 //! languages (a fake BlueZ peripheral, for one) that stand in for a device whose protocol
-//! expects answers: `plugboard_devices::testing::simulated_device`, one line per event.
+//! expects answers: `plugboard_devices::protocols::simulated_devices::for_protocol`, one line per event.
 //!
 //! ```text
 //! cargo run -p plugboard-devices --features testing --example simulated_device -- fluffer
@@ -22,11 +22,12 @@
 use std::io::{BufRead, Write};
 
 use plugboard_devices::hardware::Endpoint;
-use plugboard_devices::testing::{simulated_device, SimulatedDevice};
+use plugboard_devices::protocols::simulated_devices;
+use plugboard_devices::testing::SimulatedDevice;
 
 fn main() {
     let protocol = std::env::args().nth(1).unwrap_or_default();
-    let Some(device) = simulated_device(&protocol) else {
+    let Some(device) = simulated_devices::for_protocol(&protocol) else {
         eprintln!("no simulated device for the protocol {protocol:?}");
         std::process::exit(2);
     };

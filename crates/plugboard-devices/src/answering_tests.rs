@@ -280,8 +280,10 @@ async fn a_device_that_goes_away_takes_its_subscriptions_with_it() {
 async fn a_fluffer_authenticates_with_what_it_advertised() {
     use crate::protocols::fluffer;
     let hw = Arc::new(FakeHardware::new("MBO", "AA:00:00:00:00:03"));
-    hw.simulate(fluffer::simulated::Toy { manufacturer_data: crate::testing::FLUFFER_MANUFACTURER_DATA });
-    let data = crate::testing::FLUFFER_MANUFACTURER_DATA.to_vec();
+    hw.simulate(fluffer::simulated::Toy {
+        manufacturer_data: crate::protocols::simulated_devices::FLUFFER_MANUFACTURER_DATA,
+    });
+    let data = crate::protocols::simulated_devices::FLUFFER_MANUFACTURER_DATA.to_vec();
     let (manager, index) = connect_advertising(hw.clone(), vec![(fluffer::COMPANY, data)]).await;
     let writes = hw.writes();
     assert_eq!(writes.len(), 2, "the challenge, then the write after the toy agreed: {writes:02x?}");

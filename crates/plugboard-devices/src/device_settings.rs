@@ -7,10 +7,9 @@ use std::sync::Arc;
 use plugboard_protocol::model::{OutputType, Range};
 use plugboard_protocol::Error;
 
-use crate::config::store;
 use crate::config::user::{OutputSetting, UserDevice};
-use crate::device_task::{OutputLimit, TaskCommand};
 use crate::manager::{DeviceEvent, DeviceManager};
+use crate::pipeline::output_limit;
 
 impl DeviceManager {
     /// Allows or denies a device by address. A device that may no longer connect is
@@ -45,16 +44,7 @@ impl DeviceManager {
     pub fn rename(&self, address: &str, display_name: Option<String>) {
         let display_name = display_name.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
         self.change_user_device(address, |device| device.display_name = display_name.clone());
-        let changed = {
-            let mut devices = self.lock();
-            devices.0.values_mut().find(|entry| entry.backend.address == address).map(|entry| {
-                let mut info = (*entry.info).clone();
-                info.display_name = display_name.clone();
-                entry.info = Arc::new(info);
-                entry.info.clone()
-            })
-        };
-        if let Some(info) = changed {
+        if let Some(info) = self.set_display_name(address, display_name) {
             self.emit(DeviceEvent::Changed(info));
         }
     }
@@ -84,25 +74,7 @@ impl DeviceManager {
             }
         });
         let user_device = self.hardware().user.device(address).cloned().unwrap_or_default();
-        let devices = self.lock();
-        if let Some(entry) = devices.0.values().find(|entry| entry.backend.address == address) {
-            let mut limits = vec![OutputLimit::full(Range::new(0, 0)); entry.backend.slots.len()];
-            for (&(feature, kind), &slot) in &entry.backend.slots {
-                let advertised = entry
-                    .info
-                    .feature(feature)
-                    .and_then(|f| f.output(kind))
-                    .map(|o| o.range)
-                    .unwrap_or(Range::new(0, 0));
-                limits[slot] = match user_device.output(feature, kind) {
-                    Some(setting) => {
-                        OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled }
-                    }
-                    None => OutputLimit::full(advertised),
-                };
-            }
-            let _ = entry.backend.task.send(TaskCommand::Limits(limits));
-        }
+        self.send_limits(address, |feature, kind, advertised| output_limit(&user_device, feature, kind, advertised));
         Ok(())
     }
 
@@ -113,36 +85,8 @@ impl DeviceManager {
         self.save_user_config();
     }
 
-    /// The index of the connected device at `address`.
-    pub fn index_of(&self, address: &str) -> Option<u32> {
-        self.lock().0.iter().find(|(_, entry)| entry.backend.address == address).map(|(&index, _)| index)
-    }
-
-    /// The address of the connected device at `index`.
-    pub fn address_of(&self, index: u32) -> Option<String> {
-        self.lock().0.get(&index).map(|entry| entry.backend.address.clone())
-    }
-
     fn change_user_device(&self, address: &str, change: impl FnOnce(&mut UserDevice)) {
         change(self.hardware().user.device_mut(address));
         self.save_user_config();
-    }
-
-    /// Writes the user config as it stands now. Saves take turns, and each takes its copy of
-    /// the config once it has its turn: two devices connecting at once both end up in the
-    /// file, never an older copy written over a newer one.
-    pub(crate) fn save_user_config(&self) {
-        let _turn = self.saving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let config = {
-            let hardware = self.hardware();
-            hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
-        };
-        if let Some((path, config)) = config {
-            match store::save_user_config(&path, &config) {
-                Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, "could not save the user device config"),
-            }
-        }
     }
 }

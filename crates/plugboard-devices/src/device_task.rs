@@ -14,7 +14,11 @@
 //!   passed. Stops skip the wait.
 //! - **Battery reads** run beside the task, so a slow one never holds a stop back.
 //! - **Keepalive**: protocols that need it get their last packets rewritten (or their whole
-//!   state encoded again) whenever nothing was written for their period.
+//!   state encoded again) whenever nothing was written for their period, or their running
+//!   outputs' packets while anything runs ([`Keepalive::WhileRunning`]).
+//! - **Time-driven handlers** (`protocols::timed`): the task keeps the handler's state, lends
+//!   it to every flush, tick and notification, runs the tick the handler last asked for, and
+//!   tells a stop's flush that it is a stop, so the handler ends its loops in that flush.
 //! - **Frame numbers**: every write encoded since connect is counted, and each encode is told
 //!   the number of its first write, for protocols whose packets carry a rolling counter
 //!   ([`FrameNumber`]; the counter lives here, the encoders stay pure).
@@ -31,8 +35,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::device_inputs::{Inputs, ReadingSink};
-use crate::hardware::{Hardware, Notification, Write};
-use crate::protocols::{ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, ProtocolError};
+use crate::hardware::{Endpoint, Hardware, Notification, Write};
+use crate::protocols::{
+    ChangeSet, DeviceHandler, Flush, FrameNumber, HandlerState, Keepalive, OutputLevel, ProtocolError, Timed,
+};
 
 /// How the user narrowed one output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +155,13 @@ pub struct DeviceTask {
     gap: Duration,
     last_write: Option<Instant>,
     last_packets: Vec<Write>,
+    /// The handler's own state (a speed counter, a glide), lent to each of its calls.
+    handler_state: HandlerState,
+    /// When the handler asked to be ticked next.
+    next_tick: Option<Instant>,
+    /// A stop is pending: the handler ends its loops in the next flush, which is made even
+    /// when no level changed.
+    stopping: bool,
     /// The number of the next write the handler encodes.
     next_frame: FrameNumber,
     /// Taken when the task is made, not when it starts running, so a disconnect in between
@@ -175,7 +188,10 @@ impl DeviceTask {
             notifications: hardware.notifications(),
             requested: vec![(0, None); slots.len()],
             hardware,
+            handler_state: handler.initial_state(),
             handler: Arc::from(handler),
+            next_tick: None,
+            stopping: false,
             slots,
             limits,
             levels,
@@ -213,11 +229,21 @@ impl DeviceTask {
                 self.flush().await;
                 Some(period)
             }
-            Keepalive::None => None,
+            Keepalive::WhileRunning(_) | Keepalive::None => None,
         };
+        let while_running = match keepalive {
+            Keepalive::WhileRunning(period) => Some(period),
+            Keepalive::RepeatLast(_) | Keepalive::ResendState(_) | Keepalive::None => None,
+        };
+        // The handler's first tick: a time-driven handler's keepalive seed.
+        self.tick().await;
         loop {
-            let flush_at = (!self.pending.is_empty()).then(|| self.next_write_allowed());
-            let keepalive_at = keepalive_period.and_then(|period| self.last_write.map(|t| t + period));
+            let flush_at = (!self.pending.is_empty() || self.stopping).then(|| self.next_write_allowed());
+            let keepalive_at = match (keepalive_period, while_running) {
+                (Some(period), _) => self.last_write.map(|t| t + period),
+                (None, Some(period)) if !self.running().is_empty() => self.last_write.map(|t| t + period),
+                _ => None,
+            };
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else {
@@ -235,15 +261,21 @@ impl DeviceTask {
                 // A device that must hear something now gets the latest state when a change
                 // waits (a keepalive period shorter than the gap would otherwise hold it back
                 // for ever), else its last packets again (or its state in new frames).
-                _ = sleep_until(keepalive_at) => if self.pending.is_empty() {
-                    self.keep_alive(keepalive).await
-                } else {
+                _ = sleep_until(keepalive_at) => if !self.pending.is_empty() {
                     self.flush().await
+                } else if while_running.is_some() {
+                    self.repeat_running().await
+                } else {
+                    self.keep_alive(keepalive).await
                 },
+                _ = sleep_until(self.next_tick) => self.tick().await,
                 _ = sleep_until(self.inputs.next_deadline()) => self.inputs.expire(Instant::now()),
                 notification = self.notifications.recv() => match notification {
                     Ok(Notification::Disconnected) | Err(tokio::sync::broadcast::error::RecvError::Closed) => return true,
-                    Ok(Notification::Data { endpoint, bytes }) => self.inputs.notified(&*self.handler, endpoint, &bytes),
+                    Ok(Notification::Data { endpoint, bytes }) => {
+                        self.inputs.notified(&*self.handler, endpoint, &bytes);
+                        self.notified(endpoint, &bytes).await;
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(device = self.hardware.address(), missed, "notifications missed");
                     }
@@ -264,6 +296,7 @@ impl DeviceTask {
         while let Some(command) = next.take() {
             match command {
                 TaskCommand::Set { changes, urgent } => {
+                    self.stopping |= is_stop(&changes, urgent);
                     self.apply(&changes);
                     // Sets queued behind this one join its flush: latest wins per output, so a
                     // stop is never written behind levels that were queued before it. Anything
@@ -272,6 +305,7 @@ impl DeviceTask {
                     while let Ok(queued) = commands.try_recv() {
                         match queued {
                             TaskCommand::Set { changes, urgent: also_urgent } => {
+                                self.stopping |= is_stop(&changes, also_urgent);
                                 self.apply(&changes);
                                 urgent |= also_urgent;
                             }
@@ -292,7 +326,7 @@ impl DeviceTask {
                         let known = self.known;
                         for slot in (0..self.slots.len()).filter(|&slot| known.contains(slot)) {
                             let (value, duration_ms) = self.requested[slot];
-                            self.set(SlotChange { slot, value, duration_ms });
+                            self.set_level(SlotChange { slot, value, duration_ms }, false);
                         }
                         // A limit can take an output away: written at once, like a stop.
                         self.flush().await;
@@ -337,13 +371,23 @@ impl DeviceTask {
         }
     }
 
-    fn set(&mut self, SlotChange { slot, value, duration_ms }: SlotChange) {
+    /// A command's level for one output.
+    fn set(&mut self, change: SlotChange) {
+        self.set_level(change, true);
+    }
+
+    /// Puts `change` into the pending flush if it changes what the device does. `commanded`:
+    /// it comes from a command, not from new limits re-applied to the last one (which must
+    /// not fire a spray again).
+    fn set_level(&mut self, SlotChange { slot, value, duration_ms }: SlotChange, commanded: bool) {
         let Some(info) = self.slots.get(slot).copied() else { return };
         self.requested[slot] = (value, duration_ms);
         let hardware = to_hardware(value, info.kind, info.advertised, self.limits[slot]);
         let unknown = !self.known.contains(slot);
+        // A spray is a trigger, not a level: each one commanded fires the device again.
+        let trigger = commanded && info.kind == OutputType::Spray && hardware != 0;
         let level = &mut self.levels[slot];
-        if unknown || level.value != hardware || level.duration_ms != duration_ms {
+        if unknown || trigger || level.value != hardware || level.duration_ms != duration_ms {
             level.value = hardware;
             level.duration_ms = duration_ms;
             self.pending.insert(slot);
@@ -355,7 +399,14 @@ impl DeviceTask {
         self.slots.iter().enumerate().filter(|(_, slot)| slot.kind.stops_at_zero()).map(|(i, _)| i).collect()
     }
 
+    /// The outputs that stop at 0 and are not at 0.
+    fn running(&self) -> ChangeSet {
+        let running = |slot: &usize| self.slots[*slot].kind.stops_at_zero() && self.levels[*slot].value != 0;
+        (0..self.slots.len()).filter(running).collect()
+    }
+
     async fn stop_all(&mut self) {
+        self.stopping = true;
         for slot in 0..self.slots.len() {
             if self.slots[slot].kind.stops_at_zero() {
                 self.set(SlotChange::stop(slot));
@@ -364,20 +415,54 @@ impl DeviceTask {
         self.flush().await;
     }
 
+    /// Writes the pending changes, or a stop without any: one call of the handler's
+    /// [`DeviceHandler::flush`], whose answer also replaces the pending tick.
     async fn flush(&mut self) {
-        if self.pending.is_empty() {
+        // A stop that leaves something running (another client's output, or levels queued
+        // after it) is a plain change for the handler.
+        let stop = std::mem::take(&mut self.stopping) && self.running().is_empty();
+        if self.pending.is_empty() && !stop {
             return;
         }
         let changed = std::mem::replace(&mut self.pending, ChangeSet::NONE);
-        let writes = self.encode(changed);
+        let flush = Flush { levels: &self.levels, changed, stop, now: Instant::now(), frame: self.next_frame };
+        let Timed { writes, next_tick } = self.handler.flush(&flush, &mut self.handler_state);
+        self.next_frame = self.next_frame.plus(writes.len());
+        self.next_tick = next_tick;
         self.write_all(&writes).await;
         for slot in changed.iter(self.levels.len()) {
             self.levels[slot].commit();
         }
         self.known = self.known_after(changed);
+        if stop {
+            // A stop may have halted a move half way: the next move goes out even if it
+            // repeats the last one.
+            let slots = &self.slots;
+            self.known = self.known.iter(slots.len()).filter(|&slot| slots[slot].kind.stops_at_zero()).collect();
+        }
         if !writes.is_empty() {
             self.last_packets = writes;
         }
+    }
+
+    /// The tick the handler asked for (or its first, when the task starts).
+    async fn tick(&mut self) {
+        let Timed { writes, next_tick } = self.handler.tick(&self.levels, &mut self.handler_state, Instant::now());
+        self.next_tick = next_tick;
+        self.write_all(&writes).await;
+    }
+
+    /// Bytes the device sent: the handler may answer them.
+    async fn notified(&mut self, endpoint: Endpoint, bytes: &[u8]) {
+        let writes = self.handler.notified(endpoint, bytes, &self.levels, &mut self.handler_state, Instant::now());
+        self.write_all(&writes).await;
+    }
+
+    /// [`Keepalive::WhileRunning`]: the running outputs' packets again.
+    async fn repeat_running(&mut self) {
+        let running = self.running();
+        let writes = self.encode(running);
+        self.write_all(&writes).await;
     }
 
     /// The outputs whose state is known once `written` has been written: those, and the known
@@ -408,12 +493,17 @@ impl DeviceTask {
     async fn keep_alive(&mut self, keepalive: Keepalive) {
         let packets = match keepalive {
             Keepalive::ResendState(_) => self.encode(ChangeSet::ALL),
-            Keepalive::RepeatLast(_) | Keepalive::None => self.last_packets.clone(),
+            Keepalive::RepeatLast(_) | Keepalive::WhileRunning(_) | Keepalive::None => self.last_packets.clone(),
         };
         self.write_all(&packets).await;
     }
 
+    /// Writes in order; a write that fails is logged and the rest still go. Writing nothing
+    /// counts as no write (for the gap and the keepalives).
     async fn write_all(&mut self, writes: &[Write]) {
+        if writes.is_empty() {
+            return;
+        }
         for write in writes {
             if let Err(error) = self.hardware.write(write.clone()).await {
                 tracing::warn!(device = self.hardware.address(), %error, "write failed");
@@ -421,6 +511,11 @@ impl DeviceTask {
         }
         self.last_write = Some(Instant::now());
     }
+}
+
+/// Whether a [`TaskCommand::Set`] is a stop: urgent, and every output to 0.
+fn is_stop(changes: &[SlotChange], urgent: bool) -> bool {
+    urgent && changes.iter().all(|change| change.value == 0)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

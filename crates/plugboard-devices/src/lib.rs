@@ -22,6 +22,7 @@ pub mod device_task;
 #[cfg(any(test, feature = "testing"))]
 pub mod fake_bluez;
 pub mod hardware;
+mod hardware_state;
 pub mod manager;
 mod pipeline;
 pub mod protocols;
@@ -29,8 +30,13 @@ pub mod protocols;
 mod stop_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(test)]
+mod timing_tests;
 pub mod transport;
 pub mod virtual_device;
 
-pub use manager::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot, InputEvent, OutputLevel};
+pub use manager::{DeviceEvent, DeviceManager, DeviceSnapshot, InputEvent, OutputLevel};
 pub use plugboard_protocol::model;
+
+/// Identifies a connected client (or a front end) as the owner of outputs.
+pub type ClientId = u64;

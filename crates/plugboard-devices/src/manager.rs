@@ -7,31 +7,30 @@
 //! passes no owner and stops everything.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use plugboard_protocol::convert::DeviceLookup;
-use plugboard_protocol::model::{DeviceInfo, FeatureCommand, InputCommand, InputType, OutputType, Reading, StopScope};
+use plugboard_protocol::model::{
+    DeviceInfo, FeatureCommand, InputCommand, InputType, OutputType, Range, Reading, StopScope,
+};
 use plugboard_protocol::Error;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::config::database::Database;
-use crate::config::user::UserConfig;
+use crate::config::store;
 use crate::device_inputs::ReadingSink;
-use crate::device_task::{DeviceTask, Slot, SlotChange, TaskCommand};
+use crate::device_task::{DeviceTask, OutputLimit, Slot, SlotChange, TaskCommand};
 use crate::hardware::Hardware;
+use crate::hardware_state::HardwareState;
 use crate::protocols::{self, Advertisement};
 use crate::transport::virtual_device::VirtualHardware;
-use crate::transport::{HardwareStatus, Transport};
+use crate::transport::HardwareStatus;
 use crate::virtual_device::VirtualDeviceSpec;
+pub use crate::ClientId;
 
 /// How often front ends' battery readings are refreshed.
 const BATTERY_POLL: Duration = Duration::from_secs(300);
-
-/// Identifies a connected client (or a front end) as the owner of outputs.
-pub type ClientId = u64;
 
 /// Something that changed about the devices.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +99,7 @@ pub struct DeviceSnapshot {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct OutputState {
+struct OutputState {
     value: i32,
     duration_ms: Option<u32>,
     owner: Option<ClientId>,
@@ -108,52 +107,43 @@ pub(crate) struct OutputState {
 
 /// What is behind a device entry: its device task, which drives the hardware (a transport's,
 /// or [`VirtualHardware`] for virtual devices: one path serves both).
-pub(crate) struct Backend {
+struct Backend {
+    task: mpsc::UnboundedSender<TaskCommand>,
+    /// Output key to the task's slot.
+    slots: HashMap<(u32, OutputType), usize>,
+    /// The transport address (`virtual:<n>` for virtual devices).
+    address: String,
+    /// The in-process hardware of a virtual device.
+    virtual_hardware: Option<Arc<VirtualHardware>>,
+    transport: &'static str,
+    protocol: String,
+}
+
+/// How the manager reaches a device the connect pipeline set up: its task and where it is.
+pub(crate) struct DeviceLink {
+    /// The device task's commands.
     pub(crate) task: mpsc::UnboundedSender<TaskCommand>,
     /// Output key to the task's slot.
     pub(crate) slots: HashMap<(u32, OutputType), usize>,
-    /// The transport address (`virtual:<n>` for virtual devices).
+    /// The transport address.
     pub(crate) address: String,
-    /// The in-process hardware of a virtual device.
-    pub(crate) virtual_hardware: Option<Arc<VirtualHardware>>,
     pub(crate) transport: &'static str,
     pub(crate) protocol: String,
 }
 
-pub(crate) struct Entry {
-    pub(crate) info: Arc<DeviceInfo>,
-    pub(crate) backend: Backend,
-    pub(crate) outputs: BTreeMap<(u32, OutputType), OutputState>,
+struct Entry {
+    info: Arc<DeviceInfo>,
+    backend: Backend,
+    outputs: BTreeMap<(u32, OutputType), OutputState>,
     /// The last battery reading, in percent.
-    pub(crate) battery: Option<u8>,
+    battery: Option<u8>,
     /// The clients subscribed to each input, by (feature index, type). An input is in the
     /// map only while somebody is subscribed, and then its device task delivers its readings.
-    pub(crate) subscribers: BTreeMap<(u32, InputType), BTreeSet<ClientId>>,
-}
-
-/// Hardware support: device database, user config, transports, scanning.
-#[derive(Default)]
-pub(crate) struct HardwareState {
-    pub(crate) database: Option<Arc<Database>>,
-    pub(crate) user: UserConfig,
-    /// Where changes to the user config are saved (`None`: not saved).
-    pub(crate) user_path: Option<PathBuf>,
-    pub(crate) transports: Vec<Arc<dyn Transport>>,
-    /// Clients that asked for a scan and have not stopped it.
-    pub(crate) scanning: BTreeSet<ClientId>,
-    /// Transports still scanning for the current scan.
-    pub(crate) scans_running: BTreeSet<&'static str>,
-    /// Whether a transport finished a pass of the current scan (the scan can then finish).
-    pub(crate) scan_pass_finished: bool,
-    /// Addresses being connected right now.
-    pub(crate) connecting: BTreeSet<String>,
-    /// Virtual devices the user denied: kept to come back when allowed again.
-    pub(crate) parked_virtual: BTreeMap<String, (VirtualDeviceSpec, u32)>,
-    pub(crate) statuses: BTreeMap<&'static str, HardwareStatus>,
+    subscribers: BTreeMap<(u32, InputType), BTreeSet<ClientId>>,
 }
 
 #[derive(Default)]
-pub(crate) struct Devices(pub(crate) BTreeMap<u32, Entry>);
+struct Devices(BTreeMap<u32, Entry>);
 
 impl DeviceLookup for Devices {
     fn device(&self, index: u32) -> Option<&DeviceInfo> {
@@ -177,7 +167,8 @@ impl<F: Fn(&str) -> bool> DeviceLookup for VisibleDevices<'_, F> {
 /// Holds every device; cheap to share (`Arc<DeviceManager>`).
 pub struct DeviceManager {
     devices: Mutex<Devices>,
-    pub(crate) hardware: Mutex<HardwareState>,
+    /// What the connect pipeline and the user's device settings work with.
+    hardware: Mutex<HardwareState>,
     /// Everything but output changes: what client sessions follow.
     events: broadcast::Sender<DeviceEvent>,
     /// Output changes only. They come with every command, so they have a channel of their own:
@@ -188,7 +179,7 @@ pub struct DeviceManager {
     /// Device tasks running (see [`DeviceManager::device_tasks`]).
     running_tasks: Arc<AtomicUsize>,
     /// Held while the user config is written (see `save_user_config`).
-    pub(crate) saving: Mutex<()>,
+    saving: Mutex<()>,
 }
 
 /// Counts one running device task while it lives.
@@ -219,7 +210,7 @@ impl DeviceManager {
         Arc::new(DeviceManager::default())
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Devices> {
+    fn lock(&self) -> MutexGuard<'_, Devices> {
         // A panic while holding this lock cannot leave the map half-updated in a way that
         // matters more than refusing every later command would, so recover the guard.
         self.devices.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -697,12 +688,116 @@ impl DeviceManager {
         self.hardware().user.devices.values().filter_map(|device| device.index).collect()
     }
 
+    /// The state of hardware support (database, user config, transports, scans), locked.
     pub(crate) fn hardware(&self) -> MutexGuard<'_, HardwareState> {
         self.hardware.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// The index of the connected device at `address`.
+    pub fn index_of(&self, address: &str) -> Option<u32> {
+        self.lock().0.iter().find(|(_, entry)| entry.backend.address == address).map(|(&index, _)| index)
+    }
+
+    /// The address of the connected device at `index`.
+    pub fn address_of(&self, index: u32) -> Option<String> {
+        self.lock().0.get(&index).map(|entry| entry.backend.address.clone())
+    }
+
+    /// The indexes of the devices listed now.
+    pub(crate) fn indexes_in_use(&self) -> BTreeSet<u32> {
+        self.lock().0.keys().copied().collect()
+    }
+
+    /// Lists a device the connect pipeline set up, driven through `link`: at `index` if that
+    /// is free, else at the lowest free index (a virtual device may sit on the index the user
+    /// config keeps for it). `describe` gives its description at the index it gets. Not
+    /// announced: the caller does that.
+    pub(crate) fn add_connected(
+        &self,
+        index: u32,
+        describe: impl FnOnce(u32) -> DeviceInfo,
+        link: DeviceLink,
+    ) -> Arc<DeviceInfo> {
+        let mut devices = self.lock();
+        let index = if devices.0.contains_key(&index) {
+            (0u32..).find(|i| !devices.0.contains_key(i)).expect("fewer than 2^32 devices")
+        } else {
+            index
+        };
+        let info = Arc::new(describe(index));
+        let backend = Backend {
+            task: link.task,
+            slots: link.slots,
+            address: link.address,
+            virtual_hardware: None,
+            transport: link.transport,
+            protocol: link.protocol,
+        };
+        let outputs = outputs_of(&info);
+        let entry = Entry { info: info.clone(), backend, outputs, battery: None, subscribers: BTreeMap::new() };
+        devices.0.insert(index, entry);
+        info
+    }
+
+    /// Takes every device off the list, unannounced, and gives their tasks (engine stop: the
+    /// caller shuts each one down).
+    pub(crate) fn take_all(&self) -> Vec<mpsc::UnboundedSender<TaskCommand>> {
+        let mut devices = self.lock();
+        let indexes: Vec<u32> = devices.0.keys().copied().collect();
+        indexes.into_iter().filter_map(|index| Some(devices.0.remove(&index)?.backend.task)).collect()
+    }
+
+    /// Gives the connected device at `address` the display name clients see; its new
+    /// description, if it is connected.
+    pub(crate) fn set_display_name(&self, address: &str, display_name: Option<String>) -> Option<Arc<DeviceInfo>> {
+        let mut devices = self.lock();
+        devices.0.values_mut().find(|entry| entry.backend.address == address).map(|entry| {
+            let mut info = (*entry.info).clone();
+            info.display_name = display_name;
+            entry.info = Arc::new(info);
+            entry.info.clone()
+        })
+    }
+
+    /// Sends the connected device at `address` new output limits, one for each output of its
+    /// task: `limit_of(feature index, output type, advertised range)`.
+    pub(crate) fn send_limits(&self, address: &str, limit_of: impl Fn(u32, OutputType, Range) -> OutputLimit) {
+        let devices = self.lock();
+        if let Some(entry) = devices.0.values().find(|entry| entry.backend.address == address) {
+            let mut limits = vec![OutputLimit::full(Range::new(0, 0)); entry.backend.slots.len()];
+            for (&(feature, kind), &slot) in &entry.backend.slots {
+                let advertised = entry
+                    .info
+                    .feature(feature)
+                    .and_then(|f| f.output(kind))
+                    .map(|o| o.range)
+                    .unwrap_or(Range::new(0, 0));
+                limits[slot] = limit_of(feature, kind, advertised);
+            }
+            let _ = entry.backend.task.send(TaskCommand::Limits(limits));
+        }
+    }
+
+    /// Writes the user config as it stands now. Saves take turns, and each takes its copy of
+    /// the config once it has its turn: two devices connecting at once both end up in the
+    /// file, never an older copy written over a newer one.
+    pub(crate) fn save_user_config(&self) {
+        let _turn = self.saving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let config = {
+            let hardware = self.hardware();
+            hardware.user_path.clone().map(|path| (path, hardware.user.clone()))
+        };
+        if let Some((path, config)) = config {
+            match store::save_user_config(&path, &config) {
+                Ok(Some(warning)) => tracing::warn!(%warning, "user device config"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not save the user device config"),
+            }
+        }
+    }
 }
 
-pub(crate) fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), OutputState> {
+fn outputs_of(info: &DeviceInfo) -> BTreeMap<(u32, OutputType), OutputState> {
     info.features
         .iter()
         .flat_map(|f| f.outputs.iter().map(move |o| ((f.index, o.kind), OutputState::default())))

@@ -8,15 +8,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plugboard_protocol::model::{DeviceInfo, Feature};
+use plugboard_protocol::model::{DeviceInfo, Feature, OutputType, Range};
 use tokio::sync::mpsc;
 
-use crate::config::database::Database;
+use crate::config::database::{Database, DeviceDefinition};
 use crate::config::matching::{self, Discovered};
-use crate::config::user::{AddressDecision, UserConfig};
-use crate::device_task::{DeviceTask, OutputLimit, Slot};
+use crate::config::user::{AddressDecision, UserConfig, UserDevice};
+use crate::device_task::{DeviceTask, OutputLimit, Slot, TaskCommand};
 use crate::hardware::{Endpoint, Hardware};
-use crate::manager::{outputs_of, Backend, ClientId, DeviceEvent, DeviceManager, Entry};
+use crate::manager::{ClientId, DeviceEvent, DeviceLink, DeviceManager};
 use crate::protocols::{self, Advertisement};
 use crate::transport::{ConnectPlan, EventSender, FoundDevice, HardwareStatus, Transport, TransportEvent};
 
@@ -184,7 +184,7 @@ impl DeviceManager {
 
     async fn connect_found(self: Arc<Self>, found: FoundDevice) {
         let address = found.address.clone();
-        let already = self.lock().0.values().any(|entry| entry.backend.address == address);
+        let already = self.index_of(&address).is_some();
         let (database, candidates) = {
             let mut hardware = self.hardware();
             let Some(database) = hardware.database.clone() else { return };
@@ -244,6 +244,8 @@ impl DeviceManager {
         result
     }
 
+    /// Identifies and sets up a connected device, lists it under its stable index and starts
+    /// its task.
     async fn initialise(
         self: &Arc<Self>,
         database: &Database,
@@ -253,28 +255,9 @@ impl DeviceManager {
         advertisement: &Advertisement,
     ) -> Result<(), String> {
         let identifier = protocol.identify(&*hardware, advertisement).await.map_err(|e| e.to_string())?;
-        let definition = database
-            .definition(protocol.definition_protocol(identifier.as_deref()), identifier.as_deref())
-            .ok_or_else(|| match &identifier {
-                Some(identifier) => format!(
-                    "the device database does not know the model {identifier:?} and {} has no defaults",
-                    protocol.name()
-                ),
-                None => format!("the device database has no definition for {}", protocol.name()),
-            })?;
+        let definition = definition_of(database, protocol, identifier.as_deref())?;
         if definition.features.iter().all(|feature| feature.outputs.is_empty()) {
-            let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
-            let examples: Vec<&str> =
-                models.iter().filter_map(|model| model.identifiers.first()).map(String::as_str).take(4).collect();
-            tracing::warn!(
-                address = %found.address,
-                identifier = identifier.as_deref().unwrap_or(""),
-                protocol = protocol.name(),
-                "the device is none of the models the device database knows for its protocol, whose defaults have no \
-                 outputs: it connects with nothing to drive. A device that announces a model's identifier (such as {}) \
-                 is that model",
-                examples.join(", ")
-            );
+            warn_nothing_to_drive(database, &definition, protocol, &found.address, identifier.as_deref());
         }
         let handler = protocol
             .initialize_advertised(&*hardware, advertisement, identifier.as_deref(), &definition.features)
@@ -282,104 +265,71 @@ impl DeviceManager {
             .map_err(|e| e.to_string())?;
 
         let address = found.address.clone();
-        // A new device does not take the index of one already connected (a virtual device), so
-        // the index it is saved with is the one clients see.
-        let in_use: std::collections::BTreeSet<u32> = self.lock().0.keys().copied().collect();
-        let (index, user_device) = {
-            let mut hw = self.hardware();
-            let index = hw.user.assign_index_avoiding(&address, protocol.name(), identifier.as_deref(), &in_use);
-            (index, hw.user.device(&address).cloned().unwrap_or_default())
-        };
-        self.save_user_config();
-
-        // What clients see: the definition minus the outputs the user disabled.
-        let features: Vec<Feature> = definition
-            .features
-            .iter()
-            .map(|feature| {
-                let mut visible = feature.clone();
-                visible.outputs.retain(|o| !user_device.output(feature.index, o.kind).is_some_and(|s| s.disabled));
-                visible
-            })
-            .collect();
-        let transport_gap = if found.transport == "ble" { BLE_DEFAULT_GAP } else { Duration::ZERO };
-        let gap = user_device
-            .message_gap_ms
-            .or(definition.message_gap_ms)
-            .map(|ms| Duration::from_millis(ms.into()))
-            .unwrap_or(transport_gap);
-        // The task sees every output of the definition (disabled ones are held at rest).
-        let mut slots = Vec::new();
-        let mut limits = Vec::new();
-        let mut slot_of = HashMap::new();
-        for feature in &definition.features {
-            for output in &feature.outputs {
-                slot_of.insert((feature.index, output.kind), slots.len());
-                slots.push(Slot { feature_index: feature.index, kind: output.kind, advertised: output.range });
-                limits.push(match user_device.output(feature.index, output.kind) {
-                    Some(setting) => {
-                        OutputLimit { range: setting.hardware_range(output.range), disabled: setting.disabled }
-                    }
-                    None => OutputLimit::full(output.range),
-                });
-            }
-        }
+        let (index, user_device) = self.assign_index(&address, protocol.name(), identifier.as_deref());
+        let gap = message_gap(&user_device, &definition, found.transport);
+        let outputs = TaskOutputs::of(&definition, &user_device);
         let (task_sender, task_receiver) = mpsc::unbounded_channel();
         // The task listens for the disconnect from here on; one that came earlier (while the
         // device was identified and set up) it would never hear of, and the device would stay
         // listed with nothing behind it.
         let connected = hardware.clone();
-        let task = DeviceTask::new(hardware, handler, slots, limits, gap);
+        let task = DeviceTask::new(hardware, handler, outputs.slots, outputs.limits, gap);
         if !connected.is_connected() {
             return Err("the device disconnected while it was being set up".into());
         }
 
-        let info = {
-            let mut devices = self.lock();
-            // A virtual device may sit on the index the user config keeps for this one.
-            let index = if devices.0.contains_key(&index) {
-                (0u32..).find(|i| !devices.0.contains_key(i)).expect("fewer than 2^32 devices")
-            } else {
-                index
-            };
-            let info = Arc::new(DeviceInfo {
-                index,
-                name: definition.name.clone(),
-                display_name: user_device.display_name.clone(),
-                message_gap_ms: gap.as_millis() as u32,
-                features,
-            });
-            let outputs = outputs_of(&info);
-            devices.0.insert(
-                index,
-                Entry {
-                    info: info.clone(),
-                    backend: Backend {
-                        task: task_sender,
-                        slots: slot_of,
-                        address: address.clone(),
-                        virtual_hardware: None,
-                        transport: found.transport,
-                        protocol: protocol.name().to_owned(),
-                    },
-                    outputs,
-                    battery: None,
-                    subscribers: BTreeMap::new(),
-                },
-            );
-            info
+        let describe = |index| DeviceInfo {
+            index,
+            name: definition.name.clone(),
+            display_name: user_device.display_name.clone(),
+            message_gap_ms: gap.as_millis() as u32,
+            features: visible_features(&definition, &user_device),
         };
+        let link = DeviceLink {
+            task: task_sender,
+            slots: outputs.slot_of,
+            address: address.clone(),
+            transport: found.transport,
+            protocol: protocol.name().to_owned(),
+        };
+        // A virtual device may sit on the index the user config keeps for this one.
+        let info = self.add_connected(index, describe, link);
         let task = task.report_readings(self.reading_sink(info.index));
         tracing::info!(index = info.index, name = %info.name, %address, protocol = protocol.name(), "device connected");
         self.emit(DeviceEvent::Added(info.clone()));
         self.watch_battery(&info);
+        self.run_task(task, task_receiver, info.index, address, found.transport);
+        Ok(())
+    }
 
+    /// The index a newly set up device is listed and saved under, and the user's settings for
+    /// it. A new device does not take the index of one already connected (a virtual device),
+    /// so the index it is saved with is the one clients see.
+    fn assign_index(&self, address: &str, protocol: &str, identifier: Option<&str>) -> (u32, UserDevice) {
+        let in_use = self.indexes_in_use();
+        let assigned = {
+            let mut hw = self.hardware();
+            let index = hw.user.assign_index_avoiding(address, protocol, identifier, &in_use);
+            (index, hw.user.device(address).cloned().unwrap_or_default())
+        };
+        self.save_user_config();
+        assigned
+    }
+
+    /// Runs a connected device's task until the device goes; then takes it off the list and
+    /// watches for it to come back.
+    fn run_task(
+        self: &Arc<Self>,
+        task: DeviceTask,
+        commands: mpsc::UnboundedReceiver<TaskCommand>,
+        index: u32,
+        address: String,
+        transport: &'static str,
+    ) {
         let manager = Arc::downgrade(self);
-        let index = info.index;
-        let transport = found.transport;
         let guard = self.task_guard();
         tokio::spawn(async move {
-            let gone = task.run(task_receiver).await;
+            let gone = task.run(commands).await;
             drop(guard);
             if gone {
                 tracing::info!(index, %address, "device disconnected");
@@ -389,7 +339,6 @@ impl DeviceManager {
                 }
             }
         });
-        Ok(())
     }
 
     /// A known device that went away (out of range, switched off, unplugged) is looked for
@@ -405,7 +354,7 @@ impl DeviceManager {
             let mut started_ble_scan = false;
             loop {
                 let Some(this) = manager.upgrade() else { return };
-                let back = this.lock().0.values().any(|entry| entry.backend.address == address);
+                let back = this.index_of(&address).is_some();
                 let transport = this.hardware().transports.iter().find(|t| t.name() == transport_name).cloned();
                 let Some(transport) = transport else { return }; // engine stopping
                 if back {
@@ -432,12 +381,7 @@ impl DeviceManager {
 
     /// Stops every output, disconnects every device and drops the transports (engine stop).
     pub async fn shutdown(&self) {
-        let tasks: Vec<_> = {
-            let mut devices = self.lock();
-            let indexes: Vec<u32> = devices.0.keys().copied().collect();
-            indexes.into_iter().filter_map(|index| Some(devices.0.remove(&index)?.backend.task)).collect()
-        };
-        for task in tasks {
+        for task in self.take_all() {
             let (done, finished) = tokio::sync::oneshot::channel();
             if task.send(crate::device_task::TaskCommand::Shutdown(done)).is_ok() {
                 let _ = tokio::time::timeout(Duration::from_secs(2), finished).await;
@@ -451,10 +395,115 @@ impl DeviceManager {
 
     /// Removes a hardware device whose connection ended, unless the index was reused since.
     fn remove_if_hardware(&self, index: u32, address: &str) {
-        let is_it = self.lock().0.get(&index).is_some_and(|entry| entry.backend.address == address);
+        let is_it = self.address_of(index).as_deref() == Some(address);
         if is_it {
             self.remove(index);
         }
+    }
+}
+
+/// The definition of the device `protocol` identified as `identifier` (its protocol's defaults
+/// when the database does not know the model), or why there is none.
+fn definition_of(
+    database: &Database,
+    protocol: &dyn protocols::Protocol,
+    identifier: Option<&str>,
+) -> Result<DeviceDefinition, String> {
+    database.definition(protocol.definition_protocol(identifier), identifier).ok_or_else(|| match identifier {
+        Some(identifier) => format!(
+            "the device database does not know the model {identifier:?} and {} has no defaults",
+            protocol.name()
+        ),
+        None => format!("the device database has no definition for {}", protocol.name()),
+    })
+}
+
+/// Says that a device connects with nothing to drive: a model, or a protocol, that the
+/// database gives no outputs (libo-karen, an X-Ring) is listed as such; a device that is none
+/// of its protocol's known models, whose defaults have no outputs, gets a warning naming the
+/// identifiers that would make it one.
+fn warn_nothing_to_drive(
+    database: &Database,
+    definition: &DeviceDefinition,
+    protocol: &dyn protocols::Protocol,
+    address: &str,
+    identifier: Option<&str>,
+) {
+    let models = database.protocol(&definition.protocol).map(|def| def.models.as_slice()).unwrap_or_default();
+    if definition.identifier.is_some() || models.is_empty() {
+        tracing::info!(
+            address,
+            protocol = protocol.name(),
+            "the device database gives this device no outputs: it is listed with nothing to drive"
+        );
+        return;
+    }
+    let examples: Vec<&str> =
+        models.iter().filter_map(|model| model.identifiers.first()).map(String::as_str).take(4).collect();
+    tracing::warn!(
+        address,
+        identifier = identifier.unwrap_or(""),
+        protocol = protocol.name(),
+        "the device is none of the models the device database knows for its protocol, whose defaults have no \
+         outputs: it connects with nothing to drive. A device that announces a model's identifier (such as {}) \
+         is that model",
+        examples.join(", ")
+    );
+}
+
+/// What clients see of a device: its definition minus the outputs the user disabled.
+fn visible_features(definition: &DeviceDefinition, user_device: &UserDevice) -> Vec<Feature> {
+    definition
+        .features
+        .iter()
+        .map(|feature| {
+            let mut visible = feature.clone();
+            visible.outputs.retain(|o| !user_device.output(feature.index, o.kind).is_some_and(|s| s.disabled));
+            visible
+        })
+        .collect()
+}
+
+/// The least time between two writes to a device: the user's setting, else the definition's,
+/// else the transport's default.
+fn message_gap(user_device: &UserDevice, definition: &DeviceDefinition, transport: &str) -> Duration {
+    let transport_gap = if transport == "ble" { BLE_DEFAULT_GAP } else { Duration::ZERO };
+    user_device
+        .message_gap_ms
+        .or(definition.message_gap_ms)
+        .map(|ms| Duration::from_millis(ms.into()))
+        .unwrap_or(transport_gap)
+}
+
+/// The outputs a device task drives: every output of the definition (disabled ones are held
+/// at rest), each with the limit the user set.
+struct TaskOutputs {
+    slots: Vec<Slot>,
+    limits: Vec<OutputLimit>,
+    /// (feature index, output type) to the task's slot.
+    slot_of: HashMap<(u32, OutputType), usize>,
+}
+
+impl TaskOutputs {
+    fn of(definition: &DeviceDefinition, user_device: &UserDevice) -> TaskOutputs {
+        let mut outputs = TaskOutputs { slots: Vec::new(), limits: Vec::new(), slot_of: HashMap::new() };
+        for feature in &definition.features {
+            for output in &feature.outputs {
+                outputs.slot_of.insert((feature.index, output.kind), outputs.slots.len());
+                outputs.slots.push(Slot { feature_index: feature.index, kind: output.kind, advertised: output.range });
+                outputs.limits.push(output_limit(user_device, feature.index, output.kind, output.range));
+            }
+        }
+        outputs
+    }
+}
+
+/// The limit a device task holds an output to: the part of its `advertised` range the user
+/// chose, or all of it, and whether the user disabled it.
+pub(crate) fn output_limit(user_device: &UserDevice, feature: u32, kind: OutputType, advertised: Range) -> OutputLimit {
+    match user_device.output(feature, kind) {
+        Some(setting) => OutputLimit { range: setting.hardware_range(advertised), disabled: setting.disabled },
+        None => OutputLimit::full(advertised),
     }
 }
 
@@ -473,7 +522,11 @@ fn advertisement_of(discovered: &Discovered) -> Advertisement {
 mod tests {
     use tokio::sync::broadcast;
 
+    use plugboard_protocol::model::Output;
+
     use super::*;
+    use crate::config::database::DatabaseFormat;
+    use crate::config::user::OutputSetting;
     use crate::hardware::{BoxFuture, HardwareError};
 
     /// A transport that looks for devices (or, with `scans: false`, has nothing to look for)
@@ -505,6 +558,85 @@ mod tests {
 
     fn finished(events: &mut broadcast::Receiver<DeviceEvent>) -> bool {
         std::iter::from_fn(|| events.try_recv().ok()).any(|event| event == DeviceEvent::ScanningFinished)
+    }
+
+    /// A two-feature toy: a vibrator (0..=20) and a rotator (-10..=10) on feature 0, a
+    /// vibrator on feature 1.
+    fn two_feature_toy(message_gap_ms: Option<u32>) -> DeviceDefinition {
+        let feature = |index, outputs| Feature { index, description: String::new(), outputs, inputs: Vec::new() };
+        DeviceDefinition {
+            protocol: "test".into(),
+            identifier: None,
+            name: "Toy".into(),
+            variant: None,
+            message_gap_ms,
+            features: vec![
+                feature(
+                    0,
+                    vec![
+                        Output::new(OutputType::Vibrate, Range::new(0, 20)),
+                        Output::new(OutputType::Rotate, Range::new(-10, 10)),
+                    ],
+                ),
+                feature(1, vec![Output::new(OutputType::Vibrate, Range::new(0, 20))]),
+            ],
+        }
+    }
+
+    /// The user disabled feature 0's rotator and held feature 1's vibrator to 5..=10.
+    fn narrowed_by_the_user() -> UserDevice {
+        let setting = |feature, kind, limit, disabled| OutputSetting { feature, kind, limit, disabled };
+        UserDevice {
+            outputs: vec![
+                setting(0, OutputType::Rotate, None, true),
+                setting(1, OutputType::Vibrate, Some(Range::new(5, 10)), false),
+            ],
+            ..UserDevice::default()
+        }
+    }
+
+    #[test]
+    fn clients_do_not_see_the_outputs_the_user_disabled() {
+        let features = visible_features(&two_feature_toy(None), &narrowed_by_the_user());
+        let kinds: Vec<Vec<OutputType>> = features.iter().map(|f| f.outputs.iter().map(|o| o.kind).collect()).collect();
+        assert_eq!(kinds, [vec![OutputType::Vibrate], vec![OutputType::Vibrate]]);
+        let untouched = visible_features(&two_feature_toy(None), &UserDevice::default());
+        assert_eq!(untouched, two_feature_toy(None).features);
+    }
+
+    #[test]
+    fn the_task_drives_every_output_and_holds_disabled_ones_at_rest() {
+        let outputs = TaskOutputs::of(&two_feature_toy(None), &narrowed_by_the_user());
+        assert_eq!(outputs.slots.len(), 3, "the disabled rotator keeps its slot, to be held at rest");
+        let slot = |feature, kind| outputs.slot_of[&(feature, kind)];
+        let rotator = slot(0, OutputType::Rotate);
+        assert_eq!((outputs.slots[rotator].feature_index, outputs.slots[rotator].kind), (0, OutputType::Rotate));
+        assert!(outputs.limits[rotator].disabled);
+        assert_eq!(outputs.limits[slot(0, OutputType::Vibrate)], OutputLimit::full(Range::new(0, 20)));
+        let narrowed = outputs.limits[slot(1, OutputType::Vibrate)];
+        assert_eq!(narrowed, OutputLimit { range: Range::new(5, 10), disabled: false });
+    }
+
+    #[test]
+    fn the_message_gap_is_the_users_then_the_definitions_then_the_transports() {
+        let users = UserDevice { message_gap_ms: Some(30), ..UserDevice::default() };
+        assert_eq!(message_gap(&users, &two_feature_toy(Some(50)), "ble"), Duration::from_millis(30));
+        let none = UserDevice::default();
+        assert_eq!(message_gap(&none, &two_feature_toy(Some(50)), "ble"), Duration::from_millis(50));
+        assert_eq!(message_gap(&none, &two_feature_toy(None), "ble"), BLE_DEFAULT_GAP);
+        assert_eq!(message_gap(&none, &two_feature_toy(None), "serial"), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_model_the_database_does_not_know_gets_its_protocols_defaults_or_is_refused() {
+        let database = Database::builtin().unwrap();
+        let lovense = protocols::by_name("lovense").unwrap();
+        assert_eq!(definition_of(&database, lovense, Some("B")).unwrap().identifier.as_deref(), Some("B"));
+        let unknown = definition_of(&database, lovense, Some("no-such-model")).unwrap();
+        assert_eq!(unknown.identifier, None, "the protocol's defaults");
+        let empty = Database::new("test", DatabaseFormat::Plugboard, (1, 0), BTreeMap::new());
+        let error = definition_of(&empty, lovense, None).unwrap_err();
+        assert_eq!(error, "the device database has no definition for lovense");
     }
 
     #[tokio::test]

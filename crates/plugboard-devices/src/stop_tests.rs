@@ -1,5 +1,5 @@
 //! Every kind of stop, for every device model with several outputs of every protocol the
-//! registry ([`protocols::NAMES`]) has: the device gets the fewest writes its protocol needs.
+//! registry ([`protocols::names`]) has: the device gets the fewest writes its protocol needs.
 //!
 //! Each model of the built-in database (and each protocol's defaults) whose outputs include two
 //! or more that stop at zero is connected through a [`FakeHardware`] into a [`DeviceManager`],
@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use crate::config::database::{Database, DeviceDefinition};
 use crate::device_task::{DeviceTask, Slot};
 use crate::hardware::{Endpoint, Hardware, Write};
-use crate::manager::{outputs_of, Backend, ClientId, DeviceManager, Entry};
+use crate::manager::{ClientId, DeviceLink, DeviceManager};
 use crate::protocols::test_support::Sim;
 use crate::protocols::{self, honeyplaybox, lelo, Protocol};
 use crate::testing::FakeHardware;
@@ -45,7 +45,7 @@ async fn settle() {
 /// every endpoint (a model, a challenge), a Honey Play Box's handshake reply, and a Lelo's
 /// "authorised" on its security endpoints, repeated until the returned task is aborted.
 fn answer_like_a_device(fake: Arc<FakeHardware>, protocol: &str) -> tokio::task::JoinHandle<()> {
-    if let Some(device) = crate::testing::simulated_device(protocol) {
+    if let Some(device) = crate::protocols::simulated_devices::for_protocol(protocol) {
         fake.simulate_boxed(device);
     }
     for &endpoint in Hardware::endpoints(&*fake) {
@@ -131,31 +131,22 @@ impl Rig {
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(task.run(receiver));
 
-        let info = Arc::new(DeviceInfo {
-            index: INDEX,
+        let describe = |index| DeviceInfo {
+            index,
             name: definition.name.clone(),
             display_name: None,
             message_gap_ms: 0,
             features: features.clone(),
-        });
+        };
+        let link = DeviceLink {
+            task: sender,
+            slots: slot_of,
+            address: ADDRESS.to_owned(),
+            transport: "test",
+            protocol: protocol.name().to_owned(),
+        };
         let manager = DeviceManager::new();
-        manager.lock().0.insert(
-            INDEX,
-            Entry {
-                outputs: outputs_of(&info),
-                info,
-                backend: Backend {
-                    task: sender,
-                    slots: slot_of,
-                    address: ADDRESS.to_owned(),
-                    virtual_hardware: None,
-                    transport: "test",
-                    protocol: protocol.name().to_owned(),
-                },
-                battery: None,
-                subscribers: Default::default(),
-            },
-        );
+        manager.add_connected(INDEX, describe, link);
         // The keepalive seed of repeat-last protocols is not what this test counts; the mirror
         // numbers its writes on after it, as the task does (protocols with frame counters).
         settle().await;

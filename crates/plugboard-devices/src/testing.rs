@@ -26,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::hardware::{BoxFuture, Endpoint, Hardware, HardwareError, Notification, Write};
 use crate::transport::{ConnectPlan, Connector};
@@ -74,6 +75,8 @@ struct Reply {
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
+    /// Every write with the time it was made (tokio's clock: paused time in tests).
+    written_at: Vec<(Instant, Write)>,
     subscribed: BTreeSet<Endpoint>,
     reads: HashMap<Endpoint, Vec<u8>>,
     replies: Vec<Reply>,
@@ -142,7 +145,8 @@ impl FakeHardware {
         self.simulate_boxed(Box::new(device));
     }
 
-    /// [`FakeHardware::simulate`] for a device chosen at run time ([`simulated_device`]).
+    /// [`FakeHardware::simulate`] for a device chosen at run time
+    /// (`protocols::simulated_devices::for_protocol`).
     pub fn simulate_boxed(&self, device: Box<dyn SimulatedDevice>) {
         self.state().simulated = Some(Arc::from(device));
     }
@@ -203,8 +207,18 @@ impl FakeHardware {
     /// The writes so far, forgetting them (and all other recorded events).
     pub fn take_writes(&self) -> Vec<Write> {
         let writes = self.writes();
-        self.state().events.clear();
+        let mut state = self.state();
+        state.events.clear();
+        state.written_at.clear();
         writes
+    }
+
+    /// The writes so far with the time each was made, forgetting them (and all other recorded
+    /// events): for tests of devices written on a clock.
+    pub fn take_timed_writes(&self) -> Vec<(Instant, Write)> {
+        let mut state = self.state();
+        state.events.clear();
+        std::mem::take(&mut state.written_at)
     }
 
     /// The currently subscribed endpoints.
@@ -261,6 +275,7 @@ impl Hardware for FakeHardware {
             if let Some(device) = &state.simulated {
                 answers.extend(device.on_write(write.endpoint, &write.data));
             }
+            state.written_at.push((Instant::now(), write.clone()));
             state.events.push(Event::Write(write));
             let writes = state.events.iter().filter(|event| matches!(event, Event::Write(_))).count();
             let drop_now = state.drop_after_writes.is_some_and(|count| writes >= count);
@@ -342,30 +357,6 @@ impl Hardware for FakeHardware {
         Box::pin(async { Ok(()) })
     }
 }
-
-/// A typical device of `protocol`, for the protocols whose devices must answer (a handshake, a
-/// read while connecting, a pushed battery level): what a harness standing in for hardware
-/// answers. `None` for protocols whose devices answer nothing.
-///
-/// A Fluffer toy also advertises manufacturer data, [`FLUFFER_MANUFACTURER_DATA`] of company
-/// `0x684a`, which the harness must put in its advertisement.
-pub fn simulated_device(protocol: &str) -> Option<Box<dyn SimulatedDevice>> {
-    use crate::protocols::{ankni, fluffer, fredorch, vibcrafter, yiciyuan};
-    Some(match protocol {
-        "ankni" => Box::new(ankni::simulated::Toy { pnp_id: &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66] }),
-        "fluffer" => Box::new(fluffer::simulated::Toy { manufacturer_data: FLUFFER_MANUFACTURER_DATA }),
-        "fredorch" => Box::new(fredorch::simulated::Machine),
-        "vibcrafter" => {
-            Box::new(vibcrafter::simulated::Toy::new(&vibcrafter::VIBCRAFTER).challenging("Zq9x:HelloWorld1;"))
-        }
-        "vibio" => Box::new(vibcrafter::simulated::Toy::new(&vibcrafter::VIBIO).challenging("1a2B:secret-x;")),
-        "yiciyuan" => Box::new(yiciyuan::simulated::Toy { battery: 75 }),
-        _ => return None,
-    })
-}
-
-/// The manufacturer data (company `0x684a`) of the simulated Fluffer toy.
-pub const FLUFFER_MANUFACTURER_DATA: &[u8] = &[0x10, 0x00, 0x78, 0x21, 0x33];
 
 /// Connects a [`FakeHardware`] as a transport's connector would (see
 /// `DeviceManager::connect_found_device`).
@@ -497,26 +488,5 @@ mod tests {
         assert_eq!(rx.try_recv().unwrap(), Notification::Disconnected, "gone instead of answering");
         assert!(!hw.is_connected());
         assert_eq!(hw.writes().len(), 2);
-    }
-
-    #[test]
-    fn simulated_devices_by_protocol_name() {
-        for name in ["ankni", "fluffer", "fredorch", "vibcrafter", "vibio", "yiciyuan"] {
-            assert!(simulated_device(name).is_some(), "{name}");
-            assert!(crate::protocols::by_name(name).is_some(), "{name} is a protocol");
-        }
-        assert!(simulated_device("lovense").is_none());
-        let challenge =
-            [0x49, 0xb0, 0x6c, 0x7b, 0x3f, 0x66, 0x30, 0x93, 0xfa, 0x77, 0x2f, 0x54, 0xba, 0x9f, 0xd1, 0x8d];
-        let agreed =
-            vec![0xfb, 0x14, 0x63, 0x04, 0x20, 0x5c, 0x54, 0x79, 0xbb, 0x6b, 0xa6, 0xc9, 0x69, 0xfd, 0xaa, 0x96];
-        let fluffer = simulated_device("fluffer").unwrap();
-        assert_eq!(fluffer.on_write(Endpoint::Tx, &challenge), vec![(Endpoint::Rx, agreed)]);
-        let ankni = simulated_device("ankni").unwrap();
-        assert_eq!(
-            ankni.on_read(Endpoint::Generic(0)).map(|id| id.len()),
-            Some(6),
-            "a toy that asks for the handshake"
-        );
     }
 }

@@ -7,8 +7,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::messages::{ErrorMessage, ServerMessage};
-
 /// The five Buttplug error classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -103,11 +101,6 @@ impl Error {
     pub fn text(&self) -> &str {
         &self.text
     }
-
-    /// The `Error` message answering the message with this Id (0 for events).
-    pub fn to_message(&self, id: u32) -> ServerMessage {
-        ServerMessage::Error(ErrorMessage { id, error_code: self.code.number(), error_message: self.text.to_string() })
-    }
 }
 
 impl fmt::Display for Error {
@@ -159,10 +152,5 @@ impl DecodeError {
     /// The error to send back: always code 3 (a message problem).
     pub fn to_error(&self) -> Error {
         Error::message(self.kind.to_string())
-    }
-
-    /// The `Error` message to send back, with the message's Id (or 0).
-    pub fn to_message(&self) -> ServerMessage {
-        self.to_error().to_message(self.id)
     }
 }

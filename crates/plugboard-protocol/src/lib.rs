@@ -15,6 +15,7 @@
 pub mod convert;
 pub mod error;
 pub mod frame;
+pub mod handshake;
 pub mod messages;
 pub mod model;
 pub mod version;

@@ -13,17 +13,15 @@ pub fn protocol_names() -> Vec<&'static str> {
 
 /// One line per device model of the database: protocol, model name and the identifiers it is
 /// recognised by, tab-separated, sorted by protocol then name. A protocol's defaults appear as
-/// `(any other)`, the devices of that protocol no model lists.
+/// `(any other)`: the devices of that protocol no model lists, which connect with the defaults
+/// (with nothing to drive where the defaults have no outputs, as for libo-karen's devices).
 pub fn device_lines(database: &Database) -> Vec<String> {
     let mut lines = Vec::new();
     for protocol in database.protocols() {
         let mut models: Vec<(String, String)> =
             protocol.models.iter().map(|model| (model.name.clone(), model.identifiers.join(", "))).collect();
         models.sort();
-        let defaults_usable = protocol.defaults.features.as_ref().is_some_and(|features| !features.is_empty());
-        if defaults_usable {
-            models.push((protocol.defaults.name.clone(), "(any other)".to_string()));
-        }
+        models.push((protocol.defaults.name.clone(), "(any other)".to_string()));
         lines.extend(models.into_iter().map(|(name, identifiers)| format!("{}\t{name}\t{identifiers}", protocol.name)));
     }
     lines
@@ -50,11 +48,9 @@ mod tests {
         assert!(lines.contains(&"lovense\tLovense Max\tB".to_string()), "{lines:#?}");
         assert!(lines.contains(&"lovense\tLovense Device\t(any other)".to_string()));
         let models: usize = database.protocols().map(|protocol| protocol.models.len()).sum();
-        let defaults = database
-            .protocols()
-            .filter(|protocol| protocol.defaults.features.as_ref().is_some_and(|features| !features.is_empty()))
-            .count();
-        assert_eq!(lines.len(), models + defaults);
+        assert_eq!(lines.len(), models + database.protocols().count(), "every model, and every protocol's defaults");
+        // A protocol whose devices have no features is listed too: they connect.
+        assert!(lines.contains(&"libo-karen\tLibo Karen\t(any other)".to_string()), "{lines:#?}");
         // Every protocol of the built-in database can be driven.
         for protocol in database.protocols() {
             assert!(protocols::by_name(&protocol.name).is_some(), "{}", protocol.name);

@@ -1,58 +1,27 @@
 //! The engine handle: what the desktop app and the headless CLI hold.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
-use plugboard_devices::{ClientId, DeviceManager, DeviceSnapshot};
+use plugboard_devices::{ClientId, DeviceEvent, DeviceManager, DeviceSnapshot};
 use plugboard_protocol::model::{OutputType, Range, StopScope};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-use crate::access::{AccessRules, DeviceAccess};
-use crate::approval::{Approval, Approvals, ApprovedPeer};
-use crate::clients::{ClientRegistry, ClientSnapshot};
+use crate::access::AccessRules;
+use crate::approval::{Approval, ApprovedPeer};
+use crate::clients::ClientSnapshot;
 use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::listener;
+use crate::shared::Shared;
 
 /// The owner id the front end scans and commands under; clients count from 1.
 pub const FRONT_END: ClientId = 0;
-
-/// Events a front end may fall behind by before it hears `Lagged` and takes a fresh snapshot
-/// (which loses nothing). A broadcast channel allocates and fills all its slots at creation,
-/// so this is memory the engine holds from start to stop, front end or not.
-const EVENT_CAPACITY: usize = 1024;
-
-/// State shared by the engine's tasks.
-pub(crate) struct Shared {
-    pub config: EngineConfig,
-    pub devices: Arc<DeviceManager>,
-    pub clients: ClientRegistry,
-    /// Remembered approvals of clients from other machines.
-    pub approvals: Approvals,
-    /// Which devices each client (by name) may see and use.
-    pub access: DeviceAccess,
-    pub events: broadcast::Sender<EngineEvent>,
-    /// Flips to true when the engine stops.
-    pub shutdown: watch::Receiver<bool>,
-    next_client: AtomicU64,
-    /// Session tasks running, from the accepted connection to the socket closed.
-    pub sessions: AtomicUsize,
-}
-
-impl Shared {
-    pub fn next_client_id(&self) -> ClientId {
-        self.next_client.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub fn emit(&self, event: EngineEvent) {
-        let _ = self.events.send(event);
-    }
-}
 
 /// A running engine. Dropping it without [`Engine::stop`] also stops every output.
 pub struct Engine {
@@ -77,19 +46,12 @@ impl Engine {
         for spec in &config.virtual_devices {
             devices.add_virtual(spec.clone());
         }
-        let shared = Arc::new(Shared {
-            approvals: Approvals::new(&config.remote_clients),
-            access: DeviceAccess::new(config.device_access.clone()),
-            config,
-            devices,
-            clients: ClientRegistry::default(),
-            events: broadcast::channel(EVENT_CAPACITY).0,
-            shutdown: shutdown_rx,
-            next_client: AtomicU64::new(1),
-            sessions: AtomicUsize::new(0),
-        });
+        let shared = Arc::new(Shared::new(config, devices, shutdown_rx));
         let mut tasks = JoinSet::new();
-        tasks.spawn(forward_device_events(shared.clone()));
+        // Subscribed here, not in the task: what happens before the task first runs reaches
+        // front ends too.
+        let device_events = (shared.devices.subscribe(), shared.devices.subscribe_levels());
+        tasks.spawn(forward_device_events(shared.clone(), device_events));
         for listener in listeners {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
@@ -337,10 +299,12 @@ impl Drop for Engine {
     }
 }
 
-/// Device changes, output levels included, become engine events for front ends.
-async fn forward_device_events(shared: Arc<Shared>) {
-    let mut events = shared.devices.subscribe();
-    let mut levels = shared.devices.subscribe_levels();
+/// Device changes, output levels included (the device manager's two channels), become engine
+/// events for front ends.
+async fn forward_device_events(
+    shared: Arc<Shared>,
+    (mut events, mut levels): (broadcast::Receiver<DeviceEvent>, broadcast::Receiver<DeviceEvent>),
+) {
     let mut shutdown = shared.shutdown.clone();
     loop {
         let event = tokio::select! {
@@ -355,5 +319,80 @@ async fn forward_device_events(shared: Arc<Shared>) {
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use plugboard_devices::virtual_device::VirtualKind;
+    use plugboard_protocol::model::{FeatureCommand, OutputCommand};
+
+    use super::*;
+
+    /// An engine on a free loopback port with one virtual vibrator (index 0).
+    async fn engine_with_a_vibrator() -> Engine {
+        let config = EngineConfig {
+            virtual_devices: vec![VirtualDeviceSpec::new(VirtualKind::Vibrator)],
+            ..EngineConfig::loopback(0)
+        };
+        Engine::start(config).await.expect("the engine starts on a free port")
+    }
+
+    fn vibrate(level: i32) -> [FeatureCommand; 1] {
+        [FeatureCommand {
+            feature_index: 0,
+            command: OutputCommand { kind: OutputType::Vibrate, value: level, duration_ms: None },
+        }]
+    }
+
+    #[tokio::test]
+    async fn it_reports_the_port_it_bound_and_the_url_to_give_games() {
+        let engine = engine_with_a_vibrator().await;
+        assert_ne!(engine.port(), 0, "port 0 asks for a free port; the bound one is reported");
+        assert!(engine.local_addresses().iter().all(|address| address.port() == engine.port()));
+        assert_eq!(engine.url(), format!("ws://127.0.0.1:{}", engine.port()));
+        engine.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stop_all_stops_what_every_client_set_and_front_ends_hear_it() {
+        let engine = engine_with_a_vibrator().await;
+        let mut events = engine.events();
+        let manager = engine.device_manager().clone();
+        manager.command(7, 0, &vibrate(10)).unwrap();
+        manager.command(FRONT_END, 0, &vibrate(12)).unwrap();
+        assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(12));
+        engine.stop_all().await;
+        assert_eq!(engine.output_level(0, 0, OutputType::Vibrate), Some(0));
+        let heard_the_stop = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Ok(EngineEvent::Device(DeviceEvent::OutputChanged { value: 0, .. })) = events.recv().await {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(heard_the_stop.is_ok(), "front ends see the output go to zero");
+        engine.stop().await;
+    }
+
+    #[tokio::test]
+    async fn dropping_the_engine_stops_every_output() {
+        let engine = engine_with_a_vibrator().await;
+        let manager = engine.device_manager().clone();
+        manager.command(3, 0, &vibrate(15)).unwrap();
+        drop(engine);
+        assert_eq!(manager.output_level(0, 0, OutputType::Vibrate), Some(0));
+    }
+
+    #[tokio::test]
+    async fn only_a_waiting_client_can_be_allowed_or_refused() {
+        let engine = engine_with_a_vibrator().await;
+        assert_eq!(engine.allow_client(42, true), None);
+        assert!(!engine.refuse_client(42));
+        assert!(engine.approved_peers().is_empty(), "nothing was remembered");
+        engine.stop().await;
     }
 }

@@ -52,6 +52,7 @@ mod origin;
 mod paths;
 mod serial_ports;
 mod session;
+mod shared;
 mod subscriptions;
 /// Test helpers (the `testing` feature), for the tests of crates that reach the engine through
 /// this crate alone: the one polling helper every test suite uses.

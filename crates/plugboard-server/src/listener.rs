@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::engine::Shared;
 use crate::error::StartError;
 use crate::session;
+use crate::shared::Shared;
 
 /// Binds every address. The first must succeed; later ones that do not exist on this
 /// machine (no IPv6) are skipped. Port 0 on the first address picks a free port that the

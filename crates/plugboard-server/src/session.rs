@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use plugboard_devices::{ClientId, DeviceEvent};
 use plugboard_protocol::convert::{self, LegacyState, Request};
@@ -31,10 +32,10 @@ use tokio_tungstenite::WebSocketStream;
 use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
 use crate::clients::{ClientKind, ClientSnapshot, Signals};
-use crate::engine::Shared;
 use crate::events::EngineEvent;
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 use crate::origin;
+use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
 
 /// The longest the websocket upgrade itself may take (less when the handshake timeout is shorter).
@@ -47,12 +48,37 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// client gets to read the Error and the Close instead of a connection reset.
 const LINGER: Duration = Duration::from_secs(1);
 
+/// A websocket client's side of the connection once it is split.
+type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
+type Stream = SplitStream<WebSocketStream<TcpStream>>;
+
+/// Serves one TCP connection: the websocket upgrade, the client registered, the session, and
+/// its end.
 pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     let _counted = SessionCount::new(&shared);
     let accepted = Instant::now();
-    let limits = &shared.config.limits;
     // The handshake timeout counts from the TCP connection: the websocket upgrade is part of it.
-    let handshake_deadline = enabled(limits.handshake_timeout).map(|timeout| accepted + timeout);
+    let handshake_deadline = enabled(shared.config.limits.handshake_timeout).map(|timeout| accepted + timeout);
+    let Some((mut socket, origin)) = upgrade(&shared, stream, peer, accepted, handshake_deadline).await else {
+        return;
+    };
+    let Some((id, approval, signals)) = register(&shared, &mut socket, peer, origin).await else { return };
+    let mut session = Session::new(shared, id, peer, approval, accepted, handshake_deadline);
+    let (mut sink, mut stream) = socket.split();
+    let closing = session.serve(&mut sink, &mut stream, signals).await;
+    session.end(sink, stream, closing).await;
+}
+
+/// The websocket upgrade, which refuses a browser whose Origin is not allowed: the websocket
+/// and the Origin the client sent. `None`: the upgrade failed or did not finish in time.
+async fn upgrade(
+    shared: &Shared,
+    stream: TcpStream,
+    peer: SocketAddr,
+    accepted: Instant,
+    handshake_deadline: Option<Instant>,
+) -> Option<(WebSocketStream<TcpStream>, Option<String>)> {
+    let limits = &shared.config.limits;
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
     let origin_slot = origin.clone();
     let allowed_origins = shared.config.allowed_origins.clone();
@@ -81,19 +107,30 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         .read_buffer_size(READ_BUFFER_BYTES);
     let upgrade = tokio_tungstenite::accept_hdr_async_with_config(stream, read_origin, Some(config));
     let upgrade_deadline = (accepted + UPGRADE_TIMEOUT).min(handshake_deadline.unwrap_or(accepted + UPGRADE_TIMEOUT));
-    let mut socket = match tokio::time::timeout_at(upgrade_deadline, upgrade).await {
+    let socket = match tokio::time::timeout_at(upgrade_deadline, upgrade).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => {
             tracing::debug!(%peer, %error, "websocket upgrade failed");
-            return;
+            return None;
         }
         Err(_) => {
             tracing::info!(%peer, "closed a connection that did not finish the websocket upgrade in time");
-            return;
+            return None;
         }
     };
     let origin = origin.lock().unwrap_or_else(|p| p.into_inner()).take();
+    Some((socket, origin))
+}
 
+/// Lists the client among the engine's clients (waiting for the user's approval if it comes
+/// from another machine): its id, approval and signals. `None`: the server is full, which the
+/// client is told before the connection closes.
+async fn register(
+    shared: &Shared,
+    socket: &mut WebSocketStream<TcpStream>,
+    peer: SocketAddr,
+    origin: Option<String>,
+) -> Option<(ClientId, Approval, Signals)> {
     let id = shared.next_client_id();
     let approval_key = ApprovedPeer::new(peer.ip(), origin.clone());
     let approval = shared.approvals.initial(&shared.config.remote_clients, &approval_key);
@@ -111,7 +148,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         approval,
     };
     let registered = shared.clients.register(snapshot.clone(), shared.config.max_clients);
-    let Some(Signals { mut kicked, mut answer }) = registered else {
+    let Some(signals) = registered else {
         let error = Error::handshake(format!(
             "This server already has {} clients connected, its limit (--max-clients). Disconnect another \
              client and try again.",
@@ -123,126 +160,14 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         })
         .await;
         tracing::warn!(%peer, max = shared.config.max_clients, "refused a client: the server is full");
-        return;
+        return None;
     };
     tracing::info!(client = id, %peer, origin = ?snapshot.origin.as_deref().unwrap_or("-"), "client connected");
     if approval == Approval::Pending {
         tracing::warn!(client = id, %peer, "a client from another machine waits for the user's approval");
     }
     shared.emit(EngineEvent::ClientConnected(Box::new(snapshot)));
-
-    let now = Instant::now();
-    let mut session = Session {
-        shared: shared.clone(),
-        id,
-        version: None,
-        legacy: LegacyState::default(),
-        handshake_deadline,
-        ping_deadline: None,
-        rate: RateLimiter::new(limits.max_messages_per_second, now),
-        keepalive: Keepalive::new(limits.websocket_ping_interval, limits.websocket_pong_timeout, now),
-        outbox: Vec::new(),
-        websocket_ping: false,
-        close: None,
-        scanning: false,
-        last_error: None,
-        peer,
-        approval,
-        approval_deadline: (approval == Approval::Pending).then(|| accepted + shared.config.remote_clients.timeout),
-        held: Held::default(),
-        visibility: Visibility::default(),
-        subscriptions: Subscriptions::default(),
-    };
-    let mut device_events = shared.devices.subscribe();
-    let mut access_changes = shared.access.subscribe();
-    let mut shutdown = shared.shutdown.clone();
-    let (mut sink, mut stream) = socket.split();
-    // A client that does not read what it is sent for this long is as dead as one that does
-    // not answer a websocket Ping.
-    let write_timeout = enabled(limits.websocket_pong_timeout).unwrap_or(limits::DEFAULT_WEBSOCKET_PONG_TIMEOUT);
-    // One timer for the handshake, MaxPingTime and keepalive deadlines, reset only when the
-    // nearest of them changes.
-    let timer = tokio::time::sleep_until(now + Duration::from_secs(86_400));
-    tokio::pin!(timer);
-    let mut timer_at = None;
-
-    let closing = loop {
-        let next = session.next_deadline();
-        if next != timer_at {
-            if let Some(at) = next {
-                timer.as_mut().reset(at);
-            }
-            timer_at = next;
-        }
-        tokio::select! {
-            biased;
-            _ = crate::raised(&mut kicked) => break Closing::normal("disconnected by the server"),
-            _ = crate::raised(&mut shutdown) => break Closing::normal("server stopping"),
-            () = &mut timer, if timer_at.is_some() => {
-                // Re-armed next time round, even for the same deadline.
-                timer_at = None;
-                session.timer_fired(Instant::now());
-            }
-            Ok(()) = answer.changed(), if session.approval == Approval::Pending => {
-                let answer = *answer.borrow_and_update();
-                session.answered(answer).await;
-            }
-            Ok(()) = access_changes.changed() => session.access_changed(),
-            incoming = stream.next() => {
-                let now = Instant::now();
-                session.keepalive.heard(now);
-                match incoming {
-                    Some(Ok(Message::Text(text))) => session.handle_frame(text.as_str(), now).await,
-                    Some(Ok(Message::Binary(_))) => session.binary_frame(now),
-                    Some(Ok(Message::Close(_))) | None => break Closing::normal("connection closed by the client"),
-                    Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
-                    Some(Err(error)) => break session.websocket_error(&error),
-                }
-            },
-            event = device_events.recv() => match event {
-                Ok(event) => session.device_event(event),
-                Err(broadcast::error::RecvError::Lagged(missed)) => session.resync(missed),
-                Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
-            },
-            reading = session.subscriptions.next() => match reading {
-                Ok(event) => session.input_event(&event),
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::debug!(client = session.id, missed, "client fell behind on input readings");
-                }
-                Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
-            },
-        }
-        if session.has_output() {
-            if let Err(closing) = session.send_waiting(&mut sink, write_timeout, &mut kicked, &mut shutdown).await {
-                break closing;
-            }
-        }
-        if let Some(closing) = session.close.take() {
-            break closing;
-        }
-    };
-
-    // Whatever ended the session, the outputs this client set stop, and its scan ends.
-    let _ = shared.devices.stop(Some(id), StopScope::EVERYTHING);
-    shared.devices.stop_scanning(id).await;
-    shared.clients.remove(id);
-    shared.emit(EngineEvent::ClientDisconnected { id });
-    if closing.send_close {
-        let goodbye = async {
-            let _ = session.flush(&mut sink).await;
-            let frame = CloseFrame { code: closing.code, reason: closing.reason.into() };
-            if closing.linger {
-                if let Ok(socket) = sink.reunite(stream) {
-                    close_and_linger(socket, frame).await;
-                }
-            } else {
-                let _ = sink.send(Message::Close(Some(frame))).await;
-                let _ = sink.close().await;
-            }
-        };
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await;
-    }
-    tracing::info!(client = id, reason = closing.reason, code = u16::from(closing.code), "client disconnected");
+    Some((id, approval, signals))
 }
 
 /// Counts a running session ([`crate::Engine::session_tasks`]) until dropped.
@@ -340,6 +265,146 @@ struct Session {
 }
 
 impl Session {
+    /// The session of a client just registered as `id`.
+    fn new(
+        shared: Arc<Shared>,
+        id: ClientId,
+        peer: SocketAddr,
+        approval: Approval,
+        accepted: Instant,
+        handshake_deadline: Option<Instant>,
+    ) -> Session {
+        let now = Instant::now();
+        let limits = &shared.config.limits;
+        let rate = RateLimiter::new(limits.max_messages_per_second, now);
+        let keepalive = Keepalive::new(limits.websocket_ping_interval, limits.websocket_pong_timeout, now);
+        let approval_deadline =
+            (approval == Approval::Pending).then(|| accepted + shared.config.remote_clients.timeout);
+        Session {
+            shared,
+            id,
+            version: None,
+            legacy: LegacyState::default(),
+            handshake_deadline,
+            ping_deadline: None,
+            rate,
+            keepalive,
+            outbox: Vec::new(),
+            websocket_ping: false,
+            close: None,
+            scanning: false,
+            last_error: None,
+            peer,
+            approval,
+            approval_deadline,
+            held: Held::default(),
+            visibility: Visibility::default(),
+            subscriptions: Subscriptions::default(),
+        }
+    }
+
+    /// Serves the client until the session ends: frames in and answered, device events and
+    /// readings out, deadlines kept. How it ended.
+    async fn serve(&mut self, sink: &mut Sink, stream: &mut Stream, signals: Signals) -> Closing {
+        let Signals { mut kicked, mut answer } = signals;
+        let shared = self.shared.clone();
+        let limits = &shared.config.limits;
+        let mut device_events = shared.devices.subscribe();
+        let mut access_changes = shared.access.subscribe();
+        let mut shutdown = shared.shutdown.clone();
+        // A client that does not read what it is sent for this long is as dead as one that does
+        // not answer a websocket Ping.
+        let write_timeout = enabled(limits.websocket_pong_timeout).unwrap_or(limits::DEFAULT_WEBSOCKET_PONG_TIMEOUT);
+        // One timer for the handshake, MaxPingTime and keepalive deadlines, reset only when the
+        // nearest of them changes.
+        let timer = tokio::time::sleep_until(Instant::now() + Duration::from_secs(86_400));
+        tokio::pin!(timer);
+        let mut timer_at = None;
+
+        loop {
+            let next = self.next_deadline();
+            if next != timer_at {
+                if let Some(at) = next {
+                    timer.as_mut().reset(at);
+                }
+                timer_at = next;
+            }
+            tokio::select! {
+                biased;
+                _ = crate::raised(&mut kicked) => break Closing::normal("disconnected by the server"),
+                _ = crate::raised(&mut shutdown) => break Closing::normal("server stopping"),
+                () = &mut timer, if timer_at.is_some() => {
+                    // Re-armed next time round, even for the same deadline.
+                    timer_at = None;
+                    self.timer_fired(Instant::now());
+                }
+                Ok(()) = answer.changed(), if self.approval == Approval::Pending => {
+                    let answer = *answer.borrow_and_update();
+                    self.answered(answer).await;
+                }
+                Ok(()) = access_changes.changed() => self.access_changed(),
+                incoming = stream.next() => {
+                    let now = Instant::now();
+                    self.keepalive.heard(now);
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => self.handle_frame(text.as_str(), now).await,
+                        Some(Ok(Message::Binary(_))) => self.binary_frame(now),
+                        Some(Ok(Message::Close(_))) | None => break Closing::normal("connection closed by the client"),
+                        Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
+                        Some(Err(error)) => break self.websocket_error(&error),
+                    }
+                },
+                event = device_events.recv() => match event {
+                    Ok(event) => self.device_event(event),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => self.resync(missed),
+                    Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
+                },
+                reading = self.subscriptions.next() => match reading {
+                    Ok(event) => self.input_event(&event),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(client = self.id, missed, "client fell behind on input readings");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
+                },
+            }
+            if self.has_output() {
+                if let Err(closing) = self.send_waiting(sink, write_timeout, &mut kicked, &mut shutdown).await {
+                    break closing;
+                }
+            }
+            if let Some(closing) = self.close.take() {
+                break closing;
+            }
+        }
+    }
+
+    /// Whatever ended the session, the outputs this client set stop, and its scan ends; then,
+    /// if the connection still stands, the client gets what is waiting and a Close frame.
+    async fn end(mut self, mut sink: Sink, stream: Stream, closing: Closing) {
+        let shared = self.shared.clone();
+        let id = self.id;
+        let _ = shared.devices.stop(Some(id), StopScope::EVERYTHING);
+        shared.devices.stop_scanning(id).await;
+        shared.clients.remove(id);
+        shared.emit(EngineEvent::ClientDisconnected { id });
+        if closing.send_close {
+            let goodbye = async {
+                let _ = self.flush(&mut sink).await;
+                let frame = CloseFrame { code: closing.code, reason: closing.reason.into() };
+                if closing.linger {
+                    if let Ok(socket) = sink.reunite(stream) {
+                        close_and_linger(socket, frame).await;
+                    }
+                } else {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.close().await;
+                }
+            };
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await;
+        }
+        tracing::info!(client = id, reason = closing.reason, code = u16::from(closing.code), "client disconnected");
+    }
+
     async fn handle_frame(&mut self, text: &str, now: Instant) {
         let limits = &self.shared.config.limits;
         let max_messages = enabled(limits.max_messages_per_frame).unwrap_or(usize::MAX);
@@ -861,4 +926,112 @@ fn requested_major(raw: &RawMessage) -> Option<u32> {
 /// serde_json, reached through the protocol crate's re-export to avoid a second version.
 mod serde_json_value {
     pub use serde_json::{from_str, Value};
+}
+
+#[cfg(test)]
+mod tests {
+    use plugboard_devices::DeviceManager;
+    use plugboard_protocol::messages::ErrorMessage;
+
+    use super::*;
+    use crate::config::EngineConfig;
+
+    const HANDSHAKE_V4: &str =
+        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Unit","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
+
+    /// A session of a local client (no approval needed), registered as the engine's clients
+    /// are, with no socket: what it would send collects in its outbox.
+    fn session(config: EngineConfig) -> Session {
+        let (_stop, shutdown) = watch::channel(false);
+        let shared = Arc::new(Shared::new(config, DeviceManager::new(), shutdown));
+        let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let accepted = Instant::now();
+        let handshake_deadline = enabled(shared.config.limits.handshake_timeout).map(|timeout| accepted + timeout);
+        Session::new(shared, 1, peer, Approval::NotNeeded, accepted, handshake_deadline)
+    }
+
+    fn errors(session: &Session) -> Vec<&ErrorMessage> {
+        session
+            .outbox
+            .iter()
+            .filter_map(|message| match message {
+                ServerMessage::Error(error) => Some(error),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn oks(session: &Session) -> usize {
+        session.outbox.iter().filter(|message| matches!(message, ServerMessage::Ok(_))).count()
+    }
+
+    #[tokio::test]
+    async fn a_handshake_is_answered_with_the_server_info_and_sets_the_version() {
+        let mut session = session(EngineConfig::default());
+        session.handle_frame(HANDSHAKE_V4, Instant::now()).await;
+        assert_eq!(session.version, Some(SpecVersion::V4));
+        assert!(matches!(session.outbox.as_slice(), [ServerMessage::ServerInfo(info)] if info.id == 1));
+        session.handle_frame(r#"[{"Ping":{"Id":2}}]"#, Instant::now()).await;
+        assert_eq!(oks(&session), 1, "{:?}", session.outbox);
+    }
+
+    #[tokio::test]
+    async fn nothing_but_a_handshake_is_answered_before_the_handshake() {
+        let mut session = session(EngineConfig::default());
+        session.handle_frame(r#"[{"Ping":{"Id":7}}]"#, Instant::now()).await;
+        assert_eq!(session.version, None);
+        let errors = errors(&session);
+        assert_eq!(errors.len(), 1, "{:?}", session.outbox);
+        assert_eq!(errors[0].id, 7);
+        assert!(session.close.is_none(), "the client may still send its handshake");
+    }
+
+    #[tokio::test]
+    async fn no_handshake_in_time_ends_the_session_with_an_error() {
+        let mut session = session(EngineConfig::default());
+        let deadline = session.handshake_deadline.expect("a handshake timeout by default");
+        session.timer_fired(deadline - Duration::from_millis(1));
+        assert!(session.close.is_none() && session.outbox.is_empty(), "not yet");
+        session.timer_fired(deadline);
+        assert_eq!(errors(&session).len(), 1);
+        let closing = session.close.expect("the session ends");
+        assert_eq!(closing.code, CloseCode::Policy);
+    }
+
+    #[tokio::test]
+    async fn messages_over_the_rate_are_answered_with_errors_not_executed() {
+        let mut config = EngineConfig::default();
+        config.limits.max_messages_per_second = 2;
+        let mut session = session(config);
+        let now = Instant::now();
+        session.handle_frame(HANDSHAKE_V4, now).await;
+        session.outbox.clear();
+        session.handle_frame(r#"[{"Ping":{"Id":2}},{"Ping":{"Id":3}},{"Ping":{"Id":4}}]"#, now).await;
+        assert_eq!(oks(&session), 1, "the second message of the burst of two: {:?}", session.outbox);
+        let refused: Vec<u32> = errors(&session).iter().map(|error| error.id).collect();
+        assert_eq!(refused, [3, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_binary_frame_is_answered_with_an_error() {
+        let mut session = session(EngineConfig::default());
+        session.binary_frame(Instant::now());
+        assert_eq!(errors(&session).len(), 1, "{:?}", session.outbox);
+        assert!(session.close.is_none());
+    }
+
+    #[tokio::test]
+    async fn waiting_messages_go_out_one_frame_each() {
+        let mut session = session(EngineConfig::default());
+        session.handle_frame(HANDSHAKE_V4, Instant::now()).await;
+        session.handle_frame(r#"[{"Ping":{"Id":2}},{"Ping":{"Id":3}}]"#, Instant::now()).await;
+        assert!(session.has_output());
+        let mut sent: Vec<Message> = Vec::new();
+        session.flush(&mut sent).await.unwrap();
+        let frames: Vec<String> = sent.iter().map(|frame| frame.to_text().unwrap().to_owned()).collect();
+        assert_eq!(frames.len(), 3, "{frames:?}");
+        assert!(frames[0].starts_with(r#"[{"ServerInfo""#), "{frames:?}");
+        assert_eq!(frames[1..], [r#"[{"Ok":{"Id":2}}]"#, r#"[{"Ok":{"Id":3}}]"#]);
+        assert!(!session.has_output());
+    }
 }

@@ -5,21 +5,23 @@
 //! Loading validates everything and names the file and the JSON path of the first problem.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use plugboard_protocol::model::{Feature, Input, InputCommand, InputType, Output, OutputType, Range};
-use serde_json::Value;
+use plugboard_protocol::model::{Feature, Input, InputCommand, Output, OutputType, Range};
 
+use super::common::{
+    endpoint_names, input_type_from_name, output_range_problem, output_type_at, serial_overrides, ConfigWarning,
+};
+// The protocol registry's test checks its names with the same rule.
+pub(crate) use super::common::valid_protocol_name;
+pub use super::common::{
+    is_endpoint_name, output_type_from_name, output_type_name, BleIdentify, ConfigFileError, Identify,
+    ManufacturerData, ModelDef, Parity, ProtocolDef, SerialSettings,
+};
 pub use super::database_file::{
     BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile,
     OutputFile, OutputTypeName, ParityName, ProtocolFile, SerialFile, VersionFile, WebsocketFile,
 };
-use super::json::{
-    self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, PathError, ReadError,
-};
-use super::reference;
-use super::user::{serial_overrides, ConfigWarning};
-use crate::hardware::Endpoint;
+use super::json::{non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult};
 
 /// The database shipped with Plugboard.
 pub const BUILTIN_DATABASE_JSON: &str = include_str!("../../../../device-config/plugboard-devices.json");
@@ -27,136 +29,6 @@ pub const BUILTIN_DATABASE_JSON: &str = include_str!("../../../../device-config/
 pub const BUILTIN_DATABASE_NAME: &str = "<built-in device-config/plugboard-devices.json>";
 /// The format version this build reads (`version.major`).
 pub const DATABASE_FORMAT_MAJOR: u32 = 1;
-
-/// Whether `name` is an endpoint name a protocol may map a characteristic to
-/// (`generic0` .. `generic31` included). The one list of names is [`Endpoint`]'s.
-pub fn is_endpoint_name(name: &str) -> bool {
-    name.parse::<Endpoint>().is_ok()
-}
-
-fn endpoint_names() -> String {
-    Endpoint::NAMED.iter().filter_map(|e| e.static_name()).collect::<Vec<_>>().join(", ")
-}
-
-/// A database or user-config file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigFileError {
-    #[error("{file}: cannot read: {message}")]
-    Read { file: String, message: String },
-    #[error("{file}: not valid JSON: {message}")]
-    Syntax { file: String, message: String },
-    #[error("{file}: {path}: {message}")]
-    Invalid { file: String, path: String, message: String },
-}
-
-impl ConfigFileError {
-    pub(crate) fn invalid(file: &str, error: PathError) -> ConfigFileError {
-        ConfigFileError::Invalid { file: file.to_string(), path: error.path, message: error.message }
-    }
-
-    pub(crate) fn from_read(file: &str, error: ReadError) -> ConfigFileError {
-        match error {
-            ReadError::Syntax(message) => ConfigFileError::Syntax { file: file.to_string(), message },
-            ReadError::Invalid(error) => ConfigFileError::invalid(file, error),
-        }
-    }
-}
-
-/// Serial line parity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Parity {
-    None,
-    Odd,
-    Even,
-}
-
-impl Parity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Parity::None => "none",
-            Parity::Odd => "odd",
-            Parity::Even => "even",
-        }
-    }
-
-    /// Plugboard spells it `none`/`odd`/`even`; Intiface files use `N`/`O`/`E`.
-    pub fn parse(text: &str) -> Option<Parity> {
-        match text.to_ascii_lowercase().as_str() {
-            "none" | "n" => Some(Parity::None),
-            "odd" | "o" => Some(Parity::Odd),
-            "even" | "e" => Some(Parity::Even),
-            _ => None,
-        }
-    }
-}
-
-/// How to open a serial port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SerialSettings {
-    pub baud_rate: u32,
-    pub data_bits: u8,
-    pub stop_bits: u8,
-    pub parity: Parity,
-}
-
-impl Default for SerialSettings {
-    /// 115200 8N1.
-    fn default() -> SerialSettings {
-        SerialSettings { baud_rate: 115_200, data_bits: 8, stop_bits: 1, parity: Parity::None }
-    }
-}
-
-/// A manufacturer-data rule: the company id, and optionally bytes that must match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ManufacturerData {
-    pub company: u16,
-    pub data: Option<Vec<u8>>,
-}
-
-/// How a BLE device of a protocol is recognised from its advertisement.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BleIdentify {
-    /// Exact names, or prefixes ending in `*`.
-    pub names: Vec<String>,
-    pub manufacturer_data: Vec<ManufacturerData>,
-    /// Lowercase UUIDs.
-    pub advertised_services: Vec<String>,
-}
-
-/// How a protocol's hardware is recognised on each transport.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Identify {
-    pub ble: Option<BleIdentify>,
-    /// Port settings for this protocol. Ports themselves are bound in the user config.
-    pub serial: Option<SerialSettings>,
-    /// Identifiers that device-websocket clients announce (usually empty in the database;
-    /// the user config binds them).
-    pub websocket_names: Vec<String>,
-}
-
-/// A device model (or a protocol's defaults) as written in the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelDef {
-    /// Identifiers the protocol's identify step produces for this model (empty for defaults).
-    pub identifiers: Vec<String>,
-    pub name: String,
-    /// A protocol-specific sub-variant, if the protocol needs one.
-    pub variant: Option<String>,
-    pub message_gap_ms: Option<u32>,
-    /// `None`: the protocol's default features.
-    pub features: Option<Vec<Feature>>,
-}
-
-/// One protocol's entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtocolDef {
-    pub name: String,
-    pub identify: Identify,
-    /// BLE service UUID -> endpoint name -> characteristic UUID (all UUIDs lowercase).
-    pub endpoints: BTreeMap<String, BTreeMap<String, String>>,
-    pub defaults: ModelDef,
-    pub models: Vec<ModelDef>,
-}
 
 /// A fully resolved device definition: what a connected device is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,58 +68,23 @@ pub struct Database {
 }
 
 impl Database {
-    /// The database embedded in the binary.
-    pub fn builtin() -> Result<Database, ConfigFileError> {
-        Database::from_json_str(BUILTIN_DATABASE_JSON, BUILTIN_DATABASE_NAME)
-    }
-
-    /// Reads and validates a database file (`--device-config-file`).
-    pub fn from_file(path: &Path) -> Result<Database, ConfigFileError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| ConfigFileError::Read { file: file.clone(), message: error.to_string() })?;
-        Database::from_json_str(&text, &file)
-    }
-
-    /// Parses and validates database text; `source` names it in errors. The format is told
-    /// by content: Plugboard's own, or the reference's v4/v5 ([`super::reference`]).
-    pub fn from_json_str(text: &str, source: &str) -> Result<Database, ConfigFileError> {
-        // Plugboard's own format is read first and in one pass (the built-in database is, at
-        // every start). Its types refuse the reference's keys, so a text that reads as one is
-        // in Plugboard's format, unless its version says otherwise.
-        let own = serde_json::from_str::<json::Object<DatabaseFile>>(text).map(|json::Object(file)| file);
-        let is_reference = match &own {
-            Ok(file) => reference::REFERENCE_MAJORS.contains(&file.version.major),
-            Err(_) => serde_json::from_str::<Value>(text).is_ok_and(|value| reference::is_reference_format(&value)),
-        };
-        if is_reference {
-            let implemented = |name: &str| crate::protocols::by_name(name).is_some();
-            let read = reference::read_reference(text, source, &implemented)?;
-            return Ok(Database {
-                source: source.to_string(),
-                format: DatabaseFormat::Reference,
-                version_major: read.major,
-                version_minor: read.minor,
-                protocols: read.protocols,
-                skipped_protocols: read.skipped_protocols,
-                warnings: read.warnings,
-            });
-        }
-        let file = match own {
-            Ok(file) => file,
-            Err(_) => json::read::<DatabaseFile>(text).map_err(|error| ConfigFileError::from_read(source, error))?,
-        };
-        let (major, minor) = (file.version.major, file.version.minor.unwrap_or(0));
-        let protocols = file.into_protocols().map_err(|error| ConfigFileError::invalid(source, error))?;
-        Ok(Database {
+    /// A database of `protocols`, read from `source` (a path, or [`BUILTIN_DATABASE_NAME`]) in
+    /// `format` version `(major, minor)`, with nothing skipped and nothing to warn about.
+    pub(crate) fn new(
+        source: &str,
+        format: DatabaseFormat,
+        (version_major, version_minor): (u32, u32),
+        protocols: BTreeMap<String, ProtocolDef>,
+    ) -> Database {
+        Database {
             source: source.to_string(),
-            format: DatabaseFormat::Plugboard,
-            version_major: major,
-            version_minor: minor,
+            format,
+            version_major,
+            version_minor,
             protocols,
             skipped_protocols: Vec::new(),
             warnings: Vec::new(),
-        })
+        }
     }
 
     pub fn protocol(&self, name: &str) -> Option<&ProtocolDef> {
@@ -288,12 +125,6 @@ impl Database {
     }
 }
 
-pub(crate) fn valid_protocol_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('-')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 /// A vector that is grown by pushing (as serde reads a list) keeps up to twice the room it
 /// needs; the database lives as long as the engine, so its lists are cut to length.
 fn fitted<T>(mut list: Vec<T>) -> Vec<T> {
@@ -303,7 +134,7 @@ fn fitted<T>(mut list: Vec<T>) -> Vec<T> {
 
 impl DatabaseFile {
     /// Checks what the JSON shape cannot say, and gives the protocols.
-    fn into_protocols(self) -> PResult<BTreeMap<String, ProtocolDef>> {
+    pub(crate) fn into_protocols(self) -> PResult<BTreeMap<String, ProtocolDef>> {
         let root = Loc::Root;
         let major = self.version.major;
         if major != DATABASE_FORMAT_MAJOR {
@@ -442,11 +273,6 @@ impl SerialFile {
             serial_overrides(loc, Some(self.baud_rate), self.data_bits, self.stop_bits, self.parity.as_deref())?;
         Ok(overrides.apply_to(SerialSettings::default()))
     }
-}
-
-/// A parity as Plugboard (`none`, `odd`, `even`) or Intiface (`N`, `O`, `E`) writes it.
-pub(crate) fn parity_at(loc: &Loc, text: &str) -> PResult<Parity> {
-    Parity::parse(text).ok_or_else(|| loc.err(format!("{text:?} is not a parity (none, odd or even)")))
 }
 
 /// A model's or the defaults' message gap: 0 to 60 s.
@@ -616,74 +442,11 @@ impl InputFile {
     }
 }
 
-/// Output type names in Plugboard's files.
-pub fn output_type_from_name(name: &str) -> Option<OutputType> {
-    Some(match name {
-        "vibrate" => OutputType::Vibrate,
-        "rotate" => OutputType::Rotate,
-        "oscillate" => OutputType::Oscillate,
-        "constrict" => OutputType::Constrict,
-        "inflate" => OutputType::Inflate,
-        "temperature" => OutputType::Temperature,
-        "led" => OutputType::Led,
-        "spray" => OutputType::Spray,
-        "position" => OutputType::Position,
-        "position_with_duration" => OutputType::HwPositionWithDuration,
-        _ => return None,
-    })
-}
-
-/// The name [`output_type_from_name`] reads.
-pub fn output_type_name(kind: OutputType) -> &'static str {
-    match kind {
-        OutputType::Vibrate => "vibrate",
-        OutputType::Rotate => "rotate",
-        OutputType::Oscillate => "oscillate",
-        OutputType::Constrict => "constrict",
-        OutputType::Inflate => "inflate",
-        OutputType::Temperature => "temperature",
-        OutputType::Led => "led",
-        OutputType::Spray => "spray",
-        OutputType::Position => "position",
-        OutputType::HwPositionWithDuration => "position_with_duration",
-    }
-}
-
-pub(crate) const OUTPUT_TYPE_NAMES: &str =
-    "vibrate, rotate, oscillate, constrict, inflate, temperature, led, spray, position, position_with_duration";
-
-pub(crate) fn input_type_from_name(name: &str) -> Option<InputType> {
-    Some(match name {
-        "battery" => InputType::Battery,
-        "rssi" => InputType::Rssi,
-        "button" => InputType::Button,
-        "pressure" => InputType::Pressure,
-        "depth" => InputType::Depth,
-        "position" => InputType::Position,
-        _ => return None,
-    })
-}
-
-/// An output type's name, or an error at `loc`.
-pub(crate) fn output_type_at(loc: &Loc, name: &str) -> PResult<OutputType> {
-    output_type_from_name(name).ok_or_else(|| loc.err(format!("unknown output type {name:?} ({OUTPUT_TYPE_NAMES})")))
-}
-
-/// Why `range` cannot be the step range of a `kind` output, if it cannot.
-pub(crate) fn output_range_problem(kind: OutputType, range: Range) -> Option<String> {
-    if range.max <= 0 {
-        Some(format!("{} needs a range with a positive top, e.g. [0, 20]", output_type_name(kind)))
-    } else if range.min < 0 && range.min != -range.max {
-        Some("a signed range must be symmetric, e.g. [-20, 20]".to_string())
-    } else if range.min > 0 {
-        Some("a range starts at 0 (or is symmetric around 0, e.g. [-20, 20])".to_string())
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use plugboard_protocol::model::InputType;
+    use serde_json::Value;
+
     use super::*;
 
     const LOVENSE_MODELS: &[(&str, &str)] = &[

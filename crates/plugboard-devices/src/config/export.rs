@@ -8,7 +8,8 @@
 use plugboard_protocol::model::{Feature, InputCommand, InputType, Range};
 use serde_json::{Map, Value};
 
-use super::database::{output_type_name, Database, Identify, ModelDef, ProtocolDef, DATABASE_FORMAT_MAJOR};
+use super::common::{output_type_name, Identify, ModelDef, ProtocolDef};
+use super::database::{Database, DATABASE_FORMAT_MAJOR};
 use super::database_file::{
     BleFile, DatabaseFile, DefaultsFile, FeatureFile, IdentifyFile, InputFile, ManufacturerDataFile, ModelFile, Object,
     OutputFile, ProtocolFile, SerialFile, VersionFile, WebsocketFile,

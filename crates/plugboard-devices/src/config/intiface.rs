@@ -12,12 +12,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::database::{output_type_from_name, ConfigFileError};
+use super::common::{output_type_from_name, protocol_name, serial_overrides, ConfigFileError, ConfigWarning};
 use super::json::{self, non_empty, pair, whole_in, Loc, Object, PResult, Pair};
-use super::user::{
-    protocol_name, serial_overrides, ConfigWarning, OutputSetting, SerialBinding, UserConfig, UserDevice,
-    WebsocketBinding,
-};
+use super::user::{OutputSetting, SerialBinding, UserConfig, UserDevice, WebsocketBinding};
 
 /// What kind of user config a JSON document is, told apart by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,8 @@
 
 use std::collections::BTreeSet;
 
-use super::database::{BleIdentify, Database, ManufacturerData, SerialSettings};
+use super::common::{BleIdentify, ManufacturerData, SerialSettings};
+use super::database::Database;
 use super::json::normalize_uuid;
 use super::user::UserConfig;
 

@@ -7,6 +7,7 @@
 //!   embedded; `--device-config-file` replaces it): per protocol, how its hardware is
 //!   recognised, its GATT endpoints, and its device models. [`database_file`] holds the types
 //!   its JSON is read into and written from.
+//! - `load`: reading a database in either format ([`Database::from_file`] and friends).
 //! - [`export`]: writing a database in Plugboard's format (the converter's output).
 //! - [`matching`]: which protocols may drive a found device (BLE advertisement, serial port,
 //!   websocket identifier), user bindings first.
@@ -19,11 +20,13 @@
 //!
 //! The format is described for contributors and users in `device-config/README.md`.
 
+mod common;
 pub mod database;
 pub mod database_file;
 pub mod export;
 pub mod intiface;
 mod json;
+mod load;
 pub mod matching;
 pub mod reference;
 pub mod schema;

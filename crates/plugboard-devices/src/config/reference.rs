@@ -26,12 +26,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::database::{
+use super::common::{
     input_type_from_name, is_endpoint_name, output_range_problem, output_type_from_name, valid_protocol_name,
-    BleIdentify, ConfigFileError, Identify, ManufacturerDataFile, ModelDef, Parity, ProtocolDef, SerialSettings,
+    BleIdentify, ConfigFileError, ConfigWarning, Identify, ModelDef, Parity, ProtocolDef, SerialSettings,
 };
+use super::database_file::ManufacturerDataFile;
 use super::json::{self, non_empty, normalize_uuid, pair, uuid_at, whole_in, Loc, Object, PResult, Pair};
-use super::user::ConfigWarning;
 
 /// The reference format majors this reader understands (same shape, snake_case).
 pub const REFERENCE_MAJORS: [u32; 2] = [4, 5];

@@ -18,9 +18,9 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use super::database::ConfigFileError;
+use super::common::{ConfigFileError, ConfigWarning};
 use super::intiface::{detect_kind, read_intiface_str, UserConfigKind};
-use super::user::{ConfigWarning, UserConfig};
+use super::user::UserConfig;
 
 /// The file name of Plugboard's user config in its config directory.
 pub const USER_CONFIG_FILE_NAME: &str = "user-device-config.json";

@@ -17,39 +17,15 @@ use plugboard_protocol::model::{OutputType, Range};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::database::{
-    output_type_at, output_type_name, parity_at, valid_protocol_name, ConfigFileError, OutputTypeName, Parity,
-    ParityName, SerialSettings,
-};
+use super::common::{output_type_at, output_type_name, protocol_name, serial_overrides, ConfigFileError};
+pub use super::common::{ConfigWarning, SerialOverrides};
+use super::database_file::{OutputTypeName, ParityName};
 use super::json::{self, non_empty, pair, whole_in, Loc, Object, PResult, Pair};
 
 /// The `format` value Plugboard writes.
 pub const USER_CONFIG_FORMAT: &str = "plugboard-user-device-config";
 /// The `version` Plugboard writes and reads.
 pub const USER_CONFIG_VERSION: u32 = 1;
-
-/// Something in a config file that was not used, or a file that had to be moved aside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigWarning {
-    /// A value was ignored (an unknown key, an entry Plugboard does not support).
-    Ignored { file: String, path: String, message: String },
-    /// A file did not parse; it was moved to `moved_to`, byte for byte.
-    MovedAside { file: String, moved_to: String, error: String },
-}
-
-impl std::fmt::Display for ConfigWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConfigWarning::Ignored { file, path, message } => write!(f, "{file}: {path}: ignored: {message}"),
-            ConfigWarning::MovedAside { file, moved_to, error } => {
-                write!(
-                    f,
-                    "{file} could not be read ({error}); it was moved to {moved_to} and a new file will be written"
-                )
-            }
-        }
-    }
-}
 
 /// The user's settings for one output of a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,26 +75,6 @@ pub struct UserDevice {
 impl UserDevice {
     pub fn output(&self, feature: u32, kind: OutputType) -> Option<&OutputSetting> {
         self.outputs.iter().find(|output| output.feature == feature && output.kind == kind)
-    }
-}
-
-/// Serial settings that override the protocol's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SerialOverrides {
-    pub baud_rate: Option<u32>,
-    pub data_bits: Option<u8>,
-    pub stop_bits: Option<u8>,
-    pub parity: Option<Parity>,
-}
-
-impl SerialOverrides {
-    pub fn apply_to(&self, base: SerialSettings) -> SerialSettings {
-        SerialSettings {
-            baud_rate: self.baud_rate.unwrap_or(base.baud_rate),
-            data_bits: self.data_bits.unwrap_or(base.data_bits),
-            stop_bits: self.stop_bits.unwrap_or(base.stop_bits),
-            parity: self.parity.unwrap_or(base.parity),
-        }
     }
 }
 
@@ -539,40 +495,10 @@ impl UserDeviceFile {
     }
 }
 
-/// A protocol name as the user config and Intiface's give it.
-pub(crate) fn protocol_name(loc: &Loc, name: String) -> PResult<String> {
-    non_empty(loc, &name)?;
-    if !valid_protocol_name(&name) {
-        return Err(loc.err(format!("{name:?} is not a protocol name (e.g. \"tcode-v03\")")));
-    }
-    Ok(name)
-}
-
-/// Serial settings that override the protocol's (Plugboard and Intiface spellings of parity);
-/// `loc` is the object that holds them.
-pub(crate) fn serial_overrides(
-    loc: &Loc,
-    baud_rate: Option<u32>,
-    data_bits: Option<u8>,
-    stop_bits: Option<u8>,
-    parity: Option<&str>,
-) -> PResult<SerialOverrides> {
-    let baud_rate = baud_rate
-        .map(|baud| whole_in(&loc.key("baud_rate"), i64::from(baud), 1, i64::from(u32::MAX)).map(|baud| baud as u32))
-        .transpose()?;
-    let data_bits = data_bits
-        .map(|bits| whole_in(&loc.key("data_bits"), i64::from(bits), 5, 8).map(|bits| bits as u8))
-        .transpose()?;
-    let stop_bits = stop_bits
-        .map(|bits| whole_in(&loc.key("stop_bits"), i64::from(bits), 1, 2).map(|bits| bits as u8))
-        .transpose()?;
-    let parity = parity.map(|text| parity_at(&loc.key("parity"), text)).transpose()?;
-    Ok(SerialOverrides { baud_rate, data_bits, stop_bits, parity })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::common::Parity;
 
     fn allow_deny(entries: &[(&str, bool, bool)]) -> UserConfig {
         let mut config = UserConfig::default();

@@ -396,7 +396,7 @@ mod tests {
         // 4002 Sinloli Piupiu: spray 0..1.
         let mut piupiu = sim(Dialect::Mini, &[(Spray, 0, 1)]);
         assert_eq!(bytes(&piupiu.set(0, Spray, 1)), [[0xcc, 0x0b, 0x01, 0x0c]]);
-        assert_eq!(bytes(&piupiu.set(0, Spray, 1)), empty(), "unchanged: no second spray");
+        assert_eq!(bytes(&piupiu.set(0, Spray, 1)), [[0xcc, 0x0b, 0x01, 0x0c]], "each spray command fires");
         assert_eq!(bytes(&piupiu.stop()), empty(), "a stop does not spray");
         assert_eq!(bytes(&piupiu.set(0, Spray, 1)), [[0xcc, 0x0b, 0x01, 0x0c]]);
         assert_eq!(bytes(&piupiu.all()), [[0xcc, 0x0b, 0x01, 0x0c]]);

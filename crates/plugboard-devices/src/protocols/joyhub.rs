@@ -14,15 +14,27 @@
 //! index N, 0 where the device has none; a feature with several motor outputs contributes its
 //! first one. The main packet is written when any of those motors changed.
 //!
-//! **Not implemented: the automatic spray-off.** The reference follows every spray-on with
-//! `a0 24 00 00 00 00` one second later. That needs a timer, and encoders are pure functions
-//! of the levels, so this handler only writes the off packet when the spray output is set back
-//! to 0 (by the client or a stop). Whoever owns the device task can add the 1 s timer there.
+//! **Spray-off.** The lube pump runs until told to stop, so every spray-on is followed by the
+//! off packet one second later (a tick of the device task), as in the reference. A spray set
+//! back to 0 writes the off packet at once and cancels the pending one; a stop writes it at
+//! once too, never a second later. Each spray command above 0 fires again (the device task
+//! writes a repeated spray level), so a game's "spray" is one second of pumping each time.
+//! Unlike the reference, which also writes a second off packet a second after a spray of 0,
+//! Plugboard writes the off packet once.
+
+use std::time::Duration;
 
 use plugboard_protocol::model::{Feature, OutputType};
+use tokio::time::Instant;
 
-use super::{lookup, value_of, ChangeSet, DeviceHandler, OutputLevel, Protocol, ProtocolError};
+use super::{lookup, value_of, ChangeSet, DeviceHandler, Flush, HandlerState, OutputLevel, Protocol, ProtocolError, Timed};
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
+
+/// How long the pump runs after a spray-on.
+pub const SPRAY_OFF_AFTER: Duration = Duration::from_millis(1000);
+
+/// The pump's off packet.
+pub const SPRAY_OFF: [u8; 6] = [0xa0, 0x24, 0x00, 0x00, 0x00, 0x00];
 
 /// The feature index whose constrict output uses the `a0 07` packet.
 pub const CONSTRICT_FEATURE: u32 = 4;
@@ -131,6 +143,44 @@ impl DeviceHandler for JoyHubHandler {
         }
         writes
     }
+
+    fn initial_state(&self) -> HandlerState {
+        HandlerState::new(SprayOff::default())
+    }
+
+    fn flush(&self, flush: &Flush<'_>, state: &mut HandlerState) -> Timed {
+        let spray_off = state.get::<SprayOff>();
+        let mut writes = self.encode(flush.levels, flush.changed);
+        let spray = flush.levels.iter().position(|level| level.kind == OutputType::Spray);
+        match spray {
+            // The packet for it is in `writes`: an on starts the second, an off ends it.
+            Some(i) if flush.changed.contains(i) => {
+                spray_off.at = (flush.levels[i].value != 0 && !flush.stop).then(|| flush.now + SPRAY_OFF_AFTER);
+            }
+            _ if flush.stop && spray_off.at.take().is_some() => {
+                writes.push(Write::without_response(Endpoint::Tx, SPRAY_OFF.to_vec()));
+            }
+            _ => {}
+        }
+        Timed::writes(writes).tick_at(spray_off.at)
+    }
+
+    fn tick(&self, _levels: &[OutputLevel], state: &mut HandlerState, now: Instant) -> Timed {
+        let spray_off = state.get::<SprayOff>();
+        match spray_off.at {
+            Some(at) if at <= now => {
+                spray_off.at = None;
+                Timed::writes(vec![Write::without_response(Endpoint::Tx, SPRAY_OFF.to_vec())])
+            }
+            pending => Timed::default().tick_at(pending),
+        }
+    }
+}
+
+/// When the pump is to be switched off, if a spray is running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SprayOff {
+    pub at: Option<Instant>,
 }
 
 #[cfg(test)]
@@ -206,8 +256,34 @@ mod tests {
         assert_eq!(bytes(&hub.set(6, Led, 0)), [[0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]);
         assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
         assert_eq!(bytes(&hub.set(7, Spray, 0)), [[0xa0, 0x24, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(hub.next_tick, None, "switched off: nothing pending");
         hub.flush(&[(5, Temperature, 1), (6, Led, 1)]);
         assert_eq!(bytes(&hub.stop()), [[0xa0, 0x04, 0x00, 0x00, 0x00, 0x00], [0xa0, 0x14, 0x00, 0x00, 0x00, 0x00]]);
+    }
+
+    #[test]
+    fn the_pump_is_switched_off_a_second_after_each_spray() {
+        let features = vec![feature(0, &[(Vibrate, 0, 255)]), feature(7, &[(Spray, 0, 1)])];
+        let mut hub = sim(&features);
+        let start = hub.now;
+        assert!(hub.start().is_empty(), "nothing pending at connect");
+        assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
+        assert_eq!(hub.next_tick, Some(start + SPRAY_OFF_AFTER));
+        hub.wait(Duration::from_millis(300));
+        hub.set(0, Vibrate, 4);
+        assert_eq!(hub.next_tick, Some(start + SPRAY_OFF_AFTER), "another output leaves the off pending");
+        assert_eq!(bytes(&hub.tick()), [SPRAY_OFF]);
+        assert_eq!((hub.now, hub.next_tick), (start + SPRAY_OFF_AFTER, None));
+
+        // A stop while the pump runs: off at once, nothing a second later.
+        assert_eq!(bytes(&hub.set(7, Spray, 0)), [SPRAY_OFF], "the level the client set back to 0");
+        assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
+        assert_eq!(bytes(&hub.stop()), [vec![0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0xaa], SPRAY_OFF.to_vec()]);
+        assert_eq!(hub.next_tick, None);
+        // A stop after the pump's own off still writes the spray's 0 (its level was 1).
+        assert_eq!(bytes(&hub.set(7, Spray, 1)), [[0xa0, 0x24, 0x01, 0x00, 0x01, 0xff]]);
+        hub.tick();
+        assert_eq!(bytes(&hub.stop()), [SPRAY_OFF]);
     }
 
     #[test]

@@ -9,15 +9,23 @@
 //!   gives the letters, anything else the defaults.
 //! * Encoding is chosen once per device from its outputs, see [`Encoding`].
 //! * Battery: write `Battery;`, the reply is `87;` or `s87;`.
+//! * The Solace strokers (`H`, `BA`): the speed is `Mply:S:R;` (see [`Encoding::Solace`]). The
+//!   Solace Pro also takes positions, but no move time: a position with duration (0..=100) is
+//!   glided toward in the reference engine's steps ([`Glide`]: a move of `d` ms in
+//!   `max(d / 100, 1)` equal steps), one `FSetSite:P;` per step, the first at once and then one
+//!   every 100 ms (ticks of the device task). Oscillate 0 and a stop halt a move where it is.
+//!   The reference engine writes its first step up to 100 ms later, from a loop that keeps
+//!   running after a stop; Plugboard writes it at once and ends the move on the stop.
 
 use std::time::Duration;
 
 use plugboard_protocol::model::{Feature, OutputType};
 use tokio::time::Instant;
 
+use super::timed::{Glide, GLIDE_STEP};
 use super::{
-    is_position, lookup, motor_slots, next_data, Advertisement, ChangeSet, DeviceHandler, OutputLevel, Protocol,
-    ProtocolError,
+    find_level, is_position, lookup, motor_slots, next_data, Advertisement, ChangeSet, DeviceHandler, Flush,
+    HandlerState, OutputLevel, Protocol, ProtocolError, Timed,
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
@@ -167,14 +175,22 @@ impl Slot {
 pub struct LovenseHandler {
     encoding: Encoding,
     slots: Vec<Slot>,
+    /// A Solace's position-with-duration output, glided toward with `FSetSite:P;`.
+    stroke: Option<u32>,
+}
+
+/// A Solace's move: where it is, where it goes, and when its next step is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stroke {
+    pub glide: Glide,
+    pub due: Option<Instant>,
 }
 
 impl LovenseHandler {
     /// Chooses the encoding for a device with this identifier and these features.
     ///
-    /// Position outputs are accepted and ignored (the Solace's position-with-duration needs a
-    /// timed `FSetSite:P;` loop, which belongs in the device task, not in a pure encoder).
-    /// Output types Lovense has no command for (temperature, LED, spray) are an error.
+    /// Position outputs are accepted; only a Solace's position with duration is driven (see
+    /// the module docs), other positions are ignored. Output types Lovense has no command for (temperature, LED, spray) are an error.
     pub fn new(identifier: Option<&str>, features: &[Feature]) -> Result<LovenseHandler, ProtocolError> {
         let outputs = motor_slots(features);
         if let Some((_, kind)) = outputs.iter().find(|(_, kind)| {
@@ -223,7 +239,14 @@ impl LovenseHandler {
                 .collect();
             (Encoding::PerOutput, slots)
         };
-        Ok(LovenseHandler { encoding, slots })
+        let stroke = matches!(encoding, Encoding::Solace | Encoding::SolacePro)
+            .then(|| {
+                features.iter().find_map(|feature| {
+                    feature.outputs.iter().any(|o| o.kind == OutputType::HwPositionWithDuration).then_some(feature.index)
+                })
+            })
+            .flatten();
+        Ok(LovenseHandler { encoding, slots, stroke })
     }
 
     pub fn encoding(&self) -> Encoding {
@@ -233,6 +256,11 @@ impl LovenseHandler {
 
 fn slot((feature_index, kind): (u32, OutputType), command: Command) -> Slot {
     Slot { feature_index, kind, command }
+}
+
+/// `FSetSite:P;`, a Solace's stroke position.
+fn site(position: i32) -> Write {
+    ascii(format!("FSetSite:{};", position.max(0)))
 }
 
 fn ascii(text: String) -> Write {
@@ -287,6 +315,54 @@ impl DeviceHandler for LovenseHandler {
                 writes
             }
         }
+    }
+
+    fn initial_state(&self) -> HandlerState {
+        if self.stroke.is_some() {
+            HandlerState::new(Stroke::default())
+        } else {
+            HandlerState::none()
+        }
+    }
+
+    fn flush(&self, flush: &Flush<'_>, state: &mut HandlerState) -> Timed {
+        let mut writes = self.encode(flush.levels, flush.changed);
+        let Some(feature_index) = self.stroke else { return Timed::writes(writes) };
+        let stroke = state.get::<Stroke>();
+        let speed = self.slots.first().and_then(|slot| find_level(flush.levels, slot.feature_index, slot.kind));
+        let stopped = speed.is_some_and(|i| flush.changed.contains(i) && flush.levels[i].value == 0);
+        let was_moving = stroke.glide.moving();
+        if flush.stop || stopped {
+            stroke.glide.halt();
+        } else if let Some(i) = find_level(flush.levels, feature_index, OutputType::HwPositionWithDuration)
+            .filter(|&i| flush.changed.contains(i))
+        {
+            let level = &flush.levels[i];
+            stroke.glide.toward(level.value, level.duration_ms.unwrap_or(0));
+            // A move in progress keeps its pace: its next step, already due, heads the new way.
+            if !was_moving {
+                writes.push(site(stroke.glide.step()));
+                stroke.due = stroke.glide.moving().then(|| flush.now + GLIDE_STEP);
+            }
+        }
+        if !stroke.glide.moving() {
+            stroke.due = None;
+        }
+        Timed::writes(writes).tick_at(stroke.due)
+    }
+
+    fn tick(&self, _levels: &[OutputLevel], state: &mut HandlerState, now: Instant) -> Timed {
+        if self.stroke.is_none() {
+            return Timed::default();
+        }
+        let stroke = state.get::<Stroke>();
+        if !stroke.glide.moving() {
+            stroke.due = None;
+            return Timed::default();
+        }
+        let write = site(stroke.glide.step());
+        stroke.due = stroke.glide.moving().then(|| now + GLIDE_STEP);
+        Timed::writes(vec![write]).tick_at(stroke.due)
     }
 
     /// Writes `Battery;` and takes the first reply on `rx` that reads as a battery level within
@@ -431,18 +507,51 @@ mod tests {
     }
 
     #[test]
-    fn solace_position_output_is_ignored() {
+    fn solace_pro_glides_to_positions_with_fsetsite() {
         let mut features = features(&[(Oscillate, 0, 20)]);
         features[0].outputs.push(Output {
             kind: HwPositionWithDuration,
             range: Range::new(0, 100),
             duration: Some(Range::new(0, 10000)),
         });
-        let handler = LovenseHandler::new(Some("H"), &features).unwrap();
-        assert_eq!(handler.encoding(), Encoding::Solace);
+        let handler = LovenseHandler::new(Some("BA"), &features).unwrap();
+        assert_eq!(handler.encoding(), Encoding::SolacePro);
         let mut solace = Sim::new(Box::new(handler), &features);
-        assert_eq!(solace.flush_with_duration(&[(0, HwPositionWithDuration, 50, Some(500))]), vec![]);
-        assert_eq!(text(&solace.set(0, Oscillate, 3)), ["Mply:3:20;"]);
+        let start = solace.now;
+        assert!(solace.start().is_empty());
+        let steps = |solace: &mut Sim, count| -> Vec<(u64, Vec<String>)> {
+            solace.ticks(count).into_iter().map(|(at, w)| (at.as_millis() as u64, text(&w))).collect()
+        };
+        assert_eq!(text(&solace.flush_with_duration(&[(0, HwPositionWithDuration, 50, Some(500))])), ["FSetSite:10;"]);
+        assert_eq!(solace.next_tick, Some(start + GLIDE_STEP));
+        let glide = steps(&mut solace, 10);
+        let expected: Vec<(u64, Vec<String>)> =
+            [(100, 20), (200, 30), (300, 40), (400, 50)].map(|(at, p)| (at, vec![format!("FSetSite:{p};")])).into();
+        assert_eq!(glide, expected, "at 50 after 400 ms, then no more ticks");
+        assert_eq!(solace.next_tick, None);
+
+        // The speed and a move in one flush: Mply first.
+        assert_eq!(text(&solace.flush_with_duration(&[(0, Oscillate, 3, None), (0, HwPositionWithDuration, 0, Some(100))])), [
+            "Mply:3:20;",
+            "FSetSite:0;"
+        ]);
+        assert_eq!(solace.next_tick, None, "one step, there");
+
+        // Oscillate 0 halts a move where it is; so does a stop.
+        solace.flush_with_duration(&[(0, HwPositionWithDuration, 100, Some(1000))]);
+        solace.tick();
+        assert_eq!(text(&solace.set(0, Oscillate, 0)), ["Mply:0:20;"]);
+        assert_eq!(solace.next_tick, None);
+        assert!(solace.tick().is_empty());
+        assert_eq!(text(&solace.flush_with_duration(&[(0, HwPositionWithDuration, 0, Some(200))])), ["FSetSite:10;"]);
+        assert_eq!(text(&solace.stop()), Vec::<String>::new(), "the speed was at 0 already");
+        assert_eq!(solace.next_tick, None, "the move ends on the stop");
+    }
+
+    #[test]
+    fn the_solace_without_a_position_output_only_strokes() {
+        let handler = LovenseHandler::new(Some("H"), &features(&[(Oscillate, 0, 20)])).unwrap();
+        assert_eq!(handler.stroke, None);
     }
 
     #[test]
@@ -644,14 +753,10 @@ pub(crate) mod vectors {
             Set(&[(0, Oscillate, 12)], &[tx(b"Mply:12:20;")]),
             Stop(&[tx(b"Mply:0:0;")]),
         ]),
-        // Solace Pro: the stroker speed as Mply, its range kept at 20 to stop; its position
-        // output is not driven.
+        // Solace Pro: the stroker speed as Mply, its range kept at 20 to stop; positions glided
+        // toward with FSetSite (the first step at once, the others in the tests above).
         Vector::new(&LOVENSE, Some("BA"), &[
-            Ignored(
-                &[(0, HwPositionWithDuration, 50)],
-                "position-with-duration needs a timed FSetSite loop, which belongs in the device task and is \
-                 not written yet",
-            ),
+            Move(&[(0, 50, 500)], &[tx(b"FSetSite:10;")]),
             Set(&[(0, Oscillate, 12)], &[tx(b"Mply:12:20;")]),
             Set(&[(0, Oscillate, 0)], &[tx(b"Mply:0:20;")]),
             Set(&[(0, Oscillate, 3)], &[tx(b"Mply:3:20;")]),

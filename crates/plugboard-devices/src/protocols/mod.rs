@@ -27,6 +27,10 @@
 //!   arguments: no I/O, no interior mutability, no atomics. Encoders of whole-state packets
 //!   (WeVibe, Satisfyer, Lovense `Mply`) therefore read the other outputs from the state they
 //!   are given rather than remembering them.
+//! * A device that needs writes over time (a loop stepping a machine's speed, a stroker glided
+//!   toward a position, a pump switched off a second later, a frame counter) keeps that state in
+//!   a [`HandlerState`] the device task owns and lends to each call; the task runs the ticks
+//!   the handler asks for. [`timed`] has the contract.
 //!
 //! # Inputs
 //!
@@ -54,7 +58,10 @@
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
 //! repeats the last written packets whenever nothing was written for the period.
 //! [`Keepalive::ResendState`] is seeded the same way, but encodes the whole state again each
-//! time instead of repeating bytes, so that every packet gets a number of its own.
+//! time instead of repeating bytes, so that every packet gets a number of its own. For
+//! [`Keepalive::WhileRunning`] it encodes the running outputs again whenever nothing was
+//! written for the period, as long as anything runs. A time-driven handler is told which
+//! flush is a stop ([`Flush::stop`]) and ends its loops in it.
 //!
 //! # Rolling counters
 //!
@@ -73,7 +80,9 @@
 //!    packet per changed output, or one packet with every output, to one endpoint, after fixed
 //!    init writes, is a [`single_packet::SinglePacket`] static plus one small packet function
 //!    (`amorelie.rs`, `zalo.rs`); anything that reads, waits for answers or decides facts at
-//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`). The file
+//!    connect implements [`Protocol`] and [`DeviceHandler`] itself (`lovense.rs`), and a device
+//!    driven over time implements [`DeviceHandler::flush`] and [`DeviceHandler::tick`] instead
+//!    of `encode` (`fmachine.rs`; see [`timed`]). The file
 //!    exposes `pub static PROTOCOLS: &[&dyn Protocol] = &[&FOO];` and ends with the `vectors`
 //!    module of step 4 (empty until then). The protocol's name, spelt as in the reference
 //!    device database, is written once: in [`Protocol::name`] (the `name` field of a
@@ -165,17 +174,22 @@ families! {
     ankni,
     bananasome,
     cachito,
+    connect_only,
     cowgirl,
     cowgirl_cone,
+    cueme,
     cupido,
     deepsire,
     feelingso,
     fleshy_thrust,
     fluffer,
+    fmachine,
     foreo,
     fox,
     fredorch,
+    fredorch_rotary,
     galaku,
+    hgod,
     hismith,
     honeyplaybox,
     htk_bm,
@@ -188,6 +202,7 @@ families! {
     kiiroo_v3,
     kizuna,
     lelo,
+    leten,
     libo,
     lioness,
     loob,
@@ -201,13 +216,16 @@ families! {
     maxpro,
     meese,
     mizzzee,
+    mizzzee_v3,
     monsterpub,
     motorbunny,
+    muse,
     mysteryvibe,
     nextlevelracing,
     nexus_revo,
     nobra,
     omobo,
+    ossm,
     patoo,
     picobong,
     pink_punch,
@@ -215,10 +233,12 @@ families! {
     realov,
     sakuraneko,
     satisfyer,
+    sayberx,
     sensee,
     serveu,
     sexverse,
     sexverse_lg389,
+    sexverse_v3,
     sexverse_v6,
     svakom,
     svakom_models,
@@ -228,6 +248,7 @@ families! {
     tryfun,
     tryfun_blackhole,
     tryfun_meta2,
+    umove,
     utimi,
     vibcrafter,
     vibratissimo,
@@ -236,6 +257,7 @@ families! {
     wevibe,
     xibao,
     xiuxiuda,
+    xuanhuan,
     yiciyuan,
     youcups,
     youou,
@@ -243,8 +265,13 @@ families! {
 }
 
 pub(crate) mod aes_ecb;
+#[cfg(any(test, feature = "testing"))]
+pub mod simulated_devices;
 pub mod single_packet;
+pub mod timed;
 pub mod virtual_protocol;
+
+pub use timed::{Flush, HandlerState, Timed};
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -424,6 +451,10 @@ pub enum Keepalive {
     /// host, and that count the packets they hear (each one needs a new [`FrameNumber`], so
     /// repeating the last bytes would not do). Seeded like [`Keepalive::RepeatLast`].
     ResendState(Duration),
+    /// While any output that stops at zero runs, write the running outputs' packets again
+    /// whenever nothing was written for this long (each packet lasts about that long); nothing
+    /// once everything is at rest, and no seed.
+    WhileRunning(Duration),
 }
 
 /// The number the device task gives a write: every write it makes through
@@ -515,11 +546,52 @@ pub trait Protocol: Send + Sync {
 }
 
 /// Everything protocol-specific about one connected device.
+///
+/// A handler implements [`DeviceHandler::encode`]; one that keeps state or time (a loop, a
+/// delayed packet, a counter) implements [`DeviceHandler::initial_state`],
+/// [`DeviceHandler::flush`] and [`DeviceHandler::tick`] instead (see [`timed`]).
 pub trait DeviceHandler: Send + Sync {
     /// The writes that bring the device to `levels`, for the outputs in `changed` (whole-state
     /// protocols send one packet with every output if anything changed). Pure: no I/O, and the
-    /// same arguments always give the same writes. An empty `changed` gives no writes.
-    fn encode(&self, levels: &[OutputLevel], changed: ChangeSet) -> Vec<Write>;
+    /// same arguments always give the same writes. An empty `changed` gives no writes. The
+    /// default writes nothing: for handlers that implement [`DeviceHandler::flush`] instead.
+    fn encode(&self, _levels: &[OutputLevel], _changed: ChangeSet) -> Vec<Write> {
+        Vec::new()
+    }
+
+    /// The state this handler keeps between calls, made once per connection; the device task
+    /// owns it and lends it to [`DeviceHandler::flush`], [`DeviceHandler::tick`] and
+    /// [`DeviceHandler::notified`]. None by default.
+    fn initial_state(&self) -> HandlerState {
+        HandlerState::none()
+    }
+
+    /// The writes of one flush and the time of the next tick (see [`timed`] for the contract,
+    /// stops above all). Pure like `encode`: the same flush and state give the same answer and
+    /// the same new state. The default is [`DeviceHandler::encode_numbered`] (numbered from
+    /// [`Flush::frame`]), with no tick.
+    fn flush(&self, flush: &Flush<'_>, _state: &mut HandlerState) -> Timed {
+        Timed::writes(self.encode_numbered(flush.levels, flush.changed, flush.frame))
+    }
+
+    /// Called at the time the last answer asked for, and once when the device task starts:
+    /// what to write now, and when to be called again. Nothing by default.
+    fn tick(&self, _levels: &[OutputLevel], _state: &mut HandlerState, _now: Instant) -> Timed {
+        Timed::default()
+    }
+
+    /// Called with bytes the device notified on `endpoint` (once subscribed): what to write in
+    /// answer. The pending tick stays as it is. Nothing by default.
+    fn notified(
+        &self,
+        _endpoint: Endpoint,
+        _bytes: &[u8],
+        _levels: &[OutputLevel],
+        _state: &mut HandlerState,
+        _now: Instant,
+    ) -> Vec<Write> {
+        Vec::new()
+    }
 
     /// [`DeviceHandler::encode`] for a device that numbers its packets (see "Rolling counters"
     /// above): the writes returned are the device's writes number `first`, `first.plus(1)`, ...

@@ -86,6 +86,7 @@ pub enum Step {
     Stop(&'static [FixedWrite]),
     /// Outputs the protocol accepts but does not drive: setting them writes nothing. The text
     /// says why (and belongs in the protocol's module docs too).
+    #[allow(dead_code, reason = "no protocol accepts an output it does not drive right now")]
     Ignored(&'static [(u32, OutputType, i32)], &'static str),
 }
 
@@ -137,7 +138,7 @@ async fn run(vector: &Vector, database: &Database) -> Result<Coverage, String> {
         .filter(|definition| definition.identifier.as_deref() == vector.model)
         .ok_or_else(|| match vector.model {
             Some(model) => format!("no model {model:?} under {source:?} in the built-in database"),
-            None => format!("the defaults of {source:?} in the built-in database have no features"),
+            None => format!("{source:?} is not in the built-in database"),
         })?;
     let endpoints = vector.endpoints.map_or_else(|| database_endpoints(database, protocol.name()), <[_]>::to_vec);
     let hw = FakeHardware::with_endpoints(vector.model.unwrap_or(""), "vector", &endpoints);

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{DecodeError, Error};
 use crate::model::{InputCommand, InputType, Range};
 
 use super::client::{LogLevel, SensorType};
@@ -15,6 +16,26 @@ pub struct ErrorMessage {
     pub id: u32,
     pub error_code: u8,
     pub error_message: String,
+}
+
+// Errors are told to clients as `Error` messages; the conversion lives here, with the message,
+// so that the error types need nothing of the wire shapes.
+impl Error {
+    /// The `Error` message answering the message with this Id (0 for events).
+    pub fn to_message(&self, id: u32) -> super::ServerMessage {
+        super::ServerMessage::Error(ErrorMessage {
+            id,
+            error_code: self.code().number(),
+            error_message: self.text().to_owned(),
+        })
+    }
+}
+
+impl DecodeError {
+    /// The `Error` message to send back, with the message's Id (or 0).
+    pub fn to_message(&self) -> super::ServerMessage {
+        self.to_error().to_message(self.id)
+    }
 }
 
 /// ServerInfo in every shape: v0/v1 carry the software version numbers and MessageVersion,

@@ -21,7 +21,7 @@ use super::answer::ApiError;
 use super::runner::Runner;
 use crate::approval::{Approval, ApprovedPeer};
 use crate::clients::{ClientKind, ClientSnapshot};
-use crate::engine::Shared;
+use crate::shared::Shared;
 use crate::events::EngineEvent;
 
 /// The name of an app that sends no `X-platform` header.

@@ -34,7 +34,7 @@ use super::apps::{Apps, UNNAMED_APP};
 use super::certificate;
 use super::request::{self, Command};
 use super::service::Service;
-use crate::engine::Shared;
+use crate::shared::Shared;
 use crate::error::StartError;
 
 /// The largest request body read; a command is a few hundred bytes, a PatternV2 script more.

@@ -69,6 +69,12 @@ impl Client {
         Ok(client)
     }
 
+    /// Closes the connection as a client that leaves does: a websocket Close, then the socket.
+    pub async fn disconnect(mut self) {
+        let _ = tokio::time::timeout(REPLY, self.sink.send(Message::Close(None))).await;
+        let _ = tokio::time::timeout(REPLY, self.sink.close()).await;
+    }
+
     /// Sends `{name: body + Id}` and returns the reply with that Id.
     pub async fn ask(&mut self, name: &str, mut body: Value) -> Result<Value, String> {
         let id = self.next_id;

@@ -3,7 +3,7 @@
 //! labelled with the step of the run that was current when it arrived.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -23,6 +23,18 @@ pub struct Received {
     /// The step of the run when it arrived (`init`, or the command just sent).
     pub step: String,
     pub bytes: Vec<u8>,
+    /// When it arrived (keepalive repeats are told apart by their timing).
+    pub at: Instant,
+}
+
+/// Bytes as a quoted string when they are printable text, else as hex.
+pub fn show(bytes: &[u8]) -> String {
+    let text = bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\r');
+    if text && !bytes.is_empty() {
+        format!("{:?}", String::from_utf8_lossy(bytes))
+    } else {
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// Shared between the run (which sets the step before each command) and the device.
@@ -48,8 +60,9 @@ impl Recorder {
     }
 
     fn record(&self, bytes: Vec<u8>) {
+        let at = Instant::now();
         let step = self.step.lock().unwrap().clone();
-        self.received.lock().unwrap().push(Received { step, bytes });
+        self.received.lock().unwrap().push(Received { step, bytes, at });
     }
 }
 

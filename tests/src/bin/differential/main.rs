@@ -8,13 +8,18 @@
 //! have no features, see [`identifier`]); the server starts with its device-websocket
 //! server on; a simulated device dials in and announces that identifier (answering Lovense's
 //! `DeviceType;` and `Battery;` queries, recording every frame); a raw-JSON spec v4 client
-//! shakes hands, scans, and polls the device list until the device is there. Then, for each
-//! output of each feature as the server reports it, the client sends a few OutputCmd values
-//! and a StopCmd, `--gap-ms` apart so that no message-gap batching merges them. The device
-//! labels each frame with the command that was current when it arrived.
+//! shakes hands, scans, and polls the device list until the device is there. Then the client
+//! plays [`plan::steps`], `--gap-ms` apart so that no message-gap batching merges them: each
+//! output alone, then every output running at once before each kind of stop (StopCmd for the
+//! device, StopCmd for one feature, StopAllDevices, the client disconnecting). The device
+//! labels each frame with the step that was current when it arrived.
 //!
-//! The result per protocol is `identical`, `different` (with the first differing write of the
-//! connect phase and of the command phase, in order), or `not drivable` with the reason. The
+//! The comparison is per step: the same packets in the same order, and as many of them (a stop
+//! written twice is a difference; a keepalive repeat, the same packet again after about the
+//! protocol's keepalive period, is not counted). The result per protocol, for the bytes, is
+//! `identical`, `different` (with the first differing steps), `connect differs` (only the
+//! writes before the first command), or `not drivable` with the reason; write counts and the
+//! device-list entry (name, features, DeviceMessageTimingGap) are reported apart. The
 //! device-websocket transport carries no endpoint, so only bytes and order are compared.
 //! A Markdown table goes to `--markdown` (default `<target dir>/differential.md`), and each
 //! protocol's recordings and server logs to `<that file's dir>/differential/<protocol>/`.
@@ -47,6 +52,10 @@ struct Args {
     /// Only these protocols (repeatable); default every protocol Plugboard registers.
     #[arg(long = "protocol", value_name = "NAME")]
     protocols: Vec<String>,
+    /// The identifier the simulated device announces, instead of the one picked per protocol
+    /// (see `identifier`); for trying one protocol with another name.
+    #[arg(long, value_name = "NAME")]
+    identifier: Option<String>,
     /// Milliseconds between two commands.
     #[arg(long, value_name = "MS", default_value_t = 250)]
     gap_ms: u64,
@@ -86,20 +95,19 @@ async fn main() -> std::process::ExitCode {
             eprintln!("differential: cannot create {}: {error}", dir.display());
             return std::process::ExitCode::from(2);
         }
-        let identifier = identifier(&database, protocol);
+        let identifier = args.identifier.clone().unwrap_or_else(|| identifier(&database, protocol));
         eprintln!("[{}/{}] {protocol} (identifier {identifier:?})", n + 1, names.len());
         let reference = run::drive(Kind::Intiface, &args.intiface, &dir, protocol, &identifier, gap).await;
         let plugboard = run::drive(Kind::Plugboard, &args.plugboard, &dir, protocol, &identifier, gap).await;
         let _ = std::fs::write(dir.join("writes.txt"), report::dump(protocol, &reference, &plugboard));
-        let row = report::compare(protocol, &reference, &plugboard);
-        eprintln!("    {}: {}", row.result, server::shorten(&row.detail, 300));
+        let keepalive = keepalive(&database, protocol, &identifier).await;
+        let row = report::compare(protocol, &reference, &plugboard, keepalive);
+        eprintln!("    {} (entry {}): {}", row.bytes, row.entry, server::shorten(&row.detail, 300));
         rows.push(row);
     }
 
     println!("\n{}", report::text_table(&rows));
-    let summary = ["identical", "commands identical", "different", "not drivable"]
-        .map(|result| format!("{} {result}", rows.iter().filter(|r| r.result == result).count()))
-        .join(", ");
+    let summary = report::summary(&rows);
     println!("{summary}");
     let text = format!(
         "Plugboard against intiface-engine ({}), byte for byte on a simulated device-websocket device \
@@ -128,6 +136,47 @@ fn identifier(database: &plugboard_devices::config::Database, protocol: &str) ->
         return fallback;
     }
     def.models.iter().find_map(|model| model.identifiers.first().cloned()).unwrap_or(fallback)
+}
+
+/// The keepalive period of the protocol's handler for this device, if it repeats packets:
+/// Plugboard's handler, initialised on a fake that answers nothing (a protocol that waits for
+/// answers while initialising has none here, which only makes the comparison stricter).
+async fn keepalive(database: &plugboard_devices::config::Database, name: &str, identifier: &str) -> Option<Duration> {
+    use plugboard_devices::hardware::Endpoint;
+    use plugboard_devices::protocols::{by_name, Keepalive};
+    const ENDPOINT_NAMES: &[&str] = &[
+        "command",
+        "firmware",
+        "rx",
+        "rxaccel",
+        "rxblebattery",
+        "rxblemodel",
+        "rxpressure",
+        "rxtouch",
+        "tx",
+        "txmode",
+        "txshock",
+        "txvibrate",
+        "txvendorcontrol",
+        "whitelist",
+        "generic0",
+    ];
+    let protocol = by_name(name)?;
+    let definition = database.definition(protocol.definition_protocol(Some(identifier)), Some(identifier))?;
+    // Every endpoint: init packets to `txmode` and the like must not fail here.
+    let endpoints: Vec<Endpoint> = ENDPOINT_NAMES.iter().filter_map(|name| name.parse().ok()).collect();
+    let fake = plugboard_devices::testing::FakeHardware::with_endpoints(identifier, "differential", &endpoints);
+    let initialize = protocol.initialize(&fake, Some(identifier), &definition.features);
+    let handler = tokio::time::timeout(Duration::from_secs(5), initialize).await.ok()?.ok()?;
+    // Every kind of keepalive writes on a period; only a packet equal to the one before it
+    // can be told apart as a repeat (a resent state with a new counter is a write of its own,
+    // on both servers alike).
+    match handler.keepalive() {
+        Keepalive::RepeatLast(period) | Keepalive::ResendState(period) | Keepalive::WhileRunning(period) => {
+            Some(period)
+        }
+        Keepalive::None => None,
+    }
 }
 
 /// The target directory this binary was built into (`<target>/<profile>/differential`).

@@ -1,108 +1,212 @@
 //! Comparing the two recordings of one protocol, and the result table (text and Markdown).
 
-use crate::device::Received;
+use std::time::Duration;
+
+use crate::device::{show, Received};
+use crate::plan::Entry;
 use crate::run::{Driven, Outcome};
 
 pub struct Row {
     pub protocol: String,
     pub device: String,
-    pub result: &'static str,
+    /// What the device received: `identical`, `different`, `connect differs` (only the writes
+    /// before the first command) or `not drivable`.
+    pub bytes: &'static str,
+    /// Whether any step got a different number of writes.
+    pub counts_differ: bool,
+    /// The device-list entry's name and features: `same`, `differs` or empty when a server did
+    /// not list the device.
+    pub entry: &'static str,
+    /// DeviceMessageTimingGap as each server reports it (`intiface-engine / plugboard`).
+    pub gap: String,
     pub detail: String,
 }
 
-pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome) -> Row {
-    let row = |device: String, result, detail| Row { protocol: protocol.to_owned(), device, result, detail };
+pub const BYTE_RESULTS: [&str; 5] = ["identical", "deliberate", "different", "connect differs", "not drivable"];
+
+/// A difference Plugboard makes on purpose: in which protocol, at which steps, and why.
+/// device-config/README.md lists each with its reason; a difference anywhere else is reported.
+struct Deliberate {
+    protocol: &'static str,
+    steps: fn(&str) -> bool,
+    reason: &'static str,
+}
+
+const DELIBERATE: &[Deliberate] = &[
+    Deliberate {
+        protocol: "lovense",
+        steps: |step| step == "init",
+        reason: "Plugboard reads the battery on connect, for front ends",
+    },
+    Deliberate {
+        protocol: "galaku",
+        steps: |step| step == "init",
+        reason: "Plugboard reads the battery on connect (the battery query), for front ends",
+    },
+    Deliberate {
+        protocol: "kiiroo-v2-vibrator",
+        steps: is_stop,
+        reason: "the reference stops one motor at a time, a whole-state packet each (the first ones with the other \
+                 motors still running, and the same stop packet up to three times); Plugboard writes the stopped \
+                 state once",
+    },
+    Deliberate {
+        protocol: "libo-vibes",
+        steps: is_stop,
+        reason: "the reference's stop keeps only the last of the writes it batches, and all LiBo writes share \
+                 one command id: it writes 00 to txmode alone and leaves the motor on tx running; Plugboard \
+                 writes 00 to both",
+    },
+];
+
+/// Whether a step is a stop: a StopCmd of any kind or the client leaving.
+fn is_stop(step: &str) -> bool {
+    step.contains("StopCmd") || step == "the client disconnects"
+}
+
+/// Compares the two recordings. `keepalive`: the protocol's keepalive period, if it has one
+/// (a packet repeated after about that long is a keepalive repeat, not a write of its own).
+pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome, keepalive: Option<Duration>) -> Row {
+    let row = |device: String, bytes, entry, detail| Row {
+        protocol: protocol.to_owned(),
+        device,
+        bytes,
+        counts_differ: false,
+        entry,
+        gap: String::new(),
+        detail,
+    };
     let (r, p) = match (reference, plugboard) {
         (Outcome::NotDrivable(r), Outcome::NotDrivable(p)) => {
-            return row(String::new(), "not drivable", format!("intiface-engine: {r}; plugboard: {p}"))
+            return row(String::new(), "not drivable", "", format!("intiface-engine: {r}; plugboard: {p}"))
         }
         (Outcome::NotDrivable(r), Outcome::Driven(p)) => {
-            return row(p.device_name.clone(), "not drivable", format!("intiface-engine: {r} (plugboard drove it)"))
+            return row(p.entry.name.clone(), "not drivable", "", format!("intiface-engine: {r} (plugboard drove it)"))
         }
         (Outcome::Driven(r), Outcome::NotDrivable(p)) => {
-            return row(r.device_name.clone(), "different", format!("plugboard could not drive it: {p}"))
+            return row(r.entry.name.clone(), "different", "", format!("plugboard could not drive it: {p}"))
         }
         (Outcome::Driven(r), Outcome::Driven(p)) => (r, p),
     };
-    let device = if r.device_name == p.device_name {
-        r.device_name.clone()
+    let device = if r.entry.name == p.entry.name {
+        r.entry.name.clone()
     } else {
-        format!("{} / plugboard: {}", r.device_name, p.device_name)
+        format!("{} / plugboard: {}", r.entry.name, p.entry.name)
     };
-    let mut differences = Vec::new();
-    if r.outputs != p.outputs {
-        let list = |d: &Driven| d.outputs.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ");
-        differences.push(format!("outputs: intiface-engine {} vs plugboard {}", list(r), list(p)));
+    let mut details = Vec::new();
+
+    let entry = entry_differences(&r.entry, &p.entry);
+    if !entry.is_empty() {
+        details.push(format!("device entry: {}", entry.join("; ")));
     }
-    // Runs of one packet count once: keepalive repeats come at times of their own, and one
-    // may even land just after the next command's label was set.
-    let (r_all, p_all) = (collapse(&r.received), collapse(&p.received));
-    let (r_init, r_cmds) = split_init(&r_all);
-    let (p_init, p_cmds) = split_init(&p_all);
-    let connect = (r_init != p_init).then(|| first_difference(r_init, p_init));
-    let commands = (r_cmds != p_cmds).then(|| first_difference(r_cmds, p_cmds));
-    if let Some(difference) = &commands {
-        differences.push(format!("commands: {difference}"));
+
+    let steps = step_labels(r);
+    let (r_steps, p_steps) = (by_step(&r.received, &steps, keepalive), by_step(&p.received, &steps, keepalive));
+    let differing: Vec<usize> = (0..steps.len()).filter(|&i| r_steps[i] != p_steps[i]).collect();
+    let deliberate = DELIBERATE.iter().find(|d| d.protocol == protocol);
+    let is_deliberate = |i: &usize| deliberate.is_some_and(|d| (d.steps)(&steps[*i]));
+    // Only differences nobody meant count as different, in bytes and in write counts.
+    let unmeant: Vec<usize> = differing.iter().copied().filter(|i| !is_deliberate(i)).collect();
+    let counts_differ = unmeant.iter().any(|&i| r_steps[i].len() != p_steps[i].len());
+    let connect_only = unmeant.iter().all(|&i| steps[i] == "init");
+    for &i in differing.iter().take(2) {
+        let (a, b) = (&r_steps[i], &p_steps[i]);
+        let counts =
+            if a.len() != b.len() { format!(" ({} writes against {})", a.len(), b.len()) } else { String::new() };
+        details.push(format!("at {}: intiface-engine {}, plugboard {}{counts}", steps[i], list(a), list(b)));
+    }
+    if differing.len() > 2 {
+        details.push(format!("{} steps differ in all", differing.len()));
     }
     let code = |reply: &str| reply.split(':').next().unwrap_or("").to_owned();
-    if let Some(((step, a), (_, b))) = r.replies.iter().zip(&p.replies).find(|((_, a), (_, b))| code(a) != code(b)) {
-        differences.push(format!("reply to {step}: intiface-engine {a}, plugboard {b}"));
+    let reply = r.replies.iter().zip(&p.replies).find(|((_, a), (_, b))| code(a) != code(b));
+    if let Some(((step, a), (_, b))) = reply {
+        details.push(format!("reply to {step}: intiface-engine {a}, plugboard {b}"));
     }
-    if let Some(difference) = &connect {
-        differences.push(format!("connect: {difference}"));
-    }
-    let repeats = r.received != p.received && differences.is_empty();
-    let result = if !differences.is_empty() && (connect.is_none() || differences.len() > 1) {
+    let bytes = if reply.is_some() || !connect_only {
         "different"
-    } else if !differences.is_empty() {
-        "commands identical"
+    } else if !unmeant.is_empty() {
+        "connect differs"
+    } else if !differing.is_empty() {
+        "deliberate"
     } else {
         "identical"
     };
-    if differences.is_empty() {
-        differences.push(format!("{} writes for {} commands", r.received.len(), r.replies.len()));
+    if let (Some(d), true) = (deliberate, !differing.is_empty() && differing.len() > unmeant.len()) {
+        details.push(format!("deliberate: {}", d.reason));
     }
-    if repeats {
-        differences.push("a packet was repeated a different number of times (keepalive timing)".to_owned());
+    if differing.is_empty() && reply.is_none() {
+        let writes: usize = p_steps.iter().map(Vec::len).sum();
+        details.push(format!("{writes} writes in {} steps", steps.len()));
     }
-    row(device, result, differences.join("; "))
+    let gap = |entry: &Entry| entry.message_gap.map_or("–".to_owned(), |ms| ms.to_string());
+    Row {
+        protocol: protocol.to_owned(),
+        device,
+        bytes,
+        counts_differ,
+        entry: if entry.is_empty() { "same" } else { "differs" },
+        gap: format!("{} / {}", gap(&r.entry), gap(&p.entry)),
+        detail: details.join("; "),
+    }
 }
 
-/// The writes before the first command, and the rest.
-fn split_init(received: &[Received]) -> (&[Received], &[Received]) {
-    let at = received.iter().position(|r| r.step != "init").unwrap_or(received.len());
-    received.split_at(at)
+/// What differs between the two device-list entries' names and features. The message gap has
+/// a column of its own: intiface-engine 5.0.5 reports 100 ms for every device whatever gap it
+/// applies, so it would differ everywhere.
+fn entry_differences(r: &Entry, p: &Entry) -> Vec<String> {
+    let mut out = Vec::new();
+    if r.name != p.name {
+        out.push(format!("name {:?} against {:?}", r.name, p.name));
+    }
+    if r.features != p.features {
+        out.push(format!("features {} against {}", r.features.join(" / "), p.features.join(" / ")));
+    }
+    out
 }
 
-/// Runs of the same packet, written one after another, count once (keepalive repeats).
-fn collapse(received: &[Received]) -> Vec<Received> {
-    let mut out: Vec<Received> = Vec::new();
-    for r in received {
-        if out.last().is_none_or(|last| last.bytes != r.bytes) {
-            out.push(r.clone());
+/// The steps of a run in order: the connect phase, every step the client took, and the time
+/// after the last.
+fn step_labels(driven: &Driven) -> Vec<String> {
+    std::iter::once("init".to_owned())
+        .chain(driven.replies.iter().map(|(step, _)| step.clone()))
+        .chain(std::iter::once("after the last step".to_owned()))
+        .collect()
+}
+
+/// The writes of each step, keepalive repeats left out. A repeat is a packet equal to the one
+/// before it that came at least 40 % of the keepalive period after it (intiface-engine's timer
+/// can fire that early after a write), or any time while connecting, where nothing but the
+/// keepalive repeats a packet (intiface-engine's first repeat after its connect-time stop comes
+/// at any time). Any other packet counts, so a stop written twice (the writes of one flush come
+/// within a millisecond) is two writes.
+fn by_step(received: &[Received], steps: &[String], keepalive: Option<Duration>) -> Vec<Vec<Vec<u8>>> {
+    let mut out = vec![Vec::new(); steps.len()];
+    let mut previous: Option<&Received> = None;
+    for write in received {
+        let repeat = match (previous, keepalive) {
+            (Some(before), Some(period)) => {
+                before.bytes == write.bytes
+                    && (write.step == "init" || write.at.duration_since(before.at) >= period.mul_f64(0.4))
+            }
+            _ => false,
+        };
+        previous = Some(write);
+        if repeat {
+            continue;
+        }
+        if let Some(i) = steps.iter().position(|step| *step == write.step) {
+            out[i].push(write.bytes.clone());
         }
     }
     out
 }
 
-fn first_difference(a: &[Received], b: &[Received]) -> String {
-    let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-    let step = a.get(at).or(b.get(at)).map(|r| r.step.as_str()).unwrap_or("?");
-    let one = |r: Option<&Received>| match r {
-        Some(r) if r.step == step => show(&r.bytes),
-        Some(r) => format!("{} (at {})", show(&r.bytes), r.step),
-        None => "nothing".to_owned(),
-    };
-    format!("at {step}: intiface-engine {}, plugboard {}", one(a.get(at)), one(b.get(at)))
-}
-
-/// Bytes as a quoted string when they are printable text, else as hex.
-pub fn show(bytes: &[u8]) -> String {
-    let text = bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\r');
-    if text && !bytes.is_empty() {
-        format!("{:?}", String::from_utf8_lossy(bytes))
+fn list(writes: &[Vec<u8>]) -> String {
+    if writes.is_empty() {
+        "nothing".to_owned()
     } else {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        writes.iter().map(|w| show(w)).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -114,15 +218,17 @@ pub fn dump(protocol: &str, reference: &Outcome, plugboard: &Outcome) -> String 
         match outcome {
             Outcome::NotDrivable(reason) => out.push_str(&format!("not drivable: {reason}\n")),
             Outcome::Driven(d) => {
-                out.push_str(&format!("device: {}\n", d.device_name));
-                for o in &d.outputs {
-                    out.push_str(&format!("output: {o}\n"));
+                out.push_str(&format!("device: {} (DeviceMessageTimingGap {:?})\n", d.entry.name, d.entry.message_gap));
+                for feature in &d.entry.features {
+                    out.push_str(&format!("feature: {feature}\n"));
                 }
                 for (step, reply) in &d.replies {
                     out.push_str(&format!("reply: {step} -> {reply}\n"));
                 }
+                let start = d.received.first().map(|r| r.at);
                 for r in &d.received {
-                    out.push_str(&format!("write: {:<40} {}\n", r.step, show(&r.bytes)));
+                    let ms = start.map_or(0.0, |start| r.at.duration_since(start).as_secs_f64() * 1e3);
+                    out.push_str(&format!("write: {ms:>9.1} ms  {:<60} {}\n", r.step, show(&r.bytes)));
                 }
             }
         }
@@ -132,19 +238,66 @@ pub fn dump(protocol: &str, reference: &Outcome, plugboard: &Outcome) -> String 
 
 pub fn text_table(rows: &[Row]) -> String {
     let width = rows.iter().map(|r| r.protocol.len()).max().unwrap_or(8).max(8);
-    let mut out = format!("{:<width$}  {:<12}  {}\n", "protocol", "result", "device; detail");
+    let mut out = format!(
+        "{:<width$}  {:<15}  {:<12}  {:<8}  {:<9}  {}\n",
+        "protocol", "bytes", "write counts", "entry", "gap (ms)", "device; detail"
+    );
     for r in rows {
         let device = if r.device.is_empty() { String::new() } else { format!("{}; ", r.device) };
-        out.push_str(&format!("{:<width$}  {:<12}  {device}{}\n", r.protocol, r.result, r.detail));
+        out.push_str(&format!(
+            "{:<width$}  {:<15}  {:<12}  {:<8}  {:<9}  {device}{}\n",
+            r.protocol,
+            r.bytes,
+            counts(r),
+            r.entry,
+            r.gap,
+            r.detail
+        ));
     }
     out
 }
 
 pub fn markdown_table(rows: &[Row]) -> String {
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    let mut out = String::from("| protocol | device | result | detail |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| protocol | device | bytes | write counts | name, features | DeviceMessageTimingGap (intiface / plugboard) | detail |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
     for r in rows {
-        out.push_str(&format!("| `{}` | {} | {} | {} |\n", r.protocol, cell(&r.device), r.result, cell(&r.detail)));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            r.protocol,
+            cell(&r.device),
+            r.bytes,
+            counts(r),
+            r.entry,
+            r.gap,
+            cell(&r.detail)
+        ));
     }
     out
+}
+
+/// The write-count column: empty where nothing was compared.
+fn counts(row: &Row) -> &'static str {
+    if row.entry.is_empty() {
+        ""
+    } else if row.counts_differ {
+        "different"
+    } else {
+        "same"
+    }
+}
+
+/// One line: how many protocols got each result.
+pub fn summary(rows: &[Row]) -> String {
+    let bytes = BYTE_RESULTS.map(|result| format!("{} {result}", rows.iter().filter(|r| r.bytes == result).count()));
+    let compared = rows.iter().filter(|r| !r.entry.is_empty());
+    let counts = rows.iter().filter(|r| counts(r) == "different").count();
+    let entries = compared.clone().filter(|r| r.entry == "differs").count();
+    format!(
+        "bytes: {}; write counts: {counts} different; names and features: {entries} different of {} compared",
+        bytes.join(", "),
+        compared.count()
+    )
 }

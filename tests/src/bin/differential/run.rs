@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::client::Client;
 use crate::device::{Device, Received, Recorder};
-use crate::plan::{self, Output};
+use crate::plan::{self, Action, Entry};
 use crate::server::{Kind, Server};
 
 /// How long a server may take to accept a client.
@@ -24,8 +24,8 @@ const RUN: Duration = Duration::from_secs(180);
 
 /// What a server made of the device.
 pub struct Driven {
-    pub device_name: String,
-    pub outputs: Vec<Output>,
+    /// Its device-list entry.
+    pub entry: Entry,
     pub received: Vec<Received>,
     /// (step, `Ok` or `Error <code>: <message>`) for each command.
     pub replies: Vec<(String, String)>,
@@ -45,9 +45,7 @@ pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, identi
     let address = format!("DIFF-{protocol}");
     let result = tokio::time::timeout(RUN, play(&mut server, identifier, &address, &recorder, gap)).await;
     let outcome = match result {
-        Ok(Ok((device_name, outputs, replies))) => {
-            Outcome::Driven(Driven { device_name, outputs, received: recorder.received(), replies })
-        }
+        Ok(Ok((entry, replies))) => Outcome::Driven(Driven { entry, received: recorder.received(), replies }),
         Ok(Err(reason)) => Outcome::NotDrivable(reason),
         Err(_) => Outcome::NotDrivable(format!("the run did not finish within {RUN:?}")),
     };
@@ -55,7 +53,7 @@ pub async fn drive(kind: Kind, binary: &Path, dir: &Path, protocol: &str, identi
     outcome
 }
 
-type Played = (String, Vec<Output>, Vec<(String, String)>);
+type Played = (Entry, Vec<(String, String)>);
 
 async fn play(
     server: &mut Server,
@@ -85,13 +83,13 @@ async fn play(
     let _device = Device::connect(server.device_port, identifier, address, recorder.clone()).await?;
 
     let deadline = tokio::time::Instant::now() + APPEAR;
-    let (index, name, outputs) = loop {
+    let (index, entry) = loop {
         let list = client.ask("RequestDeviceList", json!({})).await?;
-        if let Some((index, name, outputs)) = device(&list) {
-            break (index, name, outputs);
+        if let Some(found) = plan::device_from_list(&list) {
+            break found;
         }
         if tokio::time::Instant::now() >= deadline {
-            let seen: Vec<String> = recorder.received().iter().map(|r| crate::report::show(&r.bytes)).collect();
+            let seen: Vec<String> = recorder.received().iter().map(|r| crate::device::show(&r.bytes)).collect();
             return Err(format!(
                 "no device in the list after {APPEAR:?} (device received: {}); log: {}",
                 if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") },
@@ -103,26 +101,26 @@ async fn play(
     tokio::time::sleep(SETTLE).await;
 
     let mut replies = Vec::new();
-    for output in &outputs {
-        for command in plan::commands(index, output) {
-            recorder.set_step(&command.label);
-            let reply = match client.ask(command.name, command.body).await {
+    let mut client = Some(client);
+    for step in plan::steps(index, &entry.outputs) {
+        recorder.set_step(&step.label);
+        let reply = match (step.action, client.as_mut()) {
+            (Action::Send { name, body }, Some(connected)) => match connected.ask(name, body).await {
                 Ok(reply) => summary(&reply),
                 Err(error) => error,
-            };
-            replies.push((command.label, reply));
-            tokio::time::sleep(gap).await;
-        }
+            },
+            (Action::Disconnect, Some(_)) => {
+                client.take().expect("connected").disconnect().await;
+                "disconnected".to_owned()
+            }
+            (_, None) => "not sent: the client has disconnected".to_owned(),
+        };
+        replies.push((step.label, reply));
+        tokio::time::sleep(gap).await;
     }
-    recorder.set_step("after the last command");
+    recorder.set_step("after the last step");
     tokio::time::sleep(gap * 2).await;
-    Ok((name, outputs, replies))
-}
-
-fn device(list: &Value) -> Option<(u64, String, Vec<Output>)> {
-    let index = list["DeviceList"]["Devices"].as_object()?.values().next()?["DeviceIndex"].as_u64()?;
-    let (name, outputs) = plan::device_from_list(list)?;
-    Some((index, name, outputs))
+    Ok((entry, replies))
 }
 
 /// `Ok`, or the error code and message.

@@ -25,20 +25,14 @@ impl Kind {
         }
     }
 
-    /// The user config binding `identifier` to `protocol`, in this server's own format.
+    /// The user config binding `identifier` to `protocol`: for both servers the same file, in
+    /// the format intiface-engine reads (the v5 user config, a websocket specifier under the
+    /// protocol), which Plugboard reads too.
     fn user_config(self, identifier: &str, protocol: &str) -> serde_json::Value {
-        match self {
-            // The reference's v4/v5 user config: a websocket specifier under the protocol.
-            Kind::Intiface => json!({
-                "version": {"major": 5, "minor": 0},
-                "user_configs": {"protocols": {protocol: {"communication": [{"websocket": {"name": identifier}}]}}}
-            }),
-            Kind::Plugboard => json!({
-                "format": "plugboard-user-device-config",
-                "version": 1,
-                "websocket_devices": [{"identifier": identifier, "protocol": protocol}]
-            }),
-        }
+        json!({
+            "version": {"major": 5, "minor": 0},
+            "user_configs": {"protocols": {protocol: {"communication": [{"websocket": {"name": identifier}}]}}}
+        })
     }
 }
 
