@@ -49,6 +49,8 @@ pub struct ServerView {
     pub max_ping_time_ms: u32,
     pub start_on_launch: bool,
     pub error: Option<ServerError>,
+    /// The address to type into a game made for Lovense, while the Lovense API runs.
+    pub lovense_api_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -78,7 +80,8 @@ pub struct ClientView {
     /// A client inside the app (this window's controls): no address, nothing to disconnect.
     pub local: bool,
     pub name: Option<String>,
-    /// The negotiated spec version, such as "v3"; absent until the handshake is done.
+    /// The negotiated spec version, such as "v3" ("Lovense API" for an app calling the
+    /// Lovense API); absent until the handshake is done.
     pub spec_version: Option<String>,
     /// Where it connects from; absent for a client inside the app.
     pub address: Option<String>,
@@ -218,6 +221,12 @@ pub struct Settings {
     pub stop_shortcut: String,
     /// Light or dark; by default the system's preference.
     pub theme: Theme,
+    /// Answer the Lovense local API, so that games made for Lovense use the toys (off by
+    /// default).
+    pub lovense_api: bool,
+    pub lovense_api_port: u16,
+    /// 0 turns HTTPS off.
+    pub lovense_api_https_port: u16,
 }
 
 /// The window's colours.
@@ -266,6 +275,9 @@ impl Default for Settings {
             client_device_access: BTreeMap::new(),
             stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
             theme: Theme::System,
+            lovense_api: false,
+            lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
+            lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
         }
     }
 }

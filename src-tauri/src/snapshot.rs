@@ -27,6 +27,7 @@ pub struct RunningInfo {
     pub statuses: BTreeMap<String, HardwareStatus>,
     pub scanning: bool,
     pub device_websocket_port: Option<u16>,
+    pub lovense_api_url: Option<String>,
 }
 
 /// Everything a snapshot is made of.
@@ -81,6 +82,7 @@ fn server_view(settings: &Settings, run: Option<&RunningInfo>, error: Option<Ser
         max_ping_time_ms: settings.max_ping_time_ms,
         start_on_launch: settings.start_server_on_launch,
         error,
+        lovense_api_url: run.and_then(|r| r.lovense_api_url.clone()),
     }
 }
 
@@ -90,7 +92,10 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
         kind: client.kind.label(client.spec_version),
         local: client.peer.is_none(),
         name: client.name.clone(),
-        spec_version: client.spec_version.map(|v| v.to_string()),
+        spec_version: match client.kind {
+            ClientKind::LovenseApi => Some(client.kind.label(None)),
+            ClientKind::Buttplug | ClientKind::Window => client.spec_version.map(|v| v.to_string()),
+        },
         address: client.peer.map(|peer| peer.to_string()),
         origin: client.origin.clone(),
         connected_since: rfc3339(client.connected_since),
@@ -108,7 +113,9 @@ fn owner_view(owner: Option<ClientId>, clients: &[ClientSnapshot]) -> (Option<St
     };
     match client.kind {
         ClientKind::Window => (Some(client.kind.label(None)), true),
-        ClientKind::Buttplug => (Some(client.name.clone().unwrap_or_else(|| format!("app {}", client.id))), false),
+        ClientKind::Buttplug | ClientKind::LovenseApi => {
+            (Some(client.name.clone().unwrap_or_else(|| format!("app {}", client.id))), false)
+        }
     }
 }
 

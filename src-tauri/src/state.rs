@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use plugboard_server::{
     files, ApprovedPeer, ClientKind, DeviceOptions, Engine, EngineConfig, EngineEvent, InputType, LocalClient,
-    OutputType, Range, Reading, SerialPort, UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
+    LovenseApiOptions, OutputType, Range, Reading, SerialPort, UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
 };
 use tokio::sync::{broadcast, Notify};
 
@@ -121,6 +121,7 @@ impl AppState {
             statuses: engine.hardware_statuses().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             scanning: engine.is_scanning(),
             device_websocket_port: engine.device_websocket_address().map(|a| a.port()),
+            lovense_api_url: engine.lovense_api_url(),
         });
         let user_config = match engine.as_ref() {
             Some(engine) => engine.user_device_config(),
@@ -173,6 +174,12 @@ impl AppState {
         config.remote_clients.ask = s.all_interfaces && !s.allow_all_remote_clients;
         config.remote_clients.approved = approved_peers(&s.approved_clients);
         config.remote_clients.is_local = self.is_local;
+        config.lovense_api = LovenseApiOptions {
+            enabled: s.lovense_api,
+            port: s.lovense_api_port,
+            https_port: (s.lovense_api_https_port != 0).then_some(s.lovense_api_https_port),
+            certificate_dir: self.config_dir.clone(),
+        };
         config.device_access = s
             .client_device_access
             .iter()

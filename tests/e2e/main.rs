@@ -14,6 +14,7 @@ mod gui_shortcut;
 mod gui_window;
 mod inputs;
 mod js;
+mod lovense_api;
 mod malformed;
 mod mdns;
 mod pty;
@@ -29,8 +30,8 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
-mod websocket_toys;
 mod version_flags;
+mod websocket_toys;
 mod windows;
 mod x11;
 

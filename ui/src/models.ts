@@ -29,6 +29,10 @@ export type ServerView = {
   maxPingTimeMs: number,
   startOnLaunch: boolean,
   error: ServerError | null,
+  /**
+   * The address to type into a game made for Lovense, while the Lovense API runs.
+   */
+  lovenseApiUrl: string | null,
 };
 
 export type ServerErrorKind = "portInUse" | "other";
@@ -56,7 +60,8 @@ export type ClientView = {
   local: boolean,
   name: string | null,
   /**
-   * The negotiated spec version, such as "v3"; absent until the handshake is done.
+   * The negotiated spec version, such as "v3" ("Lovense API" for an app calling the
+   * Lovense API); absent until the handshake is done.
    */
   specVersion: string | null,
   /**
@@ -248,6 +253,16 @@ export type Settings = {
    * Light or dark; by default the system's preference.
    */
   theme: Theme,
+  /**
+   * Answer the Lovense local API, so that games made for Lovense use the toys (off by
+   * default).
+   */
+  lovenseApi: boolean,
+  lovenseApiPort: number,
+  /**
+   * 0 turns HTTPS off.
+   */
+  lovenseApiHttpsPort: number,
 };
 
 /**

@@ -17,10 +17,11 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], restrictOrigins: false, allowedOrigins: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
+    lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
-      maxPingTimeMs: 0, startOnLaunch: false, error: null },
+      maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
     clients: [],
     devices: [],
     hardware: {
@@ -90,7 +91,8 @@ describe('DOM contract', () => {
       'setting-all-interfaces', 'all-interfaces-warning', 'setting-max-ping', 'setting-start-on-launch',
       'server-error', 'use-next-port', 'clients', 'scan-toggle', 'scan-progress', 'devices', 'hw-ble',
       'serial-ports', 'device-ws-toggle', 'device-ws-port', 'virtual-kind', 'virtual-name', 'add-virtual',
-      'log-level', 'logs', 'copy-logs', 'export-logs',
+      'log-level', 'logs', 'copy-logs', 'export-logs', 'setting-lovense-api', 'setting-lovense-port',
+      'setting-lovense-https-port', 'lovense-url',
     ];
     for (const id of ids) expect(document.getElementById(id), id).not.toBeNull();
   });
@@ -111,7 +113,7 @@ describe('DOM contract', () => {
     view('server');
     await emit('snapshot', snap({
       server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
-        maxPingTimeMs: 0, startOnLaunch: false, error: null },
+        maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
       settings: { ...snap().settings, allInterfaces: true },
       clients: [{ id: 7, kind: 'Buttplug v3', local: false, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
         connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null,
@@ -281,6 +283,35 @@ describe('DOM contract', () => {
     await tick();
     expect($('#stop-shortcut-problem').hidden).toBe(false);
     expect($('#stop-shortcut-problem').textContent).toContain('could not be registered');
+  });
+
+  it('shows the Lovense switch, its ports and the address to type, and Lovense apps as such', async () => {
+    view('server');
+    await emit('snapshot', snap());
+    await tick();
+    expect($('label[for="setting-lovense-api"]').textContent).toBe('Let apps made for Lovense use my toys');
+    expect(($('#setting-lovense-api') as HTMLInputElement).checked).toBe(false);
+    expect($('#lovense-api-fields').hidden).toBe(true);
+
+    const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345', lovenseApiUrl: 'http://127.0.0.1:20010' };
+    const app = { id: 11, kind: 'Lovense API', local: false, name: 'Lovense Game', specVersion: 'Lovense API', address: '127.0.0.1:7000', origin: null,
+      connectedSince: new Date().toISOString(), messagesIn: 1, messagesOut: 1, lastError: null, awaitingApproval: false };
+    await emit('snapshot', snap({ server: running, settings: { ...snap().settings, lovenseApi: true }, clients: [app] }));
+    await tick();
+    expect(($('#setting-lovense-api') as HTMLInputElement).checked).toBe(true);
+    expect($('#lovense-api-fields').hidden).toBe(false);
+    expect(($('#setting-lovense-port') as HTMLInputElement).value).toBe('20010');
+    expect(($('#setting-lovense-https-port') as HTMLInputElement).value).toBe('30010');
+    expect($('#lovense-url').textContent).toBe('http://127.0.0.1:20010');
+    view('clients');
+    const card = $('#clients [data-client-id="11"]');
+    expect(card.querySelector('.kind')?.textContent).toBe('Lovense API');
+    expect((card.querySelector('.spec') as HTMLElement).hidden).toBe(true);
+
+    ($('#setting-lovense-api') as HTMLInputElement).click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').pop();
+    expect((saved?.args as { settings: Settings }).settings.lovenseApi).toBe(false);
   });
 
   it('renders a hidden view only when it is shown, from the latest snapshot', async () => {

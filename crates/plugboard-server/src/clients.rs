@@ -12,24 +12,28 @@ use tokio::sync::watch;
 use crate::approval::{Approval, ApprovedPeer};
 
 /// How a client reaches the engine. Every way a command arrives is a client
-/// (docs/architecture.md, "Front doors"): each is listed with its kind and is subject to the
-/// same ownership rules, device access, rate limit and STOP ALL.
+/// (docs/architecture.md, Clients and ownership): each is listed with its kind and is subject
+/// to the same ownership rules, device access, rate limit and STOP ALL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClientKind {
     /// A Buttplug client over the websocket.
     Buttplug,
     /// The desktop window's own per-output controls ([`crate::LocalClient`]).
     Window,
+    /// An app calling the Lovense local API (the `lovense` module), named after its
+    /// `X-platform` header.
+    LovenseApi,
 }
 
 impl ClientKind {
     /// What front ends call a client of this kind: "Buttplug v3" (with its negotiated spec
-    /// version; plain "Buttplug" before the handshake), "this window".
+    /// version; plain "Buttplug" before the handshake), "this window", "Lovense API".
     pub fn label(self, spec_version: Option<SpecVersion>) -> String {
         match (self, spec_version) {
             (ClientKind::Buttplug, Some(version)) => format!("Buttplug {version}"),
             (ClientKind::Buttplug, None) => "Buttplug".to_owned(),
             (ClientKind::Window, _) => "this window".to_owned(),
+            (ClientKind::LovenseApi, _) => "Lovense API".to_owned(),
         }
     }
 }

@@ -43,6 +43,37 @@ pub struct EngineConfig {
     pub remote_clients: RemoteClients,
     /// Client name → the addresses of the only devices it may see and use (see `access`).
     pub device_access: AccessRules,
+    /// The Lovense local API, for games made for Lovense toys (off unless asked for).
+    pub lovense_api: LovenseApiOptions,
+}
+
+/// The HTTP port of Lovense Remote's "Game Mode", where games made for Lovense look first.
+pub const DEFAULT_LOVENSE_API_PORT: u16 = 20010;
+/// Its HTTPS port.
+pub const DEFAULT_LOVENSE_API_HTTPS_PORT: u16 = 30010;
+
+/// The Lovense local API (the `lovense` module). It listens on the same addresses as the
+/// websocket (loopback unless the user chose every interface), at its own ports.
+#[derive(Debug, Clone)]
+pub struct LovenseApiOptions {
+    pub enabled: bool,
+    /// HTTP port; 0 picks a free one.
+    pub port: u16,
+    /// HTTPS port (0 picks a free one); `None`: no HTTPS.
+    pub https_port: Option<u16>,
+    /// Where the self-signed HTTPS certificate is kept; `None`: the OS config dir.
+    pub certificate_dir: Option<PathBuf>,
+}
+
+impl Default for LovenseApiOptions {
+    fn default() -> Self {
+        LovenseApiOptions {
+            enabled: false,
+            port: DEFAULT_LOVENSE_API_PORT,
+            https_port: Some(DEFAULT_LOVENSE_API_HTTPS_PORT),
+            certificate_dir: None,
+        }
+    }
 }
 
 /// The default port of the device-websocket server (the reference engine's).
@@ -118,6 +149,7 @@ impl Default for EngineConfig {
             allowed_origins: None,
             remote_clients: RemoteClients::default(),
             device_access: AccessRules::new(),
+            lovense_api: LovenseApiOptions::default(),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Engine {
     shared: Arc<Shared>,
     addresses: Vec<SocketAddr>,
     device_websocket_address: Option<SocketAddr>,
+    /// The Lovense local API, when turned on.
+    lovense_api: Option<crate::lovense::LovenseApi>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -54,10 +56,11 @@ impl Engine {
         for listener in listeners {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
+        let lovense_api = crate::lovense::start(&shared, &mut tasks).await?;
         for address in &addresses {
             tracing::info!(%address, "listening for Buttplug clients");
         }
-        Ok(Engine { shared, addresses, device_websocket_address, shutdown, tasks })
+        Ok(Engine { shared, addresses, device_websocket_address, lovense_api, shutdown, tasks })
     }
 
     /// The addresses actually bound.
@@ -83,6 +86,17 @@ impl Engine {
     /// Where the device-websocket server listens, when it runs.
     pub fn device_websocket_address(&self) -> Option<SocketAddr> {
         self.device_websocket_address
+    }
+
+    /// The Lovense local API, when it runs: its addresses and its HTTPS certificate.
+    pub fn lovense_api(&self) -> Option<&crate::lovense::LovenseApi> {
+        self.lovense_api.as_ref()
+    }
+
+    /// The address to type into a game made for Lovense, such as `http://127.0.0.1:20010`.
+    pub fn lovense_api_url(&self) -> Option<String> {
+        let address = self.lovense_api.as_ref()?.http_addresses().first()?;
+        Some(format!("http://127.0.0.1:{}", address.port()))
     }
 
     /// Every transport's status: usable, or why not and what to do.
@@ -200,8 +214,12 @@ impl Engine {
         self.shared.devices.remove(index)
     }
 
-    /// The user's STOP ALL: stops every output of every device, whoever set it.
+    /// The user's STOP ALL: stops every output of every device, whoever set it, and ends the
+    /// Lovense API's programs so that none starts a toy again.
     pub async fn stop_all(&self) {
+        if let Some(api) = &self.lovense_api {
+            api.stop_programs();
+        }
         let _ = self.shared.devices.stop(None, StopScope::EVERYTHING);
     }
 
@@ -283,6 +301,9 @@ impl Engine {
     }
 
     fn shutdown_now(&mut self) {
+        if let Some(api) = &self.lovense_api {
+            api.stop_programs();
+        }
         let _ = self.shared.devices.stop(None, StopScope::EVERYTHING);
         self.shared.clients.kick_all();
         self.shutdown.send_replace(true);

@@ -10,6 +10,14 @@ pub enum StartError {
          (--websocket-port {suggestion})."
     )]
     PortInUse { address: std::net::IpAddr, port: u16, suggestion: u16 },
+    #[error(
+        "Port {port} for the Lovense API is already in use on {address}, probably by Lovense Remote's \
+         Game Mode or a second Plugboard. Close that program, or use another port ({flag} {suggestion}) \
+         and type that port into the game."
+    )]
+    LovensePortInUse { address: std::net::IpAddr, port: u16, flag: &'static str, suggestion: u16 },
+    #[error("Cannot start the Lovense API over HTTPS: {0}")]
+    LovenseCertificate(String),
     #[error("Cannot listen on {address}: {source}. Check the address, or listen on 127.0.0.1.")]
     Bind { address: SocketAddr, source: std::io::Error },
     #[error("No address to listen on was given.")]

@@ -48,6 +48,7 @@ mod hardware;
 mod limits;
 mod listener;
 mod local_client;
+mod lovense;
 pub mod mdns;
 mod origin;
 mod paths;
@@ -67,8 +68,8 @@ pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
 pub use clients::{ClientKind, ClientSnapshot};
 pub use config::{
-    DeviceOptions, EngineConfig, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
-    DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, EngineConfig, LovenseApiOptions, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_LOVENSE_API_HTTPS_PORT,
+    DEFAULT_LOVENSE_API_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
 };
 pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
@@ -79,6 +80,7 @@ pub use limits::{
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,
 };
 pub use local_client::LocalClient;
+pub use lovense::LovenseApi;
 pub use paths::{default_config_dir, default_user_config_path};
 pub use serial_ports::{list_serial_ports, SerialPort};
 

@@ -69,6 +69,24 @@ export function mount(root: HTMLElement): void {
           placeholder="https://game.example, http://localhost:5173" />
         <p class="hint">Each page's scheme and host (its Origin), separated by commas. Applies when the server starts.</p>
       </div>
+      <div class="field check">
+        <input id="setting-lovense-api" type="checkbox" />
+        <label for="setting-lovense-api">Let apps made for Lovense use my toys</label>
+        <p class="hint">Games made for Lovense toys then drive any toy Plugboard knows, through the Lovense API.</p>
+      </div>
+      <div id="lovense-api-fields" hidden>
+        <div class="field">
+          <label for="setting-lovense-port">Lovense port</label>
+          <input id="setting-lovense-port" type="number" min="1024" max="65535" step="1" inputmode="numeric" />
+          <p class="hint">Games made for Lovense usually expect 20010.</p>
+        </div>
+        <div class="field">
+          <label for="setting-lovense-https-port">Lovense HTTPS port</label>
+          <input id="setting-lovense-https-port" type="number" min="0" max="65535" step="1" inputmode="numeric" />
+          <p class="hint">Usually 30010; 0 turns HTTPS off. Its certificate is self-signed: apps that check certificates refuse it.</p>
+        </div>
+        <p class="hint">Address to type into the game: <output id="lovense-url" class="url"></output></p>
+      </div>
       <div class="field">
         <label for="setting-max-ping">Max ping time (milliseconds)</label>
         <input id="setting-max-ping" type="number" min="0" max="3600000" step="100" inputmode="numeric" />
@@ -206,6 +224,10 @@ export function mount(root: HTMLElement): void {
     void run(null, () => saveSetting({ theme: value }));
   });
 
+  lovensePort('setting-lovense-port', 'lovenseApiPort', false);
+  lovensePort('setting-lovense-https-port', 'lovenseApiHttpsPort', true);
+
+  checkbox('setting-lovense-api', 'lovenseApi');
   checkbox('setting-all-interfaces', 'allInterfaces');
   checkbox('setting-allow-all-remote', 'allowAllRemoteClients');
   checkbox('setting-restrict-origins', 'restrictOrigins');
@@ -245,7 +267,24 @@ async function commit(input: HTMLInputElement, patch: Partial<Settings>): Promis
   if (ok !== undefined) delete input.dataset.draft;
 }
 
+/** A port field of the Lovense API; `offAllowed`: 0 turns that part off. */
+function lovensePort(id: string, key: 'lovenseApiPort' | 'lovenseApiHttpsPort', offAllowed: boolean): void {
+  const input = byId<HTMLInputElement>(id);
+  draftOnInput(input);
+  committers.set(input, () => {
+    const off = offAllowed && input.value.trim() === '0';
+    const err = off ? null : validatePort(input.value);
+    if (err) {
+      notify(offAllowed ? `${err} (0 turns HTTPS off.)` : err, 'error');
+      return Promise.resolve();
+    }
+    return commit(input, { [key]: Number(input.value) });
+  });
+  input.addEventListener('change', () => void committers.get(input)?.());
+}
+
 type CheckboxSetting =
+  | 'lovenseApi'
   | 'allInterfaces'
   | 'allowAllRemoteClients'
   | 'restrictOrigins'
@@ -270,6 +309,7 @@ function checkbox(id: string, key: CheckboxSetting): void {
       byId('allow-all-remote-field').hidden = !input.checked;
     }
     if (id === 'setting-restrict-origins') byId('allowed-origins-field').hidden = !input.checked;
+    if (id === 'setting-lovense-api') byId('lovense-api-fields').hidden = !input.checked;
     void run(input, () => saveSetting({ [key]: input.checked }));
   });
 }
@@ -352,6 +392,16 @@ export function render(s: Snapshot): void {
   setText(problem, s.shortcut.problem ?? '');
   const theme = byId<HTMLSelectElement>('setting-theme');
   if (theme.value !== settings.theme) theme.value = settings.theme;
+  setChecked(byId<HTMLInputElement>('setting-lovense-api'), settings.lovenseApi);
+  byId('lovense-api-fields').hidden = !settings.lovenseApi;
+  setValue(byId<HTMLInputElement>('setting-lovense-port'), String(settings.lovenseApiPort));
+  setValue(byId<HTMLInputElement>('setting-lovense-https-port'), String(settings.lovenseApiHttpsPort));
+  const lovenseUrl = byId('lovense-url');
+  setText(
+    lovenseUrl,
+    server.lovenseApiUrl ??
+      (server.running ? 'Start the server again to turn this on.' : `http://127.0.0.1:${settings.lovenseApiPort} (once the server runs)`),
+  );
   const settingsMessage = byId('settings-message');
   settingsMessage.hidden = !s.settingsMessage;
   setText(settingsMessage, s.settingsMessage ?? '');
@@ -370,7 +420,8 @@ export function render(s: Snapshot): void {
     (server.port !== settings.port ||
       server.serverName !== settings.serverName ||
       server.allInterfaces !== settings.allInterfaces ||
-      server.maxPingTimeMs !== settings.maxPingTimeMs);
+      server.maxPingTimeMs !== settings.maxPingTimeMs ||
+      (server.lovenseApiUrl !== null) !== settings.lovenseApi);
   const hint = byId('settings-restart-hint');
   hint.hidden = !differs;
   setText(hint, differs ? 'Some changes take effect when the server is stopped and started again.' : '');

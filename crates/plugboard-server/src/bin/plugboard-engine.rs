@@ -10,9 +10,10 @@ use clap::Parser;
 use plugboard_devices::virtual_device::VirtualDeviceSpec;
 use plugboard_protocol::SpecVersion;
 use plugboard_server::{
-    DeviceOptions, Engine, EngineConfig, Limits, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_HANDSHAKE_TIMEOUT,
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME, DEFAULT_MAX_MESSAGES_PER_SECOND,
-    DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT, DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, Engine, EngineConfig, Limits, LovenseApiOptions, DEFAULT_DEVICE_WEBSOCKET_PORT,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LOVENSE_API_HTTPS_PORT, DEFAULT_LOVENSE_API_PORT, DEFAULT_MAX_CLIENTS,
+    DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME, DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_SERVER_NAME,
+    DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT, DEFAULT_WEBSOCKET_PORT,
 };
 
 /// Plugboard's headless engine: a Buttplug server for games and apps, spec v0 to v4, many
@@ -130,6 +131,21 @@ struct Cli {
     #[arg(long)]
     device_websocket_use_all_interfaces: bool,
 
+    /// Answer the Lovense local API ("Game Mode" of Lovense Remote), so that games made for
+    /// Lovense toys drive any device Plugboard knows. It listens where the websocket does
+    /// (this machine only, unless --websocket-use-all-interfaces).
+    #[arg(long)]
+    lovense_api: bool,
+
+    /// HTTP port of the Lovense API: type http://127.0.0.1:PORT into the game.
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_LOVENSE_API_PORT)]
+    lovense_api_port: u16,
+
+    /// HTTPS port of the Lovense API, with a self-signed certificate kept in the config
+    /// directory (apps that verify certificates refuse it). 0 turns HTTPS off.
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_LOVENSE_API_HTTPS_PORT)]
+    lovense_api_https_port: u16,
+
     /// How many clients may be connected at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
     max_clients: usize,
@@ -227,6 +243,12 @@ impl Cli {
             use_device_websocket_server: self.use_device_websocket_server,
             device_websocket_port: self.device_websocket_server_port,
             device_websocket_all_interfaces: self.device_websocket_use_all_interfaces,
+        };
+        config.lovense_api = LovenseApiOptions {
+            enabled: self.lovense_api,
+            port: self.lovense_api_port,
+            https_port: (self.lovense_api_https_port != 0).then_some(self.lovense_api_https_port),
+            certificate_dir: None,
         };
         Ok(config)
     }
@@ -358,6 +380,9 @@ fn main() -> ExitCode {
         let event_log = plugboard_server::event_log::spawn(&engine);
         let stop = stop_signal();
         println!("Plugboard engine running. Connect games to {}", engine.url());
+        if let Some(url) = engine.lovense_api_url() {
+            println!("Games made for Lovense: type {url} into the game (Lovense Remote's address and port).");
+        }
         stop.await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
@@ -471,6 +496,16 @@ mod tests {
             Some(vec!["https://game.example".to_owned(), "http://localhost:5173".to_owned()])
         );
         assert_eq!(config(&["--allowed-origins", ""]).allowed_origins, Some(vec![]));
+    }
+
+    #[test]
+    fn the_lovense_api_is_off_by_default_and_https_port_0_turns_https_off() {
+        let default = config(&[]).lovense_api;
+        assert!(!default.enabled);
+        assert_eq!((default.port, default.https_port), (20010, Some(30010)));
+        let on = config(&["--lovense-api", "--lovense-api-port", "20011", "--lovense-api-https-port", "0"]).lovense_api;
+        assert!(on.enabled);
+        assert_eq!((on.port, on.https_port), (20011, None));
     }
 
     #[test]

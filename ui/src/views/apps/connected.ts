@@ -97,10 +97,13 @@ function part(card: HTMLElement, cls: string): HTMLElement {
 
 function updateCard(card: HTMLElement, c: ClientView, now: number): void {
   setText(part(card, 'name'), c.name ?? 'Connecting…');
+  // A Buttplug client shows its spec version beside its kind; the others (this window, an
+  // app calling the Lovense API) are named by their kind alone.
+  const buttplug = !c.local && c.kind.startsWith('Buttplug');
   const spec = part(card, 'spec');
-  spec.hidden = c.local;
+  spec.hidden = !buttplug;
   setText(spec, formatSpecVersion(c.specVersion));
-  setText(part(card, 'kind'), c.local ? c.kind : 'Buttplug');
+  setText(part(card, 'kind'), buttplug ? 'Buttplug' : c.kind);
   const address = part(card, 'address');
   setText(address, c.address ?? 'inside Plugboard');
   address.classList.toggle('mono', c.address !== null);

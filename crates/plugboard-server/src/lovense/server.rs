@@ -1,0 +1,316 @@
+//! The Lovense API over HTTP and HTTPS: `POST /command` and the older GET endpoints, on the
+//! websocket's addresses (loopback unless the user chose every interface) at the API's own
+//! ports. Every answer is HTTP 200 with the outcome in the JSON `code`, as Lovense Remote
+//! answers; only a refused web page (403), an oversized body (413) and a wrong method (405)
+//! get another status.
+//!
+//! Every request passes the Origin gate first: a web page may not drive toys unless its
+//! Origin is approved, and only approved pages get the CORS headers browsers need.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use super::answer::ApiError;
+use super::apps::{Apps, UNNAMED_APP};
+use super::certificate;
+use super::request::{self, Command};
+use super::service::Service;
+use crate::error::StartError;
+use crate::shared::Shared;
+
+/// The largest request body read; a command is a few hundred bytes, a PatternV2 script more.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// How long a client may take to send its request headers or finish the TLS handshake.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The running API, as the engine holds it.
+pub struct LovenseApi {
+    apps: Arc<Apps>,
+    http: Vec<SocketAddr>,
+    https: Vec<SocketAddr>,
+    certificate: Option<PathBuf>,
+}
+
+impl LovenseApi {
+    /// The addresses the API listens on over HTTP.
+    pub fn http_addresses(&self) -> &[SocketAddr] {
+        &self.http
+    }
+
+    /// The addresses it listens on over HTTPS (none when HTTPS is off).
+    pub fn https_addresses(&self) -> &[SocketAddr] {
+        &self.https
+    }
+
+    /// The certificate HTTPS serves (PEM), for users and tests that tell a client to trust it.
+    pub fn certificate_path(&self) -> Option<&PathBuf> {
+        self.certificate.as_ref()
+    }
+
+    /// The user's STOP ALL: ends every app's programs.
+    pub fn stop_programs(&self) {
+        self.apps.stop_programs();
+    }
+}
+
+/// What every request handler shares.
+struct Api {
+    shared: Arc<Shared>,
+    apps: Arc<Apps>,
+    service: Service,
+}
+
+/// The address a request comes from.
+#[derive(Clone, Copy)]
+struct Peer(SocketAddr);
+
+/// Binds the API's ports and serves until the engine stops; `None` when the API is off.
+pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<Option<LovenseApi>, StartError> {
+    let options = &shared.config.lovense_api;
+    if !options.enabled {
+        return Ok(None);
+    }
+    let tls = match options.https_port {
+        Some(_) => {
+            let dir = options
+                .certificate_dir
+                .clone()
+                .or_else(crate::paths::default_config_dir)
+                .ok_or_else(|| StartError::LovenseCertificate("this system has no config directory".to_owned()))?;
+            let config = certificate::server_config(&dir).map_err(StartError::LovenseCertificate)?;
+            Some((TlsAcceptor::from(config), certificate::certificate_path(&dir)))
+        }
+        None => None,
+    };
+    let http_listeners = bind(shared, options.port, "--lovense-api-port").await?;
+    let https_listeners = match (&tls, options.https_port) {
+        (Some(_), Some(port)) => bind(shared, port, "--lovense-api-https-port").await?,
+        _ => Vec::new(),
+    };
+    let local = |listeners: &[TcpListener]| listeners.iter().filter_map(|l| l.local_addr().ok()).collect::<Vec<_>>();
+    let (http, https) = (local(&http_listeners), local(&https_listeners));
+
+    let apps = Apps::new(Arc::clone(shared));
+    let api = Arc::new(Api {
+        shared: Arc::clone(shared),
+        apps: Arc::clone(&apps),
+        service: Service::new(Arc::clone(&shared.devices)),
+    });
+    let router = router(api);
+    for listener in http_listeners {
+        tasks.spawn(serve(listener, None, router.clone(), shared.shutdown.clone()));
+    }
+    for listener in https_listeners {
+        let acceptor = tls.as_ref().map(|(acceptor, _)| acceptor.clone());
+        tasks.spawn(serve(listener, acceptor, router.clone(), shared.shutdown.clone()));
+    }
+    tasks.spawn(Arc::clone(&apps).sweep());
+    for address in &http {
+        tracing::info!(url = %format!("http://{address}"), "Lovense API listening");
+    }
+    for address in &https {
+        tracing::info!(url = %format!("https://{address}"), "Lovense API listening (self-signed certificate)");
+    }
+    Ok(Some(LovenseApi { apps, http, https, certificate: tls.map(|(_, path)| path) }))
+}
+
+/// Binds `port` on the websocket's addresses; a port in use names the flag that changes it.
+async fn bind(shared: &Shared, port: u16, flag: &'static str) -> Result<Vec<TcpListener>, StartError> {
+    let addresses: Vec<SocketAddr> =
+        shared.config.listen.iter().map(|address| SocketAddr::new(address.ip(), port)).collect();
+    crate::listener::bind(&addresses).await.map_err(|error| match error {
+        StartError::PortInUse { address, port, suggestion } => {
+            StartError::LovensePortInUse { address, port, flag, suggestion }
+        }
+        other => other,
+    })
+}
+
+fn router(api: Arc<Api>) -> Router {
+    Router::new()
+        .route("/command", post(command))
+        .fallback(older_endpoint)
+        .layer(middleware::from_fn_with_state(Arc::clone(&api), origin_gate))
+        .with_state(api)
+}
+
+/// Whether a web page with this Origin may use the API. The one place the API asks the
+/// Origin gate (the `origin` module), with the websocket's list of approved Origins.
+fn origin_allowed(shared: &Shared, origin: &str) -> bool {
+    crate::origin::is_allowed(shared.config.allowed_origins.as_deref(), Some(origin))
+}
+
+/// Refuses web pages whose Origin is not approved before anything runs, answers browsers'
+/// preflights, and gives approved pages the CORS headers that let them read the answers.
+async fn origin_gate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let Some(origin) = origin else {
+        // A native app: browsers always send an Origin with requests that could change state.
+        return next.run(request).await;
+    };
+    if !origin_allowed(&api.shared, &origin) {
+        tracing::warn!(%origin, "the Lovense API refused a web page");
+        let message = format!(
+            "Plugboard does not let web pages at {origin} use the Lovense API. To let this page in, add its \
+             Origin to the allowed origins (--allowed-origins, or the app's setting)."
+        );
+        return (StatusCode::FORBIDDEN, Json(ApiError::invalid_command(message).to_json())).into_response();
+    }
+    let mut response = if request.method() == Method::OPTIONS {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        let headers = preflight.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, x-platform"));
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        // Chrome asks before a public page reaches a loopback address.
+        headers.insert("access-control-allow-private-network", HeaderValue::from_static("true"));
+        preflight
+    } else {
+        next.run(request).await
+    };
+    if let Ok(value) = HeaderValue::from_str(&origin) {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// `POST /command` with a JSON body.
+async fn command(
+    State(api): State<Arc<Api>>,
+    Extension(Peer(peer)): Extension<Peer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        let error = ApiError::invalid_parameter(format!(
+            "The request body is over {} KiB, the most a command may be.",
+            MAX_BODY_BYTES / 1024
+        ));
+        return (StatusCode::PAYLOAD_TOO_LARGE, Json(error.to_json())).into_response();
+    };
+    Json(carry_out(&api, peer, &headers, parse_body(&body)).await).into_response()
+}
+
+fn parse_body(body: &Bytes) -> Result<Command, ApiError> {
+    request::from_json(body)
+}
+
+/// The older GET endpoints (`/GetToys`, `/Vibrate?v=10&t=<id>`, ...); anything else is
+/// refused with Lovense's "invalid command".
+async fn older_endpoint(
+    State(api): State<Arc<Api>>,
+    Extension(Peer(peer)): Extension<Peer>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    if method != Method::GET {
+        let error = ApiError::invalid_command(format!(
+            "{method} {} is not part of the Lovense API: send POST /command, or GET one of the older endpoints.",
+            uri.path()
+        ));
+        return (StatusCode::METHOD_NOT_ALLOWED, Json(error.to_json())).into_response();
+    }
+    let parsed = match query {
+        Ok(Query(pairs)) => request::from_get(uri.path(), &pairs),
+        Err(_) => Err(ApiError::invalid_parameter("The query string cannot be read.")),
+    };
+    Json(carry_out(&api, peer, &headers, parsed).await).into_response()
+}
+
+/// One call of one app: the app is let in (or told why not), then the command is carried out
+/// on the toys it may use.
+async fn carry_out(api: &Api, peer: SocketAddr, headers: &HeaderMap, parsed: Result<Command, ApiError>) -> Value {
+    let name = headers
+        .get("x-platform")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .unwrap_or(UNNAMED_APP);
+    let origin = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let app = match api.apps.call(name, peer, origin) {
+        Ok(app) => app,
+        Err(error) => return error.to_json(),
+    };
+    let command = match parsed {
+        Ok(command) => command,
+        Err(error) => {
+            tracing::debug!(app = %app.name, code = error.code(), message = error.message(), "Lovense API: a request that means nothing");
+            return error.to_json();
+        }
+    };
+    let allowed = api.shared.access.allowed_for(&app.name);
+    let visible = |address: &str| allowed.as_ref().is_none_or(|allowed| allowed.contains(address));
+    api.service.execute(&app.runner, &visible, command).await
+}
+
+/// Accepts connections on one listener until the engine stops.
+async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(router.clone().layer(Extension(Peer(peer))));
+                    let tls = tls.clone();
+                    let shutdown = shutdown.clone();
+                    connections.spawn(async move {
+                        match tls {
+                            None => serve_connection(stream, service, shutdown).await,
+                            Some(acceptor) => match tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => serve_connection(stream, service, shutdown).await,
+                                Ok(Err(error)) => tracing::debug!(%peer, %error, "Lovense API: TLS handshake failed"),
+                                Err(_) => tracing::debug!(%peer, "Lovense API: TLS handshake timed out"),
+                            },
+                        }
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "Lovense API: accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = crate::raised(&mut shutdown) => break,
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn serve_connection<S>(stream: S, service: TowerToHyperService<Router>, mut shutdown: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(CLIENT_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        result = connection => if let Err(error) = result {
+            tracing::debug!(%error, "Lovense API: connection ended with an error");
+        },
+        _ = crate::raised(&mut shutdown) => {}
+    }
+}
