@@ -169,7 +169,11 @@ async fn keepalive(database: &plugboard_devices::config::Database, name: &str, i
     let initialize = protocol.initialize(&fake, Some(identifier), &definition.features);
     let handler = tokio::time::timeout(Duration::from_secs(5), initialize).await.ok()?.ok()?;
     match handler.keepalive() {
-        Keepalive::RepeatLast(period) => Some(period),
+        // A repeat is told apart by equal bytes, so ResendState's fresh frames (a new counter
+        // each) still count as writes of their own; the period only matters for equal ones.
+        Keepalive::RepeatLast(period) | Keepalive::ResendState(period) | Keepalive::WhileRunning(period) => {
+            Some(period)
+        }
         Keepalive::None => None,
     }
 }
