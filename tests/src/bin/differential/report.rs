@@ -65,6 +65,46 @@ const DELIBERATE: &[Deliberate] = &[
                  every other vibrate packet; Plugboard writes txmode and the stopped state once, as for any \
                  other level",
     },
+    Deliberate {
+        protocol: "svakom-iker",
+        steps: is_stop,
+        reason: "the reference stops one motor at a time (the first packet with the second motor still \
+                 running, the all-off packet up to twice) and never stops the second motor alone while the \
+                 first runs; Plugboard writes the stopped state once",
+    },
+    Deliberate {
+        protocol: "xuanhuan",
+        steps: |_| true,
+        reason: "the reference repeats the level from a loop every 300 ms whatever else was written (a second \
+                 copy soon after a command); Plugboard repeats it 300 ms after the last write",
+    },
+    Deliberate {
+        protocol: "hgod",
+        steps: |step| is_stop(step) || step.ends_with(" 0"),
+        reason: "the reference's stop (and level 0) writes nothing, the toy stopping when the packets stop; \
+                 Plugboard writes the 0 packet once, so the stop takes effect at once",
+    },
+    Deliberate {
+        protocol: "ossm",
+        steps: is_stop,
+        reason: "the reference's stop writes nothing while the machine streams positions; Plugboard leaves \
+                 streaming for the menu (go:menu), which halts the machine where it is",
+    },
+    Deliberate {
+        protocol: "fmachine",
+        steps: |_| true,
+        reason: "the reference counts the speed from 0 while the machine starts at 1 (a start presses speed up \
+                 once too often) and keeps pressing speed down after a stop; Plugboard counts from the machine's \
+                 speed and presses nothing after the stop's on/off; the presses are 200 ms apart, so a walk \
+                 spills into the next steps and every step is compared by its unit tests instead",
+    },
+    Deliberate {
+        protocol: "fredorch-rotary",
+        steps: |_| true,
+        reason: "the reference writes a speed walk's steps back to back; Plugboard paces them 50 ms apart so a \
+                 stop always comes between two, and a walk spills into the next steps, so every step is \
+                 compared by its unit tests instead",
+    },
 ];
 
 /// Whether a step is a stop: a StopCmd of any kind or the client leaving.
