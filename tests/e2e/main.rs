@@ -21,6 +21,7 @@ mod serial_tcode;
 mod soak;
 mod stops;
 mod toy;
+mod web_pages;
 mod windows;
 
 #[test]

@@ -35,7 +35,8 @@ struct Cli {
 
     /// Web pages allowed to connect: browser clients (which send an Origin header) from any
     /// other Origin are refused with HTTP 403, e.g. https://game.example,http://localhost:5173.
-    /// An empty list ('') refuses every web page. Native apps (no Origin) are not affected.
+    /// An empty list ('') refuses every web page. Without this flag any web page may use the
+    /// websocket, and none the HTTP surfaces. Native apps (no Origin) are not affected.
     #[arg(long, value_name = "ORIGIN[,ORIGIN...]", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
 
@@ -287,8 +288,11 @@ fn main() -> ExitCode {
         };
         release_startup_memory();
         let event_log = plugboard_server::event_log::spawn(&engine);
+        // Listen for the stop signals before saying the engine runs: a Ctrl+C that arrives
+        // right after the line must stop the engine cleanly, not kill it.
+        let stop_signal = wait_for_stop_signal();
         println!("Plugboard engine running. Connect games to {}", engine.url());
-        wait_for_stop_signal().await;
+        stop_signal.await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
         if let Some(event_log) = event_log {
@@ -313,37 +317,42 @@ fn release_startup_memory() {
 /// on Windows Ctrl+C, Ctrl+Break, the console window being closed, the user logging off or the
 /// system shutting down (Windows gives a closing console's program a few seconds, enough to
 /// stop every device).
-async fn wait_for_stop_signal() {
+fn wait_for_stop_signal() -> impl std::future::Future<Output = ()> {
+    // Unix signal streams are registered when created, here, not when first polled.
     #[cfg(unix)]
-    {
+    let (interrupt, terminate) = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    };
+    async move {
+        #[cfg(unix)]
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = interrupt.recv() => {}
                     _ = terminate.recv() => {}
                 }
             }
-            Err(_) => {
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
-    }
-    #[cfg(windows)]
-    {
-        use tokio::signal::windows;
-        let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
-            (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
-        else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = brk.recv() => {}
-            _ = close.recv() => {}
-            _ = logoff.recv() => {}
-            _ = shutdown.recv() => {}
+        #[cfg(windows)]
+        {
+            use tokio::signal::windows;
+            let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+                (windows::ctrl_break(), windows::ctrl_close(), windows::ctrl_logoff(), windows::ctrl_shutdown())
+            else {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = brk.recv() => {}
+                _ = close.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
+            }
         }
     }
 }
