@@ -1,5 +1,6 @@
 // Clients view: every connected app with its details and a disconnect button; apps from other
-// computers waiting to be allowed; the devices each app (by name) may use; remembered approvals.
+// computers and web pages waiting to be allowed, each with its question; the devices each app
+// (by name) may use; remembered approvals and web pages.
 import { api } from '../api';
 import { byId, h, reconcile, run, setChecked, setText } from '../dom';
 import { formatClock, formatRelativeTime, formatSpecVersion } from '../format';
@@ -18,7 +19,9 @@ export function mount(root: HTMLElement): void {
   root.innerHTML = `
     <h1 id="h-clients">Connected apps</h1>
     <p class="muted" id="clients-intro"></p>
-    <div id="clients-waiting" class="panel warning" role="alert" hidden></div>
+    <div id="clients-waiting" class="panel warning" role="alert" hidden>
+      <ul id="approval-prompts" class="plain-list"></ul>
+    </div>
     <div class="table-wrap">
       <table id="clients">
         <caption class="sr-only">Apps connected to the server</caption>
@@ -59,20 +62,35 @@ export function mount(root: HTMLElement): void {
     </div>
     <p class="empty" id="client-access-empty" hidden>Apps appear here once they connect.</p>
 
+    <section id="web-pages-section" hidden>
+      <h2 id="h-web-pages">Web pages you always allow</h2>
+      <p class="hint">Other web pages wait until you allow them. Forget one to be asked again next time.</p>
+      <ul id="remembered-web-pages" class="plain-list"></ul>
+    </section>
+
     <section id="approved-section" hidden>
       <h2 id="h-approved">Apps from other computers you always allow</h2>
       <ul id="approved-clients" class="plain-list"></ul>
     </section>
   `;
-  byId('clients').addEventListener('click', (e) => {
+  // The table's rows and the prompts above it answer the same way.
+  const answer = (e: Event): void => {
     const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
-    const row = btn?.closest<HTMLElement>('tr[data-client-id]');
+    const row = btn?.closest<HTMLElement>('[data-client-id]');
     if (!btn || !row) return;
     const id = Number(row.dataset.clientId);
     if (btn.classList.contains('disconnect')) void run(btn, () => api.disconnectClient(id));
     else if (btn.classList.contains('allow')) void run(btn, () => api.answerClient(id, true, false));
     else if (btn.classList.contains('allow-always')) void run(btn, () => api.answerClient(id, true, true));
     else if (btn.classList.contains('refuse')) void run(btn, () => api.answerClient(id, false, false));
+  };
+  byId('clients').addEventListener('click', answer);
+  byId('approval-prompts').addEventListener('click', answer);
+  byId('remembered-web-pages').addEventListener('click', (e) => {
+    const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button.forget-web-page');
+    const item = btn?.closest<HTMLElement>('li[data-origin]');
+    if (!btn || !item) return;
+    change(btn, () => api.forgetWebPage(item.dataset.origin ?? ''));
   });
   byId('client-access').addEventListener('change', (e) => {
     const input = e.target as HTMLInputElement;
@@ -146,7 +164,7 @@ function updateRow(row: HTMLTableRowElement, c: ClientView, now: number): void {
   const who = c.name ?? c.address;
   const answers: [string, string][] = [
     ['allow', `Allow ${who} this time`],
-    ['allow-always', `Always allow apps from ${c.address}${c.origin ? ` at ${c.origin}` : ''}`],
+    ['allow-always', alwaysAllowLabel(c)],
     ['refuse', `Refuse ${who}`],
   ];
   for (const [cls, label] of answers) {
@@ -157,6 +175,56 @@ function updateRow(row: HTMLTableRowElement, c: ClientView, now: number): void {
   const btn = row.querySelector('button.disconnect') as HTMLButtonElement;
   btn.hidden = c.awaitingApproval;
   btn.setAttribute('aria-label', `Disconnect ${who}`);
+}
+
+/** What "Always allow" remembers: a web page by its Origin, an app from another computer by its address. */
+function alwaysAllowLabel(c: ClientView): string {
+  return c.origin ? `Always allow the web page ${c.origin}` : `Always allow apps from ${c.address}`;
+}
+
+/** The question the window asks about a waiting client. */
+export function approvalQuestion(c: ClientView): string {
+  if (c.origin) return `${c.origin} wants to use your devices`;
+  return `${c.name ?? 'An app'} on another computer or phone (${c.address}) wants to use your devices`;
+}
+
+function createPrompt(): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'approval-prompt' },
+    h('span', { class: 'question' }),
+    ' ',
+    h(
+      'span',
+      { class: 'action-buttons' },
+      h('button', { type: 'button', class: 'allow primary', text: 'Allow' }),
+      h('button', { type: 'button', class: 'allow-always', text: 'Always allow' }),
+      h('button', { type: 'button', class: 'refuse danger-outline', text: 'Refuse' }),
+    ),
+  );
+}
+
+function updatePrompt(item: HTMLLIElement, c: ClientView): void {
+  setText(item.querySelector('.question') as HTMLElement, approvalQuestion(c));
+  const who = c.origin ?? c.name ?? c.address;
+  (item.querySelector('button.allow') as HTMLElement).setAttribute('aria-label', `Allow ${who} this time`);
+  (item.querySelector('button.allow-always') as HTMLElement).setAttribute('aria-label', alwaysAllowLabel(c));
+  (item.querySelector('button.refuse') as HTMLElement).setAttribute('aria-label', `Refuse ${who}`);
+}
+
+function createWebPage(): HTMLLIElement {
+  return h(
+    'li',
+    {},
+    h('span', { class: 'what mono' }),
+    ' ',
+    h('button', { type: 'button', class: 'forget-web-page', text: 'Forget' }),
+  );
+}
+
+function updateWebPage(item: HTMLLIElement, origin: string): void {
+  setText(item.querySelector('.what') as HTMLElement, origin);
+  item.querySelector('button')?.setAttribute('aria-label', `Forget the web page ${origin}`);
 }
 
 /** A row of the device access table: one app name. */
@@ -254,15 +322,9 @@ export function render(s: Snapshot): void {
     byId('clients-intro'),
     'Games and apps that are connected to Plugboard right now.',
   );
-  const waiting = s.clients.filter((c) => c.awaitingApproval).length;
-  const banner = byId('clients-waiting');
-  banner.hidden = waiting === 0;
-  setText(
-    banner,
-    waiting === 1
-      ? 'An app from another computer or phone wants to use your devices. Allow or refuse it below.'
-      : `${waiting} apps from other computers or phones want to use your devices. Allow or refuse them below.`,
-  );
+  const waiting = s.clients.filter((c) => c.awaitingApproval);
+  byId('clients-waiting').hidden = waiting.length === 0;
+  reconcile(byId('approval-prompts'), waiting, (c) => String(c.id), 'data-client-id', createPrompt, updatePrompt);
 
   const rows = accessRows(s);
   const accessBody = byId('client-access').querySelector('tbody') as HTMLTableSectionElement;
@@ -270,6 +332,10 @@ export function render(s: Snapshot): void {
     updateAccessRow(row, r, s.devices),
   );
   byId('client-access-empty').hidden = rows.length > 0;
+
+  const pages = s.settings.rememberedWebPages ?? [];
+  byId('web-pages-section').hidden = pages.length === 0;
+  reconcile(byId('remembered-web-pages'), pages, (o) => o, 'data-origin', createWebPage, updateWebPage);
 
   const approved = s.settings.approvedClients ?? [];
   byId('approved-section').hidden = approved.length === 0;
