@@ -463,10 +463,20 @@ mod tests {
         client
     }
 
-    /// The client's answer to a Ping: `Ok` once let in, nothing while it waits.
+    /// The client's answer to a Ping: `Ok` once let in.
     fn pong(client: &mut Client, id: u64) -> Option<Value> {
         client.send(&format!(r#"[{{"Ping":{{"Id":{id}}}}}]"#));
         client.next(std::time::Duration::from_secs(5))
+    }
+
+    /// Sends a Ping and checks it is held: once the engine has read it (the client's message
+    /// count says so), nothing has been sent back.
+    fn held(window: &WebviewWindow<MockRuntime>, client: &mut Client, name: &str) {
+        client.send(r#"[{"Ping":{"Id":2}}]"#);
+        snapshot_until(window, &format!("the Ping of {name} read"), |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["name"] == name && c["messagesIn"].as_u64() >= Some(2))
+        });
+        assert_eq!(client.next(std::time::Duration::ZERO), None, "{name} is held");
     }
 
     fn start(window: &WebviewWindow<MockRuntime>) -> u64 {
@@ -489,11 +499,14 @@ mod tests {
         let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
         let waiting = snapshot["clients"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
         assert_eq!(waiting["origin"], "https://game.example");
-        assert_eq!(page.next(std::time::Duration::from_millis(300)), None, "nothing beyond the handshake yet");
+        snapshot_until(&window, "the device list request read", |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["id"] == id && c["messagesIn"].as_u64() >= Some(2))
+        });
+        assert_eq!(page.next(std::time::Duration::ZERO), None, "nothing beyond the handshake yet");
         call(&window, "answer_client", json!({"id": id, "allow": true, "remember": false})).unwrap();
         assert_eq!(page.recv()["DeviceList"]["Id"], 2, "what waited is answered once allowed");
-        let mut again = page_hello(port, "https://game.example", "Web game");
-        let id = waiting_client(&window, "Web game");
+        let mut again = page_hello(port, "https://game.example", "Web game, again");
+        let id = waiting_client(&window, "Web game, again");
         assert_eq!(call(&window, "get_snapshot", json!({})).unwrap()["settings"]["rememberedWebPages"], json!([]));
 
         // "Always allow": remembered by Origin (whatever the name), saved, and kept when the
@@ -516,7 +529,7 @@ mod tests {
         assert_eq!(pong(&mut remembered, 2), Some(json!({"Ok": {"Id": 2}})), "remembered across a restart");
         let mut stranger = page_hello(port, "https://evil.example", "Stranger");
         let id = waiting_client(&window, "Stranger");
-        assert_eq!(pong(&mut stranger, 2), None, "held");
+        held(&window, &mut stranger, "Stranger");
         call(&window, "answer_client", json!({"id": id, "allow": false, "remember": false})).unwrap();
         let error = stranger.recv();
         assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
@@ -532,9 +545,9 @@ mod tests {
         assert_eq!(snapshot["settings"]["rememberedWebPages"], json!([]));
         let error = call(&window, "forget_web_page", json!({"origin": "https://game.example"})).unwrap_err();
         assert!(error.as_str().unwrap().contains("not among"), "{error}");
-        let mut forgotten = page_hello(port, "https://game.example", "Web game");
-        waiting_client(&window, "Web game");
-        assert_eq!(pong(&mut forgotten, 2), None, "held again");
+        let mut forgotten = page_hello(port, "https://game.example", "Forgotten");
+        waiting_client(&window, "Forgotten");
+        held(&window, &mut forgotten, "Forgotten");
         call(&window, "stop_server", json!({})).unwrap();
 
         // "Let any web page connect": nobody waits.
