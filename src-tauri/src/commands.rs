@@ -63,6 +63,11 @@ pub async fn forget_approved_client(
 }
 
 #[tauri::command]
+pub async fn forget_web_page(state: State<'_, AppState>, origin: String) -> Result<Snapshot> {
+    state.forget_web_page(&origin).await
+}
+
+#[tauri::command]
 pub async fn set_client_device_access(
     state: State<'_, AppState>,
     name: String,
@@ -500,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn device_access_and_allowed_origins_reach_the_engine() {
+    fn device_access_reaches_the_engine() {
         let dir = tempfile::tempdir().unwrap();
         let (_app, window) = app(dir.path());
         call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
@@ -521,19 +526,138 @@ mod tests {
         assert_eq!(game.recv()["DeviceAdded"]["DeviceIndex"], 0, "applied to the connected client at once");
         assert_eq!(snapshot["settings"]["clientDeviceAccess"], json!({}));
 
-        let mut settings = quiet_settings(0);
-        settings["restrictOrigins"] = json!(true);
-        settings["allowedOrigins"] = json!(["game.example"]);
-        let error = call(&window, "save_settings", json!({"settings": settings})).unwrap_err();
-        assert!(error.as_str().unwrap().starts_with("'game.example' is not an Origin"), "{error}");
-        settings["allowedOrigins"] = json!(["https://game.example", " "]);
-        let snapshot = call(&window, "save_settings", json!({"settings": settings})).unwrap();
-        assert_eq!(snapshot["settings"]["allowedOrigins"], json!(["https://game.example"]));
         call(&window, "stop_server", json!({})).unwrap();
-        let port = call(&window, "start_server", json!({})).unwrap()["server"]["port"].as_u64().unwrap();
-        assert_eq!(Client::connect(port, Some("https://evil.example")).err(), Some(403));
-        assert!(Client::connect(port, Some("https://game.example")).is_ok());
-        assert!(Client::connect(port, None).is_ok(), "native apps are not affected");
+    }
+
+    /// A browser client: a v3 handshake over a websocket that carries this Origin.
+    fn page_hello(port: u64, origin: &str, name: &str) -> Client {
+        let mut client = Client::connect(port, Some(origin)).expect("the upgrade is not refused");
+        client.send(&format!(r#"[{{"RequestServerInfo":{{"Id":1,"ClientName":"{name}","MessageVersion":3}}}}]"#));
+        assert!(client.recv().get("ServerInfo").is_some(), "the handshake is answered while it waits");
+        client
+    }
+
+    /// The client's answer to a Ping: `Ok` once let in.
+    fn pong(client: &mut Client, id: u64) -> Option<Value> {
+        client.send(&format!(r#"[{{"Ping":{{"Id":{id}}}}}]"#));
+        client.next(std::time::Duration::from_secs(5))
+    }
+
+    /// Sends a Ping and checks it is held: once the engine has read it (the client's message
+    /// count says so), nothing has been sent back.
+    fn held(window: &WebviewWindow<MockRuntime>, client: &mut Client, name: &str) {
+        client.send(r#"[{"Ping":{"Id":2}}]"#);
+        snapshot_until(window, &format!("the Ping of {name} read"), |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["name"] == name && c["messagesIn"].as_u64() >= Some(2))
+        });
+        assert_eq!(client.next(std::time::Duration::ZERO), None, "{name} is held");
+    }
+
+    fn start(window: &WebviewWindow<MockRuntime>) -> u64 {
+        call(window, "start_server", json!({})).unwrap()["server"]["port"].as_u64().unwrap()
+    }
+
+    #[test]
+    fn web_pages_wait_for_the_user_who_can_remember_them_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first_run, window) = app(dir.path());
+        call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        let port = start(&window);
+        let mut native = Client::hello(port, "Native game");
+        assert_eq!(pong(&mut native, 2), Some(json!({"Ok": {"Id": 2}})), "no Origin: never held");
+
+        // Held after its handshake; "Allow" lets this one client in, and only it.
+        let mut page = page_hello(port, "https://game.example", "Web game");
+        page.send(r#"[{"RequestDeviceList":{"Id":2}}]"#);
+        let id = waiting_client(&window, "Web game");
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        let waiting = snapshot["clients"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        assert_eq!(waiting["origin"], "https://game.example");
+        snapshot_until(&window, "the device list request read", |s| {
+            s["clients"].as_array().unwrap().iter().any(|c| c["id"] == id && c["messagesIn"].as_u64() >= Some(2))
+        });
+        assert_eq!(page.next(std::time::Duration::ZERO), None, "nothing beyond the handshake yet");
+        call(&window, "answer_client", json!({"id": id, "allow": true, "remember": false})).unwrap();
+        assert_eq!(page.recv()["DeviceList"]["Id"], 2, "what waited is answered once allowed");
+        let mut again = page_hello(port, "https://game.example", "Web game, again");
+        let id = waiting_client(&window, "Web game, again");
+        assert_eq!(call(&window, "get_snapshot", json!({})).unwrap()["settings"]["rememberedWebPages"], json!([]));
+
+        // "Always allow": remembered by Origin (whatever the name), saved, and kept when the
+        // settings form saves.
+        call(&window, "answer_client", json!({"id": id, "allow": true, "remember": true})).unwrap();
+        assert_eq!(pong(&mut again, 2), Some(json!({"Ok": {"Id": 2}})));
+        let snapshot = call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        assert_eq!(snapshot["settings"]["rememberedWebPages"], json!(["https://game.example"]));
+        assert_eq!(snapshot["settings"]["approvedClients"], json!([]), "a page on this machine is no remote client");
+        let mut other_name = page_hello(port, "HTTPS://game.example:443", "Other name");
+        assert_eq!(pong(&mut other_name, 2), Some(json!({"Ok": {"Id": 2}})), "let in without asking");
+        call(&window, "stop_server", json!({})).unwrap();
+        drop(window);
+        drop(first_run);
+
+        // The app restarts: the page is still let in; another one waits, and is refused.
+        let (_second_run, window) = app(dir.path());
+        let port = start(&window);
+        let mut remembered = page_hello(port, "https://game.example", "Web game");
+        assert_eq!(pong(&mut remembered, 2), Some(json!({"Ok": {"Id": 2}})), "remembered across a restart");
+        let mut stranger = page_hello(port, "https://evil.example", "Stranger");
+        let id = waiting_client(&window, "Stranger");
+        held(&window, &mut stranger, "Stranger");
+        call(&window, "answer_client", json!({"id": id, "allow": false, "remember": false})).unwrap();
+        let error = stranger.recv();
+        assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
+        assert_eq!(error["Error"]["Id"], 2, "the waiting Ping gets the Error");
+        let message = error["Error"]["ErrorMessage"].as_str().unwrap();
+        assert!(message.contains("https://evil.example") && message.contains("did not allow"), "{message}");
+        snapshot_until(&window, "the refused page to be gone", |s| {
+            s["clients"].as_array().unwrap().iter().all(|c| c["name"] != "Stranger")
+        });
+
+        // Forgotten: it waits again.
+        let snapshot = call(&window, "forget_web_page", json!({"origin": "https://game.example"})).unwrap();
+        assert_eq!(snapshot["settings"]["rememberedWebPages"], json!([]));
+        let error = call(&window, "forget_web_page", json!({"origin": "https://game.example"})).unwrap_err();
+        assert!(error.as_str().unwrap().contains("not among"), "{error}");
+        let mut forgotten = page_hello(port, "https://game.example", "Forgotten");
+        waiting_client(&window, "Forgotten");
+        held(&window, &mut forgotten, "Forgotten");
+        call(&window, "stop_server", json!({})).unwrap();
+
+        // "Let any web page connect": nobody waits.
+        let mut settings = quiet_settings(0);
+        settings["allowAnyWebPage"] = json!(true);
+        call(&window, "save_settings", json!({"settings": settings})).unwrap();
+        let port = start(&window);
+        let mut any = page_hello(port, "https://any.example", "Any page");
+        assert_eq!(pong(&mut any, 2), Some(json!({"Ok": {"Id": 2}})));
+        call(&window, "stop_server", json!({})).unwrap();
+    }
+
+    #[test]
+    fn a_web_page_nobody_answers_about_is_refused_with_error_1_and_close_1008() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Some(dir.path().to_owned()), Arc::new(LogBuffer::default()))
+            .with_approval_timeout(std::time::Duration::from_millis(500));
+        let (_app, window) = app_with(state);
+        call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        let port = start(&window);
+        let mut page = page_hello(port, "https://slow.example", "Unanswered");
+        waiting_client(&window, "Unanswered");
+        let error = page.recv();
+        assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
+        let message = error["Error"]["ErrorMessage"].as_str().unwrap();
+        assert!(message.contains("https://slow.example") && message.contains("did not answer within"), "{message}");
+        let close = page.runtime.block_on(async {
+            use futures_util::StreamExt;
+            tokio::time::timeout(std::time::Duration::from_secs(5), page.socket.next()).await
+        });
+        match close {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(frame))))) => {
+                assert_eq!(u16::from(frame.code), 1008)
+            }
+            other => panic!("expected a Close 1008, got {other:?}"),
+        }
         call(&window, "stop_server", json!({})).unwrap();
     }
 

@@ -43,6 +43,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::disconnect_client,
         commands::answer_client,
         commands::forget_approved_client,
+        commands::forget_web_page,
         commands::set_client_device_access,
         commands::stop_all,
         commands::set_scanning,

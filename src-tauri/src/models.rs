@@ -91,7 +91,8 @@ pub struct ClientView {
     pub messages_in: u64,
     pub messages_out: u64,
     pub last_error: Option<String>,
-    /// A client from another machine waiting for the user to allow or refuse it.
+    /// A client from another machine, or a web page the user has not allowed, waiting for the
+    /// user to allow or refuse it.
     pub awaiting_approval: bool,
 }
 
@@ -209,10 +210,14 @@ pub struct Settings {
     /// Clients from other machines the user allowed for good (changed by `answer_client` and
     /// `forget_approved_client`, not by `save_settings`).
     pub approved_clients: Vec<ApprovedClient>,
-    /// Refuse web pages whose Origin is not in allowedOrigins (apps that are not web pages
-    /// are not affected).
-    pub restrict_origins: bool,
-    pub allowed_origins: Vec<String>,
+    /// Let every web page use the websocket without asking (off: a web page the user has not
+    /// allowed waits until they answer). Apps that are not web pages are never asked about.
+    pub allow_any_web_page: bool,
+    /// Web pages (Origins) the user always allows (changed by `answer_client` and
+    /// `forget_web_page`, not by `save_settings`). Settings saved before this list existed
+    /// had "Only let these web pages connect" (`allowedOrigins`): `settings::load` reads
+    /// those pages into this list.
+    pub remembered_web_pages: Vec<String>,
     /// Client name → addresses of the only devices it may use (changed by
     /// `set_client_device_access`, not by `save_settings`).
     pub client_device_access: BTreeMap<String, Vec<String>>,
@@ -270,8 +275,8 @@ impl Default for Settings {
             device_websocket_port: plugboard_server::DEFAULT_DEVICE_WEBSOCKET_PORT,
             allow_all_remote_clients: false,
             approved_clients: Vec::new(),
-            restrict_origins: false,
-            allowed_origins: Vec::new(),
+            allow_any_web_page: false,
+            remembered_web_pages: Vec::new(),
             client_device_access: BTreeMap::new(),
             stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
             theme: Theme::System,

@@ -1,6 +1,7 @@
 //! Settings as JSON in the OS config dir (`~/.config/plugboard/settings.json` on Linux),
 //! written atomically. A file that does not parse is moved aside and reported. Settings the
-//! user saves are checked first ([`checked`]).
+//! user saves are checked first ([`checked`]). Older files are read as they are: a renamed
+//! setting is moved to its new name ([`migrate`]), and a setting that is gone is ignored.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,25 @@ pub struct Loaded {
 }
 
 fn parses(bytes: &[u8]) -> bool {
-    serde_json::from_slice::<Settings>(bytes).is_ok()
+    parse(bytes).is_ok()
+}
+
+/// Settings from a file's bytes, older names included.
+fn parse(bytes: &[u8]) -> Result<Settings, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
+    migrate(&mut value);
+    serde_json::from_value(value)
+}
+
+/// Moves renamed settings to their new names. The list "Only let these web pages connect"
+/// (`allowedOrigins`, with its switch `restrictOrigins`) became the web pages the user always
+/// allows (`rememberedWebPages`): every web page not in it is now asked about.
+fn migrate(value: &mut serde_json::Value) {
+    let Some(object) = value.as_object_mut() else { return };
+    if let Some(old) = object.remove("allowedOrigins") {
+        object.entry("rememberedWebPages").or_insert(old);
+    }
+    object.remove("restrictOrigins");
 }
 
 /// Reads the settings at `path`; defaults when there is no file. A file that does not parse
@@ -40,7 +59,7 @@ pub fn load(path: &Path) -> Loaded {
             }
         }
     };
-    match serde_json::from_slice::<Settings>(&bytes) {
+    match parse(&bytes) {
         Ok(settings) => Loaded { settings, message: None },
         Err(parse_error) => {
             let message = match files::move_aside(path) {
@@ -87,36 +106,12 @@ pub fn default_dir() -> Option<PathBuf> {
     plugboard_server::default_config_dir()
 }
 
-/// The settings as the user saved them, tidied (blank Origins dropped), or a sentence saying
-/// what is wrong with them.
-pub fn checked(mut settings: Settings) -> Result<Settings, String> {
+/// The settings as the user saved them, or a sentence saying what is wrong with them.
+pub fn checked(settings: Settings) -> Result<Settings, String> {
     if settings.server_name.trim().is_empty() {
         return Err("The server name cannot be empty.".to_owned());
     }
-    settings.allowed_origins =
-        settings.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
-    if let Some(bad) = settings.allowed_origins.iter().find(|o| !looks_like_origin(o)) {
-        return Err(format!(
-            "'{bad}' is not an Origin: write it as the web page's scheme and host, like https://game.example or http://localhost:5173."
-        ));
-    }
     Ok(settings)
-}
-
-/// `scheme://host[:port]`, or `null` (what sandboxed pages and files send).
-fn looks_like_origin(text: &str) -> bool {
-    if text == "null" {
-        return true;
-    }
-    match text.split_once("://") {
-        Some((scheme, host)) => {
-            !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !host.trim_end_matches('/').is_empty()
-                && !host.trim_end_matches('/').contains(['/', ' ', '?', '#'])
-        }
-        None => false,
-    }
 }
 
 #[cfg(test)]
@@ -124,24 +119,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origins_are_scheme_and_host() {
-        for good in ["https://game.example", "http://localhost:5173", "https://game.example/", "null", "app://x"] {
-            assert!(looks_like_origin(good), "{good}");
-        }
-        for bad in ["game.example", "https://", "https://game.example/play", "https://a b", "://x"] {
-            assert!(!looks_like_origin(bad), "{bad}");
-        }
+    fn saved_settings_are_checked() {
+        let blank_name = Settings { server_name: " ".into(), ..Settings::default() };
+        assert_eq!(checked(blank_name), Err("The server name cannot be empty.".to_owned()));
     }
 
     #[test]
-    fn saved_settings_are_checked_and_tidied() {
-        let blank_name = Settings { server_name: " ".into(), ..Settings::default() };
-        assert_eq!(checked(blank_name), Err("The server name cannot be empty.".to_owned()));
-        let origins = vec![" https://game.example ".to_owned(), "".to_owned()];
-        let tidied = checked(Settings { allowed_origins: origins, ..Settings::default() }).unwrap();
-        assert_eq!(tidied.allowed_origins, vec!["https://game.example"]);
-        let bad = Settings { allowed_origins: vec!["game.example".into()], ..Settings::default() };
-        assert!(checked(bad).unwrap_err().starts_with("'game.example' is not an Origin"));
+    fn the_old_list_of_allowed_web_pages_becomes_the_remembered_web_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let old = r#"{"port": 12345, "restrictOrigins": true, "allowedOrigins": ["https://game.example"]}"#;
+        std::fs::write(&path, old).unwrap();
+        let loaded = load(&path);
+        assert_eq!(loaded.message, None);
+        assert_eq!(loaded.settings.remembered_web_pages, vec!["https://game.example"]);
+        assert!(!loaded.settings.allow_any_web_page, "web pages are asked about");
+        // Written back under the new name only.
+        save(&path, &loaded.settings).unwrap();
+        let saved = std::fs::read_to_string(&path).unwrap();
+        assert!(saved.contains("\"rememberedWebPages\"") && !saved.contains("allowedOrigins"), "{saved}");
+        assert!(!saved.contains("restrictOrigins"), "{saved}");
+        assert_eq!(load(&path).settings.remembered_web_pages, vec!["https://game.example"]);
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plugboard_server::{
-    files, ApprovedPeer, ClientKind, DeviceOptions, Engine, EngineConfig, EngineEvent, InputType, LocalClient,
-    LovenseApiOptions, OutputType, Range, Reading, SerialPort, UserDeviceConfig, VirtualDeviceSpec, VirtualKind,
+    files, gate::normalize as normalize_origin, ApprovedPeer, ClientKind, DeviceOptions, Engine, EngineConfig,
+    EngineEvent, InputType, LocalClient, LovenseApiOptions, OutputType, Range, Reading, SerialPort, UserDeviceConfig,
+    VirtualDeviceSpec, VirtualKind, WebPages,
 };
 use tokio::sync::{broadcast, Notify};
 
@@ -43,6 +44,8 @@ pub struct AppState {
     shut_down: AtomicBool,
     /// Which client addresses are this machine (loopback; tests replace it).
     is_local: fn(std::net::IpAddr) -> bool,
+    /// How long a waiting client waits for the user's answer.
+    approval_timeout: Duration,
     pub logs: Arc<LogBuffer>,
     /// Raised after every change; the publisher turns it into a coalesced "snapshot" event.
     pub changed: Arc<Notify>,
@@ -74,6 +77,7 @@ impl AppState {
             ports_cache: Mutex::new(None),
             shut_down: AtomicBool::new(false),
             is_local: plugboard_server::is_loopback,
+            approval_timeout: plugboard_server::DEFAULT_APPROVAL_TIMEOUT,
             logs,
             changed: Arc::new(Notify::new()),
         }
@@ -82,6 +86,12 @@ impl AppState {
     /// For tests: which client addresses count as this machine (the others need approval).
     pub fn with_locality(mut self, is_local: fn(std::net::IpAddr) -> bool) -> AppState {
         self.is_local = is_local;
+        self
+    }
+
+    /// For tests: how long a waiting client waits for the user's answer (60 s otherwise).
+    pub fn with_approval_timeout(mut self, timeout: Duration) -> AppState {
+        self.approval_timeout = timeout;
         self
     }
 
@@ -168,7 +178,13 @@ impl AppState {
         config.server_name = s.server_name.clone();
         config.max_ping_time_ms = s.max_ping_time_ms;
         config.devices = self.device_options(&s);
-        config.allowed_origins = s.restrict_origins.then(|| s.allowed_origins.clone());
+        // A web page the user has not allowed waits for their answer, as a client from
+        // another machine does (see plugboard_server::gate).
+        config.web_pages = WebPages {
+            ask: true,
+            websocket_open_to_all: s.allow_any_web_page,
+            approved: s.remembered_web_pages.clone(),
+        };
         // Listening on all interfaces is the user's explicit choice; each new client from
         // another machine is still theirs to allow, unless they said "allow all".
         config.remote_clients.ask = s.all_interfaces && !s.allow_all_remote_clients;
@@ -180,6 +196,7 @@ impl AppState {
             https_port: (s.lovense_api_https_port != 0).then_some(s.lovense_api_https_port),
             certificate_dir: self.config_dir.clone(),
         };
+        config.remote_clients.timeout = self.approval_timeout;
         config.device_access = s
             .client_device_access
             .iter()
@@ -253,11 +270,12 @@ impl AppState {
     }
 
     /// Saves the settings (they apply at the next start of the server). The remembered
-    /// approvals and the device access rules have commands of their own and are kept as they are.
+    /// approvals, remembered web pages and the device access rules have commands of their own and are kept as they are.
     pub async fn save_settings(&self, new: Settings) -> Result<Snapshot> {
         let mut new = settings::checked(new).map_err(Error::new)?;
         let current = self.settings();
         new.approved_clients = current.approved_clients;
+        new.remembered_web_pages = current.remembered_web_pages;
         new.client_device_access = current.client_device_access;
         self.store_settings(new)?;
         Ok(self.snapshot().await)
@@ -274,9 +292,9 @@ impl AppState {
         Ok(())
     }
 
-    /// The user's answer to a client from another machine that waits for approval. With
-    /// `remember` (allowing only), its address and Origin are saved, and later clients from
-    /// there are let in without asking.
+    /// The user's answer to a client that waits for approval (from another machine, or a web
+    /// page not yet allowed). With `remember` (allowing only), what held it is saved: its
+    /// address and Origin, or its web page, and later clients like it come in without asking.
     pub async fn answer_client(&self, id: u64, allow: bool, remember: bool) -> Result<()> {
         let engine = self.engine.lock().await;
         let engine = engine.as_ref().ok_or_else(|| Error::not_running("answer a client"))?;
@@ -284,17 +302,44 @@ impl AppState {
         if !allow {
             return if engine.refuse_client(id) { Ok(()) } else { Err(gone()) };
         }
-        let peer = engine.allow_client(id, remember).ok_or_else(gone)?;
-        if remember {
-            let mut settings = self.settings();
+        let remembered = engine.allow_client(id, remember).ok_or_else(gone)?;
+        let mut settings = self.settings();
+        let mut changed = false;
+        if let Some(peer) = remembered.peer {
             let approved = ApprovedClient { address: peer.address.to_string(), origin: peer.origin };
             if !settings.approved_clients.contains(&approved) {
                 settings.approved_clients.push(approved);
-                self.store_settings(settings)?;
+                changed = true;
             }
+        }
+        if let Some(origin) = remembered.origin {
+            if !settings.remembered_web_pages.contains(&origin) {
+                settings.remembered_web_pages.push(origin);
+                changed = true;
+            }
+        }
+        if changed {
+            self.store_settings(settings)?;
         }
         self.changed.notify_one();
         Ok(())
+    }
+
+    /// Forgets a web page the user always allowed: its next connection waits for an answer.
+    pub async fn forget_web_page(&self, origin: &str) -> Result<Snapshot> {
+        let mut settings = self.settings();
+        let before = settings.remembered_web_pages.len();
+        let forgotten = normalize_origin(origin);
+        settings.remembered_web_pages.retain(|page| normalize_origin(page) != forgotten);
+        if settings.remembered_web_pages.len() == before {
+            return Err(Error::new(format!("The web page {origin} is not among the ones you always allow.")));
+        }
+        let pages = settings.remembered_web_pages.clone();
+        self.store_settings(settings)?;
+        if let Some(engine) = self.engine.lock().await.as_ref() {
+            engine.set_approved_origins(pages);
+        }
+        Ok(self.snapshot().await)
     }
 
     /// Forgets a remembered approval: clients from there must be allowed again.

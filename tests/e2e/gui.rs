@@ -252,6 +252,8 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
     }
     assert!(!v3.connected());
 
+    web_page_prompt(&window, server_port).await;
+
     // Listening on all interfaces, a client from another machine waits until the user allows
     // it. Connecting to this machine's own network address makes a real non-loopback peer.
     approval_and_device_access(&window, server_port, non_loopback_address()).await;
@@ -263,6 +265,94 @@ async fn the_window_runs_the_server_and_shows_the_truth() {
 /// Waits until the element is shown (not `hidden`).
 async fn shown(window: &Client, css: &str) {
     wait_for(css, async || window.find(Locator::Css(css)).await.ok()?.is_displayed().await.ok()?.then_some(())).await;
+}
+
+/// A websocket from a web page at `origin` that has done its v3 handshake.
+async fn web_page(port: u16, origin: &str) -> crate::raw::Raw {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{port}").into_client_request().unwrap();
+    request.headers_mut().insert("Origin", origin.parse().unwrap());
+    let (socket, _) =
+        within("connect as a web page", tokio_tungstenite::connect_async(request)).await.expect("connect");
+    let mut page = crate::raw::Raw { socket };
+    let info = page.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Web game","MessageVersion":3}}]"#).await;
+    assert!(info.get("ServerInfo").is_some(), "{info}");
+    page
+}
+
+/// Waits until no client waits for an answer (the prompts are gone).
+async fn no_prompt(window: &Client) {
+    wait_for("no prompt", async || {
+        let banner = window.find(Locator::Css("#clients-waiting")).await.ok()?;
+        (!banner.is_displayed().await.ok()?).then_some(())
+    })
+    .await;
+}
+
+/// A web page the user has not allowed: the window asks, and Refuse, Allow, Always allow and
+/// Forget do what they say.
+async fn web_page_prompt(window: &Client, port: u16) {
+    const ORIGIN: &str = "https://game.example";
+    let prompt = "#approval-prompts li.approval-prompt";
+    click(window, "#server-toggle").await;
+    wait_for("the server running", async || {
+        text_of(window, "#server-state").await.filter(|t| t.contains(&port.to_string()))
+    })
+    .await;
+    click(window, "#nav-clients").await;
+
+    // Refuse.
+    let mut page = web_page(port, ORIGIN).await;
+    page.send(r#"[{"Ping":{"Id":2}}]"#).await;
+    shown(window, prompt).await;
+    let question = text_of(window, &format!("{prompt} .question")).await.unwrap_or_default();
+    assert_eq!(question, format!("{ORIGIN} wants to use your devices"));
+    screenshot(window, "clients-web-page-prompt").await;
+    click(window, &format!("{prompt} button.refuse")).await;
+    let error = page.recv().await;
+    assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
+    assert!(page.closed().await, "a refused page is disconnected");
+    no_prompt(window).await;
+
+    // Allow: this connection only, nothing remembered.
+    let mut page = web_page(port, ORIGIN).await;
+    page.send(r#"[{"Ping":{"Id":2}}]"#).await;
+    shown(window, prompt).await;
+    click(window, &format!("{prompt} button.allow")).await;
+    assert_eq!(page.recv().await, json!({"Ok": {"Id": 2}}), "what waited runs once allowed");
+    no_prompt(window).await;
+    assert!(!window.find(Locator::Css("#web-pages-section")).await.unwrap().is_displayed().await.unwrap());
+
+    // Always allow: remembered, listed, and the next connection is not asked about.
+    let mut again = web_page(port, ORIGIN).await;
+    again.send(r#"[{"Ping":{"Id":2}}]"#).await;
+    shown(window, prompt).await;
+    click(window, &format!("{prompt} button.allow-always")).await;
+    assert_eq!(again.recv().await, json!({"Ok": {"Id": 2}}));
+    no_prompt(window).await;
+    shown(window, "#web-pages-section").await;
+    let listed = text_of(window, "#remembered-web-pages").await.unwrap_or_default();
+    assert!(listed.contains(ORIGIN), "{listed}");
+    screenshot(window, "clients-web-pages").await;
+    let mut remembered = web_page(port, ORIGIN).await;
+    assert_eq!(remembered.ask(r#"[{"Ping":{"Id":2}}]"#).await, json!({"Ok": {"Id": 2}}), "not asked again");
+
+    // Forget: asked about again.
+    click(window, "#remembered-web-pages button.forget-web-page").await;
+    wait_for("the web page forgotten", async || {
+        let section = window.find(Locator::Css("#web-pages-section")).await.ok()?;
+        (!section.is_displayed().await.ok()?).then_some(())
+    })
+    .await;
+    let mut forgotten = web_page(port, ORIGIN).await;
+    forgotten.send(r#"[{"Ping":{"Id":2}}]"#).await;
+    shown(window, prompt).await;
+    click(window, &format!("{prompt} button.refuse")).await;
+    assert_eq!(forgotten.recv().await["Error"]["ErrorCode"], 1);
+
+    click(window, "#nav-server").await;
+    click(window, "#server-toggle").await;
+    assert!(remembered.closed().await, "stopping the server closes the page's connection");
 }
 
 /// The approval prompt, remembered approvals and per-app device access, from the window.

@@ -31,6 +31,7 @@ mod soak;
 mod stops;
 mod toy;
 mod version_flags;
+mod web_pages;
 mod websocket_toys;
 mod windows;
 mod x11;

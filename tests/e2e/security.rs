@@ -10,7 +10,7 @@ use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_e2e::{non_loopback_address, wait_for_level, wait_until, WAIT};
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::Error;
-use plugboard_server::{Approval, ApprovedPeer, Engine, EngineConfig, RemoteClients};
+use plugboard_server::{Approval, ApprovedPeer, Engine, EngineConfig, Remembered, RemoteClients};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -151,7 +151,7 @@ async fn a_remote_client_gets_only_its_handshake_until_the_user_allows_it() {
 
     assert!(!engine.refuse_client(999), "no such client");
     let remembered = engine.allow_client(id, false).expect("it was waiting");
-    assert_eq!(remembered, ApprovedPeer::new("127.0.0.1".parse().unwrap(), None));
+    assert_eq!(remembered, Remembered::default(), "allowed once: nothing remembered");
     // What waited runs now, in order; the device added meanwhile is in the list.
     let list = client.recv().await;
     assert_eq!(list["DeviceList"]["Id"], 2);
@@ -216,7 +216,8 @@ async fn approvals_are_remembered_by_address_and_origin_not_by_name() {
     let mut native = Raw::connect(&engine).await;
     hello(&mut native, "Native", false).await;
     let id = pending_client(&engine, "Native").await;
-    assert_eq!(engine.allow_client(id, true), Some(ApprovedPeer::new(localhost, None)));
+    let remembered = Remembered { peer: Some(ApprovedPeer::new(localhost, None)), origin: None };
+    assert_eq!(engine.allow_client(id, true), Some(remembered));
     assert_eq!(native.ask(PING).await, json!({"Ok":{"Id":2}}));
     let mut renamed = Raw::connect(&engine).await;
     hello(&mut renamed, "Any name at all", false).await;

@@ -15,6 +15,7 @@ export const api = {
     invoke<void>('answer_client', { id, allow, remember }),
   forgetApprovedClient: (address: string, origin: string | null) =>
     invoke<Snapshot>('forget_approved_client', { address, origin }),
+  forgetWebPage: (origin: string) => invoke<Snapshot>('forget_web_page', { origin }),
   setClientDeviceAccess: (name: string, devices: string[] | null) =>
     invoke<Snapshot>('set_client_device_access', { name, devices }),
   stopAll: () => invoke<void>('stop_all'),

@@ -77,7 +77,8 @@ export type ClientView = {
   messagesOut: number,
   lastError: string | null,
   /**
-   * A client from another machine waiting for the user to allow or refuse it.
+   * A client from another machine, or a web page the user has not allowed, waiting for the
+   * user to allow or refuse it.
    */
   awaitingApproval: boolean,
 };
@@ -234,11 +235,17 @@ export type Settings = {
    */
   approvedClients: Array<ApprovedClient>,
   /**
-   * Refuse web pages whose Origin is not in allowedOrigins (apps that are not web pages
-   * are not affected).
+   * Let every web page use the websocket without asking (off: a web page the user has not
+   * allowed waits until they answer). Apps that are not web pages are never asked about.
    */
-  restrictOrigins: boolean,
-  allowedOrigins: Array<string>,
+  allowAnyWebPage: boolean,
+  /**
+   * Web pages (Origins) the user always allows (changed by `answer_client` and
+   * `forget_web_page`, not by `save_settings`). Settings saved before this list existed
+   * had "Only let these web pages connect" (`allowedOrigins`): `settings::load` reads
+   * those pages into this list.
+   */
+  rememberedWebPages: Array<string>,
   /**
    * Client name → addresses of the only devices it may use (changed by
    * `set_client_device_access`, not by `save_settings`).

@@ -15,7 +15,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     port: 12345, serverName: 'Plugboard', allInterfaces: false, maxPingTimeMs: 0,
     startServerOnLaunch: false, closeToTray: true, startMinimized: false, launchAtLogin: false, useBluetoothLe: true,
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
-    allowAllRemoteClients: false, approvedClients: [], restrictOrigins: false, allowedOrigins: [],
+    allowAllRemoteClients: false, approvedClients: [], allowAnyWebPage: false, rememberedWebPages: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
     lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
   };
@@ -230,26 +230,50 @@ describe('DOM contract', () => {
     expect(calls).toContainEqual({ cmd: 'set_client_device_access', args: { name: 'Phone game', devices: ['virtual:0', 'virtual:1'] } });
   });
 
-  it('saves allowed origins and shows a settings problem', async () => {
+  it('saves "Let any web page connect" and shows a settings problem', async () => {
     await emit('snapshot', snap({ settingsMessage: 'The settings file was not valid; it was kept as settings.json.corrupt-1.' }));
     await tick();
     view('server');
     expect($('#settings-message').hidden).toBe(false);
     expect($('#settings-message').textContent).toContain('corrupt');
-    expect($('#allowed-origins-field').hidden).toBe(true);
+    const any = $('#setting-allow-any-web-page') as HTMLInputElement;
+    expect(any.checked).toBe(false);
     calls.length = 0;
-    const restrict = $('#setting-restrict-origins') as HTMLInputElement;
-    restrict.click();
-    await tick();
-    expect($('#allowed-origins-field').hidden).toBe(false);
-    const origins = $('#setting-allowed-origins') as HTMLInputElement;
-    origins.value = 'https://game.example,  http://localhost:5173 ';
-    origins.dispatchEvent(new Event('input', { bubbles: true }));
-    origins.dispatchEvent(new Event('change', { bubbles: true }));
+    any.click();
     for (let i = 0; i < 5; i++) await tick();
     const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
-    expect(saved.some((s) => s.restrictOrigins)).toBe(true);
-    expect(saved.some((s) => s.allowedOrigins.join(' ') === 'https://game.example http://localhost:5173')).toBe(true);
+    expect(saved.some((s) => s.allowAnyWebPage)).toBe(true);
+  });
+
+  it('asks about a waiting web page and lists the remembered ones with Forget', async () => {
+    view('clients');
+    const page = { id: 12, kind: 'Buttplug v3', local: false, name: 'Web game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://game.example',
+      connectedSince: new Date().toISOString(), messagesIn: 1, messagesOut: 1, lastError: null, awaitingApproval: true };
+    const settings = { ...snap().settings, rememberedWebPages: ['https://old.example'] };
+    await emit('snapshot', snap({ settings, clients: [page] }));
+    await tick();
+    expect($('#clients-waiting').hidden).toBe(false);
+    const prompt = $('#approval-prompts li[data-client-id="12"]');
+    expect(prompt.querySelector('.question')?.textContent).toBe('https://game.example wants to use your devices');
+    calls.length = 0;
+    (prompt.querySelector('button.allow-always') as HTMLButtonElement).click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'answer_client', args: { id: 12, allow: true, remember: true } });
+    (prompt.querySelector('button.refuse') as HTMLButtonElement).click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'answer_client', args: { id: 12, allow: false, remember: false } });
+
+    expect($('#web-pages-section').hidden).toBe(false);
+    const remembered = $('#remembered-web-pages li[data-origin="https://old.example"]');
+    expect(remembered.textContent).toContain('https://old.example');
+    (remembered.querySelector('button.forget-web-page') as HTMLButtonElement).click();
+    await tick();
+    expect(calls).toContainEqual({ cmd: 'forget_web_page', args: { origin: 'https://old.example' } });
+
+    await emit('snapshot', snap({ clients: [{ ...page, awaitingApproval: false }] }));
+    await tick();
+    expect($('#clients-waiting').hidden).toBe(true);
+    expect($('#web-pages-section').hidden).toBe(true);
   });
 
   it('shows the STOP shortcut next to STOP ALL, saves a new one, and forces a theme', async () => {

@@ -108,10 +108,6 @@ impl Approvals {
         *self.lock() = peers.into_iter().map(|p| ApprovedPeer::new(p.address, p.origin)).collect();
     }
 
-    pub fn is_remembered(&self, peer: &ApprovedPeer) -> bool {
-        self.lock().contains(peer)
-    }
-
     pub fn list(&self) -> Vec<ApprovedPeer> {
         self.lock().iter().cloned().collect()
     }

@@ -8,6 +8,7 @@ use plugboard_protocol::SpecVersion;
 
 use crate::access::AccessRules;
 use crate::approval::RemoteClients;
+use crate::gate::WebPages;
 use crate::limits::Limits;
 
 /// The name announced in ServerInfo unless told otherwise.
@@ -36,9 +37,13 @@ pub struct EngineConfig {
     pub virtual_devices: Vec<VirtualDeviceSpec>,
     /// Hardware: device database, user config, transports.
     pub devices: DeviceOptions,
-    /// Browser clients whose Origin is not in this list are refused at the websocket upgrade
-    /// (HTTP 403); `None`: any Origin. Clients without an Origin (native apps) are not affected.
+    /// Web pages (by Origin) let in at every door (`--allowed-origins`). Without [`WebPages::ask`],
+    /// other web pages are refused with HTTP 403: at the websocket upgrade only when a list is
+    /// given (`None`: any web page may use the websocket), at HTTP surfaces always. Clients
+    /// without an Origin (native apps) are not affected. See [`crate::gate`].
     pub allowed_origins: Option<Vec<String>>,
+    /// Whether unapproved web pages wait for the user's answer, and the ones approved for good.
+    pub web_pages: WebPages,
     /// Whether clients from other machines wait for the front end's approval.
     pub remote_clients: RemoteClients,
     /// Client name → the addresses of the only devices it may see and use (see `access`).
@@ -147,6 +152,7 @@ impl Default for EngineConfig {
             virtual_devices: Vec::new(),
             devices: DeviceOptions::default(),
             allowed_origins: None,
+            web_pages: WebPages::default(),
             remote_clients: RemoteClients::default(),
             device_access: AccessRules::new(),
             lovense_api: LovenseApiOptions::default(),

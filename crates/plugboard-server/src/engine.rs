@@ -17,6 +17,8 @@ use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
+use crate::gate::http::{HttpDecision, Surface};
+use crate::gate::{self, Remembered};
 use crate::listener;
 use crate::local_client::LocalClient;
 use crate::shared::Shared;
@@ -244,19 +246,31 @@ impl Engine {
         LocalClient::register(self.shared.clone(), kind, name)
     }
 
-    /// Lets a client that waits for the user's approval in; with `remember`, later clients
-    /// from its address with its Origin are let in without asking. Returns what would be
-    /// remembered (the front end keeps it), or `None` if no such client waits.
-    pub fn allow_client(&self, id: ClientId, remember: bool) -> Option<ApprovedPeer> {
-        let peer = self.shared.clients.get(id)?.approval_key()?;
+    /// Lets a client that waits for the user's approval in. With `remember`, what held it is
+    /// approved for good: its address and Origin when it came from another machine, its Origin
+    /// when it is a web page the user had not approved; other waiting clients that nothing
+    /// holds any more come in too. Returns what was remembered (the front end keeps it), or
+    /// `None` if no such client waits.
+    pub fn allow_client(&self, id: ClientId, remember: bool) -> Option<Remembered> {
+        let key = self.shared.clients.get(id)?.approval_key()?;
+        let held = gate::held_for(&self.shared, &key);
         if self.shared.clients.answer(Approval::Allowed, |client| client.id == id) == 0 {
             return None;
         }
+        let mut remembered = Remembered::default();
         if remember {
-            self.shared.approvals.remember(peer.clone());
-            self.shared.clients.answer(Approval::Allowed, |client| client.approval_key().as_ref() == Some(&peer));
+            if let (true, Some(origin)) = (held.web_page, &key.origin) {
+                self.shared.gate.remember(origin);
+                remembered.origin = Some(gate::normalize(origin));
+            }
+            if held.other_machine {
+                self.shared.approvals.remember(key.clone());
+                remembered.peer = Some(key);
+            }
+            gate::let_in_approved(&self.shared);
+            self.shared.emit(EngineEvent::WebPagesChanged);
         }
-        Some(peer)
+        Some(remembered)
     }
 
     /// Refuses a client that waits for the user's approval: it gets an Error and is
@@ -265,18 +279,73 @@ impl Engine {
         self.shared.clients.answer(Approval::Refused, |client| client.id == id) > 0
     }
 
-    /// Replaces the remembered approvals; waiting clients that match one are let in.
+    /// Replaces the remembered approvals; waiting clients that nothing holds any more are let in.
     pub fn set_approved_peers(&self, peers: Vec<ApprovedPeer>) {
         self.shared.approvals.replace(peers);
-        let approvals = &self.shared.approvals;
-        self.shared
-            .clients
-            .answer(Approval::Allowed, |client| client.approval_key().is_some_and(|key| approvals.is_remembered(&key)));
+        gate::let_in_approved(&self.shared);
     }
 
     /// The remembered approvals.
     pub fn approved_peers(&self) -> Vec<ApprovedPeer> {
         self.shared.approvals.list()
+    }
+
+    /// Replaces the web pages approved for good (the front end forgot one); waiting clients
+    /// that nothing holds any more are let in.
+    pub fn set_approved_origins(&self, origins: Vec<String>) {
+        self.shared.gate.replace_remembered(origins);
+        gate::let_in_approved(&self.shared);
+        self.shared.emit(EngineEvent::WebPagesChanged);
+    }
+
+    /// The web pages approved for good, normalized (see [`gate::normalize`]).
+    pub fn approved_origins(&self) -> Vec<String> {
+        self.shared.gate.remembered()
+    }
+
+    /// The web pages whose HTTP requests were refused while the user is asked about them.
+    pub fn web_pages_asking(&self) -> Vec<String> {
+        self.shared.gate.asking()
+    }
+
+    /// The user's answer about a web page that asked over HTTP. Allowing lets its requests in
+    /// until the engine stops, or for good with `remember` (its websocket clients that wait
+    /// come in too); refusing stops asking. Returns the Origin remembered, normalized.
+    pub fn answer_web_page(&self, origin: &str, allow: bool, remember: bool) -> Option<String> {
+        let remembered = match (allow, remember) {
+            (false, _) => {
+                self.shared.gate.stop_asking(origin);
+                None
+            }
+            (true, false) => {
+                self.shared.gate.allow_this_run(origin);
+                None
+            }
+            (true, true) => {
+                self.shared.gate.remember(origin);
+                gate::let_in_approved(&self.shared);
+                Some(gate::normalize(origin))
+            }
+        };
+        self.shared.emit(EngineEvent::WebPagesChanged);
+        remembered
+    }
+
+    /// The Origin gate for one HTTP request at `surface`: every HTTP surface calls this first
+    /// and answers with the response it is given, or goes on and adds the headers (see
+    /// [`crate::gate::http`]). An unapproved web page is asked about once
+    /// ([`EngineEvent::WebPagesChanged`]) when the front end asks the user.
+    pub fn check_http(
+        &self,
+        surface: &Surface,
+        method: &gate::http::Method,
+        headers: &gate::http::HeaderMap,
+    ) -> HttpDecision {
+        let shared = &self.shared;
+        gate::http::check(&shared.gate, surface, method, headers, |origin| {
+            tracing::warn!(origin, surface = surface.name, "a web page wants to use the devices; asking the user");
+            shared.emit(EngineEvent::WebPagesChanged);
+        })
     }
 
     /// Limits clients named `name` to the devices at `devices` (addresses, as in

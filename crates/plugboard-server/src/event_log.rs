@@ -97,6 +97,7 @@ fn log_event(event: &EngineEvent) {
         EngineEvent::ClientDisconnected { id } => {
             tracing::debug!(target: TARGET, client = id, "client disconnected");
         }
+        EngineEvent::WebPagesChanged => tracing::debug!(target: TARGET, "web pages changed"),
         EngineEvent::Device(DeviceEvent::Added(info)) => {
             tracing::debug!(target: TARGET, device = info.index, name = %info.name, outputs = %outputs(info), "device added");
         }

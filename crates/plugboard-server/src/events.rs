@@ -19,6 +19,9 @@ pub enum EngineEvent {
     },
     /// A device appeared, disappeared, or one of its outputs changed.
     Device(DeviceEvent),
+    /// The web pages approved for good or waiting for the user's answer over HTTP changed
+    /// (`Engine::approved_origins`, `Engine::web_pages_asking`).
+    WebPagesChanged,
     /// The engine stopped; every output was stopped first.
     Stopped,
 }

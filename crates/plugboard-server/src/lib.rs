@@ -21,10 +21,12 @@
 //! are read with [`UserDeviceConfig::load`]), [`list_serial_ports`] the ports to bind, and the
 //! model types a front end needs are re-exported here, so that it depends on this crate alone.
 //!
-//! Who gets in and what they see: `EngineConfig::allowed_origins` refuses web pages from
-//! other Origins at the upgrade (the `origin` module); with `EngineConfig::remote_clients`
-//! asking, a client from another machine waits after its handshake until the front end calls
-//! `Engine::allow_client` or `Engine::refuse_client` (the `approval` module); and
+//! Who gets in and what they see: every door a browser can reach goes through one Origin gate
+//! ([`gate`]): `EngineConfig::allowed_origins` lets listed web pages in, and with
+//! `EngineConfig::web_pages` asking, other web pages wait for the user, as a client from
+//! another machine does with `EngineConfig::remote_clients` asking: after its handshake, until
+//! the front end calls `Engine::allow_client` or `Engine::refuse_client` (the `approval`
+//! module). HTTP surfaces call `Engine::check_http` before anything else. And
 //! `Engine::set_device_access` limits clients, by name, to chosen devices (the `access` module).
 //!
 //! Inside, one task accepts connections on each listening address and one task per
@@ -44,13 +46,13 @@ mod error;
 pub mod event_log;
 mod events;
 pub mod files;
+pub mod gate;
 mod hardware;
 mod limits;
 mod listener;
 mod local_client;
 mod lovense;
 pub mod mdns;
-mod origin;
 mod paths;
 pub mod repeater;
 mod serial_ports;
@@ -75,6 +77,7 @@ pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
+pub use gate::{Remembered, WebPages};
 pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,

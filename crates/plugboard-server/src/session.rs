@@ -33,8 +33,8 @@ use crate::access::Visibility;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
 use crate::clients::{ClientKind, ClientSnapshot, Signals};
 use crate::events::EngineEvent;
+use crate::gate::{self, origin, Door, Verdict};
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
-use crate::origin;
 use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
 
@@ -81,12 +81,12 @@ async fn upgrade(
     let limits = &shared.config.limits;
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
     let origin_slot = origin.clone();
-    let allowed_origins = shared.config.allowed_origins.clone();
+    let gate = shared;
     // The error type is tungstenite's.
     #[allow(clippy::result_large_err)]
     let read_origin = move |request: &HttpRequest, response: HttpResponse| -> Result<HttpResponse, ErrorResponse> {
         let value = request.headers().get("origin").map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
-        if !origin::is_allowed(allowed_origins.as_deref(), value.as_deref()) {
+        if gate.gate.verdict(Door::Websocket, value.as_deref()) == Verdict::Refuse {
             let value = value.unwrap_or_default();
             tracing::warn!(
                 %peer,
@@ -133,7 +133,8 @@ async fn register(
 ) -> Option<(ClientId, Approval, Signals)> {
     let id = shared.next_client_id();
     let approval_key = ApprovedPeer::new(peer.ip(), origin.clone());
-    let approval = shared.approvals.initial(&shared.config.remote_clients, &approval_key);
+    let held = gate::held_for(shared, &approval_key);
+    let approval = if held.any() { Approval::Pending } else { Approval::NotNeeded };
     let snapshot = ClientSnapshot {
         id,
         kind: ClientKind::Buttplug,
@@ -163,8 +164,8 @@ async fn register(
         return None;
     };
     tracing::info!(client = id, %peer, origin = ?snapshot.origin.as_deref().unwrap_or("-"), "client connected");
-    if approval == Approval::Pending {
-        tracing::warn!(client = id, %peer, "a client from another machine waits for the user's approval");
+    if held.any() {
+        tracing::warn!(client = id, %peer, ?held, "a client waits for the user's approval");
     }
     shared.emit(EngineEvent::ClientConnected(Box::new(snapshot)));
     Some((id, approval, signals))
@@ -469,7 +470,7 @@ impl Session {
     async fn answered(&mut self, answer: Approval) {
         match answer {
             Approval::Allowed => {
-                tracing::info!(client = self.id, peer = %self.peer, "the user allowed a client from another machine");
+                tracing::info!(client = self.id, peer = %self.peer, "the user allowed a waiting client");
                 self.set_approval(Approval::Allowed);
                 self.approval_deadline = None;
                 if self.version.is_some() {
@@ -483,8 +484,8 @@ impl Session {
                 }
             }
             Approval::Refused => {
-                tracing::warn!(client = self.id, peer = %self.peer, "the user refused a client from another machine");
-                self.turn_away(approval::refused(self.peer.ip()), "refused by the user");
+                tracing::warn!(client = self.id, peer = %self.peer, "the user refused a waiting client");
+                self.turn_away(gate::turned_away(&self.shared, self.id, self.peer.ip(), None), "refused by the user");
             }
             Approval::Pending | Approval::NotNeeded => {}
         }
@@ -553,8 +554,9 @@ impl Session {
         if self.approval_deadline.is_some_and(|deadline| now >= deadline) {
             let timeout = self.shared.config.remote_clients.timeout;
             let peer = self.peer;
-            tracing::warn!(client = self.id, %peer, "the user did not answer in time; refusing a remote client");
-            return self.turn_away(approval::timed_out(self.peer.ip(), timeout), "not allowed in time");
+            tracing::warn!(client = self.id, %peer, "the user did not answer in time; refusing a waiting client");
+            let error = gate::turned_away(&self.shared, self.id, peer.ip(), Some(timeout));
+            return self.turn_away(error, "not allowed in time");
         }
         if self.version.is_none() && self.handshake_deadline.is_some_and(|deadline| now >= deadline) {
             let timeout = self.shared.config.limits.handshake_timeout;

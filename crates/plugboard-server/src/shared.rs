@@ -12,6 +12,7 @@ use crate::approval::Approvals;
 use crate::clients::ClientRegistry;
 use crate::config::EngineConfig;
 use crate::events::EngineEvent;
+use crate::gate::OriginGate;
 
 /// Events a front end may fall behind by before it hears `Lagged` and takes a fresh snapshot
 /// (which loses nothing). A broadcast channel allocates and fills all its slots at creation,
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub clients: ClientRegistry,
     /// Remembered approvals of clients from other machines.
     pub approvals: Approvals,
+    /// Which web pages may come in (see [`crate::gate`]).
+    pub gate: OriginGate,
     /// Which devices each client (by name) may see and use.
     pub access: DeviceAccess,
     pub events: broadcast::Sender<EngineEvent>,
@@ -41,6 +44,7 @@ impl Shared {
     pub fn new(config: EngineConfig, devices: Arc<DeviceManager>, shutdown: watch::Receiver<bool>) -> Shared {
         Shared {
             approvals: Approvals::new(&config.remote_clients),
+            gate: OriginGate::new(config.allowed_origins.as_deref(), &config.web_pages),
             access: DeviceAccess::new(config.device_access.clone()),
             config,
             devices,

@@ -59,15 +59,10 @@ export function mount(root: HTMLElement): void {
         <p class="hint">Otherwise each new one waits until you allow it under Connected apps.</p>
       </div>
       <div class="field check">
-        <input id="setting-restrict-origins" type="checkbox" />
-        <label for="setting-restrict-origins">Only let these web pages connect</label>
-        <p class="hint">Any web page you open can try to reach Plugboard. Apps that are not web pages are not affected.</p>
-      </div>
-      <div class="field" id="allowed-origins-field" hidden>
-        <label for="setting-allowed-origins">Allowed web pages</label>
-        <input id="setting-allowed-origins" type="text" autocomplete="off" spellcheck="false"
-          placeholder="https://game.example, http://localhost:5173" />
-        <p class="hint">Each page's scheme and host (its Origin), separated by commas. Applies when the server starts.</p>
+        <input id="setting-allow-any-web-page" type="checkbox" />
+        <label for="setting-allow-any-web-page">Let any web page connect</label>
+        <p class="hint">Any web page you open can try to reach Plugboard. Off: each new one waits until you allow it
+          under Connected apps. Apps that are not web pages are not affected.</p>
       </div>
       <div class="field check">
         <input id="setting-lovense-api" type="checkbox" />
@@ -208,11 +203,6 @@ export function mount(root: HTMLElement): void {
   });
   ping.addEventListener('change', () => void committers.get(ping)?.());
 
-  const origins = byId<HTMLInputElement>('setting-allowed-origins');
-  draftOnInput(origins);
-  committers.set(origins, () => commit(origins, { allowedOrigins: parseOrigins(origins.value) }));
-  origins.addEventListener('change', () => void committers.get(origins)?.());
-
   const keys = byId<HTMLInputElement>('setting-stop-shortcut');
   draftOnInput(keys);
   committers.set(keys, () => commit(keys, { stopShortcut: keys.value.trim() }));
@@ -230,7 +220,7 @@ export function mount(root: HTMLElement): void {
   checkbox('setting-lovense-api', 'lovenseApi');
   checkbox('setting-all-interfaces', 'allInterfaces');
   checkbox('setting-allow-all-remote', 'allowAllRemoteClients');
-  checkbox('setting-restrict-origins', 'restrictOrigins');
+  checkbox('setting-allow-any-web-page', 'allowAnyWebPage');
   checkbox('setting-start-on-launch', 'startServerOnLaunch');
   checkbox('setting-close-to-tray', 'closeToTray');
   checkbox('setting-start-minimized', 'startMinimized');
@@ -287,19 +277,11 @@ type CheckboxSetting =
   | 'lovenseApi'
   | 'allInterfaces'
   | 'allowAllRemoteClients'
-  | 'restrictOrigins'
+  | 'allowAnyWebPage'
   | 'startServerOnLaunch'
   | 'closeToTray'
   | 'startMinimized'
   | 'launchAtLogin';
-
-/** "https://a.example, http://b.example" → the Origins, without blanks. */
-export function parseOrigins(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((o) => o.trim())
-    .filter((o) => o !== '');
-}
 
 function checkbox(id: string, key: CheckboxSetting): void {
   const input = byId<HTMLInputElement>(id);
@@ -308,7 +290,6 @@ function checkbox(id: string, key: CheckboxSetting): void {
       byId('all-interfaces-warning').hidden = !input.checked;
       byId('allow-all-remote-field').hidden = !input.checked;
     }
-    if (id === 'setting-restrict-origins') byId('allowed-origins-field').hidden = !input.checked;
     if (id === 'setting-lovense-api') byId('lovense-api-fields').hidden = !input.checked;
     void run(input, () => saveSetting({ [key]: input.checked }));
   });
@@ -382,9 +363,6 @@ export function render(s: Snapshot): void {
   byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   byId('allow-all-remote-field').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   setChecked(byId<HTMLInputElement>('setting-allow-all-remote'), settings.allowAllRemoteClients);
-  setChecked(byId<HTMLInputElement>('setting-restrict-origins'), settings.restrictOrigins);
-  byId('allowed-origins-field').hidden = !byId<HTMLInputElement>('setting-restrict-origins').checked;
-  setValue(byId<HTMLInputElement>('setting-allowed-origins'), settings.allowedOrigins.join(', '));
   setValue(byId<HTMLInputElement>('setting-stop-shortcut'), settings.stopShortcut);
   setText(byId('stop-shortcut-where'), s.shortcut.whereItWorks);
   const problem = byId('stop-shortcut-problem');
@@ -402,6 +380,7 @@ export function render(s: Snapshot): void {
     server.lovenseApiUrl ??
       (server.running ? 'Start the server again to turn this on.' : `http://127.0.0.1:${settings.lovenseApiPort} (once the server runs)`),
   );
+  setChecked(byId<HTMLInputElement>('setting-allow-any-web-page'), settings.allowAnyWebPage);
   const settingsMessage = byId('settings-message');
   settingsMessage.hidden = !s.settingsMessage;
   setText(settingsMessage, s.settingsMessage ?? '');

@@ -47,7 +47,8 @@ struct Cli {
 
     /// Web pages allowed to connect: browser clients (which send an Origin header) from any
     /// other Origin are refused with HTTP 403, e.g. https://game.example,http://localhost:5173.
-    /// An empty list ('') refuses every web page. Native apps (no Origin) are not affected.
+    /// An empty list ('') refuses every web page. Without this flag any web page may use the
+    /// websocket, and none the HTTP surfaces. Native apps (no Origin) are not affected.
     #[arg(long, value_name = "ORIGIN[,ORIGIN...]", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
 

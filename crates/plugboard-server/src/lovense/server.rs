@@ -12,10 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::gate::http::{HttpDecision, Surface};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -153,45 +154,29 @@ fn router(api: Arc<Api>) -> Router {
         .with_state(api)
 }
 
-/// Whether a web page with this Origin may use the API. The one place the API asks the
-/// Origin gate (the `origin` module), with the websocket's list of approved Origins.
-fn origin_allowed(shared: &Shared, origin: &str) -> bool {
-    crate::origin::is_allowed(shared.config.allowed_origins.as_deref(), Some(origin))
-}
-
-/// Refuses web pages whose Origin is not approved before anything runs, answers browsers'
-/// preflights, and gives approved pages the CORS headers that let them read the answers.
+/// The Origin gate of every door a browser can reach (`crate::gate::http`), asked before
+/// anything runs: a web page the user has not approved gets 403 (and the window asks the user
+/// about it), a preflight is answered for approved pages only, and approved pages get the CORS
+/// headers that let them read the answers.
 async fn origin_gate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
-    let origin = request.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let Some(origin) = origin else {
-        // A native app: browsers always send an Origin with requests that could change state.
-        return next.run(request).await;
+    let surface = Surface {
+        name: "the Lovense API",
+        all_interfaces: api.shared.config.listen.iter().any(|address| address.ip().is_unspecified()),
+        lovense_host_names: true,
     };
-    if !origin_allowed(&api.shared, &origin) {
-        tracing::warn!(%origin, "the Lovense API refused a web page");
-        let message = format!(
-            "Plugboard does not let web pages at {origin} use the Lovense API. To let this page in, add its \
-             Origin to the allowed origins (--allowed-origins, or the app's setting)."
-        );
-        return (StatusCode::FORBIDDEN, Json(ApiError::invalid_command(message).to_json())).into_response();
+    let shared = &api.shared;
+    let decision = crate::gate::http::check(&shared.gate, &surface, request.method(), request.headers(), |origin| {
+        tracing::warn!(origin, "a web page wants to use the Lovense API; asking the user");
+        shared.emit(crate::events::EngineEvent::WebPagesChanged);
+    });
+    match decision {
+        HttpDecision::Answer(answer) => answer.map(Body::from).into_response(),
+        HttpDecision::Proceed(headers) => {
+            let mut response = next.run(request).await;
+            response.headers_mut().extend(headers);
+            response
+        }
     }
-    let mut response = if request.method() == Method::OPTIONS {
-        let mut preflight = StatusCode::NO_CONTENT.into_response();
-        let headers = preflight.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, x-platform"));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-        // Chrome asks before a public page reaches a loopback address.
-        headers.insert("access-control-allow-private-network", HeaderValue::from_static("true"));
-        preflight
-    } else {
-        next.run(request).await
-    };
-    if let Ok(value) = HeaderValue::from_str(&origin) {
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
 }
 
 /// `POST /command` with a JSON body.

@@ -1,6 +1,7 @@
 // Every connected client as a card: the games and apps (name, spec version, address, web page,
 // time connected, messages, last error, Disconnect), this window's own controls once used, and
-// apps from other computers waiting to be allowed (Allow, Always allow, Refuse).
+// apps from other computers and web pages waiting to be allowed, each with its question above
+// the cards (Allow, Always allow, Refuse).
 import { api } from '../../api';
 import { byId, h, reconcile, run, setText } from '../../dom';
 import { formatClock, formatRelativeTime, formatSpecVersion } from '../../format';
@@ -11,11 +12,14 @@ export const connected: Section = {
   mount(root) {
     root.innerHTML = `
       <p class="muted" id="clients-intro">Games and apps that are connected to Plugboard right now.</p>
-      <div id="clients-waiting" class="panel warning" role="alert" hidden></div>
+      <div id="clients-waiting" class="panel warning" role="alert" hidden>
+        <ul id="approval-prompts" class="plain-list"></ul>
+      </div>
       <div id="clients" class="card-list" role="list" aria-label="Apps connected to the server"></div>
       <p class="empty" id="clients-empty" hidden></p>
     `;
-    byId('clients').addEventListener('click', (e) => {
+    // The cards and the prompts above them answer the same way.
+    const answer = (e: Event): void => {
       const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
       const card = btn?.closest<HTMLElement>('[data-client-id]');
       if (!btn || !card) return;
@@ -24,7 +28,9 @@ export const connected: Section = {
       else if (btn.classList.contains('allow')) void run(btn, () => api.answerClient(id, true, false));
       else if (btn.classList.contains('allow-always')) void run(btn, () => api.answerClient(id, true, true));
       else if (btn.classList.contains('refuse')) void run(btn, () => api.answerClient(id, false, false));
-    });
+    };
+    byId('clients').addEventListener('click', answer);
+    byId('approval-prompts').addEventListener('click', answer);
   },
 
   render(s) {
@@ -45,15 +51,44 @@ export const connected: Section = {
 };
 
 function renderWaiting(s: Snapshot): void {
-  const waiting = s.clients.filter((c) => c.awaitingApproval).length;
-  const banner = byId('clients-waiting');
-  banner.hidden = waiting === 0;
-  setText(
-    banner,
-    waiting === 1
-      ? 'An app from another computer or phone wants to use your devices. Allow or refuse it below.'
-      : `${waiting} apps from other computers or phones want to use your devices. Allow or refuse them below.`,
+  const waiting = s.clients.filter((c) => c.awaitingApproval);
+  byId('clients-waiting').hidden = waiting.length === 0;
+  reconcile(byId('approval-prompts'), waiting, (c) => String(c.id), 'data-client-id', createPrompt, updatePrompt);
+}
+
+/** What "Always allow" remembers: a web page by its Origin, an app from another computer by its address. */
+function alwaysAllowLabel(c: ClientView): string {
+  return c.origin ? `Always allow the web page ${c.origin}` : `Always allow apps from ${c.address ?? 'there'}`;
+}
+
+/** The question the window asks about a waiting client. */
+export function approvalQuestion(c: ClientView): string {
+  if (c.origin) return `${c.origin} wants to use your devices`;
+  return `${c.name ?? 'An app'} on another computer or phone (${c.address ?? 'unknown address'}) wants to use your devices`;
+}
+
+function createPrompt(): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'approval-prompt' },
+    h('span', { class: 'question' }),
+    ' ',
+    h(
+      'span',
+      { class: 'action-buttons' },
+      h('button', { type: 'button', class: 'allow primary', text: 'Allow' }),
+      h('button', { type: 'button', class: 'allow-always', text: 'Always allow' }),
+      h('button', { type: 'button', class: 'refuse danger-outline', text: 'Refuse' }),
+    ),
   );
+}
+
+function updatePrompt(item: HTMLLIElement, c: ClientView): void {
+  setText(item.querySelector('.question') as HTMLElement, approvalQuestion(c));
+  const who = c.origin ?? c.name ?? c.address ?? 'this app';
+  (item.querySelector('button.allow') as HTMLElement).setAttribute('aria-label', `Allow ${who} this time`);
+  (item.querySelector('button.allow-always') as HTMLElement).setAttribute('aria-label', alwaysAllowLabel(c));
+  (item.querySelector('button.refuse') as HTMLElement).setAttribute('aria-label', `Refuse ${who}`);
 }
 
 function fact(label: string, cls: string): HTMLElement[] {
