@@ -8,7 +8,6 @@ use plugboard_protocol::SpecVersion;
 
 use crate::access::AccessRules;
 use crate::approval::RemoteClients;
-use crate::gate::WebPages;
 use crate::limits::Limits;
 
 /// The name announced in ServerInfo unless told otherwise.
@@ -40,7 +39,7 @@ pub struct EngineConfig {
     /// Web pages (by Origin) let in at every door (`--allowed-origins`). Without [`WebPages::ask`],
     /// other web pages are refused with HTTP 403: at the websocket upgrade only when a list is
     /// given (`None`: any web page may use the websocket), at HTTP surfaces always. Clients
-    /// without an Origin (native apps) are not affected. See [`crate::gate`].
+    /// without an Origin (native apps) are not affected. See the `gate` module.
     pub allowed_origins: Option<Vec<String>>,
     /// Whether unapproved web pages wait for the user's answer, and the ones approved for good.
     pub web_pages: WebPages,
@@ -162,4 +161,19 @@ impl Default for EngineConfig {
 
 fn loopback_addresses(port: u16) -> Vec<SocketAddr> {
     vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port), SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)]
+}
+
+/// How the engine treats web pages, beyond the `--allowed-origins` list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebPages {
+    /// Ask the user about each web page that is not approved (the desktop app). False: the
+    /// headless behaviour described in the module documentation. A waiting websocket client
+    /// is refused after [`RemoteClients::timeout`](crate::RemoteClients::timeout), as a client
+    /// from another machine is.
+    pub ask: bool,
+    /// Let every web page use the websocket without asking (the app's "Let any web page
+    /// connect", which restores the old behaviour); HTTP surfaces still ask.
+    pub websocket_open_to_all: bool,
+    /// Origins the user approved for good ("Always allow"); the front end keeps them.
+    pub approved: Vec<String>,
 }

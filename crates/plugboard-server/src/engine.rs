@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::access::AccessRules;
+use crate::admission;
 use crate::approval::{Approval, ApprovedPeer};
 use crate::clients::{ClientKind, ClientSnapshot};
 use crate::config::EngineConfig;
@@ -253,7 +254,7 @@ impl Engine {
     /// `None` if no such client waits.
     pub fn allow_client(&self, id: ClientId, remember: bool) -> Option<Remembered> {
         let key = self.shared.clients.get(id)?.approval_key()?;
-        let held = gate::held_for(&self.shared, &key);
+        let held = admission::held_for(&self.shared, &key);
         if self.shared.clients.answer(Approval::Allowed, |client| client.id == id) == 0 {
             return None;
         }
@@ -267,7 +268,7 @@ impl Engine {
                 self.shared.approvals.remember(key.clone());
                 remembered.peer = Some(key);
             }
-            gate::let_in_approved(&self.shared);
+            admission::let_in_approved(&self.shared);
             self.shared.emit(EngineEvent::WebPagesChanged);
         }
         Some(remembered)
@@ -282,7 +283,7 @@ impl Engine {
     /// Replaces the remembered approvals; waiting clients that nothing holds any more are let in.
     pub fn set_approved_peers(&self, peers: Vec<ApprovedPeer>) {
         self.shared.approvals.replace(peers);
-        gate::let_in_approved(&self.shared);
+        admission::let_in_approved(&self.shared);
     }
 
     /// The remembered approvals.
@@ -294,7 +295,7 @@ impl Engine {
     /// that nothing holds any more are let in.
     pub fn set_approved_origins(&self, origins: Vec<String>) {
         self.shared.gate.replace_remembered(origins);
-        gate::let_in_approved(&self.shared);
+        admission::let_in_approved(&self.shared);
         self.shared.emit(EngineEvent::WebPagesChanged);
     }
 
@@ -323,7 +324,7 @@ impl Engine {
             }
             (true, true) => {
                 self.shared.gate.remember(origin);
-                gate::let_in_approved(&self.shared);
+                admission::let_in_approved(&self.shared);
                 Some(gate::normalize(origin))
             }
         };

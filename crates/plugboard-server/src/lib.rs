@@ -36,6 +36,7 @@
 //! client's stop or disconnect stops only its own outputs.
 
 mod access;
+mod admission;
 mod approval;
 pub mod catalog;
 mod clients;
@@ -70,14 +71,15 @@ pub use access::AccessRules;
 pub use approval::{is_loopback, Approval, ApprovedPeer, RemoteClients, DEFAULT_APPROVAL_TIMEOUT};
 pub use clients::{ClientKind, ClientSnapshot};
 pub use config::{
-    DeviceOptions, EngineConfig, LovenseApiOptions, DEFAULT_DEVICE_WEBSOCKET_PORT, DEFAULT_LOVENSE_API_HTTPS_PORT,
-    DEFAULT_LOVENSE_API_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME, DEFAULT_WEBSOCKET_PORT,
+    DeviceOptions, EngineConfig, LovenseApiOptions, WebPages, DEFAULT_DEVICE_WEBSOCKET_PORT,
+    DEFAULT_LOVENSE_API_HTTPS_PORT, DEFAULT_LOVENSE_API_PORT, DEFAULT_MAX_CLIENTS, DEFAULT_SERVER_NAME,
+    DEFAULT_WEBSOCKET_PORT,
 };
 pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
-pub use gate::{Remembered, WebPages};
+pub use gate::Remembered;
 pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,
     DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_WEBSOCKET_PING_INTERVAL, DEFAULT_WEBSOCKET_PONG_TIMEOUT,

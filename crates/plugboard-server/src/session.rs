@@ -30,10 +30,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::access::Visibility;
+use crate::admission;
 use crate::approval::{self, Approval, ApprovedPeer, Held};
 use crate::clients::{ClientKind, ClientSnapshot, Signals};
 use crate::events::EngineEvent;
-use crate::gate::{self, origin, Door, Verdict};
+use crate::gate::{origin, Door, Verdict};
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
 use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
@@ -133,7 +134,7 @@ async fn register(
 ) -> Option<(ClientId, Approval, Signals)> {
     let id = shared.next_client_id();
     let approval_key = ApprovedPeer::new(peer.ip(), origin.clone());
-    let held = gate::held_for(shared, &approval_key);
+    let held = admission::held_for(shared, &approval_key);
     let approval = if held.any() { Approval::Pending } else { Approval::NotNeeded };
     let snapshot = ClientSnapshot {
         id,
@@ -485,7 +486,10 @@ impl Session {
             }
             Approval::Refused => {
                 tracing::warn!(client = self.id, peer = %self.peer, "the user refused a waiting client");
-                self.turn_away(gate::turned_away(&self.shared, self.id, self.peer.ip(), None), "refused by the user");
+                self.turn_away(
+                    admission::turned_away(&self.shared, self.id, self.peer.ip(), None),
+                    "refused by the user",
+                );
             }
             Approval::Pending | Approval::NotNeeded => {}
         }
@@ -555,7 +559,7 @@ impl Session {
             let timeout = self.shared.config.remote_clients.timeout;
             let peer = self.peer;
             tracing::warn!(client = self.id, %peer, "the user did not answer in time; refusing a waiting client");
-            let error = gate::turned_away(&self.shared, self.id, peer.ip(), Some(timeout));
+            let error = admission::turned_away(&self.shared, self.id, peer.ip(), Some(timeout));
             return self.turn_away(error, "not allowed in time");
         }
         if self.version.is_none() && self.handshake_deadline.is_some_and(|deadline| now >= deadline) {

@@ -25,7 +25,10 @@ const WORKSPACES: &[&str] = &["", "bench", "fuzz"];
 /// Every target of every package of the repository's workspaces, as `cargo metadata` lists
 /// them.
 fn workspace_targets() -> Vec<Target> {
-    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Where this package is now, as cargo tells the test when it runs it: a test binary reused
+    // from a shared build cache may have been built in another checkout.
+    let package = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let repository = Path::new(&package).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut targets = Vec::new();
     for workspace in WORKSPACES {
