@@ -154,7 +154,16 @@ Section "Uninstall"
   Delete "$INSTDIR\plugboard.exe"
   Delete "$INSTDIR\plugboard-engine.exe"
   Delete "$INSTDIR\WebView2Loader.dll"
+  ; The uninstaller runs from a copy in %TEMP%, started by the one in $INSTDIR, which may
+  ; still be closing: retry its removal for up to 5 s instead of leaving it behind.
+  StrCpy $0 0
+  uninstaller_delete:
   Delete "$INSTDIR\uninstall.exe"
+  IfFileExists "$INSTDIR\uninstall.exe" 0 uninstaller_gone
+  IntOp $0 $0 + 1
+  Sleep 200
+  IntCmp $0 25 uninstaller_gone uninstaller_delete uninstaller_gone
+  uninstaller_gone:
   ; Only when empty: the folder may have been one the user keeps other files in.
   RMDir "$INSTDIR"
 
