@@ -54,6 +54,11 @@ pub async fn answer_client(state: State<'_, AppState>, id: u64, allow: bool, rem
 }
 
 #[tauri::command]
+pub async fn answer_web_page(state: State<'_, AppState>, origin: String, allow: bool, remember: bool) -> Result<()> {
+    state.answer_web_page(&origin, allow, remember).await
+}
+
+#[tauri::command]
 pub async fn forget_approved_client(
     state: State<'_, AppState>,
     address: String,
@@ -555,6 +560,74 @@ mod tests {
 
     fn start(window: &WebviewWindow<MockRuntime>) -> u64 {
         call(window, "start_server", json!({})).unwrap()["server"]["port"].as_u64().unwrap()
+    }
+
+    /// One request from `origin` through the Origin gate, as an HTTP surface makes it: true
+    /// when it is let in.
+    fn http_request_passes(app: &App<MockRuntime>, origin: &str) -> bool {
+        use plugboard_server::gate::http::{HeaderMap, Method, Surface};
+        let surface = Surface { name: "a test surface", all_interfaces: false, lovense_host_names: false };
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "127.0.0.1:30010".parse().unwrap());
+        headers.insert("origin", origin.parse().unwrap());
+        let state = app.state::<AppState>();
+        let decision = tauri::async_runtime::block_on(
+            state.with_engine("check a request", |engine| Ok(engine.check_http(&surface, &Method::POST, &headers))),
+        );
+        !decision.expect("the server runs").is_refusal()
+    }
+
+    fn web_pages_asking(window: &WebviewWindow<MockRuntime>) -> Value {
+        call(window, "get_snapshot", json!({})).unwrap()["webPagesAsking"].clone()
+    }
+
+    #[test]
+    fn web_pages_asking_over_http_are_answered_from_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, window) = app(dir.path());
+        call(&window, "save_settings", json!({"settings": quiet_settings(0)})).unwrap();
+        start(&window);
+        assert_eq!(web_pages_asking(&window), json!([]));
+
+        // Refused while the user is asked; "Allow" lets it in for this run only.
+        assert!(!http_request_passes(&app, "https://once.example"));
+        assert_eq!(web_pages_asking(&window), json!(["https://once.example"]));
+        call(&window, "answer_web_page", json!({"origin": "https://once.example", "allow": true, "remember": false}))
+            .unwrap();
+        assert_eq!(web_pages_asking(&window), json!([]));
+        assert!(http_request_passes(&app, "https://once.example"));
+        let error = call(
+            &window,
+            "answer_web_page",
+            json!({"origin": "https://once.example", "allow": true, "remember": true}),
+        )
+        .unwrap_err();
+        assert!(error.as_str().unwrap().contains("not waiting"), "{error}");
+
+        // "Always allow": saved with the web pages a websocket client's "Always allow" saves.
+        assert!(!http_request_passes(&app, "https://always.example"));
+        call(&window, "answer_web_page", json!({"origin": "https://always.example", "allow": true, "remember": true}))
+            .unwrap();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["webPagesAsking"], json!([]));
+        assert_eq!(snapshot["settings"]["rememberedWebPages"], json!(["https://always.example"]));
+        assert!(http_request_passes(&app, "https://always.example"));
+
+        // "Refuse": no longer asked about, and still refused; nothing remembered.
+        assert!(!http_request_passes(&app, "https://evil.example"));
+        call(&window, "answer_web_page", json!({"origin": "https://evil.example", "allow": false, "remember": false}))
+            .unwrap();
+        let snapshot = call(&window, "get_snapshot", json!({})).unwrap();
+        assert_eq!(snapshot["webPagesAsking"], json!([]));
+        assert_eq!(snapshot["settings"]["rememberedWebPages"], json!(["https://always.example"]));
+        assert!(!http_request_passes(&app, "https://evil.example"));
+        call(&window, "stop_server", json!({})).unwrap();
+
+        // Remembered across a restart of the server.
+        start(&window);
+        assert!(http_request_passes(&app, "https://always.example"));
+        assert!(!http_request_passes(&app, "https://once.example"), "allowed once: for that run only");
+        call(&window, "stop_server", json!({})).unwrap();
     }
 
     #[test]

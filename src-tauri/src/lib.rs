@@ -42,6 +42,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::save_settings,
         commands::disconnect_client,
         commands::answer_client,
+        commands::answer_web_page,
         commands::forget_approved_client,
         commands::forget_web_page,
         commands::set_client_device_access,

@@ -22,6 +22,9 @@ pub struct Snapshot {
     pub settings_message: Option<String>,
     /// The global STOP shortcut, as registered.
     pub shortcut: ShortcutView,
+    /// Web pages (Origins, normalized and sorted) whose HTTP requests were refused while the
+    /// user is asked about them (answered by `answer_web_page`).
+    pub web_pages_asking: Vec<String>,
 }
 
 /// The global STOP shortcut: its keys, whether it is registered, and where it is heard.

@@ -28,6 +28,8 @@ pub struct RunningInfo {
     pub scanning: bool,
     pub device_websocket_port: Option<u16>,
     pub lovense_api_url: Option<String>,
+    /// Web pages refused over HTTP while the user is asked about them.
+    pub web_pages_asking: Vec<String>,
 }
 
 /// Everything a snapshot is made of.
@@ -68,7 +70,15 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         tray_message: tray.message,
         settings_message,
         shortcut,
+        web_pages_asking: web_pages_asking(run),
     }
+}
+
+/// The web pages asking over HTTP, sorted so that the prompts keep their places.
+fn web_pages_asking(run: Option<&RunningInfo>) -> Vec<String> {
+    let mut pages = run.map(|r| r.web_pages_asking.clone()).unwrap_or_default();
+    pages.sort();
+    pages
 }
 
 /// The server as it runs, or as the settings will start it.
@@ -288,6 +298,17 @@ mod tests {
         let ports = build_snapshot(input).hardware.serial_ports;
         let bound: Vec<_> = ports.iter().map(|p| (p.path.as_str(), p.bound_protocol.as_deref())).collect();
         assert_eq!(bound, vec![("/dev/ttyUSB0", Some("tcode-v03")), ("/dev/ttyS0", None)]);
+    }
+
+    #[test]
+    fn web_pages_asking_over_http_are_listed_in_order_while_the_server_runs() {
+        assert!(build_snapshot(input()).web_pages_asking.is_empty(), "a stopped server asks about nothing");
+        let mut input = input();
+        input.running = Some(RunningInfo {
+            web_pages_asking: vec!["https://b.example".into(), "https://a.example".into()],
+            ..Default::default()
+        });
+        assert_eq!(build_snapshot(input).web_pages_asking, vec!["https://a.example", "https://b.example"]);
     }
 
     #[test]

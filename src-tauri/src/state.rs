@@ -132,6 +132,7 @@ impl AppState {
             scanning: engine.is_scanning(),
             device_websocket_port: engine.device_websocket_address().map(|a| a.port()),
             lovense_api_url: engine.lovense_api_url(),
+            web_pages_asking: engine.web_pages_asking(),
         });
         let user_config = match engine.as_ref() {
             Some(engine) => engine.user_device_config(),
@@ -325,6 +326,26 @@ impl AppState {
         Ok(())
     }
 
+    /// The user's answer about a web page that asked over HTTP (see
+    /// [`Engine::answer_web_page`]). With `remember` (allowing only) it is saved with the web
+    /// pages always allowed, as "Always allow" does for a websocket client's page.
+    pub async fn answer_web_page(&self, origin: &str, allow: bool, remember: bool) -> Result<()> {
+        let engine = self.engine.lock().await;
+        let engine = engine.as_ref().ok_or_else(|| Error::not_running("answer a web page"))?;
+        if !engine.web_pages_asking().contains(&normalize_origin(origin)) {
+            return Err(Error::new(format!("The web page {origin} is not waiting for an answer any more.")));
+        }
+        if let Some(origin) = engine.answer_web_page(origin, allow, remember) {
+            let mut settings = self.settings();
+            if !settings.remembered_web_pages.contains(&origin) {
+                settings.remembered_web_pages.push(origin);
+                self.store_settings(settings)?;
+            }
+        }
+        self.changed.notify_one();
+        Ok(())
+    }
+
     /// Forgets a web page the user always allowed: its next connection waits for an answer.
     pub async fn forget_web_page(&self, origin: &str) -> Result<Snapshot> {
         let mut settings = self.settings();
@@ -474,8 +495,8 @@ impl AppState {
     }
 
     /// Runs `change` on the running engine (device settings need one: it holds the user
-    /// device config).
-    async fn with_engine<T>(&self, action: &str, change: impl FnOnce(&Engine) -> Result<T>) -> Result<T> {
+    /// device config; tests drive it as an HTTP surface would).
+    pub(crate) async fn with_engine<T>(&self, action: &str, change: impl FnOnce(&Engine) -> Result<T>) -> Result<T> {
         let engine = self.engine.lock().await;
         let engine = engine.as_ref().ok_or_else(|| Error::not_running(action))?;
         change(engine)

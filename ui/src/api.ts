@@ -13,6 +13,9 @@ export const api = {
   disconnectClient: (id: number) => invoke<void>('disconnect_client', { id }),
   answerClient: (id: number, allow: boolean, remember: boolean) =>
     invoke<void>('answer_client', { id, allow, remember }),
+  /** The answer about a web page refused over HTTP while the user is asked (see `webPagesAsking`). */
+  answerWebPage: (origin: string, allow: boolean, remember: boolean) =>
+    invoke<void>('answer_web_page', { origin, allow, remember }),
   forgetApprovedClient: (address: string, origin: string | null) =>
     invoke<Snapshot>('forget_approved_client', { address, origin }),
   forgetWebPage: (origin: string) => invoke<Snapshot>('forget_web_page', { origin }),

@@ -18,6 +18,11 @@ export type Snapshot = {
    * The global STOP shortcut, as registered.
    */
   shortcut: ShortcutView,
+  /**
+   * Web pages (Origins, normalized and sorted) whose HTTP requests were refused while the
+   * user is asked about them (answered by `answer_web_page`).
+   */
+  webPagesAsking: Array<string>,
 };
 
 export type ServerView = {

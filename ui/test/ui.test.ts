@@ -35,6 +35,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     trayMessage: null,
     settingsMessage: null,
     shortcut: { keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Works whatever window has focus.' },
+    webPagesAsking: [],
     ...over,
   };
 }
@@ -274,6 +275,36 @@ describe('DOM contract', () => {
     await tick();
     expect($('#clients-waiting').hidden).toBe(true);
     expect($('#web-pages-section').hidden).toBe(true);
+  });
+
+  it('asks about a web page refused over HTTP and answers it by its Origin', async () => {
+    view('clients');
+    await emit('snapshot', snap({ webPagesAsking: ['https://a.example', 'https://b.example'] }));
+    await tick();
+    expect($('#clients-waiting').hidden).toBe(false);
+    const prompts = Array.from(document.querySelectorAll<HTMLElement>('#web-page-prompts li'));
+    expect(prompts.map((p) => p.querySelector('.question')?.textContent)).toEqual([
+      'https://a.example wants to use your devices',
+      'https://b.example wants to use your devices',
+    ]);
+    const prompt = $('#web-page-prompts li[data-origin="https://a.example"]');
+    calls.length = 0;
+    for (const cls of ['allow', 'allow-always', 'refuse']) {
+      (prompt.querySelector(`button.${cls}`) as HTMLButtonElement).click();
+      await tick();
+    }
+    expect(calls).toEqual([
+      { cmd: 'answer_web_page', args: { origin: 'https://a.example', allow: true, remember: false } },
+      { cmd: 'answer_web_page', args: { origin: 'https://a.example', allow: true, remember: true } },
+      { cmd: 'answer_web_page', args: { origin: 'https://a.example', allow: false, remember: false } },
+    ]);
+
+    await emit('snapshot', snap({ webPagesAsking: ['https://b.example'] }));
+    await tick();
+    expect(document.querySelectorAll('#web-page-prompts li').length).toBe(1);
+    await emit('snapshot', snap());
+    await tick();
+    expect($('#clients-waiting').hidden).toBe(true);
   });
 
   it('shows the STOP shortcut next to STOP ALL, saves a new one, and forces a theme', async () => {

@@ -1,7 +1,8 @@
 // Every connected client as a card: the games and apps (name, spec version, address, web page,
 // time connected, messages, last error, Disconnect), this window's own controls once used, and
 // apps from other computers and web pages waiting to be allowed, each with its question above
-// the cards (Allow, Always allow, Refuse).
+// the cards (Allow, Always allow, Refuse), and the web pages refused over HTTP (the Lovense API)
+// while the user is asked about them, with the same three answers.
 import { api } from '../../api';
 import { byId, h, reconcile, run, setText } from '../../dom';
 import { formatClock, formatRelativeTime, formatSpecVersion } from '../../format';
@@ -14,6 +15,7 @@ export const connected: Section = {
       <p class="muted" id="clients-intro">Games and apps that are connected to Plugboard right now.</p>
       <div id="clients-waiting" class="panel warning" role="alert" hidden>
         <ul id="approval-prompts" class="plain-list"></ul>
+        <ul id="web-page-prompts" class="plain-list" aria-label="Web pages asking over HTTP"></ul>
       </div>
       <div id="clients" class="card-list" role="list" aria-label="Apps connected to the server"></div>
       <p class="empty" id="clients-empty" hidden></p>
@@ -31,6 +33,14 @@ export const connected: Section = {
     };
     byId('clients').addEventListener('click', answer);
     byId('approval-prompts').addEventListener('click', answer);
+    byId('web-page-prompts').addEventListener('click', (e) => {
+      const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button');
+      const origin = btn?.closest<HTMLElement>('[data-origin]')?.dataset.origin;
+      if (!btn || origin === undefined) return;
+      if (btn.classList.contains('allow')) void run(btn, () => api.answerWebPage(origin, true, false));
+      else if (btn.classList.contains('allow-always')) void run(btn, () => api.answerWebPage(origin, true, true));
+      else if (btn.classList.contains('refuse')) void run(btn, () => api.answerWebPage(origin, false, false));
+    });
   },
 
   render(s) {
@@ -52,8 +62,9 @@ export const connected: Section = {
 
 function renderWaiting(s: Snapshot): void {
   const waiting = s.clients.filter((c) => c.awaitingApproval);
-  byId('clients-waiting').hidden = waiting.length === 0;
+  byId('clients-waiting').hidden = waiting.length === 0 && s.webPagesAsking.length === 0;
   reconcile(byId('approval-prompts'), waiting, (c) => String(c.id), 'data-client-id', createPrompt, updatePrompt);
+  reconcile(byId('web-page-prompts'), s.webPagesAsking, (o) => o, 'data-origin', createPrompt, updateWebPagePrompt);
 }
 
 /** What "Always allow" remembers: a web page by its Origin, an app from another computer by its address. */
@@ -89,6 +100,14 @@ function updatePrompt(item: HTMLLIElement, c: ClientView): void {
   (item.querySelector('button.allow') as HTMLElement).setAttribute('aria-label', `Allow ${who} this time`);
   (item.querySelector('button.allow-always') as HTMLElement).setAttribute('aria-label', alwaysAllowLabel(c));
   (item.querySelector('button.refuse') as HTMLElement).setAttribute('aria-label', `Refuse ${who}`);
+}
+
+/** A web page that asked over HTTP: answered by its Origin, as it has no connection to hold. */
+function updateWebPagePrompt(item: HTMLLIElement, origin: string): void {
+  setText(item.querySelector('.question') as HTMLElement, `${origin} wants to use your devices`);
+  (item.querySelector('button.allow') as HTMLElement).setAttribute('aria-label', `Allow ${origin} until the server stops`);
+  (item.querySelector('button.allow-always') as HTMLElement).setAttribute('aria-label', `Always allow the web page ${origin}`);
+  (item.querySelector('button.refuse') as HTMLElement).setAttribute('aria-label', `Refuse ${origin}`);
 }
 
 function fact(label: string, cls: string): HTMLElement[] {
