@@ -132,6 +132,8 @@ const DARK_BACKGROUND: &str = "#15181d";
 async fn choose_theme(window: &AppWindow, theme: &str, expected: &str) {
     window.show_view("server").await;
     let select = window.shown("#setting-theme").await;
+    // The setting sits below the fold at 800x600: bring it on screen, as a user scrolls to it.
+    window.script("document.querySelector('#setting-theme').scrollIntoView({block: 'center'});", vec![]).await;
     select.select_by_value(theme).await.unwrap_or_else(|e| panic!("select {theme}: {e}"));
     let forced = if theme == "system" { Value::Null } else { json!(theme) };
     window
