@@ -70,7 +70,7 @@ impl Protocol for Cueme {
         advertisement: &'a Advertisement,
     ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
         Box::pin(async move {
-            let name = if advertisement.name.is_empty() { hw.name() } else { &advertisement.name };
+            let name = advertisement.name_or(hw);
             let identifier = identifier_from_name(name);
             if identifier.is_none() {
                 tracing::info!(name, "a Cueme name without its type: taken for an 8-motor garment");

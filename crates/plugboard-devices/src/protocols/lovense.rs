@@ -67,7 +67,7 @@ impl Protocol for Lovense {
                 }
                 tracing::debug!(name = hw.name(), "lovense: no reply to DeviceType;, identifying by name");
             }
-            let name = if advertisement.name.is_empty() { hw.name() } else { &advertisement.name };
+            let name = advertisement.name_or(hw);
             Ok(identifier_from_name(name))
         })
     }

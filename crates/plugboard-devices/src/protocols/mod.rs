@@ -315,6 +315,16 @@ impl Advertisement {
     pub fn named(name: &str) -> Advertisement {
         Advertisement { name: name.to_owned(), manufacturer_data: BTreeMap::new() }
     }
+
+    /// The device's name: the advertised one, or the hardware's own when nothing was
+    /// advertised. Protocols that tell models apart by name identify with this.
+    pub fn name_or<'a>(&'a self, hw: &'a dyn Hardware) -> &'a str {
+        if self.name.is_empty() {
+            hw.name()
+        } else {
+            &self.name
+        }
+    }
 }
 
 /// The state of one output, owned by the device task and read by encoders.

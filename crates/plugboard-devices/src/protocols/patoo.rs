@@ -72,7 +72,7 @@ impl Protocol for Patoo {
         advertisement: &'a Advertisement,
     ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
         Box::pin(async move {
-            let name = if advertisement.name.is_empty() { hw.name() } else { &advertisement.name };
+            let name = advertisement.name_or(hw);
             let identifier = identifier_from_name(name);
             Ok((!identifier.is_empty()).then(|| identifier.to_owned()))
         })

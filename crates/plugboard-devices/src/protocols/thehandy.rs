@@ -271,7 +271,7 @@ impl Protocol for TheHandyV3 {
         advertisement: &'a Advertisement,
     ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
         Box::pin(async move {
-            let name = if advertisement.name.is_empty() { hw.name() } else { &advertisement.name };
+            let name = advertisement.name_or(hw);
             Ok(v3_identifier_from_name(name))
         })
     }

@@ -93,7 +93,7 @@ impl Protocol for Umove {
         advertisement: &'a Advertisement,
     ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
         Box::pin(async move {
-            let name = if advertisement.name.is_empty() { hw.name() } else { &advertisement.name };
+            let name = advertisement.name_or(hw);
             Ok(identifier_from_name(name))
         })
     }
