@@ -88,6 +88,26 @@ impl Desktop {
         std::fs::write(self.config_dir().join("settings.json"), settings.to_string()).unwrap();
     }
 
+    /// Sets the app up to start its server on launch with the device-websocket server on, and
+    /// binds the device-websocket identifier `identifier` to the lovense protocol, so that a
+    /// simulated Lovense ([`crate::toy::Toy`]) can dial in. Returns the server's port and the
+    /// device-websocket port.
+    pub fn serve_a_websocket_lovense(&self, identifier: &str) -> (u16, u16) {
+        let (port, device_port) = (unused_port(), unused_port());
+        self.write_settings(json!({
+            "port": port, "startServerOnLaunch": true, "useBluetoothLe": false, "useSerial": false,
+            "useDeviceWebsocketServer": true, "deviceWebsocketPort": device_port
+        }));
+        std::fs::write(
+            self.config_dir().join("user-device-config.json"),
+            json!({"format": "plugboard-user-device-config", "version": 1,
+                   "websocket_devices": [{"identifier": identifier, "protocol": "lovense"}]})
+            .to_string(),
+        )
+        .unwrap();
+        (port, device_port)
+    }
+
     /// Puts a program on this desktop: its display, bus and home.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);

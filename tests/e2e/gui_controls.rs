@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use plugboard_e2e::unused_port;
 use serde_json::{json, Value};
 
 use crate::desktop::{AppWindow, Desktop};
@@ -54,18 +53,7 @@ fn close_button(desktop: &Desktop) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gui_the_windows_controls_drive_a_toy_as_a_client_of_the_engine() {
     let desktop = Desktop::start().await;
-    let (port, device_port) = (unused_port(), unused_port());
-    desktop.write_settings(json!({
-        "port": port, "startServerOnLaunch": true, "useBluetoothLe": false, "useSerial": false,
-        "useDeviceWebsocketServer": true, "deviceWebsocketPort": device_port
-    }));
-    std::fs::write(
-        desktop.config_dir().join("user-device-config.json"),
-        json!({"format": "plugboard-user-device-config", "version": 1,
-               "websocket_devices": [{"identifier": "FakeLVS", "protocol": "lovense"}]})
-        .to_string(),
-    )
-    .unwrap();
+    let (port, device_port) = desktop.serve_a_websocket_lovense("FakeLVS");
     let window = AppWindow::open(&desktop).await;
     window.wait_for_text("#server-url", &format!("ws://127.0.0.1:{port}")).await;
     let mut toy = Toy::connect(device_port, "FakeLVS", "CONTROLS01", Script::hush()).await;
