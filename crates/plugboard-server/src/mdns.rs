@@ -58,6 +58,9 @@ pub enum MdnsError {
     Responder(#[from] mdns_sd::Error),
 }
 
+/// How long dropping an announcement waits for its goodbye packet to be sent.
+const GOODBYE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A running announcement; dropping it withdraws the service (a goodbye packet) and stops the
 /// responder.
 pub struct MdnsAdvertisement {
@@ -75,7 +78,12 @@ impl MdnsAdvertisement {
 
 impl Drop for MdnsAdvertisement {
     fn drop(&mut self) {
-        let _ = self.daemon.unregister(&self.fullname);
+        // The goodbye packet goes out from the responder's own thread: wait (briefly) until it
+        // has, or a shutdown queued right behind it can stop the thread first and the service
+        // stays listed on the network until its records expire.
+        if let Ok(status) = self.daemon.unregister(&self.fullname) {
+            let _ = status.recv_timeout(GOODBYE_WAIT);
+        }
         let _ = self.daemon.shutdown();
     }
 }
