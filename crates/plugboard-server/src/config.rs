@@ -49,6 +49,10 @@ pub struct EngineConfig {
     pub device_access: AccessRules,
     /// The Lovense local API, for games made for Lovense toys (off unless asked for).
     pub lovense_api: LovenseApiOptions,
+    /// Client mode: a websocket server (`ws://host:port`) the engine dials, serving the Buttplug
+    /// protocol over that connection and dialling again when it drops (see `dial_out`). With it,
+    /// `listen` may be empty: the engine then listens nowhere.
+    pub websocket_client_address: Option<String>,
 }
 
 /// The HTTP port of Lovense Remote's "Game Mode", where games made for Lovense look first.
@@ -155,6 +159,7 @@ impl Default for EngineConfig {
             remote_clients: RemoteClients::default(),
             device_access: AccessRules::new(),
             lovense_api: LovenseApiOptions::default(),
+            websocket_client_address: None,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::approval::{Approval, ApprovedPeer};
 use crate::clients::{ClientKind, ClientSnapshot};
 use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
+use crate::dial_out::DialAddress;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::gate::http::{HttpDecision, Surface};
@@ -41,7 +42,13 @@ pub struct Engine {
 impl Engine {
     /// Binds the listeners, creates the configured virtual devices and starts serving.
     pub async fn start(config: EngineConfig) -> Result<Engine, StartError> {
-        let listeners = listener::bind(&config.listen).await?;
+        let dial = config.websocket_client_address.as_deref().map(DialAddress::parse).transpose();
+        let dial = dial.map_err(StartError::WebsocketClientAddress)?;
+        // In client mode the engine need not listen as well.
+        let listeners = match (&dial, config.listen.is_empty()) {
+            (Some(_), true) => Vec::new(),
+            _ => listener::bind(&config.listen).await?,
+        };
         let addresses: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let devices = DeviceManager::new();
@@ -60,6 +67,9 @@ impl Engine {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
         let lovense_api = crate::lovense::start(&shared, &mut tasks).await?;
+        if let Some(address) = dial {
+            tasks.spawn(crate::dial_out::run(shared.clone(), address));
+        }
         for address in &addresses {
             tracing::info!(%address, "listening for Buttplug clients");
         }

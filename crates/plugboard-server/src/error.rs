@@ -22,6 +22,9 @@ pub enum StartError {
     Bind { address: SocketAddr, source: std::io::Error },
     #[error("No address to listen on was given.")]
     NoAddress,
+    /// `--websocket-client-address` is not an address the engine can dial; the text says why.
+    #[error("{0}")]
+    WebsocketClientAddress(String),
     #[error("{0}")]
     DeviceConfig(String),
     #[error("Cannot start the {transport} device transport: {message}")]

@@ -29,8 +29,9 @@
 //! module). HTTP surfaces call `Engine::check_http` before anything else. And
 //! `Engine::set_device_access` limits clients, by name, to chosen devices (the `access` module).
 //!
-//! Inside, one task accepts connections on each listening address and one task per
-//! connection runs a session ([`session`]): handshake, frames decoded for the client's
+//! Inside, one task accepts connections on each listening address (and, in client mode, one
+//! task dials `EngineConfig::websocket_client_address`), and one task per connection runs a
+//! session ([`session`]): handshake, frames decoded for the client's
 //! version, legacy commands converted to canonical ones, executed by the device manager,
 //! and answered in order. The device manager records which client set each output, so a
 //! client's stop or disconnect stops only its own outputs.
@@ -42,6 +43,7 @@ pub mod catalog;
 mod clients;
 mod config;
 mod device_views;
+mod dial_out;
 mod engine;
 mod error;
 pub mod event_log;
@@ -76,6 +78,7 @@ pub use config::{
     DEFAULT_WEBSOCKET_PORT,
 };
 pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
+pub use dial_out::DialAddress;
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
