@@ -1,6 +1,7 @@
 //! End-to-end tests. One test binary for the whole suite keeps link time down.
 
 mod ble_lovense;
+mod client_mode;
 mod client_scripts;
 mod counted_and_heated;
 mod desktop;
