@@ -86,7 +86,8 @@ impl Engine {
         self.addresses.first().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// The address to paste into games, such as `ws://127.0.0.1:12345`.
+    /// The address to paste into games, such as `ws://127.0.0.1:12345`; empty when the engine
+    /// listens nowhere (client mode alone, see `EngineConfig::websocket_client_address`).
     pub fn url(&self) -> String {
         match self.addresses.first() {
             Some(address) if address.ip().is_unspecified() => format!("ws://127.0.0.1:{}", address.port()),

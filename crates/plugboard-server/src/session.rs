@@ -168,7 +168,8 @@ async fn upgrade<S: Connection>(
 }
 
 /// Lists the client among the engine's clients (waiting for the user's approval if it comes
-/// from another machine): its id, approval and signals. `None`: the server is full, which the
+/// from another machine or an unapproved web page; never when the engine dialled it): its id,
+/// approval and signals. `None`: the server is full, which the
 /// client is told before the connection closes.
 async fn register<S: Connection>(
     shared: &Shared,
