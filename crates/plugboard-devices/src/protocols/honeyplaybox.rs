@@ -352,6 +352,7 @@ pub fn md5(message: &[u8]) -> [u8; 16] {
 
 /// A Honey Play Box for harnesses standing in for hardware: it answers any handshake frame
 /// with success and a fixed session random.
+#[cfg(any(test, feature = "testing"))]
 pub mod simulated {
     use super::*;
     use crate::testing::SimulatedDevice;
