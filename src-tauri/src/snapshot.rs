@@ -103,7 +103,7 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
         local: client.peer.is_none(),
         name: client.name.clone(),
         spec_version: match client.kind {
-            ClientKind::LovenseApi => Some(client.kind.label(None)),
+            ClientKind::LovenseApi | ClientKind::RestApi => Some(client.kind.label(None)),
             ClientKind::Buttplug | ClientKind::Window => client.spec_version.map(|v| v.to_string()),
         },
         address: client.peer.map(|peer| peer.to_string()),
@@ -123,7 +123,7 @@ fn owner_view(owner: Option<ClientId>, clients: &[ClientSnapshot]) -> (Option<St
     };
     match client.kind {
         ClientKind::Window => (Some(client.kind.label(None)), true),
-        ClientKind::Buttplug | ClientKind::LovenseApi => {
+        ClientKind::Buttplug | ClientKind::LovenseApi | ClientKind::RestApi => {
             (Some(client.name.clone().unwrap_or_else(|| format!("app {}", client.id))), false)
         }
     }

@@ -23,6 +23,7 @@ mod python;
 mod raw;
 mod raw_limits;
 mod repeater;
+mod rest_api;
 mod rust_v3;
 mod rust_v4;
 mod security;
