@@ -115,16 +115,9 @@ async fn admit(State(api): State<Arc<Api>>, request: Request, next: Next) -> Res
         shared.emit(crate::events::EngineEvent::WebPagesChanged);
     });
     let cors = match decision {
+        // A refusal, in the JSON of every other error (the gate's sentence in it).
         HttpDecision::Answer(answer) if answer.status().is_client_error() => {
-            let mut refusal = RestError::refused_web_page(answer.body()).into_response();
-            refusal.headers_mut().extend(
-                answer
-                    .headers()
-                    .iter()
-                    .filter(|(name, _)| name.as_str() != "content-type")
-                    .map(|(n, v)| (n.clone(), v.clone())),
-            );
-            return refusal;
+            return RestError::refused_web_page(answer.body()).into_response()
         }
         HttpDecision::Answer(answer) => return answer.map(Body::from).into_response(),
         HttpDecision::Proceed(headers) => headers,
