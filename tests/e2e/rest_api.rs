@@ -156,6 +156,12 @@ impl Events {
         }
     }
 
+    /// Whether the stream ends (the body's last frame) without another event.
+    async fn ended(&mut self) -> bool {
+        let rest = within("the end of the stream", self.body.frame()).await;
+        self.buffer.trim().is_empty() && rest.is_none_or(|frame| frame.is_err())
+    }
+
     /// Skips events until one named `name` whose data `wanted` accepts.
     async fn until(&mut self, name: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         loop {
@@ -417,7 +423,7 @@ async fn events_arrive_as_json() {
     let changed = events.until("output-changed", |data| data["device"] == 1).await;
     assert_eq!(
         changed,
-        json!({"device": 1, "feature": 0, "type": "Vibrate", "steps": 10, "level": 0.5, "by": "REST API"})
+        json!({"device": 1, "feature": 0, "type": "Vibrate", "steps": 10, "level": 0.5, "owner": "REST API"})
     );
 
     let index = engine.add_virtual_device(VirtualDeviceSpec::new(VirtualKind::Vibrator)).await;
@@ -432,6 +438,14 @@ async fn events_arrive_as_json() {
 
     assert!(engine.remove_device(index).await);
     assert_eq!(events.until("device-removed", |_| true).await, json!({"index": index}));
+
+    // The engine stops: the stream says so, then ends (and the engine's stop is not held up).
+    rest.ok("PUT", "/api/v1/devices/0/outputs/Vibrate/0.5").await;
+    events.until("output-changed", |data| data["device"] == 0 && data["feature"] == 1).await;
+    let stopping = tokio::spawn(engine.stop());
+    assert_eq!(events.until("server-stopped", |_| true).await, json!({}));
+    assert!(events.ended().await, "the stream ends after server-stopped");
+    within("the engine's stop", stopping).await.unwrap();
 }
 
 #[tokio::test]

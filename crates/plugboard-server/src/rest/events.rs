@@ -4,8 +4,8 @@
 //! - `devices` first, once: every device, as `GET /devices` shows them, so a script knows
 //!   where it starts (and knows, when it gets it, that it hears everything after it);
 //! - `device-added` (the device), `device-removed` (`{"index"}`), `device-changed` (renamed);
-//! - `output-changed`: one output's new steps and level, and `by`, the client that set it
-//!   (`null` for the user's STOP ALL);
+//! - `output-changed`: one output's new steps and level, and `owner`, the client that set it
+//!   last (a stop leaves the owner as it was; `null` when no client has set it);
 //! - `battery`: a new battery reading; `scanning-finished`;
 //! - `lagged` when the script fell so far behind that events were lost (fetch the devices
 //!   again), and `server-stopped` before the stream ends.
@@ -33,7 +33,9 @@ pub async fn stream(State(api): State<Arc<Api>>) -> Sse<impl Stream<Item = Resul
     let events = api.shared.events.subscribe();
     let devices = api.devices();
     let first = event("devices", json::devices(&devices));
-    let listener = Listener { visible: devices.iter().map(|device| device.index).collect(), api, events, ended: false };
+    let shutdown = api.shared.shutdown.clone();
+    let visible = devices.iter().map(|device| device.index).collect();
+    let listener = Listener { visible, api, events, shutdown, ended: false };
     let rest = futures_util::stream::unfold(listener, |mut listener| async move {
         let event = listener.next().await?;
         Some((Ok(event), listener))
@@ -52,6 +54,8 @@ struct Listener {
     events: Receiver<EngineEvent>,
     /// The devices this script has been told about, so that it hears of their removal.
     visible: BTreeSet<u32>,
+    /// Raised when the engine stops: the stream says so, then ends.
+    shutdown: tokio::sync::watch::Receiver<bool>,
     ended: bool,
 }
 
@@ -62,7 +66,13 @@ impl Listener {
             return None;
         }
         loop {
-            let engine_event = match self.events.recv().await {
+            // Events already sent (the stops of a stopping engine) go first.
+            let received = tokio::select! {
+                biased;
+                received = self.events.recv() => received,
+                _ = crate::raised(&mut self.shutdown) => Ok(EngineEvent::Stopped),
+            };
+            let engine_event = match received {
                 Ok(engine_event) => engine_event,
                 Err(RecvError::Lagged(missed)) => {
                     let message = "Events were lost while this script was not reading; GET /api/v1/devices for the \
@@ -101,7 +111,7 @@ impl Listener {
                     Some(devices.device(device_index)?.feature(feature_index)?.output(kind)?.range)
                 });
                 let mut data = json::output(device_index, feature_index, kind, value, range);
-                data["by"] = json!(owner.map(|owner| self.api.client_name(owner)));
+                data["owner"] = json!(owner.map(|owner| self.api.client_name(owner)));
                 Some(event("output-changed", data))
             }
             DeviceEvent::Battery { index, percent } if self.visible.contains(&index) => {

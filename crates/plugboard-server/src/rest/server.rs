@@ -32,6 +32,8 @@ use crate::shared::Shared;
 
 /// How long a client may take to send its request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an open connection gets to finish when the engine stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// The running REST API, as the engine holds it.
 pub struct RestApi {
@@ -158,11 +160,13 @@ async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Recei
             _ = crate::raised(&mut shutdown) => break,
         }
     }
-    connections.shutdown().await;
+    // Each connection ends within its grace period (see `serve_connection`).
+    while connections.join_next().await.is_some() {}
 }
 
-/// One connection, until the client closes it or the engine stops (which also ends an event
-/// stream).
+/// One connection, until the client closes it or the engine stops. Then it is shut down
+/// gracefully, so that an event stream sends its last event (`server-stopped`) before it
+/// ends; a client that does not let go is cut off after [`SHUTDOWN_GRACE`].
 async fn serve_connection(
     stream: TcpStream,
     service: TowerToHyperService<Router>,
@@ -172,10 +176,18 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        result = connection => if let Err(error) = result {
-            tracing::debug!(%error, "REST API: connection ended with an error");
-        },
-        _ = crate::raised(&mut shutdown) => {}
+    let mut connection = std::pin::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = crate::raised(&mut shutdown) => {
+            connection.as_mut().graceful_shutdown();
+            match tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await {
+                Ok(result) => result,
+                Err(_) => Ok(()),
+            }
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, "REST API: connection ended with an error");
     }
 }
