@@ -236,6 +236,21 @@ async fn the_rest_api_is_off_unless_given_a_port_and_listens_on_loopback_only() 
 }
 
 #[tokio::test]
+async fn in_client_mode_without_a_listener_the_rest_api_stays_on_this_machine() {
+    let config = EngineConfig {
+        listen: Vec::new(),
+        websocket_client_address: Some(format!("ws://127.0.0.1:{}", plugboard_e2e::unused_port())),
+        rest_api_port: Some(0),
+        ..EngineConfig::default()
+    };
+    let engine = Engine::start(config).await.expect("the engine starts");
+    let addresses = engine.rest_api().expect("the REST API runs").addresses().to_vec();
+    assert!(!addresses.is_empty() && addresses.iter().all(|address| address.ip().is_loopback()), "{addresses:?}");
+    assert_eq!(Rest::of(&engine).ok("GET", "/api/v1/devices").await, json!({}));
+    engine.stop().await;
+}
+
+#[tokio::test]
 async fn a_port_in_use_is_explained() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();

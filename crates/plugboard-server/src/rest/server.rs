@@ -3,7 +3,7 @@
 //! (`admit`): the Origin gate of every HTTP surface (`crate::gate::http`), the approval of
 //! clients from other machines, and whether the engine still runs.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,8 +54,12 @@ struct Peer(SocketAddr);
 /// Binds the API's port and serves until the engine stops; `None` when it is off.
 pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<Option<RestApi>, StartError> {
     let Some(port) = shared.config.rest_api_port else { return Ok(None) };
-    let addresses: Vec<SocketAddr> =
-        shared.config.listen.iter().map(|address| SocketAddr::new(address.ip(), port)).collect();
+    // In client mode the websocket may listen nowhere; the REST API then stays on this machine.
+    let hosts: Vec<IpAddr> = match shared.config.listen.as_slice() {
+        [] => vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)],
+        listen => listen.iter().map(SocketAddr::ip).collect(),
+    };
+    let addresses: Vec<SocketAddr> = hosts.into_iter().map(|host| SocketAddr::new(host, port)).collect();
     let listeners = crate::listener::bind(&addresses).await.map_err(|error| match error {
         StartError::PortInUse { address, port, suggestion } => StartError::RestPortInUse { address, port, suggestion },
         other => other,
