@@ -54,6 +54,10 @@ pub struct ServerView {
     pub error: Option<ServerError>,
     /// The address to type into a game made for Lovense, while the Lovense API runs.
     pub lovense_api_url: Option<String>,
+    /// The REST API's base URL for scripts, while it runs.
+    pub rest_api_url: Option<String>,
+    /// The name the server is announced as over mDNS, while it is.
+    pub mdns_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -235,7 +239,17 @@ pub struct Settings {
     pub lovense_api_port: u16,
     /// 0 turns HTTPS off.
     pub lovense_api_https_port: u16,
+    /// Serve the REST API (docs/rest-api.md) for scripts at `rest_api_port` (off by default).
+    pub rest_api: bool,
+    pub rest_api_port: u16,
+    /// Announce the server on the local network over mDNS as intiface-engine does, so apps
+    /// that look for Intiface find it (off by default; only while listening on all
+    /// interfaces, since a server on this machine only has nothing to announce).
+    pub mdns: bool,
 }
+
+/// The REST API's port until the user changes it: next to the websocket's.
+pub const DEFAULT_REST_API_PORT: u16 = 12346;
 
 /// The window's colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -286,6 +300,9 @@ impl Default for Settings {
             lovense_api: false,
             lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
             lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
+            rest_api: false,
+            rest_api_port: DEFAULT_REST_API_PORT,
+            mdns: false,
         }
     }
 }

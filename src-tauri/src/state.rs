@@ -29,6 +29,9 @@ pub const WINDOW_CLIENT_NAME: &str = "Plugboard window";
 
 pub struct AppState {
     engine: tokio::sync::Mutex<Option<Engine>>,
+    /// The running server's mDNS announcement, when the user turned it on (dropping it
+    /// withdraws the announcement).
+    mdns: Mutex<Option<plugboard_server::mdns::MdnsAdvertisement>>,
     /// The window's per-output controls, a client of the running engine from their first use
     /// until the window is hidden or the server stops (dropping it stops what it runs).
     window_client: Mutex<Option<Arc<LocalClient>>>,
@@ -67,6 +70,7 @@ impl AppState {
         };
         AppState {
             engine: tokio::sync::Mutex::new(None),
+            mdns: Mutex::new(None),
             window_client: Mutex::new(None),
             settings: Mutex::new(loaded.settings),
             config_dir,
@@ -132,6 +136,8 @@ impl AppState {
             scanning: engine.is_scanning(),
             device_websocket_port: engine.device_websocket_address().map(|a| a.port()),
             lovense_api_url: engine.lovense_api_url(),
+            rest_api_url: engine.rest_api_url(),
+            mdns_name: lock(&self.mdns).as_ref().map(|announced| announced.instance_name().to_owned()),
             web_pages_asking: engine.web_pages_asking(),
         });
         let user_config = match engine.as_ref() {
@@ -197,6 +203,7 @@ impl AppState {
             https_port: (s.lovense_api_https_port != 0).then_some(s.lovense_api_https_port),
             certificate_dir: self.config_dir.clone(),
         };
+        config.rest_api_port = s.rest_api.then_some(s.rest_api_port);
         config.remote_clients.timeout = self.approval_timeout;
         config.device_access = s
             .client_device_access
@@ -216,6 +223,9 @@ impl AppState {
                     Ok(started) => {
                         tracing::info!(url = %started.url(), "server started");
                         notify_on_engine_events(&started, self.changed.clone());
+                        if self.settings().mdns {
+                            *lock(&self.mdns) = announce(&started);
+                        }
                         *engine = Some(started);
                         *lock(&self.server_error) = None;
                     }
@@ -238,6 +248,8 @@ impl AppState {
     /// Stops every output, closes every connection and stops listening.
     pub async fn stop_server(&self) -> Snapshot {
         let engine = self.engine.lock().await.take();
+        let announcement = lock(&self.mdns).take();
+        drop(announcement);
         self.release_window_client();
         if let Some(engine) = engine {
             engine.stop_all().await;
@@ -595,6 +607,23 @@ fn notify_on_engine_events(engine: &Engine, changed: Arc<Notify>) {
     });
 }
 
+/// Announces the server that just started over mDNS (the "Announce the server on my network"
+/// setting). A server on this machine only has nothing to announce, and a responder that
+/// cannot start leaves the server running unannounced: the log says why, and the window shows
+/// no announced name.
+fn announce(engine: &Engine) -> Option<plugboard_server::mdns::MdnsAdvertisement> {
+    match plugboard_server::mdns::advertise(engine.local_addresses(), None) {
+        Ok(announced) => {
+            tracing::info!(name = announced.instance_name(), "server announced on the local network (mDNS)");
+            Some(announced)
+        }
+        Err(error) => {
+            tracing::warn!("{error}");
+            None
+        }
+    }
+}
+
 /// The remembered approvals the engine understands (entries with an address that is not an
 /// IP address, edited by hand, are skipped).
 fn approved_peers(approved: &[ApprovedClient]) -> Vec<ApprovedPeer> {
@@ -660,6 +689,16 @@ mod tests {
         assert_eq!(input_type("rssi"), Err(Error::new("'rssi' is not an input type.")));
         assert_eq!(input_reading(Reading::Battery(64)), InputReading { value: 64, text: "64 %".into() });
         assert_eq!(input_reading(Reading::Rssi(-52)), InputReading { value: -52, text: "-52 dBm".into() });
+    }
+
+    #[tokio::test]
+    async fn the_rest_api_runs_only_when_the_setting_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Some(dir.path().to_owned()), Arc::new(LogBuffer::default()));
+        assert_eq!(state.engine_config().rest_api_port, None, "off by default");
+        let on = Settings { rest_api: true, rest_api_port: 4321, ..state.settings() };
+        state.save_settings(on).await.unwrap();
+        assert_eq!(state.engine_config().rest_api_port, Some(4321));
     }
 
     #[test]

@@ -38,6 +38,14 @@ export type ServerView = {
    * The address to type into a game made for Lovense, while the Lovense API runs.
    */
   lovenseApiUrl: string | null,
+  /**
+   * The REST API's base URL for scripts, while it runs.
+   */
+  restApiUrl: string | null,
+  /**
+   * The name the server is announced as over mDNS, while it is.
+   */
+  mdnsName: string | null,
 };
 
 export type ServerErrorKind = "portInUse" | "other";
@@ -275,6 +283,17 @@ export type Settings = {
    * 0 turns HTTPS off.
    */
   lovenseApiHttpsPort: number,
+  /**
+   * Serve the REST API (docs/rest-api.md) for scripts at `rest_api_port` (off by default).
+   */
+  restApi: boolean,
+  restApiPort: number,
+  /**
+   * Announce the server on the local network over mDNS as intiface-engine does, so apps
+   * that look for Intiface find it (off by default; only while listening on all
+   * interfaces, since a server on this machine only has nothing to announce).
+   */
+  mdns: boolean,
 };
 
 /**

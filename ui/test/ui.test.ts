@@ -18,10 +18,11 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     allowAllRemoteClients: false, approvedClients: [], allowAnyWebPage: false, rememberedWebPages: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
     lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
+    restApi: false, restApiPort: 12346, mdns: false,
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
-      maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
+      maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null, restApiUrl: null, mdnsName: null },
     clients: [],
     devices: [],
     hardware: {
@@ -93,7 +94,8 @@ describe('DOM contract', () => {
       'server-error', 'use-next-port', 'clients', 'scan-toggle', 'scan-progress', 'devices', 'hw-ble',
       'serial-ports', 'device-ws-toggle', 'device-ws-port', 'virtual-kind', 'virtual-name', 'add-virtual',
       'log-level', 'logs', 'copy-logs', 'export-logs', 'setting-lovense-api', 'setting-lovense-port',
-      'setting-lovense-https-port', 'lovense-url',
+      'setting-lovense-https-port', 'lovense-url', 'setting-rest-api', 'setting-rest-api-port', 'rest-api-url',
+      'rest-api-warning', 'setting-mdns', 'mdns-status', 'mdns-warning',
     ];
     for (const id of ids) expect(document.getElementById(id), id).not.toBeNull();
   });
@@ -114,7 +116,7 @@ describe('DOM contract', () => {
     view('server');
     await emit('snapshot', snap({
       server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
-        maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
+        maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null, restApiUrl: null, mdnsName: null },
       settings: { ...snap().settings, allInterfaces: true },
       clients: [{ id: 7, kind: 'Buttplug v3', local: false, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
         connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null,
@@ -367,6 +369,43 @@ describe('DOM contract', () => {
     for (let i = 0; i < 5; i++) await tick();
     const saved = calls.filter((c) => c.cmd === 'save_settings').pop();
     expect((saved?.args as { settings: Settings }).settings.lovenseApi).toBe(false);
+  });
+
+  it('shows the REST API and mDNS switches, off by default, with the address and the warnings', async () => {
+    view('server');
+    await emit('snapshot', snap());
+    await tick();
+    expect(($('#setting-rest-api') as HTMLInputElement).checked).toBe(false);
+    expect($('#rest-api-fields').hidden).toBe(true);
+    expect(($('#setting-mdns') as HTMLInputElement).checked).toBe(false);
+    expect($('#mdns-warning').hidden).toBe(true);
+    expect($('#mdns-status').hidden).toBe(true);
+
+    // On, this computer only: the address, no warning; mDNS says it has nothing to announce.
+    const local = { ...snap().settings, restApi: true, mdns: true };
+    const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345', restApiUrl: 'http://127.0.0.1:12346/api/v1' };
+    await emit('snapshot', snap({ server: running, settings: local }));
+    await tick();
+    expect($('#rest-api-fields').hidden).toBe(false);
+    expect(($('#setting-rest-api-port') as HTMLInputElement).value).toBe('12346');
+    expect($('#rest-api-url').textContent).toBe('http://127.0.0.1:12346/api/v1');
+    expect($('#rest-api-warning').hidden).toBe(true);
+    expect($('#mdns-warning').hidden).toBe(true);
+    expect($('#mdns-status').textContent).toContain('this computer only');
+
+    // Every interface: both warn, and mDNS names what it announces.
+    const everywhere = { ...running, allInterfaces: true, mdnsName: 'Intiface a1B2c3' };
+    await emit('snapshot', snap({ server: everywhere, settings: { ...local, allInterfaces: true } }));
+    await tick();
+    expect($('#rest-api-warning').hidden).toBe(false);
+    expect($('#rest-api-warning').textContent).toContain('anyone on your network');
+    expect($('#mdns-warning').hidden).toBe(false);
+    expect($('#mdns-status').textContent).toBe('Announced as "Intiface a1B2c3".');
+
+    ($('#setting-rest-api') as HTMLInputElement).click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').pop();
+    expect((saved?.args as { settings: Settings }).settings.restApi).toBe(false);
   });
 
   it('renders a hidden view only when it is shown, from the latest snapshot', async () => {

@@ -53,6 +53,9 @@ pub struct EngineConfig {
     /// protocol over that connection and dialling again when it drops (see `dial_out`). With it,
     /// `listen` may be empty: the engine then listens nowhere.
     pub websocket_client_address: Option<String>,
+    /// The REST API's port (`--rest-api-port`; 0 picks a free one); `None`: no REST API. It
+    /// listens on the websocket's addresses, at this port (the `rest` module).
+    pub rest_api_port: Option<u16>,
 }
 
 /// The HTTP port of Lovense Remote's "Game Mode", where games made for Lovense look first.
@@ -160,6 +163,7 @@ impl Default for EngineConfig {
             device_access: AccessRules::new(),
             lovense_api: LovenseApiOptions::default(),
             websocket_client_address: None,
+            rest_api_port: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct Engine {
     device_websocket_address: Option<SocketAddr>,
     /// The Lovense local API, when turned on.
     lovense_api: Option<crate::lovense::LovenseApi>,
+    /// The REST API, when turned on.
+    rest_api: Option<crate::rest::RestApi>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -67,13 +69,14 @@ impl Engine {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
         let lovense_api = crate::lovense::start(&shared, &mut tasks).await?;
+        let rest_api = crate::rest::start(&shared, &mut tasks).await?;
         if let Some(address) = dial {
             tasks.spawn(crate::dial_out::run(shared.clone(), address));
         }
         for address in &addresses {
             tracing::info!(%address, "listening for Buttplug clients");
         }
-        Ok(Engine { shared, addresses, device_websocket_address, lovense_api, shutdown, tasks })
+        Ok(Engine { shared, addresses, device_websocket_address, lovense_api, rest_api, shutdown, tasks })
     }
 
     /// The addresses actually bound.
@@ -111,6 +114,22 @@ impl Engine {
     pub fn lovense_api_url(&self) -> Option<String> {
         let address = self.lovense_api.as_ref()?.http_addresses().first()?;
         Some(format!("http://127.0.0.1:{}", address.port()))
+    }
+
+    /// The REST API, when it runs: its addresses.
+    pub fn rest_api(&self) -> Option<&crate::rest::RestApi> {
+        self.rest_api.as_ref()
+    }
+
+    /// The REST API's base URL, such as `http://127.0.0.1:12346/api/v1`.
+    pub fn rest_api_url(&self) -> Option<String> {
+        let address = *self.rest_api.as_ref()?.addresses().first()?;
+        let host = match address {
+            address if address.ip().is_unspecified() => "127.0.0.1".to_owned(),
+            SocketAddr::V6(address) => format!("[{}]", address.ip()),
+            SocketAddr::V4(address) => address.ip().to_string(),
+        };
+        Some(format!("http://{host}:{}/api/v1", address.port()))
     }
 
     /// Every transport's status: usable, or why not and what to do.

@@ -58,6 +58,7 @@ mod lovense;
 pub mod mdns;
 mod paths;
 pub mod repeater;
+mod rest;
 mod serial_ports;
 mod session;
 mod shared;
@@ -90,6 +91,7 @@ pub use limits::{
 pub use local_client::LocalClient;
 pub use lovense::LovenseApi;
 pub use paths::{default_config_dir, default_user_config_path};
+pub use rest::RestApi;
 pub use serial_ports::{list_serial_ports, SerialPort};
 
 // The model types front ends need, so that they depend on this crate alone.

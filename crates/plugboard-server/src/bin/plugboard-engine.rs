@@ -156,6 +156,14 @@ struct Cli {
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_LOVENSE_API_HTTPS_PORT)]
     lovense_api_https_port: u16,
 
+    /// Serve the REST API (intiface-engine's routes under /api/v1: list devices, set an
+    /// output's level, stop, read a battery, follow events) at this port, e.g. 12346. It
+    /// listens where the websocket does (this machine only, unless
+    /// --websocket-use-all-interfaces) and refuses web pages that --allowed-origins does not
+    /// list. Off unless given; 0 picks a free port. See docs/rest-api.md.
+    #[arg(long, value_name = "PORT")]
+    rest_api_port: Option<u16>,
+
     /// How many clients may be connected at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
     max_clients: usize,
@@ -265,6 +273,7 @@ impl Cli {
             https_port: (self.lovense_api_https_port != 0).then_some(self.lovense_api_https_port),
             certificate_dir: None,
         };
+        config.rest_api_port = self.rest_api_port;
         Ok(config)
     }
 
@@ -415,6 +424,9 @@ fn main() -> ExitCode {
         if let Some(url) = engine.lovense_api_url() {
             println!("Games made for Lovense: type {url} into the game (Lovense Remote's address and port).");
         }
+        if let Some(url) = engine.rest_api_url() {
+            println!("REST API: {url} (see docs/rest-api.md)");
+        }
         stop.await;
         tracing::info!("stopping: every output is stopped first");
         engine.stop().await;
@@ -557,6 +569,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("ws://HOST:PORT"), "{error}");
+    }
+
+    #[test]
+    fn the_rest_api_is_off_unless_given_a_port() {
+        assert_eq!(config(&[]).rest_api_port, None);
+        assert_eq!(config(&["--rest-api-port", "12346"]).rest_api_port, Some(12346));
     }
 
     #[test]
