@@ -106,10 +106,28 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     window::quit_on_signals(app.clone());
 }
 
+/// `PLUGBOARD_APPROVAL_TIMEOUT` (such as "3s" or "2min"): how long a client or web page that
+/// waits for the user's answer waits before it is refused (60 s when unset).
+fn approval_timeout_from_env() -> Option<std::time::Duration> {
+    let text = std::env::var("PLUGBOARD_APPROVAL_TIMEOUT").ok()?;
+    match humantime::parse_duration(text.trim()) {
+        Ok(timeout) if !timeout.is_zero() => Some(timeout),
+        _ => {
+            tracing::warn!(
+                "PLUGBOARD_APPROVAL_TIMEOUT={text:?} is not a duration such as \"30s\" or \"2min\"; waiting 60 s"
+            );
+            None
+        }
+    }
+}
+
 pub fn run() {
     let logs = Arc::new(LogBuffer::default());
     logs::init_tracing(logs.clone());
-    let state = AppState::new(settings::default_dir(), logs);
+    let mut state = AppState::new(settings::default_dir(), logs);
+    if let Some(timeout) = approval_timeout_from_env() {
+        state = state.with_approval_timeout(timeout);
+    }
     let mut builder = tauri::Builder::default();
     if session_bus_available() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| window::show_main(app)));

@@ -89,7 +89,8 @@ impl AppState {
         self
     }
 
-    /// For tests: how long a waiting client waits for the user's answer (60 s otherwise).
+    /// How long a waiting client waits for the user's answer (60 s unless changed, by tests
+    /// or by `PLUGBOARD_APPROVAL_TIMEOUT`).
     pub fn with_approval_timeout(mut self, timeout: Duration) -> AppState {
         self.approval_timeout = timeout;
         self
