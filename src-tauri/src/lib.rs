@@ -5,14 +5,15 @@
 //! workspace's module-cycle check, `tools/module-graph`, fails on any cycle):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
-//! command goes through it), [`shortcut`] (the global STOP shortcut), [`window`], [`tray`],
-//! [`events`] (engine and state changes become coalesced "snapshot" events, log lines "log"
-//! events), and [`commands`].
+//! command goes through it), [`log_export`] (the save dialog), [`shortcut`] (the global STOP
+//! shortcut), [`window`], [`tray`], [`events`] (engine and state changes become coalesced
+//! "snapshot" events, log lines "log" events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod log_export;
 pub mod logs;
 pub mod models;
 pub mod ports;
@@ -140,6 +141,7 @@ pub fn run() {
         .plugin(autostart::plugin())
         .plugin(shortcut::plugin())
         .plugin(window::state_plugin())
+        .plugin(log_export::plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

@@ -290,6 +290,18 @@ impl Default for Settings {
     }
 }
 
+/// What came of "Export logs": where the file went, or that the user cancelled the dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum LogExport {
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        path: String,
+        lines: usize,
+    },
+    Cancelled,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LogLine {

@@ -507,12 +507,16 @@ impl AppState {
         self.logs.lines()
     }
 
-    pub fn export_logs(&self, path: &str) -> Result<()> {
-        if path.trim().is_empty() {
-            return Err(Error::new("Choose a file to export the logs to."));
-        }
-        files::write_atomic(std::path::Path::new(path), self.logs.export_text().as_bytes())
-            .map_err(|e| Error::new(format!("The logs could not be written to {path}: {e}.")))
+    /// Writes the log buffer to `path`; returns how many lines it wrote.
+    pub fn export_logs(&self, path: &std::path::Path) -> Result<usize> {
+        let (text, lines) = self.logs.export_text();
+        files::write_atomic(path, text.as_bytes()).map_err(|e| {
+            Error::new(format!(
+                "The logs could not be written to {}: {e}. Choose a folder you can write to and export again.",
+                path.display()
+            ))
+        })?;
+        Ok(lines)
     }
 
     /// Sets one output from the window's controls: `kind` as the window names it, `value` in

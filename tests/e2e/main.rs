@@ -11,6 +11,7 @@ mod faults;
 mod gui;
 mod gui_controls;
 mod gui_layout;
+mod gui_log_export;
 mod gui_prompt_timeout;
 mod gui_shortcut;
 mod gui_window;

@@ -296,6 +296,11 @@ export type LogLine = {
   message: string,
 };
 
+/**
+ * What came of "Export logs": where the file went, or that the user cancelled the dialog.
+ */
+export type LogExport = { "outcome": "saved", path: string, lines: number, } | { "outcome": "cancelled" };
+
 /** Log levels, most important first. */
 export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
