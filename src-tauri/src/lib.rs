@@ -5,9 +5,10 @@
 //! workspace's module-cycle check, `tools/module-graph`, fails on any cycle):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
-//! command goes through it), [`log_export`] (the save dialog), [`shortcut`] (the global STOP
-//! shortcut), [`window`], [`tray`], [`events`] (engine and state changes become coalesced
-//! "snapshot" events, log lines "log" events), and [`commands`].
+//! command goes through it), [`log_export`] (the save dialog), [`notifications`] (desktop
+//! notifications about devices), [`shortcut`] (the global STOP shortcut), [`window`],
+//! [`tray`], [`events`] (engine and state changes become coalesced "snapshot" events, log
+//! lines "log" events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod events;
 pub mod log_export;
 pub mod logs;
 pub mod models;
+pub mod notifications;
 pub mod ports;
 pub mod settings;
 pub mod shortcut;
@@ -86,6 +88,7 @@ fn session_bus_available() -> bool {
 fn setup<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     events::spawn_log_forwarder(app.clone(), &state.logs);
+    notifications::announce_device_events(app);
     events::spawn_publisher(app.clone());
     let tray = tray::create(app);
     let tray_available = tray.available;
@@ -142,6 +145,7 @@ pub fn run() {
         .plugin(shortcut::plugin())
         .plugin(window::state_plugin())
         .plugin(log_export::plugin())
+        .plugin(notifications::plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

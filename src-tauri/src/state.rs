@@ -46,10 +46,15 @@ pub struct AppState {
     is_local: fn(std::net::IpAddr) -> bool,
     /// How long a waiting client waits for the user's answer.
     approval_timeout: Duration,
+    /// Handed the events of each engine as it starts (desktop notifications listen here).
+    engine_watchers: Mutex<Vec<EngineWatcher>>,
     pub logs: Arc<LogBuffer>,
     /// Raised after every change; the publisher turns it into a coalesced "snapshot" event.
     pub changed: Arc<Notify>,
 }
+
+/// Something that follows each engine's events from its start (see [`AppState::on_engine_start`]).
+type EngineWatcher = Box<dyn Fn(broadcast::Receiver<EngineEvent>) + Send + Sync>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -78,6 +83,7 @@ impl AppState {
             shut_down: AtomicBool::new(false),
             is_local: plugboard_server::is_loopback,
             approval_timeout: plugboard_server::DEFAULT_APPROVAL_TIMEOUT,
+            engine_watchers: Mutex::new(Vec::new()),
             logs,
             changed: Arc::new(Notify::new()),
         }
@@ -94,6 +100,11 @@ impl AppState {
     pub fn with_approval_timeout(mut self, timeout: Duration) -> AppState {
         self.approval_timeout = timeout;
         self
+    }
+
+    /// Hands `watcher` the events of every engine started from now on, as it starts.
+    pub fn on_engine_start(&self, watcher: impl Fn(broadcast::Receiver<EngineEvent>) + Send + Sync + 'static) {
+        lock(&self.engine_watchers).push(Box::new(watcher));
     }
 
     pub fn settings(&self) -> Settings {
@@ -217,6 +228,9 @@ impl AppState {
                     Ok(started) => {
                         tracing::info!(url = %started.url(), "server started");
                         notify_on_engine_events(&started, self.changed.clone());
+                        for watcher in lock(&self.engine_watchers).iter() {
+                            watcher(started.events());
+                        }
                         *engine = Some(started);
                         *lock(&self.server_error) = None;
                     }

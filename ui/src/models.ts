@@ -266,6 +266,15 @@ export type Settings = {
    */
   theme: Theme,
   /**
+   * A desktop notification when a device connects or disconnects (on by default: the window
+   * is usually hidden behind a game when a toy drops out).
+   */
+  notifyDeviceConnections: boolean,
+  /**
+   * A desktop notification when a device's battery falls under 15 % (on by default).
+   */
+  notifyLowBattery: boolean,
+  /**
    * Answer the Lovense local API, so that games made for Lovense use the toys (off by
    * default).
    */

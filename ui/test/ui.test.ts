@@ -17,6 +17,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], allowAnyWebPage: false, rememberedWebPages: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
+    notifyDeviceConnections: true, notifyLowBattery: true,
     lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
   };
   return {
@@ -453,6 +454,20 @@ describe('DOM contract', () => {
     expect($('#notice').textContent).toBe('Export cancelled: nothing was saved.');
     expect($('#notice').className).toBe('notice notice-info');
     view('server');
+  });
+
+  it('saves the notification settings', async () => {
+    view('server');
+    const connections = $('#setting-notify-connections') as HTMLInputElement;
+    const battery = $('#setting-notify-low-battery') as HTMLInputElement;
+    expect([connections.checked, battery.checked]).toEqual([true, true]);
+    calls.length = 0;
+    connections.click();
+    battery.click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => !s.notifyDeviceConnections)).toBe(true);
+    expect(saved.some((s) => !s.notifyLowBattery)).toBe(true);
   });
 
   it('sends commands with the contract argument names', async () => {
