@@ -14,7 +14,9 @@ use crate::gui_layout::window_with_server;
 use crate::raw::Raw;
 
 const PROMPT: &str = "#approval-prompts li.approval-prompt";
-const TIMEOUT: Duration = Duration::from_secs(3);
+/// Short for a test, and long enough for the window to be seen showing the prompt on a
+/// loaded machine (3 s was not: the prompt came and went between two looks).
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A page at `origin` that has done its v3 handshake.
 async fn web_page(port: u16, origin: &str) -> Raw {
