@@ -233,6 +233,11 @@ pub struct Settings {
     pub stop_shortcut: String,
     /// Light or dark; by default the system's preference.
     pub theme: Theme,
+    /// A desktop notification when a device connects or disconnects (on by default: the window
+    /// is usually hidden behind a game when a toy drops out).
+    pub notify_device_connections: bool,
+    /// A desktop notification when a device's battery falls under 15 % (on by default).
+    pub notify_low_battery: bool,
     /// Answer the Lovense local API, so that games made for Lovense use the toys (off by
     /// default).
     pub lovense_api: bool,
@@ -297,6 +302,8 @@ impl Default for Settings {
             client_device_access: BTreeMap::new(),
             stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
             theme: Theme::System,
+            notify_device_connections: true,
+            notify_low_battery: true,
             lovense_api: false,
             lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
             lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
@@ -305,6 +312,18 @@ impl Default for Settings {
             mdns: false,
         }
     }
+}
+
+/// What came of "Export logs": where the file went, or that the user cancelled the dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum LogExport {
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        path: String,
+        lines: usize,
+    },
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

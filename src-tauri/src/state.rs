@@ -49,10 +49,15 @@ pub struct AppState {
     is_local: fn(std::net::IpAddr) -> bool,
     /// How long a waiting client waits for the user's answer.
     approval_timeout: Duration,
+    /// Handed the events of each engine as it starts (desktop notifications listen here).
+    engine_watchers: Mutex<Vec<EngineWatcher>>,
     pub logs: Arc<LogBuffer>,
     /// Raised after every change; the publisher turns it into a coalesced "snapshot" event.
     pub changed: Arc<Notify>,
 }
+
+/// Something that follows each engine's events from its start (see [`AppState::on_engine_start`]).
+type EngineWatcher = Box<dyn Fn(broadcast::Receiver<EngineEvent>) + Send + Sync>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -82,6 +87,7 @@ impl AppState {
             shut_down: AtomicBool::new(false),
             is_local: plugboard_server::is_loopback,
             approval_timeout: plugboard_server::DEFAULT_APPROVAL_TIMEOUT,
+            engine_watchers: Mutex::new(Vec::new()),
             logs,
             changed: Arc::new(Notify::new()),
         }
@@ -93,10 +99,16 @@ impl AppState {
         self
     }
 
-    /// For tests: how long a waiting client waits for the user's answer (60 s otherwise).
+    /// How long a waiting client waits for the user's answer (60 s unless changed, by tests
+    /// or by `PLUGBOARD_APPROVAL_TIMEOUT`).
     pub fn with_approval_timeout(mut self, timeout: Duration) -> AppState {
         self.approval_timeout = timeout;
         self
+    }
+
+    /// Hands `watcher` the events of every engine started from now on, as it starts.
+    pub fn on_engine_start(&self, watcher: impl Fn(broadcast::Receiver<EngineEvent>) + Send + Sync + 'static) {
+        lock(&self.engine_watchers).push(Box::new(watcher));
     }
 
     pub fn settings(&self) -> Settings {
@@ -225,6 +237,9 @@ impl AppState {
                         notify_on_engine_events(&started, self.changed.clone());
                         if self.settings().mdns {
                             *lock(&self.mdns) = announce(&started);
+                        }
+                        for watcher in lock(&self.engine_watchers).iter() {
+                            watcher(started.events());
                         }
                         *engine = Some(started);
                         *lock(&self.server_error) = None;
@@ -518,12 +533,16 @@ impl AppState {
         self.logs.lines()
     }
 
-    pub fn export_logs(&self, path: &str) -> Result<()> {
-        if path.trim().is_empty() {
-            return Err(Error::new("Choose a file to export the logs to."));
-        }
-        files::write_atomic(std::path::Path::new(path), self.logs.export_text().as_bytes())
-            .map_err(|e| Error::new(format!("The logs could not be written to {path}: {e}.")))
+    /// Writes the log buffer to `path`; returns how many lines it wrote.
+    pub fn export_logs(&self, path: &std::path::Path) -> Result<usize> {
+        let (text, lines) = self.logs.export_text();
+        files::write_atomic(path, text.as_bytes()).map_err(|e| {
+            Error::new(format!(
+                "The logs could not be written to {}: {e}. Choose a folder you can write to and export again.",
+                path.display()
+            ))
+        })?;
+        Ok(lines)
     }
 
     /// Sets one output from the window's controls: `kind` as the window names it, `value` in

@@ -274,6 +274,15 @@ export type Settings = {
    */
   theme: Theme,
   /**
+   * A desktop notification when a device connects or disconnects (on by default: the window
+   * is usually hidden behind a game when a toy drops out).
+   */
+  notifyDeviceConnections: boolean,
+  /**
+   * A desktop notification when a device's battery falls under 15 % (on by default).
+   */
+  notifyLowBattery: boolean,
+  /**
    * Answer the Lovense local API, so that games made for Lovense use the toys (off by
    * default).
    */
@@ -314,6 +323,11 @@ export type LogLine = {
   target: string,
   message: string,
 };
+
+/**
+ * What came of "Export logs": where the file went, or that the user cancelled the dialog.
+ */
+export type LogExport = { "outcome": "saved", path: string, lines: number, } | { "outcome": "cancelled" };
 
 /** Log levels, most important first. */
 export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;

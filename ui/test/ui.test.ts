@@ -17,6 +17,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], allowAnyWebPage: false, rememberedWebPages: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
+    notifyDeviceConnections: true, notifyLowBattery: true,
     lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
     restApi: false, restApiPort: 12346, mdns: false,
   };
@@ -41,6 +42,9 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+/** What the mocked shell answers to `export_logs` (the user's choice in the save dialog). */
+let exportAnswer: unknown = { outcome: 'cancelled' };
+
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 /** Puts a view on screen, as its navigation button does (only the view on screen renders). */
@@ -62,8 +66,7 @@ async function boot(): Promise<void> {
       if (cmd === 'save_settings') return snap({ settings: (args as { settings: Settings }).settings });
       if (['get_snapshot', 'start_server', 'stop_server'].includes(cmd)) return snap();
       if (cmd === 'get_logs') return [{ time: '2025-01-01T12:00:00Z', level: 'INFO', target: 'plugboard', message: 'hello' }];
-      if (cmd === 'plugin:path|resolve_directory') return '/home/u/Downloads';
-      if (cmd === 'plugin:path|join') return (args as { paths: string[] }).paths.join('/');
+      if (cmd === 'export_logs') return exportAnswer;
       return null;
     },
     { shouldMockEvents: true },
@@ -473,6 +476,37 @@ describe('DOM contract', () => {
     expect((client.querySelector('button.disconnect') as HTMLElement).hidden).toBe(true);
     expect(client.querySelector('.address')?.textContent).toBe('inside Plugboard');
     view('server');
+  });
+
+  it('exports logs through the shell and says where they went, or that nothing was saved', async () => {
+    view('logs');
+    expect(document.querySelector('#view-logs input[type="text"]')).toBeNull();
+    exportAnswer = { outcome: 'saved', path: '/home/u/Downloads/plugboard-logs.txt', lines: 12 };
+    $('#export-logs').click();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toContainEqual({ cmd: 'export_logs', args: {} });
+    expect($('#notice').textContent).toBe('Saved 12 log lines to /home/u/Downloads/plugboard-logs.txt');
+    expect($('#notice').className).toBe('notice notice-info');
+    exportAnswer = { outcome: 'cancelled' };
+    $('#export-logs').click();
+    for (let i = 0; i < 5; i++) await tick();
+    expect($('#notice').textContent).toBe('Export cancelled: nothing was saved.');
+    expect($('#notice').className).toBe('notice notice-info');
+    view('server');
+  });
+
+  it('saves the notification settings', async () => {
+    view('server');
+    const connections = $('#setting-notify-connections') as HTMLInputElement;
+    const battery = $('#setting-notify-low-battery') as HTMLInputElement;
+    expect([connections.checked, battery.checked]).toEqual([true, true]);
+    calls.length = 0;
+    connections.click();
+    battery.click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => !s.notifyDeviceConnections)).toBe(true);
+    expect(saved.some((s) => !s.notifyLowBattery)).toBe(true);
   });
 
   it('sends commands with the contract argument names', async () => {

@@ -98,7 +98,7 @@ pub use serial_ports::{list_serial_ports, SerialPort};
 pub use plugboard_devices::transport::HardwareStatus;
 pub use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
-pub use plugboard_protocol::model::{InputType, OutputType, Range, Reading};
+pub use plugboard_protocol::model::{DeviceInfo, InputType, OutputType, Range, Reading};
 /// What a client's command gets when it cannot be done (a [`LocalClient`]'s too).
 pub use plugboard_protocol::Error as ClientError;
 pub use plugboard_protocol::SpecVersion;

@@ -137,6 +137,14 @@ export function mount(root: HTMLElement): void {
         <p class="hint" id="stop-shortcut-where"></p>
         <p class="field-error" id="stop-shortcut-problem" role="status" hidden></p>
       </div>
+      <div class="field check">
+        <input id="setting-notify-connections" type="checkbox" />
+        <label for="setting-notify-connections">Notify me when a device connects or disconnects</label>
+      </div>
+      <div class="field check">
+        <input id="setting-notify-low-battery" type="checkbox" />
+        <label for="setting-notify-low-battery">Notify me when a device's battery falls under 15 %</label>
+      </div>
       <div class="field">
         <label for="setting-theme">Colours</label>
         <select id="setting-theme">
@@ -253,6 +261,8 @@ export function mount(root: HTMLElement): void {
   checkbox('setting-close-to-tray', 'closeToTray');
   checkbox('setting-start-minimized', 'startMinimized');
   checkbox('setting-launch-at-login', 'launchAtLogin');
+  checkbox('setting-notify-connections', 'notifyDeviceConnections');
+  checkbox('setting-notify-low-battery', 'notifyLowBattery');
 }
 
 /** Save functions of the text/number fields, used on change and before a start. */
@@ -311,7 +321,9 @@ type CheckboxSetting =
   | 'startServerOnLaunch'
   | 'closeToTray'
   | 'startMinimized'
-  | 'launchAtLogin';
+  | 'launchAtLogin'
+  | 'notifyDeviceConnections'
+  | 'notifyLowBattery';
 
 function checkbox(id: string, key: CheckboxSetting): void {
   const input = byId<HTMLInputElement>(id);
@@ -391,6 +403,8 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-close-to-tray'), settings.closeToTray);
   setChecked(byId<HTMLInputElement>('setting-start-minimized'), settings.startMinimized);
   setChecked(byId<HTMLInputElement>('setting-launch-at-login'), settings.launchAtLogin);
+  setChecked(byId<HTMLInputElement>('setting-notify-connections'), settings.notifyDeviceConnections);
+  setChecked(byId<HTMLInputElement>('setting-notify-low-battery'), settings.notifyLowBattery);
   byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   byId('allow-all-remote-field').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   setChecked(byId<HTMLInputElement>('setting-allow-all-remote'), settings.allowAllRemoteClients);
