@@ -39,9 +39,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig as SocketConfig};
@@ -64,8 +65,8 @@ const MAX_MESSAGE_BYTES: usize = 1 << 20;
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
 /// Notifications buffered per receiver before a slow receiver starts losing them.
 const NOTIFICATION_CAPACITY: usize = 256;
-/// Commands (writes, close) queued for one device's socket task.
-const COMMAND_CAPACITY: usize = 64;
+/// Close requests queued for one device's link task.
+const CLOSE_CAPACITY: usize = 4;
 /// The only endpoints a websocket device has.
 const ENDPOINTS: [Endpoint; 2] = [Endpoint::Rx, Endpoint::Tx];
 
@@ -327,15 +328,20 @@ async fn handshake(stream: TcpStream, peer: SocketAddr) -> Option<(Socket, Hello
 
 /// Sends a Close frame and waits (briefly) for the peer's reply; errors are irrelevant here.
 async fn close(socket: &mut Socket, code: CloseCode, reason: &str) {
-    // Close reasons are limited to 123 bytes; ours are ASCII, cut on a char boundary anyway.
+    let frame = close_frame(code, reason);
+    if let Ok(Ok(())) = tokio::time::timeout(CLOSE_GRACE, socket.close(Some(frame))).await {
+        let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
+    }
+}
+
+/// A Close frame; its reason cut to what the websocket standard allows (123 bytes).
+fn close_frame(code: CloseCode, reason: &str) -> CloseFrame {
+    // Ours are ASCII, cut on a char boundary anyway.
     let mut end = reason.len().min(120);
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    let frame = CloseFrame { code, reason: reason[..end].to_owned().into() };
-    if let Ok(Ok(())) = tokio::time::timeout(CLOSE_GRACE, socket.close(Some(frame))).await {
-        let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
-    }
+    CloseFrame { code, reason: reason[..end].to_owned().into() }
 }
 
 /// Holds a device's address in [`Context::addresses`] while it is connected.
@@ -380,15 +386,19 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
     };
     tracing::info!(%peer, identifier = ?hello.identifier, address = ?hello.address, "websocket device connected");
 
+    let (writer, mut reader) = socket.split();
     let shared = Arc::new(Shared {
         name: hello.identifier.clone(),
         address: hello.address.clone(),
         connected: AtomicBool::new(true),
         rx_subscribed: AtomicBool::new(false),
         notifications: broadcast::channel(NOTIFICATION_CAPACITY).0,
+        writer: tokio::sync::Mutex::new(Some(writer)),
+        write_timeout: context.config.write_timeout,
+        write_failed: Notify::new(),
     });
-    let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
-    let connector = WebsocketConnector { shared: shared.clone(), commands, hardware: OnceLock::new() };
+    let (closes, close_rx) = mpsc::channel(CLOSE_CAPACITY);
+    let connector = WebsocketConnector { shared: shared.clone(), closes, hardware: OnceLock::new() };
     let found = FoundDevice {
         transport: TRANSPORT_NAME,
         address: hello.address.clone(),
@@ -398,33 +408,34 @@ async fn serve_device(context: Arc<Context>, stream: TcpStream, peer: SocketAddr
     if context.events.send(TransportEvent::Found(found)).is_err() {
         // Nobody is listening for devices any more.
         shared.mark_gone();
-        close(&mut socket, CloseCode::Away, "server shutting down").await;
+        close_link(&shared, &mut reader, CloseCode::Away, "server shutting down").await;
+        shared.release_socket().await;
         return;
     }
-    run_link(&context.config, socket, &shared, command_rx, shutdown).await;
+    run_link(&context.config, reader, &shared, close_rx, shutdown).await;
     tracing::info!(identifier = ?hello.identifier, address = ?hello.address, "websocket device disconnected");
 }
 
-/// What a [`WebsocketHardware`] asks of its socket task.
-enum Command {
-    Write(Vec<u8>, oneshot::Sender<Result<(), HardwareError>>),
-    Close(oneshot::Sender<()>),
-}
+/// A request to close a device's socket; answered once it is closed.
+type CloseRequest = oneshot::Sender<()>;
 
 /// How a link ended.
 enum End {
-    /// The device is gone (close frame, error, EOF, missed pong); say goodbye briefly.
+    /// The device is gone (close frame, error, EOF, missed pong, a failed write); say goodbye
+    /// briefly.
     Lost(String),
     /// We end it: send a Close frame with this code and reason, then acknowledge.
-    Close(CloseCode, &'static str, Option<oneshot::Sender<()>>),
+    Close(CloseCode, &'static str, Option<CloseRequest>),
 }
 
-/// Pumps one identified device's socket until it ends; marks the device gone on the way out.
+/// Reads one identified device's socket and pings it until the link ends; marks the device
+/// gone on the way out. Writes do not pass through here: the device task writes to the socket
+/// itself ([`WebsocketHardware::write`]).
 async fn run_link(
     config: &WebsocketConfig,
-    mut socket: Socket,
+    mut reader: Reader,
     shared: &Shared,
-    mut commands: mpsc::Receiver<Command>,
+    mut closes: mpsc::Receiver<CloseRequest>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let period = config.ping_interval.max(Duration::from_millis(1));
@@ -435,21 +446,12 @@ async fn run_link(
     let end = loop {
         tokio::select! {
             _ = shutdown_requested(&mut shutdown) => break End::Close(CloseCode::Away, "server shutting down", None),
-            command = commands.recv() => match command {
+            request = closes.recv() => match request {
                 None => break End::Close(CloseCode::Normal, "device not in use", None),
-                Some(Command::Close(ack)) => break End::Close(CloseCode::Normal, "disconnected by the server", Some(ack)),
-                Some(Command::Write(bytes, reply)) => match send(&mut socket, Message::binary(bytes), config.write_timeout).await {
-                    Ok(()) => {
-                        let _ = reply.send(Ok(()));
-                    }
-                    Err(problem) => {
-                        shared.mark_gone();
-                        let _ = reply.send(Err(HardwareError::Disconnected));
-                        break End::Lost(problem);
-                    }
-                },
+                Some(ack) => break End::Close(CloseCode::Normal, "disconnected by the server", Some(ack)),
             },
-            frame = socket.next() => match frame {
+            () = shared.write_failed.notified() => break End::Lost("a write failed".into()),
+            frame = reader.next() => match frame {
                 Some(Ok(Message::Text(text))) => shared.deliver(text.as_str().as_bytes()),
                 Some(Ok(Message::Binary(bytes))) => shared.deliver(&bytes),
                 Some(Ok(Message::Pong(_))) => awaiting_pong = false,
@@ -464,7 +466,7 @@ async fn run_link(
                     break End::Lost("no pong since the previous ping".into());
                 }
                 awaiting_pong = true;
-                if let Err(problem) = send(&mut socket, Message::Ping(Default::default()), config.write_timeout).await {
+                if let Err(problem) = shared.send(Message::Ping(Default::default())).await {
                     break End::Lost(problem);
                 }
             }
@@ -478,10 +480,17 @@ async fn run_link(
             tracing::debug!(address = %shared.address, %problem, "websocket device lost");
             // Completes the closing handshake if the device started it; otherwise a goodbye
             // the device may never read.
-            let _ = tokio::time::timeout(CLOSE_GRACE, socket.close(None)).await;
+            let goodbye = async {
+                if let Some(writer) = shared.writer.lock().await.as_mut() {
+                    let _ = writer.close().await;
+                }
+            };
+            let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+            shared.release_socket().await;
         }
         End::Close(code, reason, ack) => {
-            close(&mut socket, code, reason).await;
+            close_link(shared, &mut reader, code, reason).await;
+            shared.release_socket().await;
             if let Some(ack) = ack {
                 let _ = ack.send(());
             }
@@ -489,25 +498,65 @@ async fn run_link(
     }
 }
 
+/// [`close`] for a socket split into its shared writer and the link task's reader.
+async fn close_link(shared: &Shared, reader: &mut Reader, code: CloseCode, reason: &str) {
+    let frame = close_frame(code, reason);
+    let sent = tokio::time::timeout(CLOSE_GRACE, async {
+        match shared.writer.lock().await.as_mut() {
+            Some(writer) => writer.send(Message::Close(Some(frame))).await.map_err(|_| ()),
+            None => Err(()),
+        }
+    });
+    if let Ok(Ok(())) = sent.await {
+        let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = reader.next().await {} }).await;
+    }
+}
+
 /// Sends one frame; the error (socket error or `limit` exceeded) means the device is gone.
-async fn send(socket: &mut Socket, message: Message, limit: Duration) -> Result<(), String> {
-    match tokio::time::timeout(limit, socket.send(message)).await {
+async fn send(writer: &mut Writer, message: Message, limit: Duration) -> Result<(), String> {
+    match tokio::time::timeout(limit, writer.send(message)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(format!("socket error: {error}")),
         Err(_) => Err("the device stopped accepting data".to_owned()),
     }
 }
 
-/// State shared by a device's socket task, its connector and its hardware.
+/// The half of a device's socket that writes: shared by the device task's writes and the link
+/// task's Pings and Close frame.
+type Writer = SplitSink<Socket, Message>;
+/// The half that reads, owned by the link task.
+type Reader = SplitStream<Socket>;
+
+/// State shared by a device's link task, its connector and its hardware.
 struct Shared {
     name: String,
     address: String,
     connected: AtomicBool,
     rx_subscribed: AtomicBool,
     notifications: broadcast::Sender<Notification>,
+    /// The device task writes here itself, so a command reaches the socket without passing
+    /// through another task (docs/performance.md). `None` once the link has ended: the socket
+    /// closes when the link task drops its reader and this, whoever still holds the hardware.
+    writer: tokio::sync::Mutex<Option<Writer>>,
+    write_timeout: Duration,
+    /// A write found the device gone: the link task ends the link.
+    write_failed: Notify,
 }
 
 impl Shared {
+    /// Sends one frame (a write, a Ping); the error means the device is gone.
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self.writer.lock().await.as_mut() {
+            Some(writer) => send(writer, message, self.write_timeout).await,
+            None => Err("the link has ended".to_owned()),
+        }
+    }
+
+    /// Lets go of the socket's writing half, once the link has ended.
+    async fn release_socket(&self) {
+        self.writer.lock().await.take();
+    }
+
     fn is_connected(&self) -> bool {
         self.connected.load(Ordering::SeqCst)
     }
@@ -527,10 +576,12 @@ impl Shared {
     }
 }
 
-/// Hands out the device's [`WebsocketHardware`] (the same one on every call).
+/// Hands out the device's [`WebsocketHardware`] (the same one on every call). The link task
+/// closes the socket once the connector and every hardware handle are dropped (their close
+/// senders with them).
 struct WebsocketConnector {
     shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
+    closes: mpsc::Sender<CloseRequest>,
     hardware: OnceLock<Arc<WebsocketHardware>>,
 }
 
@@ -539,7 +590,7 @@ impl Connector for WebsocketConnector {
     fn connect(&self, _plan: ConnectPlan) -> BoxFuture<'_, Result<Arc<dyn Hardware>, HardwareError>> {
         let result = if self.shared.is_connected() {
             let hardware = self.hardware.get_or_init(|| {
-                Arc::new(WebsocketHardware { shared: self.shared.clone(), commands: self.commands.clone() })
+                Arc::new(WebsocketHardware { shared: self.shared.clone(), closes: self.closes.clone() })
             });
             Ok(hardware.clone() as Arc<dyn Hardware>)
         } else {
@@ -552,7 +603,7 @@ impl Connector for WebsocketConnector {
 /// A device connected over the device websocket.
 pub struct WebsocketHardware {
     shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
+    closes: mpsc::Sender<CloseRequest>,
 }
 
 impl WebsocketHardware {
@@ -581,15 +632,22 @@ impl Hardware for WebsocketHardware {
     }
 
     /// Sends one Binary frame with exactly `write.data`; the endpoint and the write type are
-    /// not transmitted. Resolves when the frame has been handed to the socket.
+    /// not transmitted. Resolves when the frame has been handed to the socket, written by the
+    /// caller's task. A failed write marks the device gone and ends its link.
     fn write(&self, write: Write) -> BoxFuture<'_, Result<(), HardwareError>> {
         Box::pin(async move {
             if !self.shared.is_connected() {
                 return Err(HardwareError::Disconnected);
             }
-            let (reply, answer) = oneshot::channel();
-            self.commands.send(Command::Write(write.data, reply)).await.map_err(|_| HardwareError::Disconnected)?;
-            answer.await.unwrap_or(Err(HardwareError::Disconnected))
+            match self.shared.send(Message::binary(write.data)).await {
+                Ok(()) => Ok(()),
+                Err(problem) => {
+                    tracing::debug!(address = %self.shared.address, %problem, "websocket device write failed");
+                    self.shared.mark_gone();
+                    self.shared.write_failed.notify_one();
+                    Err(HardwareError::Disconnected)
+                }
+            }
         })
     }
 
@@ -635,7 +693,7 @@ impl Hardware for WebsocketHardware {
         Box::pin(async move {
             self.shared.mark_gone();
             let (ack, closed) = oneshot::channel();
-            if self.commands.send(Command::Close(ack)).await.is_ok() {
+            if self.closes.send(ack).await.is_ok() {
                 let _ = closed.await;
             }
             Ok(())
