@@ -92,7 +92,12 @@ pub struct RawClient {
 impl RawClient {
     /// Connects (retrying until `deadline`: intiface-engine serves one client at a time and
     /// re-opens its port only after the previous client left) and shakes hands.
-    pub async fn connect(port: u16, spec: Spec, name: &str, deadline: tokio::time::Instant) -> Result<RawClient, String> {
+    pub async fn connect(
+        port: u16,
+        spec: Spec,
+        name: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<RawClient, String> {
         let mut socket = loop {
             match dial(port).await {
                 Ok(socket) => break socket,
@@ -174,8 +179,12 @@ impl RawClient {
         let list = self.ask("RequestDeviceList", "").await?;
         let devices = &list["DeviceList"]["Devices"];
         let mut indexes: Vec<u32> = match devices {
-            serde_json::Value::Object(map) => map.values().filter_map(|d| d["DeviceIndex"].as_u64()).map(|i| i as u32).collect(),
-            serde_json::Value::Array(list) => list.iter().filter_map(|d| d["DeviceIndex"].as_u64()).map(|i| i as u32).collect(),
+            serde_json::Value::Object(map) => {
+                map.values().filter_map(|d| d["DeviceIndex"].as_u64()).map(|i| i as u32).collect()
+            }
+            serde_json::Value::Array(list) => {
+                list.iter().filter_map(|d| d["DeviceIndex"].as_u64()).map(|i| i as u32).collect()
+            }
             _ => return Err(format!("unexpected device list {list}")),
         };
         indexes.sort_unstable();
@@ -199,10 +208,17 @@ impl RawClient {
 async fn dial(port: u16) -> Result<Socket, String> {
     let stream = TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    let (socket, _) = tokio::time::timeout(ANSWER, tokio_tungstenite::client_async_with_config(format!("ws://127.0.0.1:{port}/"), stream, Some(crate::small_reads())))
-        .await
-        .map_err(|_| "websocket handshake timed out".to_owned())?
-        .map_err(|e| e.to_string())?;
+    let (socket, _) = tokio::time::timeout(
+        ANSWER,
+        tokio_tungstenite::client_async_with_config(
+            format!("ws://127.0.0.1:{port}/"),
+            stream,
+            Some(crate::small_reads()),
+        ),
+    )
+    .await
+    .map_err(|_| "websocket handshake timed out".to_owned())?
+    .map_err(|e| e.to_string())?;
     Ok(socket)
 }
 
@@ -243,7 +259,11 @@ pub async fn throughput(
         }
         if start.elapsed() < duration {
             let id = client.id();
-            client.socket.send(Message::text(spec.command(id, index, levels.next()))).await.map_err(|e| e.to_string())?;
+            client
+                .socket
+                .send(Message::text(spec.command(id, index, levels.next())))
+                .await
+                .map_err(|e| e.to_string())?;
             outstanding += 1;
         } else if outstanding == 0 {
             break;
@@ -252,6 +272,88 @@ pub async fn throughput(
     let elapsed = start.elapsed();
     client.close().await;
     Ok((counted, elapsed))
+}
+
+/// What a client sending flat out against a rate limit got: over the counted window, replies
+/// per second that were `Ok` and that were not, and the time from sending a refused command to
+/// its Error (p99).
+#[derive(Debug, Clone, Copy)]
+pub struct FlatOut {
+    pub accepted_per_s: f64,
+    pub refused_per_s: f64,
+    pub refused_p99: Duration,
+}
+
+/// One client, `in_flight` commands outstanding to device `index`, every reply (`Ok` or Error)
+/// sending the next at once: a client that ignores the rate it is told. Nothing is counted for
+/// `warmup` (a rate limiter's burst allowance is spent there), then replies are counted for
+/// `duration`.
+pub async fn flat_out(
+    port: u16,
+    spec: Spec,
+    index: u32,
+    in_flight: u32,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<FlatOut, String> {
+    let deadline = tokio::time::Instant::now() + ANSWER;
+    let mut client = RawClient::connect(port, spec, "plugboard-bench flat out", deadline).await?;
+    let mut levels = Levels::starting_at(5);
+    let mut sent_at = std::collections::HashMap::new();
+    for _ in 0..in_flight {
+        let id = client.id();
+        sent_at.insert(id, Instant::now());
+        client.socket.feed(Message::text(spec.command(id, index, levels.next()))).await.map_err(|e| e.to_string())?;
+    }
+    client.socket.flush().await.map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let (count_from, count_until) = (start + warmup, start + warmup + duration);
+    let (mut accepted, mut refused) = (0u64, 0u64);
+    let mut refused_after = Vec::new();
+    let mut outstanding = in_flight;
+    loop {
+        let text = client.recv().await?;
+        let now = Instant::now();
+        outstanding -= 1;
+        let sent = reply_id(&text).and_then(|id| sent_at.remove(&id));
+        if now >= count_from && now < count_until {
+            if text.contains(r#""Ok""#) {
+                accepted += 1;
+            } else {
+                refused += 1;
+                if let Some(sent) = sent {
+                    refused_after.push(now - sent);
+                }
+            }
+        }
+        if now < count_until {
+            let id = client.id();
+            sent_at.insert(id, Instant::now());
+            client
+                .socket
+                .send(Message::text(spec.command(id, index, levels.next())))
+                .await
+                .map_err(|e| e.to_string())?;
+            outstanding += 1;
+        } else if outstanding == 0 {
+            break;
+        }
+    }
+    client.close().await;
+    refused_after.sort_unstable();
+    let seconds = duration.as_secs_f64();
+    Ok(FlatOut {
+        accepted_per_s: accepted as f64 / seconds,
+        refused_per_s: refused as f64 / seconds,
+        refused_p99: crate::stats::percentile(&refused_after, 0.99),
+    })
+}
+
+/// The `Id` of a one-message reply frame.
+fn reply_id(text: &str) -> Option<u32> {
+    let rest = &text[text.find(r#""Id":"#)? + 5..];
+    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 /// `count` client sessions one after the other: connect, handshake, one command to device
@@ -483,6 +585,13 @@ impl Crowd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_ids_are_read_from_oks_and_errors() {
+        assert_eq!(reply_id(r#"[{"Ok":{"Id":42}}]"#), Some(42));
+        assert_eq!(reply_id(r#"[{"Error":{"Id":7,"ErrorCode":3,"ErrorMessage":"Too many"}}]"#), Some(7));
+        assert_eq!(reply_id(r#"[{"Ok":{}}]"#), None);
+    }
 
     #[test]
     fn levels_cycle_and_never_repeat_or_stop() {

@@ -21,7 +21,7 @@ use clap::Parser;
 use crate::device::SimDevice;
 use crate::loadgen::{Crowd, CrowdStep, RawClient, Spec};
 use crate::report::{Context, Results, CROWDS};
-use crate::servers::{Kind, Server, Target};
+use crate::servers::{Kind, Limits, Server, Target};
 
 /// The benchmark suite of issue 7: Plugboard against intiface-engine and a floor relay.
 #[derive(Debug, Parser)]
@@ -51,7 +51,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "plugboard,intiface,floor")]
     servers: Vec<String>,
 
-    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd, stop).
+    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd, limits, stop).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 
@@ -151,8 +151,12 @@ async fn run(args: Args) -> std::process::ExitCode {
     for name in &args.servers {
         let target = match name.as_str() {
             "plugboard" => Some(Target { kind: Kind::Plugboard, binary: args.plugboard.clone() }),
-            "intiface" | "intiface-engine" => args.intiface.clone().map(|binary| Target { kind: Kind::Intiface, binary }),
-            "floor" => args.floor.clone().or_else(|| sibling("floor-relay")).map(|binary| Target { kind: Kind::Floor, binary }),
+            "intiface" | "intiface-engine" => {
+                args.intiface.clone().map(|binary| Target { kind: Kind::Intiface, binary })
+            }
+            "floor" => {
+                args.floor.clone().or_else(|| sibling("floor-relay")).map(|binary| Target { kind: Kind::Floor, binary })
+            }
             other => {
                 eprintln!("plugboard-bench: unknown server {other:?} (plugboard, intiface, floor)");
                 return std::process::ExitCode::from(2);
@@ -309,67 +313,39 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
         Err(error) => results.failures.push((kind, round, format!("idle RSS: {error}"))),
     }
 
-    // The devices, one at a time, each waited for in the server's device list.
-    let Some(devices) =
-        bounded(results, kind, round, "connecting the devices", Duration::from_secs(120), connect_devices(&server)).await
+    // Latency and throughput with one device connected (what most users have), then with
+    // all of them. The devices dial in one at a time, each waited for in the device list.
+    let Some(mut devices) = bounded(
+        results,
+        kind,
+        round,
+        "connecting the first device",
+        Duration::from_secs(30),
+        connect_devices(&server, 0..1),
+    )
+    .await
     else {
         eprintln!("plugboard-bench:   server log: {}", server.log_tail());
         return;
     };
+    let first = devices[0].1;
+    latency_and_throughput(&server, &devices[0].0, first, 1, "one_", plan, skip, round, results).await;
+    let Some(more) = bounded(
+        results,
+        kind,
+        round,
+        "connecting the devices",
+        Duration::from_secs(120),
+        connect_devices(&server, 1..DEVICES),
+    )
+    .await
+    else {
+        eprintln!("plugboard-bench:   server log: {}", server.log_tail());
+        return;
+    };
+    devices.extend(more);
     let (sims, indexes): (Vec<SimDevice>, Vec<u32>) = devices.into_iter().unzip();
-    let first = indexes[0];
-
-    if !skip("latency") {
-        let url = server.url();
-        if let Some(l) = bounded(results, kind, round, "latency, v3 client", Duration::from_secs(180), async {
-            clients::v3(&url, first, &sims[0], DEVICES, plan.latency_warmup, plan.latency_count).await
-        })
-        .await
-        {
-            add_latencies(results, kind, "v3", &l);
-        }
-        if let Some(l) = bounded(results, kind, round, "latency, v4 client", Duration::from_secs(180), async {
-            clients::v4(&url, first, &sims[0], DEVICES, plan.latency_warmup, plan.latency_count).await
-        })
-        .await
-        {
-            add_latencies(results, kind, "v4", &l);
-        }
-    }
-
-    if !skip("throughput") {
-        for spec in [Spec::V3, Spec::V4] {
-            let mut cpu_total = Duration::ZERO;
-            let mut ok_total = 0u64;
-            for in_flight in [1u32, 8, 16] {
-                let before = server.cpu_time();
-                let what = format!("throughput {} {in_flight} in flight", spec.name());
-                let run = loadgen::throughput(server.port, spec, first, in_flight, plan.throughput);
-                if let Some((counted, elapsed)) = bounded(results, kind, round, &what, plan.throughput + Duration::from_secs(30), run).await {
-                    if counted.other > 0 {
-                        results.failures.push((kind, round, format!("{what}: {} replies were not Ok", counted.other)));
-                    }
-                    let id = match (spec, in_flight) {
-                        (Spec::V3, 1) => "tput_v3_1",
-                        (Spec::V3, 8) => "tput_v3_8",
-                        (Spec::V3, _) => "tput_v3_16",
-                        (Spec::V4, 1) => "tput_v4_1",
-                        (Spec::V4, 8) => "tput_v4_8",
-                        (Spec::V4, _) => "tput_v4_16",
-                    };
-                    results.add(id, kind, counted.ok as f64 / elapsed.as_secs_f64());
-                    if let (Ok(a), Ok(b)) = (before, server.cpu_time()) {
-                        cpu_total += b.saturating_sub(a);
-                        ok_total += counted.ok;
-                    }
-                }
-            }
-            if ok_total > 0 {
-                let id = if spec == Spec::V3 { "cpu_v3" } else { "cpu_v4" };
-                results.add(id, kind, cpu_total.as_secs_f64() * 1e6 / ok_total as f64);
-            }
-        }
-    }
+    latency_and_throughput(&server, &sims[0], first, DEVICES, "", plan, skip, round, results).await;
 
     if !skip("sessions") {
         let before = server.rss_kib();
@@ -386,9 +362,11 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
 
     if !skip("crowd") {
         for &(id, clients, per_client, _) in CROWDS {
-            let groups: Vec<Vec<(u32, usize)>> =
-                (0..clients).map(|c| (0..per_client).map(|d| c * per_client + d).map(|at| (indexes[at], at)).collect()).collect();
-            let limit = Duration::from_secs(30) + (plan.crowd_step + plan.crowd_warmup + Duration::from_secs(3)) * CROWD_RATES.len() as u32;
+            let groups: Vec<Vec<(u32, usize)>> = (0..clients)
+                .map(|c| (0..per_client).map(|d| c * per_client + d).map(|at| (indexes[at], at)).collect())
+                .collect();
+            let limit = Duration::from_secs(30)
+                + (plan.crowd_step + plan.crowd_warmup + Duration::from_secs(3)) * CROWD_RATES.len() as u32;
             let curve = bounded(results, kind, round, &format!("crowd {clients} × {per_client}"), limit, async {
                 let mut crowd = Crowd::connect(server.port, groups).await?;
                 let mut curve: Vec<CrowdStep> = Vec::new();
@@ -421,7 +399,11 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
             })
             .await;
             if let Some(curve) = curve {
-                let prefix = if id == "crowd16" { ("crowd16_p99", "crowd16_p50", "crowd16_cpu", "crowd16_sat") } else { ("crowd1_p99", "", "crowd1_cpu", "crowd1_sat") };
+                let prefix = if id == "crowd16" {
+                    ("crowd16_p99", "crowd16_p50", "crowd16_cpu", "crowd16_sat")
+                } else {
+                    ("crowd1_p99", "", "crowd1_cpu", "crowd1_sat")
+                };
                 if let Some(at60) = curve.first() {
                     results.add(prefix.0, kind, at60.p99.as_secs_f64() * 1e3);
                     if !prefix.1.is_empty() {
@@ -444,9 +426,155 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     drop(sims);
     server.stop();
 
+    if !skip("limits") && kind == Kind::Plugboard {
+        run_limits(target, round, plan, results).await;
+    }
     if !skip("stop") && kind != Kind::Floor {
         run_stops(target, round, plan, results).await;
     }
+}
+
+/// The id of a figure measured with some devices connected: `prefix` is `one_` for one
+/// device, empty for all of them.
+fn figure(prefix: &str, id: &str) -> &'static str {
+    crate::report::metric(&format!("{prefix}{id}")).id
+}
+
+/// To-device latency through the official clients and commands per second from the load
+/// generator, with `connected` devices on the server; the figures go under `prefix`.
+#[allow(clippy::too_many_arguments)]
+async fn latency_and_throughput(
+    server: &Server,
+    device: &SimDevice,
+    index: u32,
+    connected: usize,
+    prefix: &str,
+    plan: &Plan,
+    skip: &impl Fn(&str) -> bool,
+    round: u32,
+    results: &mut Results,
+) {
+    let kind = server.kind;
+    if !skip("latency") {
+        let url = server.url();
+        let what = format!("latency with {connected} device(s), v3 client");
+        if let Some(l) = bounded(results, kind, round, &what, Duration::from_secs(180), async {
+            clients::v3(&url, index, device, connected, plan.latency_warmup, plan.latency_count).await
+        })
+        .await
+        {
+            add_latencies(results, kind, prefix, "v3", &l);
+        }
+        let what = format!("latency with {connected} device(s), v4 client");
+        if let Some(l) = bounded(results, kind, round, &what, Duration::from_secs(180), async {
+            clients::v4(&url, index, device, connected, plan.latency_warmup, plan.latency_count).await
+        })
+        .await
+        {
+            add_latencies(results, kind, prefix, "v4", &l);
+        }
+    }
+
+    if !skip("throughput") {
+        for spec in [Spec::V3, Spec::V4] {
+            let mut cpu_total = Duration::ZERO;
+            let mut ok_total = 0u64;
+            for in_flight in [1u32, 8, 16] {
+                let before = server.cpu_time();
+                let what = format!("throughput with {connected} device(s), {} {in_flight} in flight", spec.name());
+                let run = loadgen::throughput(server.port, spec, index, in_flight, plan.throughput);
+                if let Some((counted, elapsed)) =
+                    bounded(results, kind, round, &what, plan.throughput + Duration::from_secs(30), run).await
+                {
+                    if counted.other > 0 {
+                        results.failures.push((kind, round, format!("{what}: {} replies were not Ok", counted.other)));
+                    }
+                    let id = figure(prefix, &format!("tput_{}_{in_flight}", spec.name()));
+                    results.add(id, kind, counted.ok as f64 / elapsed.as_secs_f64());
+                    if let (Ok(a), Ok(b)) = (before, server.cpu_time()) {
+                        cpu_total += b.saturating_sub(a);
+                        ok_total += counted.ok;
+                    }
+                }
+            }
+            if ok_total > 0 {
+                let id = figure(prefix, &format!("cpu_{}", spec.name()));
+                results.add(id, kind, cpu_total.as_secs_f64() * 1e6 / ok_total as f64);
+            }
+        }
+    }
+}
+
+/// The rate limit at its default (Plugboard only): a fresh server, one client sending flat out
+/// to one device, and a client driving 4 other devices at 60 Hz, first alone, then beside it.
+/// The flat-out client should get the whole limit accepted and its Errors at once; the 60 Hz
+/// client should not notice it.
+async fn run_limits(target: &Target, round: u32, plan: &Plan, results: &mut Results) {
+    let kind = target.kind;
+    let (server, _) = match Server::start_with(target, Limits::Default).await {
+        Ok(started) => started,
+        Err(error) => {
+            results.failures.push((kind, round, format!("limits: {error}")));
+            return;
+        }
+    };
+    let Some(devices) = bounded(
+        results,
+        kind,
+        round,
+        "limits: connecting the devices",
+        Duration::from_secs(30),
+        connect_devices(&server, 0..5),
+    )
+    .await
+    else {
+        return;
+    };
+    let (sims, indexes): (Vec<SimDevice>, Vec<u32>) = devices.into_iter().unzip();
+    // The flat-out client's burst allowance (one second's worth) is spent before counting starts.
+    let burst = Duration::from_millis(1500);
+    let step_length = plan.crowd_warmup + plan.crowd_step;
+    let limit = Duration::from_secs(30) + 2 * (burst + step_length);
+    let measured = bounded(results, kind, round, "limits", limit, async {
+        let steady: Vec<(u32, usize)> = (1..5).map(|at| (indexes[at], at)).collect();
+        let mut crowd = Crowd::connect(server.port, vec![steady]).await?;
+        let alone = crowd.step(&sims, 60, plan.crowd_warmup, plan.crowd_step, || server.cpu_time()).await?;
+        let flat_out = loadgen::flat_out(server.port, Spec::V4, indexes[0], 8, burst, step_length);
+        let beside = async {
+            tokio::time::sleep(burst).await;
+            crowd.step(&sims, 60, plan.crowd_warmup, plan.crowd_step, || server.cpu_time()).await
+        };
+        let (flat_out, beside) = tokio::join!(flat_out, beside);
+        crowd.close().await;
+        Ok((alone, beside?, flat_out?))
+    })
+    .await;
+    if let Some((alone, beside, flat_out)) = measured {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        eprintln!(
+            "plugboard-bench:   limits: flat out {:.0} accepted/s, {:.0} Errors/s (p99 {:.2} ms); 60 Hz client p99 {:.2} ms alone, {:.2} ms beside",
+            flat_out.accepted_per_s,
+            flat_out.refused_per_s,
+            ms(flat_out.refused_p99),
+            ms(alone.p99),
+            ms(beside.p99)
+        );
+        results.add("limit_accepted", kind, flat_out.accepted_per_s);
+        results.add("limit_errors", kind, flat_out.refused_per_s);
+        results.add("limit_error_p99", kind, ms(flat_out.refused_p99));
+        results.add("limit_alone_p99", kind, ms(alone.p99));
+        results.add("limit_beside_p99", kind, ms(beside.p99));
+        results.add("limit_beside_ratio", kind, ms(beside.p99) / ms(alone.p99));
+        if alone.errors + beside.errors > 0 {
+            results.failures.push((
+                kind,
+                round,
+                format!("limits: the 60 Hz client got {} Errors", alone.errors + beside.errors),
+            ));
+        }
+    }
+    drop(sims);
+    server.stop();
 }
 
 /// The stop figure (src/stops.rs): a fresh server with 64 toys of its own; for Plugboard also an
@@ -457,7 +585,8 @@ async fn run_stops(target: &Target, round: u32, plan: &Plan, results: &mut Resul
     match Server::start(target).await {
         Ok((server, _)) => {
             let run = stops::server(server.port, server.device_port, DEVICES, plan.stop_rounds);
-            if let Some(figures) = bounded(results, kind, round, "stop, 64 device-websocket devices", limit, run).await {
+            if let Some(figures) = bounded(results, kind, round, "stop, 64 device-websocket devices", limit, run).await
+            {
                 add_stop_times(results, kind, &figures.websocket, ["stop_p50", "stop_p99", "stop_max"]);
                 if let Some(most) = figures.most_writes(false) {
                     results.add("stop_writes", kind, most as f64);
@@ -482,7 +611,12 @@ async fn run_stops(target: &Target, round: u32, plan: &Plan, results: &mut Resul
             if let Some(most) = figures.most_writes(true) {
                 results.add("stop_virtual_writes", kind, most as f64);
             }
-            results.stop_writes.push((kind, round, "32 virtual + 32 device-websocket devices, in the bench", figures.writes_by_kind()));
+            results.stop_writes.push((
+                kind,
+                round,
+                "32 virtual + 32 device-websocket devices, in the bench",
+                figures.writes_by_kind(),
+            ));
         }
     }
 }
@@ -496,33 +630,34 @@ fn add_stop_times(results: &mut Results, kind: Kind, times: &[Duration], [p50, p
     results.add(max, kind, ms(sorted.last().copied().unwrap_or_default()));
 }
 
-fn add_latencies(results: &mut Results, kind: Kind, spec: &str, l: &clients::Latencies) {
+fn add_latencies(results: &mut Results, kind: Kind, prefix: &str, spec: &str, l: &clients::Latencies) {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let p = |q| us(stats::percentile(&l.to_device, q));
-    let (p50, p90, p99, max, ok) = if spec == "v3" {
-        ("lat_v3_p50", "lat_v3_p90", "lat_v3_p99", "lat_v3_max", "lat_v3_ok")
-    } else {
-        ("lat_v4_p50", "lat_v4_p90", "lat_v4_p99", "lat_v4_max", "lat_v4_ok")
-    };
-    results.add(p50, kind, p(0.50));
-    results.add(p90, kind, p(0.90));
-    results.add(p99, kind, p(0.99));
-    results.add(max, kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
-    results.add(ok, kind, us(stats::percentile(&l.to_ok, 0.50)));
+    let id = |what: &str| figure(prefix, &format!("lat_{spec}_{what}"));
+    results.add(id("p50"), kind, p(0.50));
+    results.add(id("p90"), kind, p(0.90));
+    results.add(id("p99"), kind, p(0.99));
+    results.add(id("max"), kind, us(*l.to_device.last().unwrap_or(&Duration::ZERO)));
+    results.add(id("ok"), kind, us(stats::percentile(&l.to_ok, 0.50)));
 }
 
-/// Connects the simulated devices one at a time and pairs each with the index the server
-/// gave it (the one new index in the list after it connected).
-async fn connect_devices(server: &Server) -> Result<Vec<(SimDevice, u32)>, String> {
+/// Connects simulated devices `range` (their numbers) one at a time, with the devices before
+/// the range already connected, and pairs each with the index the server gave it (the one new
+/// index in the list after it connected).
+async fn connect_devices(server: &Server, range: std::ops::Range<usize>) -> Result<Vec<(SimDevice, u32)>, String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let mut setup = RawClient::connect(server.port, Spec::V4, "plugboard-bench setup", deadline).await?;
     setup.ask("StartScanning", "").await?;
     let mut known: Vec<u32> = setup.device_indexes().await?;
-    if !known.is_empty() {
-        return Err(format!("the server lists devices before any connected: {known:?}"));
+    if known.len() != range.start {
+        return Err(format!(
+            "the server lists {} devices before device {} connected: {known:?}",
+            known.len(),
+            range.start
+        ));
     }
-    let mut devices = Vec::with_capacity(DEVICES);
-    for n in 0..DEVICES {
+    let mut devices = Vec::with_capacity(range.len());
+    for n in range {
         let appear = tokio::time::Instant::now() + Duration::from_secs(15);
         let device = SimDevice::connect(server.device_port, &format!("BENCH{n:04}"), appear).await?;
         let index = loop {

@@ -1,5 +1,5 @@
 //! Figures, their medians and spread over the rounds, the ratios Plugboard / intiface-engine
-//! and Plugboard / floor, the goals of issue 7 next to them, and the Markdown report.
+//! and Plugboard / floor, the goals of issues 7 and 21 next to them, and the Markdown report.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -35,15 +35,22 @@ impl Unit {
     }
 }
 
-/// A goal of issue 7 for Plugboard.
+/// A goal for Plugboard: of issue 7 (ratios to intiface-engine, absolute figures) or of
+/// issue 21 (ratios to the floor, measured in the same run).
 #[derive(Debug, Clone, Copy)]
 pub enum Goal {
     /// Plugboard / intiface-engine at most this.
     RatioAtMost(f64),
     /// Plugboard / intiface-engine at least this.
     RatioAtLeast(f64),
+    /// Plugboard / floor at most this.
+    FloorRatioAtMost(f64),
+    /// Plugboard / floor at least this.
+    FloorRatioAtLeast(f64),
     /// Plugboard's own figure at most this (in the metric's unit).
     AtMost(f64),
+    /// Plugboard's own figure at least this (in the metric's unit).
+    AtLeast(f64),
     /// Plugboard's own figure under this (in the metric's unit).
     Under(f64),
 }
@@ -52,52 +59,129 @@ pub struct Metric {
     pub id: &'static str,
     pub label: &'static str,
     pub unit: Unit,
-    pub goal: Option<Goal>,
+    pub goals: &'static [Goal],
 }
 
-const fn m(id: &'static str, label: &'static str, unit: Unit, goal: Option<Goal>) -> Metric {
-    Metric { id, label, unit, goal }
+const fn m(id: &'static str, label: &'static str, unit: Unit, goals: &'static [Goal]) -> Metric {
+    Metric { id, label, unit, goals }
 }
 
-/// Every figure, in report order.
+// The goals of issues 7 and 21, shared by the rows they apply to.
+const LATENCY_P50: &[Goal] = &[Goal::RatioAtMost(0.9), Goal::FloorRatioAtMost(1.1)];
+const LATENCY_P99: &[Goal] = &[Goal::RatioAtMost(0.75), Goal::FloorRatioAtMost(1.1)];
+const THROUGHPUT: &[Goal] = &[Goal::RatioAtLeast(2.0), Goal::FloorRatioAtLeast(0.9)];
+const CPU_PER_COMMAND: &[Goal] = &[Goal::RatioAtMost(0.5), Goal::FloorRatioAtMost(1.25)];
+const NONE: &[Goal] = &[];
+
+/// Every figure, in report order. Latency and throughput are measured twice per round: with
+/// one device connected (what most users have), then with all 64.
 pub const METRICS: &[Metric] = &[
-    m("lat_v3_p50", "to-device latency, spec v3 client, p50", Unit::Micros, Some(Goal::RatioAtMost(0.9))),
-    m("lat_v3_p90", "to-device latency, spec v3 client, p90", Unit::Micros, None),
-    m("lat_v3_p99", "to-device latency, spec v3 client, p99", Unit::Micros, Some(Goal::RatioAtMost(0.75))),
-    m("lat_v3_max", "to-device latency, spec v3 client, max", Unit::Micros, None),
-    m("lat_v3_ok", "call-to-Ok latency, spec v3 client, p50", Unit::Micros, None),
-    m("lat_v4_p50", "to-device latency, spec v4 client, p50", Unit::Micros, Some(Goal::RatioAtMost(0.9))),
-    m("lat_v4_p90", "to-device latency, spec v4 client, p90", Unit::Micros, None),
-    m("lat_v4_p99", "to-device latency, spec v4 client, p99", Unit::Micros, Some(Goal::RatioAtMost(0.75))),
-    m("lat_v4_max", "to-device latency, spec v4 client, max", Unit::Micros, None),
-    m("lat_v4_ok", "call-to-Ok latency, spec v4 client, p50", Unit::Micros, None),
-    m("tput_v3_1", "commands/s, v3 ScalarCmd, 1 in flight", Unit::PerSecond, None),
-    m("tput_v3_8", "commands/s, v3 ScalarCmd, 8 in flight", Unit::PerSecond, Some(Goal::RatioAtLeast(2.0))),
-    m("tput_v3_16", "commands/s, v3 ScalarCmd, 16 in flight", Unit::PerSecond, Some(Goal::RatioAtLeast(2.0))),
-    m("tput_v4_1", "commands/s, v4 OutputCmd, 1 in flight", Unit::PerSecond, None),
-    m("tput_v4_8", "commands/s, v4 OutputCmd, 8 in flight", Unit::PerSecond, Some(Goal::RatioAtLeast(2.0))),
-    m("tput_v4_16", "commands/s, v4 OutputCmd, 16 in flight", Unit::PerSecond, Some(Goal::RatioAtLeast(2.0))),
-    m("cpu_v3", "server CPU per command, v3 (throughput runs)", Unit::Micros, Some(Goal::RatioAtMost(0.5))),
-    m("cpu_v4", "server CPU per command, v4 (throughput runs)", Unit::Micros, Some(Goal::RatioAtMost(0.5))),
-    m("start", "start to listening", Unit::Millis, Some(Goal::RatioAtMost(0.5))),
-    m("idle_rss", "idle RSS (device websocket on, nothing connected)", Unit::MiB, Some(Goal::RatioAtMost(0.4))),
-    m("rss_growth", "RSS growth per client session", Unit::KiB, Some(Goal::AtMost(1.0))),
-    m("session", "time per client session (connect, handshake, command, close)", Unit::Millis, None),
-    m("crowd16_p99", "crowd 16 clients × 4 devices at 60 Hz: p99 to device", Unit::Millis, Some(Goal::Under(2.0))),
-    m("crowd16_p50", "crowd 16 clients × 4 devices at 60 Hz: p50 to device", Unit::Millis, None),
-    m("crowd16_cpu", "crowd 16 clients × 4 devices at 60 Hz: server CPU", Unit::Percent, None),
-    m("crowd16_sat", "crowd 16 × 4: highest rate per device before saturation", Unit::Hertz, None),
-    m("crowd1_p99", "crowd 1 client × 64 devices at 60 Hz: p99 to device", Unit::Millis, None),
-    m("crowd1_cpu", "crowd 1 client × 64 devices at 60 Hz: server CPU", Unit::Percent, None),
-    m("crowd1_sat", "crowd 1 × 64: highest rate per device before saturation", Unit::Hertz, None),
-    m("stop_p50", "StopAllDevices to the last stop write, 64 device-websocket devices: p50", Unit::Millis, None),
-    m("stop_p99", "StopAllDevices to the last stop write, 64 device-websocket devices: p99", Unit::Millis, Some(Goal::Under(5.0))),
-    m("stop_max", "StopAllDevices to the last stop write, 64 device-websocket devices: max", Unit::Millis, None),
-    m("stop_writes", "writes one device-websocket device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
-    m("stop_mixed_p99", "StopAllDevices to the last stop, 32 virtual + 32 device-websocket devices, engine in the bench: p99", Unit::Millis, None),
-    m("stop_mixed_ws_p99", "the same, device-websocket devices only: p99", Unit::Millis, Some(Goal::Under(5.0))),
-    m("stop_mixed_virtual_p99", "the same, virtual devices only: p99", Unit::Millis, None),
-    m("stop_virtual_writes", "writes (level updates) one virtual device got for one StopAllDevices (most)", Unit::Count, Some(Goal::AtMost(1.0))),
+    m("one_lat_v3_p50", "1 device connected: to-device latency, spec v3 client, p50", Unit::Micros, LATENCY_P50),
+    m("one_lat_v3_p90", "1 device connected: to-device latency, spec v3 client, p90", Unit::Micros, NONE),
+    m("one_lat_v3_p99", "1 device connected: to-device latency, spec v3 client, p99", Unit::Micros, LATENCY_P99),
+    m("one_lat_v3_max", "1 device connected: to-device latency, spec v3 client, max", Unit::Micros, NONE),
+    m("one_lat_v3_ok", "1 device connected: call-to-Ok latency, spec v3 client, p50", Unit::Micros, NONE),
+    m("one_lat_v4_p50", "1 device connected: to-device latency, spec v4 client, p50", Unit::Micros, LATENCY_P50),
+    m("one_lat_v4_p90", "1 device connected: to-device latency, spec v4 client, p90", Unit::Micros, NONE),
+    m("one_lat_v4_p99", "1 device connected: to-device latency, spec v4 client, p99", Unit::Micros, LATENCY_P99),
+    m("one_lat_v4_max", "1 device connected: to-device latency, spec v4 client, max", Unit::Micros, NONE),
+    m("one_lat_v4_ok", "1 device connected: call-to-Ok latency, spec v4 client, p50", Unit::Micros, NONE),
+    m("one_tput_v3_1", "1 device connected: commands/s, v3 ScalarCmd, 1 in flight", Unit::PerSecond, NONE),
+    m("one_tput_v3_8", "1 device connected: commands/s, v3 ScalarCmd, 8 in flight", Unit::PerSecond, THROUGHPUT),
+    m("one_tput_v3_16", "1 device connected: commands/s, v3 ScalarCmd, 16 in flight", Unit::PerSecond, THROUGHPUT),
+    m("one_tput_v4_1", "1 device connected: commands/s, v4 OutputCmd, 1 in flight", Unit::PerSecond, NONE),
+    m("one_tput_v4_8", "1 device connected: commands/s, v4 OutputCmd, 8 in flight", Unit::PerSecond, THROUGHPUT),
+    m("one_tput_v4_16", "1 device connected: commands/s, v4 OutputCmd, 16 in flight", Unit::PerSecond, THROUGHPUT),
+    m("one_cpu_v3", "1 device connected: server CPU per command, v3 (throughput runs)", Unit::Micros, CPU_PER_COMMAND),
+    m("one_cpu_v4", "1 device connected: server CPU per command, v4 (throughput runs)", Unit::Micros, CPU_PER_COMMAND),
+    m("lat_v3_p50", "64 devices connected: to-device latency, spec v3 client, p50", Unit::Micros, LATENCY_P50),
+    m("lat_v3_p90", "64 devices connected: to-device latency, spec v3 client, p90", Unit::Micros, NONE),
+    m("lat_v3_p99", "64 devices connected: to-device latency, spec v3 client, p99", Unit::Micros, LATENCY_P99),
+    m("lat_v3_max", "64 devices connected: to-device latency, spec v3 client, max", Unit::Micros, NONE),
+    m("lat_v3_ok", "64 devices connected: call-to-Ok latency, spec v3 client, p50", Unit::Micros, NONE),
+    m("lat_v4_p50", "64 devices connected: to-device latency, spec v4 client, p50", Unit::Micros, LATENCY_P50),
+    m("lat_v4_p90", "64 devices connected: to-device latency, spec v4 client, p90", Unit::Micros, NONE),
+    m("lat_v4_p99", "64 devices connected: to-device latency, spec v4 client, p99", Unit::Micros, LATENCY_P99),
+    m("lat_v4_max", "64 devices connected: to-device latency, spec v4 client, max", Unit::Micros, NONE),
+    m("lat_v4_ok", "64 devices connected: call-to-Ok latency, spec v4 client, p50", Unit::Micros, NONE),
+    m("tput_v3_1", "64 devices connected: commands/s, v3 ScalarCmd, 1 in flight", Unit::PerSecond, NONE),
+    m("tput_v3_8", "64 devices connected: commands/s, v3 ScalarCmd, 8 in flight", Unit::PerSecond, THROUGHPUT),
+    m("tput_v3_16", "64 devices connected: commands/s, v3 ScalarCmd, 16 in flight", Unit::PerSecond, THROUGHPUT),
+    m("tput_v4_1", "64 devices connected: commands/s, v4 OutputCmd, 1 in flight", Unit::PerSecond, NONE),
+    m("tput_v4_8", "64 devices connected: commands/s, v4 OutputCmd, 8 in flight", Unit::PerSecond, THROUGHPUT),
+    m("tput_v4_16", "64 devices connected: commands/s, v4 OutputCmd, 16 in flight", Unit::PerSecond, THROUGHPUT),
+    m("cpu_v3", "64 devices connected: server CPU per command, v3 (throughput runs)", Unit::Micros, CPU_PER_COMMAND),
+    m("cpu_v4", "64 devices connected: server CPU per command, v4 (throughput runs)", Unit::Micros, CPU_PER_COMMAND),
+    m("start", "start to listening", Unit::Millis, &[Goal::RatioAtMost(0.5)]),
+    m("idle_rss", "idle RSS (device websocket on, nothing connected)", Unit::MiB, &[Goal::RatioAtMost(0.4)]),
+    m("rss_growth", "RSS growth per client session", Unit::KiB, &[Goal::AtMost(1.0)]),
+    m("session", "time per client session (connect, handshake, command, close)", Unit::Millis, NONE),
+    m(
+        "crowd16_p99",
+        "crowd 16 clients × 4 devices at 60 Hz: p99 to device",
+        Unit::Millis,
+        &[Goal::Under(2.0), Goal::FloorRatioAtMost(1.25)],
+    ),
+    m("crowd16_p50", "crowd 16 clients × 4 devices at 60 Hz: p50 to device", Unit::Millis, NONE),
+    m(
+        "crowd16_cpu",
+        "crowd 16 clients × 4 devices at 60 Hz: server CPU",
+        Unit::Percent,
+        &[Goal::FloorRatioAtMost(1.5)],
+    ),
+    m("crowd16_sat", "crowd 16 × 4: highest rate per device before saturation", Unit::Hertz, NONE),
+    m("crowd1_p99", "crowd 1 client × 64 devices at 60 Hz: p99 to device", Unit::Millis, NONE),
+    m("crowd1_cpu", "crowd 1 client × 64 devices at 60 Hz: server CPU", Unit::Percent, NONE),
+    m("crowd1_sat", "crowd 1 × 64: highest rate per device before saturation", Unit::Hertz, NONE),
+    m(
+        "limit_accepted",
+        "default rate limit (1,000/s): flat-out client, commands accepted per second",
+        Unit::PerSecond,
+        &[Goal::AtLeast(950.0)],
+    ),
+    m("limit_errors", "default rate limit: flat-out client, Errors per second", Unit::PerSecond, NONE),
+    m("limit_error_p99", "default rate limit: flat-out client, send to Error, p99", Unit::Millis, NONE),
+    m("limit_alone_p99", "default rate limit: 60 Hz client alone, p99 to device", Unit::Millis, NONE),
+    m(
+        "limit_beside_p99",
+        "default rate limit: 60 Hz client beside the flat-out one, p99 to device",
+        Unit::Millis,
+        NONE,
+    ),
+    m(
+        "limit_beside_ratio",
+        "default rate limit: 60 Hz client's p99 beside / alone (same round)",
+        Unit::Count,
+        &[Goal::AtMost(1.1)],
+    ),
+    m("stop_p50", "StopAllDevices to the last stop write, 64 device-websocket devices: p50", Unit::Millis, NONE),
+    m(
+        "stop_p99",
+        "StopAllDevices to the last stop write, 64 device-websocket devices: p99",
+        Unit::Millis,
+        &[Goal::Under(5.0)],
+    ),
+    m("stop_max", "StopAllDevices to the last stop write, 64 device-websocket devices: max", Unit::Millis, NONE),
+    m(
+        "stop_writes",
+        "writes one device-websocket device got for one StopAllDevices (most)",
+        Unit::Count,
+        &[Goal::AtMost(1.0)],
+    ),
+    m(
+        "stop_mixed_p99",
+        "StopAllDevices to the last stop, 32 virtual + 32 device-websocket devices, engine in the bench: p99",
+        Unit::Millis,
+        NONE,
+    ),
+    m("stop_mixed_ws_p99", "the same, device-websocket devices only: p99", Unit::Millis, &[Goal::Under(5.0)]),
+    m("stop_mixed_virtual_p99", "the same, virtual devices only: p99", Unit::Millis, NONE),
+    m(
+        "stop_virtual_writes",
+        "writes (level updates) one virtual device got for one StopAllDevices (most)",
+        Unit::Count,
+        &[Goal::AtMost(1.0)],
+    ),
 ];
 
 pub fn metric(id: &str) -> &'static Metric {
@@ -184,14 +268,20 @@ fn ratio_cell(r: f64) -> String {
     }
 }
 
-/// The goal as text and whether Plugboard meets it (None: cannot tell).
-fn judge(goal: Goal, plugboard: f64, intiface: f64, unit: Unit) -> (String, Option<bool>) {
-    let r = ratio(plugboard, intiface);
+/// The goal as text and whether Plugboard meets it (None: cannot tell), from the medians of
+/// Plugboard, intiface-engine and the floor.
+fn judge(goal: Goal, plugboard: f64, intiface: f64, floor: f64, unit: Unit) -> (String, Option<bool>) {
+    let to_intiface = ratio(plugboard, intiface);
+    let to_floor = ratio(plugboard, floor);
+    let own = plugboard.is_finite();
     match goal {
-        Goal::RatioAtMost(x) => (format!("≤ {x}× intiface"), r.is_finite().then_some(r <= x)),
-        Goal::RatioAtLeast(x) => (format!("≥ {x}× intiface"), r.is_finite().then_some(r >= x)),
-        Goal::AtMost(x) => (format!("≤ {x} {}", unit.suffix()), plugboard.is_finite().then_some(plugboard <= x)),
-        Goal::Under(x) => (format!("< {x} {}", unit.suffix()), plugboard.is_finite().then_some(plugboard < x)),
+        Goal::RatioAtMost(x) => (format!("≤ {x}× intiface"), to_intiface.is_finite().then_some(to_intiface <= x)),
+        Goal::RatioAtLeast(x) => (format!("≥ {x}× intiface"), to_intiface.is_finite().then_some(to_intiface >= x)),
+        Goal::FloorRatioAtMost(x) => (format!("≤ {x}× floor"), to_floor.is_finite().then_some(to_floor <= x)),
+        Goal::FloorRatioAtLeast(x) => (format!("≥ {x}× floor"), to_floor.is_finite().then_some(to_floor >= x)),
+        Goal::AtMost(x) => (format!("≤ {x} {}", unit.suffix()), own.then_some(plugboard <= x)),
+        Goal::AtLeast(x) => (format!("≥ {x} {}", unit.suffix()), own.then_some(plugboard >= x)),
+        Goal::Under(x) => (format!("< {x} {}", unit.suffix()), own.then_some(plugboard < x)),
     }
 }
 
@@ -208,7 +298,7 @@ impl Results {
     pub fn markdown(&self, context: &Context) -> String {
         let mut out = String::new();
         let names: Vec<&str> = self.servers.iter().map(|k| k.name()).collect();
-        let _ = writeln!(out, "# Plugboard benchmark (issue 7)\n");
+        let _ = writeln!(out, "# Plugboard benchmark (issues 7 and 21)\n");
         let _ = writeln!(
             out,
             "{} round(s) of {}, alternating in that order{}; each figure is the median over the rounds, \
@@ -257,22 +347,22 @@ impl Results {
             if has(Kind::Floor) {
                 let _ = write!(row, " {} |", ratio_cell(ratio(p, f)));
             }
-            match metric.goal {
-                Some(goal) => {
-                    let (text, met) = judge(goal, p, i, metric.unit);
-                    let verdict = match met {
-                        Some(true) => {
-                            met_count.0 += 1;
-                            "met"
-                        }
-                        Some(false) => "**not met**",
-                        None => "cannot tell",
-                    };
-                    met_count.1 += 1;
-                    let _ = write!(row, " {text} | {verdict} |");
-                }
-                None => row.push_str(" | |"),
+            let mut goals = Vec::new();
+            let mut verdicts = Vec::new();
+            for &goal in metric.goals {
+                let (text, met) = judge(goal, p, i, f, metric.unit);
+                met_count.1 += 1;
+                verdicts.push(match met {
+                    Some(true) => {
+                        met_count.0 += 1;
+                        "met"
+                    }
+                    Some(false) => "**not met**",
+                    None => "cannot tell",
+                });
+                goals.push(text);
             }
+            let _ = write!(row, " {} | {} |", goals.join("; "), verdicts.join("; "));
             let _ = writeln!(out, "{row}");
         }
         let _ = writeln!(out, "\nGoals met: {} of {}.\n", met_count.0, met_count.1);
@@ -347,7 +437,8 @@ impl Results {
 
         if !self.stop_writes.is_empty() {
             let _ = writeln!(out, "## Stops: writes per device for one StopAllDevices\n");
-            let _ = writeln!(out, "By protocol (or virtual kind): the fewest and the most any device got in a round.\n");
+            let _ =
+                writeln!(out, "By protocol (or virtual kind): the fewest and the most any device got in a round.\n");
             for (kind, round, run, writes) in &self.stop_writes {
                 let _ = writeln!(out, "- {} (round {}), {run}: {writes}", kind.name(), round + 1);
             }
@@ -372,9 +463,12 @@ mod tests {
 
     #[test]
     fn goals_are_judged_on_ratios_or_absolute_figures() {
-        assert_eq!(judge(Goal::RatioAtMost(0.5), 40.0, 100.0, Unit::Millis).1, Some(true));
-        assert_eq!(judge(Goal::RatioAtLeast(2.0), 150.0, 100.0, Unit::PerSecond).1, Some(false));
-        assert_eq!(judge(Goal::AtMost(1.0), 0.5, f64::NAN, Unit::KiB).1, Some(true));
-        assert_eq!(judge(Goal::RatioAtMost(0.5), 40.0, f64::NAN, Unit::Millis).1, None);
+        assert_eq!(judge(Goal::RatioAtMost(0.5), 40.0, 100.0, f64::NAN, Unit::Millis).1, Some(true));
+        assert_eq!(judge(Goal::RatioAtLeast(2.0), 150.0, 100.0, f64::NAN, Unit::PerSecond).1, Some(false));
+        assert_eq!(judge(Goal::AtMost(1.0), 0.5, f64::NAN, f64::NAN, Unit::KiB).1, Some(true));
+        assert_eq!(judge(Goal::AtLeast(950.0), 940.0, f64::NAN, f64::NAN, Unit::PerSecond).1, Some(false));
+        assert_eq!(judge(Goal::RatioAtMost(0.5), 40.0, f64::NAN, 30.0, Unit::Millis).1, None);
+        assert_eq!(judge(Goal::FloorRatioAtMost(1.1), 105.0, f64::NAN, 100.0, Unit::Micros).1, Some(true));
+        assert_eq!(judge(Goal::FloorRatioAtLeast(0.9), 85.0, 300.0, 100.0, Unit::PerSecond).1, Some(false));
     }
 }

@@ -61,14 +61,24 @@ impl Kind {
 
     /// Flags beyond the ports and the user config. Plugboard refuses more than 1,000 messages
     /// a second from one client by default (a flood guard; issue 8); the throughput runs send
-    /// far more than that from one client on purpose, so the guard is turned off for every run.
-    /// Nothing else about Plugboard's behaviour changes.
-    fn extra_args(self) -> &'static [&'static str] {
-        match self {
-            Kind::Plugboard => &["--max-messages-per-second", "0"],
-            Kind::Intiface | Kind::Floor => &[],
+    /// far more than that from one client on purpose, so the guard is turned off for every run
+    /// but the one that measures it ([`Limits::Default`]). Nothing else about Plugboard's
+    /// behaviour changes.
+    fn extra_args(self, limits: Limits) -> &'static [&'static str] {
+        match (self, limits) {
+            (Kind::Plugboard, Limits::Off) => &["--max-messages-per-second", "0"],
+            _ => &[],
         }
     }
+}
+
+/// Whether a server's per-client message rate limit is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limits {
+    /// Off: the bench's clients send as fast as they like.
+    Off,
+    /// The server's defaults (Plugboard: 1,000 messages a second per client).
+    Default,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +88,7 @@ pub struct Target {
 }
 
 pub struct Server {
+    pub kind: Kind,
     child: Child,
     pub pid: u32,
     pub port: u16,
@@ -90,6 +101,11 @@ impl Server {
     /// Starts `target` and waits until its client port accepts a TCP connection; returns the
     /// server and the time from spawn to that first successful connect.
     pub async fn start(target: &Target) -> Result<(Server, Duration), String> {
+        Server::start_with(target, Limits::Off).await
+    }
+
+    /// [`Server::start`] with the rate limit on or off.
+    pub async fn start_with(target: &Target, limits: Limits) -> Result<(Server, Duration), String> {
         let dir = tempfile::Builder::new().prefix("plugboard-bench-").tempdir().map_err(|e| e.to_string())?;
         let port = free_port(&[])?;
         let device_port = free_port(&[port])?;
@@ -98,7 +114,7 @@ impl Server {
             .args(["--websocket-port", &port.to_string()])
             .arg("--use-device-websocket-server")
             .args(["--device-websocket-server-port", &device_port.to_string()])
-            .args(target.kind.extra_args());
+            .args(target.kind.extra_args(limits));
         if let Some(config) = target.kind.user_config() {
             let path = dir.path().join("user-device-config.json");
             std::fs::write(&path, config.to_string()).map_err(|e| e.to_string())?;
@@ -125,7 +141,7 @@ impl Server {
         let spawned = Instant::now();
         let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", target.binary.display()))?;
         let pid = child.id();
-        let mut server = Server { child, pid, port, device_port, log, _dir: dir };
+        let mut server = Server { kind: target.kind, child, pid, port, device_port, log, _dir: dir };
         let deadline = spawned + STARTUP;
         loop {
             if let Ok(Some(status)) = server.child.try_wait() {
