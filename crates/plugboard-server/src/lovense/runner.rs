@@ -109,9 +109,19 @@ impl Runner {
         }
     }
 
-    /// Whether any program runs (an app that runs something stays listed).
+    /// Whether the app runs something, and so stays listed: a program, or a level it set that
+    /// still runs under its name. A `Function` without `timeSec` has nothing left to change,
+    /// so its program ends at once and leaves its levels running until a stop or another
+    /// client's command; the user must still see who runs the toy.
     pub fn is_running(&self) -> bool {
-        !self.lock().by_toy.is_empty()
+        if !self.lock().by_toy.is_empty() {
+            return true;
+        }
+        self.devices
+            .snapshot()
+            .iter()
+            .flat_map(|device| &device.outputs)
+            .any(|output| output.owner == Some(self.client) && output.value != 0 && output.kind.stops_at_zero())
     }
 
     /// How many programs run on the toy (for tests and the Apps view).
