@@ -246,7 +246,7 @@ impl Runner {
                 self.ended(toy.device_index, id);
                 return;
             };
-            tokio::time::sleep_until(start + Duration::from_millis(next)).await;
+            sleep_until_after(start, next).await;
             elapsed = (start.elapsed().as_millis() as u64).max(next);
         }
     }
@@ -259,8 +259,8 @@ impl Runner {
             if !self.send_step(id, toy.device_index, &toy.move_commands(step.position, duration)) {
                 break;
             }
-            at += step.duration_ms;
-            tokio::time::sleep_until(start + Duration::from_millis(at - offset_ms)).await;
+            at = at.saturating_add(step.duration_ms);
+            sleep_until_after(start, at - offset_ms).await;
         }
         self.ended(toy.device_index, id);
     }
@@ -270,6 +270,15 @@ impl Runner {
     fn finish(&self, id: u64, device_index: u32, driven: &BTreeSet<(u32, OutputType)>) {
         self.ended(device_index, id);
         self.send(device_index, &zeros(driven));
+    }
+}
+
+/// Sleeps until `ms` after `start`. A moment the clock cannot hold (a request asked for
+/// `timeSec: 1e300`) never comes: the task then waits until it is ended.
+async fn sleep_until_after(start: Instant, ms: u64) {
+    match start.checked_add(Duration::from_millis(ms)) {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
