@@ -20,6 +20,7 @@ mod gui_window;
 mod inputs;
 mod js;
 mod lovense_api;
+mod lovense_clients;
 mod malformed;
 mod mdns;
 mod pty;
