@@ -12,6 +12,7 @@ mod gui;
 mod gui_controls;
 mod gui_layout;
 mod gui_log_export;
+mod gui_lovense;
 mod gui_notifications;
 mod gui_prompt_timeout;
 mod gui_rest;
