@@ -7,6 +7,8 @@
 #   tests/clients/.cache/python-legacy       venv with tests/clients/python/requirements-legacy.txt (pip buttplug-py 0.2.0)
 #   tests/clients/.cache/python-mdns         venv with tests/clients/python/requirements-mdns.txt (pip zeroconf 0.154.0,
 #                                            the mDNS browser of tests/e2e/mdns.rs)
+#   tests/clients/.cache/python-lovense      venv with tests/clients/python/requirements-lovense.txt (pip lovensepy
+#                                            1.0.4, a Lovense API client for tests/e2e/lovense_clients.rs)
 # Each install records the checksum of the file it installed from; a changed file reinstalls.
 # Needs node/npm and python3 with venv on PATH.
 set -euo pipefail
@@ -50,3 +52,4 @@ venv() {  # venv NAME REQUIREMENTS
 venv python-v4 "$clients/python/requirements-v4.txt"
 venv python-legacy "$clients/python/requirements-legacy.txt"
 venv python-mdns "$clients/python/requirements-mdns.txt"
+venv python-lovense "$clients/python/requirements-lovense.txt"

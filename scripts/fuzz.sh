@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes the frame decoder and the config loaders (cargo-fuzz, libFuzzer), then minimises the
-# corpus kept in the repository (fuzz/corpus/<target>/). `make test` replays that corpus; this
+# Fuzzes the frame decoder, the Lovense API's request reader and the config loaders
+# (cargo-fuzz, libFuzzer), then minimises the corpus kept in the repository (fuzz/corpus/<target>/). `make test` replays that corpus; this
 # script grows it. See fuzz/README.md.
 #
 #   scripts/fuzz.sh [SECONDS | --runs N] [TARGET ...]
 #
-# SECONDS (default 60) or N executions per target; the targets default to all three. The
+# SECONDS (default 60) or N executions per target; the targets default to all four. The
 # long form of the hardening issue is `scripts/fuzz.sh --runs 10000000`.
 # A crash stops the script: the input is in fuzz/artifacts/<target>/ (shrink it with
 # `cargo +nightly fuzz tmin -s none -a <target> <file>`, fix the bug, and copy the input into
@@ -21,7 +21,7 @@ case "${1:-}" in
     *) limit=(-max_total_time="$1"); shift ;;
 esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame_decode device_config user_config)
+[ ${#targets[@]} -gt 0 ] || targets=(frame_decode device_config user_config lovense_request)
 
 # cargo-fuzz needs a nightly toolchain to build the instrumented targets (cargo-fuzz itself
 # builds on stable).

@@ -23,25 +23,28 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 
 /// What the API answered.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 /// One request over a fresh connection: `body` is sent as JSON when given.
-async fn send<S>(stream: S, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer
+pub(crate) async fn send<S>(stream: S, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("HTTP handshake");
     tokio::spawn(connection);
-    let mut request = Request::builder().method(method).uri(path).header("host", "127.0.0.1");
+    let mut request = Request::builder().method(method).uri(path);
+    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+        request = request.header("host", "127.0.0.1");
+    }
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    if body.is_some() {
+    if body.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
         request = request.header("content-type", "application/json");
     }
     let request = request.body(Full::new(Bytes::from(body.unwrap_or_default().to_owned()))).expect("a request");
@@ -353,6 +356,101 @@ async fn web_pages_need_an_approved_origin() {
     assert_eq!(allowed.headers["access-control-allow-origin"], "https://game.example");
     wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 10).await;
     assert_eq!(vibrate(&engine, VIBRATOR), Some(10), "only the approved page's command ran");
+}
+
+/// Issue 17 on this surface, through the running server: a page that is not approved gets
+/// no preflight, its "simple" cross-origin POST (text/plain, which browsers send without a
+/// preflight) and a plain GET from another site are refused, and a Host name that is not this
+/// machine (DNS rebinding) is refused; Lovense's dashed-IP names are served. None of it reaches
+/// the toy.
+#[tokio::test]
+async fn unapproved_pages_and_rebinding_host_names_reach_no_toy() {
+    let engine = engine_with(None, |config| config.allowed_origins = Some(vec!["https://game.example".into()])).await;
+    let app = App::of(&engine, "Browser");
+    let hardware = engine.device_manager().virtual_hardware(VIBRATOR).unwrap();
+    let writes_before = hardware.write_count();
+    let full = json!({"command": "Function", "action": "Vibrate:20", "timeSec": 0}).to_string();
+    let evil = ("origin", "https://evil.example");
+
+    let preflight = app
+        .request(
+            "OPTIONS",
+            "/command",
+            &[evil, ("access-control-request-method", "POST"), ("access-control-request-headers", "content-type")],
+            None,
+        )
+        .await;
+    assert_eq!(preflight.status, StatusCode::FORBIDDEN, "{}", preflight.body);
+    for cors in ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"] {
+        assert!(preflight.headers.get(cors).is_none(), "{cors} in a refused preflight: {:?}", preflight.headers);
+    }
+
+    let simple = app.request("POST", "/command", &[evil, ("content-type", "text/plain")], Some(&full)).await;
+    assert_eq!(simple.status, StatusCode::FORBIDDEN, "{}", simple.body);
+    assert!(simple.body.as_str().is_some_and(|sentence| sentence.contains("https://evil.example")), "{}", simple.body);
+    assert!(simple.headers.get("access-control-allow-origin").is_none());
+
+    // An <img src="http://127.0.0.1:20010/Vibrate?v=20">: no Origin, but the fetch metadata.
+    let image = app.request("GET", "/Vibrate?v=20", &[("sec-fetch-site", "cross-site")], None).await;
+    assert_eq!(image.status, StatusCode::FORBIDDEN, "{}", image.body);
+
+    // DNS rebinding: a page whose own name resolves to 127.0.0.1 is same-origin to itself.
+    let port = app.address.port();
+    let rebinding = format!("rebind.example:{port}");
+    let rebound = app.request("POST", "/command", &[("host", rebinding.as_str())], Some(&full)).await;
+    assert_eq!(rebound.status, StatusCode::FORBIDDEN, "{}", rebound.body);
+    assert!(rebound.body.as_str().is_some_and(|sentence| sentence.contains("rebind.example")), "{}", rebound.body);
+    assert!(
+        !engine.clients().iter().any(|client| client.kind == ClientKind::LovenseApi),
+        "no refused call is a client"
+    );
+
+    // What Lovense apps call, and this machine's own names, are served.
+    let get_toys = json!({"command": "GetToys"}).to_string();
+    for host in [format!("127-0-0-1.lovense.club:{port}"), format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let served = app.request("POST", "/command", &[("host", host.as_str())], Some(&get_toys)).await;
+        assert_eq!(
+            (served.status, served.body["code"].clone()),
+            (StatusCode::OK, json!(200)),
+            "{host}: {}",
+            served.body
+        );
+    }
+
+    // The barrier: a native app's command reaches the toy as the first write since the start,
+    // so none of the refused requests wrote before it (the device task writes in order).
+    let lush = app.id_of("lush").await;
+    app.ok(json!({"command": "Function", "action": "Vibrate:3", "toy": lush})).await;
+    wait_for_level(&engine, VIBRATOR, 0, OutputType::Vibrate, 3).await;
+    let landed = async || hardware.level(0, OutputType::Vibrate);
+    wait_until("the toy to be at 3", WAIT, landed, |level| *level == Some(3)).await;
+    assert_eq!(hardware.write_count(), writes_before + 1, "only the native app's command was written");
+}
+
+/// A level above a function's range is its top, as the published clients (which clamp before
+/// sending) and games that compute levels expect; a level that means nothing is refused with
+/// 404 and changes nothing.
+#[tokio::test]
+async fn levels_above_the_range_are_the_top_and_negative_levels_are_refused() {
+    let engine = engine().await;
+    let app = App::of(&engine, "Loud Game");
+    let max = app.id_of("max").await;
+    app.ok(json!({"command": "Function", "action": "Vibrate:25,Pump:9", "toy": max})).await;
+    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 20).await;
+    wait_for_level(&engine, MAX, 1, OutputType::Constrict, 3).await;
+
+    for action in ["Vibrate:-5", "Vibrate:NaN", "Pump:-1", "Vibrate:inf"] {
+        let refused = app.command(json!({"command": "Function", "action": action, "toy": max})).await;
+        assert_eq!(refused["code"], 404, "{action}: {refused}");
+        assert!(refused["message"].as_str().is_some_and(|message| message.contains(action)), "{refused}");
+    }
+    let refused = app.get(&format!("/Vibrate?v=-3&t={max}")).await;
+    assert_eq!(refused["code"], 404, "{refused}");
+    // The refusals changed nothing: the toy is still at the top.
+    assert_eq!(vibrate(&engine, MAX), Some(20));
+    assert_eq!(engine.output_level(MAX, 1, OutputType::Constrict), Some(3));
+    app.ok(json!({"command": "Function", "action": "Stop", "toy": max})).await;
+    wait_for_level(&engine, MAX, 0, OutputType::Vibrate, 0).await;
 }
 
 #[tokio::test]

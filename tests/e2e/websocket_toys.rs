@@ -16,13 +16,13 @@ use crate::device_websocket::{start_engine, user_config};
 use crate::raw::{Raw, WAIT};
 
 /// A toy that records every packet it receives, with the time it came, and answers nothing.
-struct RecordingToy {
+pub(crate) struct RecordingToy {
     received: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
     _task: tokio::task::JoinHandle<()>,
 }
 
 impl RecordingToy {
-    async fn connect(engine: &plugboard_server::Engine, identifier: &str, address: &str) -> RecordingToy {
+    pub(crate) async fn connect(engine: &plugboard_server::Engine, identifier: &str, address: &str) -> RecordingToy {
         let port = engine.device_websocket_address().expect("device-websocket server runs").port();
         let (socket, _) =
             tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
@@ -46,7 +46,7 @@ impl RecordingToy {
     }
 
     /// The next packet and when it came.
-    async fn next(&mut self) -> (Instant, Vec<u8>) {
+    pub(crate) async fn next(&mut self) -> (Instant, Vec<u8>) {
         tokio::time::timeout(WAIT, self.received.recv()).await.expect("a packet in time").expect("toy running")
     }
 

@@ -63,6 +63,14 @@ mod serial_ports;
 mod session;
 mod shared;
 mod subscriptions;
+/// The Lovense API's request reader and what a command runs over time, as pure functions:
+/// for the fuzz target and its corpus replay (fuzz/README.md), which feed it any bytes.
+pub mod lovense_request {
+    pub use crate::lovense::action::{Action, Function, Level};
+    pub use crate::lovense::answer::ApiError;
+    pub use crate::lovense::program::{Move, PatternSpec, PositionScript, Program, Step};
+    pub use crate::lovense::request::{from_get, from_json, Command, PatternV2, Toys};
+}
 /// Test helpers (the `testing` feature), for the tests of crates that reach the engine through
 /// this crate alone: the one polling helper every test suite uses.
 #[cfg(feature = "testing")]

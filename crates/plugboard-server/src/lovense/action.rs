@@ -116,9 +116,13 @@ impl Action {
     }
 }
 
-/// Parses an action. Levels above a function's range are taken as its top (Lovense Remote
-/// does the same, and a game that sends `Vibrate:25` means "full"); anything that is not a
-/// `Name:number` pair is refused with the part that is wrong.
+/// Parses an action. A level above a function's range is taken as its top rather than
+/// refused: Lovense documents the ranges but no refusal for exceeding them, published clients
+/// clamp before sending, and a game whose arithmetic sends `Vibrate:25` means "full" and
+/// would not read a refusal (most ignore the answer), leaving the toy at its previous level.
+/// The user's output limits still apply after this. A level that means nothing (negative, not
+/// a number, infinite) and anything that is not a `Name:number` pair is refused (404) with the
+/// part that is wrong.
 pub fn parse_action(text: &str) -> Result<Action, ApiError> {
     let mut action = Action::default();
     for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {

@@ -239,3 +239,131 @@ impl App {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+    use plugboard_devices::DeviceManager;
+    use plugboard_protocol::model::{FeatureCommand, OutputCommand, OutputType};
+
+    use super::*;
+    use crate::config::EngineConfig;
+    use crate::lovense::request::from_json;
+    use crate::lovense::service::Service;
+
+    /// An engine's shared state with one virtual vibrator, and its apps swept as the server
+    /// sweeps them.
+    struct Setup {
+        shared: Arc<Shared>,
+        apps: Arc<Apps>,
+        service: Service,
+        _shutdown: tokio::sync::watch::Sender<bool>,
+    }
+
+    fn setup() -> Setup {
+        let (shutdown, stopping) = tokio::sync::watch::channel(false);
+        let devices = DeviceManager::new();
+        devices.add_virtual(VirtualDeviceSpec::new(VirtualKind::Vibrator));
+        let shared = Arc::new(Shared::new(EngineConfig::loopback(0), Arc::clone(&devices), stopping));
+        let apps = Apps::new(Arc::clone(&shared));
+        tokio::spawn(Arc::clone(&apps).sweep());
+        Setup { shared, apps, service: Service::new(devices), _shutdown: shutdown }
+    }
+
+    const PEER: &str = "127.0.0.1:40000";
+
+    impl Setup {
+        /// One call of `name`, carrying out `command` as the server does.
+        async fn call(&self, name: &str, command: &str) -> serde_json::Value {
+            let app = self.apps.call(name, PEER.parse().unwrap(), None).expect("a loopback app is let in");
+            self.service.execute(&app.runner, &|_| true, from_json(command.as_bytes()).unwrap()).await
+        }
+
+        /// The clients listed, by name and id.
+        fn listed(&self) -> Vec<(String, u64)> {
+            self.shared
+                .clients
+                .snapshot()
+                .into_iter()
+                .map(|client| (client.name.unwrap_or_default(), client.id))
+                .collect()
+        }
+    }
+
+    /// Lets the clock run `seconds` (paused clock: no real waiting) and the sweep act on it.
+    async fn after(seconds: u64) {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        tokio::task::yield_now().await;
+    }
+
+    // The sweep ticks every 5 s from the start (0, 5, 10, ...); the waits below end between
+    // ticks, so which of the two timers fires first at one instant never matters.
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_app_is_listed_until_a_minute_after_its_last_call() {
+        let s = setup();
+        assert_eq!(s.call("Game", r#"{"command":"GetToys"}"#).await["code"], 200);
+        let id = s.listed()[0].1;
+        assert_eq!(s.listed(), [("Game".to_owned(), id)]);
+        after(41).await;
+        // A call at 41 s starts the minute again.
+        s.call("Game", r#"{"command":"GetToyName"}"#).await;
+        after(58).await; // 99 s: 58 s since the last call
+        assert_eq!(s.listed(), [("Game".to_owned(), id)], "listed within the minute");
+        after(8).await; // 107 s: the tick at 105 s saw 64 s since the last call
+        assert_eq!(s.listed(), [], "off the list a minute after its last call");
+        assert_eq!(s.shared.clients.get(id), None);
+
+        // Calling again lists it again as the same client, so that it still owns what it started.
+        s.call("Game", r#"{"command":"GetToys"}"#).await;
+        assert_eq!(s.listed(), [("Game".to_owned(), id)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_app_that_runs_something_stays_listed_and_leaves_a_minute_after_it_stops() {
+        let s = setup();
+        let answer = s.call("Runner", r#"{"command":"Function","action":"Vibrate:10","timeSec":0}"#).await;
+        assert_eq!(answer["code"], 200, "{answer}");
+        let id = s.listed()[0].1;
+        after(301).await;
+        assert_eq!(s.listed(), [("Runner".to_owned(), id)], "listed while its program runs, five minutes on");
+        assert_eq!(s.shared.devices.output_level(0, 0, OutputType::Vibrate), Some(10));
+
+        s.call("Runner", r#"{"command":"Function","action":"Stop"}"#).await; // at 301 s
+        after(58).await; // 359 s
+        assert_eq!(s.listed(), [("Runner".to_owned(), id)], "listed for a minute after the Stop call");
+        after(8).await; // 367 s: the tick at 365 s saw 64 s since the Stop
+        assert_eq!(s.listed(), []);
+        assert_eq!(s.shared.devices.output_level(0, 0, OutputType::Vibrate), Some(0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_app_whose_level_another_client_took_over_leaves_a_minute_after_its_last_call() {
+        let s = setup();
+        s.call("Overtaken", r#"{"command":"Function","action":"Vibrate:10"}"#).await;
+        after(41).await;
+        let game = FeatureCommand {
+            feature_index: 0,
+            command: OutputCommand { kind: OutputType::Vibrate, value: 5, duration_ms: None },
+        };
+        s.shared.devices.command(999, 0, &[game]).unwrap();
+        after(18).await; // 59 s
+        assert_eq!(s.listed().len(), 1, "listed within the minute after its call");
+        after(8).await; // 67 s: the tick at 65 s saw it run nothing and call nothing for 65 s
+        assert_eq!(s.listed(), []);
+        assert_eq!(s.shared.devices.output_level(0, 0, OutputType::Vibrate), Some(5), "the other client's level");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_program_keeps_its_app_listed_until_it_ends_and_a_minute_after_the_call() {
+        let s = setup();
+        // 90 s of vibration, called at 0 s: listed while it runs (past the minute since the
+        // call), and off at the first tick after 90 s.
+        s.call("Timed", r#"{"command":"Function","action":"Vibrate:4","timeSec":90}"#).await;
+        after(86).await;
+        assert_eq!(s.listed().len(), 1, "the program still runs at 86 s");
+        after(10).await; // 96 s: the program ended at 90 s; the tick at 90 or 95 s took it off
+        assert_eq!(s.listed(), []);
+        assert_eq!(s.shared.devices.output_level(0, 0, OutputType::Vibrate), Some(0), "timeSec ended it");
+    }
+}

@@ -208,7 +208,7 @@ impl Program {
         match &self.shape {
             Shape::Steady { action, cycle: None } => Step::Run(action.clone()),
             Shape::Steady { action, cycle: Some((run, pause)) } => {
-                if elapsed_ms % (run + pause) < *run {
+                if elapsed_ms % run.saturating_add(*pause) < *run {
                     Step::Run(action.clone())
                 } else {
                     Step::Pause
@@ -222,7 +222,9 @@ impl Program {
     }
 
     /// The next moment after `elapsed_ms` at which [`Program::at`] may answer differently,
-    /// or `None` when nothing changes any more.
+    /// or `None` when nothing changes any more. Times come from requests (`timeSec: 1e300`
+    /// is read as the most milliseconds there are), so a change past the end of the clock
+    /// counts as none rather than overflowing.
     pub fn next_change(&self, elapsed_ms: u64) -> Option<u64> {
         if self.total_ms.is_some_and(|total| elapsed_ms >= total) {
             return None;
@@ -230,11 +232,17 @@ impl Program {
         let next = match &self.shape {
             Shape::Steady { cycle: None, .. } => None,
             Shape::Steady { cycle: Some((run, pause)), .. } => {
-                let period = run + pause;
+                let period = run.saturating_add(*pause);
                 let start = elapsed_ms - elapsed_ms % period;
-                Some(if elapsed_ms < start + run { start + run } else { start + period })
+                let run_ends = start.checked_add(*run);
+                match run_ends {
+                    Some(run_ends) if elapsed_ms < run_ends => Some(run_ends),
+                    _ => start.checked_add(period),
+                }
             }
-            Shape::Pattern(pattern) => Some((elapsed_ms / pattern.interval_ms + 1) * pattern.interval_ms),
+            Shape::Pattern(pattern) => (elapsed_ms / pattern.interval_ms)
+                .checked_add(1)
+                .and_then(|steps| steps.checked_mul(pattern.interval_ms)),
         };
         match (next, self.total_ms) {
             (Some(next), Some(total)) => Some(next.min(total)),
@@ -332,6 +340,24 @@ mod tests {
         assert_eq!(program.at(9000), Step::Done);
         let changes: Vec<u64> = std::iter::successors(Some(0), |&t| program.next_change(t)).collect();
         assert_eq!(changes, [0, 2000, 3000, 5000, 6000, 8000, 9000]);
+    }
+
+    #[test]
+    fn times_at_the_end_of_the_clock_do_not_overflow() {
+        // `loopRunningSec: 1e300` is read as u64::MAX ms; with any pause the period is past
+        // the clock. Found by the lovense_request fuzz checks.
+        let huge_loop = Program::steady(parse_action("Vibrate:7").unwrap(), None, Some(u64::MAX), Some(1000));
+        assert_eq!(huge_loop.at(u64::MAX - 1), vibrate(7));
+        assert_eq!(huge_loop.next_change(5), Some(u64::MAX));
+        assert_eq!(huge_loop.next_change(u64::MAX), None, "no change after the end of the clock");
+        let pattern = PatternSpec { functions: vec![], interval_ms: u64::MAX / 2 + 1, strengths: vec![1, 2] };
+        let pattern = Program::pattern(pattern, None);
+        assert_eq!(pattern.next_change(0), Some(u64::MAX / 2 + 1));
+        assert_eq!(pattern.next_change(u64::MAX / 2 + 1), None);
+        let steps = parse_pattern("V:1;F:v;S:100#", "1;2").unwrap();
+        assert_eq!(Program::pattern(steps.clone(), None).next_change(u64::MAX - 5), None);
+        let timed = Program::pattern(steps, Some(u64::MAX));
+        assert_eq!(timed.next_change(u64::MAX - 5), Some(u64::MAX), "the step past the clock gives way to the end");
     }
 
     #[test]

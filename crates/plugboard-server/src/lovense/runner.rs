@@ -109,9 +109,19 @@ impl Runner {
         }
     }
 
-    /// Whether any program runs (an app that runs something stays listed).
+    /// Whether the app runs something, and so stays listed: a program, or a level it set that
+    /// still runs under its name. A `Function` without `timeSec` has nothing left to change,
+    /// so its program ends at once and leaves its levels running until a stop or another
+    /// client's command; the user must still see who runs the toy.
     pub fn is_running(&self) -> bool {
-        !self.lock().by_toy.is_empty()
+        if !self.lock().by_toy.is_empty() {
+            return true;
+        }
+        self.devices
+            .snapshot()
+            .iter()
+            .flat_map(|device| &device.outputs)
+            .any(|output| output.owner == Some(self.client) && output.value != 0 && output.kind.stops_at_zero())
     }
 
     /// How many programs run on the toy (for tests and the Apps view).
@@ -236,7 +246,7 @@ impl Runner {
                 self.ended(toy.device_index, id);
                 return;
             };
-            tokio::time::sleep_until(start + Duration::from_millis(next)).await;
+            sleep_until_after(start, next).await;
             elapsed = (start.elapsed().as_millis() as u64).max(next);
         }
     }
@@ -249,8 +259,8 @@ impl Runner {
             if !self.send_step(id, toy.device_index, &toy.move_commands(step.position, duration)) {
                 break;
             }
-            at += step.duration_ms;
-            tokio::time::sleep_until(start + Duration::from_millis(at - offset_ms)).await;
+            at = at.saturating_add(step.duration_ms);
+            sleep_until_after(start, at - offset_ms).await;
         }
         self.ended(toy.device_index, id);
     }
@@ -260,6 +270,15 @@ impl Runner {
     fn finish(&self, id: u64, device_index: u32, driven: &BTreeSet<(u32, OutputType)>) {
         self.ended(device_index, id);
         self.send(device_index, &zeros(driven));
+    }
+}
+
+/// Sleeps until `ms` after `start`. A moment the clock cannot hold (a request asked for
+/// `timeSec: 1e300`) never comes: the task then waits until it is ended.
+async fn sleep_until_after(start: Instant, ms: u64) {
+    match start.checked_add(Duration::from_millis(ms)) {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
