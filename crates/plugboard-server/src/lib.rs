@@ -41,6 +41,7 @@ mod approval;
 pub mod catalog;
 mod clients;
 mod config;
+pub mod database_update;
 mod device_views;
 mod engine;
 mod error;
@@ -86,7 +87,9 @@ pub use limits::{
 };
 pub use local_client::LocalClient;
 pub use lovense::LovenseApi;
-pub use paths::{default_config_dir, default_user_config_path};
+pub use paths::{
+    default_config_dir, default_downloaded_database_path, default_user_config_path, DOWNLOADED_DATABASE_FILE_NAME,
+};
 pub use serial_ports::{list_serial_ports, SerialPort};
 
 // The model types front ends need, so that they depend on this crate alone.
