@@ -235,6 +235,9 @@ pub struct Settings {
     pub lovense_api_port: u16,
     /// 0 turns HTTPS off.
     pub lovense_api_https_port: u16,
+    /// Where "Check for device updates" downloads the device database from (http:// or
+    /// https://); empty: the reference database's published file.
+    pub device_database_url: String,
 }
 
 /// The window's colours.
@@ -286,8 +289,19 @@ impl Default for Settings {
             lovense_api: false,
             lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
             lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
+            device_database_url: String::new(),
         }
     }
+}
+
+/// What "Check for device updates" did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDatabaseUpdate {
+    /// How many device models the new database adds.
+    pub models_added: u32,
+    /// For the user: what was added, and when the server uses it.
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -92,6 +92,7 @@ fn generate() -> String {
         declaration::<DeviceWebsocketView>(&config),
         declaration::<Settings>(&config),
         declaration::<ApprovedClient>(&config),
+        declaration::<DeviceDatabaseUpdate>(&config),
         declaration::<LogLine>(&config),
         constant_list(
             "Log levels, most important first.",

@@ -275,6 +275,11 @@ export type Settings = {
    * 0 turns HTTPS off.
    */
   lovenseApiHttpsPort: number,
+  /**
+   * Where "Check for device updates" downloads the device database from (http:// or
+   * https://); empty: the reference database's published file.
+   */
+  deviceDatabaseUrl: string,
 };
 
 /**
@@ -284,6 +289,20 @@ export type Settings = {
 export type ApprovedClient = {
   address: string,
   origin: string | null,
+};
+
+/**
+ * What "Check for device updates" did.
+ */
+export type DeviceDatabaseUpdate = {
+  /**
+   * How many device models the new database adds.
+   */
+  modelsAdded: number,
+  /**
+   * For the user: what was added, and when the server uses it.
+   */
+  message: string,
 };
 
 export type LogLine = {
