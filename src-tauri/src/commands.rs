@@ -1,9 +1,9 @@
 //! One Tauri command per contract command; each calls [`AppState`] and nothing else.
 
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Runtime, State, Window};
 
 use crate::error::{Error, Result};
-use crate::models::{DeviceDatabaseUpdate, InputReading, LogLine, Settings, Snapshot};
+use crate::models::{DeviceDatabaseUpdate, InputReading, LogExport, LogLine, Settings, Snapshot};
 use crate::state::AppState;
 use crate::{autostart, shortcut};
 
@@ -163,9 +163,11 @@ pub fn get_logs(state: State<'_, AppState>) -> Vec<LogLine> {
     state.get_logs()
 }
 
+/// Opens the system's save dialog and writes the logs where the user chose
+/// ([`crate::log_export`]): the page passes no path.
 #[tauri::command]
-pub fn export_logs(state: State<'_, AppState>, path: String) -> Result<()> {
-    state.export_logs(&path)
+pub async fn export_logs<R: Runtime>(app: AppHandle<R>, window: Window<R>) -> Result<LogExport> {
+    crate::log_export::export(&app, &window).await
 }
 
 #[cfg(test)]
@@ -788,8 +790,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_app, window) = app(dir.path());
         assert_eq!(call(&window, "get_logs", json!({})).unwrap(), json!([]));
+        let state = window.state::<AppState>();
+        state.logs.push(crate::models::LogLine {
+            time: "2026-12-07T19:30:00Z".into(),
+            level: crate::models::LogLevel::Info,
+            target: "plugboard_app".into(),
+            message: "a line to export".into(),
+        });
         let path = dir.path().join("out.log");
-        call(&window, "export_logs", json!({"path": path.to_str().unwrap()})).unwrap();
-        assert!(path.exists());
+        assert_eq!(state.export_logs(&path), Ok(1));
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(written, "2026-12-07T19:30:00Z INFO  plugboard_app: a line to export\n");
+        // A folder that cannot be made: a file of that name is in the way.
+        std::fs::write(dir.path().join("a file"), "").unwrap();
+        let unwritable = dir.path().join("a file").join("out.log");
+        let error = state.export_logs(&unwritable).unwrap_err();
+        assert!(error.to_string().contains("Choose a folder you can write to"), "{error}");
     }
 }

@@ -5,16 +5,19 @@
 //! workspace's module-cycle check, `tools/module-graph`, fails on any cycle):
 //! [`models`] (the front end's types), [`error`], [`ports`], [`autostart`], [`settings`],
 //! [`logs`], [`start_error`], [`snapshot`] (built from the engine's views), [`state`] (every
-//! command goes through it), [`shortcut`] (the global STOP shortcut), [`window`], [`tray`],
-//! [`events`] (engine and state changes become coalesced "snapshot" events, log lines "log"
-//! events), and [`commands`].
+//! command goes through it), [`log_export`] (the save dialog), [`notifications`] (desktop
+//! notifications about devices), [`shortcut`] (the global STOP shortcut), [`window`],
+//! [`tray`], [`events`] (engine and state changes become coalesced "snapshot" events, log
+//! lines "log" events), and [`commands`].
 
 pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod log_export;
 pub mod logs;
 pub mod models;
+pub mod notifications;
 pub mod ports;
 pub mod settings;
 pub mod shortcut;
@@ -86,6 +89,7 @@ fn session_bus_available() -> bool {
 fn setup<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     events::spawn_log_forwarder(app.clone(), &state.logs);
+    notifications::announce_device_events(app);
     events::spawn_publisher(app.clone());
     let tray = tray::create(app);
     let tray_available = tray.available;
@@ -107,10 +111,28 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     window::quit_on_signals(app.clone());
 }
 
+/// `PLUGBOARD_APPROVAL_TIMEOUT` (such as "3s" or "2min"): how long a client or web page that
+/// waits for the user's answer waits before it is refused (60 s when unset).
+fn approval_timeout_from_env() -> Option<std::time::Duration> {
+    let text = std::env::var("PLUGBOARD_APPROVAL_TIMEOUT").ok()?;
+    match humantime::parse_duration(text.trim()) {
+        Ok(timeout) if !timeout.is_zero() => Some(timeout),
+        _ => {
+            tracing::warn!(
+                "PLUGBOARD_APPROVAL_TIMEOUT={text:?} is not a duration such as \"30s\" or \"2min\"; waiting 60 s"
+            );
+            None
+        }
+    }
+}
+
 pub fn run() {
     let logs = Arc::new(LogBuffer::default());
     logs::init_tracing(logs.clone());
-    let state = AppState::new(settings::default_dir(), logs);
+    let mut state = AppState::new(settings::default_dir(), logs);
+    if let Some(timeout) = approval_timeout_from_env() {
+        state = state.with_approval_timeout(timeout);
+    }
     let mut builder = tauri::Builder::default();
     if session_bus_available() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| window::show_main(app)));
@@ -123,6 +145,8 @@ pub fn run() {
         .plugin(autostart::plugin())
         .plugin(shortcut::plugin())
         .plugin(window::state_plugin())
+        .plugin(log_export::plugin())
+        .plugin(notifications::plugin())
         .manage(state)
         .invoke_handler(handler())
         .on_window_event(window::on_window_event)

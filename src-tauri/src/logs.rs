@@ -50,13 +50,14 @@ impl LogBuffer {
         self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
-    /// One line per entry: `time LEVEL target: message`.
-    pub fn export_text(&self) -> String {
+    /// One line per entry: `time LEVEL target: message`; and how many lines that is.
+    pub fn export_text(&self) -> (String, usize) {
+        let lines = self.lines();
         let mut text = String::new();
-        for line in self.lines() {
+        for line in &lines {
             let _ = writeln!(text, "{} {:5} {}: {}", line.time, line.level.name(), line.target, line.message);
         }
-        text
+        (text, lines.len())
     }
 }
 
@@ -146,7 +147,7 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].level, LogLevel::Warn);
         assert_eq!(lines[0].message, "port busy port=12345");
-        assert!(buffer.export_text().contains("WARN  plugboard_app::logs::tests: port busy"));
+        assert!(buffer.export_text().0.contains("WARN  plugboard_app::logs::tests: port busy"));
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub struct ServerView {
     pub error: Option<ServerError>,
     /// The address to type into a game made for Lovense, while the Lovense API runs.
     pub lovense_api_url: Option<String>,
+    /// The REST API's base URL for scripts, while it runs.
+    pub rest_api_url: Option<String>,
+    /// The name the server is announced as over mDNS, while it is.
+    pub mdns_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -229,16 +233,31 @@ pub struct Settings {
     pub stop_shortcut: String,
     /// Light or dark; by default the system's preference.
     pub theme: Theme,
+    /// A desktop notification when a device connects or disconnects (on by default: the window
+    /// is usually hidden behind a game when a toy drops out).
+    pub notify_device_connections: bool,
+    /// A desktop notification when a device's battery falls under 15 % (on by default).
+    pub notify_low_battery: bool,
     /// Answer the Lovense local API, so that games made for Lovense use the toys (off by
     /// default).
     pub lovense_api: bool,
     pub lovense_api_port: u16,
     /// 0 turns HTTPS off.
     pub lovense_api_https_port: u16,
+    /// Serve the REST API (docs/rest-api.md) for scripts at `rest_api_port` (off by default).
+    pub rest_api: bool,
+    pub rest_api_port: u16,
+    /// Announce the server on the local network over mDNS as intiface-engine does, so apps
+    /// that look for Intiface find it (off by default; only while listening on all
+    /// interfaces, since a server on this machine only has nothing to announce).
+    pub mdns: bool,
     /// Where "Check for device updates" downloads the device database from (http:// or
     /// https://); empty: the reference database's published file.
     pub device_database_url: String,
 }
+
+/// The REST API's port until the user changes it: next to the websocket's.
+pub const DEFAULT_REST_API_PORT: u16 = 12346;
 
 /// The window's colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -286,12 +305,29 @@ impl Default for Settings {
             client_device_access: BTreeMap::new(),
             stop_shortcut: DEFAULT_STOP_SHORTCUT.to_owned(),
             theme: Theme::System,
+            notify_device_connections: true,
+            notify_low_battery: true,
             lovense_api: false,
             lovense_api_port: plugboard_server::DEFAULT_LOVENSE_API_PORT,
             lovense_api_https_port: plugboard_server::DEFAULT_LOVENSE_API_HTTPS_PORT,
+            rest_api: false,
+            rest_api_port: DEFAULT_REST_API_PORT,
+            mdns: false,
             device_database_url: String::new(),
         }
     }
+}
+
+/// What came of "Export logs": where the file went, or that the user cancelled the dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum LogExport {
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        path: String,
+        lines: usize,
+    },
+    Cancelled,
 }
 
 /// What "Check for device updates" did.

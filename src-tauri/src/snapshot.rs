@@ -28,6 +28,8 @@ pub struct RunningInfo {
     pub scanning: bool,
     pub device_websocket_port: Option<u16>,
     pub lovense_api_url: Option<String>,
+    pub rest_api_url: Option<String>,
+    pub mdns_name: Option<String>,
     /// Web pages refused over HTTP while the user is asked about them.
     pub web_pages_asking: Vec<String>,
 }
@@ -93,6 +95,8 @@ fn server_view(settings: &Settings, run: Option<&RunningInfo>, error: Option<Ser
         start_on_launch: settings.start_server_on_launch,
         error,
         lovense_api_url: run.and_then(|r| r.lovense_api_url.clone()),
+        rest_api_url: run.and_then(|r| r.rest_api_url.clone()),
+        mdns_name: run.and_then(|r| r.mdns_name.clone()),
     }
 }
 
@@ -103,7 +107,7 @@ fn client_view(client: &ClientSnapshot) -> ClientView {
         local: client.peer.is_none(),
         name: client.name.clone(),
         spec_version: match client.kind {
-            ClientKind::LovenseApi => Some(client.kind.label(None)),
+            ClientKind::LovenseApi | ClientKind::RestApi => Some(client.kind.label(None)),
             ClientKind::Buttplug | ClientKind::Window => client.spec_version.map(|v| v.to_string()),
         },
         address: client.peer.map(|peer| peer.to_string()),
@@ -123,7 +127,7 @@ fn owner_view(owner: Option<ClientId>, clients: &[ClientSnapshot]) -> (Option<St
     };
     match client.kind {
         ClientKind::Window => (Some(client.kind.label(None)), true),
-        ClientKind::Buttplug | ClientKind::LovenseApi => {
+        ClientKind::Buttplug | ClientKind::LovenseApi | ClientKind::RestApi => {
             (Some(client.name.clone().unwrap_or_else(|| format!("app {}", client.id))), false)
         }
     }

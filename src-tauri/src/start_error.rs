@@ -38,6 +38,20 @@ pub fn describe_start_error(error: &StartError) -> ServerError {
                 next_free_port: None,
             }
         }
+        StartError::RestPortInUse { port, .. } => {
+            let held_by = ports::holder(*port);
+            let by = held_by.as_ref().map(|h| format!(" by {h}")).unwrap_or_default();
+            let free = ports::next_free(*port).map(|p| format!(" (port {p} is free)")).unwrap_or_default();
+            ServerError {
+                kind: ServerErrorKind::Other,
+                message: format!(
+                    "Port {port} for the REST API is already in use{by}. Close that program, or change the REST API port under Server{free}."
+                ),
+                port: Some(*port),
+                held_by,
+                next_free_port: None,
+            }
+        }
         other => ServerError {
             kind: ServerErrorKind::Other,
             message: other.to_string(),

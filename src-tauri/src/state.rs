@@ -29,6 +29,9 @@ pub const WINDOW_CLIENT_NAME: &str = "Plugboard window";
 
 pub struct AppState {
     engine: tokio::sync::Mutex<Option<Engine>>,
+    /// The running server's mDNS announcement, when the user turned it on (dropping it
+    /// withdraws the announcement).
+    mdns: Mutex<Option<plugboard_server::mdns::MdnsAdvertisement>>,
     /// The window's per-output controls, a client of the running engine from their first use
     /// until the window is hidden or the server stops (dropping it stops what it runs).
     window_client: Mutex<Option<Arc<LocalClient>>>,
@@ -46,10 +49,15 @@ pub struct AppState {
     is_local: fn(std::net::IpAddr) -> bool,
     /// How long a waiting client waits for the user's answer.
     approval_timeout: Duration,
+    /// Handed the events of each engine as it starts (desktop notifications listen here).
+    engine_watchers: Mutex<Vec<EngineWatcher>>,
     pub logs: Arc<LogBuffer>,
     /// Raised after every change; the publisher turns it into a coalesced "snapshot" event.
     pub changed: Arc<Notify>,
 }
+
+/// Something that follows each engine's events from its start (see [`AppState::on_engine_start`]).
+type EngineWatcher = Box<dyn Fn(broadcast::Receiver<EngineEvent>) + Send + Sync>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -67,6 +75,7 @@ impl AppState {
         };
         AppState {
             engine: tokio::sync::Mutex::new(None),
+            mdns: Mutex::new(None),
             window_client: Mutex::new(None),
             settings: Mutex::new(loaded.settings),
             config_dir,
@@ -78,6 +87,7 @@ impl AppState {
             shut_down: AtomicBool::new(false),
             is_local: plugboard_server::is_loopback,
             approval_timeout: plugboard_server::DEFAULT_APPROVAL_TIMEOUT,
+            engine_watchers: Mutex::new(Vec::new()),
             logs,
             changed: Arc::new(Notify::new()),
         }
@@ -89,10 +99,16 @@ impl AppState {
         self
     }
 
-    /// For tests: how long a waiting client waits for the user's answer (60 s otherwise).
+    /// How long a waiting client waits for the user's answer (60 s unless changed, by tests
+    /// or by `PLUGBOARD_APPROVAL_TIMEOUT`).
     pub fn with_approval_timeout(mut self, timeout: Duration) -> AppState {
         self.approval_timeout = timeout;
         self
+    }
+
+    /// Hands `watcher` the events of every engine started from now on, as it starts.
+    pub fn on_engine_start(&self, watcher: impl Fn(broadcast::Receiver<EngineEvent>) + Send + Sync + 'static) {
+        lock(&self.engine_watchers).push(Box::new(watcher));
     }
 
     pub fn settings(&self) -> Settings {
@@ -132,6 +148,8 @@ impl AppState {
             scanning: engine.is_scanning(),
             device_websocket_port: engine.device_websocket_address().map(|a| a.port()),
             lovense_api_url: engine.lovense_api_url(),
+            rest_api_url: engine.rest_api_url(),
+            mdns_name: lock(&self.mdns).as_ref().map(|announced| announced.instance_name().to_owned()),
             web_pages_asking: engine.web_pages_asking(),
         });
         let user_config = match engine.as_ref() {
@@ -230,6 +248,7 @@ impl AppState {
             https_port: (s.lovense_api_https_port != 0).then_some(s.lovense_api_https_port),
             certificate_dir: self.config_dir.clone(),
         };
+        config.rest_api_port = s.rest_api.then_some(s.rest_api_port);
         config.remote_clients.timeout = self.approval_timeout;
         config.device_access = s
             .client_device_access
@@ -249,6 +268,12 @@ impl AppState {
                     Ok(started) => {
                         tracing::info!(url = %started.url(), "server started");
                         notify_on_engine_events(&started, self.changed.clone());
+                        if self.settings().mdns {
+                            *lock(&self.mdns) = announce(&started);
+                        }
+                        for watcher in lock(&self.engine_watchers).iter() {
+                            watcher(started.events());
+                        }
                         *engine = Some(started);
                         *lock(&self.server_error) = None;
                     }
@@ -271,6 +296,8 @@ impl AppState {
     /// Stops every output, closes every connection and stops listening.
     pub async fn stop_server(&self) -> Snapshot {
         let engine = self.engine.lock().await.take();
+        let announcement = lock(&self.mdns).take();
+        drop(announcement);
         self.release_window_client();
         if let Some(engine) = engine {
             engine.stop_all().await;
@@ -539,12 +566,16 @@ impl AppState {
         self.logs.lines()
     }
 
-    pub fn export_logs(&self, path: &str) -> Result<()> {
-        if path.trim().is_empty() {
-            return Err(Error::new("Choose a file to export the logs to."));
-        }
-        files::write_atomic(std::path::Path::new(path), self.logs.export_text().as_bytes())
-            .map_err(|e| Error::new(format!("The logs could not be written to {path}: {e}.")))
+    /// Writes the log buffer to `path`; returns how many lines it wrote.
+    pub fn export_logs(&self, path: &std::path::Path) -> Result<usize> {
+        let (text, lines) = self.logs.export_text();
+        files::write_atomic(path, text.as_bytes()).map_err(|e| {
+            Error::new(format!(
+                "The logs could not be written to {}: {e}. Choose a folder you can write to and export again.",
+                path.display()
+            ))
+        })?;
+        Ok(lines)
     }
 
     /// Sets one output from the window's controls: `kind` as the window names it, `value` in
@@ -628,6 +659,23 @@ fn notify_on_engine_events(engine: &Engine, changed: Arc<Notify>) {
     });
 }
 
+/// Announces the server that just started over mDNS (the "Announce the server on my network"
+/// setting). A server on this machine only has nothing to announce, and a responder that
+/// cannot start leaves the server running unannounced: the log says why, and the window shows
+/// no announced name.
+fn announce(engine: &Engine) -> Option<plugboard_server::mdns::MdnsAdvertisement> {
+    match plugboard_server::mdns::advertise(engine.local_addresses(), None) {
+        Ok(announced) => {
+            tracing::info!(name = announced.instance_name(), "server announced on the local network (mDNS)");
+            Some(announced)
+        }
+        Err(error) => {
+            tracing::warn!("{error}");
+            None
+        }
+    }
+}
+
 /// The remembered approvals the engine understands (entries with an address that is not an
 /// IP address, edited by hand, are skipped).
 fn approved_peers(approved: &[ApprovedClient]) -> Vec<ApprovedPeer> {
@@ -693,6 +741,16 @@ mod tests {
         assert_eq!(input_type("rssi"), Err(Error::new("'rssi' is not an input type.")));
         assert_eq!(input_reading(Reading::Battery(64)), InputReading { value: 64, text: "64 %".into() });
         assert_eq!(input_reading(Reading::Rssi(-52)), InputReading { value: -52, text: "-52 dBm".into() });
+    }
+
+    #[tokio::test]
+    async fn the_rest_api_runs_only_when_the_setting_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Some(dir.path().to_owned()), Arc::new(LogBuffer::default()));
+        assert_eq!(state.engine_config().rest_api_port, None, "off by default");
+        let on = Settings { rest_api: true, rest_api_port: 4321, ..state.settings() };
+        state.save_settings(on).await.unwrap();
+        assert_eq!(state.engine_config().rest_api_port, Some(4321));
     }
 
     #[test]

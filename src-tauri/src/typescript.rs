@@ -23,11 +23,14 @@ fn declaration<T: TS>(config: &Config) -> String {
 
 /// ts-rs writes an object type on one line (`type A = { b: B, c: C, };`, a field's doc
 /// comment in between); this puts each field, and its doc comment, on lines of its own.
-/// Anything that is not an object type is left as it is.
+/// Anything that is not one object type (a union of them, for instance) is left as it is.
 fn one_field_a_line(declaration: &str) -> String {
     let (Some(open), Some(body)) = (declaration.find("= { "), declaration.strip_suffix(" };")) else {
         return declaration.to_owned();
     };
+    if closing_brace(&declaration[open + "= ".len()..]) != Some(declaration.len() - open - "= ".len() - ";".len() - 1) {
+        return declaration.to_owned();
+    }
     let mut out = format!("{}= {{\n", &declaration[..open]);
     for field in top_level_fields(&body[open + "= { ".len()..]) {
         for line in field.lines().map(str::trim).filter(|line| !line.is_empty()) {
@@ -37,6 +40,23 @@ fn one_field_a_line(declaration: &str) -> String {
     }
     out.push_str("};");
     out
+}
+
+/// Where the brace that `text` opens with closes (brackets in doc comments are counted too,
+/// which ts-rs's declarations of the window's types do not have).
+fn closing_brace(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, byte) in text.bytes().enumerate() {
+        match byte {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => continue,
+        }
+        if depth == 0 {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// The fields of an object type's body, each with its trailing comma, split at the commas
@@ -94,6 +114,7 @@ fn generate() -> String {
         declaration::<ApprovedClient>(&config),
         declaration::<DeviceDatabaseUpdate>(&config),
         declaration::<LogLine>(&config),
+        declaration::<LogExport>(&config),
         constant_list(
             "Log levels, most important first.",
             "LOG_LEVELS",
@@ -137,6 +158,8 @@ fn object_types_get_one_field_a_line() {
         "type A = {\n  b: { [key in string]: Array<string> },\n  /**\n   * Two, or three.\n   */\n  c: [number, number] | null,\n};"
     );
     assert_eq!(one_field_a_line(r#"type K = "a" | "b";"#), r#"type K = "a" | "b";"#);
+    let union = r#"type U = { "tag": "a", b: string, } | { "tag": "c" };"#;
+    assert_eq!(one_field_a_line(union), union);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! End-to-end tests. One test binary for the whole suite keeps link time down.
 
 mod ble_lovense;
+mod client_mode;
 mod client_scripts;
 mod counted_and_heated;
 mod desktop;
@@ -13,6 +14,10 @@ mod gui;
 mod gui_controls;
 mod gui_device_updates;
 mod gui_layout;
+mod gui_log_export;
+mod gui_notifications;
+mod gui_prompt_timeout;
+mod gui_rest;
 mod gui_shortcut;
 mod gui_window;
 mod inputs;
@@ -25,6 +30,7 @@ mod python;
 mod raw;
 mod raw_limits;
 mod repeater;
+mod rest_api;
 mod rust_v3;
 mod rust_v4;
 mod security;

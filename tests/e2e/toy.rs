@@ -18,6 +18,8 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) enum Reply {
     Text(&'static str),
     Binary(Vec<u8>),
+    /// A level the test changes as it goes (a battery that drains), answered as `NN;`.
+    Level(std::sync::Arc<std::sync::atomic::AtomicU8>),
 }
 
 /// How the toy behaves.
@@ -156,6 +158,10 @@ async fn run(
         let sent = match reply {
             Reply::Text(text) => socket.send(Message::text(*text)).await,
             Reply::Binary(bytes) => socket.send(Message::binary(bytes.clone())).await,
+            Reply::Level(level) => {
+                let level = level.load(std::sync::atomic::Ordering::SeqCst);
+                socket.send(Message::text(format!("{level};"))).await
+            }
         };
         if sent.is_err() {
             return;

@@ -81,3 +81,10 @@ pub(crate) fn focused_window(display: &str) -> (RustConnection, Window) {
 pub(crate) fn input_focus(display: &str) -> Window {
     connect(display).get_input_focus().unwrap().reply().unwrap().focus
 }
+
+/// Gives `window` the keyboard focus, as a window manager does for a dialog it shows.
+pub(crate) fn give_focus(display: &str, window: Window) {
+    let connection = connect(display);
+    connection.set_input_focus(InputFocus::POINTER_ROOT, window, x11rb::CURRENT_TIME).unwrap();
+    connection.sync().unwrap();
+}

@@ -1,7 +1,7 @@
 // The only place that talks to the shell: typed wrappers over the contract's commands and events.
 import { invoke, isTauri } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { DeviceDatabaseUpdate, InputReading, LogLine, Settings, Snapshot, VirtualKind } from './models';
+import type { DeviceDatabaseUpdate, InputReading, LogExport, LogLine, Settings, Snapshot, VirtualKind } from './models';
 
 export { isTauri };
 
@@ -46,7 +46,8 @@ export const api = {
   readInput: (index: number, featureIndex: number, kind: string) =>
     invoke<InputReading>('read_input', { index, featureIndex, kind }),
   getLogs: () => invoke<LogLine[]>('get_logs'),
-  exportLogs: (path: string) => invoke<void>('export_logs', { path }),
+  /** Opens the system's save dialog (on the shell's side) and writes the logs where the user chose. */
+  exportLogs: () => invoke<LogExport>('export_logs'),
 };
 
 export function onSnapshot(handler: (s: Snapshot) => void): Promise<UnlistenFn> {

@@ -38,6 +38,14 @@ export type ServerView = {
    * The address to type into a game made for Lovense, while the Lovense API runs.
    */
   lovenseApiUrl: string | null,
+  /**
+   * The REST API's base URL for scripts, while it runs.
+   */
+  restApiUrl: string | null,
+  /**
+   * The name the server is announced as over mDNS, while it is.
+   */
+  mdnsName: string | null,
 };
 
 export type ServerErrorKind = "portInUse" | "other";
@@ -266,6 +274,15 @@ export type Settings = {
    */
   theme: Theme,
   /**
+   * A desktop notification when a device connects or disconnects (on by default: the window
+   * is usually hidden behind a game when a toy drops out).
+   */
+  notifyDeviceConnections: boolean,
+  /**
+   * A desktop notification when a device's battery falls under 15 % (on by default).
+   */
+  notifyLowBattery: boolean,
+  /**
    * Answer the Lovense local API, so that games made for Lovense use the toys (off by
    * default).
    */
@@ -275,6 +292,17 @@ export type Settings = {
    * 0 turns HTTPS off.
    */
   lovenseApiHttpsPort: number,
+  /**
+   * Serve the REST API (docs/rest-api.md) for scripts at `rest_api_port` (off by default).
+   */
+  restApi: boolean,
+  restApiPort: number,
+  /**
+   * Announce the server on the local network over mDNS as intiface-engine does, so apps
+   * that look for Intiface find it (off by default; only while listening on all
+   * interfaces, since a server on this machine only has nothing to announce).
+   */
+  mdns: boolean,
   /**
    * Where "Check for device updates" downloads the device database from (http:// or
    * https://); empty: the reference database's published file.
@@ -314,6 +342,11 @@ export type LogLine = {
   target: string,
   message: string,
 };
+
+/**
+ * What came of "Export logs": where the file went, or that the user cancelled the dialog.
+ */
+export type LogExport = { "outcome": "saved", path: string, lines: number, } | { "outcome": "cancelled" };
 
 /** Log levels, most important first. */
 export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;

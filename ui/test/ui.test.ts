@@ -17,11 +17,13 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     useSerial: true, useDeviceWebsocketServer: false, deviceWebsocketPort: 54817,
     allowAllRemoteClients: false, approvedClients: [], allowAnyWebPage: false, rememberedWebPages: [],
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
-    lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010, deviceDatabaseUrl: '',
+    notifyDeviceConnections: true, notifyLowBattery: true,
+    lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
+    restApi: false, restApiPort: 12346, mdns: false, deviceDatabaseUrl: '',
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
-      maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
+      maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null, restApiUrl: null, mdnsName: null },
     clients: [],
     devices: [],
     hardware: {
@@ -39,6 +41,9 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     ...over,
   };
 }
+
+/** What the mocked shell answers to `export_logs` (the user's choice in the save dialog). */
+let exportAnswer: unknown = { outcome: 'cancelled' };
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
@@ -64,8 +69,7 @@ async function boot(): Promise<void> {
         return { modelsAdded: 1, message: '1 model added (lovense: Lovense Test Toy). The server uses it when it starts.' };
       }
       if (cmd === 'get_logs') return [{ time: '2025-01-01T12:00:00Z', level: 'INFO', target: 'plugboard', message: 'hello' }];
-      if (cmd === 'plugin:path|resolve_directory') return '/home/u/Downloads';
-      if (cmd === 'plugin:path|join') return (args as { paths: string[] }).paths.join('/');
+      if (cmd === 'export_logs') return exportAnswer;
       return null;
     },
     { shouldMockEvents: true },
@@ -96,7 +100,8 @@ describe('DOM contract', () => {
       'server-error', 'use-next-port', 'clients', 'scan-toggle', 'scan-progress', 'devices', 'hw-ble',
       'serial-ports', 'device-ws-toggle', 'device-ws-port', 'virtual-kind', 'virtual-name', 'add-virtual',
       'log-level', 'logs', 'copy-logs', 'export-logs', 'setting-lovense-api', 'setting-lovense-port',
-      'setting-lovense-https-port', 'lovense-url',
+      'setting-lovense-https-port', 'lovense-url', 'setting-rest-api', 'setting-rest-api-port', 'rest-api-url',
+      'rest-api-warning', 'setting-mdns', 'mdns-status', 'mdns-warning',
     ];
     for (const id of ids) expect(document.getElementById(id), id).not.toBeNull();
   });
@@ -117,7 +122,7 @@ describe('DOM contract', () => {
     view('server');
     await emit('snapshot', snap({
       server: { running: true, url: 'ws://127.0.0.1:12345', port: 12345, serverName: 'Plugboard', allInterfaces: true,
-        maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null },
+        maxPingTimeMs: 0, startOnLaunch: false, error: null, lovenseApiUrl: null, restApiUrl: null, mdnsName: null },
       settings: { ...snap().settings, allInterfaces: true },
       clients: [{ id: 7, kind: 'Buttplug v3', local: false, name: 'Game', specVersion: 'v3', address: '127.0.0.1:5000', origin: 'https://example.org',
         connectedSince: new Date().toISOString(), messagesIn: 4, messagesOut: 5, lastError: null,
@@ -389,6 +394,43 @@ describe('DOM contract', () => {
     expect(($('#check-device-updates') as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it('shows the REST API and mDNS switches, off by default, with the address and the warnings', async () => {
+    view('server');
+    await emit('snapshot', snap());
+    await tick();
+    expect(($('#setting-rest-api') as HTMLInputElement).checked).toBe(false);
+    expect($('#rest-api-fields').hidden).toBe(true);
+    expect(($('#setting-mdns') as HTMLInputElement).checked).toBe(false);
+    expect($('#mdns-warning').hidden).toBe(true);
+    expect($('#mdns-status').hidden).toBe(true);
+
+    // On, this computer only: the address, no warning; mDNS says it has nothing to announce.
+    const local = { ...snap().settings, restApi: true, mdns: true };
+    const running = { ...snap().server, running: true, url: 'ws://127.0.0.1:12345', restApiUrl: 'http://127.0.0.1:12346/api/v1' };
+    await emit('snapshot', snap({ server: running, settings: local }));
+    await tick();
+    expect($('#rest-api-fields').hidden).toBe(false);
+    expect(($('#setting-rest-api-port') as HTMLInputElement).value).toBe('12346');
+    expect($('#rest-api-url').textContent).toBe('http://127.0.0.1:12346/api/v1');
+    expect($('#rest-api-warning').hidden).toBe(true);
+    expect($('#mdns-warning').hidden).toBe(true);
+    expect($('#mdns-status').textContent).toContain('this computer only');
+
+    // Every interface: both warn, and mDNS names what it announces.
+    const everywhere = { ...running, allInterfaces: true, mdnsName: 'Intiface a1B2c3' };
+    await emit('snapshot', snap({ server: everywhere, settings: { ...local, allInterfaces: true } }));
+    await tick();
+    expect($('#rest-api-warning').hidden).toBe(false);
+    expect($('#rest-api-warning').textContent).toContain('anyone on your network');
+    expect($('#mdns-warning').hidden).toBe(false);
+    expect($('#mdns-status').textContent).toBe('Announced as "Intiface a1B2c3".');
+
+    ($('#setting-rest-api') as HTMLInputElement).click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').pop();
+    expect((saved?.args as { settings: Settings }).settings.restApi).toBe(false);
+  });
+
   it('renders a hidden view only when it is shown, from the latest snapshot', async () => {
     view('server');
     const game = { id: 9, kind: 'Buttplug v4', local: false, name: 'Hidden game', specVersion: 'v4', address: '127.0.0.1:6000', origin: null,
@@ -454,6 +496,37 @@ describe('DOM contract', () => {
     expect((client.querySelector('button.disconnect') as HTMLElement).hidden).toBe(true);
     expect(client.querySelector('.address')?.textContent).toBe('inside Plugboard');
     view('server');
+  });
+
+  it('exports logs through the shell and says where they went, or that nothing was saved', async () => {
+    view('logs');
+    expect(document.querySelector('#view-logs input[type="text"]')).toBeNull();
+    exportAnswer = { outcome: 'saved', path: '/home/u/Downloads/plugboard-logs.txt', lines: 12 };
+    $('#export-logs').click();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toContainEqual({ cmd: 'export_logs', args: {} });
+    expect($('#notice').textContent).toBe('Saved 12 log lines to /home/u/Downloads/plugboard-logs.txt');
+    expect($('#notice').className).toBe('notice notice-info');
+    exportAnswer = { outcome: 'cancelled' };
+    $('#export-logs').click();
+    for (let i = 0; i < 5; i++) await tick();
+    expect($('#notice').textContent).toBe('Export cancelled: nothing was saved.');
+    expect($('#notice').className).toBe('notice notice-info');
+    view('server');
+  });
+
+  it('saves the notification settings', async () => {
+    view('server');
+    const connections = $('#setting-notify-connections') as HTMLInputElement;
+    const battery = $('#setting-notify-low-battery') as HTMLInputElement;
+    expect([connections.checked, battery.checked]).toEqual([true, true]);
+    calls.length = 0;
+    connections.click();
+    battery.click();
+    for (let i = 0; i < 5; i++) await tick();
+    const saved = calls.filter((c) => c.cmd === 'save_settings').map((c) => (c.args as { settings: Settings }).settings);
+    expect(saved.some((s) => !s.notifyDeviceConnections)).toBe(true);
+    expect(saved.some((s) => !s.notifyLowBattery)).toBe(true);
   });
 
   it('sends commands with the contract argument names', async () => {

@@ -222,11 +222,17 @@ impl DeviceTask {
         }
         let keepalive = self.handler.keepalive();
         let keepalive_period = match keepalive {
-            Keepalive::RepeatLast(period) | Keepalive::ResendState(period) => {
+            Keepalive::RepeatLast(period) => {
                 // Seed the packet to repeat with the all-stopped state: the outputs that stop
                 // at 0 (a position output is left alone; 0 is a place, not a stop).
                 self.pending = self.stoppable();
                 self.flush().await;
+                Some(period)
+            }
+            Keepalive::ResendState(period) => {
+                // Nothing to seed: the first resend, one period from now, carries the stopped
+                // state (every frame is encoded anew, so there is no packet to keep).
+                self.last_write = Some(Instant::now());
                 Some(period)
             }
             Keepalive::WhileRunning(_) | Keepalive::None => None,
@@ -910,7 +916,11 @@ mod tests {
     async fn a_resend_state_keepalive_encodes_the_state_again_with_new_numbers() {
         let period = Duration::from_millis(500);
         let (fake, tx, on_connect) = probe_task(Keepalive::ResendState(period)).await;
-        assert_eq!(on_connect, vec![vec![0, 0], vec![1, 0]], "seeded with the stopped state");
+        assert!(on_connect.is_empty(), "no seed: {on_connect:?}");
+        tokio::time::sleep(period - Duration::from_millis(2)).await;
+        assert_eq!(packets(&fake), Vec::<Vec<u8>>::new(), "nothing before the period is over");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(packets(&fake), vec![vec![0, 0], vec![1, 0]], "one period after connect: the stopped state");
         tx.send(set_slot(0, 50, false)).unwrap();
         settle().await;
         assert_eq!(packets(&fake), vec![vec![2, 50]]);

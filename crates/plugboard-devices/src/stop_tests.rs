@@ -23,7 +23,7 @@ use crate::device_task::{DeviceTask, Slot};
 use crate::hardware::{Endpoint, Hardware, Write};
 use crate::manager::{ClientId, DeviceLink, DeviceManager};
 use crate::protocols::test_support::Sim;
-use crate::protocols::{self, honeyplaybox, lelo, Protocol};
+use crate::protocols::{self, lelo, Protocol};
 use crate::testing::FakeHardware;
 
 /// The client that sets the outputs and sends its stops.
@@ -41,9 +41,10 @@ async fn settle() {
     tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
-/// Gives the talkative protocols what they wait for while initialising: something to read on
-/// every endpoint (a model, a challenge), a Honey Play Box's handshake reply, and a Lelo's
-/// "authorised" on its security endpoints, repeated until the returned task is aborted.
+/// Gives the talkative protocols what they wait for while initialising: their simulated device
+/// (a Honey Play Box's handshake reply among them), something to read on every endpoint (a
+/// model, a challenge), and a Lelo's "authorised" on its security endpoints, repeated until the
+/// returned task is aborted.
 fn answer_like_a_device(fake: Arc<FakeHardware>, protocol: &str) -> tokio::task::JoinHandle<()> {
     if let Some(device) = crate::protocols::simulated_devices::for_protocol(protocol) {
         fake.simulate_boxed(device);
@@ -51,10 +52,6 @@ fn answer_like_a_device(fake: Arc<FakeHardware>, protocol: &str) -> tokio::task:
     for &endpoint in Hardware::endpoints(&*fake) {
         fake.set_read(endpoint, &[0; 20]);
     }
-    let mut reply = vec![0x90, 0x00];
-    reply.extend([0x5a; 16]);
-    let reply = honeyplaybox::build_frame(honeyplaybox::TYPE, honeyplaybox::CMD_HANDSHAKE, &reply, 0);
-    fake.reply(Endpoint::Tx, &honeyplaybox::handshake_frame(0), Endpoint::Rx, &reply);
     tokio::spawn(async move {
         loop {
             for endpoint in [Endpoint::Whitelist, Endpoint::Generic(0)] {
@@ -148,11 +145,13 @@ impl Rig {
         let manager = DeviceManager::new();
         manager.add_connected(INDEX, describe, link);
         // The keepalive seed of repeat-last protocols is not what this test counts; the mirror
-        // numbers its writes on after it, as the task does (protocols with frame counters).
+        // numbers its writes on after it, as the task does (protocols with frame counters), and
+        // runs the handler's first tick, as the task does (a time-driven handler's own seed).
         settle().await;
         let seed = fake.take_writes();
         let mut sim = Sim::new(mirror, &features);
         sim.next_frame = sim.next_frame.plus(seed.len());
+        sim.start();
         let label = format!("{} {:?} ({})", protocol.name(), identifier, definition.name);
         Some(Rig { manager, fake, sim, features, label })
     }

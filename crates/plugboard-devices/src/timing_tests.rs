@@ -415,6 +415,7 @@ async fn umove_keeps_alive_every_500_ms_glides_every_100_ms_and_a_stop_halts_the
     vero.at(3450).await;
     let expected = vec![
         (0, frame(0, 0, 0)),
+        (0, umove::heat_frame(0)),
         (200, frame(5000, 1, 0)),
         (700, frame(5000, 2, 0)),
         (1200, frame(5000, 3, 0)),

@@ -23,17 +23,21 @@ pub enum ClientKind {
     /// An app calling the Lovense local API (the `lovense` module), named after its
     /// `X-platform` header.
     LovenseApi,
+    /// The REST API (the `rest` module): one client for every request it serves.
+    RestApi,
 }
 
 impl ClientKind {
     /// What front ends call a client of this kind: "Buttplug v3" (with its negotiated spec
-    /// version; plain "Buttplug" before the handshake), "this window", "Lovense API".
+    /// version; plain "Buttplug" before the handshake), "this window", "Lovense API",
+    /// "REST API".
     pub fn label(self, spec_version: Option<SpecVersion>) -> String {
         match (self, spec_version) {
             (ClientKind::Buttplug, Some(version)) => format!("Buttplug {version}"),
             (ClientKind::Buttplug, None) => "Buttplug".to_owned(),
             (ClientKind::Window, _) => "this window".to_owned(),
             (ClientKind::LovenseApi, _) => "Lovense API".to_owned(),
+            (ClientKind::RestApi, _) => "REST API".to_owned(),
         }
     }
 }

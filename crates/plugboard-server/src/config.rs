@@ -49,6 +49,13 @@ pub struct EngineConfig {
     pub device_access: AccessRules,
     /// The Lovense local API, for games made for Lovense toys (off unless asked for).
     pub lovense_api: LovenseApiOptions,
+    /// Client mode: a websocket server (`ws://host:port`) the engine dials, serving the Buttplug
+    /// protocol over that connection and dialling again when it drops (see `dial_out`). With it,
+    /// `listen` may be empty: the engine then listens nowhere.
+    pub websocket_client_address: Option<String>,
+    /// The REST API's port (`--rest-api-port`; 0 picks a free one); `None`: no REST API. It
+    /// listens on the websocket's addresses, at this port (the `rest` module).
+    pub rest_api_port: Option<u16>,
 }
 
 /// The HTTP port of Lovense Remote's "Game Mode", where games made for Lovense look first.
@@ -165,6 +172,8 @@ impl Default for EngineConfig {
             remote_clients: RemoteClients::default(),
             device_access: AccessRules::new(),
             lovense_api: LovenseApiOptions::default(),
+            websocket_client_address: None,
+            rest_api_port: None,
         }
     }
 }

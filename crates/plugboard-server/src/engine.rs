@@ -16,6 +16,7 @@ use crate::approval::{Approval, ApprovedPeer};
 use crate::clients::{ClientKind, ClientSnapshot};
 use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
+use crate::dial_out::DialAddress;
 use crate::error::{InvalidSetting, StartError};
 use crate::events::EngineEvent;
 use crate::gate::http::{HttpDecision, Surface};
@@ -34,6 +35,8 @@ pub struct Engine {
     device_websocket_address: Option<SocketAddr>,
     /// The Lovense local API, when turned on.
     lovense_api: Option<crate::lovense::LovenseApi>,
+    /// The REST API, when turned on.
+    rest_api: Option<crate::rest::RestApi>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -41,7 +44,13 @@ pub struct Engine {
 impl Engine {
     /// Binds the listeners, creates the configured virtual devices and starts serving.
     pub async fn start(config: EngineConfig) -> Result<Engine, StartError> {
-        let listeners = listener::bind(&config.listen).await?;
+        let dial = config.websocket_client_address.as_deref().map(DialAddress::parse).transpose();
+        let dial = dial.map_err(StartError::WebsocketClientAddress)?;
+        // In client mode the engine need not listen as well.
+        let listeners = match (&dial, config.listen.is_empty()) {
+            (Some(_), true) => Vec::new(),
+            _ => listener::bind(&config.listen).await?,
+        };
         let addresses: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let devices = DeviceManager::new();
@@ -60,10 +69,14 @@ impl Engine {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
         let lovense_api = crate::lovense::start(&shared, &mut tasks).await?;
+        let rest_api = crate::rest::start(&shared, &mut tasks).await?;
+        if let Some(address) = dial {
+            tasks.spawn(crate::dial_out::run(shared.clone(), address));
+        }
         for address in &addresses {
             tracing::info!(%address, "listening for Buttplug clients");
         }
-        Ok(Engine { shared, addresses, device_websocket_address, lovense_api, shutdown, tasks })
+        Ok(Engine { shared, addresses, device_websocket_address, lovense_api, rest_api, shutdown, tasks })
     }
 
     /// The addresses actually bound.
@@ -76,7 +89,8 @@ impl Engine {
         self.addresses.first().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// The address to paste into games, such as `ws://127.0.0.1:12345`.
+    /// The address to paste into games, such as `ws://127.0.0.1:12345`; empty when the engine
+    /// listens nowhere (client mode alone, see `EngineConfig::websocket_client_address`).
     pub fn url(&self) -> String {
         match self.addresses.first() {
             Some(address) if address.ip().is_unspecified() => format!("ws://127.0.0.1:{}", address.port()),
@@ -100,6 +114,22 @@ impl Engine {
     pub fn lovense_api_url(&self) -> Option<String> {
         let address = self.lovense_api.as_ref()?.http_addresses().first()?;
         Some(format!("http://127.0.0.1:{}", address.port()))
+    }
+
+    /// The REST API, when it runs: its addresses.
+    pub fn rest_api(&self) -> Option<&crate::rest::RestApi> {
+        self.rest_api.as_ref()
+    }
+
+    /// The REST API's base URL, such as `http://127.0.0.1:12346/api/v1`.
+    pub fn rest_api_url(&self) -> Option<String> {
+        let address = *self.rest_api.as_ref()?.addresses().first()?;
+        let host = match address {
+            address if address.ip().is_unspecified() => "127.0.0.1".to_owned(),
+            SocketAddr::V6(address) => format!("[{}]", address.ip()),
+            SocketAddr::V4(address) => address.ip().to_string(),
+        };
+        Some(format!("http://{host}:{}/api/v1", address.port()))
     }
 
     /// Every transport's status: usable, or why not and what to do.

@@ -29,8 +29,9 @@
 //! module). HTTP surfaces call `Engine::check_http` before anything else. And
 //! `Engine::set_device_access` limits clients, by name, to chosen devices (the `access` module).
 //!
-//! Inside, one task accepts connections on each listening address and one task per
-//! connection runs a session ([`session`]): handshake, frames decoded for the client's
+//! Inside, one task accepts connections on each listening address (and, in client mode, one
+//! task dials `EngineConfig::websocket_client_address`), and one task per connection runs a
+//! session ([`session`]): handshake, frames decoded for the client's
 //! version, legacy commands converted to canonical ones, executed by the device manager,
 //! and answered in order. The device manager records which client set each output, so a
 //! client's stop or disconnect stops only its own outputs.
@@ -43,6 +44,7 @@ mod clients;
 mod config;
 pub mod database_update;
 mod device_views;
+mod dial_out;
 mod engine;
 mod error;
 pub mod event_log;
@@ -57,6 +59,7 @@ mod lovense;
 pub mod mdns;
 mod paths;
 pub mod repeater;
+mod rest;
 mod serial_ports;
 mod session;
 mod shared;
@@ -77,6 +80,7 @@ pub use config::{
     DEFAULT_WEBSOCKET_PORT,
 };
 pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
+pub use dial_out::DialAddress;
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
 pub use events::EngineEvent;
@@ -90,13 +94,14 @@ pub use lovense::LovenseApi;
 pub use paths::{
     default_config_dir, default_downloaded_database_path, default_user_config_path, DOWNLOADED_DATABASE_FILE_NAME,
 };
+pub use rest::RestApi;
 pub use serial_ports::{list_serial_ports, SerialPort};
 
 // The model types front ends need, so that they depend on this crate alone.
 pub use plugboard_devices::transport::HardwareStatus;
 pub use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 pub use plugboard_devices::{ClientId, DeviceEvent, DeviceSnapshot, OutputLevel};
-pub use plugboard_protocol::model::{InputType, OutputType, Range, Reading};
+pub use plugboard_protocol::model::{DeviceInfo, InputType, OutputType, Range, Reading};
 /// What a client's command gets when it cannot be done (a [`LocalClient`]'s too).
 pub use plugboard_protocol::Error as ClientError;
 pub use plugboard_protocol::SpecVersion;

@@ -1,5 +1,6 @@
-//! Clients inside the process: the desktop window's per-output controls, and later the other
-//! front doors (docs/architecture.md, "Front doors: every way a command arrives is a client").
+//! Clients inside the process: the desktop window's per-output controls, the REST API (the
+//! `rest` module), and later the other front doors (docs/architecture.md, Clients and
+//! ownership: every way a command arrives is a client).
 //!
 //! A local client is registered in the client registry with its kind, so front ends list it
 //! next to the Buttplug clients. Its commands take the engine's command path under its own
@@ -70,12 +71,22 @@ impl LocalClient {
         value: i32,
         duration_ms: Option<u32>,
     ) -> Result<(), Error> {
+        let command = FeatureCommand { feature_index, command: OutputCommand { kind, value, duration_ms } };
+        self.set_outputs(device_index, &[command])
+    }
+
+    /// Sets several outputs of one device together: one command to the device, so a device
+    /// whose packet carries every motor gets one write (docs/architecture.md, Safety). Every
+    /// entry is checked first; one that does not fit changes nothing.
+    pub fn set_outputs(&self, device_index: u32, commands: &[FeatureCommand]) -> Result<(), Error> {
         self.admit()?;
-        self.check_output(device_index, feature_index, kind, value, duration_ms)
-            .and_then(|()| {
-                let command = FeatureCommand { feature_index, command: OutputCommand { kind, value, duration_ms } };
-                self.shared.devices.command(self.id, device_index, &[command])
+        commands
+            .iter()
+            .try_for_each(|entry| {
+                let OutputCommand { kind, value, duration_ms } = entry.command;
+                self.check_output(device_index, entry.feature_index, kind, value, duration_ms)
             })
+            .and_then(|()| self.shared.devices.command(self.id, device_index, commands))
             .inspect_err(|error| self.failed(error))
     }
 
@@ -90,6 +101,14 @@ impl LocalClient {
     /// Stops the outputs this client still owns (those a game took over keep running).
     pub fn stop(&self) {
         let _ = self.shared.devices.stop(Some(self.id), StopScope::EVERYTHING);
+    }
+
+    /// Stops the outputs of one device that this client still owns, in one write where the
+    /// device's protocol allows it. A stop is counted but never held to the message rate.
+    pub fn stop_device(&self, device_index: u32) -> Result<(), Error> {
+        self.shared.clients.count_messages(self.id, 1, 0);
+        self.check_access(device_index)?;
+        self.shared.devices.stop(Some(self.id), StopScope::device(device_index))
     }
 
     /// Counts the command, and refuses it beyond the message rate every client is held to.

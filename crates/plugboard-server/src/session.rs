@@ -3,6 +3,10 @@
 //! the client in its own version. When the connection ends, for whatever reason, the
 //! outputs this client set are stopped. What a connection may do (frame size, messages per
 //! frame and per second, time to handshake, keepalive) is decided in [`crate::limits`].
+//!
+//! A session runs over any byte stream: a TCP connection the listener accepted ([`run`]) or
+//! one the engine dialled itself in client mode ([`run_dialled`], see [`crate::dial_out`]).
+//! Only how the connection arrives differs; what the client may do is the same.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,7 +22,7 @@ use plugboard_protocol::frame::{self, RawMessage};
 use plugboard_protocol::messages::{ClientMessage, IdOnly, ServerInfo, ServerMessage, Test};
 use plugboard_protocol::model::{InputCommand, StopScope};
 use plugboard_protocol::{DecodeError, DecodeErrorKind, Error, ErrorCode, SpecVersion};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::server::{
@@ -49,37 +53,83 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// client gets to read the Error and the Close instead of a connection reset.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// A websocket client's side of the connection once it is split.
-type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
-type Stream = SplitStream<WebSocketStream<TcpStream>>;
+/// What a session runs over: a TCP connection, or any other ordered byte stream.
+pub(crate) trait Connection: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 
-/// Serves one TCP connection: the websocket upgrade, the client registered, the session, and
-/// its end.
-pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Connection for T {}
+
+/// A websocket client's side of the connection once it is split.
+type Sink<S> = SplitSink<WebSocketStream<S>, Message>;
+type Stream<S> = SplitStream<WebSocketStream<S>>;
+
+/// Serves one accepted connection: the websocket upgrade, the client registered, the session,
+/// and its end.
+pub(crate) async fn run<S: Connection>(shared: Arc<Shared>, stream: S, peer: SocketAddr) {
     let _counted = SessionCount::new(&shared);
     let accepted = Instant::now();
     // The handshake timeout counts from the TCP connection: the websocket upgrade is part of it.
     let handshake_deadline = enabled(shared.config.limits.handshake_timeout).map(|timeout| accepted + timeout);
-    let Some((mut socket, origin)) = upgrade(&shared, stream, peer, accepted, handshake_deadline).await else {
+    let Some((socket, origin)) = upgrade(&shared, stream, peer, accepted, handshake_deadline).await else {
         return;
     };
-    let Some((id, approval, signals)) = register(&shared, &mut socket, peer, origin).await else { return };
-    let mut session = Session::new(shared, id, peer, approval, accepted, handshake_deadline);
+    serve_connection(shared, socket, peer, Arrival::Accepted { origin }, accepted, handshake_deadline).await;
+}
+
+/// Serves a websocket the engine dialled out to (client mode, [`crate::dial_out`]): the
+/// client registered, the session, and its end, as for an accepted connection. Returns once
+/// the connection is closed, whatever closed it.
+pub(crate) async fn run_dialled<S: Connection>(shared: Arc<Shared>, socket: WebSocketStream<S>, peer: SocketAddr) {
+    let _counted = SessionCount::new(&shared);
+    let connected = Instant::now();
+    let handshake_deadline = enabled(shared.config.limits.handshake_timeout).map(|timeout| connected + timeout);
+    serve_connection(shared, socket, peer, Arrival::Dialled, connected, handshake_deadline).await;
+}
+
+/// How a connection came to the engine, which decides whether the user must allow it.
+enum Arrival {
+    /// A client connected to a listener and sent this Origin (a browser) or none.
+    Accepted { origin: Option<String> },
+    /// The engine dialled the address it was configured with: that configuration is the
+    /// user's consent, so nothing waits for approval, and there is no Origin to check.
+    Dialled,
+}
+
+async fn serve_connection<S: Connection>(
+    shared: Arc<Shared>,
+    mut socket: WebSocketStream<S>,
+    peer: SocketAddr,
+    arrival: Arrival,
+    connected: Instant,
+    handshake_deadline: Option<Instant>,
+) {
+    let Some((id, approval, signals)) = register(&shared, &mut socket, peer, arrival).await else { return };
+    let mut session = Session::new(shared, id, peer, approval, connected, handshake_deadline);
     let (mut sink, mut stream) = socket.split();
     let closing = session.serve(&mut sink, &mut stream, signals).await;
     session.end(sink, stream, closing).await;
 }
 
+/// What every websocket of the engine may carry, accepted or dialled: frames up to the
+/// configured limit (see [`crate::limits`]).
+pub(crate) fn websocket_config(shared: &Shared) -> WebSocketConfig {
+    let frame_limit = enabled(shared.config.limits.max_frame_bytes);
+    // Buttplug frames are small: an 8 KiB read buffer instead of tungstenite's 128 KiB, which
+    // it zero-fills before every read (most of a busy session's time otherwise).
+    WebSocketConfig::default()
+        .max_message_size(frame_limit)
+        .max_frame_size(frame_limit)
+        .read_buffer_size(READ_BUFFER_BYTES)
+}
+
 /// The websocket upgrade, which refuses a browser whose Origin is not allowed: the websocket
 /// and the Origin the client sent. `None`: the upgrade failed or did not finish in time.
-async fn upgrade(
+async fn upgrade<S: Connection>(
     shared: &Shared,
-    stream: TcpStream,
+    stream: S,
     peer: SocketAddr,
     accepted: Instant,
     handshake_deadline: Option<Instant>,
-) -> Option<(WebSocketStream<TcpStream>, Option<String>)> {
-    let limits = &shared.config.limits;
+) -> Option<(WebSocketStream<S>, Option<String>)> {
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
     let origin_slot = origin.clone();
     let gate = shared;
@@ -99,13 +149,7 @@ async fn upgrade(
         *origin_slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
         Ok(response)
     };
-    let frame_limit = enabled(limits.max_frame_bytes);
-    // Buttplug frames are small: an 8 KiB read buffer instead of tungstenite's 128 KiB, which
-    // it zero-fills before every read (most of a busy session's time otherwise).
-    let config = WebSocketConfig::default()
-        .max_message_size(frame_limit)
-        .max_frame_size(frame_limit)
-        .read_buffer_size(READ_BUFFER_BYTES);
+    let config = websocket_config(shared);
     let upgrade = tokio_tungstenite::accept_hdr_async_with_config(stream, read_origin, Some(config));
     let upgrade_deadline = (accepted + UPGRADE_TIMEOUT).min(handshake_deadline.unwrap_or(accepted + UPGRADE_TIMEOUT));
     let socket = match tokio::time::timeout_at(upgrade_deadline, upgrade).await {
@@ -124,17 +168,23 @@ async fn upgrade(
 }
 
 /// Lists the client among the engine's clients (waiting for the user's approval if it comes
-/// from another machine): its id, approval and signals. `None`: the server is full, which the
+/// from another machine or an unapproved web page; never when the engine dialled it): its id,
+/// approval and signals. `None`: the server is full, which the
 /// client is told before the connection closes.
-async fn register(
+async fn register<S: Connection>(
     shared: &Shared,
-    socket: &mut WebSocketStream<TcpStream>,
+    socket: &mut WebSocketStream<S>,
     peer: SocketAddr,
-    origin: Option<String>,
+    arrival: Arrival,
 ) -> Option<(ClientId, Approval, Signals)> {
     let id = shared.next_client_id();
-    let approval_key = ApprovedPeer::new(peer.ip(), origin.clone());
-    let held = admission::held_for(shared, &approval_key);
+    let (origin, held) = match arrival {
+        Arrival::Accepted { origin } => {
+            let held = admission::held_for(shared, &ApprovedPeer::new(peer.ip(), origin.clone()));
+            (origin, held)
+        }
+        Arrival::Dialled => (None, admission::HeldFor::default()),
+    };
     let approval = if held.any() { Approval::Pending } else { Approval::NotNeeded };
     let snapshot = ClientSnapshot {
         id,
@@ -191,18 +241,17 @@ impl Drop for SessionCount {
 /// Sends the Close frame, ends our side of the connection and reads (and discards) what the
 /// client still sends for a moment: closing with unread data would make the kernel reset the
 /// connection, and the client could lose the Error and the Close before reading them.
-async fn close_and_linger(mut socket: WebSocketStream<TcpStream>, frame: CloseFrame) {
+async fn close_and_linger<S: Connection>(mut socket: WebSocketStream<S>, frame: CloseFrame) {
     let _ = socket.send(Message::Close(Some(frame))).await;
-    let tcp = socket.get_mut();
-    let _ = socket2::SockRef::from(&*tcp).shutdown(std::net::Shutdown::Write);
+    // Past the websocket layer, which may be mid-frame in what the client sent: on a TCP
+    // connection, shutting down the write half sends FIN.
+    let connection = socket.get_mut();
+    let _ = connection.shutdown().await;
     let deadline = Instant::now() + LINGER;
     let mut buffer = vec![0u8; 64 * 1024];
-    while let Ok(Ok(())) = tokio::time::timeout_at(deadline, tcp.readable()).await {
-        match tcp.try_read(&mut buffer) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(_) => break,
+    while let Ok(Ok(read)) = tokio::time::timeout_at(deadline, connection.read(&mut buffer)).await {
+        if read == 0 {
+            break;
         }
     }
 }
@@ -307,7 +356,7 @@ impl Session {
 
     /// Serves the client until the session ends: frames in and answered, device events and
     /// readings out, deadlines kept. How it ended.
-    async fn serve(&mut self, sink: &mut Sink, stream: &mut Stream, signals: Signals) -> Closing {
+    async fn serve<S: Connection>(&mut self, sink: &mut Sink<S>, stream: &mut Stream<S>, signals: Signals) -> Closing {
         let Signals { mut kicked, mut answer } = signals;
         let shared = self.shared.clone();
         let limits = &shared.config.limits;
@@ -382,7 +431,7 @@ impl Session {
 
     /// Whatever ended the session, the outputs this client set stop, and its scan ends; then,
     /// if the connection still stands, the client gets what is waiting and a Close frame.
-    async fn end(mut self, mut sink: Sink, stream: Stream, closing: Closing) {
+    async fn end<S: Connection>(mut self, mut sink: Sink<S>, stream: Stream<S>, closing: Closing) {
         let shared = self.shared.clone();
         let id = self.id;
         let _ = shared.devices.stop(Some(id), StopScope::EVERYTHING);
@@ -1024,6 +1073,40 @@ mod tests {
         session.binary_frame(Instant::now());
         assert_eq!(errors(&session).len(), 1, "{:?}", session.outbox);
         assert!(session.close.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_dialled_session_runs_over_any_byte_stream_and_its_end_stops_what_it_ran() {
+        use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
+        use tokio_tungstenite::tungstenite::protocol::Role;
+
+        let (_stop, shutdown) = watch::channel(false);
+        let devices = DeviceManager::new();
+        devices.add_virtual(VirtualDeviceSpec::new(VirtualKind::Vibrator));
+        let shared = Arc::new(Shared::new(EngineConfig::default(), devices, shutdown));
+        // An in-memory pipe instead of a TCP connection: the engine's end is the websocket's
+        // client side, as when it dials.
+        let (engine_end, app_end) = tokio::io::duplex(64 * 1024);
+        let engine_socket = WebSocketStream::from_raw_socket(engine_end, Role::Client, None).await;
+        let mut app = WebSocketStream::from_raw_socket(app_end, Role::Server, None).await;
+        let peer: SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let session = tokio::spawn(run_dialled(shared.clone(), engine_socket, peer));
+
+        let vibrate = r#"[{"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":10}}}}]"#;
+        for (frame, answer) in [(HANDSHAKE_V4, r#"[{"ServerInfo""#), (vibrate, r#"[{"Ok":{"Id":2}}]"#)] {
+            app.send(Message::text(frame)).await.unwrap();
+            let reply = tokio::time::timeout(Duration::from_secs(5), app.next()).await.unwrap().unwrap().unwrap();
+            assert!(reply.to_text().unwrap().starts_with(answer), "{reply:?}");
+        }
+        assert_eq!(shared.devices.output_level(0, 0, plugboard_protocol::model::OutputType::Vibrate), Some(10));
+        let clients = shared.clients.snapshot();
+        assert_eq!(clients.len(), 1);
+        assert_eq!((clients[0].peer, clients[0].approval), (Some(peer), Approval::NotNeeded), "{clients:?}");
+
+        drop(app);
+        tokio::time::timeout(Duration::from_secs(5), session).await.expect("the session ends").unwrap();
+        assert_eq!(shared.devices.output_level(0, 0, plugboard_protocol::model::OutputType::Vibrate), Some(0));
+        assert!(shared.clients.snapshot().is_empty());
     }
 
     #[tokio::test]

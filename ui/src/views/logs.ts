@@ -3,7 +3,6 @@ import { api, onLog } from '../api';
 import { byId, copyText, h, notify, run } from '../dom';
 import { filterLogs, formatClock, formatLogLine, logPasses, mergeLogs } from '../format';
 import { LOG_LEVELS, type LogLevel, type LogLine } from '../models';
-import { downloadDir, homeDir, join } from '@tauri-apps/api/path';
 
 const MAX_LINES = 5000;
 let lines: LogLine[] = [];
@@ -20,9 +19,7 @@ export function mount(root: HTMLElement): void {
       <input id="log-search" type="search" placeholder="Search" autocomplete="off" />
       <button id="copy-logs" type="button">Copy</button>
       <span class="spacer"></span>
-      <label for="export-path" class="sr-only">Export to file</label>
-      <input id="export-path" type="text" class="mono" placeholder="File to save the logs to" />
-      <button id="export-logs" type="button">Export</button>
+      <button id="export-logs" type="button">Export logs…</button>
     </div>
     <ol id="logs" class="logs" aria-live="off" tabindex="0" aria-label="Log lines"></ol>
     <p id="logs-count" class="muted"></p>
@@ -56,33 +53,16 @@ export function mount(root: HTMLElement): void {
     });
   });
 
+  // The shell asks where to save in the system's save dialog and writes the file; the page
+  // handles no path and has no file-system permission.
   const exp = byId<HTMLButtonElement>('export-logs');
   exp.addEventListener('click', () => {
-    const path = byId<HTMLInputElement>('export-path').value.trim();
-    if (!path) {
-      notify('Type the file to save the logs to first.', 'error');
-      return;
-    }
     void run(exp, async () => {
-      await api.exportLogs(path);
-      notify(`Logs saved to ${path}`);
+      const result = await api.exportLogs();
+      if (result.outcome === 'saved') notify(`Saved ${result.lines} log lines to ${result.path}`);
+      else notify('Export cancelled: nothing was saved.');
     });
   });
-  void suggestExportPath();
-}
-
-async function suggestExportPath(): Promise<void> {
-  const input = byId<HTMLInputElement>('export-path');
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  for (const dir of [downloadDir, homeDir]) {
-    try {
-      const p = await join(await dir(), `plugboard-logs-${stamp}.txt`);
-      if (!input.value) input.value = p;
-      return;
-    } catch {
-      // try the next one
-    }
-  }
 }
 
 /** Subscribes to "log" first, then loads the history, so no line falls between the two. */

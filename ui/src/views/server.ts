@@ -82,6 +82,31 @@ export function mount(root: HTMLElement): void {
         </div>
         <p class="hint">Address to type into the game: <output id="lovense-url" class="url"></output></p>
       </div>
+      <div class="field check">
+        <input id="setting-rest-api" type="checkbox" />
+        <label for="setting-rest-api">Let scripts use my devices through the REST API</label>
+        <p class="hint">Scripts and home automation then list devices and set levels with plain HTTP requests
+          (intiface-engine's REST API). It is one app under Connected apps.</p>
+      </div>
+      <div id="rest-api-fields" hidden>
+        <div class="field">
+          <label for="setting-rest-api-port">REST API port</label>
+          <input id="setting-rest-api-port" type="number" min="1024" max="65535" step="1" inputmode="numeric" />
+        </div>
+        <p class="hint">Address for scripts: <output id="rest-api-url" class="url"></output></p>
+        <p id="rest-api-warning" class="warning-text" hidden>
+          It listens on all network interfaces: anyone on your network can then control your devices through it.
+        </p>
+      </div>
+      <div class="field check">
+        <input id="setting-mdns" type="checkbox" />
+        <label for="setting-mdns">Announce the server on my network (mDNS)</label>
+        <p class="hint">Apps that look for Intiface on the network then find Plugboard.</p>
+        <p id="mdns-status" class="hint" hidden></p>
+        <p id="mdns-warning" class="warning-text" hidden>
+          Every device on your network can see that Plugboard runs here, and connect to it.
+        </p>
+      </div>
       <div class="field">
         <label for="setting-max-ping">Max ping time (milliseconds)</label>
         <input id="setting-max-ping" type="number" min="0" max="3600000" step="100" inputmode="numeric" />
@@ -111,6 +136,14 @@ export function mount(root: HTMLElement): void {
           Ctrl+Alt+Shift+S; leave it empty to turn the shortcut off.</p>
         <p class="hint" id="stop-shortcut-where"></p>
         <p class="field-error" id="stop-shortcut-problem" role="status" hidden></p>
+      </div>
+      <div class="field check">
+        <input id="setting-notify-connections" type="checkbox" />
+        <label for="setting-notify-connections">Notify me when a device connects or disconnects</label>
+      </div>
+      <div class="field check">
+        <input id="setting-notify-low-battery" type="checkbox" />
+        <label for="setting-notify-low-battery">Notify me when a device's battery falls under 15 %</label>
       </div>
       <div class="field">
         <label for="setting-theme">Colours</label>
@@ -214,10 +247,13 @@ export function mount(root: HTMLElement): void {
     void run(null, () => saveSetting({ theme: value }));
   });
 
-  lovensePort('setting-lovense-port', 'lovenseApiPort', false);
-  lovensePort('setting-lovense-https-port', 'lovenseApiHttpsPort', true);
+  portField('setting-lovense-port', 'lovenseApiPort', false);
+  portField('setting-lovense-https-port', 'lovenseApiHttpsPort', true);
+  portField('setting-rest-api-port', 'restApiPort', false);
 
   checkbox('setting-lovense-api', 'lovenseApi');
+  checkbox('setting-rest-api', 'restApi');
+  checkbox('setting-mdns', 'mdns');
   checkbox('setting-all-interfaces', 'allInterfaces');
   checkbox('setting-allow-all-remote', 'allowAllRemoteClients');
   checkbox('setting-allow-any-web-page', 'allowAnyWebPage');
@@ -225,6 +261,8 @@ export function mount(root: HTMLElement): void {
   checkbox('setting-close-to-tray', 'closeToTray');
   checkbox('setting-start-minimized', 'startMinimized');
   checkbox('setting-launch-at-login', 'launchAtLogin');
+  checkbox('setting-notify-connections', 'notifyDeviceConnections');
+  checkbox('setting-notify-low-battery', 'notifyLowBattery');
 }
 
 /** Save functions of the text/number fields, used on change and before a start. */
@@ -257,8 +295,8 @@ async function commit(input: HTMLInputElement, patch: Partial<Settings>): Promis
   if (ok !== undefined) delete input.dataset.draft;
 }
 
-/** A port field of the Lovense API; `offAllowed`: 0 turns that part off. */
-function lovensePort(id: string, key: 'lovenseApiPort' | 'lovenseApiHttpsPort', offAllowed: boolean): void {
+/** A port field of the Lovense API or the REST API; `offAllowed`: 0 turns that part off. */
+function portField(id: string, key: 'lovenseApiPort' | 'lovenseApiHttpsPort' | 'restApiPort', offAllowed: boolean): void {
   const input = byId<HTMLInputElement>(id);
   draftOnInput(input);
   committers.set(input, () => {
@@ -275,13 +313,17 @@ function lovensePort(id: string, key: 'lovenseApiPort' | 'lovenseApiHttpsPort', 
 
 type CheckboxSetting =
   | 'lovenseApi'
+  | 'restApi'
+  | 'mdns'
   | 'allInterfaces'
   | 'allowAllRemoteClients'
   | 'allowAnyWebPage'
   | 'startServerOnLaunch'
   | 'closeToTray'
   | 'startMinimized'
-  | 'launchAtLogin';
+  | 'launchAtLogin'
+  | 'notifyDeviceConnections'
+  | 'notifyLowBattery';
 
 function checkbox(id: string, key: CheckboxSetting): void {
   const input = byId<HTMLInputElement>(id);
@@ -291,6 +333,7 @@ function checkbox(id: string, key: CheckboxSetting): void {
       byId('allow-all-remote-field').hidden = !input.checked;
     }
     if (id === 'setting-lovense-api') byId('lovense-api-fields').hidden = !input.checked;
+    if (id === 'setting-rest-api') byId('rest-api-fields').hidden = !input.checked;
     void run(input, () => saveSetting({ [key]: input.checked }));
   });
 }
@@ -360,6 +403,8 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-close-to-tray'), settings.closeToTray);
   setChecked(byId<HTMLInputElement>('setting-start-minimized'), settings.startMinimized);
   setChecked(byId<HTMLInputElement>('setting-launch-at-login'), settings.launchAtLogin);
+  setChecked(byId<HTMLInputElement>('setting-notify-connections'), settings.notifyDeviceConnections);
+  setChecked(byId<HTMLInputElement>('setting-notify-low-battery'), settings.notifyLowBattery);
   byId('all-interfaces-warning').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   byId('allow-all-remote-field').hidden = !byId<HTMLInputElement>('setting-all-interfaces').checked;
   setChecked(byId<HTMLInputElement>('setting-allow-all-remote'), settings.allowAllRemoteClients);
@@ -380,6 +425,7 @@ export function render(s: Snapshot): void {
     server.lovenseApiUrl ??
       (server.running ? 'Start the server again to turn this on.' : `http://127.0.0.1:${settings.lovenseApiPort} (once the server runs)`),
   );
+  renderRestApiAndMdns(s);
   setChecked(byId<HTMLInputElement>('setting-allow-any-web-page'), settings.allowAnyWebPage);
   const settingsMessage = byId('settings-message');
   settingsMessage.hidden = !s.settingsMessage;
@@ -400,8 +446,40 @@ export function render(s: Snapshot): void {
       server.serverName !== settings.serverName ||
       server.allInterfaces !== settings.allInterfaces ||
       server.maxPingTimeMs !== settings.maxPingTimeMs ||
-      (server.lovenseApiUrl !== null) !== settings.lovenseApi);
+      (server.lovenseApiUrl !== null) !== settings.lovenseApi ||
+      (server.restApiUrl !== null) !== settings.restApi);
   const hint = byId('settings-restart-hint');
   hint.hidden = !differs;
   setText(hint, differs ? 'Some changes take effect when the server is stopped and started again.' : '');
+}
+
+/** The REST API and mDNS settings: their switches, the REST API's address, and what each
+ * exposes when the server listens beyond this computer. */
+function renderRestApiAndMdns(s: Snapshot): void {
+  const { server, settings } = s;
+  // Warn about what the server listens on now, and about what it will at its next start.
+  const beyondThisComputer = settings.allInterfaces || (server.running && server.allInterfaces);
+  setChecked(byId<HTMLInputElement>('setting-rest-api'), settings.restApi);
+  byId('rest-api-fields').hidden = !settings.restApi;
+  setValue(byId<HTMLInputElement>('setting-rest-api-port'), String(settings.restApiPort));
+  setText(
+    byId('rest-api-url'),
+    server.restApiUrl ??
+      (server.running ? 'Start the server again to turn this on.' : `http://127.0.0.1:${settings.restApiPort}/api/v1 (once the server runs)`),
+  );
+  byId('rest-api-warning').hidden = !(settings.restApi && beyondThisComputer);
+
+  setChecked(byId<HTMLInputElement>('setting-mdns'), settings.mdns);
+  const status = byId('mdns-status');
+  let text = '';
+  if (settings.mdns && !beyondThisComputer) {
+    text = 'Nothing is announced while Plugboard listens on this computer only: turn on "Listen on all network interfaces" first.';
+  } else if (settings.mdns && server.mdnsName) {
+    text = `Announced as "${server.mdnsName}".`;
+  } else if (settings.mdns && server.running) {
+    text = 'Start the server again to announce it.';
+  }
+  status.hidden = text === '';
+  setText(status, text);
+  byId('mdns-warning').hidden = !(settings.mdns && beyondThisComputer);
 }

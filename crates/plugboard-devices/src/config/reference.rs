@@ -426,7 +426,7 @@ impl Reader<'_> {
             },
         };
         let spec: OutputEntry = json::read_object_at(raw.get(), loc)?;
-        let range = pair(&loc.key("value"), &spec.value)?;
+        let range = steps_from_zero(pair(&loc.key("value"), &spec.value)?);
         if let Some(problem) = output_range_problem(kind, range) {
             self.ignore(loc, format!("unusable step range: {problem}"));
             return Ok(None);
@@ -507,6 +507,18 @@ fn serial(loc: &Loc, spec: SerialEntry) -> PResult<SerialSettings> {
     Ok(settings)
 }
 
+/// The steps a client sees for an output's `value` range. The reference engine counts steps
+/// from 0 up to the range's top whatever its start, and hands a step to its handler as it is:
+/// a Umove heater listed as `[37, 42]` offers steps 0..=42, and step 40 is 40 °C on the device.
+/// So a range that starts above 0 reads as `[0, top]`, which keeps the bytes the reference's.
+fn steps_from_zero(range: Range) -> Range {
+    if range.min > 0 && range.max >= range.min {
+        Range::new(0, range.max)
+    } else {
+        range
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::{InputType, OutputType};
@@ -535,7 +547,8 @@ mod tests {
           "configurations": [
             {"id": "1", "identifier": ["B"], "name": "Old Max"},
             {"id": "2", "identifier": ["B", "P"], "name": "Lovense Max", "message_gap_ms": 50, "features": [
-              {"id": "x", "index": 0, "output": {"vibrate": {"value": [0, 20]}, "wiggle": {"value": [0, 3]}}},
+              {"id": "x", "index": 0, "output": {"vibrate": {"value": [0, 20]}, "wiggle": {"value": [0, 3]},
+                                                      "oscillate": {"value": [-5, 20]}}},
               {"id": "y", "index": 1},
               {"id": "z", "index": 3, "output": {"rotate": {"value": [-20, 20]}, "temperature": {"value": [37, 42]}}},
               {"id": "w", "index": 2, "output": {"vibrate": {"value": [0, 20]}}}]},
@@ -628,9 +641,11 @@ mod tests {
         assert_eq!(max.message_gap_ms, Some(50));
         // The placeholder feature 1 is dropped, index 3 is kept, the decreasing index 2 goes.
         assert_eq!(max.features.iter().map(|f| f.index).collect::<Vec<_>>(), [0, 3]);
-        assert_eq!(max.features[0].outputs.len(), 1, "wiggle is no output type");
-        assert_eq!(max.features[1].outputs.len(), 1, "temperature 37..42 is no usable step range");
+        assert_eq!(max.features[0].outputs.len(), 1, "wiggle is no output type, -5..20 no step range");
+        assert_eq!(max.features[1].outputs.len(), 2, "rotate, and the heater");
         assert_eq!(max.features[1].outputs[0].range, Range::new(-20, 20));
+        let heater = max.features[1].output(OutputType::Temperature).unwrap();
+        assert_eq!(heater.range, Range::new(0, 42), "37..42 is steps 0..=42, as the reference counts them");
         // A model without features inherits the defaults' (battery included).
         let lovense = db.protocol("lovense").unwrap();
         assert_eq!(lovense.models.len(), 1, "the emptied and the identifier-less configurations are gone");
@@ -646,7 +661,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("features[3].index: ignored: feature indices must increase"), "{text}");
-        assert!(text.contains("temperature: ignored: unusable step range"), "{text}");
+        assert!(!text.contains("temperature"), "{text}");
+        assert!(text.contains("oscillate: ignored: unusable step range: a signed range must be symmetric"), "{text}");
     }
 
     /// As the reference: a device that is none of the models gets the defaults, here with no
@@ -672,7 +688,10 @@ mod tests {
         }
         assert!(text.contains(r#""imported_from": "sample v5.57""#));
         // The skipped feature index is written; the counted ones are not.
-        assert!(text.contains(r#"{"index": 3, "outputs": [{"type": "rotate", "range": [-20, 20]}]}"#), "{text}");
+        assert!(text.contains(r#""index": 3,"#), "{text}");
+        let feature_3 =
+            r#""outputs": [{"type": "rotate", "range": [-20, 20]}, {"type": "temperature", "range": [0, 42]}]"#;
+        assert!(text.contains(feature_3), "{text}");
         let builtin = Database::builtin().unwrap();
         let again = Database::from_json_str(&to_plugboard_json(&builtin, None), "b").unwrap();
         assert!(builtin.protocols().all(|protocol| again.protocol(&protocol.name) == Some(protocol)));

@@ -37,9 +37,9 @@
 //!
 //! Differences from the reference engine:
 //! * The keepalive writes after exactly 500 ms without a write; the reference looks every
-//!   100 ms, so it writes 500 to 600 ms after the last one. Plugboard also writes the stopped
-//!   state right after the handshake, where the reference's first keepalive frame carries it
-//!   about 500 ms later.
+//!   100 ms, so it writes 500 to 600 ms after the last one. As in the reference, nothing is
+//!   written right after the handshake: the first keepalive frame, 500 ms later, carries the
+//!   stopped state (and the counter the reference gives it).
 //! * Strengths above 100 are clamped (values above 100 are how constrict levels travel).
 
 use std::time::Duration;
@@ -350,6 +350,30 @@ pub fn md5(message: &[u8]) -> [u8; 16] {
     Md5::digest(message).into()
 }
 
+/// A Honey Play Box for harnesses standing in for hardware: it answers any handshake frame
+/// with success and a fixed session random.
+#[cfg(any(test, feature = "testing"))]
+pub mod simulated {
+    use super::*;
+    use crate::testing::SimulatedDevice;
+
+    pub struct Toy {
+        pub random: [u8; 16],
+    }
+
+    impl SimulatedDevice for Toy {
+        fn on_write(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(Endpoint, Vec<u8>)> {
+            let is_handshake = data.len() > DATA_START && data.starts_with(&HEADER) && data[7..9] == [TYPE, CMD_HANDSHAKE];
+            if endpoint != Endpoint::Tx || !is_handshake {
+                return Vec::new();
+            }
+            let mut reply = SUCCESS.to_be_bytes().to_vec();
+            reply.extend_from_slice(&self.random);
+            vec![(Endpoint::Rx, build_frame(TYPE, CMD_HANDSHAKE, &reply, data[6]))]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -428,7 +452,7 @@ mod tests {
         let mut toy = sim(&[(Vibrate, 0, 100)], 2);
         let fifty = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08");
         let zero = hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 00 88 d8 4e 12 09 03 de 95 03 d1 12");
-        assert_eq!(toy.all(), [wr(zero.clone())], "keepalive seed, the first frame: the handler's first counter");
+        assert_eq!(toy.all(), [wr(zero.clone())], "the first keepalive frame: the handler's first counter");
         assert_eq!(toy.set(0, Vibrate, 50), [wr_at(3, &fifty)], "every frame counts one on");
         assert_eq!(toy.stop(), [wr_at(4, &zero)]);
         assert_eq!(toy.stop(), []);
@@ -536,8 +560,13 @@ mod tests {
             changes: vec![SlotChange { slot: 0, value, duration_ms: None }],
             urgent: value == 0,
         };
-        tokio::time::sleep(Duration::from_millis(1)).await;
-        assert_eq!(frames(), [(2, 0)], "the stopped state on connect, in the first command frame");
+        // As the reference: nothing right after the handshake; its keepalive's first frame,
+        // the stopped state, comes 500 ms later and is the first to count on from the
+        // handshake's counter.
+        tokio::time::sleep(KEEPALIVE - Duration::from_millis(1)).await;
+        assert_eq!(frames(), [], "nothing after the handshake until the keepalive is due");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(frames(), [(2, 0)], "the stopped state, in the first command frame");
         tx.send(set(50)).unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert_eq!(frames(), [(3, 50)]);
@@ -615,6 +644,22 @@ mod tests {
         // Battery: the standard read.
         hw.set_read(Endpoint::RxBleBattery, &[61]);
         assert_eq!(handler.battery(&hw).await, Ok(61));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_simulated_toy_answers_the_handshake() {
+        let hw = device();
+        hw.simulate(simulated::Toy { random: RANDOM });
+        let features = shape(&[(Vibrate, 0, 100)]);
+        let handler = HONEYPLAYBOX.initialize(&hw, None, &features).await.unwrap();
+        assert_eq!(handler.keepalive(), Keepalive::ResendState(KEEPALIVE));
+        let mut levels = OutputLevel::for_features(&features);
+        levels[0].value = 50;
+        assert_eq!(
+            handler.encode(&levels, ChangeSet::ALL),
+            [wr(hex("02 a5 5a 55 aa f0 02 b1 03 00 10 01 00 05 00 3c 00 00 32 6e f0 77 e1 4e b8 11 e6 03 28 08"))],
+            "signed with the simulated random"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -57,8 +57,9 @@
 //! encodes. For [`Keepalive::RepeatLast`] the task encodes the all-zero state with
 //! [`ChangeSet::ALL`] right after initialize, writes it (seeding the packet to repeat), and
 //! repeats the last written packets whenever nothing was written for the period.
-//! [`Keepalive::ResendState`] is seeded the same way, but encodes the whole state again each
-//! time instead of repeating bytes, so that every packet gets a number of its own. For
+//! [`Keepalive::ResendState`] encodes the whole state again each time instead of repeating
+//! bytes, so that every packet gets a number of its own; it needs no seed, and its first frame,
+//! the stopped state, goes out one period after initialize. For
 //! [`Keepalive::WhileRunning`] it encodes the running outputs again whenever nothing was
 //! written for the period, as long as anything runs. A time-driven handler is told which
 //! flush is a stop ([`Flush::stop`]) and ends its loops in it.
@@ -459,7 +460,8 @@ pub enum Keepalive {
     /// Encode the whole state again ([`ChangeSet::ALL`]) and write it whenever nothing was
     /// written for this long: for devices that stop by themselves unless they hear from the
     /// host, and that count the packets they hear (each one needs a new [`FrameNumber`], so
-    /// repeating the last bytes would not do). Seeded like [`Keepalive::RepeatLast`].
+    /// repeating the last bytes would not do). Not seeded: the first resend comes one period
+    /// after initialize, as the reference engine's keepalive loop sends its first frame.
     ResendState(Duration),
     /// While any output that stops at zero runs, write the running outputs' packets again
     /// whenever nothing was written for this long (each packet lasts about that long); nothing

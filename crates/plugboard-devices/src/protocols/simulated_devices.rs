@@ -5,7 +5,7 @@
 //! It lives with the protocols rather than in `testing`, which the protocols' own tests build
 //! on: `testing` knows the hardware seam and nothing of any protocol.
 
-use super::{ankni, fluffer, fredorch, vibcrafter, yiciyuan};
+use super::{ankni, fluffer, fredorch, honeyplaybox, vibcrafter, yiciyuan};
 use crate::testing::SimulatedDevice;
 
 /// A typical device of `protocol`, for the protocols whose devices must answer (a handshake, a
@@ -19,6 +19,7 @@ pub fn for_protocol(protocol: &str) -> Option<Box<dyn SimulatedDevice>> {
         "ankni" => Box::new(ankni::simulated::Toy { pnp_id: &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66] }),
         "fluffer" => Box::new(fluffer::simulated::Toy { manufacturer_data: FLUFFER_MANUFACTURER_DATA }),
         "fredorch" => Box::new(fredorch::simulated::Machine),
+        "honeyplaybox" => Box::new(honeyplaybox::simulated::Toy { random: HONEYPLAYBOX_RANDOM }),
         "vibcrafter" => {
             Box::new(vibcrafter::simulated::Toy::new(&vibcrafter::VIBCRAFTER).challenging("Zq9x:HelloWorld1;"))
         }
@@ -27,6 +28,9 @@ pub fn for_protocol(protocol: &str) -> Option<Box<dyn SimulatedDevice>> {
         _ => return None,
     })
 }
+
+/// The session random the simulated Honey Play Box hands out.
+pub const HONEYPLAYBOX_RANDOM: [u8; 16] = *b"plugboard-random";
 
 /// The manufacturer data (company `0x684a`) of the simulated Fluffer toy.
 pub const FLUFFER_MANUFACTURER_DATA: &[u8] = &[0x10, 0x00, 0x78, 0x21, 0x33];
@@ -38,7 +42,7 @@ mod tests {
 
     #[test]
     fn simulated_devices_by_protocol_name() {
-        for name in ["ankni", "fluffer", "fredorch", "vibcrafter", "vibio", "yiciyuan"] {
+        for name in ["ankni", "fluffer", "fredorch", "honeyplaybox", "vibcrafter", "vibio", "yiciyuan"] {
             assert!(for_protocol(name).is_some(), "{name}");
             assert!(crate::protocols::by_name(name).is_some(), "{name} is a protocol");
         }

@@ -17,22 +17,24 @@
 //!   0..=1232). A name too short for them gets the defaults. The Vero and Nexo entries list
 //!   only their stroke, which replaces the defaults' features (in the reference too), so they
 //!   offer no vibration.
-//! * The database's heater (37..=42 °C) is left out by the importer (a level output whose range
-//!   does not start at 0 has no usable steps), so no Umove offers it yet; the handler drives a
-//!   temperature output where a definition has one.
-//! * Init: nothing written.
+//! * The heater: the reference database lists it as `[37, 42]` °C, which the reference engine
+//!   offers as steps 0..=42 and writes as they come, so the step is the temperature in °C (0
+//!   off); the importer keeps it so (see `config/reference.rs`), and so does the heat frame.
+//! * Init: nothing written. On connect, the first tick writes the stopped state, a state frame
+//!   and, on a device with a heater, the heat frame with 0, as the reference engine does.
 //! * Vibration: a state frame at once; in the middle of a move, the move's next step carries it.
 //! * Position: the device takes a position, no duration: an instant position is one state frame;
 //!   a position with duration is glided toward in the reference engine's steps
 //!   ([`Glide`]: a move of `d` ms in `max(d / 100, 1)` equal steps), the first at once, then one
 //!   every 100 ms.
-//! * Heat: the heat frame; 0 on a stop.
+//! * Heat: the heat frame, when the temperature differs from the last one written; 0 on a stop.
 //! * Keepalive: the device stops unless it hears from the host every 500 ms: whenever nothing
-//!   was written for 500 ms, a fresh state frame (next packet id, the vibration and position
-//!   now), and the heat frame with it while the heater is on. This starts at connect, as in the
-//!   reference engine (whose keepalive starts with the stop it sends at connect).
-//! * A stop: vibration 0 and the move halted where it is, in one state frame, and the heat
-//!   frame with 0 if the heater was set. Positions are not moved by a stop.
+//!   was written for 500 ms (a heat frame counts, as in the reference engine), a fresh state
+//!   frame (next packet id, the vibration and position now), and the heat frame with it while
+//!   the heater is on. This starts at connect, as in the reference engine (whose keepalive
+//!   starts with the stop it sends at connect).
+//! * A stop: vibration 0 and the move halted where it is, in one state frame (when either ran),
+//!   and the heat frame with 0 if the heater was on. Positions are not moved by a stop.
 //!
 //! Deliberate differences from the reference engine, whose loop computes steps per 100 ms but
 //! takes them every 50 ms (a move ran in half the time asked for), keeps going after a stop,
@@ -123,7 +125,10 @@ pub struct UmoveHandler {
 pub struct UmoveState {
     pub packet_id: u32,
     pub vibration: u16,
-    pub heat: u8,
+    /// The temperature last written in a heat frame; `None` before the first.
+    pub heat: Option<u8>,
+    /// Whether the first tick, the one on connect, has run.
+    pub started: bool,
     pub glide: Glide,
     pub due: Option<Instant>,
 }
@@ -196,8 +201,11 @@ impl DeviceHandler for UmoveHandler {
         let mut writes = Vec::new();
         let heat = match Self::level(self.heat, flush) {
             Some((level, true)) => {
-                umove.heat = level.value.clamp(0, u8::MAX as i32) as u8;
-                Some(write(heat_frame(umove.heat)))
+                let temperature = level.value.clamp(0, u8::MAX as i32) as u8;
+                (umove.heat != Some(temperature)).then(|| {
+                    umove.heat = Some(temperature);
+                    write(heat_frame(temperature))
+                })
             }
             _ => None,
         };
@@ -205,8 +213,10 @@ impl DeviceHandler for UmoveHandler {
         umove.vibration = self.vibration(flush.levels);
         let was_moving = umove.glide.moving();
         let state_now = if flush.stop {
+            // A stop says so when something ran (or its state is not known, which the device
+            // task marks as a change): vibration, or a move it halts where it is.
             umove.glide.halt();
-            true
+            vibration_changed || was_moving
         } else if let Some((level, true)) = Self::level(self.position, flush) {
             umove.glide.jump(level.value);
             true
@@ -226,6 +236,9 @@ impl DeviceHandler for UmoveHandler {
         let due = if state_now {
             writes.push(umove.frame());
             Self::next(umove, flush.now)
+        } else if heat.is_some() && !umove.glide.moving() {
+            // The device heard from the host: the keepalive counts from here.
+            flush.now + KEEPALIVE
         } else {
             umove.due.unwrap_or(flush.now + KEEPALIVE)
         };
@@ -236,11 +249,16 @@ impl DeviceHandler for UmoveHandler {
     fn tick(&self, levels: &[OutputLevel], state: &mut HandlerState, now: Instant) -> Timed {
         let umove = state.get::<UmoveState>();
         umove.vibration = self.vibration(levels);
+        let connecting = !std::mem::replace(&mut umove.started, true);
         let mut writes = Vec::new();
         if umove.glide.moving() {
             umove.glide.step();
-        } else if umove.heat > 0 {
-            writes.push(write(heat_frame(umove.heat)));
+        } else if connecting && self.heat.is_some() && umove.heat.is_none() {
+            // On connect: the heater off with the rest.
+            umove.heat = Some(0);
+            writes.push(write(heat_frame(0)));
+        } else if let Some(temperature) = umove.heat.filter(|&t| t > 0) {
+            writes.push(write(heat_frame(temperature)));
         }
         writes.insert(0, umove.frame());
         let due = Self::next(umove, now);
@@ -258,12 +276,12 @@ mod tests {
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
-    /// The defaults with the database's heater, which the importer leaves out.
+    /// A Vero's stroke with the defaults' vibration and heater.
     fn umove() -> Sim {
         let features = vec![
             feature(0, &[(Vibrate, 0, 10000)]),
             feature(1, &[(HwPositionWithDuration, 0, 732), (Position, 0, 732)]),
-            feature(2, &[(Temperature, 37, 42)]),
+            feature(2, &[(Temperature, 0, 42)]),
         ];
         Sim::new(Box::new(UmoveHandler::new(&features).unwrap()), &features)
     }
@@ -292,17 +310,41 @@ mod tests {
     #[test]
     fn keepalive_from_connect_with_fresh_frames() {
         let mut vero = umove();
-        assert_eq!(bytes(&vero.start()), [state_frame(0, 0, 0)], "at connect");
+        assert_eq!(bytes(&vero.start()), [state_frame(0, 0, 0), heat_frame(0)], "at connect, the heater off too");
         assert_eq!(vero.next_tick, Some(vero.now + KEEPALIVE));
         vero.wait(MS(200));
         assert_eq!(bytes(&vero.set(0, Vibrate, 5000)), [state_frame(5000, 1, 0)]);
         assert_eq!(vero.next_tick, Some(vero.now + KEEPALIVE), "500 ms after the last frame");
         assert_eq!(bytes(&vero.set(2, Temperature, 40)), [heat_frame(40)]);
-        assert_eq!(vero.next_tick, Some(vero.now + KEEPALIVE), "the heat frame leaves the keepalive as it was");
+        assert_eq!(vero.next_tick, Some(vero.now + KEEPALIVE), "500 ms after the heat frame");
         let ticks = vero.ticks(2);
         assert_eq!(ticks.iter().map(|(at, _)| *at).collect::<Vec<_>>(), [MS(500), MS(1000)]);
         assert_eq!(bytes(&ticks[0].1), [state_frame(5000, 2, 0), heat_frame(40)]);
         assert_eq!(bytes(&ticks[1].1), [state_frame(5000, 3, 0), heat_frame(40)]);
+    }
+
+    #[test]
+    fn the_heater_takes_degrees_as_they_come_and_is_heard_as_a_keepalive() {
+        let mut mira = umove();
+        assert_eq!(bytes(&mira.start()), [state_frame(0, 0, 0), heat_frame(0)]);
+        mira.wait(MS(300));
+        assert_eq!(bytes(&mira.set(2, Temperature, 40)), [heat_frame(40)]);
+        assert_eq!(mira.next_tick, Some(mira.now + KEEPALIVE), "the keepalive counts from the heat frame");
+        // Every step of 0..=42 is written as it is, as in the reference (the device heats to
+        // 37..=42 °C; a lower step is a target below body heat).
+        assert_eq!(bytes(&mira.set(2, Temperature, 10)), [heat_frame(10)]);
+        assert!(mira.set(2, Temperature, 10).is_empty(), "the temperature already written");
+        let ticks = mira.ticks(1);
+        assert_eq!(ticks[0].0, KEEPALIVE);
+        assert_eq!(bytes(&ticks[0].1), [state_frame(0, 1, 0), heat_frame(10)], "kept alive, heater and all");
+        assert_eq!(bytes(&mira.stop()), [heat_frame(0)], "the vibration was off already, as the reference does");
+        assert_eq!(mira.next_tick, Some(mira.now + KEEPALIVE));
+        assert_eq!(bytes(&mira.tick()), [state_frame(0, 2, 0)], "the heater is off: no heat frame");
+
+        // A Umove without a heater (a Vero or a Nexo) never gets a heat frame.
+        let features = vec![feature(1, &[(HwPositionWithDuration, 0, 732), (Position, 0, 732)])];
+        let mut vero = Sim::new(Box::new(UmoveHandler::new(&features).unwrap()), &features);
+        assert_eq!(bytes(&vero.start()), [state_frame(0, 0, 0)]);
     }
 
     #[test]
@@ -349,7 +391,9 @@ mod tests {
         assert_eq!(bytes(&vero.stop()), [state_frame(0, 3, 140), heat_frame(0)]);
         assert_eq!(vero.next_tick, Some(vero.now + KEEPALIVE), "only the keepalive after it");
         assert_eq!(bytes(&vero.tick()), [state_frame(0, 4, 140)], "where the stop left it, heater off");
-        assert_eq!(bytes(&vero.stop()), [state_frame(0, 5, 140)], "a stop with nothing running still says so");
+        assert!(vero.stop().is_empty(), "a stop with nothing running writes nothing, as in the reference");
+        vero.flush_with_duration(&[(1, HwPositionWithDuration, 0, Some(1000))]);
+        assert_eq!(bytes(&vero.stop()), [state_frame(0, 6, 126)], "a move in progress is halted where it is");
     }
 }
 
@@ -375,12 +419,15 @@ pub(crate) mod vectors {
             Set(&[(0, Vibrate, 5000)], &[tx(&frame(5000, 0, 0))]),
             Set(&[(1, Position, 600)], &[tx(&frame(5000, 1, 600))]),
             Move(&[(1, 300, 500)], &[tx(&frame(5000, 2, 540))]),
-            Stop(&[tx(&frame(0, 3, 540))]),
+            Set(&[(2, Temperature, 40)], &[tx(&[0x5a, 0xa5, 0x55, 0x06, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 40, 0xff])]),
+            Stop(&[tx(&frame(0, 3, 540)), tx(&[0x5a, 0xa5, 0x55, 0x06, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0xff])]),
         ]),
         Vector::new(&UMOVE, Some("Nx"), &[
             Move(&[(1, 1232, 0)], &[tx(&frame(0, 0, 1232))]),
             Set(&[(1, Position, 1000)], &[tx(&frame(0, 1, 1000))]),
-            Stop(&[tx(&frame(0, 2, 1000))]),
+            // No vibration and no heater: a stop only halts a move (1,000 ms in 10 steps of 100).
+            Move(&[(1, 0, 1000)], &[tx(&frame(0, 2, 900))]),
+            Stop(&[tx(&frame(0, 3, 900))]),
         ]),
     ];
 }

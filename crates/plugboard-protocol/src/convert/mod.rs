@@ -13,4 +13,4 @@ pub mod outgoing;
 pub mod steps;
 
 pub use incoming::{to_request, DeviceLookup, InputRequest, LegacyState, ReadingReply, Request};
-pub use outgoing::{device_added, device_list, device_removed, reading_message};
+pub use outgoing::{device_added, device_list, device_removed, device_v4, reading_message};

@@ -187,7 +187,8 @@ fn device_v3(device: &DeviceInfo) -> DeviceV3 {
     }
 }
 
-fn device_v4(device: &DeviceInfo) -> DeviceV4 {
+/// A device in the shape of a v4 DeviceList entry (also what the REST API shows of it).
+pub fn device_v4(device: &DeviceInfo) -> DeviceV4 {
     let features = device
         .features
         .iter()

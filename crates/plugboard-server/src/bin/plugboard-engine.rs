@@ -32,9 +32,18 @@ struct Cli {
     #[arg(long)]
     server_version: bool,
 
-    /// Port of the websocket server games connect to.
-    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
-    websocket_port: u16,
+    /// Port of the websocket server games connect to [default: 12345]. With
+    /// --websocket-client-address the engine listens only when this flag (or another
+    /// --websocket-* listening flag) is given.
+    #[arg(long, value_name = "PORT")]
+    websocket_port: Option<u16>,
+
+    /// Client mode: dial out to the websocket server at this address (ws://HOST:PORT) and serve
+    /// the Buttplug protocol over that connection, for apps that host the websocket themselves.
+    /// The app is a client like any other; when the connection drops, what it ran stops and the
+    /// engine dials again, after a pause that grows from half a second to 30 seconds.
+    #[arg(long, value_name = "URL", value_parser = parse_dial_address)]
+    websocket_client_address: Option<String>,
 
     /// Listen on every network interface instead of this machine only. Anyone on your
     /// network can then control your devices.
@@ -147,6 +156,14 @@ struct Cli {
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_LOVENSE_API_HTTPS_PORT)]
     lovense_api_https_port: u16,
 
+    /// Serve the REST API (intiface-engine's routes under /api/v1: list devices, set an
+    /// output's level, stop, read a battery, follow events) at this port, e.g. 12346. It
+    /// listens where the websocket does (this machine only, unless
+    /// --websocket-use-all-interfaces) and refuses web pages that --allowed-origins does not
+    /// list. Off unless given; 0 picks a free port. See docs/rest-api.md.
+    #[arg(long, value_name = "PORT")]
+    rest_api_port: Option<u16>,
+
     /// How many clients may be connected at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENTS)]
     max_clients: usize,
@@ -224,13 +241,18 @@ enum LogFormat {
 
 impl Cli {
     fn config(&self) -> Result<EngineConfig, String> {
+        let port = self.websocket_port.unwrap_or(DEFAULT_WEBSOCKET_PORT);
         let mut config = if self.websocket_use_all_interfaces {
-            EngineConfig::all_interfaces(self.websocket_port)
+            EngineConfig::all_interfaces(port)
         } else {
-            EngineConfig::loopback(self.websocket_port)
+            EngineConfig::loopback(port)
         };
         if let Some(address) = &self.websocket_listen_address {
-            config.listen = vec![parse_listen_address(address, self.websocket_port)?];
+            config.listen = vec![parse_listen_address(address, port)?];
+        }
+        config.websocket_client_address = self.websocket_client_address.clone();
+        if self.websocket_client_address.is_some() && !self.asks_to_listen() {
+            config.listen.clear();
         }
         config.allowed_origins = self.allowed_origins.as_ref().map(|origins| {
             origins.iter().map(|origin| origin.trim().to_owned()).filter(|origin| !origin.is_empty()).collect()
@@ -265,8 +287,19 @@ impl Cli {
             https_port: (self.lovense_api_https_port != 0).then_some(self.lovense_api_https_port),
             certificate_dir: None,
         };
+        config.rest_api_port = self.rest_api_port;
         Ok(config)
     }
+
+    /// Whether a flag says where to listen (in client mode the engine listens only then).
+    fn asks_to_listen(&self) -> bool {
+        self.websocket_port.is_some() || self.websocket_use_all_interfaces || self.websocket_listen_address.is_some()
+    }
+}
+
+/// `--websocket-client-address`: checked when the flags are read, with the engine's own rules.
+fn parse_dial_address(text: &str) -> Result<String, String> {
+    plugboard_server::DialAddress::parse(text).map(|_| text.trim().to_owned())
 }
 
 /// A `ws://` or `wss://` URL, checked when the flags are read rather than at the first dial.
@@ -433,9 +466,19 @@ fn main() -> ExitCode {
         release_startup_memory();
         let event_log = plugboard_server::event_log::spawn(&engine);
         let stop = stop_signal();
-        println!("Plugboard engine running. Connect games to {}", engine.url());
+        match (&cli.websocket_client_address, engine.local_addresses().is_empty()) {
+            (Some(dialled), true) => println!("Plugboard engine running. Serving the Buttplug protocol to {dialled}"),
+            (Some(dialled), false) => println!(
+                "Plugboard engine running. Serving the Buttplug protocol to {dialled}. Connect games to {}",
+                engine.url()
+            ),
+            (None, _) => println!("Plugboard engine running. Connect games to {}", engine.url()),
+        }
         if let Some(url) = engine.lovense_api_url() {
             println!("Games made for Lovense: type {url} into the game (Lovense Remote's address and port).");
+        }
+        if let Some(url) = engine.rest_api_url() {
+            println!("REST API: {url} (see docs/rest-api.md)");
         }
         stop.await;
         tracing::info!("stopping: every output is stopped first");
@@ -560,6 +603,31 @@ mod tests {
         let on = config(&["--lovense-api", "--lovense-api-port", "20011", "--lovense-api-https-port", "0"]).lovense_api;
         assert!(on.enabled);
         assert_eq!((on.port, on.https_port), (20011, None));
+    }
+
+    #[test]
+    fn in_client_mode_the_engine_listens_only_when_told_where() {
+        let dialling = config(&["--websocket-client-address", "ws://127.0.0.1:4000"]);
+        assert_eq!(dialling.websocket_client_address.as_deref(), Some("ws://127.0.0.1:4000"));
+        assert!(dialling.listen.is_empty(), "{:?}", dialling.listen);
+        let both = config(&["--websocket-client-address", "ws://127.0.0.1:4000", "--websocket-port", "4001"]);
+        assert!(!both.listen.is_empty() && both.listen.iter().all(|address| address.port() == 4001));
+        assert_eq!(config(&[]).listen[0].port(), DEFAULT_WEBSOCKET_PORT);
+        assert_eq!(config(&[]).websocket_client_address, None);
+    }
+
+    #[test]
+    fn an_address_that_cannot_be_dialled_is_refused_when_the_flags_are_read() {
+        let error = Cli::try_parse_from(["plugboard-engine", "--websocket-client-address", "127.0.0.1:4000"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ws://HOST:PORT"), "{error}");
+    }
+
+    #[test]
+    fn the_rest_api_is_off_unless_given_a_port() {
+        assert_eq!(config(&[]).rest_api_port, None);
+        assert_eq!(config(&["--rest-api-port", "12346"]).rest_api_port, Some(12346));
     }
 
     #[test]

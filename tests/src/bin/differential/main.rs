@@ -16,7 +16,8 @@
 //!
 //! The comparison is per step: the same packets in the same order, and as many of them (a stop
 //! written twice is a difference; a keepalive repeat, the same packet again after about the
-//! protocol's keepalive period, is not counted). The result per protocol, for the bytes, is
+//! protocol's keepalive period, is not counted). A rolling counter in the packets (a frame
+//! counter, a packet id) is compared apart, see [`counters`]. The result per protocol, for the bytes, is
 //! `identical`, `different` (with the first differing steps), `connect differs` (only the
 //! writes before the first command), or `not drivable` with the reason; write counts and the
 //! device-list entry (name, features, DeviceMessageTimingGap) are reported apart. The
@@ -33,6 +34,7 @@
 
 mod ble;
 mod client;
+mod counters;
 mod device;
 mod plan;
 mod report;
@@ -151,11 +153,16 @@ fn identifier(database: &plugboard_devices::config::Database, protocol: &str) ->
 }
 
 /// The keepalive period of the protocol's handler for this device, if it repeats packets:
-/// Plugboard's handler, initialised on a fake that answers nothing (a protocol that waits for
-/// answers while initialising has none here, which only makes the comparison stricter).
+/// Plugboard's handler, initialised on a fake that answers as the protocol's simulated device
+/// does, or nothing (a protocol that waits for other answers while initialising has none here,
+/// which only makes the comparison stricter). A time-driven handler that keeps the device
+/// alive from its own ticks says so in [`KEEPALIVE_TICKS`].
 async fn keepalive(database: &plugboard_devices::config::Database, name: &str, identifier: &str) -> Option<Duration> {
     use plugboard_devices::hardware::Endpoint;
-    use plugboard_devices::protocols::{by_name, Keepalive};
+    use plugboard_devices::protocols::{by_name, simulated_devices, Keepalive};
+    if let Some(&(_, period)) = KEEPALIVE_TICKS.iter().find(|(protocol, _)| *protocol == name) {
+        return Some(period);
+    }
     const ENDPOINT_NAMES: &[&str] = &[
         "command",
         "firmware",
@@ -178,11 +185,13 @@ async fn keepalive(database: &plugboard_devices::config::Database, name: &str, i
     // Every endpoint: init packets to `txmode` and the like must not fail here.
     let endpoints: Vec<Endpoint> = ENDPOINT_NAMES.iter().filter_map(|name| name.parse().ok()).collect();
     let fake = plugboard_devices::testing::FakeHardware::with_endpoints(identifier, "differential", &endpoints);
+    if let Some(device) = simulated_devices::for_protocol(name) {
+        fake.simulate_boxed(device);
+    }
     let initialize = protocol.initialize(&fake, Some(identifier), &definition.features);
     let handler = tokio::time::timeout(Duration::from_secs(5), initialize).await.ok()?.ok()?;
-    // Every kind of keepalive writes on a period; only a packet equal to the one before it
-    // can be told apart as a repeat (a resent state with a new counter is a write of its own,
-    // on both servers alike).
+    // Every kind of keepalive writes on a period; a packet equal to an earlier one, its counter
+    // aside (see `counters.rs`), is told apart as a repeat by its timing (`report::by_step`).
     match handler.keepalive() {
         Keepalive::RepeatLast(period) | Keepalive::ResendState(period) | Keepalive::WhileRunning(period) => {
             Some(period)
@@ -190,6 +199,10 @@ async fn keepalive(database: &plugboard_devices::config::Database, name: &str, i
         Keepalive::None => None,
     }
 }
+
+/// Time-driven handlers whose ticks keep the device alive, with the period: their `keepalive()`
+/// is `Keepalive::None`, the timing being the handler's own.
+const KEEPALIVE_TICKS: &[(&str, Duration)] = &[("umove", plugboard_devices::protocols::umove::KEEPALIVE)];
 
 /// The target directory this binary was built into (`<target>/<profile>/differential`).
 fn target_dir() -> PathBuf {

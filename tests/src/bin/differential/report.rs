@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::counters::Counter;
 use crate::device::{show, Received};
 use crate::plan::Entry;
 use crate::run::{Driven, Outcome};
@@ -85,6 +86,15 @@ const DELIBERATE: &[Deliberate] = &[
                  Plugboard writes the 0 packet once, so the stop takes effect at once",
     },
     Deliberate {
+        protocol: "umove",
+        steps: |step| step.contains("Position"),
+        reason: "the reference glides in steps it computes per 100 ms but takes every 50 ms (a move in half the time \
+                 asked), writes an instant position a second time from its glide loop, and its keepalive can replay \
+                 a frame with an old position, to which the stroke would jump back; Plugboard glides at the pace \
+                 asked, writes an instant position once and keeps alive with the current state, so the steps that \
+                 move the stroke are compared by its unit tests instead",
+    },
+    Deliberate {
         protocol: "ossm",
         steps: is_stop,
         reason: "the reference's stop writes nothing while the machine streams positions; Plugboard leaves \
@@ -149,7 +159,13 @@ pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome, keepali
     }
 
     let steps = step_labels(r);
-    let (r_steps, p_steps) = (by_step(&r.received, &steps, keepalive), by_step(&p.received, &steps, keepalive));
+    let counter = Counter::of(protocol);
+    let by_step = |received| by_step(received, &steps, keepalive, counter);
+    let (r_steps, p_steps) = (by_step(&r.received), by_step(&p.received));
+    let step_back = counter.and_then(|c| c.first_step_back(p.received.iter().map(|w| w.bytes.as_slice())));
+    if let Some((before, after)) = step_back {
+        details.push(format!("plugboard's counter does not move on: {after} after {before}"));
+    }
     let differing: Vec<usize> = (0..steps.len()).filter(|&i| r_steps[i] != p_steps[i]).collect();
     let deliberate = DELIBERATE.iter().find(|d| d.protocol == protocol);
     let is_deliberate = |i: &usize| deliberate.is_some_and(|d| (d.steps)(&steps[*i]));
@@ -171,7 +187,7 @@ pub fn compare(protocol: &str, reference: &Outcome, plugboard: &Outcome, keepali
     if let Some(((step, a), (_, b))) = reply {
         details.push(format!("reply to {step}: intiface-engine {a}, plugboard {b}"));
     }
-    let bytes = if reply.is_some() || !connect_only {
+    let bytes = if reply.is_some() || !connect_only || step_back.is_some() {
         "different"
     } else if !unmeant.is_empty() {
         "connect differs"
@@ -222,39 +238,57 @@ fn step_labels(driven: &Driven) -> Vec<String> {
         .collect()
 }
 
-/// The writes of each step, keepalive repeats left out. A repeat is a packet equal to the one
-/// before it that came at least 40 % of the keepalive period after it (intiface-engine's timer
-/// can fire that early after a write), or any time while connecting, where nothing but the
+/// The writes of each step as compared (see [`Counter::masked`]), keepalive repeats left out.
+///
+/// A repeat is a packet equal to the last earlier one of the same length (a keepalive may
+/// resend a device's state as several packets of different kinds, a Umove's state and heat
+/// frames), that came between 40 % of the keepalive period (intiface-engine's timer can fire
+/// that early after a write) and 2.5 periods after the write before it, or right after such a
+/// repeat (the rest of its packets); and any such packet while connecting, where nothing but the
 /// keepalive repeats a packet (intiface-engine's first repeat after its connect-time stop comes
 /// at any time). Any other packet counts, so a stop written twice (the writes of one flush come
-/// within a millisecond) is two writes.
-fn by_step(received: &[Received], steps: &[String], keepalive: Option<Duration>) -> Vec<Vec<Vec<u8>>> {
+/// within a millisecond) is two writes, and so is a level written again after a silent stop
+/// (Hgod's reference stops by writing nothing, so its next level may equal its last).
+fn by_step(
+    received: &[Received],
+    steps: &[String],
+    keepalive: Option<Duration>,
+    counter: Option<&Counter>,
+) -> Vec<Vec<String>> {
+    let compared = |write: &Received| counter.map_or_else(|| show(&write.bytes), |c| c.masked(&write.bytes));
     let mut out = vec![Vec::new(); steps.len()];
     let mut previous: Option<&Received> = None;
-    for write in received {
+    let mut previous_was_repeat = false;
+    for (n, write) in received.iter().enumerate() {
         let repeat = match (previous, keepalive) {
             (Some(before), Some(period)) => {
-                before.bytes == write.bytes
-                    && (write.step == "init" || write.at.duration_since(before.at) >= period.mul_f64(0.4))
+                let since = write.at.duration_since(before.at);
+                let timed = write.step == "init"
+                    || (since >= period.mul_f64(0.4) && since <= period.mul_f64(2.5))
+                    || (previous_was_repeat && since < period / 10);
+                let text = compared(write);
+                let same_kind = received[..n].iter().rev().find(|earlier| earlier.bytes.len() == write.bytes.len());
+                timed && same_kind.is_some_and(|earlier| compared(earlier) == text)
             }
             _ => false,
         };
         previous = Some(write);
+        previous_was_repeat = repeat;
         if repeat {
             continue;
         }
         if let Some(i) = steps.iter().position(|step| *step == write.step) {
-            out[i].push(write.bytes.clone());
+            out[i].push(compared(write));
         }
     }
     out
 }
 
-fn list(writes: &[Vec<u8>]) -> String {
+fn list(writes: &[String]) -> String {
     if writes.is_empty() {
         "nothing".to_owned()
     } else {
-        writes.iter().map(|w| show(w)).collect::<Vec<_>>().join(", ")
+        writes.join(", ")
     }
 }
 
