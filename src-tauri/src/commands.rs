@@ -3,7 +3,7 @@
 use tauri::{AppHandle, Runtime, State, Window};
 
 use crate::error::{Error, Result};
-use crate::models::{InputReading, LogExport, LogLine, Settings, Snapshot};
+use crate::models::{DeviceDatabaseUpdate, InputReading, LogExport, LogLine, Settings, Snapshot};
 use crate::state::AppState;
 use crate::{autostart, shortcut};
 
@@ -41,6 +41,12 @@ pub async fn save_settings<R: Runtime>(
         return Ok(state.snapshot().await);
     }
     Ok(snapshot)
+}
+
+/// "Check for device updates" (see [`AppState::check_device_updates`]).
+#[tauri::command]
+pub async fn check_device_updates(state: State<'_, AppState>) -> Result<DeviceDatabaseUpdate> {
+    state.check_device_updates().await
 }
 
 #[tauri::command]

@@ -43,6 +43,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::start_server,
         commands::stop_server,
         commands::save_settings,
+        commands::check_device_updates,
         commands::disconnect_client,
         commands::answer_client,
         commands::answer_web_page,

@@ -251,6 +251,9 @@ pub struct Settings {
     /// that look for Intiface find it (off by default; only while listening on all
     /// interfaces, since a server on this machine only has nothing to announce).
     pub mdns: bool,
+    /// Where "Check for device updates" downloads the device database from (http:// or
+    /// https://); empty: the reference database's published file.
+    pub device_database_url: String,
 }
 
 /// The REST API's port until the user changes it: next to the websocket's.
@@ -310,6 +313,7 @@ impl Default for Settings {
             rest_api: false,
             rest_api_port: DEFAULT_REST_API_PORT,
             mdns: false,
+            device_database_url: String::new(),
         }
     }
 }
@@ -324,6 +328,16 @@ pub enum LogExport {
         lines: usize,
     },
     Cancelled,
+}
+
+/// What "Check for device updates" did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDatabaseUpdate {
+    /// How many device models the new database adds.
+    pub models_added: u32,
+    /// For the user: what was added, and when the server uses it.
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

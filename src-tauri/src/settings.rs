@@ -111,6 +111,12 @@ pub fn checked(settings: Settings) -> Result<Settings, String> {
     if settings.server_name.trim().is_empty() {
         return Err("The server name cannot be empty.".to_owned());
     }
+    let url = settings.device_database_url.trim();
+    if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
+        return Err(format!(
+            "The device database address \"{url}\" must start with https:// or http:// (leave it empty for the reference database)."
+        ));
+    }
     Ok(settings)
 }
 
@@ -122,6 +128,10 @@ mod tests {
     fn saved_settings_are_checked() {
         let blank_name = Settings { server_name: " ".into(), ..Settings::default() };
         assert_eq!(checked(blank_name), Err("The server name cannot be empty.".to_owned()));
+        let not_http = Settings { device_database_url: "ftp://example.com/db.json".into(), ..Settings::default() };
+        assert!(checked(not_http).unwrap_err().contains("must start with https://"));
+        let https = Settings { device_database_url: "https://example.com/db.json".into(), ..Settings::default() };
+        assert!(checked(https).is_ok());
     }
 
     #[test]

@@ -186,8 +186,41 @@ impl AppState {
             use_device_websocket_server: s.use_device_websocket_server,
             device_websocket_port: s.device_websocket_port,
             own_user_config_path: self.config_dir.as_ref().map(|dir| dir.join("user-device-config.json")),
+            downloaded_database_path: self.downloaded_database_path(),
             ..DeviceOptions::default()
         }
+    }
+
+    /// Where "Check for device updates" keeps the database it downloads: next to the settings.
+    fn downloaded_database_path(&self) -> Option<PathBuf> {
+        self.config_dir.as_ref().map(|dir| dir.join(plugboard_server::DOWNLOADED_DATABASE_FILE_NAME))
+    }
+
+    /// "Check for device updates": downloads the device database from the address in the
+    /// settings, checks it and keeps it (see `plugboard_server::database_update`). The server
+    /// uses it from its next start; a server that runs keeps the database it started with,
+    /// so that no connected device changes under a game.
+    pub async fn check_device_updates(&self) -> Result<DeviceDatabaseUpdate> {
+        use plugboard_server::database_update::{update_device_database, Limits, DEFAULT_DEVICE_DATABASE_URL};
+        let path = self.downloaded_database_path().ok_or_else(|| {
+            Error::new("The OS has no config directory, so a downloaded device database could not be kept.")
+        })?;
+        let configured = self.settings().device_database_url;
+        let url = match configured.trim() {
+            "" => DEFAULT_DEVICE_DATABASE_URL,
+            url => url,
+        };
+        let report =
+            update_device_database(url, &path, Limits::default()).await.map_err(|e| Error::new(e.to_string()))?;
+        let when = if self.engine.lock().await.is_some() {
+            "Stop and start the server to use it."
+        } else {
+            "The server uses it when it starts."
+        };
+        Ok(DeviceDatabaseUpdate {
+            models_added: u32::try_from(report.models_added.len()).unwrap_or(u32::MAX),
+            message: format!("{} {when}", report.summary()),
+        })
     }
 
     pub fn engine_config(&self) -> EngineConfig {

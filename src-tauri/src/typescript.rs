@@ -112,6 +112,7 @@ fn generate() -> String {
         declaration::<DeviceWebsocketView>(&config),
         declaration::<Settings>(&config),
         declaration::<ApprovedClient>(&config),
+        declaration::<DeviceDatabaseUpdate>(&config),
         declaration::<LogLine>(&config),
         declaration::<LogExport>(&config),
         constant_list(

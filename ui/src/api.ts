@@ -1,7 +1,7 @@
 // The only place that talks to the shell: typed wrappers over the contract's commands and events.
 import { invoke, isTauri } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { InputReading, LogExport, LogLine, Settings, Snapshot, VirtualKind } from './models';
+import type { DeviceDatabaseUpdate, InputReading, LogExport, LogLine, Settings, Snapshot, VirtualKind } from './models';
 
 export { isTauri };
 
@@ -10,6 +10,8 @@ export const api = {
   startServer: () => invoke<Snapshot>('start_server'),
   stopServer: () => invoke<Snapshot>('stop_server'),
   saveSettings: (settings: Settings) => invoke<Snapshot>('save_settings', { settings }),
+  /** Downloads, checks and keeps a newer device database; the server uses it from its next start. */
+  checkDeviceUpdates: () => invoke<DeviceDatabaseUpdate>('check_device_updates'),
   disconnectClient: (id: number) => invoke<void>('disconnect_client', { id }),
   answerClient: (id: number, allow: boolean, remember: boolean) =>
     invoke<void>('answer_client', { id, allow, remember }),

@@ -303,6 +303,11 @@ export type Settings = {
    * interfaces, since a server on this machine only has nothing to announce).
    */
   mdns: boolean,
+  /**
+   * Where "Check for device updates" downloads the device database from (http:// or
+   * https://); empty: the reference database's published file.
+   */
+  deviceDatabaseUrl: string,
 };
 
 /**
@@ -312,6 +317,20 @@ export type Settings = {
 export type ApprovedClient = {
   address: string,
   origin: string | null,
+};
+
+/**
+ * What "Check for device updates" did.
+ */
+export type DeviceDatabaseUpdate = {
+  /**
+   * How many device models the new database adds.
+   */
+  modelsAdded: number,
+  /**
+   * For the user: what was added, and when the server uses it.
+   */
+  message: string,
 };
 
 export type LogLine = {

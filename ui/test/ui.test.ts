@@ -19,7 +19,7 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     clientDeviceAccess: {}, stopShortcut: 'Ctrl+Alt+Shift+S', theme: 'system' as const,
     notifyDeviceConnections: true, notifyLowBattery: true,
     lovenseApi: false, lovenseApiPort: 20010, lovenseApiHttpsPort: 30010,
-    restApi: false, restApiPort: 12346, mdns: false,
+    restApi: false, restApiPort: 12346, mdns: false, deviceDatabaseUrl: '',
   };
   return {
     server: { running: false, url: null, port: 12345, serverName: 'Plugboard', allInterfaces: false,
@@ -65,6 +65,9 @@ async function boot(): Promise<void> {
       calls.push({ cmd, args });
       if (cmd === 'save_settings') return snap({ settings: (args as { settings: Settings }).settings });
       if (['get_snapshot', 'start_server', 'stop_server'].includes(cmd)) return snap();
+      if (cmd === 'check_device_updates') {
+        return { modelsAdded: 1, message: '1 model added (lovense: Lovense Test Toy). The server uses it when it starts.' };
+      }
       if (cmd === 'get_logs') return [{ time: '2025-01-01T12:00:00Z', level: 'INFO', target: 'plugboard', message: 'hello' }];
       if (cmd === 'export_logs') return exportAnswer;
       return null;
@@ -372,6 +375,23 @@ describe('DOM contract', () => {
     for (let i = 0; i < 5; i++) await tick();
     const saved = calls.filter((c) => c.cmd === 'save_settings').pop();
     expect((saved?.args as { settings: Settings }).settings.lovenseApi).toBe(false);
+  });
+
+  it('checks for device updates with the address typed, and says what was added', async () => {
+    view('devices');
+    const url = $('#setting-device-database-url') as HTMLInputElement;
+    url.value = 'http://127.0.0.1:8000/db.json';
+    url.dispatchEvent(new Event('input'));
+    $('#check-device-updates').click();
+    for (let i = 0; i < 5; i++) await tick();
+    const cmds = calls.map((c) => c.cmd);
+    expect(cmds.indexOf('save_settings')).toBeGreaterThanOrEqual(0);
+    expect(cmds.indexOf('save_settings')).toBeLessThan(cmds.indexOf('check_device_updates'));
+    const saved = calls.find((c) => c.cmd === 'save_settings')?.args as { settings: Settings };
+    expect(saved.settings.deviceDatabaseUrl).toBe('http://127.0.0.1:8000/db.json');
+    expect($('#device-update-status').textContent).toContain('1 model added (lovense: Lovense Test Toy)');
+    expect($('#device-update-status').dataset.state).toBe('ok');
+    expect(($('#check-device-updates') as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('shows the REST API and mDNS switches, off by default, with the address and the warnings', async () => {

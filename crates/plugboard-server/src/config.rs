@@ -93,8 +93,12 @@ pub const DEFAULT_DEVICE_WEBSOCKET_PORT: u16 = 54817;
 /// Where devices come from.
 #[derive(Debug, Clone)]
 pub struct DeviceOptions {
-    /// Replaces the built-in device database.
+    /// Replaces the built-in device database (and any downloaded one).
     pub device_config_file: Option<PathBuf>,
+    /// Where a device database downloaded by "Check for device updates" is kept; used when it
+    /// passes its review ([`crate::database_update::database_in_use`]). `None`: in the OS
+    /// config dir.
+    pub downloaded_database_path: Option<PathBuf>,
     /// A user device config to read: Plugboard's own, or Intiface's (read, never written).
     pub user_device_config_file: Option<PathBuf>,
     /// Where Plugboard keeps its own user config; `None`: the OS config dir.
@@ -111,12 +115,18 @@ impl DeviceOptions {
     pub fn any_transport(&self) -> bool {
         self.use_bluetooth_le || self.use_serial || self.use_device_websocket_server
     }
+
+    /// Where the downloaded device database is kept: the path given, else the config dir's.
+    pub fn downloaded_database_location(&self) -> Option<PathBuf> {
+        self.downloaded_database_path.clone().or_else(crate::paths::default_downloaded_database_path)
+    }
 }
 
 impl Default for DeviceOptions {
     fn default() -> Self {
         DeviceOptions {
             device_config_file: None,
+            downloaded_database_path: None,
             user_device_config_file: None,
             own_user_config_path: None,
             use_bluetooth_le: false,

@@ -32,7 +32,7 @@ pub(crate) async fn start(
     }
     let database = match &options.device_config_file {
         Some(path) => Database::from_file(path),
-        None => Database::builtin(),
+        None => crate::database_update::database_in_use(options.downloaded_database_location().as_deref()),
     }
     .map_err(|error| StartError::DeviceConfig(format!("The device database could not be loaded: {error}")))?;
     for warning in &database.warnings {

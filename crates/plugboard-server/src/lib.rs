@@ -42,6 +42,7 @@ mod approval;
 pub mod catalog;
 mod clients;
 mod config;
+pub mod database_update;
 mod device_views;
 mod dial_out;
 mod engine;
@@ -98,7 +99,9 @@ pub use limits::{
 };
 pub use local_client::LocalClient;
 pub use lovense::LovenseApi;
-pub use paths::{default_config_dir, default_user_config_path};
+pub use paths::{
+    default_config_dir, default_downloaded_database_path, default_user_config_path, DOWNLOADED_DATABASE_FILE_NAME,
+};
 pub use rest::RestApi;
 pub use serial_ports::{list_serial_ports, SerialPort};
 

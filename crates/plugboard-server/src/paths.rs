@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use plugboard_devices::config::store::USER_CONFIG_FILE_NAME;
 
+/// The device database "Check for device updates" downloads, in the config directory.
+pub const DOWNLOADED_DATABASE_FILE_NAME: &str = "device-database.json";
+
 /// The name of Plugboard's directory inside the OS config directory.
 const DIRECTORY_NAME: &str = "plugboard";
 
@@ -19,6 +22,12 @@ pub fn default_config_dir() -> Option<PathBuf> {
 /// `<config dir>/user-device-config.json`: Plugboard's own user device config.
 pub fn default_user_config_path() -> Option<PathBuf> {
     default_config_dir().map(|dir| dir.join(USER_CONFIG_FILE_NAME))
+}
+
+/// `<config dir>/device-database.json`: the device database last downloaded by "Check for
+/// device updates" (`crate::database_update`).
+pub fn default_downloaded_database_path() -> Option<PathBuf> {
+    default_config_dir().map(|dir| dir.join(DOWNLOADED_DATABASE_FILE_NAME))
 }
 
 #[cfg(test)]
@@ -77,5 +86,13 @@ mod tests {
     #[test]
     fn the_user_config_lives_in_the_config_dir() {
         assert_eq!(default_user_config_path(), default_config_dir().map(|dir| dir.join("user-device-config.json")));
+    }
+
+    #[test]
+    fn the_downloaded_device_database_lives_in_the_config_dir() {
+        assert_eq!(
+            default_downloaded_database_path(),
+            default_config_dir().map(|dir| dir.join("device-database.json"))
+        );
     }
 }

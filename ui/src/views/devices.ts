@@ -2,11 +2,12 @@
 // battery, each output with a control that drives it live (the window is a client of the engine,
 // like a game), what can be read, the limits, and allow, block, rename and forget.
 import { api } from '../api';
-import { byId, h, notify, reconcile, run, setChecked, setText } from '../dom';
+import { byId, h, notify, reconcile, run, setChecked, setText, setValue } from '../dom';
 import { formatBattery, outputLabel, ownerText, transportLabel } from '../format';
 import type { DeviceView, InputView, OutputView, Snapshot } from '../models';
 import { snapshot } from '../store';
 import { liveSender } from '../live';
+import { saveSetting } from './server';
 
 /** Addresses whose name is being edited (a form draft, not device state). */
 const renaming = new Set<string>();
@@ -19,6 +20,58 @@ const levels = liveSender((key: string, value: number, durationMs: number | null
   const [index, featureIndex, kind] = key.split(':');
   return api.setOutput(Number(index), Number(featureIndex), kind ?? '', value, durationMs);
 });
+
+/**
+ * New toys without a new Plugboard: the device database is downloaded again (from the
+ * reference's published file unless the user names another address), checked, and used from
+ * the server's next start. A failure keeps the database in use; the status line says why.
+ */
+const DEVICE_DATABASE_PANEL = `
+    <h2>Device database</h2>
+    <div class="panel" id="device-database">
+      <p class="hint">Plugboard recognises toys by its device database. Newer toys come with newer databases, without a new Plugboard.</p>
+      <div class="field">
+        <label for="setting-device-database-url">Download from (empty: the Buttplug project's device database)</label>
+        <input id="setting-device-database-url" type="url" autocomplete="off" spellcheck="false" placeholder="https://…" />
+      </div>
+      <button id="check-device-updates" type="button">Check for device updates</button>
+      <p id="device-update-status" role="status" aria-live="polite" hidden></p>
+    </div>`;
+
+function mountDeviceDatabase(): void {
+  const url = byId<HTMLInputElement>('setting-device-database-url');
+  url.addEventListener('input', () => (url.dataset.draft = '1'));
+  url.addEventListener('change', () => {
+    void run(null, async () => {
+      await saveSetting({ deviceDatabaseUrl: url.value.trim() });
+      delete url.dataset.draft;
+    });
+  });
+  const check = byId<HTMLButtonElement>('check-device-updates');
+  const status = byId('device-update-status');
+  check.addEventListener('click', () => {
+    status.hidden = false;
+    status.dataset.state = 'busy';
+    setText(status, 'Downloading the device database…');
+    void run(
+      check,
+      async () => {
+        // A URL typed but not yet saved is saved first, so the check uses what is on screen.
+        if (url.dataset.draft === '1') {
+          await saveSetting({ deviceDatabaseUrl: url.value.trim() });
+          delete url.dataset.draft;
+        }
+        const result = await api.checkDeviceUpdates();
+        status.dataset.state = 'ok';
+        setText(status, result.message);
+      },
+      (message) => {
+        status.dataset.state = 'problem';
+        setText(status, message);
+      },
+    );
+  });
+}
 
 export function mount(root: HTMLElement): void {
   root.innerHTML = `
@@ -43,7 +96,9 @@ export function mount(root: HTMLElement): void {
       No devices yet. Turn on your device and press <strong>Start scanning</strong>.
       No toy at hand? Add a virtual one under Hardware.
     </p>
+    ${DEVICE_DATABASE_PANEL}
   `;
+  mountDeviceDatabase();
 
   const scan = byId<HTMLButtonElement>('scan-toggle');
   scan.addEventListener('click', () => {
@@ -450,6 +505,7 @@ function updateCard(card: HTMLElement, d: DeviceView): void {
 }
 
 export function render(s: Snapshot): void {
+  setValue(byId<HTMLInputElement>('setting-device-database-url'), s.settings.deviceDatabaseUrl);
   const scanning = s.hardware.scanning;
   setText(byId('scan-toggle'), scanning ? 'Stop scanning' : 'Start scanning');
   byId('scan-toggle').setAttribute('aria-pressed', String(scanning));

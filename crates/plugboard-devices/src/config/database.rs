@@ -61,6 +61,9 @@ pub struct Database {
     pub version_major: u32,
     pub version_minor: u32,
     protocols: BTreeMap<String, ProtocolDef>,
+    /// Which reference database the data comes from, as a Plugboard-format file says
+    /// (`imported_from`, e.g. "reference device config v5.57"); see [`Database::data_version`].
+    pub imported_from: Option<String>,
     /// Protocols the file lists that Plugboard does not implement (reference files only).
     pub skipped_protocols: Vec<String>,
     /// What was read but not used (reference files only: Plugboard's own format is strict).
@@ -82,6 +85,7 @@ impl Database {
             version_major,
             version_minor,
             protocols,
+            imported_from: None,
             skipped_protocols: Vec::new(),
             warnings: Vec::new(),
         }

@@ -49,7 +49,10 @@ impl Database {
             Err(_) => json::read::<DatabaseFile>(text).map_err(|error| ConfigFileError::from_read(source, error))?,
         };
         let (major, minor) = (file.version.major, file.version.minor.unwrap_or(0));
+        let imported_from = file.imported_from.clone();
         let protocols = file.into_protocols().map_err(|error| ConfigFileError::invalid(source, error))?;
-        Ok(Database::new(source, DatabaseFormat::Plugboard, (major, minor), protocols))
+        let mut database = Database::new(source, DatabaseFormat::Plugboard, (major, minor), protocols);
+        database.imported_from = imported_from;
+        Ok(database)
     }
 }

@@ -17,6 +17,7 @@
 //! - [`intiface`]: reading Intiface's v4/v5 user config (read only).
 //! - [`schema`]: the JSON Schemas of Plugboard's own formats, generated from their types.
 //! - [`store`]: loading and saving the user config: atomic writes, moving unreadable files aside.
+//! - [`update`]: judging a downloaded database before it replaces the one in use.
 //!
 //! The format is described for contributors and users in `device-config/README.md`.
 
@@ -31,6 +32,7 @@ pub mod matching;
 pub mod reference;
 pub mod schema;
 pub mod store;
+pub mod update;
 pub mod user;
 
 pub use database::{

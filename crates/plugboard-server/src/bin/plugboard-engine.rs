@@ -217,6 +217,19 @@ struct Cli {
     /// tab-separated) and exit. Honours --device-config-file.
     #[arg(long)]
     list_devices: bool,
+
+    /// Check for device updates: download a newer device database (by default the reference's
+    /// published v5 file), check it completely, keep it in the OS config dir (the one it
+    /// replaces is kept as device-database.json.previous), say how many models it adds, and
+    /// exit. The engine uses it from its next start, unless --device-config-file names another.
+    #[arg(
+        long,
+        value_name = "URL",
+        num_args = 0..=1,
+        default_missing_value = plugboard_server::database_update::DEFAULT_DEVICE_DATABASE_URL,
+        conflicts_with_all = ["list_devices", "list_protocols"]
+    )]
+    update_device_config: Option<String>,
 }
 
 /// The shape of the log lines on standard error.
@@ -259,6 +272,7 @@ impl Cli {
         config.virtual_devices = self.virtual_devices.clone();
         config.devices = DeviceOptions {
             device_config_file: self.device_config_file.clone(),
+            downloaded_database_path: None,
             user_device_config_file: self.user_device_config_file.clone(),
             own_user_config_path: None,
             use_bluetooth_le: self.use_bluetooth_le,
@@ -340,7 +354,9 @@ fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
     use plugboard_devices::config::Database;
     let database = match device_config_file {
         Some(path) => Database::from_file(path),
-        None => Database::builtin(),
+        None => plugboard_server::database_update::database_in_use(
+            plugboard_server::default_downloaded_database_path().as_deref(),
+        ),
     };
     match database {
         Ok(database) => {
@@ -351,6 +367,40 @@ fn list_devices(device_config_file: Option<&std::path::Path>) -> ExitCode {
         }
         Err(error) => {
             eprintln!("plugboard-engine: the device database could not be loaded: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--update-device-config`: downloads, checks and keeps a newer device database.
+fn update_device_config(url: &str) -> ExitCode {
+    use plugboard_server::database_update::{update_device_database, Limits};
+    let Some(path) = plugboard_server::default_downloaded_database_path() else {
+        eprintln!(
+            "plugboard-engine: the OS names no config directory, so a downloaded device database cannot be kept."
+        );
+        return ExitCode::FAILURE;
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("plugboard-engine: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(update_device_database(url, &path, Limits::default())) {
+        Ok(report) => {
+            let mut lines = vec![
+                format!("Device database downloaded from {}: {}", report.url, report.summary()),
+                format!("Saved as {}; the engine uses it from its next start.", report.path.display()),
+            ];
+            if let Some(previous) = &report.previous {
+                lines.push(format!("The database it replaces is kept as {}.", previous.display()));
+            }
+            print_lines(lines)
+        }
+        Err(error) => {
+            eprintln!("plugboard-engine: {error}");
             ExitCode::FAILURE
         }
     }
@@ -382,6 +432,9 @@ fn main() -> ExitCode {
     }
     if cli.list_devices {
         return list_devices(cli.device_config_file.as_deref());
+    }
+    if let Some(url) = &cli.update_device_config {
+        return update_device_config(url);
     }
     let config = match cli.config() {
         Ok(config) => config,
