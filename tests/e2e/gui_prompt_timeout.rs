@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::desktop::{AppWindow, Desktop};
 use crate::gui_layout::window_with_server;
-use crate::raw::Raw;
+use crate::raw::{Raw, WAIT};
 
 const PROMPT: &str = "#approval-prompts li.approval-prompt";
 /// Short for a test, and long enough for the window to be seen showing the prompt on a
@@ -58,8 +58,9 @@ async fn gui_a_web_page_nobody_answers_about_is_refused_when_the_prompt_times_ou
     let question = window.text(&format!("{PROMPT} .question")).await.unwrap_or_default();
     assert_eq!(question, "https://game.example wants to use your devices");
 
-    // Nobody answers.
-    let error = page.recv().await;
+    // Nobody answers. The Error comes only at the time-out, which is longer than `Raw::recv`
+    // waits for a reply.
+    let error = tokio::time::timeout(TIMEOUT + WAIT, page.recv_patiently()).await.expect("an Error at the time-out");
     let waited = asked.elapsed();
     assert_eq!(error["Error"]["ErrorCode"], 1, "{error}");
     assert_eq!(error["Error"]["Id"], 2, "the waiting message is the one refused: {error}");

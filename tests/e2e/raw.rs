@@ -34,14 +34,11 @@ impl Raw {
         self.socket.send(Message::text(text)).await.expect("send");
     }
 
-    /// The next message, as the one element of its frame.
-    pub(crate) async fn recv(&mut self) -> Value {
+    /// The next message, as the one element of its frame, however long it takes (the caller
+    /// bounds the wait).
+    pub(crate) async fn recv_patiently(&mut self) -> Value {
         loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("a reply in time")
-                .expect("open")
-                .expect("ok");
+            let message = self.socket.next().await.expect("open").expect("ok");
             if let Message::Text(text) = message {
                 let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
                 let array = frame.as_array().expect("an array");
@@ -49,6 +46,11 @@ impl Raw {
                 return array[0].clone();
             }
         }
+    }
+
+    /// The next message, as the one element of its frame, within [`WAIT`].
+    pub(crate) async fn recv(&mut self) -> Value {
+        tokio::time::timeout(WAIT, self.recv_patiently()).await.expect("a reply in time")
     }
 
     pub(crate) async fn ask(&mut self, text: &str) -> Value {

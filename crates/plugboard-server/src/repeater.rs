@@ -39,7 +39,7 @@ pub struct Repeater {
 }
 
 impl Repeater {
-    /// Listens on `listen` and forwards each client to `remote` (a `ws://` or `wss://` URL).
+    /// Listens on `listen` and forwards each client to `remote` (a `ws://` URL: the websocket client is built without TLS).
     pub async fn start(listen: SocketAddr, remote: String) -> Result<Repeater, StartError> {
         let listener = listener::bind(&[listen]).await?.remove(0);
         let address = listener.local_addr().map_err(|source| StartError::Bind { address: listen, source })?;

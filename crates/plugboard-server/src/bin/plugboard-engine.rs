@@ -83,7 +83,8 @@ struct Cli {
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_WEBSOCKET_PORT)]
     repeater_port: u16,
 
-    /// The Buttplug server the repeater forwards clients to, e.g. ws://192.168.1.20:12345.
+    /// The Buttplug server the repeater forwards clients to, e.g. ws://192.168.1.20:12345
+    /// (plain ws://; wss:// is not supported).
     #[arg(long, value_name = "URL", requires = "repeater", value_parser = parse_websocket_url)]
     repeater_remote_address: Option<String>,
 
@@ -302,10 +303,17 @@ fn parse_dial_address(text: &str) -> Result<String, String> {
     plugboard_server::DialAddress::parse(text).map(|_| text.trim().to_owned())
 }
 
-/// A `ws://` or `wss://` URL, checked when the flags are read rather than at the first dial.
+/// `--repeater-remote-address`: a `ws://` URL, checked when the flags are read rather than at
+/// the first dial. The websocket client is built without TLS, so a `wss://` remote is refused
+/// here with the reason instead of failing each client that connects later.
 fn parse_websocket_url(text: &str) -> Result<String, String> {
-    if text.starts_with("ws://") || text.starts_with("wss://") {
+    if text.starts_with("ws://") {
         Ok(text.to_owned())
+    } else if text.starts_with("wss://") {
+        Err(format!(
+            "'{text}' asks for a TLS websocket (wss://), which the repeater cannot dial: give the remote \
+             server's plain ws:// address, for example ws://192.168.1.20:12345"
+        ))
     } else {
         Err(format!("'{text}' is not a websocket URL (example: ws://192.168.1.20:12345)"))
     }
@@ -583,6 +591,20 @@ mod tests {
     fn config(args: &[&str]) -> EngineConfig {
         let cli = Cli::try_parse_from(std::iter::once("plugboard-engine").chain(args.iter().copied())).unwrap();
         cli.config().unwrap()
+    }
+
+    #[test]
+    fn the_repeater_remote_must_be_a_plain_websocket_url() {
+        let parse = |remote: &str| {
+            Cli::try_parse_from(["plugboard-engine", "--repeater", "--repeater-remote-address", remote])
+                .map(|cli| cli.repeater_remote_address)
+                .map_err(|error| error.to_string())
+        };
+        assert_eq!(parse("ws://192.168.1.20:12345").unwrap().as_deref(), Some("ws://192.168.1.20:12345"));
+        let tls = parse("wss://example.test:443").unwrap_err();
+        assert!(tls.contains("wss://") && tls.contains("plain ws://"), "{tls}");
+        let http = parse("http://192.168.1.20:12345").unwrap_err();
+        assert!(http.contains("not a websocket URL"), "{http}");
     }
 
     #[test]
