@@ -172,7 +172,13 @@ impl Hardware for VirtualHardware {
                 state.levels.insert((packet.feature_index, canonical(packet.kind)), (packet.value, packet.duration_ms));
             }
             state.writes += 1;
-            self.written.send_replace(state.writes);
+            let writes = state.writes;
+            // Told with the state's lock released: a watcher's `wait_for` condition runs under
+            // the watch's lock and may read the state (`level`), so telling it under both
+            // locks could deadlock with it. `max` keeps the count from going back if two
+            // writes tell it out of order.
+            drop(state);
+            self.written.send_modify(|told| *told = (*told).max(writes));
             Ok(())
         })
     }
