@@ -173,8 +173,9 @@ fn pattern_v2(fields: &Fields) -> Result<PatternV2, ApiError> {
 /// Reads an older GET endpoint: `path` without the leading `/`, `query` as pairs.
 pub fn from_get(path: &str, query: &[(String, String)]) -> Result<Command, ApiError> {
     let get = |key: &str| query.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.trim());
-    let toys = match get("t") {
-        Some(ids) if !ids.is_empty() => Toys::Ids(split_ids(ids)),
+    // No ids (no `t`, `t=`, or only commas) means every toy, as in the JSON commands.
+    let toys = match get("t").map(split_ids) {
+        Some(ids) if !ids.is_empty() => Toys::Ids(ids),
         _ => Toys::All,
     };
     let level = |max: u32| -> Result<u32, ApiError> {
@@ -408,6 +409,8 @@ mod tests {
         assert!(matches!(from_get("Preset", &query(&[("v", "2")])).unwrap(), Command::Pattern { .. }));
         assert_eq!(from_get("GetToys", &[]).unwrap(), Command::GetToys);
         assert_eq!(from_get("Battery", &[]).unwrap(), Command::Battery { toys: Toys::All });
+        let only_commas = [("t".to_string(), " , ,".to_string())];
+        assert_eq!(from_get("Battery", &only_commas).unwrap(), Command::Battery { toys: Toys::All });
         assert_eq!(from_get("Vibrate", &[]).unwrap_err().code(), 404);
         assert_eq!(from_get("Vibrate", &query(&[("v", "high")])).unwrap_err().code(), 404);
         assert_eq!(from_get("Preset", &query(&[("v", "9")])).unwrap_err().code(), 404);
