@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+use hyper::body::{Bytes, Incoming};
 use hyper::{HeaderMap, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use plugboard_devices::virtual_device::VirtualKind;
@@ -34,6 +34,29 @@ pub(crate) async fn send<S>(stream: S, method: &str, path: &str, headers: &[(&st
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let response = send_for_head(stream, method, path, headers, body).await;
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("the answer's body").to_bytes();
+    // A preflight's answer has no body; the Origin gate's refusal is a sentence, not JSON.
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Answer { status: parts.status, headers: parts.headers, body }
+}
+
+/// [`send`], returning the answer's head with its body unread (an event stream never ends).
+pub(crate) async fn send_for_head<S>(
+    stream: S,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> hyper::Response<Incoming>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("HTTP handshake");
     tokio::spawn(connection);
@@ -48,16 +71,7 @@ where
         request = request.header("content-type", "application/json");
     }
     let request = request.body(Full::new(Bytes::from(body.unwrap_or_default().to_owned()))).expect("a request");
-    let response = within("the API's answer", sender.send_request(request)).await.expect("an answer");
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.expect("the answer's body").to_bytes();
-    // A preflight's answer has no body; the Origin gate's refusal is a sentence, not JSON.
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    Answer { status: parts.status, headers: parts.headers, body }
+    within("the API's answer", sender.send_request(request)).await.expect("an answer")
 }
 
 /// An app calling the API over plain HTTP, as `X-platform: <name>`.

@@ -9,10 +9,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::{Bytes, Incoming};
-use hyper::{HeaderMap, Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{HeaderMap, StatusCode};
 use plugboard_devices::transport::virtual_device::{VirtualHardware, WrittenLevel};
 use plugboard_devices::virtual_device::{VirtualDeviceSpec, VirtualKind};
 use plugboard_e2e::{start_engine_with, wait_for_level, wait_until, within, WAIT};
@@ -65,18 +64,7 @@ impl Rest {
     /// Sends one request over a fresh connection; returns its head and its body unread.
     async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> hyper::Response<Incoming> {
         let stream = TcpStream::connect(self.address).await.expect("connect to the REST API");
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("HTTP handshake");
-        tokio::spawn(connection);
-        let mut request = Request::builder().method(method).uri(path);
-        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
-            request = request.header("host", "127.0.0.1");
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request.body(Empty::<Bytes>::new()).expect("a request");
-        within("the REST API's answer", sender.send_request(request)).await.expect("an answer")
+        crate::lovense_api::send_for_head(stream, method, path, headers, None).await
     }
 
     async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
