@@ -362,6 +362,45 @@ async fn errors_are_json_with_a_fitting_status() {
     }
 }
 
+/// Commands over the rate limit get 429 with a sentence, reach no device, and are accepted again
+/// once the limit has refilled.
+#[tokio::test]
+async fn commands_over_the_rate_limit_get_429_and_move_nothing() {
+    let engine = engine_with(|config| config.limits.max_messages_per_second = 5).await;
+    let rest = Rest::of(&engine);
+    let dual = hardware(&engine, DUAL);
+    let before = dual.write_count();
+
+    // Twelve commands at once, each a higher level: the first second's burst is accepted and
+    // the rest refused. Levels go up, so the level the motors end at tells which got through.
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for step in 1..=12 {
+        let path = format!("/api/v1/devices/0/outputs/Vibrate/{}", f64::from(step) / 20.0);
+        let answer = rest.request("PUT", &path, &[]).await;
+        match answer.status {
+            StatusCode::OK => accepted.push(step),
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(answer.body["error"]["code"], "rate-limited", "{}", answer.body);
+                let message = answer.body["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.contains('5') && message.ends_with('.'), "names the limit: {message}");
+                refused += 1;
+            }
+            other => panic!("PUT {path}: {other}: {}", answer.body),
+        }
+    }
+    assert!(refused >= 5, "12 commands at 5 a second: most are refused ({accepted:?} accepted)");
+    assert!((1..=7).contains(&accepted.len()), "about one second's worth is accepted: {accepted:?}");
+    let last = *accepted.last().expect("some were accepted");
+    assert!(writes_since(&engine, DUAL, before).await <= accepted.len(), "no refused command was written");
+    assert_eq!(engine.output_level(DUAL, 1, OutputType::Vibrate), Some(last), "the last accepted level stays");
+
+    // A second later the limit has refilled.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    rest.ok("PUT", "/api/v1/devices/0/stop").await;
+    wait_for_level(&engine, DUAL, 1, OutputType::Vibrate, 0).await;
+}
+
 #[tokio::test]
 async fn a_stop_leaves_another_clients_outputs_and_says_so_with_409() {
     let engine = engine().await;

@@ -7,6 +7,7 @@ pub mod engine_process;
 pub mod under_test;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub use plugboard_devices::testing::wait_until;
@@ -89,12 +90,34 @@ pub async fn wait_for_client_named(engine: &impl EngineUnderTest, name: &str) ->
     clients.into_iter().find(|c| c.name.as_deref() == Some(name)).expect("just seen")
 }
 
-/// A loopback port nothing listens on (bound, then released).
+/// A loopback port nothing listens on, for a server a test starts later.
+///
+/// The port comes from below the kernel's range of ephemeral ports (32768 and up on Linux,
+/// 49152 and up on Windows): a port there is never handed to a program that binds port 0, as
+/// WebKitWebDriver does, so none can take it between this check and the test's use of it (one
+/// did, and the app then found its port in use). Each process starts at its own place in the
+/// range, and each call moves on, so parallel tests do not pick the same port either.
 pub fn unused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    let port = listener.local_addr().expect("local address").port();
-    drop(listener);
-    port
+    const FIRST: u32 = 21_000;
+    const COUNT: u32 = 9_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(7_919) % COUNT;
+    for _ in 0..COUNT {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + (start + offset) % COUNT).expect("below 30000");
+        if free_on_loopback(port) {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {FIRST} and {}", FIRST + COUNT);
+}
+
+/// Whether `port` is free on 127.0.0.1 and on ::1 (the engine listens on both for localhost);
+/// a machine without IPv6 counts as free there.
+fn free_on_loopback(port: u16) -> bool {
+    let in_use = |result: std::io::Result<std::net::TcpListener>| matches!(result, Err(error) if error.kind() == std::io::ErrorKind::AddrInUse);
+    let v4 = std::net::TcpListener::bind(("127.0.0.1", port));
+    v4.is_ok() && !in_use(std::net::TcpListener::bind(("::1", port)))
 }
 
 /// This machine's address on its default route (a UDP "connect" sends nothing). A client that
