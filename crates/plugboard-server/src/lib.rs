@@ -52,6 +52,7 @@ mod events;
 pub mod files;
 pub mod gate;
 mod hardware;
+mod http_server;
 mod limits;
 mod listener;
 mod local_client;

@@ -10,7 +10,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::gate::http::{HttpDecision, Surface};
 use axum::body::{Body, Bytes};
@@ -21,12 +20,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
@@ -36,12 +31,11 @@ use super::certificate;
 use super::request::{self, Command};
 use super::service::Service;
 use crate::error::StartError;
+use crate::http_server::{HttpListener, Peer};
 use crate::shared::Shared;
 
 /// The largest request body read; a command is a few hundred bytes, a PatternV2 script more.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// How long a client may take to send its request headers or finish the TLS handshake.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The running API, as the engine holds it.
 pub struct LovenseApi {
@@ -80,10 +74,6 @@ struct Api {
     service: Service,
 }
 
-/// The address a request comes from.
-#[derive(Clone, Copy)]
-struct Peer(SocketAddr);
-
 /// Binds the API's ports and serves until the engine stops; `None` when the API is off.
 pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<Option<LovenseApi>, StartError> {
     let options = &shared.config.lovense_api;
@@ -118,11 +108,13 @@ pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Resu
     });
     let router = router(api);
     for listener in http_listeners {
-        tasks.spawn(serve(listener, None, router.clone(), shared.shutdown.clone()));
+        let listener = HttpListener { name: "Lovense API", listener, tls: None };
+        tasks.spawn(listener.serve(router.clone(), shared.shutdown.clone()));
     }
     for listener in https_listeners {
-        let acceptor = tls.as_ref().map(|(acceptor, _)| acceptor.clone());
-        tasks.spawn(serve(listener, acceptor, router.clone(), shared.shutdown.clone()));
+        let tls = tls.as_ref().map(|(acceptor, _)| acceptor.clone());
+        let listener = HttpListener { name: "Lovense API (HTTPS)", listener, tls };
+        tasks.spawn(listener.serve(router.clone(), shared.shutdown.clone()));
     }
     tasks.spawn(Arc::clone(&apps).sweep());
     for address in &http {
@@ -248,54 +240,4 @@ async fn carry_out(api: &Api, peer: SocketAddr, headers: &HeaderMap, parsed: Res
     let allowed = api.shared.access.allowed_for(&app.name);
     let visible = |address: &str| allowed.as_ref().is_none_or(|allowed| allowed.contains(address));
     api.service.execute(&app.runner, &visible, command).await
-}
-
-/// Accepts connections on one listener until the engine stops.
-async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, router: Router, mut shutdown: watch::Receiver<bool>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(router.clone().layer(Extension(Peer(peer))));
-                    let tls = tls.clone();
-                    let shutdown = shutdown.clone();
-                    connections.spawn(async move {
-                        match tls {
-                            None => serve_connection(stream, service, shutdown).await,
-                            Some(acceptor) => match tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(stream)).await {
-                                Ok(Ok(stream)) => serve_connection(stream, service, shutdown).await,
-                                Ok(Err(error)) => tracing::debug!(%peer, %error, "Lovense API: TLS handshake failed"),
-                                Err(_) => tracing::debug!(%peer, "Lovense API: TLS handshake timed out"),
-                            },
-                        }
-                    });
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "Lovense API: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            _ = crate::raised(&mut shutdown) => break,
-        }
-    }
-    connections.shutdown().await;
-}
-
-async fn serve_connection<S>(stream: S, service: TowerToHyperService<Router>, mut shutdown: watch::Receiver<bool>)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(CLIENT_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        result = connection => if let Err(error) = result {
-            tracing::debug!(%error, "Lovense API: connection ended with an error");
-        },
-        _ = crate::raised(&mut shutdown) => {}
-    }
 }

@@ -5,7 +5,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -13,11 +12,7 @@ use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use axum::{Extension, Router};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use axum::Router;
 use tokio::task::JoinSet;
 
 use super::api::{Api, CLIENT_NAME};
@@ -27,13 +22,9 @@ use crate::approval::{Approval, ApprovedPeer};
 use crate::clients::ClientKind;
 use crate::error::StartError;
 use crate::gate::http::{HttpDecision, Surface};
+use crate::http_server::{HttpListener, Peer};
 use crate::local_client::LocalClient;
 use crate::shared::Shared;
-
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an open connection gets to finish when the engine stops.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// The running REST API, as the engine holds it.
 pub struct RestApi {
@@ -46,10 +37,6 @@ impl RestApi {
         &self.addresses
     }
 }
-
-/// The address a request comes from.
-#[derive(Clone, Copy)]
-struct Peer(SocketAddr);
 
 /// Binds the API's port and serves until the engine stops; `None` when it is off.
 pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<Option<RestApi>, StartError> {
@@ -68,7 +55,8 @@ pub(crate) async fn start(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Resu
     let client = LocalClient::register(Arc::clone(shared), ClientKind::RestApi, CLIENT_NAME);
     let router = router(Arc::new(Api { shared: Arc::clone(shared), client }));
     for listener in listeners {
-        tasks.spawn(serve(listener, router.clone(), shared.shutdown.clone()));
+        let listener = HttpListener { name: "REST API", listener, tls: None };
+        tasks.spawn(listener.serve(router.clone(), shared.shutdown.clone()));
     }
     for address in &addresses {
         tracing::info!(url = %format!("http://{address}/api/v1"), "REST API listening");
@@ -142,56 +130,4 @@ async fn admit(State(api): State<Arc<Api>>, request: Request, next: Next) -> Res
     let mut response = next.run(request).await;
     response.headers_mut().extend(cors);
     response
-}
-
-/// Accepts connections on one listener until the engine stops.
-async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(router.clone().layer(Extension(Peer(peer))));
-                    connections.spawn(serve_connection(stream, service, shutdown.clone()));
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "REST API: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            _ = crate::raised(&mut shutdown) => break,
-        }
-    }
-    // Each connection ends within its grace period (see `serve_connection`).
-    while connections.join_next().await.is_some() {}
-}
-
-/// One connection, until the client closes it or the engine stops. Then it is shut down
-/// gracefully, so that an event stream sends its last event (`server-stopped`) before it
-/// ends; a client that does not let go is cut off after [`SHUTDOWN_GRACE`].
-async fn serve_connection(
-    stream: TcpStream,
-    service: TowerToHyperService<Router>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
-    let mut connection = std::pin::pin!(connection);
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        _ = crate::raised(&mut shutdown) => {
-            connection.as_mut().graceful_shutdown();
-            match tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await {
-                Ok(result) => result,
-                Err(_) => Ok(()),
-            }
-        }
-    };
-    if let Err(error) = result {
-        tracing::debug!(%error, "REST API: connection ended with an error");
-    }
 }
