@@ -80,7 +80,8 @@ async fn apply_on_wayland<R: Runtime>(app: &AppHandle<R>) {
         }
     };
     let waiting = "Waiting for your desktop to bind the shortcut; it may ask you to confirm it.".to_owned();
-    publish(app, view(false, None, waiting, None));
+    tracing::info!(keys = %keys, "asking the desktop to bind the STOP shortcut");
+    app.state::<AppState>().set_shortcut(view(false, None, waiting, None));
     let trigger = keys::xdg_trigger(&shortcut);
     match portal.bind(trigger.as_deref(), PORTAL_DESCRIPTION, portal_events(app, &keys)).await {
         Ok(bound) => {
