@@ -155,7 +155,13 @@ impl Portal {
         let session = OwnedObjectPath::try_from(session).map_err(zbus::Error::from)?;
 
         // Subscribed before binding: a press may come as soon as the desktop has bound it.
-        let listener = self.listen(session.clone(), on_event).await?;
+        let listener = match self.listen(session.clone(), on_event).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                close_session(&self.connection, &session).await;
+                return Err(error.into());
+            }
+        };
         let bound = async {
             let (token, responses) = self.expect_response(&sender).await?;
             let mut details = HashMap::from([("description", Value::from(description))]);
@@ -266,17 +272,14 @@ impl BoundSession {
     /// Ends the session (org.freedesktop.portal.Session.Close) and stops listening to it.
     pub async fn close(self) {
         self.listener.abort();
-        let proxy = SessionProxy::builder(&self.connection).path(self.path.clone());
-        let closed = match proxy {
-            Ok(proxy) => match proxy.build().await {
-                Ok(proxy) => proxy.close().await,
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        };
-        if let Err(error) = closed {
-            tracing::warn!(%error, session = %self.path, "the portal session of the STOP shortcut did not close");
-        }
+        close_session(&self.connection, &self.path).await;
+    }
+}
+
+async fn close_session(connection: &Connection, path: &OwnedObjectPath) {
+    let closed = async { SessionProxy::builder(connection).path(path)?.build().await?.close().await };
+    if let Err(error) = closed.await {
+        tracing::warn!(%error, session = %path, "the portal session of the STOP shortcut did not close");
     }
 }
 

@@ -91,8 +91,9 @@ async fn apply_on_wayland<R: Runtime>(app: &AppHandle<R>) {
         Err(BindError::Bus(error)) => {
             tracing::warn!(%error, "the global shortcuts portal failed; grabbing the keys instead");
             let where_it_works = format!(
-                "Your desktop's global shortcuts portal failed ({error}). {}",
-                where_it_works_in(Some("wayland"), false)
+                "Your desktop's global shortcuts portal failed ({error}), so the shortcut works only while \
+                 Plugboard or another X11 (XWayland) window has focus, not over native Wayland games and apps. \
+                 Change the shortcut here to ask the portal again; keep the STOP ALL button or the tray at hand."
             );
             publish(app, grab_keys(app, &keys, where_it_works));
         }
