@@ -30,7 +30,9 @@ pub fn parse(keys: &str) -> Result<Option<Shortcut>, String> {
 }
 
 /// The shortcut as a portal's `preferred_trigger`, such as "CTRL+ALT+SHIFT+s"; `None` for a key
-/// the format has no name for (the desktop then lets the user choose one).
+/// the format has no name for (the desktop then lets the user choose one). The portal is Linux's
+/// only.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn xdg_trigger(shortcut: &Shortcut) -> Option<String> {
     let modifiers = [
         (Modifiers::CONTROL, "CTRL"),
@@ -48,6 +50,7 @@ pub fn xdg_trigger(shortcut: &Shortcut) -> Option<String> {
 }
 
 /// The XKB keysym name of a key on a US layout (what the shortcuts specification uses).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn keysym_name(key: Code) -> Option<String> {
     let name = key.to_string();
     if let Some(letter) = name.strip_prefix("Key") {
