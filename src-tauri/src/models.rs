@@ -37,8 +37,26 @@ pub struct ShortcutView {
     pub active: bool,
     /// Why it is not registered, in the user's words.
     pub problem: Option<String>,
-    /// Where it is heard (any window on X11; less on Wayland), for the settings.
+    /// Where it is heard (any window on X11 and through the portal; less on Wayland without
+    /// it), for the settings.
     pub where_it_works: String,
+    /// How the shortcut reaches Plugboard.
+    pub mechanism: ShortcutMechanism,
+    /// Through the portal: the combination the desktop assigned, in the desktop's words (it may
+    /// differ from `keys`); `None` until one is assigned, and with the X grab.
+    pub assigned_trigger: Option<String>,
+}
+
+/// How the STOP shortcut reaches Plugboard (docs/architecture.md, "The STOP shortcut").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ShortcutMechanism {
+    /// Grabbed from the X server: X11 sessions, and Wayland sessions without the portal
+    /// (where only X11 windows pass it on).
+    #[default]
+    KeyGrab,
+    /// Bound through the desktop's XDG GlobalShortcuts portal (Wayland sessions that offer it).
+    Portal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

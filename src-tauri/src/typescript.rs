@@ -105,6 +105,7 @@ fn generate() -> String {
         declaration::<InputView>(&config),
         declaration::<InputReading>(&config),
         declaration::<ShortcutView>(&config),
+        declaration::<ShortcutMechanism>(&config),
         declaration::<Theme>(&config),
         declaration::<HardwareView>(&config),
         declaration::<TransportView>(&config),

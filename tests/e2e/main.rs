@@ -20,6 +20,7 @@ mod gui_notifications;
 mod gui_prompt_timeout;
 mod gui_rest;
 mod gui_shortcut;
+mod gui_shortcut_portal;
 mod gui_window;
 mod inputs;
 mod js;

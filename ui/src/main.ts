@@ -44,8 +44,10 @@ function renderChrome(s: Snapshot): void {
   else document.documentElement.dataset.theme = s.settings.theme;
   const shortcut = byId('stop-shortcut');
   shortcut.hidden = !s.shortcut.active;
-  setText(shortcut, s.shortcut.keys);
-  shortcut.title = `Press ${s.shortcut.keys} to stop every device. ${s.shortcut.whereItWorks}`;
+  // Through the portal the desktop may have assigned another combination: that is the one to press.
+  const keys = s.shortcut.assignedTrigger ?? s.shortcut.keys;
+  setText(shortcut, keys);
+  shortcut.title = `Press ${keys} to stop every device. ${s.shortcut.whereItWorks}`;
 
   // Apps that connect to the server; this window's own controls are not one of them.
   const apps = s.clients.filter((c) => !c.local).length;

@@ -182,10 +182,25 @@ export type ShortcutView = {
    */
   problem: string | null,
   /**
-   * Where it is heard (any window on X11; less on Wayland), for the settings.
+   * Where it is heard (any window on X11 and through the portal; less on Wayland without
+   * it), for the settings.
    */
   whereItWorks: string,
+  /**
+   * How the shortcut reaches Plugboard.
+   */
+  mechanism: ShortcutMechanism,
+  /**
+   * Through the portal: the combination the desktop assigned, in the desktop's words (it may
+   * differ from `keys`); `None` until one is assigned, and with the X grab.
+   */
+  assignedTrigger: string | null,
 };
+
+/**
+ * How the STOP shortcut reaches Plugboard (docs/architecture.md, "The STOP shortcut").
+ */
+export type ShortcutMechanism = "keyGrab" | "portal";
 
 /**
  * The window's colours.

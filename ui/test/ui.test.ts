@@ -36,7 +36,10 @@ function snap(over: Partial<Snapshot> = {}): Snapshot {
     trayAvailable: true,
     trayMessage: null,
     settingsMessage: null,
-    shortcut: { keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Works whatever window has focus.' },
+    shortcut: {
+      keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Works whatever window has focus.',
+      mechanism: 'keyGrab' as const, assignedTrigger: null,
+    },
     webPagesAsking: [],
     ...over,
   };
@@ -337,11 +340,25 @@ describe('DOM contract', () => {
     expect(saved.some((s) => s.theme === 'dark')).toBe(true);
     expect(document.documentElement.dataset.theme).toBe('dark');
 
-    const off = { keys: '', active: false, problem: null, whereItWorks: '' };
+    expect($('#stop-shortcut-mechanism').textContent).toContain('X11 key grab');
+    const portal = {
+      keys: 'Ctrl+Alt+Shift+S', active: true, problem: null, whereItWorks: 'Your desktop listens for it.',
+      mechanism: 'portal' as const, assignedTrigger: 'Shift+Ctrl+Alt+S',
+    };
+    await emit('snapshot', snap({ shortcut: portal }));
+    await tick();
+    expect($('#stop-shortcut-mechanism').textContent).toContain("your desktop's global shortcuts portal");
+    expect($('#stop-shortcut-mechanism').textContent).toContain('Your desktop assigned: Shift+Ctrl+Alt+S');
+    expect($('#stop-shortcut').textContent).toBe('Shift+Ctrl+Alt+S');
+
+    const off = { keys: '', active: false, problem: null, whereItWorks: '', mechanism: 'keyGrab' as const, assignedTrigger: null };
     await emit('snapshot', snap({ shortcut: off }));
     await tick();
     expect($('#stop-shortcut').hidden).toBe(true);
-    const taken = { keys: 'Ctrl+S', active: false, problem: 'Ctrl+S could not be registered.', whereItWorks: '' };
+    const taken = {
+      keys: 'Ctrl+S', active: false, problem: 'Ctrl+S could not be registered.', whereItWorks: '',
+      mechanism: 'keyGrab' as const, assignedTrigger: null,
+    };
     await emit('snapshot', snap({ shortcut: taken }));
     await tick();
     expect($('#stop-shortcut-problem').hidden).toBe(false);

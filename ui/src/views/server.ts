@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { byId, copyText, notify, run, setChecked, setText, setValue } from '../dom';
 import { serverErrorMessage, validatePort } from '../format';
-import type { Settings, Snapshot, Theme } from '../models';
+import type { Settings, ShortcutView, Snapshot, Theme } from '../models';
 import { applyResult, mark, snapshot } from '../store';
 
 let pending: 'starting' | 'stopping' | null = null;
@@ -135,6 +135,7 @@ export function mount(root: HTMLElement): void {
         <p class="hint">Stops every device from anywhere. Modifiers and one key joined by +, like
           Ctrl+Alt+Shift+S; leave it empty to turn the shortcut off.</p>
         <p class="hint" id="stop-shortcut-where"></p>
+        <p class="hint" id="stop-shortcut-mechanism"></p>
         <p class="field-error" id="stop-shortcut-problem" role="status" hidden></p>
       </div>
       <div class="field check">
@@ -410,6 +411,9 @@ export function render(s: Snapshot): void {
   setChecked(byId<HTMLInputElement>('setting-allow-all-remote'), settings.allowAllRemoteClients);
   setValue(byId<HTMLInputElement>('setting-stop-shortcut'), settings.stopShortcut);
   setText(byId('stop-shortcut-where'), s.shortcut.whereItWorks);
+  const mechanism = byId('stop-shortcut-mechanism');
+  mechanism.dataset.mechanism = s.shortcut.mechanism;
+  setText(mechanism, shortcutMechanismText(s.shortcut));
   const problem = byId('stop-shortcut-problem');
   problem.hidden = !s.shortcut.problem;
   setText(problem, s.shortcut.problem ?? '');
@@ -455,6 +459,15 @@ export function render(s: Snapshot): void {
 
 /** The REST API and mDNS settings: their switches, the REST API's address, and what each
  * exposes when the server listens beyond this computer. */
+/** How the STOP shortcut is heard and, through the portal, the combination the desktop assigned. */
+export function shortcutMechanismText(shortcut: ShortcutView): string {
+  if (shortcut.mechanism === 'keyGrab') return shortcut.keys ? 'Heard through an X11 key grab.' : '';
+  const portal = "Heard through your desktop's global shortcuts portal.";
+  if (shortcut.assignedTrigger) return `${portal} Your desktop assigned: ${shortcut.assignedTrigger}`;
+  if (shortcut.active) return `${portal} Your desktop has not assigned a combination yet: assign one in its keyboard settings.`;
+  return portal;
+}
+
 function renderRestApiAndMdns(s: Snapshot): void {
   const { server, settings } = s;
   // Warn about what the server listens on now, and about what it will at its next start.
