@@ -20,8 +20,10 @@ phase "module cycles" cargo test --quiet --profile module-graph -p plugboard-mod
 # The fault tests run the headless engine's binary (killed with SIGKILL and restarted).
 phase "build tests and the app" bash -c 'cargo test --workspace --exclude plugboard-module-graph --no-run --quiet && cargo build --quiet -p plugboard -p plugboard-server --bins'
 # In a private network namespace with an address besides loopback, so the tests of clients from
-# other machines run on any machine (scripts/with-test-network.sh).
-phase "run tests" scripts/with-test-network.sh \
+# other machines run on any machine (scripts/with-test-network.sh). The tests' desktop is an X11
+# one (Xvfb): a Wayland session of the person running them must not leak in, or the app's STOP
+# shortcut would ask that desktop's portal (tests that want Wayland say so themselves).
+phase "run tests" env -u WAYLAND_DISPLAY XDG_SESSION_TYPE=x11 scripts/with-test-network.sh \
   dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --exclude plugboard-module-graph --quiet
 # Tests that need root are #[ignore]d in a plain `cargo test`; they live in `as_root` modules.
 phase "run tests that need root" cargo test --workspace --exclude plugboard-module-graph --quiet -- --ignored as_root::
