@@ -7,6 +7,7 @@
 mod clients;
 mod device;
 mod loadgen;
+mod lovense;
 mod report;
 mod servers;
 mod stats;
@@ -51,7 +52,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "plugboard,intiface,floor")]
     servers: Vec<String>,
 
-    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd, limits, stop).
+    /// Phases to skip, comma-separated (start, latency, throughput, sessions, crowd, limits, stop, lovense).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 
@@ -431,6 +432,9 @@ async fn run_server(target: &Target, round: u32, plan: &Plan, skip: &impl Fn(&st
     }
     if !skip("stop") && kind != Kind::Floor {
         run_stops(target, round, plan, results).await;
+    }
+    if !skip("lovense") && kind == Kind::Plugboard {
+        lovense::phase(round, plan, results).await;
     }
 }
 

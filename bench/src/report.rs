@@ -182,6 +182,34 @@ pub const METRICS: &[Metric] = &[
         Unit::Count,
         &[Goal::AtMost(1.0)],
     ),
+    m(
+        "lovense_fn_p50",
+        "Lovense API Function to device, keep-alive HTTP, engine in the bench: p50",
+        Unit::Micros,
+        NONE,
+    ),
+    m("lovense_fn_p99", "the same: p99", Unit::Micros, NONE),
+    m("lovense_fresh_p50", "the same, a new connection per request (as lovensepy makes them): p50", Unit::Micros, NONE),
+    m("lovense_fresh_p99", "the same, a new connection per request: p99", Unit::Micros, NONE),
+    m(
+        "lovense_v4_p50",
+        "spec v4 OutputCmd to the same toy, taking turns with the Function calls: p50",
+        Unit::Micros,
+        NONE,
+    ),
+    m("lovense_v4_p99", "the same: p99", Unit::Micros, NONE),
+    m(
+        "lovense_ratio_p50",
+        "Lovense Function (keep-alive) / v4 OutputCmd, p50 (same round)",
+        Unit::Count,
+        &[Goal::AtMost(1.2)],
+    ),
+    m(
+        "lovense_ratio_p99",
+        "Lovense Function (keep-alive) / v4 OutputCmd, p99 (same round)",
+        Unit::Count,
+        &[Goal::AtMost(1.2)],
+    ),
 ];
 
 pub fn metric(id: &str) -> &'static Metric {

@@ -56,17 +56,30 @@ impl Runner {
 
     /// Starts `program` on `toy`. With `stop_previous`, the toy's running programs end first
     /// (their outputs are taken over by this one, or stopped if it does not drive them).
+    ///
+    /// The first step goes to the device here, in the caller's task, before the app's answer
+    /// is written: a command that changes nothing later (a `Function` without `timeSec`, what
+    /// games send on every change) needs no task at all, and the rest of a program runs in a
+    /// task of its own from its first change on. Handing the first step to a new task cost a
+    /// task wake-up and the answer's write before the toy heard of it (docs/performance.md,
+    /// issue 18).
     pub fn start(self: &Arc<Self>, toy: Toy, program: Program, stop_previous: bool) {
+        let start = Instant::now();
+        let first = match program.at(0) {
+            Step::Run(action) => toy.commands(&action),
+            Step::Pause | Step::Done => Vec::new(),
+        };
         if stop_previous {
-            let first = match program.at(0) {
-                Step::Run(action) => toy.commands(&action),
-                Step::Pause | Step::Done => Vec::new(),
-            };
             self.replace_programs(&toy, &first);
         }
+        if !self.send(toy.device_index, &first) {
+            return;
+        }
+        let Some(next) = program.next_change(0) else { return };
+        let driven: BTreeSet<(u32, OutputType)> = first.iter().map(|c| (c.feature_index, c.command.kind)).collect();
         let runner = Arc::clone(self);
         let index = toy.device_index;
-        self.spawn(index, move |id| async move { runner.run(id, toy, program).await });
+        self.spawn(index, move |id| async move { runner.run(id, toy, program, start, next, driven).await });
     }
 
     /// Plays a position script on a stroker from `offset_ms` of the script, after `delay`.
@@ -223,11 +236,20 @@ impl Runner {
         }
     }
 
-    async fn run(self: Arc<Self>, id: u64, toy: Toy, program: Program) {
-        let start = Instant::now();
-        let mut driven: BTreeSet<(u32, OutputType)> = BTreeSet::new();
-        let mut elapsed = 0;
+    /// Runs `program` from its change at `next` ms after `start` (its first step was sent by
+    /// [`Runner::start`]); `driven` holds the outputs it has set so far.
+    async fn run(
+        self: Arc<Self>,
+        id: u64,
+        toy: Toy,
+        program: Program,
+        start: Instant,
+        mut next: u64,
+        mut driven: BTreeSet<(u32, OutputType)>,
+    ) {
         loop {
+            sleep_until_after(start, next).await;
+            let elapsed = (start.elapsed().as_millis() as u64).max(next);
             let sent = match program.at(elapsed) {
                 Step::Run(action) => {
                     let commands = toy.commands(&action);
@@ -240,14 +262,14 @@ impl Runner {
                     return;
                 }
             };
-            let next = program.next_change(elapsed);
-            let Some(next) = next.filter(|_| sent) else {
-                // Nothing changes any more: the outputs keep running until a stop.
-                self.ended(toy.device_index, id);
-                return;
-            };
-            sleep_until_after(start, next).await;
-            elapsed = (start.elapsed().as_millis() as u64).max(next);
+            match program.next_change(elapsed).filter(|_| sent) {
+                Some(later) => next = later,
+                None => {
+                    // Nothing changes any more: the outputs keep running until a stop.
+                    self.ended(toy.device_index, id);
+                    return;
+                }
+            }
         }
     }
 
@@ -349,6 +371,23 @@ mod tests {
         settle().await;
         assert_eq!(s.level(0, OutputType::Vibrate), 10);
         tokio::time::sleep(Duration::from_millis(20)).await;
+        settle().await;
+        assert_eq!(s.level(0, OutputType::Vibrate), 0);
+        assert_eq!(s.runner.programs_on(s.toy.device_index), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_step_reaches_the_toy_before_start_returns() {
+        let s = setup(VirtualKind::Vibrator);
+        // Untimed: nothing changes later, so no program task is left behind.
+        s.runner.start(s.toy.clone(), s.steady("Vibrate:9", None), true);
+        assert_eq!(s.level(0, OutputType::Vibrate), 9, "set without any task having run");
+        assert_eq!(s.runner.programs_on(s.toy.device_index), 0);
+        // Timed: set at once as well, and a task keeps the time.
+        s.runner.start(s.toy.clone(), s.steady("Vibrate:4", Some(1000)), true);
+        assert_eq!(s.level(0, OutputType::Vibrate), 4);
+        assert_eq!(s.runner.programs_on(s.toy.device_index), 1);
+        tokio::time::sleep(Duration::from_millis(1001)).await;
         settle().await;
         assert_eq!(s.level(0, OutputType::Vibrate), 0);
         assert_eq!(s.runner.programs_on(s.toy.device_index), 0);
