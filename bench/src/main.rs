@@ -579,7 +579,8 @@ async fn run_limits(target: &Target, round: u32, plan: &Plan, results: &mut Resu
     }
     // The same flood through the official spec v4 client, 8 calls in flight (issue 21 saw it get
     // far less than the limit accepted).
-    let official = clients::v4_flat_out(&server.url(), indexes[0], 8, burst, step_length);
+    let url = server.url();
+    let official = clients::v4_flat_out(&url, indexes[0], 8, burst, step_length);
     if let Some(official) = bounded(results, kind, round, "limits: official client", limit, official).await {
         eprintln!(
             "plugboard-bench:   limits: official v4 client flat out {:.0} accepted/s, {:.0} Errors/s",

@@ -423,12 +423,14 @@ impl Session {
                     Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
                 },
             }
+            // Counted before sending: a client that does not read shows as messages in with
+            // replies owed.
+            self.count_received();
             if self.has_output() {
                 if let Err(closing) = self.send_waiting(sink, write_timeout, &mut kicked, &mut shutdown).await {
                     break closing;
                 }
             }
-            self.count_received();
             if let Some(closing) = self.close.take() {
                 break closing;
             }
@@ -1022,8 +1024,7 @@ impl Session {
             sink.feed(Message::text(text)).await.map_err(|_| ())?;
         }
         sink.flush().await.map_err(|_| ())?;
-        let received = std::mem::take(&mut self.received);
-        self.shared.clients.count_messages(self.id, received, sent);
+        self.shared.clients.count_messages(self.id, std::mem::take(&mut self.received), sent);
         Ok(())
     }
 }
