@@ -19,7 +19,13 @@ pub struct Latencies {
 /// port only after the previous client is gone).
 const CONNECT: Duration = Duration::from_secs(15);
 
-async fn measure<F, Fut>(device: &SimDevice, warmup: u32, count: u32, seed: u32, mut call: F) -> Result<Latencies, String>
+async fn measure<F, Fut>(
+    device: &SimDevice,
+    warmup: u32,
+    count: u32,
+    seed: u32,
+    mut call: F,
+) -> Result<Latencies, String>
 where
     F: FnMut(u32) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
@@ -50,7 +56,14 @@ where
     Ok(Latencies { to_device, to_ok })
 }
 
-pub async fn v3(url: &str, index: u32, device: &SimDevice, devices: usize, warmup: u32, count: u32) -> Result<Latencies, String> {
+pub async fn v3(
+    url: &str,
+    index: u32,
+    device: &SimDevice,
+    devices: usize,
+    warmup: u32,
+    count: u32,
+) -> Result<Latencies, String> {
     use buttplug9::client::{ButtplugClient, ScalarValueCommand};
     use buttplug9::core::connector::new_json_ws_client_connector;
 
@@ -79,7 +92,10 @@ pub async fn v3(url: &str, index: u32, device: &SimDevice, devices: usize, warmu
         measure(device, warmup, count, 3, |level| {
             let target = target.clone();
             async move {
-                target.vibrate(&ScalarValueCommand::ScalarValue(scalar(level))).await.map_err(|e| format!("v3 vibrate: {e}"))
+                target
+                    .vibrate(&ScalarValueCommand::ScalarValue(scalar(level)))
+                    .await
+                    .map_err(|e| format!("v3 vibrate: {e}"))
             }
         })
         .await
@@ -89,7 +105,14 @@ pub async fn v3(url: &str, index: u32, device: &SimDevice, devices: usize, warmu
     result
 }
 
-pub async fn v4(url: &str, index: u32, device: &SimDevice, devices: usize, warmup: u32, count: u32) -> Result<Latencies, String> {
+pub async fn v4(
+    url: &str,
+    index: u32,
+    device: &SimDevice,
+    devices: usize,
+    warmup: u32,
+    count: u32,
+) -> Result<Latencies, String> {
     use buttplug_client::connector::ButtplugRemoteClientConnector;
     use buttplug_client::device::{ClientDeviceCommandValue, ClientDeviceOutputCommand};
     use buttplug_client::ButtplugClient;
@@ -131,6 +154,88 @@ pub async fn v4(url: &str, index: u32, device: &SimDevice, devices: usize, warmu
             }
         })
         .await
+    }
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
+    result
+}
+
+/// What the official spec v4 client got sending flat out against a rate limit: `Ok`s and
+/// Errors per second over the counted window.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficialFlatOut {
+    pub accepted_per_s: f64,
+    pub refused_per_s: f64,
+}
+
+/// The official spec v4 client (`buttplug_client` 11) used as a game that ignores the rate
+/// it is told would: `callers` tasks each calling `run_output` on device `index` in a loop, the
+/// next call as soon as the last returned, `Ok` or Error. Nothing is counted for `warmup` (the
+/// burst allowance), then calls are counted for `duration`.
+pub async fn v4_flat_out(
+    url: &str,
+    index: u32,
+    callers: u32,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<OfficialFlatOut, String> {
+    use buttplug_client::connector::ButtplugRemoteClientConnector;
+    use buttplug_client::device::{ClientDeviceCommandValue, ClientDeviceOutputCommand};
+    use buttplug_client::ButtplugClient;
+    use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
+
+    let deadline = tokio::time::Instant::now() + CONNECT;
+    let client = ButtplugClient::new("plugboard-bench official flat out");
+    let connector = ButtplugRemoteClientConnector::<ButtplugWebsocketClientTransport>::new(
+        ButtplugWebsocketClientTransport::new_insecure_connector(url),
+    );
+    tokio::time::timeout_at(deadline, client.connect(connector))
+        .await
+        .map_err(|_| format!("v4 client: not connected within {CONNECT:?}"))?
+        .map_err(|e| format!("v4 client: {e}"))?;
+    let result = async {
+        let target = loop {
+            if let Some(target) = client.devices().get(&index) {
+                break target.clone();
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!("v4 client: device {index} not listed"));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        let start = Instant::now();
+        let (count_from, count_until) = (start + warmup, start + warmup + duration);
+        let callers = (0..callers).map(|caller| {
+            let target = target.clone();
+            async move {
+                let mut levels = Levels::starting_at(caller);
+                let (mut accepted, mut refused) = (0u64, 0u64);
+                while Instant::now() < count_until {
+                    let command =
+                        ClientDeviceOutputCommand::Vibrate(ClientDeviceCommandValue::Steps(levels.next() as i32));
+                    let outcome = tokio::time::timeout(ANSWER, target.run_output(&command))
+                        .await
+                        .map_err(|_| format!("v4 run_output: no answer within {ANSWER:?}"))?;
+                    let now = Instant::now();
+                    if now >= count_from && now < count_until {
+                        match outcome {
+                            Ok(()) => accepted += 1,
+                            Err(_) => refused += 1,
+                        }
+                    }
+                }
+                Ok::<_, String>((accepted, refused))
+            }
+        });
+        let counts = futures_util::future::join_all(callers).await;
+        let (mut accepted, mut refused) = (0u64, 0u64);
+        for count in counts {
+            let (a, r) = count?;
+            accepted += a;
+            refused += r;
+        }
+        let seconds = duration.as_secs_f64();
+        Ok(OfficialFlatOut { accepted_per_s: accepted as f64 / seconds, refused_per_s: refused as f64 / seconds })
     }
     .await;
     let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;

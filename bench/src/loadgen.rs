@@ -314,27 +314,34 @@ pub async fn flat_out(
     loop {
         let text = client.recv().await?;
         let now = Instant::now();
-        outstanding -= 1;
-        let sent = reply_id(&text).and_then(|id| sent_at.remove(&id));
-        if now >= count_from && now < count_until {
-            if text.contains(r#""Ok""#) {
-                accepted += 1;
-            } else {
-                refused += 1;
-                if let Some(sent) = sent {
-                    refused_after.push(now - sent);
+        // A server may answer several commands in one frame (Plugboard does for a run of the
+        // same Error): each reply counts, and each sends the next command.
+        let replies = replies(&text);
+        let mut resend = 0;
+        for (ok, id) in replies {
+            outstanding = outstanding.saturating_sub(1);
+            let sent = id.and_then(|id| sent_at.remove(&id));
+            if now >= count_from && now < count_until {
+                if ok {
+                    accepted += 1;
+                } else {
+                    refused += 1;
+                    if let Some(sent) = sent {
+                        refused_after.push(now - sent);
+                    }
                 }
             }
+            resend += 1;
         }
         if now < count_until {
-            let id = client.id();
-            sent_at.insert(id, Instant::now());
-            client
-                .socket
-                .send(Message::text(spec.command(id, index, levels.next())))
-                .await
-                .map_err(|e| e.to_string())?;
-            outstanding += 1;
+            for _ in 0..resend {
+                let id = client.id();
+                sent_at.insert(id, Instant::now());
+                let command = Message::text(spec.command(id, index, levels.next()));
+                client.socket.feed(command).await.map_err(|e| e.to_string())?;
+                outstanding += 1;
+            }
+            client.socket.flush().await.map_err(|e| e.to_string())?;
         } else if outstanding == 0 {
             break;
         }
@@ -349,11 +356,21 @@ pub async fn flat_out(
     })
 }
 
-/// The `Id` of a one-message reply frame.
-fn reply_id(text: &str) -> Option<u32> {
-    let rest = &text[text.find(r#""Id":"#)? + 5..];
-    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// The replies a frame holds: whether each is an `Ok`, and its `Id`. A frame that is not an
+/// array of messages counts as one reply that is not `Ok`.
+fn replies(text: &str) -> Vec<(bool, Option<u32>)> {
+    let Ok(messages) = serde_json::from_str::<Vec<serde_json::Map<String, serde_json::Value>>>(text) else {
+        return vec![(false, None)];
+    };
+    messages
+        .iter()
+        .map(|message| {
+            let (name, body) = message.iter().next().map_or(("", None), |(name, body)| (name.as_str(), Some(body)));
+            let id =
+                body.and_then(|body| body.get("Id")).and_then(|id| id.as_u64()).and_then(|id| u32::try_from(id).ok());
+            (name == "Ok", id)
+        })
+        .collect()
 }
 
 /// `count` client sessions one after the other: connect, handshake, one command to device
@@ -588,9 +605,12 @@ mod tests {
 
     #[test]
     fn reply_ids_are_read_from_oks_and_errors() {
-        assert_eq!(reply_id(r#"[{"Ok":{"Id":42}}]"#), Some(42));
-        assert_eq!(reply_id(r#"[{"Error":{"Id":7,"ErrorCode":3,"ErrorMessage":"Too many"}}]"#), Some(7));
-        assert_eq!(reply_id(r#"[{"Ok":{}}]"#), None);
+        assert_eq!(replies(r#"[{"Ok":{"Id":42}}]"#), [(true, Some(42))]);
+        assert_eq!(replies(r#"[{"Error":{"Id":7,"ErrorCode":3,"ErrorMessage":"Too many"}}]"#), [(false, Some(7))]);
+        assert_eq!(replies(r#"[{"Ok":{}}]"#), [(true, None)]);
+        let run = r#"[{"Error":{"Id":8,"ErrorCode":3,"ErrorMessage":"x"}},{"Error":{"Id":9,"ErrorCode":3,"ErrorMessage":"x"}}]"#;
+        assert_eq!(replies(run), [(false, Some(8)), (false, Some(9))]);
+        assert_eq!(replies("not json"), [(false, None)]);
     }
 
     #[test]

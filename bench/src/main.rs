@@ -577,6 +577,17 @@ async fn run_limits(target: &Target, round: u32, plan: &Plan, results: &mut Resu
             ));
         }
     }
+    // The same flood through the official spec v4 client, 8 calls in flight (issue 21 saw it get
+    // far less than the limit accepted).
+    let url = server.url();
+    let official = clients::v4_flat_out(&url, indexes[0], 8, burst, step_length);
+    if let Some(official) = bounded(results, kind, round, "limits: official client", limit, official).await {
+        eprintln!(
+            "plugboard-bench:   limits: official v4 client flat out {:.0} accepted/s, {:.0} Errors/s",
+            official.accepted_per_s, official.refused_per_s
+        );
+        results.add("limit_official_accepted", kind, official.accepted_per_s);
+    }
     drop(sims);
     server.stop();
 }

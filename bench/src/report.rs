@@ -140,6 +140,12 @@ pub const METRICS: &[Metric] = &[
         &[Goal::AtLeast(950.0)],
     ),
     m("limit_errors", "default rate limit: flat-out client, Errors per second", Unit::PerSecond, NONE),
+    m(
+        "limit_official_accepted",
+        "default rate limit: official v4 client flat out (8 calls in flight), accepted per second",
+        Unit::PerSecond,
+        &[Goal::AtLeast(950.0)],
+    ),
     m("limit_error_p99", "default rate limit: flat-out client, send to Error, p99", Unit::Millis, NONE),
     m("limit_alone_p99", "default rate limit: 60 Hz client alone, p99 to device", Unit::Millis, NONE),
     m(

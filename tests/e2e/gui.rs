@@ -274,7 +274,7 @@ async fn web_page(port: u16, origin: &str) -> crate::raw::Raw {
     request.headers_mut().insert("Origin", origin.parse().unwrap());
     let (socket, _) =
         within("connect as a web page", tokio_tungstenite::connect_async(request)).await.expect("connect");
-    let mut page = crate::raw::Raw { socket };
+    let mut page = crate::raw::Raw::over(socket);
     let info = page.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Web game","MessageVersion":3}}]"#).await;
     assert!(info.get("ServerInfo").is_some(), "{info}");
     page
@@ -368,7 +368,7 @@ async fn approval_and_device_access(window: &Client, port: u16, address: std::ne
     let url = format!("ws://{address}:{port}");
     let (socket, _) =
         within("connect from the network", tokio_tungstenite::connect_async(&url)).await.expect("connect");
-    let mut phone = crate::raw::Raw { socket };
+    let mut phone = crate::raw::Raw::over(socket);
     let info = phone.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Phone game","MessageVersion":3}}]"#).await;
     assert!(info.get("ServerInfo").is_some(), "{info}");
     phone.send(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;

@@ -23,7 +23,7 @@ async fn web_page(port: u16, origin: &str) -> Raw {
     let mut request = format!("ws://127.0.0.1:{port}").into_client_request().unwrap();
     request.headers_mut().insert("Origin", origin.parse().unwrap());
     let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("the page connects");
-    let mut page = Raw { socket };
+    let mut page = Raw::over(socket);
     let info = page.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Web game","MessageVersion":3}}]"#).await;
     assert!(info.get("ServerInfo").is_some(), "{info}");
     page

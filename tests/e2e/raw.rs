@@ -18,6 +18,8 @@ pub(crate) use plugboard_e2e::WAIT;
 
 pub(crate) struct Raw {
     pub(crate) socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The rest of a frame that held several messages, to be returned one by one.
+    pending: std::collections::VecDeque<Value>,
 }
 
 impl Raw {
@@ -27,22 +29,39 @@ impl Raw {
 
     pub(crate) async fn connect_to(port: u16) -> Raw {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("connect");
-        Raw { socket }
+        Raw::over(socket)
+    }
+
+    pub(crate) fn over(socket: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Raw {
+        Raw { socket, pending: Default::default() }
     }
 
     pub(crate) async fn send(&mut self, text: &str) {
         self.socket.send(Message::text(text)).await.expect("send");
     }
 
-    /// The next message, as the one element of its frame, however long it takes (the caller
-    /// bounds the wait).
+    /// The next message, however long it takes (the caller bounds the wait). The server sends
+    /// one message per frame, except a run of the same Error (messages over the rate limit),
+    /// which shares one frame: those are returned one by one.
     pub(crate) async fn recv_patiently(&mut self) -> Value {
+        if let Some(message) = self.pending.pop_front() {
+            return message;
+        }
         loop {
             let message = self.socket.next().await.expect("open").expect("ok");
             if let Message::Text(text) = message {
                 let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
                 let array = frame.as_array().expect("an array");
-                assert_eq!(array.len(), 1, "one message per frame: {frame}");
+                assert!(!array.is_empty(), "an empty frame");
+                if array.len() > 1 {
+                    let text_of = |message: &Value| message.pointer("/Error/ErrorMessage").cloned();
+                    let first = text_of(&array[0]);
+                    assert!(
+                        first.is_some() && array.iter().all(|message| text_of(message) == first),
+                        "one message per frame, or a run of the same Error: {frame}"
+                    );
+                }
+                self.pending.extend(array[1..].iter().cloned());
                 return array[0].clone();
             }
         }
@@ -276,7 +295,7 @@ async fn three_versions_at_once_and_an_abrupt_drop_stops_only_its_own_outputs() 
     wait_for_level(&engine, 2, 0, OutputType::Rotate, -7).await;
 
     // v3 vanishes without a Close frame: its outputs stop, nobody else's do.
-    let Raw { socket } = v3;
+    let Raw { socket, .. } = v3;
     let MaybeTlsStream::Plain(tcp) = socket.into_inner() else { unreachable!("plain ws") };
     let std_tcp = tcp.into_std().unwrap();
     std_tcp.shutdown(std::net::Shutdown::Both).unwrap();

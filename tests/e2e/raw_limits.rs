@@ -306,7 +306,7 @@ fn stop_reading(engine: &Engine, client: Raw) -> plugboard_server::ClientId {
     let id = engine.clients().iter().map(|c| c.id).max().expect("the client is registered");
     let list: Vec<String> = (1..=256).map(|id| format!(r#"{{"RequestDeviceList":{{"Id":{id}}}}}"#)).collect();
     let frame = format!("[{}]", list.join(","));
-    let Raw { mut socket } = client;
+    let Raw { mut socket, .. } = client;
     tokio::spawn(async move { while socket.send(Message::text(frame.as_str())).await.is_ok() {} });
     id
 }

@@ -35,7 +35,7 @@ async fn connect_with_origin(engine: &Engine, origin: &str) -> Result<Raw, (Stat
     let mut request = format!("ws://127.0.0.1:{}", engine.port()).into_client_request().unwrap();
     request.headers_mut().insert("Origin", origin.parse().unwrap());
     match tokio_tungstenite::connect_async(request).await {
-        Ok((socket, _)) => Ok(Raw { socket }),
+        Ok((socket, _)) => Ok(Raw::over(socket)),
         Err(WsError::Http(response)) => {
             let body = response.body().as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             Err((response.status(), body))
@@ -261,7 +261,7 @@ async fn a_client_from_the_network_waits_by_the_real_check_and_one_from_loopback
     .await;
     let (socket, _) =
         tokio_tungstenite::connect_async(format!("ws://{address}:{}", engine.port())).await.expect("connect");
-    let mut remote = Raw { socket };
+    let mut remote = Raw::over(socket);
     hello(&mut remote, "From the network", false).await;
     let id = pending_client(&engine, "From the network").await;
     assert_eq!(engine.clients()[0].peer.map(|peer| peer.ip()), Some(address));

@@ -38,7 +38,7 @@ async fn connect_from(port: u16, origin: Option<&str>) -> Result<Raw, StatusCode
         request.headers_mut().insert("Origin", origin.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
-        Ok((socket, _)) => Ok(Raw { socket }),
+        Ok((socket, _)) => Ok(Raw::over(socket)),
         Err(WsError::Http(response)) => Err(response.status()),
         Err(error) => panic!("unexpected failure: {error}"),
     }

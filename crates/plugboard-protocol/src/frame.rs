@@ -95,6 +95,110 @@ pub fn split_frame_limited(
     Ok(out)
 }
 
+/// The Ids of a frame's messages, read without decoding anything else: what a server needs to
+/// answer messages it refuses whatever they say (a client over its message rate). The Ids are
+/// those [`split_frame_limited`] then [`RawMessage::id`] would give.
+///
+/// Only the plain shape is read this way: one array of one-key objects, each body an object
+/// with one whole-number `Id`, no key given twice, at most `max_messages` of them. `None` for
+/// anything else (the caller then splits the frame as usual, which answers every oddity).
+pub fn message_ids(text: &str, max_messages: usize) -> Option<Vec<u32>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let ids = serde::de::DeserializeSeed::deserialize(IdsWithin { room: max_messages }, &mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// Reads an array of messages for their Ids, giving up past `room` of them.
+struct IdsWithin {
+    room: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for IdsWithin {
+    type Value = Vec<u32>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IdsWithin {
+    type Value = Vec<u32>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("an array of messages")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut ids = Vec::new();
+        while let Some(IdOfMessage(id)) = seq.next_element()? {
+            if ids.len() == self.room {
+                return Err(serde::de::Error::custom("too many messages"));
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+}
+
+/// `{"Name": {"Id": n, ...}}`, read for `n` alone.
+struct IdOfMessage(u32);
+
+impl<'de> Deserialize<'de> for IdOfMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = IdOfMessage;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("an object with one key")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let Some(serde::de::IgnoredAny) = map.next_key()? else {
+                    return Err(serde::de::Error::custom("no key"));
+                };
+                let IdOfBody(id) = map.next_value()?;
+                match map.next_key::<serde::de::IgnoredAny>()? {
+                    None => Ok(IdOfMessage(id)),
+                    Some(_) => Err(serde::de::Error::custom("more than one key")),
+                }
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// A body's `Id`: there once, a whole number that fits in a u32 (other keys are not read).
+struct IdOfBody(u32);
+
+impl<'de> Deserialize<'de> for IdOfBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = IdOfBody;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a message body with an Id")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut id = None;
+                // A key with escapes cannot be borrowed: not the plain shape.
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    if key != "Id" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    } else if id.replace(map.next_value::<u32>()?).is_some() {
+                        return Err(serde::de::Error::custom("Id given twice"));
+                    }
+                }
+                id.map(IdOfBody).ok_or_else(|| serde::de::Error::custom("no Id"))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// An array's elements as raw JSON, borrowed from the frame.
 enum Elements<'a> {
     Within(Vec<&'a RawValue>),

@@ -1,7 +1,7 @@
 //! Bad input of every kind: a typed error with the message's Id when one can be read (0
 //! otherwise), rendered as an `Error` message of the right class. Never a panic.
 
-use plugboard_protocol::frame::{decode_client_frame, split_frame, split_frame_limited, TooManyMessages};
+use plugboard_protocol::frame::{decode_client_frame, message_ids, split_frame, split_frame_limited, TooManyMessages};
 use plugboard_protocol::{DecodeError, DecodeErrorKind, Error, ErrorCode, SpecVersion, SpecVersion::*};
 
 use crate::common::*;
@@ -221,4 +221,46 @@ fn a_frame_over_the_message_limit_is_refused_as_a_whole() {
     let mixed = r#"[{"Ping":{"Id":1}},{"Nope":{"Id":2}},5][]"#;
     assert_eq!(format!("{:?}", split_frame_limited(mixed, 4).unwrap()), format!("{:?}", split_frame(mixed)));
     assert_eq!(split_frame(&pings(100_000)).len(), 100_000);
+}
+
+#[test]
+fn message_ids_are_the_ids_splitting_would_give_or_none() {
+    // The Id of each result of the full split: a message's Id, or the Id its error answers.
+    let split_ids = |text: &str, max: usize| -> Option<Vec<u32>> {
+        let results = split_frame_limited(text, max).ok()?;
+        Some(results.iter().map(|result| result.as_ref().map_or_else(|error| error.id, |raw| raw.id())).collect())
+    };
+    let plain = [
+        r#"[{"Ping":{"Id":5}}]"#,
+        r#" [ {"OutputCmd":{"Id":7,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":3}}}} , {"Ping":{"Id":4294967295}} ] "#,
+        r#"[{"Nope":{"Id":9,"Whatever":[1,{"Id":2}]}}]"#,
+        r#"[{"Ping":{"Other":1,"Id":3}}]"#,
+    ];
+    for text in plain {
+        assert_eq!(message_ids(text, 256), split_ids(text, 256), "{text}");
+        assert!(message_ids(text, 256).is_some(), "{text}");
+    }
+    // Anything else is left to the full split (whose Ids may differ: 0 for what has none).
+    let odd = [
+        "",
+        "[]",
+        "not json",
+        r#"[{"Ping":{"Id":5}}][{"Ping":{"Id":6}}]"#,
+        r#"[{"Ping":{"Id":5}},{"Ping":{"Id":6}}]"#, // over a limit of 1 below
+        r#"[{"Ping":{"Id":5},"Ping":{"Id":6}}]"#,
+        r#"[{"Ping":{"Id":5,"Id":6}}]"#,
+        r#"[{"Ping":{"Id":-1}}]"#,
+        r#"[{"Ping":{"Id":5.0}}]"#,
+        r#"[{"Ping":{"Id":4294967296}}]"#,
+        r#"[{"Ping":{"I\u0064":5}}]"#,
+        r#"[{"Ping":{}}]"#,
+        r#"[{"Ping":5}]"#,
+        r#"[{}]"#,
+        r#"[5]"#,
+        r#"{"Ping":{"Id":5}}"#,
+        r#"[{"Ping":{"Id":5}}"#,
+    ];
+    for text in odd {
+        assert_eq!(message_ids(text, 1), None, "{text}");
+    }
 }

@@ -58,6 +58,7 @@ mod listener;
 mod local_client;
 mod lovense;
 pub mod mdns;
+mod outbox;
 mod paths;
 pub mod repeater;
 mod rest;

@@ -172,6 +172,13 @@ impl RateLimiter {
         RateLimiter { cost, burst, origin: now, full_at: 0, dropping: false }
     }
 
+    /// Whether a message arriving at `now` would be let through; nothing changes.
+    pub fn has_room(&self, now: Instant) -> bool {
+        let Some(cost) = self.cost else { return true };
+        let now = u64::try_from(now.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX);
+        now.saturating_add(self.burst) - self.full_at.max(now) >= cost
+    }
+
     /// Lets through as many of `count` messages arriving at `now` as the rate allows.
     pub fn admit(&mut self, count: usize, now: Instant) -> Admission {
         let Some(cost) = self.cost else { return Admission { admitted: count, started_dropping: false } };
@@ -269,6 +276,7 @@ mod tests {
         assert_eq!(limiter.admit(600, t0), Admission { admitted: 600, started_dropping: false });
         assert_eq!(limiter.admit(600, t0), Admission { admitted: 400, started_dropping: true });
         assert_eq!(limiter.admit(1, t0), Admission { admitted: 0, started_dropping: false }, "one log line per run");
+        assert!(!limiter.has_room(t0) && !limiter.has_room(t0 + MS / 2) && limiter.has_room(t0 + MS));
         // One message per millisecond comes back.
         assert_eq!(limiter.admit(5, t0 + MS).admitted, 1);
         assert_eq!(limiter.admit(5, t0 + 4 * MS).admitted, 3);
@@ -297,6 +305,7 @@ mod tests {
         let t0 = Instant::now();
         let mut off = RateLimiter::new(0, t0);
         assert_eq!(off.admit(usize::MAX, t0).admitted, usize::MAX);
+        assert!(off.has_room(t0));
         let mut three = RateLimiter::new(3, t0);
         assert_eq!(three.admit(10, t0).admitted, 3);
         assert_eq!(three.admit(10, t0 + 333 * MS).admitted, 0);

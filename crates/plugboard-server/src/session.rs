@@ -40,6 +40,7 @@ use crate::clients::{ClientKind, ClientSnapshot, Signals};
 use crate::events::EngineEvent;
 use crate::gate::{origin, Door, Verdict};
 use crate::limits::{self, enabled, Keepalive, KeepaliveAction, RateLimiter};
+use crate::outbox::Outbox;
 use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
 
@@ -52,6 +53,9 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// After refusing what a client sent, how long to read and discard the rest of it, so the
 /// client gets to read the Error and the Close instead of a connection reset.
 const LINGER: Duration = Duration::from_secs(1);
+/// The most frames a session answers in one go (one write for all their answers) before it
+/// lets the runtime's other tasks run: a client sending flat out cannot hold a worker thread.
+const READ_BATCH: usize = 32;
 
 /// What a session runs over: a TCP connection, or any other ordered byte stream.
 pub(crate) trait Connection: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
@@ -291,9 +295,13 @@ struct Session {
     /// When the client must have pinged by (MaxPingTime > 0 only).
     ping_deadline: Option<Instant>,
     rate: RateLimiter,
+    /// The Error for a message over the rate, made once.
+    rate_exceeded: Error,
     keepalive: Keepalive,
-    /// Messages waiting to be sent, one frame each.
-    outbox: Vec<ServerMessage>,
+    /// Messages waiting to be sent.
+    outbox: Outbox,
+    /// Messages received and not yet counted in the client's snapshot (counted once per batch).
+    received: u64,
     /// A websocket Ping is waiting to be sent.
     websocket_ping: bool,
     /// Set when the session must end after sending the outbox.
@@ -328,6 +336,7 @@ impl Session {
         let now = Instant::now();
         let limits = &shared.config.limits;
         let rate = RateLimiter::new(limits.max_messages_per_second, now);
+        let rate_exceeded = limits::rate_exceeded(limits.max_messages_per_second);
         let keepalive = Keepalive::new(limits.websocket_ping_interval, limits.websocket_pong_timeout, now);
         let approval_deadline =
             (approval == Approval::Pending).then(|| accepted + shared.config.remote_clients.timeout);
@@ -339,8 +348,10 @@ impl Session {
             handshake_deadline,
             ping_deadline: None,
             rate,
+            rate_exceeded,
             keepalive,
-            outbox: Vec::new(),
+            outbox: Outbox::default(),
+            received: 0,
             websocket_ping: false,
             close: None,
             scanning: false,
@@ -395,14 +406,8 @@ impl Session {
                 }
                 Ok(()) = access_changes.changed() => self.access_changed(),
                 incoming = stream.next() => {
-                    let now = Instant::now();
-                    self.keepalive.heard(now);
-                    match incoming {
-                        Some(Ok(Message::Text(text))) => self.handle_frame(text.as_str(), now).await,
-                        Some(Ok(Message::Binary(_))) => self.binary_frame(now),
-                        Some(Ok(Message::Close(_))) | None => break Closing::normal("connection closed by the client"),
-                        Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
-                        Some(Err(error)) => break self.websocket_error(&error),
+                    if let Some(closing) = self.read_batch(incoming, stream).await {
+                        break closing;
                     }
                 },
                 event = device_events.recv() => match event {
@@ -418,6 +423,9 @@ impl Session {
                     Err(broadcast::error::RecvError::Closed) => break Closing::normal("server stopping"),
                 },
             }
+            // Counted before sending: a client that does not read shows as messages in with
+            // replies owed.
+            self.count_received();
             if self.has_output() {
                 if let Err(closing) = self.send_waiting(sink, write_timeout, &mut kicked, &mut shutdown).await {
                     break closing;
@@ -427,6 +435,40 @@ impl Session {
                 break closing;
             }
         }
+    }
+
+    /// Handles `first`, then every frame the client has sent that can be read without waiting,
+    /// up to [`READ_BATCH`], so that their answers go out in one write. `Some`: the session ends.
+    async fn read_batch<S: Connection>(
+        &mut self,
+        first: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+        stream: &mut Stream<S>,
+    ) -> Option<Closing> {
+        let mut incoming = first;
+        for read in 1.. {
+            let now = Instant::now();
+            self.keepalive.heard(now);
+            match incoming {
+                Some(Ok(Message::Text(text))) => self.handle_frame(text.as_str(), now).await,
+                Some(Ok(Message::Binary(_))) => self.binary_frame(now),
+                Some(Ok(Message::Close(_))) | None => return Some(Closing::normal("connection closed by the client")),
+                Some(Ok(_)) => {} // websocket ping/pong: answered by the websocket layer
+                Some(Err(error)) => return Some(self.websocket_error(&error)),
+            }
+            if self.close.is_some() {
+                return None;
+            }
+            if read == READ_BATCH {
+                // More may be waiting: the other tasks first.
+                tokio::task::yield_now().await;
+                return None;
+            }
+            incoming = match std::future::poll_fn(|cx| Poll::Ready(stream.poll_next_unpin(cx))).await {
+                Poll::Ready(next) => next,
+                Poll::Pending => return None,
+            };
+        }
+        None
     }
 
     /// Whatever ended the session, the outputs this client set stop, and its scan ends; then,
@@ -459,6 +501,16 @@ impl Session {
     async fn handle_frame(&mut self, text: &str, now: Instant) {
         let limits = &self.shared.config.limits;
         let max_messages = enabled(limits.max_messages_per_frame).unwrap_or(usize::MAX);
+        // A client over its rate has every message of this frame refused, whatever it says: only
+        // the Ids are read (a flood costs little, docs/performance.md, "Fourth round").
+        if !self.rate.has_room(now) {
+            if let Some(ids) = frame::message_ids(text, max_messages) {
+                self.received += ids.len() as u64;
+                let admission = self.rate.admit(ids.len(), now);
+                self.note_dropping(admission);
+                return self.refuse_over_rate(ids);
+            }
+        }
         let messages = match frame::split_frame_limited(text, max_messages) {
             Ok(messages) => messages,
             Err(too_many) => {
@@ -472,15 +524,9 @@ impl Session {
             }
         };
         let count = messages.len();
-        self.shared.clients.count_messages(self.id, count as u64, 0);
+        self.received += count as u64;
         let admission = self.rate.admit(count, now);
-        if admission.started_dropping {
-            tracing::warn!(
-                client = self.id,
-                per_second = limits.max_messages_per_second,
-                "client exceeds the message rate; dropping the excess"
-            );
-        }
+        self.note_dropping(admission);
         let mut messages = messages.into_iter();
         for message in messages.by_ref().take(admission.admitted) {
             if self.close.is_some() {
@@ -496,10 +542,28 @@ impl Session {
             self.dispatch(message).await;
         }
         if admission.admitted < count && self.close.is_none() {
-            let error = limits::rate_exceeded(self.shared.config.limits.max_messages_per_second);
-            for message in messages {
-                self.reply_error(message_id(&message), error.clone());
-            }
+            self.refuse_over_rate(messages.map(|message| message_id(&message)));
+        }
+    }
+
+    /// Logs the start of a run of messages dropped for the rate (once per run).
+    fn note_dropping(&self, admission: limits::Admission) {
+        if admission.started_dropping {
+            tracing::warn!(
+                client = self.id,
+                per_second = self.shared.config.limits.max_messages_per_second,
+                "client exceeds the message rate; dropping the excess"
+            );
+        }
+    }
+
+    /// Answers each of these messages with the rate's Error: one frame for a run of them.
+    fn refuse_over_rate(&mut self, ids: impl IntoIterator<Item = u32>) {
+        if self.last_error.as_deref() != Some(self.rate_exceeded.text()) {
+            self.note_error(&self.rate_exceeded.clone());
+        }
+        for id in ids {
+            self.outbox.refuse(id, &self.rate_exceeded);
         }
     }
 
@@ -879,6 +943,12 @@ impl Session {
     fn reply_error(&mut self, id: u32, error: Error) {
         let text = loggable(error.text());
         tracing::debug!(client = self.id, id, code = ?error.code(), error = ?text, "answering with an error");
+        self.note_error(&error);
+        self.outbox.push(error.to_message(id));
+    }
+
+    /// Keeps `error` as the client's last error, for front ends (once per run of the same one).
+    fn note_error(&mut self, error: &Error) {
         if self.last_error.as_deref() != Some(error.text()) {
             let text = error.text().to_owned();
             self.last_error = Some(text.clone());
@@ -886,7 +956,6 @@ impl Session {
                 self.shared.emit(EngineEvent::ClientChanged(Box::new(snapshot)));
             }
         }
-        self.outbox.push(error.to_message(id));
     }
 
     /// Sends what is waiting. Most sends finish at once; one that has to wait is given up
@@ -927,7 +996,16 @@ impl Session {
         !self.outbox.is_empty() || self.websocket_ping
     }
 
-    /// Sends every waiting message, one per frame (what every client accepts).
+    /// Counts the messages received since the last count in the client's snapshot.
+    fn count_received(&mut self) {
+        let received = std::mem::take(&mut self.received);
+        if received > 0 {
+            self.shared.clients.count_messages(self.id, received, 0);
+        }
+    }
+
+    /// Sends every waiting message, one per frame (what every client accepts) but for a run
+    /// of the same Error, which is one frame ([`Outbox`]); all in one write.
     async fn flush<S>(&mut self, sink: &mut S) -> Result<(), ()>
     where
         S: futures_util::Sink<Message> + Unpin,
@@ -941,12 +1019,12 @@ impl Session {
         if self.outbox.is_empty() {
             return Ok(());
         }
-        let count = self.outbox.len() as u64;
-        for message in self.outbox.drain(..) {
-            sink.feed(Message::text(frame::encode_message(&message))).await.map_err(|_| ())?;
+        let sent = self.outbox.message_count() as u64;
+        for text in self.outbox.drain_frames() {
+            sink.feed(Message::text(text)).await.map_err(|_| ())?;
         }
         sink.flush().await.map_err(|_| ())?;
-        self.shared.clients.count_messages(self.id, 0, count);
+        self.shared.clients.count_messages(self.id, std::mem::take(&mut self.received), sent);
         Ok(())
     }
 }
@@ -1005,10 +1083,11 @@ mod tests {
         Session::new(shared, 1, peer, Approval::NotNeeded, accepted, handshake_deadline)
     }
 
-    fn errors(session: &Session) -> Vec<&ErrorMessage> {
+    fn errors(session: &Session) -> Vec<ErrorMessage> {
         session
             .outbox
-            .iter()
+            .messages()
+            .into_iter()
             .filter_map(|message| match message {
                 ServerMessage::Error(error) => Some(error),
                 _ => None,
@@ -1017,7 +1096,7 @@ mod tests {
     }
 
     fn oks(session: &Session) -> usize {
-        session.outbox.iter().filter(|message| matches!(message, ServerMessage::Ok(_))).count()
+        session.outbox.messages().iter().filter(|message| matches!(message, ServerMessage::Ok(_))).count()
     }
 
     #[tokio::test]
@@ -1025,7 +1104,7 @@ mod tests {
         let mut session = session(EngineConfig::default());
         session.handle_frame(HANDSHAKE_V4, Instant::now()).await;
         assert_eq!(session.version, Some(SpecVersion::V4));
-        assert!(matches!(session.outbox.as_slice(), [ServerMessage::ServerInfo(info)] if info.id == 1));
+        assert!(matches!(session.outbox.messages().as_slice(), [ServerMessage::ServerInfo(info)] if info.id == 1));
         session.handle_frame(r#"[{"Ping":{"Id":2}}]"#, Instant::now()).await;
         assert_eq!(oks(&session), 1, "{:?}", session.outbox);
     }
@@ -1065,6 +1144,27 @@ mod tests {
         assert_eq!(oks(&session), 1, "the second message of the burst of two: {:?}", session.outbox);
         let refused: Vec<u32> = errors(&session).iter().map(|error| error.id).collect();
         assert_eq!(refused, [3, 4]);
+        // Over the rate, only the Ids are read, and the Errors of a batch go out as one frame.
+        session.handle_frame(r#"[{"Ping":{"Id":5}},{"Nope":{"Id":6,"x":[1]}}]"#, now).await;
+        session.handle_frame(r#"[{"Ping":{"Id":7}}]"#, now).await;
+        let refused: Vec<u32> = errors(&session).iter().map(|error| error.id).collect();
+        assert_eq!(refused, [3, 4, 5, 6, 7]);
+        let mut sent: Vec<Message> = Vec::new();
+        session.flush(&mut sent).await.unwrap();
+        let frames: Vec<&str> = sent.iter().map(|frame| frame.to_text().unwrap()).collect();
+        assert_eq!(frames.len(), 2, "{frames:?}");
+        assert_eq!(frames[0], r#"[{"Ok":{"Id":2}}]"#);
+        let ids: Vec<u32> = frame::decode_server_frame(frames[1], SpecVersion::V4)
+            .into_iter()
+            .map(|message| match message {
+                Ok(ServerMessage::Error(error)) if error.error_message.contains("--max-messages-per-second") => {
+                    error.id
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, [3, 4, 5, 6, 7]);
+        assert!(session.last_error.is_some_and(|text| text.contains("--max-messages-per-second")));
     }
 
     #[tokio::test]
