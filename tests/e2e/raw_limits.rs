@@ -165,6 +165,53 @@ async fn messages_over_the_rate_get_error_code_3_and_are_dropped_and_the_session
     plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 20).await;
 }
 
+/// A client over its rate still stops: a stop beyond the rate, in a frame with refused commands
+/// or in a frame of its own (read whole, not on the cheap path for refusals), runs and gets Ok.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_over_the_rate_still_stops() {
+    let engine = engine(|c| c.limits.max_messages_per_second = 4).await;
+    let mut client = connected(&engine).await;
+    // Use up the rest of the second's burst with a level, so the device runs.
+    client.send(&pings(2..5)).await;
+    for id in 2..5 {
+        assert_eq!(client.recv().await, json!({"Ok":{"Id":id}}));
+    }
+    for (id, level, stop) in
+        [(10, 20, r#"{"StopDeviceCmd":{"Id":11,"DeviceIndex":0}}"#), (20, 12, r#"{"StopAllDevices":{"Id":21}}"#)]
+    {
+        // One token comes back every 250 ms: the pause is the rate under test.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(client.ask(&vibrate(id, level)).await, json!({"Ok":{"Id":id}}));
+        plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, level as i32).await;
+        // Six pings and the stop in one frame, with no token left: the pings are refused.
+        let mut frame = pings(30..36);
+        frame.pop();
+        frame.push(',');
+        frame.push_str(stop);
+        frame.push(']');
+        client.send(&frame).await;
+        let mut refused = 0;
+        let mut stop_answer = None;
+        for _ in 0..7 {
+            let reply = client.recv().await;
+            match reply.get("Error") {
+                Some(_) => refused += usize::from(error_of(&reply).1 == 3),
+                None if reply["Ok"]["Id"] == id + 1 => stop_answer = Some(reply),
+                None => {}
+            }
+        }
+        assert!(refused >= 5, "the client is over its rate: {refused} of 6 pings refused");
+        assert_eq!(stop_answer, Some(json!({"Ok":{"Id":id + 1}})), "the stop is obeyed and answered");
+        plugboard_e2e::wait_for_level(&engine, 0, 0, OutputType::Vibrate, 0).await;
+    }
+    // A frame holding only a stop, while over the rate: answered Ok, not refused.
+    client.send(&pings(40..46)).await;
+    for _ in 40..46 {
+        client.recv().await;
+    }
+    assert_eq!(client.ask(r#"[{"StopDeviceCmd":{"Id":50,"DeviceIndex":1}}]"#).await, json!({"Ok":{"Id":50}}));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_frames_count_against_the_rate_too() {
     let engine = engine(|c| c.limits.max_messages_per_second = 3).await;

@@ -100,13 +100,21 @@ pub fn split_frame_limited(
 /// those [`split_frame_limited`] then [`RawMessage::id`] would give.
 ///
 /// Only the plain shape is read this way: one array of one-key objects, each body an object
-/// with one whole-number `Id`, no key given twice, at most `max_messages` of them. `None` for
-/// anything else (the caller then splits the frame as usual, which answers every oddity).
+/// with one whole-number `Id`, no key given twice, at most `max_messages` of them, and no stop
+/// among them (a stop is never refused for the rate: see [`is_stop`]). `None` for anything else
+/// (the caller then splits the frame as usual, which answers every oddity and runs the stops).
 pub fn message_ids(text: &str, max_messages: usize) -> Option<Vec<u32>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let ids = serde::de::DeserializeSeed::deserialize(IdsWithin { room: max_messages }, &mut deserializer).ok()?;
     deserializer.end().ok()?;
     (!ids.is_empty()).then_some(ids)
+}
+
+/// Whether a message of this name is a stop (`StopDeviceCmd`, `StopAllDevices`, `StopCmd`).
+/// A server holds no stop back: not for a client's message rate, not behind other commands
+/// (docs/architecture.md, "Safety").
+pub fn is_stop(name: &str) -> bool {
+    matches!(name, "StopDeviceCmd" | "StopAllDevices" | "StopCmd")
 }
 
 /// Reads an array of messages for their Ids, giving up past `room` of them.
@@ -155,9 +163,13 @@ impl<'de> Deserialize<'de> for IdOfMessage {
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let Some(serde::de::IgnoredAny) = map.next_key()? else {
+                // A name with escapes cannot be borrowed: not the plain shape.
+                let Some(name) = map.next_key::<&'de str>()? else {
                     return Err(serde::de::Error::custom("no key"));
                 };
+                if is_stop(name) {
+                    return Err(serde::de::Error::custom("a stop is read whole"));
+                }
                 let IdOfBody(id) = map.next_value()?;
                 match map.next_key::<serde::de::IgnoredAny>()? {
                     None => Ok(IdOfMessage(id)),

@@ -263,4 +263,15 @@ fn message_ids_are_the_ids_splitting_would_give_or_none() {
     for text in odd {
         assert_eq!(message_ids(text, 1), None, "{text}");
     }
+    // A frame with a stop in it is read whole, so the stop runs whatever the rate (and a name
+    // written with escapes is not the plain shape either).
+    let with_stops = [
+        r#"[{"StopDeviceCmd":{"Id":5,"DeviceIndex":0}}]"#,
+        r#"[{"Ping":{"Id":4}},{"StopAllDevices":{"Id":5}}]"#,
+        r#"[{"StopCmd":{"Id":5}},{"Ping":{"Id":6}}]"#,
+        r#"[{"StopAllDevices":{"Id":5}}]"#,
+    ];
+    for text in with_stops {
+        assert_eq!(message_ids(text, 256), None, "{text}");
+    }
 }

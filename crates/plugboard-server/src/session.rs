@@ -501,8 +501,9 @@ impl Session {
     async fn handle_frame(&mut self, text: &str, now: Instant) {
         let limits = &self.shared.config.limits;
         let max_messages = enabled(limits.max_messages_per_frame).unwrap_or(usize::MAX);
-        // A client over its rate has every message of this frame refused, whatever it says: only
-        // the Ids are read (a flood costs little, docs/performance.md, "Fourth round").
+        // A client over its rate has every message of this frame refused, but for stops: only the
+        // Ids are read (a flood costs little, docs/performance.md, "Fourth round"); a frame with
+        // a stop in it is read whole, below.
         if !self.rate.has_room(now) {
             if let Some(ids) = frame::message_ids(text, max_messages) {
                 self.received += ids.len() as u64;
@@ -527,10 +528,16 @@ impl Session {
         self.received += count as u64;
         let admission = self.rate.admit(count, now);
         self.note_dropping(admission);
-        let mut messages = messages.into_iter();
-        for message in messages.by_ref().take(admission.admitted) {
+        for (position, message) in messages.into_iter().enumerate() {
             if self.close.is_some() {
                 return;
+            }
+            // Over the rate, a message is refused, but for a stop: a client that floods and then
+            // stops must be obeyed (docs/architecture.md, "Safety"). It still counted above.
+            let is_stop = matches!(&message, Ok(raw) if frame::is_stop(&raw.name));
+            if position >= admission.admitted && !is_stop {
+                self.refuse_over_rate([message_id(&message)]);
+                continue;
             }
             if self.version.is_some() && self.approval == Approval::Pending {
                 // Nothing beyond the handshake until the user allows this client.
@@ -540,9 +547,6 @@ impl Session {
                 continue;
             }
             self.dispatch(message).await;
-        }
-        if admission.admitted < count && self.close.is_none() {
-            self.refuse_over_rate(messages.map(|message| message_id(&message)));
         }
     }
 
