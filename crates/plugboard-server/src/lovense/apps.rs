@@ -68,8 +68,15 @@ impl Apps {
         self.apps.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The app making a call (listed again if it had left the list), or why it may not.
-    pub fn call(self: &Arc<Self>, name: &str, peer: SocketAddr, origin: Option<String>) -> Result<Arc<App>, ApiError> {
+    /// The app making a call (listed again if it had left the list), or why it may not;
+    /// `stop`: the call only stops, and no rate limit refuses it.
+    pub fn call(
+        self: &Arc<Self>,
+        name: &str,
+        peer: SocketAddr,
+        origin: Option<String>,
+        stop: bool,
+    ) -> Result<Arc<App>, ApiError> {
         let app = {
             let mut apps = self.lock();
             let key = (name.to_owned(), peer.ip().to_canonical());
@@ -88,11 +95,13 @@ impl Apps {
                 })
             }))
         };
-        self.admit(&app, origin)?;
+        self.admit(&app, origin, stop)?;
         Ok(app)
     }
 
-    fn admit(self: &Arc<Self>, app: &Arc<App>, origin: Option<String>) -> Result<(), ApiError> {
+    /// Lets the app's call in, or says why not. `stop`: the call only stops, which counts
+    /// against the rate but is never refused for it (docs/architecture.md, "Safety").
+    fn admit(self: &Arc<Self>, app: &Arc<App>, origin: Option<String>, stop: bool) -> Result<(), ApiError> {
         let id = app.runner.client();
         let mut state = app.lock();
         let now = Instant::now();
@@ -136,7 +145,7 @@ impl Apps {
         }
         state.calls_this_second += 1;
         let limit = self.shared.config.limits.max_messages_per_second;
-        if limit > 0 && state.calls_this_second > limit {
+        if limit > 0 && state.calls_this_second > limit && !stop {
             return Err(ApiError::server_error(format!(
                 "{} calls more than {limit} times a second, the limit for every client; slow down.",
                 app.name
@@ -275,8 +284,12 @@ mod tests {
     impl Setup {
         /// One call of `name`, carrying out `command` as the server does.
         async fn call(&self, name: &str, command: &str) -> serde_json::Value {
-            let app = self.apps.call(name, PEER.parse().unwrap(), None).expect("a loopback app is let in");
-            self.service.execute(&app.runner, &|_| true, from_json(command.as_bytes()).unwrap()).await
+            let command = from_json(command.as_bytes()).unwrap();
+            let app = match self.apps.call(name, PEER.parse().unwrap(), None, command.is_stop()) {
+                Ok(app) => app,
+                Err(refused) => return refused.to_json(),
+            };
+            self.service.execute(&app.runner, &|_| true, command).await
         }
 
         /// The clients listed, by name and id.
@@ -298,6 +311,29 @@ mod tests {
 
     // The sweep ticks every 5 s from the start (0, 5, 10, ...); the waits below end between
     // ticks, so which of the two timers fires first at one instant never matters.
+
+    #[tokio::test(start_paused = true)]
+    async fn over_the_rate_an_app_is_refused_but_its_stop_is_not() {
+        let s = setup();
+        let limit = s.shared.config.limits.max_messages_per_second;
+        let vibrate = r#"{"command":"Function","action":"Vibrate:10","timeSec":0,"apiVer":1}"#;
+        for _ in 0..limit {
+            assert_eq!(s.call("Game", vibrate).await["code"], 200);
+        }
+        let refused = s.call("Game", vibrate).await;
+        assert_ne!(refused["code"], 200, "over the rate: {refused}");
+        assert!(refused["message"].as_str().unwrap_or_default().contains("times a second"), "{refused}");
+        let level = || s.shared.devices.output_level(0, 0, OutputType::Vibrate);
+        assert_eq!(level(), Some(10), "the accepted level runs");
+        for stop in [
+            r#"{"command":"Function","action":"Stop","timeSec":0,"apiVer":1}"#,
+            r#"{"command":"Function","action":"Vibrate:0","timeSec":0,"apiVer":1}"#,
+        ] {
+            assert_eq!(s.call("Game", vibrate).await["code"], refused["code"], "still over the rate");
+            assert_eq!(s.call("Game", stop).await["code"], 200, "{stop} is let through");
+            assert_eq!(level(), Some(0));
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn an_idle_app_is_listed_until_a_minute_after_its_last_call() {

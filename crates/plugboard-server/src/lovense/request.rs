@@ -67,6 +67,18 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether this command only stops (a `Function` with `Stop` or every level 0, a PatternV2
+    /// `Stop`): no rate limit refuses it (docs/architecture.md, "Safety").
+    pub fn is_stop(&self) -> bool {
+        match self {
+            Command::Function { action, .. } => action.is_all_zero(),
+            Command::PatternV2 { step: PatternV2::Stop, .. } => true,
+            _ => false,
+        }
+    }
+}
+
 /// Reads the JSON body of `POST /command`.
 pub fn from_json(body: &[u8]) -> Result<Command, ApiError> {
     let value: Value = serde_json::from_slice(body)

@@ -226,7 +226,8 @@ async fn carry_out(api: &Api, peer: SocketAddr, headers: &HeaderMap, parsed: Res
         .filter(|name| !name.is_empty())
         .unwrap_or(UNNAMED_APP);
     let origin = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let app = match api.apps.call(name, peer, origin) {
+    let stop = parsed.as_ref().is_ok_and(Command::is_stop);
+    let app = match api.apps.call(name, peer, origin, stop) {
         Ok(app) => app,
         Err(error) => return error.to_json(),
     };
