@@ -12,7 +12,7 @@ phase "tools" scripts/ensure-tools.sh
 # The app embeds ui/dist, so the front end is built before anything compiles the app.
 phase "front end: build and unit tests" scripts/build-ui.sh --test
 # Formatting and lints first: they fail in seconds where a test run takes minutes.
-phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
+phase "format and lints" bash -c 'scripts/check-citations.sh && cargo fmt --all --check && cargo fmt --manifest-path bench/Cargo.toml --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings'
 # No crate has modules that need each other in a cycle (tools/module-graph; its own profile, as
 # the parse is slow unoptimised). Excluded from the workspace's test run below, which would
 # repeat it.

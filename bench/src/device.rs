@@ -99,7 +99,6 @@ impl SimDevice {
         receiver
     }
 
-
     /// Forgets what was announced and not delivered (between measurements).
     pub fn clear(&self) {
         self.shared.pending.lock().unwrap().clear();
@@ -130,9 +129,13 @@ type Socket = WebSocketStream<TcpStream>;
 async fn dial(port: u16) -> Result<Socket, String> {
     let stream = TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    let (socket, _) = tokio_tungstenite::client_async_with_config(format!("ws://127.0.0.1:{port}/"), stream, Some(crate::small_reads()))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (socket, _) = tokio_tungstenite::client_async_with_config(
+        format!("ws://127.0.0.1:{port}/"),
+        stream,
+        Some(crate::small_reads()),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(socket)
 }
 

@@ -153,7 +153,8 @@ fn device_list(id: u64, count: usize, v4: bool) -> String {
 /// The number right after the first `key` in `text`.
 fn number_after(text: &str, key: &str) -> Option<f64> {
     let rest = text[text.find(key)? + key.len()..].trim_start();
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(rest.len());
+    let end =
+        rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(rest.len());
     rest[..end].parse().ok()
 }
 
