@@ -321,6 +321,8 @@ struct Session {
     visibility: Visibility,
     /// The inputs this client is subscribed to.
     subscriptions: Subscriptions,
+    /// This batch handed commands to device tasks, which should write before the answers go.
+    commanded: bool,
 }
 
 impl Session {
@@ -362,6 +364,7 @@ impl Session {
             held: Held::default(),
             visibility: Visibility::default(),
             subscriptions: Subscriptions::default(),
+            commanded: false,
         }
     }
 
@@ -460,15 +463,30 @@ impl Session {
             }
             if read == READ_BATCH {
                 // More may be waiting: the other tasks first.
+                self.commanded = false;
                 tokio::task::yield_now().await;
                 return None;
             }
             incoming = match std::future::poll_fn(|cx| Poll::Ready(stream.poll_next_unpin(cx))).await {
                 Poll::Ready(next) => next,
-                Poll::Pending => return None,
+                Poll::Pending => {
+                    self.let_devices_write_first().await;
+                    return None;
+                }
             };
         }
         None
+    }
+
+    /// When this batch handed commands to device tasks, lets them run before the answers are
+    /// written: the toy hears a command before the client hears `Ok`, as from a server that
+    /// writes to the device itself, and the answers' write no longer stands between the
+    /// frame and the device (docs/performance.md, "Fifth round"). A device task woken from
+    /// this task runs next on this thread; the session carries on after it.
+    async fn let_devices_write_first(&mut self) {
+        if std::mem::take(&mut self.commanded) {
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Whatever ended the session, the outputs this client set stop, and its scan ends; then,
@@ -807,6 +825,7 @@ impl Session {
             Request::Test(text) if text == "Error" => Err(Error::message("Test asked for an error, so here is one.")),
             Request::Test(text) => Ok(ServerMessage::Test(Test { id, test_string: text })),
             Request::Stop(scope) => {
+                self.commanded = true;
                 let stopped = devices.stop(Some(self.id), scope);
                 if stopped.is_ok() && scope.inputs {
                     self.subscriptions.forget(scope);
@@ -814,6 +833,7 @@ impl Session {
                 stopped.map(|_| ServerMessage::ok(id))
             }
             Request::Output { device_index, commands } => {
+                self.commanded = true;
                 devices.command(self.id, device_index, &commands).map(|_| ServerMessage::ok(id))
             }
             Request::Input(input) => match input.command {
