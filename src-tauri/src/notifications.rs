@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use plugboard_server::{DeviceEvent, EngineEvent};
+use plugboard_server::{DeviceEvent, EngineEvent, EngineEvents};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast;
@@ -93,7 +93,7 @@ pub fn announce_device_events<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// Shows the notices of one engine run, until it stops.
-async fn announce<R: Runtime>(app: AppHandle<R>, mut events: broadcast::Receiver<EngineEvent>) {
+async fn announce<R: Runtime>(app: AppHandle<R>, mut events: EngineEvents) {
     let mut announcer = Announcer::default();
     loop {
         match events.recv().await {

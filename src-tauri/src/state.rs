@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use plugboard_server::{
     files, gate::normalize as normalize_origin, ApprovedPeer, ClientKind, DeviceOptions, Engine, EngineConfig,
-    EngineEvent, InputType, LocalClient, LovenseApiOptions, OutputType, Range, Reading, SerialPort, UserDeviceConfig,
-    VirtualDeviceSpec, VirtualKind, WebPages,
+    EngineEvent, EngineEvents, InputType, LocalClient, LovenseApiOptions, OutputType, Range, Reading, SerialPort,
+    UserDeviceConfig, VirtualDeviceSpec, VirtualKind, WebPages,
 };
 use tokio::sync::{broadcast, Notify};
 
@@ -57,7 +57,7 @@ pub struct AppState {
 }
 
 /// Something that follows each engine's events from its start (see [`AppState::on_engine_start`]).
-type EngineWatcher = Box<dyn Fn(broadcast::Receiver<EngineEvent>) + Send + Sync>;
+type EngineWatcher = Box<dyn Fn(EngineEvents) + Send + Sync>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -107,7 +107,7 @@ impl AppState {
     }
 
     /// Hands `watcher` the events of every engine started from now on, as it starts.
-    pub fn on_engine_start(&self, watcher: impl Fn(broadcast::Receiver<EngineEvent>) + Send + Sync + 'static) {
+    pub fn on_engine_start(&self, watcher: impl Fn(EngineEvents) + Send + Sync + 'static) {
         lock(&self.engine_watchers).push(Box::new(watcher));
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use plugboard_devices::virtual_device::VirtualKind;
 use plugboard_protocol::model::OutputType;
-use plugboard_server::{Engine, EngineConfig, EngineEvent};
+use plugboard_server::{Engine, EngineConfig, EngineEvent, EngineEvents};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
@@ -65,7 +65,7 @@ async fn until_close(raw: &mut Raw) -> (Vec<Value>, Option<u16>) {
 }
 
 /// The last error an engine event reported for any client containing `needle`.
-fn reported_error(events: &mut tokio::sync::broadcast::Receiver<EngineEvent>, needle: &str) -> Option<String> {
+fn reported_error(events: &mut EngineEvents, needle: &str) -> Option<String> {
     let mut found = None;
     while let Ok(event) = events.try_recv() {
         if let EngineEvent::ClientChanged(client) = event {

@@ -18,7 +18,7 @@ use crate::config::EngineConfig;
 use crate::device_views::UserDeviceConfig;
 use crate::dial_out::DialAddress;
 use crate::error::{InvalidSetting, StartError};
-use crate::events::EngineEvent;
+use crate::events::{EngineEvent, EngineEvents};
 use crate::gate::http::{HttpDecision, Surface};
 use crate::gate::{self, Remembered};
 use crate::listener;
@@ -63,8 +63,7 @@ impl Engine {
         let mut tasks = JoinSet::new();
         // Subscribed here, not in the task: what happens before the task first runs reaches
         // front ends too.
-        let device_events = (shared.devices.subscribe(), shared.devices.subscribe_levels());
-        tasks.spawn(forward_device_events(shared.clone(), device_events));
+        tasks.spawn(forward_device_events(shared.clone(), shared.devices.subscribe()));
         for listener in listeners {
             tasks.spawn(listener::accept_loop(shared.clone(), listener));
         }
@@ -233,8 +232,8 @@ impl Engine {
     }
 
     /// Changes as they happen.
-    pub fn events(&self) -> broadcast::Receiver<EngineEvent> {
-        self.shared.events.subscribe()
+    pub fn events(&self) -> EngineEvents {
+        self.shared.follow_events()
     }
 
     /// Adds a virtual device; every client hears of it. Returns its index.
@@ -418,17 +417,13 @@ impl Drop for Engine {
     }
 }
 
-/// Device changes, output levels included (the device manager's two channels), become engine
-/// events for front ends.
-async fn forward_device_events(
-    shared: Arc<Shared>,
-    (mut events, mut levels): (broadcast::Receiver<DeviceEvent>, broadcast::Receiver<DeviceEvent>),
-) {
+/// Device changes but output levels (which front ends read from the device manager
+/// themselves, see [`EngineEvents`]) become engine events for front ends.
+async fn forward_device_events(shared: Arc<Shared>, mut events: broadcast::Receiver<DeviceEvent>) {
     let mut shutdown = shared.shutdown.clone();
     loop {
         let event = tokio::select! {
             event = events.recv() => event,
-            event = levels.recv() => event,
             _ = crate::raised(&mut shutdown) => return,
         };
         match event {

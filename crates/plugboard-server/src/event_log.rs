@@ -24,7 +24,7 @@ use plugboard_devices::DeviceEvent;
 use plugboard_protocol::model::DeviceInfo;
 use tokio::sync::broadcast;
 
-use crate::{Engine, EngineEvent};
+use crate::{Engine, EngineEvent, EngineEvents};
 
 /// The tracing target of these lines (`--log plugboard_server::event_log=debug`).
 pub const TARGET: &str = "plugboard_server::event_log";
@@ -52,7 +52,7 @@ pub fn spawn(engine: &Engine) -> Option<tokio::task::JoinHandle<()>> {
     Some(tokio::spawn(follow(events)))
 }
 
-async fn follow(mut events: broadcast::Receiver<EngineEvent>) {
+async fn follow(mut events: EngineEvents) {
     loop {
         match events.recv().await {
             Ok(event) => {

@@ -93,7 +93,7 @@ pub use device_views::{DeviceView, InputView, OutputView, UserDeviceConfig};
 pub use dial_out::DialAddress;
 pub use engine::Engine;
 pub use error::{InvalidSetting, StartError};
-pub use events::EngineEvent;
+pub use events::{EngineEvent, EngineEvents};
 pub use gate::Remembered;
 pub use limits::{
     Limits, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGES_PER_FRAME,

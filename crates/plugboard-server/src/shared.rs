@@ -11,7 +11,7 @@ use crate::access::DeviceAccess;
 use crate::approval::Approvals;
 use crate::clients::ClientRegistry;
 use crate::config::EngineConfig;
-use crate::events::EngineEvent;
+use crate::events::{EngineEvent, EngineEvents};
 use crate::gate::OriginGate;
 
 /// Events a front end may fall behind by before it hears `Lagged` and takes a fresh snapshot
@@ -62,5 +62,10 @@ impl Shared {
 
     pub fn emit(&self, event: EngineEvent) {
         let _ = self.events.send(event);
+    }
+
+    /// A front end's subscription: the engine's events and the devices' output changes.
+    pub fn follow_events(&self) -> EngineEvents {
+        EngineEvents::new(self.events.subscribe(), self.devices.subscribe_levels())
     }
 }

@@ -22,15 +22,14 @@ use futures_util::Stream;
 use plugboard_devices::DeviceEvent;
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::broadcast::Receiver;
 
 use super::api::Api;
 use super::json;
-use crate::events::EngineEvent;
+use crate::events::{EngineEvent, EngineEvents};
 
 pub async fn stream(State(api): State<Arc<Api>>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Subscribed before the first event is made: nothing falls between the two.
-    let events = api.shared.events.subscribe();
+    let events = api.shared.follow_events();
     let devices = api.devices();
     let first = event("devices", json::devices(&devices));
     let shutdown = api.shared.shutdown.clone();
@@ -51,7 +50,7 @@ fn event(name: &'static str, data: Value) -> Event {
 /// One script's subscription.
 struct Listener {
     api: Arc<Api>,
-    events: Receiver<EngineEvent>,
+    events: EngineEvents,
     /// The devices this script has been told about, so that it hears of their removal.
     visible: BTreeSet<u32>,
     /// Raised when the engine stops: the stream says so, then ends.
