@@ -10,7 +10,7 @@ use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
 
 use crate::pty::{expect_bytes, pty};
-use crate::raw::Raw;
+use crate::raw::{device_index, Raw};
 
 /// How long the device may take to receive what a command makes the engine write.
 const WRITE_WAIT: Duration = Duration::from_secs(3);
@@ -91,12 +91,8 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     // Nothing written: the next bytes are the v4 client's command's.
 
     // A v4 client: HwPositionWithDuration in steps.
-    let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
-        .await;
-    let list = v4.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
-    let device = &list["DeviceList"]["Devices"][index.to_string()];
-    assert_eq!(device["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{list}");
+    let (mut v4, list) = Raw::v4_game(engine.port(), "v4").await;
+    assert_eq!(device_index(&list, "TCode v0.3 (Single Linear Axis)"), json!(index), "{list}");
     let hw_position = |id: u32, value: u32, ms: u32| {
         format!(
             r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#
