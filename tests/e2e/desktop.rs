@@ -141,7 +141,8 @@ pub(crate) fn app_binary() -> PathBuf {
     app
 }
 
-fn tauri_driver() -> PathBuf {
+/// tauri-driver as `cargo install` put it, or else whichever is on the PATH.
+pub(crate) fn tauri_driver() -> PathBuf {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))

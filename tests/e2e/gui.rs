@@ -21,20 +21,9 @@ use plugboard_e2e::{non_loopback_address, unused_port, wait_until, within};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-const UI_WAIT: Duration = Duration::from_secs(15);
+use crate::desktop::{app_binary, tauri_driver};
 
-/// The app binary next to this test binary (target/<profile>/plugboard).
-fn app_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
-    let app = profile_dir.join("plugboard");
-    assert!(
-        app.exists(),
-        "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)",
-        app.display()
-    );
-    app
-}
+const UI_WAIT: Duration = Duration::from_secs(15);
 
 struct Driver {
     process: Child,
@@ -66,14 +55,6 @@ impl Driver {
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.process.wait()).await;
     }
-}
-
-fn tauri_driver() -> PathBuf {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .map(|home| home.join("bin").join("tauri-driver"));
-    cargo_bin.filter(|path| path.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
 fn screenshots_dir() -> PathBuf {
