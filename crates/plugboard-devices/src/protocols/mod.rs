@@ -719,6 +719,13 @@ pub(crate) fn value_of(levels: &[OutputLevel], slot: (u32, OutputType)) -> i32 {
     find_level(levels, slot.0, slot.1).map_or(0, |i| levels[i].value)
 }
 
+/// The level of the output of type `kind`, on whichever feature has it, or 0 when the device
+/// has none: what a whole-state packet that names each output by its type carries (its
+/// protocol allows one output of each type). `Inflate` and `Constrict` are the same output.
+pub(crate) fn value_of_type(levels: &[OutputLevel], kind: OutputType) -> i32 {
+    levels.iter().find(|level| same_kind(level.kind, kind)).map_or(0, |level| level.value)
+}
+
 /// `value` clamped into `0..=max` as a byte.
 pub(crate) fn clamp_byte(value: i32, max: u8) -> u8 {
     value.clamp(0, max as i32) as u8
@@ -769,6 +776,16 @@ mod tests {
             s.insert(2);
             s
         });
+    }
+
+    #[test]
+    fn the_value_of_a_type_is_that_output_s_on_any_feature_or_0() {
+        let mut levels = vec![OutputLevel::new(0, OutputType::Vibrate), OutputLevel::new(2, OutputType::Inflate)];
+        levels[0].value = 7;
+        levels[1].value = 3;
+        assert_eq!(value_of_type(&levels, OutputType::Vibrate), 7);
+        assert_eq!(value_of_type(&levels, OutputType::Constrict), 3, "Inflate is Constrict");
+        assert_eq!(value_of_type(&levels, OutputType::Rotate), 0, "no such output");
     }
 
     #[test]
