@@ -8,12 +8,12 @@ use futures_util::{SinkExt, StreamExt};
 use plugboard_protocol::model::OutputType;
 use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::MaybeTlsStream;
 
 use crate::raw::{Raw, WAIT};
+use crate::toy::{dial, Socket};
 
 /// A Lovense Hush as a websocket device: answers `DeviceType;` and `Battery;`, records the rest.
 pub(crate) struct FakeLovense {
@@ -23,21 +23,13 @@ pub(crate) struct FakeLovense {
 
 impl FakeLovense {
     pub(crate) async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
-        let port = engine.device_websocket_address().expect("device-websocket server runs").port();
-        let (socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
+        let socket = dial(engine, identifier, address).await;
         let (sender, received) = mpsc::unbounded_channel();
-        let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
-        let task = tokio::spawn(Self::run(socket, hello, sender));
+        let task = tokio::spawn(Self::run(socket, sender));
         FakeLovense { received, task }
     }
 
-    async fn run(
-        mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-        hello: String,
-        sender: mpsc::UnboundedSender<String>,
-    ) {
-        socket.send(Message::text(hello)).await.unwrap();
+    async fn run(mut socket: Socket, sender: mpsc::UnboundedSender<String>) {
         while let Some(Ok(message)) = socket.next().await {
             let Message::Binary(bytes) = message else { continue };
             let text = String::from_utf8_lossy(&bytes).into_owned();
