@@ -27,12 +27,7 @@ async fn drive(
                "websocket_devices": [{"identifier": identifier, "protocol": protocol}]}),
     );
     let engine = start_engine(own).await;
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let toy = RecordingToy::connect(&engine, identifier, "AABBCCDDEE02").await;
     // A v4 client hears of the new device as a device list.
     let list = client.recv().await;

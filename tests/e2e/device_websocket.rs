@@ -142,8 +142,7 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     assert_eq!(saved["devices"]["AABBCCDDEE01"]["index"], index);
 
     // A second client sees the toy vanish without a Close frame.
-    let mut watcher = Raw::connect(&engine).await;
-    watcher.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"watcher","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    let mut watcher = Raw::v4_client(engine.port(), "watcher").await;
     toy.vanish();
     let list = watcher.recv().await;
     assert_eq!(list, json!({"DeviceList":{"Id":0,"Devices":{}}}));
@@ -247,12 +246,7 @@ async fn kiiroo_v21_devices_bound_in_an_intiface_user_config_connect() {
     assert_eq!(stroker.info.name, "Kiiroo V2.1 Initialized Device");
     assert_eq!(known.info.name, "Kiiroo Pearl 2.1");
 
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let index = known.info.index;
     let vibrate = format!(
         r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":50}}}}}}}}]"#

@@ -444,11 +444,7 @@ async fn sigterm_stops_every_device_before_the_app_exits() {
     toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string()))
         .await
         .unwrap();
-    let mut game = crate::raw::Raw::connect_to(server_port).await;
-    game.ask(
-        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-    )
-    .await;
+    let mut game = crate::raw::Raw::v4_client(server_port, "game").await;
     let mut vibrating = false;
     let deadline = tokio::time::Instant::now() + UI_WAIT;
     while tokio::time::Instant::now() < deadline {

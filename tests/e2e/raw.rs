@@ -77,14 +77,21 @@ impl Raw {
         self.recv().await
     }
 
-    /// A game speaking spec v4, named `name`, connected to the server on `port`: it has shaken
-    /// hands and asked for the device list, which is returned with it.
-    pub(crate) async fn v4_game(port: u16, name: &str) -> (Raw, Value) {
-        let mut game = Raw::connect_to(port).await;
+    /// A client speaking spec v4, named `name`, that has shaken hands with the server on
+    /// `port` (message Id 1).
+    pub(crate) async fn v4_client(port: u16, name: &str) -> Raw {
+        let mut client = Raw::connect_to(port).await;
         let hello = json!([{"RequestServerInfo": {"Id": 1, "ClientName": name,
                                                   "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]);
-        let info = game.ask(&hello.to_string()).await;
+        let info = client.ask(&hello.to_string()).await;
         assert!(info.get("ServerInfo").is_some(), "a v4 handshake: {info}");
+        client
+    }
+
+    /// A game speaking spec v4, named `name`, connected to the server on `port`: it has shaken
+    /// hands and asked for the device list (message Id 2), which is returned with it.
+    pub(crate) async fn v4_game(port: u16, name: &str) -> (Raw, Value) {
+        let mut game = Raw::v4_client(port, name).await;
         let list = game.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
         (game, list)
     }

@@ -70,9 +70,7 @@ fn engine_config(dir: &std::path::Path, identifier: &str, protocol: &str) -> std
 async fn a_device_the_database_lists_without_features_is_listed_with_nothing_to_control() {
     let dir = tempfile::tempdir().unwrap();
     let engine = start_engine(engine_config(dir.path(), "SuoYinQiu", "libo-karen")).await;
-    let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
-        .await;
+    let mut v4 = Raw::v4_client(engine.port(), "v4").await;
     let mut v3 = Raw::connect(&engine).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v3","MessageVersion":3}}]"#).await;
 
@@ -97,12 +95,7 @@ async fn a_device_the_database_lists_without_features_is_listed_with_nothing_to_
 async fn an_hgod_hears_its_level_every_100_ms_until_the_stop() {
     let dir = tempfile::tempdir().unwrap();
     let engine = start_engine(engine_config(dir.path(), "AMN NEO", "hgod")).await;
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let mut toy = RecordingToy::connect(&engine, "AMN NEO", "HGOD0001").await;
     let list = client.recv().await;
     let index = list["DeviceList"]["Devices"].as_object().unwrap().keys().next().expect("listed").clone();
