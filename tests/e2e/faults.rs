@@ -391,9 +391,7 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
 
 /// The headless engine's binary, next to this test binary.
 fn engine_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
-    let engine = profile_dir.join("plugboard-engine");
+    let engine = plugboard_e2e::engine_process::native_engine();
     assert!(
         engine.exists(),
         "{} is missing: build it first (cargo build -p plugboard-server --bin plugboard-engine; scripts/test.sh does)",
