@@ -63,8 +63,7 @@ async fn ble_lovense_through_btleplug_and_the_engine() {
     let mut client = Raw::connect(&engine).await;
     client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
     // A second client, of another spec version, that never scans.
-    let mut watcher = Raw::connect(&engine).await;
-    watcher.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"watcher","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    let mut watcher = Raw::v4_client(engine.port(), "watcher").await;
     assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
 
     // Found by its name (LVS-*), identified by its DeviceType answer: Z is a Hush.

@@ -4,47 +4,11 @@
 //! Black Hole counts its frames: the counter the device task keeps moves on with every frame,
 //! a stop's included.
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::device_websocket::{start_engine, user_config};
-use crate::raw::{Raw, WAIT};
-
-/// A websocket toy that announces `identifier` and records the binary messages it receives.
-struct RecordingToy {
-    received: mpsc::UnboundedReceiver<Vec<u8>>,
-}
-
-impl RecordingToy {
-    async fn connect(engine: &plugboard_server::Engine, identifier: &str, address: &str) -> RecordingToy {
-        let port = engine.device_websocket_address().expect("device-websocket server runs").port();
-        let (mut socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
-        let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
-        socket.send(Message::text(hello)).await.unwrap();
-        let (sender, received) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = socket.next().await {
-                if let Message::Binary(bytes) = message {
-                    let _ = sender.send(bytes.to_vec());
-                }
-            }
-        });
-        RecordingToy { received }
-    }
-
-    /// The next `count` packets, in the order they came.
-    async fn next(&mut self, count: usize) -> Vec<Vec<u8>> {
-        let mut packets = Vec::with_capacity(count);
-        for _ in 0..count {
-            let packet = tokio::time::timeout(WAIT, self.received.recv()).await.expect("a packet in time");
-            packets.push(packet.expect("toy running"));
-        }
-        packets
-    }
-}
+use crate::raw::Raw;
+use crate::websocket_toys::RecordingToy;
 
 fn hex(text: &str) -> Vec<u8> {
     text.split_whitespace().map(|byte| u8::from_str_radix(byte, 16).unwrap()).collect()
@@ -63,12 +27,7 @@ async fn drive(
                "websocket_devices": [{"identifier": identifier, "protocol": protocol}]}),
     );
     let engine = start_engine(own).await;
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let toy = RecordingToy::connect(&engine, identifier, "AABBCCDDEE02").await;
     // A v4 client hears of the new device as a device list.
     let list = client.recv().await;
@@ -86,15 +45,15 @@ async fn a_fatima_pro_heats_and_a_stop_turns_the_heater_off_with_the_motors() {
     let (engine, mut client, mut toy, index, _dir) = drive("svakom-fatima", "FakeFatima").await;
     let heat = output(3, index, 3, json!({"Temperature": {"Value": 1}}));
     assert_eq!(client.ask(&heat).await, json!({"Ok": {"Id": 3}}));
-    assert_eq!(toy.next(1).await, [hex("55 05 01 37 02 00 00")]);
+    assert_eq!(toy.packets(1).await, [hex("55 05 01 37 02 00 00")]);
     let vibrate = output(4, index, 0, json!({"Vibrate": {"Value": 10}}));
     assert_eq!(client.ask(&vibrate).await, json!({"Ok": {"Id": 4}}));
-    assert_eq!(toy.next(1).await, [hex("55 03 00 00 01 0a")]);
+    assert_eq!(toy.packets(1).await, [hex("55 03 00 00 01 0a")]);
     let stop = json!([{"StopCmd": {"Id": 5, "DeviceIndex": index}}]).to_string();
     assert_eq!(client.ask(&stop).await, json!({"Ok": {"Id": 5}}));
     // Suction and thrust were never set, so their state is unknown: they are stopped too.
     assert_eq!(
-        toy.next(4).await,
+        toy.packets(4).await,
         [hex("55 03 00 00 00 00"), hex("55 09 00 00 00 00"), hex("55 08 00 00 00 00"), hex("55 05 00 00 02 00 00")]
     );
     engine.stop().await;
@@ -105,15 +64,15 @@ async fn a_black_hole_counts_every_frame_it_gets() {
     let (engine, mut client, mut toy, index, _dir) = drive("tryfun-blackhole", "FakeBlackHole").await;
     let oscillate = output(3, index, 0, json!({"Oscillate": {"Value": 50}}));
     assert_eq!(client.ask(&oscillate).await, json!({"Ok": {"Id": 3}}));
-    assert_eq!(toy.next(1).await, [hex("00 02 00 03 0c 32 c2")]);
+    assert_eq!(toy.packets(1).await, [hex("00 02 00 03 0c 32 c2")]);
     let vibrate = output(4, index, 1, json!({"Vibrate": {"Value": 100}}));
     assert_eq!(client.ask(&vibrate).await, json!({"Ok": {"Id": 4}}));
-    assert_eq!(toy.next(1).await, [hex("01 02 00 03 09 64 93")]);
+    assert_eq!(toy.packets(1).await, [hex("01 02 00 03 09 64 93")]);
     let stop = json!([{"StopCmd": {"Id": 5, "DeviceIndex": index}}]).to_string();
     assert_eq!(client.ask(&stop).await, json!({"Ok": {"Id": 5}}));
-    assert_eq!(toy.next(2).await, [hex("02 02 00 03 0c 00 f4"), hex("03 02 00 03 09 00 f7")]);
+    assert_eq!(toy.packets(2).await, [hex("02 02 00 03 0c 00 f4"), hex("03 02 00 03 09 00 f7")]);
     let again = output(6, index, 1, json!({"Vibrate": {"Value": 100}}));
     assert_eq!(client.ask(&again).await, json!({"Ok": {"Id": 6}}));
-    assert_eq!(toy.next(1).await, [hex("04 02 00 03 09 64 93")]);
+    assert_eq!(toy.packets(1).await, [hex("04 02 00 03 09 64 93")]);
     engine.stop().await;
 }

@@ -130,9 +130,7 @@ impl Desktop {
 
 /// The app binary next to this test binary (target/<profile>/plugboard).
 pub(crate) fn app_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
-    let app = profile_dir.join("plugboard");
+    let app = plugboard_e2e::engine_process::built_binary("plugboard");
     assert!(
         app.exists(),
         "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)",
@@ -141,7 +139,8 @@ pub(crate) fn app_binary() -> PathBuf {
     app
 }
 
-fn tauri_driver() -> PathBuf {
+/// tauri-driver as `cargo install` put it, or else whichever is on the PATH.
+pub(crate) fn tauri_driver() -> PathBuf {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))

@@ -42,9 +42,7 @@ async fn a_new_name_reaches_clients() {
     let mut config = EngineConfig::loopback(0);
     config.virtual_devices = vec![VirtualDeviceSpec::new(VirtualKind::Vibrator)];
     let engine = Engine::start(config).await.unwrap();
-    let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"four","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
-        .await;
+    let mut v4 = Raw::v4_client(engine.port(), "four").await;
     let mut v3 = Raw::connect(&engine).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"three","MessageVersion":3}}]"#).await;
     let address = engine.device_manager().address_of(0).unwrap();
@@ -69,12 +67,7 @@ async fn limits_apply_to_the_running_toy_and_are_saved_and_forget_clears_them() 
     let mut toy = FakeLovense::connect(&engine, "FakeLVS", "LIMITS01").await;
     plugboard_e2e::wait_for_devices(&engine, 1).await;
     let index = engine.device_manager().index_of("LIMITS01").unwrap();
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let full = format!(
         r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":20}}}}}}}}]"#
     );

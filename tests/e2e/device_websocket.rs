@@ -8,12 +8,12 @@ use futures_util::{SinkExt, StreamExt};
 use plugboard_protocol::model::OutputType;
 use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::MaybeTlsStream;
 
 use crate::raw::{Raw, WAIT};
+use crate::toy::{dial, Socket};
 
 /// A Lovense Hush as a websocket device: answers `DeviceType;` and `Battery;`, records the rest.
 pub(crate) struct FakeLovense {
@@ -23,21 +23,13 @@ pub(crate) struct FakeLovense {
 
 impl FakeLovense {
     pub(crate) async fn connect(engine: &Engine, identifier: &str, address: &str) -> FakeLovense {
-        let port = engine.device_websocket_address().expect("device-websocket server runs").port();
-        let (socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
+        let socket = dial(engine, identifier, address).await;
         let (sender, received) = mpsc::unbounded_channel();
-        let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
-        let task = tokio::spawn(Self::run(socket, hello, sender));
+        let task = tokio::spawn(Self::run(socket, sender));
         FakeLovense { received, task }
     }
 
-    async fn run(
-        mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-        hello: String,
-        sender: mpsc::UnboundedSender<String>,
-    ) {
-        socket.send(Message::text(hello)).await.unwrap();
+    async fn run(mut socket: Socket, sender: mpsc::UnboundedSender<String>) {
         while let Some(Ok(message)) = socket.next().await {
             let Message::Binary(bytes) = message else { continue };
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -150,8 +142,7 @@ async fn a_simulated_lovense_gets_exactly_the_bytes_it_should() {
     assert_eq!(saved["devices"]["AABBCCDDEE01"]["index"], index);
 
     // A second client sees the toy vanish without a Close frame.
-    let mut watcher = Raw::connect(&engine).await;
-    watcher.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"watcher","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#).await;
+    let mut watcher = Raw::v4_client(engine.port(), "watcher").await;
     toy.vanish();
     let list = watcher.recv().await;
     assert_eq!(list, json!({"DeviceList":{"Id":0,"Devices":{}}}));
@@ -255,12 +246,7 @@ async fn kiiroo_v21_devices_bound_in_an_intiface_user_config_connect() {
     assert_eq!(stroker.info.name, "Kiiroo V2.1 Initialized Device");
     assert_eq!(known.info.name, "Kiiroo Pearl 2.1");
 
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let index = known.info.index;
     let vibrate = format!(
         r#"[{{"OutputCmd":{{"Id":2,"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":50}}}}}}}}]"#

@@ -17,7 +17,7 @@ use plugboard_server::{Engine, EngineConfig};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::pty::{expect_bytes, pty};
+use crate::pty::{expect_bytes, pty, serial_port_config};
 use crate::toy::{Reply, Script, Toy};
 
 /// Generous: these tests run on a loaded two-core machine next to other test binaries.
@@ -343,10 +343,7 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
     let name = link.to_str().unwrap().to_owned();
     let (mut master, slave) = pty();
     point(&link, &slave);
-    let own = dir.path().join("user-device-config.json");
-    let text = json!({"format": "plugboard-user-device-config", "version": 1,
-                      "serial_ports": [{"port": name, "protocol": "tcode-v03"}]});
-    std::fs::write(&own, text.to_string()).unwrap();
+    let own = serial_port_config(dir.path(), &name, "tcode-v03");
     let mut config = EngineConfig::loopback(0);
     config.devices.use_serial = true;
     config.devices.own_user_config_path = Some(own);
@@ -394,9 +391,7 @@ async fn a_serial_device_whose_pty_closes_mid_move_is_removed_for_every_client_a
 
 /// The headless engine's binary, next to this test binary.
 fn engine_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
-    let engine = profile_dir.join("plugboard-engine");
+    let engine = plugboard_e2e::engine_process::native_engine();
     assert!(
         engine.exists(),
         "{} is missing: build it first (cargo build -p plugboard-server --bin plugboard-engine; scripts/test.sh does)",

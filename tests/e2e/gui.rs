@@ -21,20 +21,9 @@ use plugboard_e2e::{non_loopback_address, unused_port, wait_until, within};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-const UI_WAIT: Duration = Duration::from_secs(15);
+use crate::desktop::{app_binary, tauri_driver};
 
-/// The app binary next to this test binary (target/<profile>/plugboard).
-fn app_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
-    let app = profile_dir.join("plugboard");
-    assert!(
-        app.exists(),
-        "{} is missing: build the app first (cargo build -p plugboard; scripts/test.sh does)",
-        app.display()
-    );
-    app
-}
+const UI_WAIT: Duration = Duration::from_secs(15);
 
 struct Driver {
     process: Child,
@@ -66,14 +55,6 @@ impl Driver {
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.process.wait()).await;
     }
-}
-
-fn tauri_driver() -> PathBuf {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .map(|home| home.join("bin").join("tauri-driver"));
-    cargo_bin.filter(|path| path.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
 fn screenshots_dir() -> PathBuf {
@@ -463,11 +444,7 @@ async fn sigterm_stops_every_device_before_the_app_exits() {
     toy.send(Message::text(json!({"identifier": "FakeLVS", "address": "SIGTERM01", "version": 0}).to_string()))
         .await
         .unwrap();
-    let mut game = crate::raw::Raw::connect_to(server_port).await;
-    game.ask(
-        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-    )
-    .await;
+    let mut game = crate::raw::Raw::v4_client(server_port, "game").await;
     let mut vibrating = false;
     let deadline = tokio::time::Instant::now() + UI_WAIT;
     while tokio::time::Instant::now() < deadline {

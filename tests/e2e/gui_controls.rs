@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::desktop::{AppWindow, Desktop};
 use crate::gui_layout::add_virtual_device;
-use crate::raw::Raw;
+use crate::raw::{device_index, Raw};
 use crate::toy::{Script, Toy};
 
 const TOY_WAIT: Duration = Duration::from_secs(10);
@@ -81,16 +81,8 @@ async fn gui_the_windows_controls_drive_a_toy_as_a_client_of_the_engine() {
     );
 
     // A game's command takes the output over; the slider follows the toy.
-    let mut game = Raw::connect_to(port).await;
-    let hello = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Test game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
-    assert!(game.ask(hello).await.get("ServerInfo").is_some());
-    let list = game.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
-    let index_of = |name: &str| {
-        let devices = list["DeviceList"]["Devices"].as_object();
-        let device = devices.and_then(|devices| devices.values().find(|d| d["DeviceName"] == name));
-        device.map(|d| d["DeviceIndex"].clone()).unwrap_or_else(|| panic!("{name} in {list}"))
-    };
-    let (hush, sampler) = (index_of("Lovense Hush"), index_of("Virtual Sampler"));
+    let (mut game, list) = Raw::v4_game(port, "Test game").await;
+    let (hush, sampler) = (device_index(&list, "Lovense Hush"), device_index(&list, "Virtual Sampler"));
     let command = json!([{"OutputCmd": {"Id": 3, "DeviceIndex": hush, "FeatureIndex": 0,
                                         "Command": {"Vibrate": {"Value": 5}}}}]);
     assert_eq!(game.ask(&command.to_string()).await, json!({"Ok": {"Id": 3}}));

@@ -87,11 +87,7 @@ async fn gui_every_view_fits_the_window_at_800x600_and_at_its_default_size() {
     add_virtual_device(&window, "sampler", LONG_SAMPLER_NAME).await;
 
     // Two apps with names of their own, one driving a device, so the Apps view has cards.
-    let mut game = Raw::connect_to(port).await;
-    let hello = format!(
-        r#"[{{"RequestServerInfo":{{"Id":1,"ClientName":"{LONG_APP_NAME}","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}}}]"#
-    );
-    assert!(game.ask(&hello).await.get("ServerInfo").is_some());
+    let mut game = Raw::v4_client(port, LONG_APP_NAME).await;
     let command = r#"[{"OutputCmd":{"Id":2,"DeviceIndex":2,"FeatureIndex":2,"Command":{"Rotate":{"Value":-7}}}}]"#;
     assert_eq!(game.ask(command).await, json!({"Ok": {"Id": 2}}));
     let mut other = Raw::connect_to(port).await;

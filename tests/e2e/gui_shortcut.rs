@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::desktop::{AppWindow, Desktop};
 use crate::gui_layout::add_virtual_device;
-use crate::raw::Raw;
+use crate::raw::{device_index, Raw};
 use crate::toy::{Script, Toy};
 
 const TOY_WAIT: Duration = Duration::from_secs(10);
@@ -60,16 +60,8 @@ impl RunningGame {
         add_virtual_device(window, "dual-vibrator", "Two motors").await;
         window.show_view("devices").await;
         window.shown("#devices [data-device-name=\"Lovense Hush\"]").await;
-        let mut game = Raw::connect_to(port).await;
-        let hello = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Fullscreen game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
-        assert!(game.ask(hello).await.get("ServerInfo").is_some());
-        let list = game.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
-        let index_of = |name: &str| {
-            let devices = list["DeviceList"]["Devices"].as_object();
-            let device = devices.and_then(|devices| devices.values().find(|d| d["DeviceName"] == name));
-            device.map(|d| d["DeviceIndex"].clone()).unwrap_or_else(|| panic!("{name} in {list}"))
-        };
-        let (hush, motors) = (index_of("Lovense Hush"), index_of("Two motors"));
+        let (game, list) = Raw::v4_game(port, "Fullscreen game").await;
+        let (hush, motors) = (device_index(&list, "Lovense Hush"), device_index(&list, "Two motors"));
         RunningGame { game, toy, hush, motors, next_id: 3 }
     }
 

@@ -205,10 +205,7 @@ async fn lovensepy_drives_a_lovense_and_a_we_vibe_beside_official_buttplug_clien
     // Nothing of the game runs on: a Buttplug client's level comes to each toy right after
     // the game's last write, which was a 0 (the toys' links are ordered, so a step of a
     // program left running would show up between them, or leave the toy above 0).
-    let mut buttplug = Raw::connect(&engine).await;
-    let hello =
-        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"after","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
-    buttplug.ask(hello).await;
+    let mut buttplug = Raw::v4_client(engine.port(), "after").await;
     let vibrate = |id: u32, index: u32, value: u32| {
         format!(
             r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}]"#

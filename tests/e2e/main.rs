@@ -8,6 +8,7 @@ mod desktop;
 mod device_settings;
 mod device_updates;
 mod device_websocket;
+mod every_kind;
 mod faults;
 mod file_server;
 mod gui;

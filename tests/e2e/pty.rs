@@ -1,10 +1,16 @@
 //! Pseudo-terminals standing in for serial devices: the master end is the device (the test
-//! reads what the engine writes to it), the slave's path is the port the engine opens.
+//! reads what the engine writes to it), the slave's path is the port the engine opens. Also
+//! the engine that finds such a device: a user config binds the port to a protocol.
 
 use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use plugboard_server::{Engine, EngineConfig};
+use serde_json::{json, Value};
 use serialport::TTYPort;
+
+use crate::raw::Raw;
 
 /// A pty whose master is close-on-exec from the start (std opens files with `O_CLOEXEC`), so
 /// no child process another test spawns can inherit it and keep the pty alive after the test
@@ -50,4 +56,35 @@ pub(crate) fn expect_bytes(master: &mut TTYPort, want: &str, within: Duration) {
         got
     });
     assert_eq!(String::from_utf8_lossy(&got), want);
+}
+
+/// Writes a user device config into `dir` that binds the serial `port` to `protocol`, and
+/// returns its path.
+pub(crate) fn serial_port_config(dir: &Path, port: &str, protocol: &str) -> PathBuf {
+    let path = dir.join("user-device-config.json");
+    let text = json!({"format": "plugboard-user-device-config", "version": 1,
+                      "serial_ports": [{"port": port, "protocol": protocol}]});
+    std::fs::write(&path, text.to_string()).expect("write the user device config");
+    path
+}
+
+/// An engine that opens serial ports, with the user device config at `user_config`.
+pub(crate) async fn serial_engine(user_config: PathBuf) -> Engine {
+    let mut config = EngineConfig::loopback(0);
+    config.devices.use_serial = true;
+    config.devices.own_user_config_path = Some(user_config);
+    Engine::start(config).await.expect("engine starts")
+}
+
+/// A spec v3 client that scans for the bound port's device. The serial scan is one pass: it
+/// finishes, and the bound pty becomes the device, in either order. Returns the client and the
+/// DeviceAdded message.
+pub(crate) async fn scan_for_the_serial_device(engine: &Engine) -> (Raw, Value) {
+    let mut client = Raw::connect(engine).await;
+    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
+    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
+    let seen = [client.recv().await, client.recv().await];
+    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
+    let added = seen.into_iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    (client, added)
 }

@@ -77,6 +77,25 @@ impl Raw {
         self.recv().await
     }
 
+    /// A client speaking spec v4, named `name`, that has shaken hands with the server on
+    /// `port` (message Id 1).
+    pub(crate) async fn v4_client(port: u16, name: &str) -> Raw {
+        let mut client = Raw::connect_to(port).await;
+        let hello = json!([{"RequestServerInfo": {"Id": 1, "ClientName": name,
+                                                  "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]);
+        let info = client.ask(&hello.to_string()).await;
+        assert!(info.get("ServerInfo").is_some(), "a v4 handshake: {info}");
+        client
+    }
+
+    /// A game speaking spec v4, named `name`, connected to the server on `port`: it has shaken
+    /// hands and asked for the device list (message Id 2), which is returned with it.
+    pub(crate) async fn v4_game(port: u16, name: &str) -> (Raw, Value) {
+        let mut game = Raw::v4_client(port, name).await;
+        let list = game.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
+        (game, list)
+    }
+
     /// Waits for the server's Close frame (or the end of the stream).
     pub(crate) async fn closed(&mut self) -> bool {
         loop {
@@ -87,6 +106,14 @@ impl Raw {
             }
         }
     }
+}
+
+/// The DeviceIndex of the device named `name` in a spec v4 DeviceList (its Devices are an object
+/// keyed by index); panics, showing the list, when no device has that name.
+pub(crate) fn device_index(list: &Value, name: &str) -> Value {
+    let devices = list["DeviceList"]["Devices"].as_object();
+    let device = devices.and_then(|devices| devices.values().find(|device| device["DeviceName"] == name));
+    device.map(|device| device["DeviceIndex"].clone()).unwrap_or_else(|| panic!("no device named {name} in {list}"))
 }
 
 async fn engine_with(kinds: &[VirtualKind], tweak: impl FnOnce(&mut EngineConfig)) -> Engine {

@@ -21,19 +21,7 @@ use plugboard_e2e::{
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 
-/// The devices of [`commands_every_kind_of_device`], at indexes 0 to 4.
-pub(crate) const ALL_KINDS: [VirtualKind; 5] = [
-    VirtualKind::Vibrator,
-    VirtualKind::DualVibrator,
-    VirtualKind::Rotator,
-    VirtualKind::Stroker,
-    VirtualKind::LovenseMax,
-];
-const VIBRATOR: u32 = 0;
-const DUAL: u32 = 1;
-const ROTATOR: u32 = 2;
-const STROKER: u32 = 3;
-const MAX: u32 = 4;
+use crate::every_kind::{wait_for_every_output_stopped, ALL_KINDS, DUAL, MAX, ROTATOR, STROKER, VIBRATOR};
 
 /// Connects a 9.0.9 client the documented way and waits for the `DeviceAdded` events the
 /// client raises for the devices it learns from its RequestDeviceList just after connecting.
@@ -145,11 +133,7 @@ pub(crate) async fn commands_every_kind_of_device(engine: &impl EngineUnderTest)
     wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(DUAL, 1, OutputType::Vibrate), Some(20), "only the stopped device stops");
     within("stop all", client.stop_all_devices()).await.expect("StopAllDevices");
-    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, 0).await;
-    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, MAX, 1, OutputType::Constrict, 0).await;
+    wait_for_every_output_stopped(engine).await;
 
     within("ping", client.ping()).await.expect("ping");
     within("disconnect", client.disconnect()).await.expect("disconnect");

@@ -14,18 +14,7 @@ use plugboard_e2e::{
 use plugboard_protocol::model::OutputType;
 use plugboard_protocol::SpecVersion;
 
-const ALL_KINDS: [VirtualKind; 5] = [
-    VirtualKind::Vibrator,
-    VirtualKind::DualVibrator,
-    VirtualKind::Rotator,
-    VirtualKind::Stroker,
-    VirtualKind::LovenseMax,
-];
-const VIBRATOR: u32 = 0;
-const DUAL: u32 = 1;
-const ROTATOR: u32 = 2;
-const STROKER: u32 = 3;
-const MAX: u32 = 4;
+use crate::every_kind::{wait_for_every_output_stopped, ALL_KINDS, DUAL, MAX, ROTATOR, STROKER, VIBRATOR};
 
 fn connector(url: &str) -> ButtplugRemoteClientConnector<ButtplugWebsocketClientTransport> {
     ButtplugRemoteClientConnector::<ButtplugWebsocketClientTransport>::new(
@@ -67,7 +56,7 @@ async fn rust_v4_client_commands_every_kind_of_device() {
     engine.stop().await;
 }
 
-/// Against an engine with the devices of `rust_v3::ALL_KINDS` (the same five, in the same order).
+/// Against an engine with the devices of [`ALL_KINDS`].
 pub(crate) async fn commands_every_kind_of_device(engine: &impl EngineUnderTest) {
     let client = connect(engine, "Example v4 Client").await;
 
@@ -131,11 +120,7 @@ pub(crate) async fn commands_every_kind_of_device(engine: &impl EngineUnderTest)
     wait_for_level(engine, VIBRATOR, 0, OutputType::Vibrate, 0).await;
     assert_eq!(engine.output_level(MAX, 0, OutputType::Vibrate), Some(20), "only the stopped device stops");
     within("stop all", client.stop_all_devices()).await.expect("stop all");
-    wait_for_level(engine, DUAL, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, DUAL, 1, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, ROTATOR, 0, OutputType::Rotate, 0).await;
-    wait_for_level(engine, MAX, 0, OutputType::Vibrate, 0).await;
-    wait_for_level(engine, MAX, 1, OutputType::Constrict, 0).await;
+    wait_for_every_output_stopped(engine).await;
 
     within("ping", client.ping()).await.expect("ping");
     within("disconnect", client.disconnect()).await.expect("disconnect");

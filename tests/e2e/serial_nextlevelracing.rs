@@ -4,42 +4,22 @@
 //! the bytes that reach the master end are checked exactly, stops included: one `M<i>0\r` per
 //! motor not known to be at rest, in feature order, and nothing once all are.
 
-use std::path::Path;
 use std::time::Duration;
 
-use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
 
-use crate::pty::{expect_bytes, pty};
-use crate::raw::Raw;
+use crate::pty::{expect_bytes, pty, scan_for_the_serial_device, serial_engine, serial_port_config};
 
 /// How long the device may take to receive what a command makes the engine write.
 const WRITE_WAIT: Duration = Duration::from_secs(3);
-
-fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
-    let path = dir.join("user-device-config.json");
-    let text = json!({"format": "plugboard-user-device-config", "version": 1,
-                      "serial_ports": [{"port": port, "protocol": "nextlevelracing"}]});
-    std::fs::write(&path, text.to_string()).unwrap();
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_haptic_pad_on_a_pty_gets_one_packet_per_motor_and_a_stop_for_each_motor_not_at_rest() {
     let (mut master, slave) = pty();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = EngineConfig::loopback(0);
-    config.devices.use_serial = true;
-    config.devices.own_user_config_path = Some(user_config(dir.path(), &slave));
-    let engine = Engine::start(config).await.expect("engine starts");
+    let engine = serial_engine(serial_port_config(dir.path(), &slave, "nextlevelracing")).await;
 
-    let mut client = Raw::connect(&engine).await;
-    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
-    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
-    let mut seen = vec![client.recv().await, client.recv().await];
-    seen.sort_by_key(|m| m.to_string());
-    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
-    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    let (mut client, added) = scan_for_the_serial_device(&engine).await;
     assert_eq!(added["DeviceAdded"]["DeviceName"], "Next Level Racing HF8 Haptic Gaming Pad", "{added}");
     let scalars = added["DeviceAdded"]["DeviceMessages"]["ScalarCmd"].as_array().expect("ScalarCmd");
     assert_eq!(scalars.len(), 8, "{added}");

@@ -3,47 +3,26 @@
 //! that reach the master end are checked exactly.
 //! Closing the master is the cable being pulled: the device goes away.
 
-use std::path::Path;
 use std::time::Duration;
 
-use plugboard_server::{Engine, EngineConfig};
 use serde_json::json;
 
-use crate::pty::{expect_bytes, pty};
-use crate::raw::Raw;
+use crate::pty::{expect_bytes, pty, scan_for_the_serial_device, serial_engine, serial_port_config};
+use crate::raw::{device_index, Raw};
 
 /// How long the device may take to receive what a command makes the engine write.
 const WRITE_WAIT: Duration = Duration::from_secs(3);
 /// The shortest time between two writes to the device (its DeviceMessageTimingGap).
 const MESSAGE_GAP: Duration = Duration::from_millis(20);
 
-fn user_config(dir: &Path, port: &str) -> std::path::PathBuf {
-    let path = dir.join("user-device-config.json");
-    let text = json!({"format": "plugboard-user-device-config", "version": 1,
-                      "serial_ports": [{"port": port, "protocol": "tcode-v03"}]});
-    std::fs::write(&path, text.to_string()).unwrap();
-    path
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     let (mut master, slave) = pty();
     let dir = tempfile::tempdir().unwrap();
-    let own = user_config(dir.path(), &slave);
-    let mut config = EngineConfig::loopback(0);
-    config.devices.use_serial = true;
-    config.devices.own_user_config_path = Some(own.clone());
-    let engine = Engine::start(config).await.expect("engine starts");
+    let own = serial_port_config(dir.path(), &slave, "tcode-v03");
+    let engine = serial_engine(own.clone()).await;
 
-    let mut client = Raw::connect(&engine).await;
-    client.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","MessageVersion":3}}]"#).await;
-    assert_eq!(client.ask(r#"[{"StartScanning":{"Id":2}}]"#).await, json!({"Ok":{"Id":2}}));
-    // The serial scan is one pass: it finishes, and the bound pty becomes the device (in
-    // either order).
-    let mut seen = vec![client.recv().await, client.recv().await];
-    seen.sort_by_key(|m| m.to_string());
-    assert!(seen.iter().any(|m| *m == json!({"ScanningFinished":{"Id":0}})), "{seen:?}");
-    let added = seen.iter().find(|m| m.get("DeviceAdded").is_some()).expect("DeviceAdded");
+    let (mut client, added) = scan_for_the_serial_device(&engine).await;
     assert_eq!(added["DeviceAdded"]["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{added}");
     assert_eq!(added["DeviceAdded"]["DeviceMessageTimingGap"], MESSAGE_GAP.as_millis() as u64, "{added}");
     let messages = &added["DeviceAdded"]["DeviceMessages"];
@@ -91,12 +70,8 @@ async fn a_tcode_stroker_on_a_pty_gets_exactly_the_bytes_it_should() {
     // Nothing written: the next bytes are the v4 client's command's.
 
     // A v4 client: HwPositionWithDuration in steps.
-    let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
-        .await;
-    let list = v4.ask(r#"[{"RequestDeviceList":{"Id":2}}]"#).await;
-    let device = &list["DeviceList"]["Devices"][index.to_string()];
-    assert_eq!(device["DeviceName"], "TCode v0.3 (Single Linear Axis)", "{list}");
+    let (mut v4, list) = Raw::v4_game(engine.port(), "v4").await;
+    assert_eq!(device_index(&list, "TCode v0.3 (Single Linear Axis)"), json!(index), "{list}");
     let hw_position = |id: u32, value: u32, ms: u32| {
         format!(
             r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{index},"FeatureIndex":0,"Command":{{"HwPositionWithDuration":{{"Value":{value},"Duration":{ms}}}}}}}}}]"#

@@ -5,13 +5,25 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use plugboard_server::Engine;
 use serde_json::json;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Dials into `engine`'s device-websocket server as a toy and says hello: the identifier the
+/// engine matches against its device config, and the address it remembers the toy by.
+pub(crate) async fn dial(engine: &Engine, identifier: &str, address: &str) -> Socket {
+    let port = engine.device_websocket_address().expect("device-websocket server runs").port();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("the toy connects");
+    let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
+    socket.send(Message::text(hello)).await.expect("the toy says hello");
+    socket
+}
 
 /// What the toy answers to a query.
 #[derive(Debug, Clone)]

@@ -4,16 +4,15 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::json;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::device_websocket::{start_engine, user_config};
 use crate::raw::{Raw, WAIT};
+use crate::toy::{dial, Socket};
 
 /// A toy that records every packet it receives, with the time it came, and answers nothing.
 pub(crate) struct RecordingToy {
@@ -23,21 +22,13 @@ pub(crate) struct RecordingToy {
 
 impl RecordingToy {
     pub(crate) async fn connect(engine: &plugboard_server::Engine, identifier: &str, address: &str) -> RecordingToy {
-        let port = engine.device_websocket_address().expect("device-websocket server runs").port();
-        let (socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}")).await.expect("toy connects");
+        let socket = dial(engine, identifier, address).await;
         let (sender, received) = mpsc::unbounded_channel();
-        let hello = json!({"identifier": identifier, "address": address, "version": 0}).to_string();
-        let task = tokio::spawn(Self::run(socket, hello, sender));
+        let task = tokio::spawn(Self::run(socket, sender));
         RecordingToy { received, _task: task }
     }
 
-    async fn run(
-        mut socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-        hello: String,
-        sender: mpsc::UnboundedSender<(Instant, Vec<u8>)>,
-    ) {
-        socket.send(Message::text(hello)).await.unwrap();
+    async fn run(mut socket: Socket, sender: mpsc::UnboundedSender<(Instant, Vec<u8>)>) {
         while let Some(Ok(message)) = socket.next().await {
             if let Message::Binary(bytes) = message {
                 let _ = sender.send((Instant::now(), bytes.to_vec()));
@@ -48,6 +39,15 @@ impl RecordingToy {
     /// The next packet and when it came.
     pub(crate) async fn next(&mut self) -> (Instant, Vec<u8>) {
         tokio::time::timeout(WAIT, self.received.recv()).await.expect("a packet in time").expect("toy running")
+    }
+
+    /// The next `count` packets, in the order they came.
+    pub(crate) async fn packets(&mut self, count: usize) -> Vec<Vec<u8>> {
+        let mut packets = Vec::with_capacity(count);
+        for _ in 0..count {
+            packets.push(self.next().await.1);
+        }
+        packets
     }
 
     /// Nothing arrives for `period`.
@@ -70,9 +70,7 @@ fn engine_config(dir: &std::path::Path, identifier: &str, protocol: &str) -> std
 async fn a_device_the_database_lists_without_features_is_listed_with_nothing_to_control() {
     let dir = tempfile::tempdir().unwrap();
     let engine = start_engine(engine_config(dir.path(), "SuoYinQiu", "libo-karen")).await;
-    let mut v4 = Raw::connect(&engine).await;
-    v4.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v4","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#)
-        .await;
+    let mut v4 = Raw::v4_client(engine.port(), "v4").await;
     let mut v3 = Raw::connect(&engine).await;
     v3.ask(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"v3","MessageVersion":3}}]"#).await;
 
@@ -97,12 +95,7 @@ async fn a_device_the_database_lists_without_features_is_listed_with_nothing_to_
 async fn an_hgod_hears_its_level_every_100_ms_until_the_stop() {
     let dir = tempfile::tempdir().unwrap();
     let engine = start_engine(engine_config(dir.path(), "AMN NEO", "hgod")).await;
-    let mut client = Raw::connect(&engine).await;
-    client
-        .ask(
-            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"game","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-        )
-        .await;
+    let mut client = Raw::v4_client(engine.port(), "game").await;
     let mut toy = RecordingToy::connect(&engine, "AMN NEO", "HGOD0001").await;
     let list = client.recv().await;
     let index = list["DeviceList"]["Devices"].as_object().unwrap().keys().next().expect("listed").clone();

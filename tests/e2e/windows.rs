@@ -55,7 +55,7 @@ mod clients {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "runs plugboard-engine.exe under Wine: scripts/test-windows.sh"]
     async fn rust_v3_client_commands_every_kind_of_device() {
-        against_windows_engine!(crate::rust_v3::ALL_KINDS, [], |engine| {
+        against_windows_engine!(crate::every_kind::ALL_KINDS, [], |engine| {
             crate::rust_v3::commands_every_kind_of_device(&engine).await
         });
     }
@@ -87,7 +87,7 @@ mod clients {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "runs plugboard-engine.exe under Wine: scripts/test-windows.sh"]
     async fn rust_v4_client_commands_every_kind_of_device() {
-        against_windows_engine!(crate::rust_v3::ALL_KINDS, [], |engine| {
+        against_windows_engine!(crate::every_kind::ALL_KINDS, [], |engine| {
             crate::rust_v4::commands_every_kind_of_device(&engine).await
         });
     }

@@ -294,9 +294,15 @@ impl EngineUnderTest for EngineProcess {
 
 /// `plugboard-engine` of this system, as cargo built it next to the test binary.
 pub fn native_engine() -> PathBuf {
+    built_binary("plugboard-engine")
+}
+
+/// The binary `name` of this workspace, where cargo builds it: in the profile's folder
+/// (target/<profile>/), the parent of the test binary's deps/.
+pub fn built_binary(name: &str) -> PathBuf {
     let test_binary = std::env::current_exe().expect("test binary path");
     let profile_dir = test_binary.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
-    profile_dir.join("plugboard-engine")
+    profile_dir.join(name)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 use plugboard_protocol::model::OutputType;
 
 use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use super::{clamp_byte, value_of_type, Keepalive, OutputLevel, Protocol};
 use crate::hardware::Endpoint;
 
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
@@ -33,8 +33,8 @@ pub static COWGIRL: SinglePacket = SinglePacket {
 
 /// `00 01 vib rot`.
 fn packet(outputs: &[OutputLevel]) -> Vec<u8> {
-    let of = |kind: OutputType| outputs.iter().find(|output| output.kind == kind).map_or(0, |output| output.value);
-    vec![0x00, 0x01, clamp_byte(of(OutputType::Vibrate), u8::MAX), clamp_byte(of(OutputType::Rotate), u8::MAX)]
+    let of = |kind: OutputType| clamp_byte(value_of_type(outputs, kind), u8::MAX);
+    vec![0x00, 0x01, of(OutputType::Vibrate), of(OutputType::Rotate)]
 }
 
 #[cfg(test)]

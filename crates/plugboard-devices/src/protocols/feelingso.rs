@@ -15,7 +15,7 @@
 use plugboard_protocol::model::OutputType;
 
 use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use super::{clamp_byte, value_of_type, Keepalive, OutputLevel, Protocol};
 use crate::hardware::Endpoint;
 
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
@@ -34,9 +34,7 @@ pub static FEELINGSO: SinglePacket = SinglePacket {
 
 /// `aa 40 03 vib osc 14 19`.
 fn packet(outputs: &[OutputLevel]) -> Vec<u8> {
-    let of = |kind: OutputType| {
-        outputs.iter().find(|output| output.kind == kind).map_or(0, |output| clamp_byte(output.value, u8::MAX))
-    };
+    let of = |kind: OutputType| clamp_byte(value_of_type(outputs, kind), u8::MAX);
     vec![0xaa, 0x40, 0x03, of(OutputType::Vibrate), of(OutputType::Oscillate), 0x14, 0x19]
 }
 

@@ -719,6 +719,27 @@ pub(crate) fn value_of(levels: &[OutputLevel], slot: (u32, OutputType)) -> i32 {
     find_level(levels, slot.0, slot.1).map_or(0, |i| levels[i].value)
 }
 
+/// The level of the output of type `kind`, on whichever feature has it, or 0 when the device
+/// has none: what a whole-state packet that names each output by its type carries (its
+/// protocol allows one output of each type). `Inflate` and `Constrict` are the same output.
+pub(crate) fn value_of_type(levels: &[OutputLevel], kind: OutputType) -> i32 {
+    levels.iter().find(|level| same_kind(level.kind, kind)).map_or(0, |level| level.value)
+}
+
+/// A whole-state packet that carries each output's level as one byte in the slot of its
+/// feature: `template` with the level of the output on feature `i` at `first_slot + i`. Slots
+/// without an output keep the template's byte; an output past the template's end (which the
+/// protocol's outputs check refuses at connect) is left out.
+pub(crate) fn levels_by_feature(template: &[u8], first_slot: usize, levels: &[OutputLevel]) -> Vec<u8> {
+    let mut packet = template.to_vec();
+    for level in levels {
+        if let Some(slot) = packet.get_mut(first_slot + level.feature_index as usize) {
+            *slot = clamp_byte(level.value, u8::MAX);
+        }
+    }
+    packet
+}
+
 /// `value` clamped into `0..=max` as a byte.
 pub(crate) fn clamp_byte(value: i32, max: u8) -> u8 {
     value.clamp(0, max as i32) as u8
@@ -769,6 +790,30 @@ mod tests {
             s.insert(2);
             s
         });
+    }
+
+    #[test]
+    fn the_value_of_a_type_is_that_output_s_on_any_feature_or_0() {
+        let mut levels = vec![OutputLevel::new(0, OutputType::Vibrate), OutputLevel::new(2, OutputType::Inflate)];
+        levels[0].value = 7;
+        levels[1].value = 3;
+        assert_eq!(value_of_type(&levels, OutputType::Vibrate), 7);
+        assert_eq!(value_of_type(&levels, OutputType::Constrict), 3, "Inflate is Constrict");
+        assert_eq!(value_of_type(&levels, OutputType::Rotate), 0, "no such output");
+    }
+
+    #[test]
+    fn levels_by_feature_fill_their_slots_and_leave_the_rest() {
+        let mut levels = vec![OutputLevel::new(0, OutputType::Oscillate), OutputLevel::new(2, OutputType::Vibrate)];
+        levels[0].value = 0x80;
+        levels[1].value = 1000;
+        assert_eq!(
+            levels_by_feature(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0xaa], 2, &levels),
+            [0xa0, 0x03, 0x80, 0x00, 0xff, 0xaa]
+        );
+        levels.push(OutputLevel::new(9, OutputType::Vibrate));
+        levels[2].value = 5;
+        assert_eq!(levels_by_feature(&[0xa0, 0x00], 1, &levels), [0xa0, 0x80], "past the end: left out");
     }
 
     #[test]

@@ -9,11 +9,11 @@
 //! advertised names carry a per-unit suffix, and a user's settings for the toy should not
 //! depend on it.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Advertisement, DeviceHandler, Keepalive, OutputLevel, Protocol, ProtocolError};
-use crate::hardware::{BoxFuture, Endpoint, Hardware};
+use super::single_packet::{FixedIdentifier, Outputs, Packets, SinglePacket};
+use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The identifier of every Pretty Love device.
 pub const IDENTIFIER: &str = "Aogu BLE";
@@ -21,11 +21,9 @@ pub const IDENTIFIER: &str = "Aogu BLE";
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
 pub static PROTOCOLS: &[&dyn Protocol] = &[&PRETTYLOVE];
 
-/// The `prettylove` protocol: a fixed identifier, then the packets of [`PACKETS`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PrettyLove;
-
-pub static PRETTYLOVE: PrettyLove = PrettyLove;
+/// The `prettylove` protocol: the packets of [`PACKETS`] behind the fixed identifier
+/// [`IDENTIFIER`].
+pub static PRETTYLOVE: FixedIdentifier = FixedIdentifier { identifier: IDENTIFIER, packets: &PACKETS };
 
 /// The packets: one vibrator.
 static PACKETS: SinglePacket = SinglePacket {
@@ -43,34 +41,12 @@ fn packet(level: &OutputLevel) -> Vec<u8> {
     vec![0x00, clamp_byte(level.value, u8::MAX)]
 }
 
-impl Protocol for PrettyLove {
-    fn name(&self) -> &'static str {
-        PACKETS.name
-    }
-
-    fn identify<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _advertisement: &'a Advertisement,
-    ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
-        Box::pin(async move { Ok(Some(IDENTIFIER.to_owned())) })
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        PACKETS.initialize(hw, identifier, features)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{bytes_with_response, features, Sim};
+    use super::super::Advertisement;
     use super::*;
     use crate::testing::FakeHardware;
 

@@ -17,7 +17,7 @@
 use plugboard_protocol::model::OutputType;
 
 use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use super::{clamp_byte, value_of_type, Keepalive, OutputLevel, Protocol};
 use crate::hardware::Endpoint;
 
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
@@ -42,8 +42,7 @@ pub fn packet(vibrate: i32, oscillate: i32) -> [u8; 10] {
 }
 
 fn state_packet(outputs: &[OutputLevel]) -> Vec<u8> {
-    let of = |kind: OutputType| outputs.iter().find(|output| output.kind == kind).map_or(0, |output| output.value);
-    packet(of(OutputType::Vibrate), of(OutputType::Oscillate)).to_vec()
+    packet(value_of_type(outputs, OutputType::Vibrate), value_of_type(outputs, OutputType::Oscillate)).to_vec()
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 use plugboard_protocol::model::OutputType;
 
 use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use super::{clamp_byte, value_of_type, Keepalive, OutputLevel, Protocol};
 use crate::hardware::Endpoint;
 
 /// The protocols this file implements, for the registry in `protocols/mod.rs`.
@@ -33,20 +33,8 @@ pub static SEXVERSE_V6: SinglePacket = SinglePacket {
 
 /// `aa 03 03 vib osc suck`.
 fn packet(outputs: &[OutputLevel]) -> Vec<u8> {
-    let of = |kind: OutputType| {
-        let output = outputs.iter().find(|output| find_kind(output.kind) == kind);
-        output.map_or(0, |output| clamp_byte(output.value, u8::MAX))
-    };
+    let of = |kind: OutputType| clamp_byte(value_of_type(outputs, kind), u8::MAX);
     vec![0xaa, 0x03, 0x03, of(OutputType::Vibrate), of(OutputType::Oscillate), of(OutputType::Constrict)]
-}
-
-/// Constrict and inflate are one output type.
-fn find_kind(kind: OutputType) -> OutputType {
-    if kind == OutputType::Inflate {
-        OutputType::Constrict
-    } else {
-        kind
-    }
 }
 
 #[cfg(test)]
@@ -69,6 +57,14 @@ mod tests {
         let mut toy = Sim::new(Box::new(SEXVERSE_V6.handler(&aether).unwrap()), &aether);
         assert_eq!(bytes(&toy.set(1, Oscillate, 3)), [hex("aa 03 03 00 03 00")]);
         assert!(SEXVERSE_V6.handler(&features(&[(Vibrate, 0, 100); 2])).is_err());
+    }
+
+    #[test]
+    fn a_suction_defined_as_inflate_takes_the_suction_byte() {
+        let sirius = features(&[(Vibrate, 0, 100), (Oscillate, 0, 100), (Inflate, 0, 100)]);
+        let mut toy = Sim::new(Box::new(SEXVERSE_V6.handler(&sirius).unwrap()), &sirius);
+        assert_eq!(bytes(&toy.set(2, Inflate, 40)), [hex("aa 03 03 00 00 28")]);
+        assert_eq!(bytes(&toy.stop()), [hex("aa 03 03 00 00 00")]);
     }
 }
 

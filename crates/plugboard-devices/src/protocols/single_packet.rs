@@ -33,7 +33,8 @@
 use plugboard_protocol::model::{Feature, OutputType};
 
 use super::{
-    find_level, lookup, ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, Protocol, ProtocolError,
+    find_level, lookup, Advertisement, ChangeSet, DeviceHandler, FrameNumber, Keepalive, OutputLevel, Protocol,
+    ProtocolError,
 };
 use crate::hardware::{BoxFuture, Endpoint, Hardware, Write};
 
@@ -202,6 +203,40 @@ impl Protocol for SinglePacket {
             }
             Ok(Box::new(handler) as Box<dyn DeviceHandler>)
         })
+    }
+}
+
+/// A [`SinglePacket`] protocol whose every device identifies as one model, whatever it
+/// advertises: for devices whose advertised names carry a per-unit suffix, so that a user's
+/// settings for the toy do not depend on it.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedIdentifier {
+    /// The identifier of every device of the protocol.
+    pub identifier: &'static str,
+    /// The rest of the protocol.
+    pub packets: &'static SinglePacket,
+}
+
+impl Protocol for FixedIdentifier {
+    fn name(&self) -> &'static str {
+        self.packets.name
+    }
+
+    fn identify<'a>(
+        &'a self,
+        _hw: &'a dyn Hardware,
+        _advertisement: &'a Advertisement,
+    ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
+        Box::pin(async move { Ok(Some(self.identifier.to_owned())) })
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        hw: &'a dyn Hardware,
+        identifier: Option<&'a str>,
+        features: &'a [Feature],
+    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
+        self.packets.initialize(hw, identifier, features)
     }
 }
 

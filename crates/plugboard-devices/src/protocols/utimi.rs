@@ -15,7 +15,7 @@
 use plugboard_protocol::model::OutputType;
 
 use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{clamp_byte, Keepalive, OutputLevel, Protocol};
+use super::{levels_by_feature, Keepalive, OutputLevel, Protocol};
 use crate::hardware::Endpoint;
 
 /// How many level bytes the packet has: one per feature 0..=4.
@@ -37,11 +37,7 @@ pub static UTIMI: SinglePacket = SinglePacket {
 
 /// `a0 03 s0 s1 s2 s3 s4 aa`, each output's level in the slot of its feature.
 fn packet(outputs: &[OutputLevel]) -> Vec<u8> {
-    let mut packet = vec![0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0xaa];
-    for output in outputs {
-        packet[2 + output.feature_index as usize] = clamp_byte(output.value, u8::MAX);
-    }
-    packet
+    levels_by_feature(&[0xa0, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0xaa], 2, outputs)
 }
 
 #[cfg(test)]

@@ -27,13 +27,11 @@
 //! `Youou` while its database calls the protocol `youou`, so not even the defaults are found
 //! and the connection fails. Plugboard looks it up under `youou` and connects it.
 
-use plugboard_protocol::model::{Feature, OutputType};
+use plugboard_protocol::model::OutputType;
 
-use super::single_packet::{Outputs, Packets, SinglePacket};
-use super::{
-    clamp_byte, Advertisement, DeviceHandler, FrameNumber, Keepalive, OutputLevel, Protocol, ProtocolError,
-};
-use crate::hardware::{BoxFuture, Endpoint, Hardware};
+use super::single_packet::{FixedIdentifier, Outputs, Packets, SinglePacket};
+use super::{clamp_byte, FrameNumber, Keepalive, OutputLevel, Protocol};
+use crate::hardware::Endpoint;
 
 /// The model identifier of every Youou device.
 pub const IDENTIFIER: &str = "VX001_";
@@ -42,10 +40,7 @@ pub const IDENTIFIER: &str = "VX001_";
 pub static PROTOCOLS: &[&dyn Protocol] = &[&YOUOU];
 
 /// The `youou` protocol: [`FRAMES`] behind the fixed identifier [`IDENTIFIER`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Youou;
-
-pub static YOUOU: Youou = Youou;
+pub static YOUOU: FixedIdentifier = FixedIdentifier { identifier: IDENTIFIER, packets: &FRAMES };
 
 /// How levels become frames.
 pub static FRAMES: SinglePacket = SinglePacket {
@@ -71,35 +66,12 @@ fn packet(output: &OutputLevel, number: FrameNumber) -> Vec<u8> {
     frame(number.low_byte(), clamp_byte(output.value, u8::MAX)).to_vec()
 }
 
-impl Protocol for Youou {
-    fn name(&self) -> &'static str {
-        FRAMES.name
-    }
-
-    fn identify<'a>(
-        &'a self,
-        _hw: &'a dyn Hardware,
-        _advertisement: &'a Advertisement,
-    ) -> BoxFuture<'a, Result<Option<String>, ProtocolError>> {
-        Box::pin(async { Ok(Some(IDENTIFIER.to_owned())) })
-    }
-
-    fn initialize<'a>(
-        &'a self,
-        hw: &'a dyn Hardware,
-        identifier: Option<&'a str>,
-        features: &'a [Feature],
-    ) -> BoxFuture<'a, Result<Box<dyn DeviceHandler>, ProtocolError>> {
-        FRAMES.initialize(hw, identifier, features)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use plugboard_protocol::model::OutputType::*;
 
     use super::super::test_support::{bytes, features, hex, Sim};
-    use super::super::{ChangeSet, DeviceHandler};
+    use super::super::{Advertisement, ChangeSet, DeviceHandler};
     use super::*;
     use crate::testing::FakeHardware;
 
