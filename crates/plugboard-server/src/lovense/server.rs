@@ -144,26 +144,22 @@ fn router(api: Arc<Api>) -> Router {
 /// The Origin gate of every door a browser can reach (`crate::gate::http`), asked before
 /// anything runs: a web page the user has not approved gets 403 (and the window asks the user
 /// about it), a preflight is answered for approved pages only, and approved pages get the CORS
-/// headers that let them read the answers. `Ok`: the headers to add to the answer.
+/// headers that let them read the answers.
 ///
 /// Each handler asks it first, rather than a middleware layer: a layer boxed the routed
 /// service and its future again for every request, on the path of every game's command
 /// (docs/performance.md, issue 18).
-fn origin_gate(api: &Api, method: &Method, headers: &HeaderMap) -> Result<HeaderMap, Response> {
+fn origin_gate(api: &Api, method: &Method, headers: &HeaderMap) -> HttpDecision {
     let surface = Surface {
         name: "the Lovense API",
         all_interfaces: api.shared.config.listen.iter().any(|address| address.ip().is_unspecified()),
         lovense_host_names: true,
     };
     let shared = &api.shared;
-    let decision = crate::gate::http::check(&shared.gate, &surface, method, headers, |origin| {
+    crate::gate::http::check(&shared.gate, &surface, method, headers, |origin| {
         tracing::warn!(origin, "a web page wants to use the Lovense API; asking the user");
         shared.emit(crate::events::EngineEvent::WebPagesChanged);
-    });
-    match decision {
-        HttpDecision::Answer(answer) => Err(answer.map(Body::from).into_response()),
-        HttpDecision::Proceed(headers) => Ok(headers),
-    }
+    })
 }
 
 /// `answer` with the headers the Origin gate gave.
@@ -182,8 +178,8 @@ async fn command(
     body: Body,
 ) -> Response {
     let gate_headers = match origin_gate(&api, &method, &headers) {
-        Ok(gate_headers) => gate_headers,
-        Err(answer) => return answer,
+        HttpDecision::Proceed(gate_headers) => gate_headers,
+        HttpDecision::Answer(answer) => return answer.map(Body::from).into_response(),
     };
     if method != Method::POST {
         let error = ApiError::invalid_command(format!(
@@ -216,8 +212,8 @@ async fn older_endpoint(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let gate_headers = match origin_gate(&api, &method, &headers) {
-        Ok(gate_headers) => gate_headers,
-        Err(answer) => return answer,
+        HttpDecision::Proceed(gate_headers) => gate_headers,
+        HttpDecision::Answer(answer) => return answer.map(Body::from).into_response(),
     };
     if method != Method::GET {
         let error = ApiError::invalid_command(format!(

@@ -8,6 +8,7 @@
 //! the one it was made from. The battery level is not here (it changes without a new
 //! description); GetToys and Battery read it from a snapshot.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -40,13 +41,15 @@ impl ToyIndex {
         connected
             .iter()
             .filter_map(|info| {
-                if !known.contains_key(&info.index) {
-                    // Gone since the list was taken: the next request will not list it either.
-                    let address = devices.address_of(info.index)?;
-                    let toy = Arc::new(Toy::of_device(info, &address, None));
-                    known.insert(info.index, Known { info: Arc::clone(info), address, toy });
-                }
-                let entry = known.get(&info.index)?;
+                let entry = match known.entry(info.index) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(vacant) => {
+                        // Gone since the list was taken: the next request will not list it either.
+                        let address = devices.address_of(info.index)?;
+                        let toy = Arc::new(Toy::of_device(info, &address, None));
+                        vacant.insert(Known { info: Arc::clone(info), address, toy })
+                    }
+                };
                 visible(&entry.address).then(|| Arc::clone(&entry.toy))
             })
             .collect()
