@@ -20,15 +20,21 @@
 //! Requests are built before the clock starts; the clients are as lean as the load
 //! generator's (a request written in one `write`, the answer read up to its
 //! `Content-Length`).
+//!
+//! Each round measures three paces on the same engine ([`PACES`]): back to back, the next
+//! command as soon as the last one's bytes reached the toy; then 2 ms and 16 ms (a 60 Hz game)
+//! after each command's bytes. A game sends at its own pace, so the engine is idle when its
+//! command comes: the paced figures are the ones a game sees.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::device::{SimDevice, IDENTIFIER};
+use crate::in_process::InProcessEngine;
 use crate::loadgen::{Levels, RawClient, Spec, ANSWER};
 use crate::report::Results;
 use crate::servers::Kind;
@@ -41,18 +47,53 @@ pub struct LovenseFigures {
     pub output_cmd: Vec<Duration>,
 }
 
-/// The phase of the bench (`--skip lovense` leaves it out): one in-process run per round,
-/// its percentiles and the ratios of the goal (Function at most 1.2× the `OutputCmd`, p50 and
-/// p99, within the round).
+/// How one run spaces its commands: back to back, or with a gap after each command's bytes
+/// reached the toy, as a game sends at its own pace. Between paced commands the engine has
+/// nothing to do and parks its threads, so every command starts from an idle engine, the case
+/// of a game; back to back, the engine's threads are often still awake from the last one.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// The figures' ids start with it (`lovense_fn_p50`, `lovense_gap2_fn_p50`, ...).
+    pub prefix: &'static str,
+    pub title: &'static str,
+    /// From the toy reading one command's bytes to the next command (tokio's timer: this long
+    /// or up to 1 ms longer).
+    pub gap: Duration,
+    /// The run measures the plan's count divided by this, so that slow paces stay short.
+    pub divisor: u32,
+}
+
+/// The runs of every round, in order, on one engine.
+pub const PACES: [Pace; 3] = [
+    Pace { prefix: "lovense", title: "back to back", gap: Duration::ZERO, divisor: 1 },
+    Pace { prefix: "lovense_gap2", title: "2 ms between commands", gap: Duration::from_millis(2), divisor: 1 },
+    Pace {
+        prefix: "lovense_gap16",
+        title: "16 ms between commands (a 60 Hz game)",
+        gap: Duration::from_millis(16),
+        divisor: 4,
+    },
+];
+
+/// The phase of the bench (`--skip lovense` leaves it out): one in-process engine per round,
+/// a run of each [`Pace`] on it, their percentiles and the ratios of the goal (Function at most
+/// 1.2× the `OutputCmd`, p50 and p99, within the run).
 pub async fn phase(round: u32, plan: &crate::Plan, results: &mut Results) {
     let kind = Kind::Plugboard;
     let load = crate::load_average();
     let run = in_process(plan.latency_warmup, plan.latency_count);
-    let Some(figures) =
-        crate::bounded(results, kind, round, "Lovense API latency", Duration::from_secs(300), run).await
+    let Some(runs) = crate::bounded(results, kind, round, "Lovense API latency", Duration::from_secs(300), run).await
     else {
         return;
     };
+    for (pace, figures) in runs {
+        record(pace, &figures, &load, results);
+    }
+}
+
+/// Prints one run's figures and adds them to the results under the pace's prefix.
+fn record(pace: Pace, figures: &LovenseFigures, load: &str, results: &mut Results) {
+    let kind = Kind::Plugboard;
     let us = |times: &[Duration], q: f64| {
         let mut sorted = times.to_vec();
         sorted.sort_unstable();
@@ -62,9 +103,10 @@ pub async fn phase(round: u32, plan: &crate::Plan, results: &mut Results) {
     let fresh = (us(&figures.function_new_connection, 0.50), us(&figures.function_new_connection, 0.99));
     let v4 = (us(&figures.output_cmd, 0.50), us(&figures.output_cmd, 0.99));
     eprintln!(
-        "plugboard-bench:   Lovense API (load average {load} before): Function p50 {:.0} µs, p99 {:.0} µs; \
-         a new connection each: p50 {:.0} µs, p99 {:.0} µs; v4 OutputCmd p50 {:.0} µs, p99 {:.0} µs; \
-         Function / OutputCmd p50 {:.2}×, p99 {:.2}×",
+        "plugboard-bench:   Lovense API, {} (load average {load} before the phase): Function p50 {:.0} µs, \
+         p99 {:.0} µs; a new connection each: p50 {:.0} µs, p99 {:.0} µs; v4 OutputCmd p50 {:.0} µs, \
+         p99 {:.0} µs; Function / OutputCmd p50 {:.2}×, p99 {:.2}×",
+        pace.title,
         keep_alive.0,
         keep_alive.1,
         fresh.0,
@@ -74,59 +116,42 @@ pub async fn phase(round: u32, plan: &crate::Plan, results: &mut Results) {
         keep_alive.0 / v4.0,
         keep_alive.1 / v4.1
     );
-    results.add("lovense_fn_p50", kind, keep_alive.0);
-    results.add("lovense_fn_p99", kind, keep_alive.1);
-    results.add("lovense_fresh_p50", kind, fresh.0);
-    results.add("lovense_fresh_p99", kind, fresh.1);
-    results.add("lovense_v4_p50", kind, v4.0);
-    results.add("lovense_v4_p99", kind, v4.1);
+    let id = |figure: &str| crate::report::metric(&format!("{}_{figure}", pace.prefix)).id;
+    results.add(id("fn_p50"), kind, keep_alive.0);
+    results.add(id("fn_p99"), kind, keep_alive.1);
+    results.add(id("fresh_p50"), kind, fresh.0);
+    results.add(id("fresh_p99"), kind, fresh.1);
+    results.add(id("v4_p50"), kind, v4.0);
+    results.add(id("v4_p99"), kind, v4.1);
     if v4.0 > 0.0 && v4.1 > 0.0 {
-        results.add("lovense_ratio_p50", kind, keep_alive.0 / v4.0);
-        results.add("lovense_ratio_p99", kind, keep_alive.1 / v4.1);
+        results.add(id("ratio_p50"), kind, keep_alive.0 / v4.0);
+        results.add(id("ratio_p99"), kind, keep_alive.1 / v4.1);
     }
 }
 
-/// Measures `count` commands of each way after `warmup` unrecorded ones, on an engine started
-/// for it.
-pub async fn in_process(warmup: u32, count: u32) -> Result<LovenseFigures, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("engine")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let dir = tempfile::Builder::new().prefix("plugboard-bench-lovense-").tempdir().map_err(|e| e.to_string())?;
-    let user_config = dir.path().join("user-device-config.json");
-    let bindings = json!({"format": "plugboard-user-device-config", "version": 1,
-        "websocket_devices": [{"identifier": IDENTIFIER, "protocol": "lovense"}]});
-    std::fs::write(&user_config, bindings.to_string()).map_err(|e| e.to_string())?;
-
-    let mut config = plugboard_server::EngineConfig::loopback(0);
-    config.devices.use_device_websocket_server = true;
-    config.devices.device_websocket_port = 0;
-    config.devices.own_user_config_path = Some(user_config);
-    // One command in flight never comes near the limit, but the warm-up and the turns of
-    // three clients together would come close to it on a fast machine.
-    config.limits.max_messages_per_second = 0;
-    config.lovense_api.enabled = true;
-    config.lovense_api.port = 0;
-    config.lovense_api.https_port = None;
-    let engine = runtime
-        .spawn(plugboard_server::Engine::start(config))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("the in-process engine does not start: {e}"))?;
-    let port = engine.port();
-    let device_port = engine.device_websocket_address().map_or(0, |address| address.port());
-    let api = engine.lovense_api().and_then(|api| api.http_addresses().first().copied());
-
+/// Measures a run of each [`Pace`] on one engine started for them: `count / divisor` commands
+/// of each way after `warmup / divisor` unrecorded ones.
+pub async fn in_process(warmup: u32, count: u32) -> Result<Vec<(Pace, LovenseFigures)>, String> {
+    let running = InProcessEngine::start("lovense", [(IDENTIFIER, "lovense")], |config| {
+        config.lovense_api.enabled = true;
+        config.lovense_api.port = 0;
+        config.lovense_api.https_port = None;
+    })
+    .await?;
+    let api = running.engine().lovense_api().and_then(|api| api.http_addresses().first().copied());
     let result = async {
         let api = api.ok_or("the Lovense API does not listen")?;
-        measure(port, device_port, api, warmup, count).await
+        let mut session = Session::open(running.port(), running.device_port(), api).await?;
+        let mut runs = Vec::new();
+        for pace in PACES {
+            let figures = session.measure(pace.gap, warmup / pace.divisor, count / pace.divisor).await?;
+            runs.push((pace, figures));
+        }
+        session.close().await?;
+        Ok(runs)
     }
     .await;
-    let _ = runtime.spawn(engine.stop()).await;
-    runtime.shutdown_background();
+    running.stop().await;
     result
 }
 
@@ -140,67 +165,93 @@ enum Way {
 
 const WAYS: [Way; 3] = [Way::KeepAlive, Way::NewConnection, Way::OutputCmd];
 
-async fn measure(
-    port: u16,
-    device_port: u16,
+/// The clients of a phase: the websocket client, the toy and the keep-alive HTTP connection.
+struct Session {
     api: SocketAddr,
-    warmup: u32,
-    count: u32,
-) -> Result<LovenseFigures, String> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let mut websocket = RawClient::connect(port, Spec::V4, "plugboard-bench v4", deadline).await?;
-    let toy = SimDevice::connect(device_port, "LOVENSEBENCH01", deadline).await?;
-    let index = loop {
-        if let Some(&index) = websocket.device_indexes().await?.first() {
-            break index;
-        }
-        if tokio::time::Instant::now() >= deadline || !toy.connected() {
-            return Err("the simulated toy did not appear in the device list within 15 s".to_owned());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    let mut http = Http::connect(api).await?;
-    let toys = http.post(&request(r#"{"command":"GetToys"}"#)).await?;
-    let id = toy_id(&toys)?;
+    websocket: RawClient,
+    toy: SimDevice,
+    /// The toy's device index for the websocket client, its id for the Lovense API.
+    index: u32,
+    id: String,
+    http: Http,
+    levels: Levels,
+}
 
-    let mut figures = LovenseFigures::default();
-    let mut levels = Levels::starting_at(1);
-    for turn in 0..warmup + count {
-        for way in WAYS.iter().cycle().skip(turn as usize % WAYS.len()).take(WAYS.len()) {
-            let level = levels.next();
-            let took = match way {
-                Way::KeepAlive => {
-                    let request = request(&function(&id, level));
-                    timed(&toy, level, http.post(&request)).await?
+impl Session {
+    async fn open(port: u16, device_port: u16, api: SocketAddr) -> Result<Session, String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        let mut websocket = RawClient::connect(port, Spec::V4, "plugboard-bench v4", deadline).await?;
+        let toy = SimDevice::connect(device_port, "LOVENSEBENCH01", deadline).await?;
+        let index = loop {
+            if let Some(&index) = websocket.device_indexes().await?.first() {
+                break index;
+            }
+            if tokio::time::Instant::now() >= deadline || !toy.connected() {
+                return Err("the simulated toy did not appear in the device list within 15 s".to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        let mut http = Http::connect(api).await?;
+        let toys = http.post(&request(r#"{"command":"GetToys"}"#)).await?;
+        let id = toy_id(&toys)?;
+        Ok(Session { api, websocket, toy, index, id, http, levels: Levels::starting_at(1) })
+    }
+
+    /// `count` commands of each way after `warmup` unrecorded ones, `gap` after each.
+    async fn measure(&mut self, gap: Duration, warmup: u32, count: u32) -> Result<LovenseFigures, String> {
+        let mut figures = LovenseFigures::default();
+        for turn in 0..warmup + count {
+            for way in WAYS.iter().cycle().skip(turn as usize % WAYS.len()).take(WAYS.len()) {
+                let took = self.send(*way).await?;
+                if turn >= warmup {
+                    match way {
+                        Way::KeepAlive => figures.function_keep_alive.push(took),
+                        Way::NewConnection => figures.function_new_connection.push(took),
+                        Way::OutputCmd => figures.output_cmd.push(took),
+                    }
                 }
-                Way::NewConnection => {
-                    let request = request(&function(&id, level));
-                    timed(&toy, level, async {
-                        let mut fresh = Http::connect(api).await?;
-                        fresh.post(&request).await
-                    })
-                    .await?
-                }
-                Way::OutputCmd => {
-                    timed(&toy, level, async { websocket.command(Spec::V4, index, level).await.map(|()| Value::Null) })
-                        .await?
-                }
-            };
-            if turn >= warmup {
-                match way {
-                    Way::KeepAlive => figures.function_keep_alive.push(took),
-                    Way::NewConnection => figures.function_new_connection.push(took),
-                    Way::OutputCmd => figures.output_cmd.push(took),
+                if !gap.is_zero() {
+                    tokio::time::sleep(gap).await;
                 }
             }
         }
+        Ok(figures)
     }
-    let lost = toy.shared.lost.load(std::sync::atomic::Ordering::Relaxed);
-    websocket.close().await;
-    if lost > 0 {
-        return Err(format!("{lost} commands never reached the toy (a later one did)"));
+
+    /// Sends a new level one way; the time until the toy read it.
+    async fn send(&mut self, way: Way) -> Result<Duration, String> {
+        let level = self.levels.next();
+        match way {
+            Way::KeepAlive => {
+                let request = request(&function(&self.id, level));
+                timed(&self.toy, level, self.http.post(&request)).await
+            }
+            Way::NewConnection => {
+                let request = request(&function(&self.id, level));
+                let api = self.api;
+                timed(&self.toy, level, async {
+                    let mut fresh = Http::connect(api).await?;
+                    fresh.post(&request).await
+                })
+                .await
+            }
+            Way::OutputCmd => {
+                let (websocket, index) = (&mut self.websocket, self.index);
+                timed(&self.toy, level, async { websocket.command(Spec::V4, index, level).await.map(|()| Value::Null) })
+                    .await
+            }
+        }
     }
-    Ok(figures)
+
+    /// Closes the websocket client; fails if a command never reached the toy.
+    async fn close(self) -> Result<(), String> {
+        let lost = self.toy.shared.lost.load(std::sync::atomic::Ordering::Relaxed);
+        self.websocket.close().await;
+        if lost > 0 {
+            return Err(format!("{lost} commands never reached the toy (a later one did)"));
+        }
+        Ok(())
+    }
 }
 
 /// The one toy's id in a GetToys answer (`data.toys` is a JSON document in a string).
@@ -305,6 +356,7 @@ impl Http {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_toy_id_is_read_from_the_toys_string() {

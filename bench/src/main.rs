@@ -6,6 +6,7 @@
 
 mod clients;
 mod device;
+mod in_process;
 mod loadgen;
 mod lovense;
 mod report;

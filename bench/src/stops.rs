@@ -28,6 +28,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::in_process::InProcessEngine;
 use crate::loadgen::{RawClient, Spec};
 
 /// The simulated toys: (identifier announced, protocol, how many motors its packet carries).
@@ -369,36 +370,15 @@ pub async fn server(port: u16, device_port: u16, count: usize, rounds: u32) -> R
 }
 
 /// The figure for an engine inside the bench: `virtual_count` virtual devices and `toy_count`
-/// toys. The engine runs on a runtime of its own (two worker threads, as the engine binary
-/// has), so that the bench's tasks and the engine's do not queue behind each other.
+/// toys ([`InProcessEngine`]).
 pub async fn in_process(virtual_count: usize, toy_count: usize, rounds: u32) -> Result<StopFigures, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("engine")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let dir = tempfile::Builder::new().prefix("plugboard-bench-stop-").tempdir().map_err(|e| e.to_string())?;
-    let user_config = dir.path().join("user-device-config.json");
-    let websocket_devices: Vec<Value> =
-        bindings().map(|(identifier, protocol)| json!({"identifier": identifier, "protocol": protocol})).collect();
-    let config_text =
-        json!({"format": "plugboard-user-device-config", "version": 1, "websocket_devices": websocket_devices});
-    std::fs::write(&user_config, config_text.to_string()).map_err(|e| e.to_string())?;
-
-    let mut config = plugboard_server::EngineConfig::loopback(0);
-    config.devices.use_device_websocket_server = true;
-    config.devices.device_websocket_port = 0;
-    config.devices.own_user_config_path = Some(user_config);
-    config.limits.max_messages_per_second = 0;
-    config.virtual_devices =
-        (0..virtual_count).map(|n| VirtualDeviceSpec::new(VIRTUAL_KINDS[n % VIRTUAL_KINDS.len()])).collect();
-    let engine = runtime
-        .spawn(plugboard_server::Engine::start(config))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("the in-process engine does not start: {e}"))?;
-    let (port, device_port) = (engine.port(), engine.device_websocket_address().map_or(0, |a| a.port()));
+    let running = InProcessEngine::start("stop", bindings(), |config| {
+        config.virtual_devices =
+            (0..virtual_count).map(|n| VirtualDeviceSpec::new(VIRTUAL_KINDS[n % VIRTUAL_KINDS.len()])).collect();
+    })
+    .await?;
+    let engine = running.engine();
+    let (port, device_port) = (running.port(), running.device_port());
     let watched: Vec<Watched> = engine
         .devices()
         .iter()
@@ -418,7 +398,6 @@ pub async fn in_process(virtual_count: usize, toy_count: usize, rounds: u32) -> 
     }
     .await;
     drop(watched);
-    let _ = runtime.spawn(engine.stop()).await;
-    runtime.shutdown_background();
+    running.stop().await;
     result
 }

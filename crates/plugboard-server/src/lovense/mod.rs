@@ -10,7 +10,8 @@
 //! - [`program`]: what a command runs over time: `timeSec`, the run/pause loop, patterns,
 //!   presets, `PatternV2` position scripts.
 //! - [`toys`]: Plugboard's devices presented as Lovense toys (a model name apps understand, a
-//!   stable id) and Lovense functions turned into output commands.
+//!   stable id) and Lovense functions turned into output commands; [`toy_index`] keeps them
+//!   between requests.
 //! - [`answer`]: the answers, with the outcome in the JSON `code` as Lovense Remote answers.
 //!
 //! Every call of the API comes in as a client of the engine (docs/architecture.md,
@@ -30,6 +31,7 @@ pub mod request;
 pub mod runner;
 pub mod server;
 pub mod service;
+pub mod toy_index;
 pub mod toys;
 
 pub(crate) use server::start;

@@ -68,6 +68,16 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command can set a toy's outputs (or stop them), rather than only read or
+    /// load something.
+    pub fn drives_toys(&self) -> bool {
+        match self {
+            Command::Function { .. } | Command::Pattern { .. } | Command::Position { .. } => true,
+            Command::PatternV2 { step, .. } => matches!(step, PatternV2::Play { .. } | PatternV2::Stop),
+            Command::GetToys | Command::GetToyName | Command::Battery { .. } => false,
+        }
+    }
+
     /// Whether this command only stops (a `Function` with `Stop` or every level 0, a PatternV2
     /// `Stop`): no rate limit refuses it (docs/architecture.md, "Safety").
     pub fn is_stop(&self) -> bool {

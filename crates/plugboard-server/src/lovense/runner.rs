@@ -63,7 +63,8 @@ impl Runner {
     /// task of its own from its first change on. Handing the first step to a new task cost a
     /// task wake-up and the answer's write before the toy heard of it (docs/performance.md,
     /// issue 18).
-    pub fn start(self: &Arc<Self>, toy: Toy, program: Program, stop_previous: bool) {
+    pub fn start(self: &Arc<Self>, toy: impl Into<Arc<Toy>>, program: Program, stop_previous: bool) {
+        let toy = toy.into();
         let start = Instant::now();
         let first = match program.at(0) {
             Step::Run(action) => toy.commands(&action),
@@ -83,7 +84,8 @@ impl Runner {
     }
 
     /// Plays a position script on a stroker from `offset_ms` of the script, after `delay`.
-    pub fn play(self: &Arc<Self>, toy: Toy, script: PositionScript, offset_ms: u64, delay: Duration) {
+    pub fn play(self: &Arc<Self>, toy: impl Into<Arc<Toy>>, script: PositionScript, offset_ms: u64, delay: Duration) {
+        let toy = toy.into();
         self.replace_programs(&toy, &[]);
         let runner = Arc::clone(self);
         let index = toy.device_index;
@@ -241,7 +243,7 @@ impl Runner {
     async fn run(
         self: Arc<Self>,
         id: u64,
-        toy: Toy,
+        toy: Arc<Toy>,
         program: Program,
         start: Instant,
         mut next: u64,
@@ -273,7 +275,7 @@ impl Runner {
         }
     }
 
-    async fn play_script(self: Arc<Self>, id: u64, toy: Toy, script: PositionScript, offset_ms: u64) {
+    async fn play_script(self: Arc<Self>, id: u64, toy: Arc<Toy>, script: PositionScript, offset_ms: u64) {
         let start = Instant::now();
         let mut at = offset_ms;
         while let Some(step) = script.move_from(at) {

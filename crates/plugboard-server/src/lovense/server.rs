@@ -14,11 +14,10 @@ use std::sync::Arc;
 use crate::gate::http::{HttpDecision, Surface};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::any;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -139,53 +138,63 @@ async fn bind(shared: &Shared, port: u16, flag: &'static str) -> Result<Vec<TcpL
 }
 
 fn router(api: Arc<Api>) -> Router {
-    Router::new()
-        .route("/command", post(command))
-        .fallback(older_endpoint)
-        .layer(middleware::from_fn_with_state(Arc::clone(&api), origin_gate))
-        .with_state(api)
+    Router::new().route("/command", any(command)).fallback(older_endpoint).with_state(api)
 }
 
 /// The Origin gate of every door a browser can reach (`crate::gate::http`), asked before
 /// anything runs: a web page the user has not approved gets 403 (and the window asks the user
 /// about it), a preflight is answered for approved pages only, and approved pages get the CORS
 /// headers that let them read the answers.
-async fn origin_gate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
+///
+/// Each handler asks it first, rather than a middleware layer: a layer boxed the routed
+/// service and its future again for every request, on the path of every game's command
+/// (docs/performance.md, issue 18).
+fn origin_gate(api: &Api, method: &Method, headers: &HeaderMap) -> HttpDecision {
     let surface = Surface {
         name: "the Lovense API",
         all_interfaces: api.shared.config.listen.iter().any(|address| address.ip().is_unspecified()),
         lovense_host_names: true,
     };
     let shared = &api.shared;
-    let decision = crate::gate::http::check(&shared.gate, &surface, request.method(), request.headers(), |origin| {
+    crate::gate::http::check(&shared.gate, &surface, method, headers, |origin| {
         tracing::warn!(origin, "a web page wants to use the Lovense API; asking the user");
         shared.emit(crate::events::EngineEvent::WebPagesChanged);
-    });
-    match decision {
-        HttpDecision::Answer(answer) => answer.map(Body::from).into_response(),
-        HttpDecision::Proceed(headers) => {
-            let mut response = next.run(request).await;
-            response.headers_mut().extend(headers);
-            response
-        }
-    }
+    })
 }
 
-/// `POST /command` with a JSON body.
+/// `answer` with the headers the Origin gate gave.
+fn with_headers(gate_headers: HeaderMap, answer: impl IntoResponse) -> Response {
+    let mut response = answer.into_response();
+    response.headers_mut().extend(gate_headers);
+    response
+}
+
+/// `POST /command` with a JSON body; another method is refused (405).
 async fn command(
     State(api): State<Arc<Api>>,
     Extension(Peer(peer)): Extension<Peer>,
+    method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let gate_headers = match origin_gate(&api, &method, &headers) {
+        HttpDecision::Proceed(gate_headers) => gate_headers,
+        HttpDecision::Answer(answer) => return answer.map(Body::from).into_response(),
+    };
+    if method != Method::POST {
+        let error = ApiError::invalid_command(format!(
+            "{method} /command is not part of the Lovense API: send POST /command with a JSON body."
+        ));
+        return with_headers(gate_headers, (StatusCode::METHOD_NOT_ALLOWED, Json(error.to_json())));
+    }
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         let error = ApiError::invalid_parameter(format!(
             "The request body is over {} KiB, the most a command may be.",
             MAX_BODY_BYTES / 1024
         ));
-        return (StatusCode::PAYLOAD_TOO_LARGE, Json(error.to_json())).into_response();
+        return with_headers(gate_headers, (StatusCode::PAYLOAD_TOO_LARGE, Json(error.to_json())));
     };
-    Json(carry_out(&api, peer, &headers, parse_body(&body)).await).into_response()
+    with_headers(gate_headers, Json(carry_out(&api, peer, &headers, parse_body(&body)).await))
 }
 
 fn parse_body(body: &Bytes) -> Result<Command, ApiError> {
@@ -202,18 +211,22 @@ async fn older_endpoint(
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
+    let gate_headers = match origin_gate(&api, &method, &headers) {
+        HttpDecision::Proceed(gate_headers) => gate_headers,
+        HttpDecision::Answer(answer) => return answer.map(Body::from).into_response(),
+    };
     if method != Method::GET {
         let error = ApiError::invalid_command(format!(
             "{method} {} is not part of the Lovense API: send POST /command, or GET one of the older endpoints.",
             uri.path()
         ));
-        return (StatusCode::METHOD_NOT_ALLOWED, Json(error.to_json())).into_response();
+        return with_headers(gate_headers, (StatusCode::METHOD_NOT_ALLOWED, Json(error.to_json())));
     }
     let parsed = match query {
         Ok(Query(pairs)) => request::from_get(uri.path(), &pairs),
         Err(_) => Err(ApiError::invalid_parameter("The query string cannot be read.")),
     };
-    Json(carry_out(&api, peer, &headers, parsed).await).into_response()
+    with_headers(gate_headers, Json(carry_out(&api, peer, &headers, parsed).await))
 }
 
 /// One call of one app: the app is let in (or told why not), then the command is carried out
@@ -240,5 +253,14 @@ async fn carry_out(api: &Api, peer: SocketAddr, headers: &HeaderMap, parsed: Res
     };
     let allowed = api.shared.access.allowed_for(&app.name);
     let visible = |address: &str| allowed.as_ref().is_none_or(|allowed| allowed.contains(address));
-    api.service.execute(&app.runner, &visible, command).await
+    let drives = command.drives_toys();
+    let answer = api.service.execute(&app.runner, &visible, command).await;
+    if drives {
+        // The command woke the device task of each toy it set, on this worker, after this
+        // task. Yielding once lets the toys hear it before the answer is encoded and written:
+        // the write that wakes the app is then not on the way to the toy (docs/performance.md,
+        // issue 18).
+        tokio::task::yield_now().await;
+    }
+    answer
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use plugboard_devices::{DeviceManager, DeviceSnapshot};
+use plugboard_devices::DeviceManager;
 use plugboard_protocol::model::{InputType, Reading};
 use serde_json::{json, Map, Value};
 
@@ -16,24 +16,32 @@ use super::answer::{ok, ok_with, ApiError};
 use super::program::{PositionScript, Program};
 use super::request::{Command, PatternV2, Toys};
 use super::runner::Runner;
+use super::toy_index::ToyIndex;
 use super::toys::Toy;
 
-/// What the API shares between its calling apps: the devices and the loaded position scripts.
+/// What the API shares between its calling apps: the devices, their toys and the loaded
+/// position scripts.
 pub struct Service {
     devices: Arc<DeviceManager>,
+    index: ToyIndex,
     /// `PatternV2` Setup scripts, per device index, until the next Setup.
     scripts: Mutex<HashMap<u32, PositionScript>>,
 }
 
 impl Service {
     pub fn new(devices: Arc<DeviceManager>) -> Service {
-        Service { devices, scripts: Mutex::default() }
+        Service { devices, index: ToyIndex::default(), scripts: Mutex::default() }
     }
 
     /// The toys an app may use: every connected device that `visible` lets it see (by
-    /// address, as the engine's access rules decide).
+    /// address, as the engine's access rules decide), with its battery level.
     pub fn toys(&self, visible: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Toy> {
-        self.devices.snapshot().iter().filter(|device| visible(&device.address)).map(toy_of).collect()
+        self.devices
+            .snapshot()
+            .iter()
+            .filter(|device| visible(&device.address))
+            .map(|device| Toy::of_device(&device.info, &device.address, device.battery))
+            .collect()
     }
 
     /// Carries out `command` for the app whose programs `runner` runs; the answer's body.
@@ -58,7 +66,12 @@ impl Service {
         visible: &(dyn Fn(&str) -> bool + Sync),
         command: Command,
     ) -> Result<Value, ApiError> {
-        let toys = self.toys(visible);
+        // Only GetToys and Battery answer the battery level; the rest take the toys from the
+        // index, which does not copy every device's description per request.
+        let toys: Vec<Arc<Toy>> = match command {
+            Command::GetToys | Command::Battery { .. } => self.toys(visible).into_iter().map(Arc::new).collect(),
+            _ => self.index.toys(&self.devices, visible),
+        };
         match command {
             Command::GetToys => Ok(get_toys(&toys)),
             Command::GetToyName => {
@@ -75,7 +88,7 @@ impl Service {
                 let able = able_to(&chosen, &action)?;
                 for toy in able {
                     let program = Program::steady(action.clone(), total_ms, loop_run_ms, loop_pause_ms);
-                    runner.start(toy.clone(), program, stop_previous);
+                    runner.start(Arc::clone(toy), program, stop_previous);
                 }
                 Ok(ok())
             }
@@ -87,7 +100,7 @@ impl Service {
                     stop: false,
                 };
                 for toy in able_to(&chosen, &action)? {
-                    runner.start(toy.clone(), Program::pattern(pattern.clone(), total_ms), true);
+                    runner.start(Arc::clone(toy), Program::pattern(pattern.clone(), total_ms), true);
                 }
                 Ok(ok())
             }
@@ -99,7 +112,7 @@ impl Service {
                     stop: false,
                 };
                 for toy in able_to(&chosen, &action)? {
-                    runner.start(toy.clone(), Program::steady(action.clone(), None, None, None), true);
+                    runner.start(Arc::clone(toy), Program::steady(action.clone(), None, None, None), true);
                 }
                 Ok(ok())
             }
@@ -111,7 +124,7 @@ impl Service {
     fn pattern_v2(
         &self,
         runner: &Arc<Runner>,
-        toys: &[Toy],
+        toys: &[Arc<Toy>],
         wanted: &Toys,
         step: PatternV2,
     ) -> Result<Value, ApiError> {
@@ -119,7 +132,7 @@ impl Service {
             return Ok(ok_with(json!({ "time": now_ms() })));
         }
         let chosen = choose(toys, wanted)?;
-        let strokers: Vec<&Toy> = chosen.into_iter().filter(|toy| toy.has(Function::Position)).collect();
+        let strokers: Vec<&Arc<Toy>> = chosen.into_iter().filter(|toy| toy.has(Function::Position)).collect();
         if strokers.is_empty() {
             return Err(ApiError::not_supported("PatternV2 plays positions: none of these toys is a stroker."));
         }
@@ -136,7 +149,7 @@ impl Service {
                     let script = scripts.get(&toy.device_index).cloned().ok_or_else(|| {
                         ApiError::invalid_parameter("PatternV2 Play needs a Setup first: no script is loaded.")
                     })?;
-                    runner.play(toy.clone(), script, offset_ms, delay);
+                    runner.play(Arc::clone(toy), script, offset_ms, delay);
                 }
             }
             PatternV2::Stop => {
@@ -149,7 +162,7 @@ impl Service {
         Ok(ok())
     }
 
-    async fn battery(&self, chosen: &[&Toy]) -> Result<Value, ApiError> {
+    async fn battery(&self, chosen: &[&Arc<Toy>]) -> Result<Value, ApiError> {
         let mut levels = Map::new();
         for toy in chosen {
             let level = match toy.battery {
@@ -177,24 +190,9 @@ impl Service {
     }
 }
 
-/// A device as a toy.
-fn toy_of(device: &DeviceSnapshot) -> Toy {
-    let outputs = device
-        .info
-        .features
-        .iter()
-        .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind, output.range)));
-    let name = device.info.display_name.as_deref().unwrap_or(&device.info.name);
-    let mut toy = Toy::new(device.info.index, &device.address, name, device.battery, outputs);
-    if let Some(model) = super::toys::lovense_model(&device.info.name) {
-        toy.model = model;
-    }
-    toy
-}
-
 /// The toys a command names. An id no toy has is refused (401); with no toy connected at all,
 /// 402.
-fn choose<'t>(toys: &'t [Toy], wanted: &Toys) -> Result<Vec<&'t Toy>, ApiError> {
+fn choose<'t>(toys: &'t [Arc<Toy>], wanted: &Toys) -> Result<Vec<&'t Arc<Toy>>, ApiError> {
     match wanted {
         Toys::All if toys.is_empty() => Err(ApiError::toy_not_connected("any")),
         Toys::All => Ok(toys.iter().collect()),
@@ -208,8 +206,8 @@ fn choose<'t>(toys: &'t [Toy], wanted: &Toys) -> Result<Vec<&'t Toy>, ApiError> 
 }
 
 /// The chosen toys that can do something of `action`; refused (403) when none can.
-fn able_to<'t>(chosen: &[&'t Toy], action: &Action) -> Result<Vec<&'t Toy>, ApiError> {
-    let able: Vec<&Toy> = chosen
+fn able_to<'t>(chosen: &[&'t Arc<Toy>], action: &Action) -> Result<Vec<&'t Arc<Toy>>, ApiError> {
+    let able: Vec<&Arc<Toy>> = chosen
         .iter()
         .copied()
         .filter(|toy| action.all.is_some() || action.levels.iter().any(|level| toy.has(level.function)))
@@ -224,7 +222,7 @@ fn able_to<'t>(chosen: &[&'t Toy], action: &Action) -> Result<Vec<&'t Toy>, ApiE
     Ok(able)
 }
 
-fn get_toys(toys: &[Toy]) -> Value {
+fn get_toys(toys: &[Arc<Toy>]) -> Value {
     let map: Map<String, Value> = toys.iter().map(|toy| (toy.id.clone(), toy.to_json())).collect();
     // `toys` is a JSON document inside the JSON, as Lovense Remote sends it and apps parse it.
     ok_with(json!({ "toys": Value::Object(map).to_string(), "platform": "pc", "appType": "remote" }))

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use plugboard_protocol::convert::steps::level_to_steps;
-use plugboard_protocol::model::{FeatureCommand, OutputCommand, OutputType, Range};
+use plugboard_protocol::model::{DeviceInfo, FeatureCommand, OutputCommand, OutputType, Range};
 use serde_json::{json, Value};
 
 use super::action::{Action, Function};
@@ -96,6 +96,21 @@ impl Toy {
             }
         }
         Toy { id: toy_id(address), device_index, model: model_for(&slots), nick_name: name.to_string(), battery, slots }
+    }
+
+    /// Presents a connected device: Lovense toys keep their own model name, every other device
+    /// gets the model whose functions match its outputs.
+    pub fn of_device(info: &DeviceInfo, address: &str, battery: Option<u8>) -> Toy {
+        let outputs = info
+            .features
+            .iter()
+            .flat_map(|feature| feature.outputs.iter().map(move |output| (feature.index, output.kind, output.range)));
+        let name = info.display_name.as_deref().unwrap_or(&info.name);
+        let mut toy = Toy::new(info.index, address, name, battery, outputs);
+        if let Some(model) = lovense_model(&info.name) {
+            toy.model = model;
+        }
+        toy
     }
 
     /// Whether any output of the toy is driven by `function`.
