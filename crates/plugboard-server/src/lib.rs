@@ -121,3 +121,12 @@ pub use plugboard_protocol::SpecVersion;
 pub(crate) async fn raised(flag: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = flag.wait_for(|raised| *raised).await;
 }
+
+/// Lets the device tasks a command just woke write before the caller answers. They run next on
+/// this worker thread, after the caller's task; yielding once puts the toy's write ahead of the
+/// answer's, so that the write which wakes the client is not on the way to the toy
+/// (docs/performance.md, fifth round of issue 21 and the Lovense section). An order the runtime
+/// prefers, not one it guarantees.
+pub(crate) async fn let_woken_devices_write() {
+    tokio::task::yield_now().await;
+}

@@ -478,14 +478,11 @@ impl Session {
         None
     }
 
-    /// When this batch handed commands to device tasks, lets them run before the answers are
-    /// written: the toy hears a command before the client hears `Ok`, as from a server that
-    /// writes to the device itself, and the answers' write no longer stands between the
-    /// frame and the device (docs/performance.md, "Fifth round"). A device task woken from
-    /// this task runs next on this thread; the session carries on after it.
+    /// When this batch handed commands to device tasks, lets them write before the answers
+    /// are: the toy hears a command before the client hears `Ok`.
     async fn let_devices_write_first(&mut self) {
         if std::mem::take(&mut self.commanded) {
-            tokio::task::yield_now().await;
+            crate::let_woken_devices_write().await;
         }
     }
 

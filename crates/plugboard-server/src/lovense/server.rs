@@ -256,11 +256,7 @@ async fn carry_out(api: &Api, peer: SocketAddr, headers: &HeaderMap, parsed: Res
     let drives = command.drives_toys();
     let answer = api.service.execute(&app.runner, &visible, command).await;
     if drives {
-        // The command woke the device task of each toy it set, on this worker, after this
-        // task. Yielding once lets the toys hear it before the answer is encoded and written:
-        // the write that wakes the app is then not on the way to the toy (docs/performance.md,
-        // issue 18).
-        tokio::task::yield_now().await;
+        crate::let_woken_devices_write().await;
     }
     answer
 }
