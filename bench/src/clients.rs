@@ -56,6 +56,43 @@ where
     Ok(Latencies { to_device, to_ok })
 }
 
+/// A client connected by `attempt` before `deadline`: a refused connection (the server still
+/// starting) is tried again every 5 ms. `label` names the client in errors.
+async fn connect_within<C, E, F, Fut>(label: &str, deadline: tokio::time::Instant, mut attempt: F) -> Result<C, String>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<C, E>>,
+{
+    loop {
+        match tokio::time::timeout_at(deadline, attempt()).await {
+            Ok(Ok(client)) => return Ok(client),
+            Ok(Err(error)) if tokio::time::Instant::now() >= deadline => return Err(format!("{label}: {error}")),
+            Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(5)).await,
+            Err(_) => return Err(format!("{label}: not connected within {CONNECT:?}")),
+        }
+    }
+}
+
+/// Device `index` from the client's list before `deadline`, once the list is whole: `lookup`
+/// gives the device, or the number of devices listed so far. Looked at every 5 ms.
+async fn listed_within<T>(
+    label: &str,
+    deadline: tokio::time::Instant,
+    index: u32,
+    mut lookup: impl FnMut() -> Result<T, usize>,
+) -> Result<T, String> {
+    loop {
+        match lookup() {
+            Ok(target) => return Ok(target),
+            Err(listed) if tokio::time::Instant::now() >= deadline => {
+                return Err(format!("{label}: device {index} not listed (has {listed})"))
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+}
+
 pub async fn v3(
     url: &str,
     index: u32,
@@ -68,27 +105,18 @@ pub async fn v3(
     use buttplug9::core::connector::new_json_ws_client_connector;
 
     let deadline = tokio::time::Instant::now() + CONNECT;
-    let client = loop {
+    let client = connect_within("v3 client", deadline, || async {
         let client = ButtplugClient::new("plugboard-bench v3");
-        match tokio::time::timeout_at(deadline, client.connect(new_json_ws_client_connector(url))).await {
-            Ok(Ok(())) => break client,
-            Ok(Err(error)) if tokio::time::Instant::now() >= deadline => return Err(format!("v3 client: {error}")),
-            Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Err(_) => return Err(format!("v3 client: not connected within {CONNECT:?}")),
-        }
-    };
+        client.connect(new_json_ws_client_connector(url)).await.map(|()| client)
+    })
+    .await?;
     let result = async {
-        let target = loop {
-            if client.devices().len() >= devices {
-                if let Some(target) = client.devices().into_iter().find(|d| d.index() == index) {
-                    break target;
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(format!("v3 client: device {index} not listed (has {})", client.devices().len()));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        };
+        let target = listed_within("v3 client", deadline, index, || {
+            let listed = client.devices();
+            let target = listed.iter().find(|d| d.index() == index).cloned();
+            (listed.len() >= devices).then_some(target).flatten().ok_or(listed.len())
+        })
+        .await?;
         measure(device, warmup, count, 3, |level| {
             let target = target.clone();
             async move {
@@ -119,31 +147,21 @@ pub async fn v4(
     use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
 
     let deadline = tokio::time::Instant::now() + CONNECT;
-    let client = loop {
+    let client = connect_within("v4 client", deadline, || async {
         let client = ButtplugClient::new("plugboard-bench v4");
         let connector = ButtplugRemoteClientConnector::<ButtplugWebsocketClientTransport>::new(
             ButtplugWebsocketClientTransport::new_insecure_connector(url),
         );
-        match tokio::time::timeout_at(deadline, client.connect(connector)).await {
-            Ok(Ok(())) => break client,
-            Ok(Err(error)) if tokio::time::Instant::now() >= deadline => return Err(format!("v4 client: {error}")),
-            Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Err(_) => return Err(format!("v4 client: not connected within {CONNECT:?}")),
-        }
-    };
+        client.connect(connector).await.map(|()| client)
+    })
+    .await?;
     let result = async {
-        let target = loop {
+        let target = listed_within("v4 client", deadline, index, || {
             let listed = client.devices();
-            if listed.len() >= devices {
-                if let Some(target) = listed.get(&index) {
-                    break target.clone();
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(format!("v4 client: device {index} not listed (has {})", listed.len()));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        };
+            let target = listed.get(&index).cloned();
+            (listed.len() >= devices).then_some(target).flatten().ok_or(listed.len())
+        })
+        .await?;
         measure(device, warmup, count, 11, |level| {
             let target = target.clone();
             async move {
